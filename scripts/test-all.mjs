@@ -1,0 +1,74 @@
+// `npm test`: typecheck, lint, unit, integration and end-to-end suites, one after another, then
+// one closing line `N passed, N failed, N skipped` summed over every runner. Typecheck and lint
+// count as one check each. Exits non-zero when anything failed.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+const REPORTS = '.test-reports';
+rmSync(REPORTS, { recursive: true, force: true });
+mkdirSync(REPORTS, { recursive: true });
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const lines = [];
+
+function run(label, cmd, args, env = {}) {
+  console.log(`\n━━ ${label} ━━`);
+  const started = Date.now();
+  const status = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status;
+  console.log(`━━ ${label}: exit ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return status;
+}
+
+function count(label, passed, failed, skipped) {
+  totals.passed += passed;
+  totals.failed += failed;
+  totals.skipped += skipped;
+  lines.push(`${label}: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+const node = process.execPath;
+const check = (label, args) => {
+  const ok = run(label, 'npm', ['run', '--silent', ...args]) === 0;
+  count(label, ok ? 1 : 0, ok ? 0 : 1, 0);
+};
+check('typecheck', ['typecheck']);
+check('lint', ['lint']);
+
+for (const project of ['unit', 'integration']) {
+  const out = `${REPORTS}/vitest-${project}.json`;
+  const status = run(project, node, [
+    'node_modules/vitest/vitest.mjs', 'run', '--project', project,
+    '--reporter=default', '--reporter=json', `--outputFile.json=${out}`,
+  ]);
+  const report = readJson(out);
+  if (!report) count(project, 0, 1, 0);
+  else {
+    const failed = report.numFailedTests + (status !== 0 && report.numFailedTests === 0 ? 1 : 0);
+    count(project, report.numPassedTests, failed, report.numPendingTests + report.numTodoTests);
+  }
+}
+
+{
+  const out = `${REPORTS}/playwright.json`;
+  const status = run('e2e', node, ['scripts/test-e2e.mjs', '--reporter=list,json'], {
+    PLAYWRIGHT_JSON_OUTPUT_NAME: out,
+  });
+  const stats = readJson(out)?.stats;
+  if (!stats) count('e2e', 0, 1, 0);
+  else {
+    const failed = stats.unexpected + (status !== 0 && stats.unexpected === 0 ? 1 : 0);
+    count('e2e', stats.expected + stats.flaky, failed, stats.skipped);
+  }
+}
+
+console.log('\n' + lines.join('\n'));
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(totals.failed === 0 ? 0 : 1);

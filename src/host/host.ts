@@ -1,0 +1,120 @@
+/**
+ * The electron-free host: implements every HostApi method once. Transports (Electron IPC, the
+ * browser-mode WebSocket server) validate requests with `validateRequest` and call `handle`.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  HostError,
+  type ExampleSummary,
+  type GraphDocument,
+  type HostEvent,
+  type HostMethod,
+  type HostMethodTypes,
+  type TenAppProperty,
+  type VersionInfo,
+} from '../shared';
+
+export interface HostOptions {
+  /** Folder holding `examples/<id>/` TEN app folders, each with a `studio.json` title. */
+  resourcesDir: string;
+  version: string;
+}
+
+export interface RequestContext {
+  transport: 'electron' | 'browser';
+}
+
+type Handlers = {
+  [M in HostMethod]: (
+    params: HostMethodTypes[M]['params'],
+    ctx: RequestContext,
+  ) => Promise<HostMethodTypes[M]['result']>;
+};
+
+export class Host {
+  private readonly listeners = new Set<(event: HostEvent) => void>();
+  private readonly handlers: Handlers;
+
+  constructor(private readonly options: HostOptions) {
+    this.handlers = {
+      version: async (_p, ctx) => this.version(ctx),
+      listExamples: async () => this.listExamples(),
+      openExample: async (p) => this.openExample(p.id),
+    };
+  }
+
+  /** Runs one already-validated request. Failures are `HostError`s with a stable code. */
+  async handle(method: HostMethod, params: unknown, ctx: RequestContext): Promise<unknown> {
+    const handler = this.handlers[method] as (p: unknown, c: RequestContext) => Promise<unknown>;
+    try {
+      return await handler(params, ctx);
+    } catch (err) {
+      if (err instanceof HostError) throw err;
+      this.emit({ type: 'log', time: Date.now(), level: 'error', source: 'host', message: String(err) });
+      throw new HostError('E_INTERNAL', `${method} failed: ${(err as Error).message ?? String(err)}`);
+    }
+  }
+
+  onEvent(listener: (event: HostEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: HostEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private version(ctx: RequestContext): VersionInfo {
+    return {
+      app: 'TEN Graph Studio',
+      version: this.options.version,
+      node: process.versions.node,
+      platform: process.platform,
+      transport: ctx.transport,
+    };
+  }
+
+  private examplesDir(): string {
+    return join(this.options.resourcesDir, 'examples');
+  }
+
+  async listExamples(): Promise<ExampleSummary[]> {
+    const entries = await readdir(this.examplesDir(), { withFileTypes: true });
+    const out: ExampleSummary[] = [];
+    for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+      const studio = (await readJson(join(this.examplesDir(), entry.name, 'studio.json'))) as {
+        title?: unknown;
+        description?: unknown;
+      };
+      out.push({
+        id: entry.name,
+        title: typeof studio.title === 'string' ? studio.title : entry.name,
+        description: typeof studio.description === 'string' ? studio.description : '',
+      });
+    }
+    return out;
+  }
+
+  async openExample(id: string): Promise<GraphDocument> {
+    const examples = await this.listExamples();
+    const example = examples.find((e) => e.id === id);
+    if (!example) {
+      throw new HostError(
+        'E_NOT_FOUND',
+        `No built-in example "${id}". Available: ${examples.map((e) => e.id).join(', ')}.`,
+      );
+    }
+    const property = (await readJson(join(this.examplesDir(), id, 'property.json'))) as TenAppProperty;
+    return { id: `example:${id}`, title: example.title, origin: { kind: 'example', exampleId: id }, property };
+  }
+}
+
+async function readJson(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HostError('E_INTERNAL', `${file}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,51 @@
+import { ReactFlowProvider } from '@xyflow/react';
+import { useCallback, useEffect, useMemo } from 'react';
+import { GraphCanvas } from './canvas/GraphCanvas';
+import { connectHost } from './transport/client';
+import { BottomPanel } from './panels/BottomPanel';
+import { Inspector } from './panels/Inspector';
+import { Sidebar } from './panels/Sidebar';
+import { Toolbar } from './panels/Toolbar';
+import { useStudio } from './store';
+
+export function App() {
+  const host = useMemo(() => connectHost((state) => useStudio.getState().setConnection(state)), []);
+
+  const openExample = useCallback(
+    (id: string) => {
+      host.openExample({ id }).then(
+        (doc) => useStudio.getState().openDocument(doc),
+        (err: Error) => useStudio.getState().setError(`Could not open example "${id}": ${err.message}`),
+      );
+    },
+    [host],
+  );
+
+  useEffect(() => {
+    const store = useStudio.getState();
+    const unsubscribe = host.onEvent((event) => useStudio.getState().pushEvent(event));
+    host.version().then(store.setVersion, (err: Error) => store.setError(err.message));
+    host.listExamples().then(
+      (list) => {
+        store.setExamples(list);
+        if (list[0] && !useStudio.getState().document) openExample(list[0].id);
+      },
+      (err: Error) => store.setError(`Could not list examples: ${err.message}`),
+    );
+    return unsubscribe;
+  }, [host, openExample]);
+
+  return (
+    <ReactFlowProvider>
+      <div className="app">
+        <Toolbar />
+        <Sidebar onOpenExample={openExample} />
+        <main className="center">
+          <GraphCanvas />
+        </main>
+        <Inspector />
+        <BottomPanel />
+      </div>
+    </ReactFlowProvider>
+  );
+}

@@ -1,0 +1,107 @@
+/**
+ * Projects a TEN graph onto canvas nodes and edges: one node per graph node, one edge per
+ * (source, kind, message name, destination). `names` flows give one edge per name, and
+ * `source` (reversed) flows are drawn in their real direction.
+ */
+import { MSG_KINDS, UNSPECIFIED_GROUP, type MsgKind, type TenGraph, type TenLoc, type TenNode } from '../../shared';
+
+export type CanvasNode = {
+  name: string;
+  type: TenNode['type'];
+  addon: string;
+  group: string;
+  property: Record<string, unknown>;
+  position: { x: number; y: number };
+};
+
+export type CanvasEdge = {
+  id: string;
+  source: string;
+  target: string;
+  kind: MsgKind;
+  msg: string;
+};
+
+export interface CanvasModel {
+  nodes: CanvasNode[];
+  edges: CanvasEdge[];
+}
+
+function locName(loc: TenLoc): string | undefined {
+  return loc.extension ?? loc.subgraph ?? loc.selector;
+}
+
+export function edgeId(source: string, kind: MsgKind, msg: string, target: string): string {
+  return `${source}-${kind}-${msg}-${target}`;
+}
+
+export function graphToCanvas(graph: TenGraph): CanvasModel {
+  const edges = new Map<string, CanvasEdge>();
+  const add = (source: string | undefined, kind: MsgKind, msg: string, target: string | undefined) => {
+    if (!source || !target) return;
+    const id = edgeId(source, kind, msg, target);
+    if (!edges.has(id)) edges.set(id, { id, source, target, kind, msg });
+  };
+  for (const conn of graph.connections ?? []) {
+    const self = conn.extension ?? conn.subgraph ?? conn.selector;
+    for (const kind of MSG_KINDS) {
+      for (const flow of conn[kind] ?? []) {
+        const names = flow.names ?? (flow.name !== undefined ? [flow.name] : []);
+        for (const msg of names) {
+          for (const dest of flow.dest ?? []) add(self, kind, msg, locName(dest));
+          for (const src of flow.source ?? []) add(locName(src), kind, msg, self);
+        }
+      }
+    }
+  }
+  const edgeList = [...edges.values()];
+  const positions = layeredLayout(
+    graph.nodes.map((n) => n.name),
+    edgeList,
+  );
+  const nodes = graph.nodes.map<CanvasNode>((n) => ({
+    name: n.name,
+    type: n.type,
+    addon: n.type === 'extension' ? n.addon : n.type,
+    group: n.type === 'extension' ? (n.extension_group ?? UNSPECIFIED_GROUP) : '',
+    property: (n.property as Record<string, unknown> | undefined) ?? {},
+    position: positions.get(n.name) ?? { x: 0, y: 0 },
+  }));
+  return { nodes, edges: edgeList };
+}
+
+/** Columns by longest path from the sources (cycles broken by visit order), rows in order. */
+export function layeredLayout(
+  names: readonly string[],
+  edges: readonly { source: string; target: string }[],
+): Map<string, { x: number; y: number }> {
+  const out = new Map<string, string[]>();
+  for (const e of edges) {
+    if (e.source === e.target) continue;
+    (out.get(e.source) ?? out.set(e.source, []).get(e.source)!).push(e.target);
+  }
+  const layer = new Map<string, number>();
+  const visiting = new Set<string>();
+  const depth = (name: string): number => {
+    const known = layer.get(name);
+    if (known !== undefined) return known;
+    if (visiting.has(name)) return 0;
+    visiting.add(name);
+    let d = 0;
+    for (const e of edges) {
+      if (e.target === name && e.source !== name && names.includes(e.source)) d = Math.max(d, depth(e.source) + 1);
+    }
+    visiting.delete(name);
+    layer.set(name, d);
+    return d;
+  };
+  const rows = new Map<number, number>();
+  const positions = new Map<string, { x: number; y: number }>();
+  for (const name of names) {
+    const col = depth(name);
+    const row = rows.get(col) ?? 0;
+    rows.set(col, row + 1);
+    positions.set(name, { x: col * 280, y: row * 140 });
+  }
+  return positions;
+}

@@ -1,0 +1,110 @@
+/**
+ * The wire format both transports use. Electron IPC carries the same request/response shapes
+ * through `ipcRenderer.invoke`; the WebSocket carries them as JSON text frames.
+ */
+import { HOST_METHODS, isHostMethod, type HostEvent, type HostMethod } from './contract';
+import { HostError, type HostErrorInfo } from './errors';
+
+export interface RequestMessage {
+  type: 'request';
+  id: number;
+  method: HostMethod;
+  params?: unknown;
+}
+
+export type ResponseMessage =
+  | { type: 'response'; id: number; ok: true; result: unknown }
+  | { type: 'response'; id: number; ok: false; error: HostErrorInfo };
+
+export interface EventMessage {
+  type: 'event';
+  event: HostEvent;
+}
+
+export type ServerMessage = ResponseMessage | EventMessage;
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: HostError; id?: number };
+
+/**
+ * Checks that a request names a contract method and carries acceptable params. Used on every
+ * boundary where a request enters the host (IPC handler, WebSocket frame).
+ */
+export function validateRequest(method: unknown, params: unknown): HostError | null {
+  if (!isHostMethod(method)) {
+    return new HostError('E_UNKNOWN_METHOD', `Unknown method ${JSON.stringify(method)}.`);
+  }
+  const problem = HOST_METHODS[method].validate(params);
+  return problem ? new HostError('E_BAD_PARAMS', `${method} ${problem}.`) : null;
+}
+
+export function encodeRequest(id: number, method: HostMethod, params?: unknown): string {
+  const msg: RequestMessage = { type: 'request', id, method };
+  if (params !== undefined) msg.params = params;
+  return JSON.stringify(msg);
+}
+
+/** Parses and validates one client frame. Never throws. */
+export function decodeRequest(text: string): Decoded<RequestMessage> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, error: new HostError('E_BAD_MESSAGE', 'Request is not valid JSON.') };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, error: new HostError('E_BAD_MESSAGE', 'Request must be a JSON object.') };
+  }
+  const rec = raw as Record<string, unknown>;
+  if (rec.type !== 'request' || !Number.isSafeInteger(rec.id)) {
+    return {
+      ok: false,
+      error: new HostError('E_BAD_MESSAGE', 'Request needs "type": "request" and an integer "id".'),
+    };
+  }
+  const id = rec.id as number;
+  const problem = validateRequest(rec.method, rec.params);
+  if (problem) return { ok: false, error: problem, id };
+  return { ok: true, value: { type: 'request', id, method: rec.method as HostMethod, params: rec.params } };
+}
+
+export function encodeResult(id: number, result: unknown): string {
+  return JSON.stringify({ type: 'response', id, ok: true, result } satisfies ResponseMessage);
+}
+
+export function encodeError(id: number, error: HostErrorInfo): string {
+  return JSON.stringify({ type: 'response', id, ok: false, error } satisfies ResponseMessage);
+}
+
+export function encodeEvent(event: HostEvent): string {
+  return JSON.stringify({ type: 'event', event } satisfies EventMessage);
+}
+
+/** Parses one server frame on the client. Never throws. */
+export function decodeServerMessage(text: string): Decoded<ServerMessage> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, error: new HostError('E_BAD_MESSAGE', 'Server frame is not valid JSON.') };
+  }
+  if (typeof raw !== 'object' || raw === null) {
+    return { ok: false, error: new HostError('E_BAD_MESSAGE', 'Server frame must be an object.') };
+  }
+  const rec = raw as Record<string, unknown>;
+  if (rec.type === 'event' && typeof rec.event === 'object' && rec.event !== null) {
+    return { ok: true, value: rec as unknown as EventMessage };
+  }
+  if (rec.type === 'response' && Number.isSafeInteger(rec.id) && typeof rec.ok === 'boolean') {
+    if (rec.ok || isErrorInfo(rec.error)) return { ok: true, value: rec as unknown as ResponseMessage };
+  }
+  return { ok: false, error: new HostError('E_BAD_MESSAGE', 'Unrecognised server frame.') };
+}
+
+function isErrorInfo(x: unknown): x is HostErrorInfo {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as HostErrorInfo).code === 'string' &&
+    typeof (x as HostErrorInfo).message === 'string'
+  );
+}

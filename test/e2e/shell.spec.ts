@@ -1,0 +1,60 @@
+import { expect, snap, test } from './fixtures';
+
+test('the built-in example graph appears on the canvas in browser mode', async ({ page, studio, consoleErrors }) => {
+  await page.goto(studio.url);
+  await expect(page.getByTestId('canvas')).toBeVisible();
+  for (const name of ['ticker', 'mic', 'relay', 'echo', 'stats']) {
+    await expect(page.getByTestId(`node-${name}`)).toBeVisible();
+  }
+  for (const edge of [
+    'edge-ticker-data-tick-relay',
+    'edge-relay-data-tick-stats',
+    'edge-ticker-cmd-ping-echo',
+    'edge-mic-audio_frame-pcm-stats',
+  ]) {
+    await expect(page.getByTestId(edge)).toHaveCount(1);
+  }
+  await expect(page.getByRole('status', { name: 'Host connection' })).toContainText('browser');
+  await snap(page, 'example graph');
+  expect(consoleErrors).toEqual([]);
+});
+
+test('selecting a node shows it in the inspector', async ({ page, studio }) => {
+  await page.goto(studio.url);
+  await page.getByTestId('node-ticker').click();
+  const inspector = page.getByTestId('inspector-node');
+  await expect(inspector).toContainText('data_generator');
+  await expect(inspector).toContainText('sources');
+  await expect(page.getByLabel('Node properties')).toContainText('"interval_ms": 10');
+});
+
+test('toolbar actions not yet available are disabled and every control is named', async ({ page, studio }) => {
+  await page.goto(studio.url);
+  await expect(page.getByTestId('node-ticker')).toBeVisible();
+  for (const name of ['Open', 'Save', 'Export', 'Run', 'Stop']) {
+    await expect(page.getByRole('button', { name, exact: true })).toBeDisabled();
+  }
+  const unnamed = await page.evaluate(() =>
+    [...document.querySelectorAll('button, select, input, textarea, [role="button"]')]
+      .filter((el) => {
+        const label = el.getAttribute('aria-label') ?? el.getAttribute('title') ?? (el as HTMLElement).innerText;
+        return !label || !label.trim();
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+  expect(unnamed).toEqual([]);
+});
+
+test('switching examples replaces the graph', async ({ page, studio }) => {
+  await page.goto(studio.url);
+  await expect(page.getByTestId('node-relay')).toBeVisible();
+  await page.getByRole('button', { name: 'Open example Misbehaving extension' }).click();
+  await expect(page.getByTestId('node-rogue')).toBeVisible();
+  await expect(page.getByTestId('node-relay')).toHaveCount(0);
+  await expect(page.getByTestId('edge-ticker-data-tick-rogue')).toHaveCount(1);
+});
+
+test('the page is refused without the token', async ({ page, studio }) => {
+  const response = await page.goto(`http://127.0.0.1:${studio.port}/`);
+  expect(response?.status()).toBe(401);
+});

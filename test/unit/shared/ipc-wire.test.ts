@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createHostApi,
+  decodeRequest,
+  decodeServerMessage,
+  encodeError,
+  encodeEvent,
+  encodeRequest,
+  encodeResult,
+  HOST_METHOD_NAMES,
+  validateRequest,
+  type HostMethod,
+} from '../../../src/shared';
+
+describe('HostApi wire format', () => {
+  it('round-trips a request through encode and decode', () => {
+    const decoded = decodeRequest(encodeRequest(7, 'openExample', { id: 'hello-pipeline' }));
+    expect(decoded).toEqual({
+      ok: true,
+      value: { type: 'request', id: 7, method: 'openExample', params: { id: 'hello-pipeline' } },
+    });
+  });
+
+  it('accepts a request without params for methods that take none', () => {
+    const decoded = decodeRequest(encodeRequest(1, 'version'));
+    expect(decoded.ok).toBe(true);
+  });
+
+  it.each([
+    ['not json', '{', 'E_BAD_MESSAGE'],
+    ['an array', '[]', 'E_BAD_MESSAGE'],
+    ['a missing id', '{"type":"request","method":"version"}', 'E_BAD_MESSAGE'],
+    ['a fractional id', '{"type":"request","id":1.5,"method":"version"}', 'E_BAD_MESSAGE'],
+    ['an unknown method', '{"type":"request","id":1,"method":"rmrf"}', 'E_UNKNOWN_METHOD'],
+    ['a prototype key as method', '{"type":"request","id":1,"method":"toString"}', 'E_UNKNOWN_METHOD'],
+    ['params where none are taken', '{"type":"request","id":1,"method":"version","params":{"x":1}}', 'E_BAD_PARAMS'],
+    ['a wrong param type', '{"type":"request","id":2,"method":"openExample","params":{"id":3}}', 'E_BAD_PARAMS'],
+    ['an extra param', '{"type":"request","id":2,"method":"openExample","params":{"id":"a","x":1}}', 'E_BAD_PARAMS'],
+  ])('rejects %s with a stable code', (_what, text, code) => {
+    const decoded = decodeRequest(text);
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok) expect(decoded.error.code).toBe(code);
+  });
+
+  it('keeps the request id on a params error so the client can match the answer', () => {
+    const decoded = decodeRequest('{"type":"request","id":42,"method":"openExample","params":{}}');
+    expect(decoded).toMatchObject({ ok: false, id: 42 });
+    if (!decoded.ok) expect(decoded.error.message).toBe('openExample expects "id" to be a string.');
+  });
+
+  it('decodes results, errors and events on the client side', () => {
+    expect(decodeServerMessage(encodeResult(3, { a: 1 }))).toEqual({
+      ok: true,
+      value: { type: 'response', id: 3, ok: true, result: { a: 1 } },
+    });
+    const err = decodeServerMessage(encodeError(4, { code: 'E_NOT_FOUND', message: 'nope' }));
+    expect(err).toMatchObject({ ok: true, value: { ok: false, error: { code: 'E_NOT_FOUND' } } });
+    const evt = decodeServerMessage(
+      encodeEvent({ type: 'log', time: 1, level: 'info', source: 'host', message: 'hi' }),
+    );
+    expect(evt).toMatchObject({ ok: true, value: { type: 'event', event: { message: 'hi' } } });
+    expect(decodeServerMessage('{"type":"response","id":1,"ok":false}').ok).toBe(false);
+    expect(decodeServerMessage('nope').ok).toBe(false);
+  });
+
+  it('validates every method name of the contract and nothing else', () => {
+    for (const method of HOST_METHOD_NAMES) {
+      expect(validateRequest(method, method === 'openExample' ? { id: 'x' } : undefined)).toBeNull();
+    }
+    expect(validateRequest('__proto__', undefined)?.code).toBe('E_UNKNOWN_METHOD');
+  });
+
+  it('builds a client with exactly one method per contract entry', async () => {
+    const calls: [HostMethod, unknown][] = [];
+    const api = createHostApi(
+      async (method, params) => {
+        calls.push([method, params]);
+        return method;
+      },
+      () => () => {},
+    );
+    expect(Object.keys(api).sort()).toEqual([...HOST_METHOD_NAMES, 'onEvent'].sort());
+    await expect(api.openExample({ id: 'x' })).resolves.toBe('openExample');
+    expect(calls).toEqual([['openExample', { id: 'x' }]]);
+  });
+});
