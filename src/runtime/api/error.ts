@@ -1,0 +1,47 @@
+/**
+ * Error codes of the TEN runtime, with TEN's Node.js binding names (`ErrorCode*`) and the short
+ * aliases used in the TEN semantics document. Values match TEN's `ten_error_code_t`.
+ */
+export enum TenErrorCode {
+  ErrorCodeGeneric = 1,
+  ErrorCodeInvalidJSON = 2,
+  ErrorCodeInvalidArgument = 3,
+  ErrorCodeInvalidType = 4,
+  ErrorCodeInvalidGraph = 5,
+  ErrorCodeTenIsClosed = 6,
+  ErrorCodeMsgNotConnected = 7,
+  ErrorCodeTimeout = 8,
+  // Short aliases as written in the TEN semantics document; same values on purpose.
+  /* eslint-disable @typescript-eslint/no-duplicate-enum-values */
+  Generic = 1,
+  InvalidJSON = 2,
+  InvalidArgument = 3,
+  InvalidType = 4,
+  InvalidGraph = 5,
+  TenIsClosed = 6,
+  MsgNotConnected = 7,
+  Timeout = 8,
+  /* eslint-enable @typescript-eslint/no-duplicate-enum-values */
+}
+
+/** An error returned (never thrown) by `TenEnv` and message methods. */
+export class TenError {
+  private readonly _errorCode: TenErrorCode;
+  private readonly _errorMessage: string;
+
+  constructor(errorCode: TenErrorCode, errorMessage: string) {
+    this._errorCode = errorCode;
+    this._errorMessage = errorMessage;
+  }
+
+  get errorCode(): TenErrorCode {
+    return this._errorCode;
+  }
+
+  get errorMessage(): string | undefined {
+    return this._errorMessage;
+  }
+}
+
+/** TEN's text for calls on a closed `ten_env`. */
+export const TEN_IS_CLOSED_TEXT = 'ten_env is closed.';

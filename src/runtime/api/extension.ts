@@ -1,0 +1,31 @@
+import type { AudioFrame, Cmd, Data, VideoFrame } from './msg';
+import type { TenEnv } from './ten_env';
+
+/**
+ * Base class of a TEN extension. Override the async callbacks you need; the runtime calls the
+ * matching `*_done` when each lifecycle method resolves. Without an `onCmd` override every cmd is
+ * answered OK; without a data/frame override the message is forwarded along the graph.
+ */
+export abstract class Extension {
+  /** The instance name (the graph node's `name`). */
+  readonly name: string;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  async onConfigure(_tenEnv: TenEnv): Promise<void> {}
+  async onInit(_tenEnv: TenEnv): Promise<void> {}
+  async onStart(_tenEnv: TenEnv): Promise<void> {}
+  async onStop(_tenEnv: TenEnv): Promise<void> {}
+  async onDeinit(_tenEnv: TenEnv): Promise<void> {}
+  async onCmd(_tenEnv: TenEnv, _cmd: Cmd): Promise<void> {}
+  async onData(_tenEnv: TenEnv, _data: Data): Promise<void> {}
+  async onAudioFrame(_tenEnv: TenEnv, _frame: AudioFrame): Promise<void> {}
+  async onVideoFrame(_tenEnv: TenEnv, _frame: VideoFrame): Promise<void> {}
+}
+
+/** @internal Whether a subclass overrides a handler (decides TEN's default behaviours). */
+export function overrides(ext: Extension, method: 'onCmd' | 'onData' | 'onAudioFrame' | 'onVideoFrame'): boolean {
+  return ext[method] !== Extension.prototype[method];
+}

@@ -1,0 +1,181 @@
+import { toJson } from '../core/props';
+import { TenError, TenErrorCode } from './error';
+import { DefaultLogOption, LogLevel, type LogOption, type SendOptions } from './log_level';
+import type { AudioFrame, Cmd, CmdResult, Data, VideoFrame } from './msg';
+
+/** Called once per delivered result (several times for `sendCmdEx` or non-final results). */
+export type ResultHandler = (result: CmdResult | undefined, error: TenError | undefined) => void;
+
+/**
+ * @internal What a `TenEnv` needs from the runtime of its extension. Every method checks the
+ * owner and the closed state itself and returns errors; none throws.
+ */
+export interface EnvBackend {
+  sendCmd(cmd: Cmd, handler: ResultHandler, isEx: boolean): TenError | undefined;
+  sendMsg(msg: Data | AudioFrame | VideoFrame): TenError | undefined;
+  returnResult(result: CmdResult): TenError | undefined;
+  getProperty(path: string): [unknown, TenError | undefined];
+  setProperty(path: string, value: unknown): TenError | undefined;
+  initPropertyFromJson(json: string): TenError | undefined;
+  log(level: LogLevel, message: string, category: string | undefined, fields: unknown): TenError | undefined;
+}
+
+function wrongType(path: string, want: string): TenError {
+  return new TenError(TenErrorCode.ErrorCodeInvalidType, `The property '${path}' is not of type ${want}.`);
+}
+
+/**
+ * The extension's handle to the runtime, with TEN's Node.js signatures: senders return
+ * `TenError | undefined`, getters `[value, TenError | undefined]`. After `on_deinit_done` every
+ * call returns a `TenIsClosed` error.
+ */
+export class TenEnv {
+  /** @internal */
+  readonly _b: EnvBackend;
+
+  /** @internal Created by the runtime, one per extension. */
+  constructor(backend: EnvBackend) {
+    this._b = backend;
+  }
+
+  /** Sends a cmd; resolves with the first result delivered under the first-error-or-last-OK policy. */
+  async sendCmd(cmd: Cmd): Promise<[CmdResult | undefined, TenError | undefined]> {
+    return new Promise((resolve) => {
+      let done = false;
+      const err = this._b.sendCmd(
+        cmd,
+        (result, error) => {
+          if (done) return;
+          done = true;
+          resolve([result, error]);
+        },
+        false,
+      );
+      if (err) {
+        done = true;
+        resolve([undefined, err]);
+      }
+    });
+  }
+
+  /** Sends a cmd and yields every result; ends after the result with `isCompleted()` or an error. */
+  async *sendCmdEx(cmd: Cmd): AsyncGenerator<[CmdResult | undefined, TenError | undefined], void, unknown> {
+    const queue: [CmdResult | undefined, TenError | undefined][] = [];
+    let wake: (() => void) | undefined;
+    const err = this._b.sendCmd(
+      cmd,
+      (result, error) => {
+        queue.push([result, error]);
+        wake?.();
+      },
+      true,
+    );
+    if (err) {
+      yield [undefined, err];
+      return;
+    }
+    for (;;) {
+      while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+      const item = queue.shift()!;
+      yield item;
+      if (item[1] !== undefined || item[0]?.isCompleted()) return;
+    }
+  }
+
+  async sendData(data: Data, _options?: SendOptions): Promise<TenError | undefined> {
+    return this._b.sendMsg(data);
+  }
+
+  async sendVideoFrame(videoFrame: VideoFrame, _options?: SendOptions): Promise<TenError | undefined> {
+    return this._b.sendMsg(videoFrame);
+  }
+
+  async sendAudioFrame(audioFrame: AudioFrame, _options?: SendOptions): Promise<TenError | undefined> {
+    return this._b.sendMsg(audioFrame);
+  }
+
+  async returnResult(cmdResult: CmdResult, _options?: SendOptions): Promise<TenError | undefined> {
+    return this._b.returnResult(cmdResult);
+  }
+
+  async isPropertyExist(path: string): Promise<boolean> {
+    const [v, err] = this._b.getProperty(path);
+    return err === undefined && v !== undefined;
+  }
+
+  async getPropertyToJson(path: string): Promise<[string, TenError | undefined]> {
+    const [v, err] = this._b.getProperty(path);
+    return err ? ['', err] : [toJson(v), undefined];
+  }
+
+  async setPropertyFromJson(path: string, jsonStr: string): Promise<TenError | undefined> {
+    let value: unknown;
+    try {
+      value = JSON.parse(jsonStr);
+    } catch (e) {
+      return new TenError(TenErrorCode.ErrorCodeInvalidJSON, `Invalid JSON: ${(e as Error).message}`);
+    }
+    return this._b.setProperty(path, value);
+  }
+
+  async getPropertyNumber(path: string): Promise<[number, TenError | undefined]> {
+    const [v, err] = this._b.getProperty(path);
+    if (err) return [0, err];
+    return typeof v === 'number' ? [v, undefined] : [0, wrongType(path, 'number')];
+  }
+
+  async setPropertyNumber(path: string, value: number): Promise<TenError | undefined> {
+    return this._b.setProperty(path, value);
+  }
+
+  async getPropertyString(path: string): Promise<[string, TenError | undefined]> {
+    const [v, err] = this._b.getProperty(path);
+    if (err) return ['', err];
+    return typeof v === 'string' ? [v, undefined] : ['', wrongType(path, 'string')];
+  }
+
+  async setPropertyString(path: string, value: string): Promise<TenError | undefined> {
+    return this._b.setProperty(path, value);
+  }
+
+  async getPropertyBool(path: string): Promise<[boolean, TenError | undefined]> {
+    const [v, err] = this._b.getProperty(path);
+    if (err) return [false, err];
+    return typeof v === 'boolean' ? [v, undefined] : [false, wrongType(path, 'bool')];
+  }
+
+  async setPropertyBool(path: string, value: boolean): Promise<TenError | undefined> {
+    return this._b.setProperty(path, value);
+  }
+
+  async initPropertyFromJson(jsonStr: string): Promise<TenError | undefined> {
+    return this._b.initPropertyFromJson(jsonStr);
+  }
+
+  logDebug(message: string, category?: string, fields?: Record<string, unknown>, _option: LogOption = DefaultLogOption): TenError | undefined {
+    return this._b.log(LogLevel.DEBUG, message, category, fields);
+  }
+
+  logInfo(message: string, category?: string, fields?: Record<string, unknown>, _option: LogOption = DefaultLogOption): TenError | undefined {
+    return this._b.log(LogLevel.INFO, message, category, fields);
+  }
+
+  logWarn(message: string, category?: string, fields?: Record<string, unknown>, _option: LogOption = DefaultLogOption): TenError | undefined {
+    return this._b.log(LogLevel.WARN, message, category, fields);
+  }
+
+  logError(message: string, category?: string, fields?: Record<string, unknown>, _option: LogOption = DefaultLogOption): TenError | undefined {
+    return this._b.log(LogLevel.ERROR, message, category, fields);
+  }
+
+  log(
+    level: LogLevel,
+    message: string,
+    category?: string,
+    fields?: Record<string, unknown>,
+    _option: LogOption = DefaultLogOption,
+  ): TenError | undefined {
+    return this._b.log(level, message, category, fields);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Property paths as TEN writes them: `a.b[2].c`; the empty path is the whole object.
+ * Values are plain JSON plus ArrayBuffers (TEN `buf`), so messages stay structured-clonable.
+ */
+
+export type PropObject = Record<string, unknown>;
+
+type Segment = string | number;
+
+const pathCache = new Map<string, Segment[] | null>();
+
+/** Parses `a.b[2]` into `['a','b',2]`; `null` for a malformed path. Cached: paths repeat. */
+export function parsePath(path: string): Segment[] | null {
+  const cached = pathCache.get(path);
+  if (cached !== undefined) return cached;
+  let out: Segment[] | null = [];
+  if (path !== '') {
+    for (const part of path.split('.')) {
+      const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
+      if (!m || (m[1] === '' && m[2] === '')) {
+        out = null;
+        break;
+      }
+      if (m[1] !== '') out.push(m[1]);
+      for (const idx of m[2].matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
+    }
+  }
+  if (pathCache.size < 4096) pathCache.set(path, out);
+  return out;
+}
+
+/** Reads a property; `undefined` when any segment is missing. */
+export function getProp(root: PropObject, path: string): unknown {
+  const segs = parsePath(path);
+  if (segs === null) return undefined;
+  let cur: unknown = root;
+  for (const s of segs) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[s];
+  }
+  return cur;
+}
+
+/** Writes a property, creating intermediate objects/arrays; false for a malformed path. */
+export function setProp(root: PropObject, path: string, value: unknown): boolean {
+  const segs = parsePath(path);
+  if (segs === null || segs.length === 0) return false;
+  let cur = root as Record<string | number, unknown>;
+  for (let i = 0; i < segs.length - 1; i++) {
+    const s = segs[i];
+    let next = cur[s];
+    if (next === null || typeof next !== 'object') {
+      next = typeof segs[i + 1] === 'number' ? [] : {};
+      cur[s] = next;
+    }
+    cur = next as Record<string | number, unknown>;
+  }
+  cur[segs[segs.length - 1]] = value;
+  return true;
+}
+
+/** JSON text of a property value; buffers are not JSON and are reported as such by callers. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (v instanceof ArrayBuffer ? undefined : v)) ?? '';
+}
+
+/** Deep-merges `over` onto `base` (objects merge, everything else replaces). */
+export function deepMerge(base: PropObject, over: PropObject): PropObject {
+  const out: PropObject = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      v !== null && typeof v === 'object' && !Array.isArray(v) && b !== null && typeof b === 'object' && !Array.isArray(b)
+        ? deepMerge(b as PropObject, v as PropObject)
+        : v;
+  }
+  return out;
+}
