@@ -1,0 +1,110 @@
+// Built-in addon `misbehaving`: breaks the runtime's rules on purpose, for the violation panel.
+import {
+  Addon,
+  Cmd,
+  CmdResult,
+  Data,
+  Extension,
+  RegisterAddonAsExtension,
+  StatusCode,
+  TenEnv,
+} from "ten-runtime-nodejs";
+
+type Mode = "none" | "mutate_after_send" | "use_after_close" | "throw_in_handler" | "throw_in_phase" | "hang_in_stop";
+type Phase = "configure" | "init" | "start" | "stop" | "deinit";
+
+const MODES: readonly Mode[] = [
+  "none",
+  "mutate_after_send",
+  "use_after_close",
+  "throw_in_handler",
+  "throw_in_phase",
+  "hang_in_stop",
+];
+const PHASES: readonly Phase[] = ["configure", "init", "start", "stop", "deinit"];
+
+class Misbehaving extends Extension {
+  private mode: Mode = "none";
+  private everyN = 10;
+  private phase: Phase = "start";
+  private received = 0;
+
+  async onConfigure(tenEnv: TenEnv): Promise<void> {
+    const [mode, modeErr] = await tenEnv.getPropertyString("mode");
+    if (!modeErr) {
+      if ((MODES as readonly string[]).includes(mode)) this.mode = mode as Mode;
+      else tenEnv.logWarn(`misbehaving: unknown mode '${mode}' (one of ${MODES.join(", ")}); behaving`);
+    }
+    const [everyN, everyErr] = await tenEnv.getPropertyNumber("every_n");
+    if (!everyErr) this.everyN = Math.max(1, everyN);
+    const [phase, phaseErr] = await tenEnv.getPropertyString("phase");
+    if (!phaseErr) {
+      if ((PHASES as readonly string[]).includes(phase)) this.phase = phase as Phase;
+      else tenEnv.logWarn(`misbehaving: unknown phase '${phase}' (one of ${PHASES.join(", ")}); using 'start'`);
+    }
+    tenEnv.logInfo(`misbehaving: mode '${this.mode}'`);
+    this.maybeThrowIn("configure");
+  }
+
+  async onInit(_tenEnv: TenEnv): Promise<void> {
+    this.maybeThrowIn("init");
+  }
+
+  async onStart(_tenEnv: TenEnv): Promise<void> {
+    this.maybeThrowIn("start");
+  }
+
+  async onStop(tenEnv: TenEnv): Promise<void> {
+    this.maybeThrowIn("stop");
+    if (this.mode === "hang_in_stop") {
+      tenEnv.logWarn("misbehaving: on_stop will never finish; the runtime's stop timeout has to end this thread");
+      await new Promise<never>(() => {});
+    }
+  }
+
+  async onDeinit(tenEnv: TenEnv): Promise<void> {
+    this.maybeThrowIn("deinit");
+    if (this.mode === "use_after_close") {
+      // Runs after on_deinit_done, when ten_env is closed: every call must fail and be reported.
+      setTimeout(() => {
+        tenEnv.logInfo("misbehaving: logging through a closed ten_env");
+        void tenEnv.sendData(Data.Create("tick"));
+      }, 0);
+    }
+  }
+
+  async onData(tenEnv: TenEnv, data: Data): Promise<void> {
+    this.received++;
+    const due = this.received % this.everyN === 0;
+    if (this.mode === "throw_in_handler" && due) {
+      throw new Error(`misbehaving: deliberate exception in onData (message #${this.received})`);
+    }
+    await tenEnv.sendData(data);
+    if (this.mode === "mutate_after_send" && due) {
+      // The message now belongs to its receiver: this write is an ownership violation.
+      const err = data.setPropertyNumber("seq", -1);
+      tenEnv.logWarn(`misbehaving: mutated '${data.getName()}' after sending it → ${err ? err.errorMessage : "allowed"}`);
+    }
+  }
+
+  async onCmd(tenEnv: TenEnv, cmd: Cmd): Promise<void> {
+    this.received++;
+    if (this.mode === "throw_in_handler" && this.received % this.everyN === 0) {
+      throw new Error(`misbehaving: deliberate exception in onCmd '${cmd.getName()}'`);
+    }
+    await tenEnv.returnResult(CmdResult.Create(StatusCode.OK, cmd));
+  }
+
+  private maybeThrowIn(phase: Phase): void {
+    if (this.mode === "throw_in_phase" && this.phase === phase) {
+      throw new Error(`misbehaving: deliberate exception in on_${phase}`);
+    }
+  }
+}
+
+@RegisterAddonAsExtension("misbehaving")
+export class MisbehavingAddon extends Addon {
+  async onCreateInstance(_tenEnv: TenEnv, instanceName: string): Promise<Extension> {
+    return new Misbehaving(instanceName);
+  }
+}
