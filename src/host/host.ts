@@ -4,6 +4,7 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { defaultDataDir, DocumentService } from './documents';
 import {
   HostError,
   type ExampleSummary,
@@ -19,6 +20,11 @@ export interface HostOptions {
   /** Folder holding `examples/<id>/` TEN app folders, each with a `studio.json` title. */
   resourcesDir: string;
   version: string;
+  /**
+   * Per-user studio data folder (recent files, recovery copies of unsaved edits). Defaults to
+   * `TEN_STUDIO_DATA_DIR` or the platform's user data folder; tests pass a temporary folder.
+   */
+  dataDir?: string;
 }
 
 export interface RequestContext {
@@ -35,12 +41,27 @@ type Handlers = {
 export class Host {
   private readonly listeners = new Set<(event: HostEvent) => void>();
   private readonly handlers: Handlers;
+  readonly documents: DocumentService;
 
   constructor(private readonly options: HostOptions) {
+    this.documents = new DocumentService({
+      dataDir: options.dataDir ?? defaultDataDir(),
+      warn: (message) => this.emit({ type: 'log', time: Date.now(), level: 'warn', source: 'documents', message }),
+    });
+    const docs = this.documents;
     this.handlers = {
       version: async (_p, ctx) => this.version(ctx),
       listExamples: async () => this.listExamples(),
       openExample: async (p) => this.openExample(p.id),
+      openDocument: (p) => docs.open(p.path),
+      saveDocument: (p) => docs.save(p.document, p.force ?? false),
+      saveDocumentAs: (p) => docs.saveAs(p.document, p.path, p.overwrite ?? false),
+      exportDocument: (p) => docs.export(p.document, p.path, p.format, p.graphName, p.overwrite ?? false),
+      listRecent: () => docs.listRecent(),
+      saveRecovery: (p) => docs.saveRecovery(p.document),
+      listRecoveries: () => docs.listRecoveries(),
+      restoreRecovery: (p) => docs.restoreRecovery(p.documentId),
+      discardRecovery: (p) => docs.discardRecovery(p.documentId),
     };
   }
 

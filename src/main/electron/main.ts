@@ -81,7 +81,12 @@ function createWindow(): void {
 void app.whenReady().then(() => {
   // Deny every permission request (camera, notifications, …): the studio needs none.
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, callback) => callback(false));
-  const host = new Host({ resourcesDir: join(appRoot, 'resources'), version: app.getVersion() });
+  const host = new Host({
+    resourcesDir: join(appRoot, 'resources'),
+    version: app.getVersion(),
+    // Electron's per-user folder, unless the user or a test points the studio elsewhere.
+    dataDir: process.env.TEN_STUDIO_DATA_DIR || app.getPath('userData'),
+  });
   registerIpc(host);
   createWindow();
   app.on('activate', () => {

@@ -5,6 +5,20 @@
  * clients are derived from `HOST_METHODS`, so nothing else needs to learn about a new method.
  */
 import type { TenAppProperty } from '../graph/types';
+import {
+  arrayOf,
+  isAbsolutePath,
+  isBoolean,
+  isFiniteNumber,
+  isNonEmptyString,
+  isPlainObject,
+  isString,
+  objectOf,
+  oneOf,
+  recordOf,
+  taggedUnion,
+  type FieldSpec,
+} from './params';
 
 export interface VersionInfo {
   app: string;
@@ -21,13 +35,104 @@ export interface ExampleSummary {
   description: string;
 }
 
+/**
+ * Where a document came from, and so where Save writes it:
+ * - `example`: a built-in example; it has no file, so Save asks for a path (Save As).
+ * - `app`: a TEN app folder; Save writes `propertyFile` (`<dir>/property.json`), never the manifest.
+ * - `property`: a lone `property.json` (or any file with a top-level `ten` object).
+ * - `graph`: a standalone graph JSON (`{"nodes", "connections", …}`, the start_graph form). It is
+ *   shown as the single predefined graph of `property`, and Save writes that graph's body back.
+ */
+export type DocumentOrigin =
+  | { kind: 'example'; exampleId: string }
+  | {
+      kind: 'app';
+      dir: string;
+      propertyFile: string;
+      /** `name` from the app's `manifest.json`, when it has one. */
+      appName?: string;
+      /** Installed packages under `ten_packages/`, as `<type>/<name>` (for example `extension/vad`). */
+      packages: string[];
+    }
+  | { kind: 'property'; file: string }
+  | { kind: 'graph'; file: string };
+
+export type DocumentKind = DocumentOrigin['kind'];
+export type FileDocumentKind = Exclude<DocumentKind, 'example'>;
+
+/** What a file looked like when the studio last read or wrote it; a save compares it with disk. */
+export interface FileFingerprint {
+  /** Hex SHA-256 of the file's bytes. */
+  sha256: string;
+  mtimeMs: number;
+  size: number;
+}
+
+/** Canvas position of one node, in React Flow coordinates. */
+export interface NodePosition {
+  x: number;
+  y: number;
+}
+
+/**
+ * Canvas layout, kept in a sidecar file next to the TEN JSON (`<stem>.studio-layout.json`) and
+ * never inside it. Nodes without a stored position are placed by the automatic layout.
+ */
+export interface DocumentLayout {
+  version: 1;
+  /** Per predefined graph name, per node name. */
+  graphs: Record<string, { nodes: Record<string, NodePosition> }>;
+}
+
 /** A graph document as the renderer edits it: the TEN `property.json` content plus metadata. */
 export interface GraphDocument {
+  /** Stable per source: `example:<id>`, or `<kind>:<absolute path>` for files and folders. */
   id: string;
   title: string;
-  origin: { kind: 'example'; exampleId: string };
+  origin: DocumentOrigin;
+  /** TEN `property.json` content, unknown fields included, exactly as it will be written. */
   property: TenAppProperty;
+  layout?: DocumentLayout;
+  /** Fingerprint of the TEN file as last opened or saved; absent for documents without a file. */
+  base?: FileFingerprint;
 }
+
+/** A recovery copy of unsaved edits the host holds for a document. */
+export interface RecoveryInfo {
+  documentId: string;
+  title: string;
+  /** The file the document belongs to, or null for a document without one (an example). */
+  path: string | null;
+  /** When the copy was written (ms since the epoch). */
+  savedAt: number;
+}
+
+export interface OpenedDocument {
+  document: GraphDocument;
+  /** Unsaved edits from an earlier session that the UI should offer to restore. */
+  recovery: RecoveryInfo | null;
+  /** Non-fatal problems, such as an unreadable layout sidecar that was ignored. */
+  warnings: string[];
+}
+
+export interface SavedDocument {
+  /** The document with its new origin (after Save As) and fingerprint. */
+  document: GraphDocument;
+  /** Every file written: the TEN JSON first, then the layout sidecar when there is one. */
+  files: string[];
+}
+
+export interface RecentFile {
+  path: string;
+  kind: FileDocumentKind;
+  title: string;
+  openedAt: number;
+  /** False when the path no longer exists; the UI shows it greyed out. */
+  exists: boolean;
+}
+
+/** What Export writes: the whole `property.json`, or one predefined graph as standalone graph JSON. */
+export type ExportFormat = 'property' | 'graph';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -44,6 +149,34 @@ export interface HostMethodTypes {
   version: { params: void; result: VersionInfo };
   listExamples: { params: void; result: ExampleSummary[] };
   openExample: { params: { id: string }; result: GraphDocument };
+  /** Opens an app folder, a `property.json` or a standalone graph JSON file. */
+  openDocument: { params: { path: string }; result: OpenedDocument };
+  /**
+   * Writes the document to its own file, atomically. Fails with `E_CONFLICT` when the file
+   * changed on disk since `document.base`; the UI then offers overwrite (`force: true`),
+   * reload (`openDocument`) or Save As.
+   */
+  saveDocument: { params: { document: GraphDocument; force?: boolean }; result: SavedDocument };
+  /** Writes the document to a new file, which becomes its origin. `E_EXISTS` unless `overwrite`. */
+  saveDocumentAs: {
+    params: { document: GraphDocument; path: string; overwrite?: boolean };
+    result: SavedDocument;
+  };
+  /** Writes TEN JSON only (no layout sidecar) without changing the document. `E_EXISTS` unless `overwrite`. */
+  exportDocument: {
+    params: { document: GraphDocument; path: string; format: ExportFormat; graphName?: string; overwrite?: boolean };
+    result: { path: string };
+  };
+  /** Recently opened and saved files, newest first. */
+  listRecent: { params: void; result: RecentFile[] };
+  /** Stores a recovery copy of a document with unsaved edits (the renderer calls it debounced). */
+  saveRecovery: { params: { document: GraphDocument }; result: { savedAt: number } };
+  /** Every recovery copy the host holds, newest first. */
+  listRecoveries: { params: void; result: RecoveryInfo[] };
+  /** The recovered document, with the fingerprint of the file as it was when editing began. */
+  restoreRecovery: { params: { documentId: string }; result: GraphDocument };
+  /** Deletes a recovery copy (after a save, or when the user declines it). */
+  discardRecovery: { params: { documentId: string }; result: { discarded: boolean } };
 }
 
 export type HostMethod = keyof HostMethodTypes;
@@ -80,10 +213,75 @@ function objectWith(fields: Record<string, 'string' | 'number' | 'boolean'>): Pa
   };
 }
 
+/** Top-level params: an object with exactly these fields. */
+function params(fields: Record<string, FieldSpec>): ParamsValidator {
+  const check = objectOf(fields);
+  return (p) => check(p, '');
+}
+
+const fingerprintCheck = objectOf({ sha256: isString, mtimeMs: isFiniteNumber, size: isFiniteNumber });
+
+const layoutCheck = objectOf({
+  version: (v, p) => (v === 1 ? null : `expects "${p}" to be 1`),
+  graphs: recordOf(objectOf({ nodes: recordOf(objectOf({ x: isFiniteNumber, y: isFiniteNumber })) })),
+});
+
+const originCheck = taggedUnion('kind', {
+  example: objectOf({ kind: isString, exampleId: isNonEmptyString }),
+  app: objectOf({
+    kind: isString,
+    dir: isAbsolutePath,
+    propertyFile: isAbsolutePath,
+    appName: [isString, 'optional'],
+    packages: arrayOf(isString),
+  }),
+  property: objectOf({ kind: isString, file: isAbsolutePath }),
+  graph: objectOf({ kind: isString, file: isAbsolutePath }),
+});
+
+/** Checks a layout sidecar's content; returns an error text naming the bad field, or null. */
+export function validateLayout(value: unknown): string | null {
+  return layoutCheck(value, 'layout');
+}
+
+/** A whole `GraphDocument`; `property` is only required to be an object here, the host parses it. */
+const documentCheck = objectOf({
+  id: isNonEmptyString,
+  title: isString,
+  origin: originCheck,
+  property: isPlainObject,
+  layout: [layoutCheck, 'optional'],
+  base: [fingerprintCheck, 'optional'],
+});
+
+/** Checks a whole `GraphDocument` (for one read back from disk); an error text, or null. */
+export function validateDocument(value: unknown): string | null {
+  return documentCheck(value, 'document');
+}
+
 export const HOST_METHODS: { readonly [M in HostMethod]: { readonly validate: ParamsValidator } } = {
   version: { validate: noParams },
   listExamples: { validate: noParams },
   openExample: { validate: objectWith({ id: 'string' }) },
+  openDocument: { validate: params({ path: isAbsolutePath }) },
+  saveDocument: { validate: params({ document: documentCheck, force: [isBoolean, 'optional'] }) },
+  saveDocumentAs: {
+    validate: params({ document: documentCheck, path: isAbsolutePath, overwrite: [isBoolean, 'optional'] }),
+  },
+  exportDocument: {
+    validate: params({
+      document: documentCheck,
+      path: isAbsolutePath,
+      format: oneOf(['property', 'graph']),
+      graphName: [isNonEmptyString, 'optional'],
+      overwrite: [isBoolean, 'optional'],
+    }),
+  },
+  listRecent: { validate: noParams },
+  saveRecovery: { validate: params({ document: documentCheck }) },
+  listRecoveries: { validate: noParams },
+  restoreRecovery: { validate: params({ documentId: isNonEmptyString }) },
+  discardRecovery: { validate: params({ documentId: isNonEmptyString }) },
 };
 
 export const HOST_METHOD_NAMES = Object.keys(HOST_METHODS) as HostMethod[];

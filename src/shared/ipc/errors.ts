@@ -5,7 +5,15 @@ export type HostErrorCode =
   | 'E_BAD_PARAMS'
   | 'E_NOT_FOUND'
   | 'E_INTERNAL'
-  | 'E_DISCONNECTED';
+  | 'E_DISCONNECTED'
+  /** A file changed on disk since it was opened or last saved; nothing was written. */
+  | 'E_CONFLICT'
+  /** Save As / Export target exists and `overwrite` was not set; nothing was written. */
+  | 'E_EXISTS'
+  /** A file or folder could not be read or written (permissions, disk full, …). */
+  | 'E_IO'
+  /** A file is not valid JSON or not in the expected shape; the message says where. */
+  | 'E_PARSE';
 
 export interface HostErrorInfo {
   code: HostErrorCode;

@@ -64,8 +64,29 @@ describe('HostApi wire format', () => {
   });
 
   it('validates every method name of the contract and nothing else', () => {
+    const document = {
+      id: 'app:/a',
+      title: 'a',
+      origin: { kind: 'app', dir: '/a', propertyFile: '/a/property.json', packages: [] },
+      property: { ten: {} },
+    };
+    // A Record over every method: a new contract entry must add its sample here.
+    const valid: Record<HostMethod, unknown> = {
+      version: undefined,
+      listExamples: undefined,
+      openExample: { id: 'x' },
+      openDocument: { path: '/a' },
+      saveDocument: { document, force: true },
+      saveDocumentAs: { document, path: 'C:\\b.json' },
+      exportDocument: { document, path: '~/c.json', format: 'graph', graphName: 'g' },
+      listRecent: undefined,
+      saveRecovery: { document },
+      listRecoveries: undefined,
+      restoreRecovery: { documentId: 'app:/a' },
+      discardRecovery: { documentId: 'app:/a' },
+    };
     for (const method of HOST_METHOD_NAMES) {
-      expect(validateRequest(method, method === 'openExample' ? { id: 'x' } : undefined)).toBeNull();
+      expect(validateRequest(method, valid[method])).toBeNull();
     }
     expect(validateRequest('__proto__', undefined)?.code).toBe('E_UNKNOWN_METHOD');
   });

@@ -1,0 +1,410 @@
+/**
+ * Documents on disk: open an app folder, a `property.json` or a standalone graph file; save,
+ * save as and export with atomic writes and on-disk conflict detection; the recent-files list;
+ * recovery copies of unsaved edits. Electron-free, so browser mode and tests use the real thing.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import {
+  HostError,
+  validateDocument,
+  validateLayout,
+  type DocumentLayout,
+  type DocumentOrigin,
+  type ExportFormat,
+  type FileFingerprint,
+  type GraphDocument,
+  type OpenedDocument,
+  type RecentFile,
+  type RecoveryInfo,
+  type SavedDocument,
+  type TenAppProperty,
+  type TenGraph,
+} from '../../shared';
+import { changedOnDisk, fingerprintOf, readWithFingerprint, removeStaleTemps, sha256, writeFileAtomic } from './atomic';
+import { formatJson, readJsonText } from './json';
+import { layoutPathFor, resolveUserPath } from './paths';
+import { graphShapeProblem, looksLikeGraph, pickGraph, propertyShapeProblem, unwrapGraph, wrapGraph } from './shape';
+import { documentPath, recoveryInfo, UserData } from './userData';
+
+export interface DocumentServiceOptions {
+  /** Per-user studio data folder: recent files and recovery copies. */
+  dataDir: string;
+  /** Reports non-fatal problems (an unreadable recovery copy, a bad layout sidecar). */
+  warn(message: string): void;
+}
+
+/** Maps a file-system error to a stable HostError that says what failed where. */
+export function ioError(err: unknown, action: string, path: string): HostError {
+  if (err instanceof HostError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return new HostError('E_NOT_FOUND', `Cannot ${action} ${path}: no such file or folder.`);
+    case 'EACCES':
+    case 'EPERM':
+      return new HostError('E_IO', `Cannot ${action} ${path}: permission denied.`);
+    case 'ENOSPC':
+      return new HostError('E_IO', `Cannot ${action} ${path}: the disk is full.`);
+    case 'EROFS':
+      return new HostError('E_IO', `Cannot ${action} ${path}: the file system is read-only.`);
+    case 'EISDIR':
+      return new HostError('E_IO', `Cannot ${action} ${path}: it is a folder.`);
+    case 'ENOTDIR':
+      return new HostError('E_IO', `Cannot ${action} ${path}: a part of the path is not a folder.`);
+    default:
+      return new HostError('E_IO', `Cannot ${action} ${path}: ${(err as Error).message ?? String(err)}`);
+  }
+}
+
+/** Reads and parses a JSON file; syntax errors become `E_PARSE` with `file:line:column`. */
+async function readJsonFile(file: string): Promise<{ value: unknown; fingerprint: FileFingerprint }> {
+  let read: Awaited<ReturnType<typeof readWithFingerprint>>;
+  try {
+    read = await readWithFingerprint(file);
+  } catch (err) {
+    throw ioError(err, 'read', file);
+  }
+  const parsed = readJsonText(read.bytes.toString('utf8'));
+  if (!parsed.ok) {
+    const { line, column, message } = parsed.problem;
+    throw new HostError('E_PARSE', `${file}:${line}:${column}: invalid JSON: ${message}.`);
+  }
+  return { value: parsed.value, fingerprint: read.fingerprint };
+}
+
+function shapeError(file: string, problem: { pointer: string; message: string }): HostError {
+  return new HostError('E_PARSE', `${file}: at ${problem.pointer || '(root)'}: ${problem.message}.`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function documentId(origin: Exclude<DocumentOrigin, { kind: 'example' }>): string {
+  return `${origin.kind}:${origin.kind === 'app' ? origin.dir : origin.file}`;
+}
+
+/** The TEN JSON file Save writes for a document, or null when it has none. */
+export function tenFileOf(origin: DocumentOrigin): string | null {
+  switch (origin.kind) {
+    case 'example':
+      return null;
+    case 'app':
+      return origin.propertyFile;
+    case 'property':
+    case 'graph':
+      return origin.file;
+  }
+}
+
+function titleFor(origin: DocumentOrigin, fallback: string): string {
+  switch (origin.kind) {
+    case 'example':
+      return fallback;
+    case 'app':
+      return origin.appName ?? basename(origin.dir);
+    case 'property':
+      return `${basename(dirname(origin.file))}/${basename(origin.file)}`;
+    case 'graph':
+      return basename(origin.file);
+  }
+}
+
+/** The name a standalone graph is shown under: its file name without `.json`. */
+function graphNameFor(file: string): string {
+  return basename(file).replace(/\.json$/i, '') || 'graph';
+}
+
+export class DocumentService {
+  readonly userData: UserData;
+
+  constructor(private readonly options: DocumentServiceOptions) {
+    this.userData = new UserData(options.dataDir, options.warn);
+  }
+
+  async open(requestPath: string): Promise<OpenedDocument> {
+    const path = resolveUserPath(requestPath);
+    let info;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      throw ioError(err, 'open', path);
+    }
+    const warnings: string[] = [];
+    const opened = info.isDirectory() ? await this.openAppFolder(path) : await this.openFile(path);
+    const tenFile = tenFileOf(opened.origin)!;
+    for (const name of await removeStaleTemps(tenFile)) {
+      warnings.push(`Removed ${name}, left by a save that was interrupted; ${basename(tenFile)} itself is intact.`);
+    }
+    const layout = await this.readLayout(tenFile, warnings);
+    const document: GraphDocument = {
+      id: documentId(opened.origin as Exclude<DocumentOrigin, { kind: 'example' }>),
+      title: titleFor(opened.origin, basename(path)),
+      origin: opened.origin,
+      property: opened.property,
+      base: opened.base,
+      ...(layout ? { layout } : {}),
+    };
+    for (const w of warnings) this.options.warn(w);
+    await this.remember(document, warnings);
+    const recovery = await this.userData.recoveryFor(document.id);
+    return { document, recovery: recovery ? recoveryInfo(recovery) : null, warnings };
+  }
+
+  private async openAppFolder(dir: string): Promise<{ origin: DocumentOrigin; property: TenAppProperty; base: FileFingerprint }> {
+    const manifestFile = join(dir, 'manifest.json');
+    const propertyFile = join(dir, 'property.json');
+    const hasManifest = await stat(manifestFile).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (!hasManifest) {
+      throw new HostError(
+        'E_NOT_FOUND',
+        `${dir} is not a TEN app folder: it has no manifest.json. Open an app folder, a property.json or a graph JSON file.`,
+      );
+    }
+    const manifest = (await readJsonFile(manifestFile)).value;
+    if (!isRecord(manifest)) throw shapeError(manifestFile, { pointer: '', message: 'manifest.json must hold a JSON object' });
+    if (manifest.type !== undefined && manifest.type !== 'app') {
+      throw new HostError(
+        'E_PARSE',
+        `${manifestFile}: at /type: this is a TEN ${JSON.stringify(manifest.type)} package, not an app; open its app folder instead.`,
+      );
+    }
+    const { value, fingerprint } = await readJsonFile(propertyFile);
+    const problem = propertyShapeProblem(value);
+    if (problem) throw shapeError(propertyFile, problem);
+    const origin: DocumentOrigin = {
+      kind: 'app',
+      dir,
+      propertyFile,
+      ...(typeof manifest.name === 'string' ? { appName: manifest.name } : {}),
+      packages: await listPackages(join(dir, 'ten_packages')),
+    };
+    return { origin, property: value as TenAppProperty, base: fingerprint };
+  }
+
+  private async openFile(file: string): Promise<{ origin: DocumentOrigin; property: TenAppProperty; base: FileFingerprint }> {
+    const { value, fingerprint } = await readJsonFile(file);
+    if (basename(file).toLowerCase() !== 'property.json' && looksLikeGraph(value)) {
+      const problem = graphShapeProblem(value);
+      if (problem) throw shapeError(file, problem);
+      return { origin: { kind: 'graph', file }, property: wrapGraph(value as TenGraph, graphNameFor(file)), base: fingerprint };
+    }
+    if (basename(file).toLowerCase() !== 'property.json' && !(isRecord(value) && isRecord(value.ten))) {
+      throw new HostError(
+        'E_PARSE',
+        `${file}: neither a TEN property.json (no "ten" object) nor a graph JSON (no "nodes" array).`,
+      );
+    }
+    const problem = propertyShapeProblem(value);
+    if (problem) throw shapeError(file, problem);
+    return { origin: { kind: 'property', file }, property: value as TenAppProperty, base: fingerprint };
+  }
+
+  /** Reads the layout sidecar; a missing one is normal, a bad one is ignored with a warning. */
+  private async readLayout(tenFile: string, warnings: string[]): Promise<DocumentLayout | undefined> {
+    const file = layoutPathFor(tenFile);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warnings.push(`${ioError(err, 'read', file).message} Using the automatic layout.`);
+      return undefined;
+    }
+    const parsed = readJsonText(text);
+    if (!parsed.ok) {
+      const { line, column, message } = parsed.problem;
+      warnings.push(`${file}:${line}:${column}: invalid JSON (${message}); using the automatic layout.`);
+      return undefined;
+    }
+    const problem = validateLayout(parsed.value);
+    if (problem) {
+      warnings.push(`${file}: layout sidecar ${problem}; using the automatic layout.`);
+      return undefined;
+    }
+    return parsed.value as DocumentLayout;
+  }
+
+  private async remember(document: GraphDocument, warnings: string[]): Promise<void> {
+    const path = documentPath(document);
+    if (!path || document.origin.kind === 'example') return;
+    try {
+      await this.userData.addRecent({ path, kind: document.origin.kind, title: document.title });
+    } catch (err) {
+      // The recent list is a convenience: failing to update it must not fail the open or save.
+      const message = `Could not update the recent-files list: ${(err as Error).message}`;
+      warnings.push(message);
+      this.options.warn(message);
+    }
+  }
+
+  /** The bytes Save writes for a document: the property.json content, or the graph body. */
+  private tenText(document: GraphDocument, kind: 'property' | 'graph'): string {
+    if (kind === 'property') {
+      const problem = propertyShapeProblem(document.property);
+      if (problem) throw new HostError('E_BAD_PARAMS', `The document cannot be saved: at ${problem.pointer}: ${problem.message}.`);
+      return formatJson(document.property);
+    }
+    const unwrapped = unwrapGraph(document.property);
+    if ('error' in unwrapped) throw new HostError('E_BAD_PARAMS', `The document cannot be saved as a graph file: ${unwrapped.error}.`);
+    return formatJson(unwrapped.graph);
+  }
+
+  /** Writes TEN JSON then the layout sidecar (when the document has a layout); returns the files written. */
+  private async writeDocumentFiles(document: GraphDocument, tenFile: string, kind: 'property' | 'graph'): Promise<{ files: string[]; base: FileFingerprint }> {
+    const text = this.tenText(document, kind);
+    try {
+      await removeStaleTemps(tenFile);
+      await writeFileAtomic(tenFile, text);
+    } catch (err) {
+      throw ioError(err, 'write', tenFile);
+    }
+    const written = await stat(tenFile);
+    const base: FileFingerprint = { sha256: sha256(text), mtimeMs: written.mtimeMs, size: Buffer.byteLength(text) };
+    const files = [tenFile];
+    if (document.layout) {
+      const layoutFile = layoutPathFor(tenFile);
+      try {
+        await writeFileAtomic(layoutFile, formatJson(document.layout));
+      } catch (err) {
+        throw ioError(err, 'write the layout sidecar', layoutFile);
+      }
+      files.push(layoutFile);
+    }
+    return { files, base };
+  }
+
+  /**
+   * Saves to the document's own file. Refuses with `E_CONFLICT` when the file on disk is not
+   * what `document.base` says it was, unless `force`. A file deleted since opening is written
+   * again (nothing on disk would be lost).
+   */
+  async save(document: GraphDocument, force: boolean): Promise<SavedDocument> {
+    const tenFile = tenFileOf(document.origin);
+    if (!tenFile || document.origin.kind === 'example') {
+      throw new HostError('E_BAD_PARAMS', `"${document.title}" has no file yet; use Save As to choose one.`);
+    }
+    if (!force) {
+      let now: FileFingerprint | null;
+      try {
+        now = await fingerprintOf(tenFile);
+      } catch (err) {
+        throw ioError(err, 'check', tenFile);
+      }
+      if (now && (!document.base || changedOnDisk(document.base, now))) {
+        throw new HostError(
+          'E_CONFLICT',
+          `${tenFile} changed on disk since it was ${document.base ? 'opened or last saved' : 'read'}; nothing was written. ` +
+            'Overwrite it with your version, reload it from disk, or save your version as another file.',
+        );
+      }
+    }
+    const { files, base } = await this.writeDocumentFiles(document, tenFile, document.origin.kind === 'graph' ? 'graph' : 'property');
+    const saved: GraphDocument = { ...document, base };
+    await this.userData.discardRecovery(document.id);
+    await this.remember(saved, []);
+    return { document: saved, files };
+  }
+
+  /** Checks a Save As / Export target: a file path whose folder exists, not clobbered unless asked. */
+  private async checkTarget(path: string, overwrite: boolean): Promise<void> {
+    const existing = await stat(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw ioError(err, 'check', path);
+    });
+    if (existing?.isDirectory()) {
+      throw new HostError('E_BAD_PARAMS', `${path} is a folder; give a file name, such as ${join(path, 'property.json')}.`);
+    }
+    if (existing && !overwrite) {
+      throw new HostError('E_EXISTS', `${path} already exists; nothing was written. Confirm to replace it.`);
+    }
+    const parent = await stat(dirname(path)).catch(() => null);
+    if (!parent?.isDirectory()) throw new HostError('E_NOT_FOUND', `Cannot write ${path}: the folder ${dirname(path)} does not exist.`);
+  }
+
+  /** Saves to a new file, which becomes the document's origin; graph documents stay graph files. */
+  async saveAs(document: GraphDocument, requestPath: string, overwrite: boolean): Promise<SavedDocument> {
+    const path = resolveUserPath(requestPath);
+    await this.checkTarget(path, overwrite);
+    const kind = document.origin.kind === 'graph' ? 'graph' : 'property';
+    const origin = { kind, file: path } as const;
+    const moved: GraphDocument = { ...document, id: documentId(origin), title: titleFor(origin, document.title), origin };
+    const { files, base } = await this.writeDocumentFiles(moved, path, kind);
+    const saved: GraphDocument = { ...moved, base };
+    await this.userData.discardRecovery(document.id);
+    await this.userData.discardRecovery(saved.id);
+    await this.remember(saved, []);
+    return { document: saved, files };
+  }
+
+  /** Writes TEN JSON only, leaving the document (origin, fingerprint, recovery) untouched. */
+  async export(
+    document: GraphDocument,
+    requestPath: string,
+    format: ExportFormat,
+    graphName: string | undefined,
+    overwrite: boolean,
+  ): Promise<{ path: string }> {
+    const path = resolveUserPath(requestPath);
+    if (path === tenFileOf(document.origin)) {
+      throw new HostError('E_BAD_PARAMS', `${path} is this document's own file; use Save to write it.`);
+    }
+    let text: string;
+    if (format === 'graph') {
+      const picked = pickGraph(document.property, graphName);
+      if ('error' in picked) throw new HostError('E_BAD_PARAMS', `Cannot export a graph: ${picked.error}.`);
+      text = formatJson(picked.graph);
+    } else {
+      text = this.tenText(document, 'property');
+    }
+    await this.checkTarget(path, overwrite);
+    try {
+      await writeFileAtomic(path, text);
+    } catch (err) {
+      throw ioError(err, 'write', path);
+    }
+    return { path };
+  }
+
+  listRecent(): Promise<RecentFile[]> {
+    return this.userData.listRecent();
+  }
+
+  async saveRecovery(document: GraphDocument): Promise<{ savedAt: number }> {
+    try {
+      return { savedAt: await this.userData.saveRecovery(document) };
+    } catch (err) {
+      throw ioError(err, 'write the recovery copy in', this.userData.dir);
+    }
+  }
+
+  listRecoveries(): Promise<RecoveryInfo[]> {
+    return this.userData.listRecoveries();
+  }
+
+  async restoreRecovery(documentId: string): Promise<GraphDocument> {
+    const body = await this.userData.recoveryFor(documentId);
+    if (!body) throw new HostError('E_NOT_FOUND', `No recovery copy for "${documentId}".`);
+    const problem = validateDocument(body.document);
+    if (problem) throw new HostError('E_PARSE', `The recovery copy for "${documentId}" is damaged: it ${problem}.`);
+    return body.document;
+  }
+
+  async discardRecovery(documentId: string): Promise<{ discarded: boolean }> {
+    return { discarded: await this.userData.discardRecovery(documentId) };
+  }
+}
+
+/** `ten_packages/<type>/<name>` folders, as `<type>/<name>`, sorted; none when absent. */
+async function listPackages(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const types = await readdir(root, { withFileTypes: true }).catch(() => []);
+  for (const type of types.filter((t) => t.isDirectory())) {
+    const names = await readdir(join(root, type.name), { withFileTypes: true }).catch(() => []);
+    for (const name of names.filter((n) => n.isDirectory())) out.push(`${type.name}/${name.name}`);
+  }
+  return out.sort();
+}
