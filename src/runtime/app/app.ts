@@ -1,0 +1,278 @@
+/**
+ * The App on the host thread (TEN `ten_app_t`): addon registry, engines by graph id, built-in
+ * app cmds (`ten:start_graph`, `ten:stop_graph`, `ten:close_app`), cross-graph delivery, and the
+ * telemetry taps (event subscription, counter sampling, live-object report).
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { TenAppProperty, TenGraph } from '../../shared/graph/types';
+import type { GroupSample, LiveCounts, RuntimeEvent, ViolationPolicy } from '../core/protocol';
+import { newWireMsg, type WireMsg } from '../core/wire';
+import { Engine, type EngineHost } from './engine';
+import { discoverAddons, type AddonPackage } from './packages';
+
+export interface AppOptions {
+  /** App `property.json`: parsed, or a path to it (its folder becomes `appDir` by default). */
+  property?: TenAppProperty | string;
+  /** App folder; extension packages are read from `<appDir>/ten_packages/extension/`. */
+  appDir?: string;
+  /** More extension package folders (a package, or a folder of packages). */
+  addonDirs?: string[];
+  /** Receives every runtime event (lifecycle, logs, errors, violations, graph state). */
+  onEvent?: (ev: RuntimeEvent) => void;
+  /** Owner-violation policy; default `fail`. */
+  violationPolicy?: ViolationPolicy;
+  /** Ours: a group that has not closed this long after stop is terminated (default 5000 ms). */
+  stopTimeoutMs?: number;
+}
+
+/** Counters of the whole app, read by sampling (never pushed on the message path). */
+export interface AppSample {
+  ts: number;
+  graphs: { graphId: string; name: string; state: string; groups: GroupSample[] }[];
+}
+
+/** What a graph start is given: a predefined graph's name or a graph document. */
+export type GraphSource = string | { graph: TenGraph; name?: string };
+
+export class App implements EngineHost {
+  readonly uri: string;
+  readonly policy: ViolationPolicy;
+  readonly stopTimeoutMs: number;
+  readonly tsRoots: string[];
+  private readonly property: TenAppProperty;
+  private readonly appDir: string | undefined;
+  private readonly addonDirs: string[];
+  private addonCache: Map<string, AddonPackage> | null = null;
+  private readonly engines = new Map<string, Engine>();
+  private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
+  private closing: Promise<void> | null = null;
+  private resolveClosed!: () => void;
+  /** Resolves once the app has closed (by `close()` or a `ten:close_app` cmd). */
+  readonly closed: Promise<void> = new Promise<void>((r) => (this.resolveClosed = r));
+  private readonly retired: LiveCounts = { engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0 };
+
+  constructor(opts: AppOptions = {}) {
+    let property: TenAppProperty = {};
+    let appDir = opts.appDir;
+    if (typeof opts.property === 'string') {
+      property = JSON.parse(readFileSync(opts.property, 'utf8')) as TenAppProperty;
+      appDir ??= dirname(resolve(opts.property));
+    } else if (opts.property) {
+      property = opts.property;
+    }
+    this.property = property;
+    this.appDir = appDir;
+    this.addonDirs = (opts.addonDirs ?? []).map((d) => resolve(d));
+    this.tsRoots = [...this.addonDirs, ...(appDir ? [resolve(appDir, 'ten_packages')] : [])];
+    this.uri = property.ten?.uri ?? 'localhost';
+    this.policy = opts.violationPolicy ?? 'fail';
+    this.stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
+    if (opts.onEvent) this.listeners.add(opts.onEvent);
+  }
+
+  /** Subscribes to runtime events; returns the unsubscribe function. */
+  onEvent(listener: (ev: RuntimeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts the predefined graphs marked `auto_start`. */
+  async startAutoGraphs(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const g of this.property.ten?.predefined_graphs ?? []) if (g.auto_start) ids.push(await this.startGraph(g.name));
+    return ids;
+  }
+
+  /**
+   * Starts a graph; resolves with its graph id once every extension is created (on_configure
+   * follows), rejects with a readable error when the graph cannot start.
+   */
+  async startGraph(source: GraphSource, opts: { syncStopBeforeDeinit?: boolean } = {}): Promise<string> {
+    if (this.closing) throw new Error('The app is closing.');
+    let graph: TenGraph;
+    let name: string;
+    if (typeof source === 'string') {
+      const pre = (this.property.ten?.predefined_graphs ?? []).find((g) => g.name === source);
+      if (!pre) throw new Error(`Graph not found: no predefined graph named '${source}'.`);
+      if (!('nodes' in pre.graph)) throw new Error(`Predefined graph '${source}' imports '${pre.graph.import_uri}'; flatten it before running.`);
+      graph = pre.graph as TenGraph;
+      name = source;
+    } else {
+      graph = source.graph;
+      name = source.name ?? 'graph';
+    }
+    const graphId = randomUUID();
+    const engine = new Engine(this, graphId, name, graph, opts.syncStopBeforeDeinit ?? false);
+    this.engines.set(graphId, engine);
+    this.emit({ type: 'graph', ts: Date.now(), graphId, name, state: 'starting' });
+    try {
+      await engine.start(this.uri);
+    } catch (e) {
+      this.retire(engine);
+      const detail = e instanceof Error ? e.message : String(e);
+      this.emit({ type: 'graph', ts: Date.now(), graphId, name, state: 'start_failed', detail });
+      throw e;
+    }
+    this.emit({ type: 'graph', ts: Date.now(), graphId, name, state: 'started' });
+    return graphId;
+  }
+
+  /** Stops a graph and waits until all its threads have exited (or were terminated). */
+  async stopGraph(graphId: string): Promise<void> {
+    const engine = this.engines.get(graphId);
+    if (!engine) throw new Error('Failed to find the engine to be shut down.');
+    await this.stopEngine(engine);
+  }
+
+  /** Stops every graph, then closes the app. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.engines.values()].map((e) => this.stopEngine(e)));
+      this.emit({ type: 'app_closed', ts: Date.now() });
+      this.resolveClosed();
+    })();
+    return this.closing;
+  }
+
+  /** Graph ids of the running graphs. */
+  graphs(): string[] {
+    return [...this.engines.keys()];
+  }
+
+  /** Samples runloop and extension counters of every running graph. */
+  async sample(): Promise<AppSample> {
+    const graphs = await Promise.all(
+      [...this.engines.values()].map(async (e) => ({ graphId: e.graphId, name: e.name, state: e.state, groups: await e.sample() })),
+    );
+    return { ts: Date.now(), graphs };
+  }
+
+  /**
+   * Live runtime objects: engines and threads now, plus what stopped graphs reported alive at
+   * close (extensions, paths, timers). All zero once every graph has stopped cleanly.
+   */
+  live(): LiveCounts {
+    const out: LiveCounts = { ...this.retired, engines: this.engines.size, threads: 0 };
+    for (const e of this.engines.values()) {
+      out.threads += e.liveThreads();
+      out.extensions += e.liveExtensionsEstimate();
+    }
+    return out;
+  }
+
+  // ---- EngineHost ------------------------------------------------------------------------
+
+  emit(ev: RuntimeEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(ev);
+      } catch (e) {
+        console.error('runtime event listener failed:', e);
+      }
+    }
+  }
+
+  addons(): Map<string, AddonPackage> {
+    this.addonCache ??= discoverAddons(this.appDir, this.addonDirs);
+    return this.addonCache;
+  }
+
+  /** Built-in app cmds and cross-graph messages sent by an extension. */
+  fromGraph(from: Engine, msg: WireMsg): void {
+    switch (msg.type) {
+      case 'start_graph':
+        this.onStartGraphCmd(from, msg);
+        return;
+      case 'stop_graph': {
+        const id = typeof msg.props.graph_id === 'string' ? msg.props.graph_id : '';
+        const target = this.engines.get(id);
+        if (!target) {
+          this.reply(from, msg, 1, 'Failed to find the engine to be shut down.');
+          return;
+        }
+        this.reply(from, msg, 0, '');
+        void this.stopEngine(target);
+        return;
+      }
+      case 'close_app':
+        this.reply(from, msg, 0, '');
+        void this.close();
+        return;
+      case 'cmd':
+      case 'cmd_result':
+      case 'data':
+      case 'audio_frame':
+      case 'video_frame':
+      case 'timer':
+      case 'timeout':
+      case 'trigger_life_cycle': {
+        const d = msg.dests[0];
+        const target = this.engines.get(d?.graph ?? '');
+        if (!target) {
+          if (msg.type !== 'cmd_result' && msg.type !== 'data' && msg.type !== 'audio_frame' && msg.type !== 'video_frame') {
+            this.reply(from, msg, 1, 'Graph not found.');
+          }
+          return;
+        }
+        if (!target.deliver(msg) && msg.type !== 'cmd_result' && msg.type !== 'data' && msg.type !== 'audio_frame' && msg.type !== 'video_frame') {
+          this.reply(from, msg, 1, 'Failed to find destination.');
+        }
+        return;
+      }
+    }
+  }
+
+  private onStartGraphCmd(from: Engine, msg: WireMsg): void {
+    const p = msg.props;
+    let source: GraphSource | null = null;
+    if (typeof p.predefined_graph_name === 'string') source = p.predefined_graph_name;
+    else if (typeof p.graph_json === 'string') {
+      try {
+        source = { graph: JSON.parse(p.graph_json) as TenGraph };
+      } catch (e) {
+        this.reply(from, msg, 1, `Invalid graph JSON: ${(e as Error).message}`);
+        return;
+      }
+    }
+    if (source === null) {
+      this.reply(from, msg, 1, 'The start_graph cmd names no graph.');
+      return;
+    }
+    this.startGraph(source, { syncStopBeforeDeinit: p.sync_stop_before_deinit === true }).then(
+      (graphId) => this.reply(from, msg, 0, '', { graph_id: graphId }),
+      (e: unknown) => this.reply(from, msg, 1, e instanceof Error ? e.message : String(e)),
+    );
+  }
+
+  private reply(from: Engine, cmd: WireMsg, status: number, detail: string, extra: Record<string, unknown> = {}): void {
+    const r = newWireMsg('cmd_result', cmd.name);
+    r.status = status;
+    r.cmdId = cmd.cmdId;
+    r.origName = cmd.name;
+    r.origType = cmd.type;
+    r.props = { ...extra, ...(detail ? { detail } : {}) };
+    r.src = { app: this.uri, graph: '', ext: '' };
+    r.dests = [{ ...cmd.src }];
+    const back = this.engines.get(cmd.src.graph) ?? from;
+    back.deliver(r);
+  }
+
+  private async stopEngine(engine: Engine): Promise<void> {
+    if (engine.state === 'stopped') return;
+    this.emit({ type: 'graph', ts: Date.now(), graphId: engine.graphId, name: engine.name, state: 'stopping' });
+    await engine.stop();
+    this.retire(engine);
+    this.emit({ type: 'graph', ts: Date.now(), graphId: engine.graphId, name: engine.name, state: 'stopped' });
+    // An app not in long_running_mode exits when its last graph closes.
+    if (this.engines.size === 0 && !this.closing && this.property.ten?.long_running_mode === false) void this.close();
+  }
+
+  private retire(engine: Engine): void {
+    if (!this.engines.delete(engine.graphId)) return;
+    this.retired.extensions += engine.closedLive.extensions;
+    this.retired.paths += engine.closedLive.paths;
+    this.retired.timers += engine.closedLive.timers;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Builds the routing table of a flattened graph: (kind, source extension, name) → destinations
+ * in graph order. Accepts `name` or `names` and reversed `source` flows; subgraphs and selectors
+ * must have been flattened before.
+ */
+import { UNSPECIFIED_GROUP, type TenGraph, type TenExtensionNode, type TenFlow, type MsgKind } from '../../shared/graph/types';
+import { routeKey, type RouteDest } from '../core/protocol';
+
+const KINDS: readonly MsgKind[] = ['cmd', 'data', 'audio_frame', 'video_frame'];
+
+export interface GraphPlan {
+  nodes: TenExtensionNode[];
+  groupOf: Record<string, string>;
+  routes: Record<string, RouteDest[]>;
+}
+
+function flowNames(f: TenFlow): string[] {
+  if (typeof f.name === 'string') return [f.name];
+  return Array.isArray(f.names) ? f.names.filter((n): n is string => typeof n === 'string') : [];
+}
+
+/** Throws an Error with a user-facing text when the graph is not runnable as given. */
+export function planGraph(graph: TenGraph): GraphPlan {
+  const nodes: TenExtensionNode[] = [];
+  const groupOf: Record<string, string> = {};
+  for (const n of graph.nodes ?? []) {
+    if (n.type !== 'extension') throw new Error(`Node '${n.name}' is a ${n.type}: the graph must be flattened before it runs.`);
+    if (groupOf[n.name] !== undefined) throw new Error(`Duplicate extension node '${n.name}'.`);
+    nodes.push(n);
+    groupOf[n.name] = n.extension_group ?? UNSPECIFIED_GROUP;
+  }
+  const routes: Record<string, RouteDest[]> = {};
+  const add = (kind: MsgKind, src: string, name: string, dest: RouteDest): void => {
+    const key = routeKey(kind, src, name);
+    (routes[key] ??= []).push(dest);
+  };
+  for (const c of graph.connections ?? []) {
+    if (typeof c.extension !== 'string') throw new Error('A connection must name its source extension (flatten subgraphs and selectors first).');
+    const src = c.extension;
+    for (const kind of KINDS) {
+      for (const flow of c[kind] ?? []) {
+        for (const name of flowNames(flow)) {
+          for (const d of flow.dest ?? []) {
+            if (typeof d.extension !== 'string') throw new Error(`A destination of '${name}' from '${src}' is not an extension.`);
+            add(kind, src, name, { ext: d.extension, msgConversion: d.msg_conversion });
+          }
+          for (const s of flow.source ?? []) {
+            if (typeof s.extension !== 'string') throw new Error(`A source of '${name}' into '${src}' is not an extension.`);
+            add(kind, s.extension, name, { ext: src, msgConversion: s.msg_conversion });
+          }
+        }
+      }
+    }
+  }
+  return { nodes, groupOf, routes };
+}

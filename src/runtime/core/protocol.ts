@@ -1,0 +1,142 @@
+/**
+ * Messages between the App/Engine (host thread) and an extension-group worker, and the runtime
+ * events the host publishes. Every union is discriminated by `t` (control) or `type` (events).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { RunloopCounters } from './runloop';
+import type { WireMsg } from './wire';
+
+/** What to do on an owner violation (wrong owner, use after close, mutation after send). */
+export type ViolationPolicy = 'fail' | 'report' | 'abort';
+
+/** One extension to create in a group, with everything the worker needs to run it. */
+export interface NodeSpec {
+  name: string;
+  addon: string;
+  /** Module to import (built `main` or `src/index.ts`); registers the addon. */
+  entry: string;
+  /** Manifest `api` block (schemas). */
+  api: Record<string, unknown>;
+  /** property.json of the package merged with the graph node's `property`. */
+  property: Record<string, unknown>;
+}
+
+/** A flattened flow destination. */
+export interface RouteDest {
+  ext: string;
+  msgConversion?: unknown;
+}
+
+export interface GroupInit {
+  t: 'init';
+  appUri: string;
+  graphId: string;
+  group: string;
+  nodes: NodeSpec[];
+  /** Extension name → group, for the whole graph. */
+  groupOf: Record<string, string>;
+  /** `${kind}\u0000${src}\u0000${name}` → destinations in graph order. */
+  routes: Record<string, RouteDest[]>;
+  /** Direct channels to the other groups of the graph. */
+  peers: Record<string, MessagePort>;
+  policy: ViolationPolicy;
+  syncStopBeforeDeinit: boolean;
+}
+
+export type ToWorker =
+  | GroupInit
+  | { t: 'start' }
+  | { t: 'stop' }
+  | { t: 'deinit' }
+  | { t: 'sample'; reqId: number }
+  | { t: 'msgs'; batch: WireMsg[] };
+
+/** Live runtime objects of a thread; all zero after a clean close. */
+export interface LiveCounts {
+  engines: number;
+  threads: number;
+  extensions: number;
+  paths: number;
+  timers: number;
+}
+
+/** Per-extension counters kept on the message path (plain increments). */
+export interface ExtensionCounters {
+  extension: string;
+  group: string;
+  state: string;
+  msgsIn: number;
+  msgsOut: number;
+  inByName: Record<string, number>;
+  outByName: Record<string, number>;
+  handlerMs: number;
+  outPaths: number;
+  inPaths: number;
+  pending: number;
+}
+
+export interface GroupSample {
+  group: string;
+  runloop: RunloopCounters;
+  extensions: ExtensionCounters[];
+  live: LiveCounts;
+}
+
+export type FromWorker =
+  | { t: 'created'; ok: boolean; error?: string }
+  | { t: 'events'; events: RuntimeEvent[] }
+  | { t: 'sample'; reqId: number; sample: GroupSample }
+  | { t: 'to_app'; msg: WireMsg }
+  | { t: 'stopped' }
+  | { t: 'start_failed'; error: string }
+  | { t: 'abort'; reason: string }
+  | { t: 'closed'; live: LiveCounts };
+
+/** Extension lifecycle phases as events report them. */
+export type LifecyclePhase =
+  | 'created'
+  | 'on_configure'
+  | 'on_configure_done'
+  | 'on_init'
+  | 'on_init_done'
+  | 'on_start'
+  | 'on_start_done'
+  | 'on_stop'
+  | 'on_stop_done'
+  | 'on_deinit'
+  | 'on_deinit_done';
+
+/** Events published by the App; `ts` is milliseconds since epoch. */
+export type RuntimeEvent =
+  | { type: 'lifecycle'; ts: number; graphId: string; extension: string; phase: LifecyclePhase }
+  | {
+      type: 'violation';
+      ts: number;
+      graphId: string;
+      object: string;
+      owner: string;
+      caller: string;
+      reason: string;
+      stack: string;
+      policy: ViolationPolicy;
+    }
+  | {
+      type: 'log';
+      ts: number;
+      graphId: string;
+      extension: string;
+      level: number;
+      message: string;
+      category?: string;
+      fields?: unknown;
+    }
+  | { type: 'error'; ts: number; graphId: string; extension: string; phase: string; message: string; stack: string }
+  | { type: 'graph'; ts: number; graphId: string; name: string; state: GraphState; detail?: string }
+  | { type: 'worker_terminated'; ts: number; graphId: string; group: string; reason: string }
+  | { type: 'app_closed'; ts: number };
+
+export type GraphState = 'starting' | 'started' | 'start_failed' | 'stopping' | 'stopped';
+
+export function routeKey(kind: string, src: string, name: string): string {
+  return `${kind}\u0000${src}\u0000${name}`;
+}

@@ -1,0 +1,149 @@
+/**
+ * One runloop per thread (TEN `ten_runloop_t`). Producers append tasks or messages; the first
+ * append to an empty queue arms a single wake (`setImmediate`), so any number of appends between
+ * two loop turns costs one wake — like `uv_async_send`. On wake the loop swaps the whole queue out
+ * and runs the batch, so work appended while draining waits for the next wake instead of
+ * starving IO.
+ *
+ * Cross-thread producers never touch this queue directly: they post to a MessagePort whose
+ * native side is exactly TEN's `in_msgs` (a mutex-guarded list plus a coalescing `uv_async_t`).
+ * The port's listener appends the received batch here on the owner thread.
+ *
+ * Counters are plain numbers updated per drain (not per message) and read by sampling.
+ */
+import { performance } from 'node:perf_hooks';
+import { threadId } from 'node:worker_threads';
+
+export type Task = () => void;
+
+/** Snapshot of a runloop's counters. */
+export interface RunloopCounters {
+  runloopId: string;
+  threadId: number;
+  /** Entries queued right now. */
+  depth: number;
+  /** Highest depth seen. */
+  highWater: number;
+  /** Number of drains (wakes that found work). */
+  drains: number;
+  /** Largest batch drained at once. */
+  maxBatch: number;
+  /** Entries run (tasks plus messages). */
+  tasksRun: number;
+  /** Milliseconds spent running batches. */
+  busyMs: number;
+  /** Wake requests that found a wake already armed (coalesced). */
+  coalescedWakes: number;
+}
+
+let nextId = 0;
+
+export class Runloop<M> {
+  readonly id: string;
+  readonly threadId = threadId;
+  private queue: (Task | M)[] = [];
+  private armed = false;
+  private closed = false;
+  private highWater = 0;
+  private drains = 0;
+  private maxBatch = 0;
+  private tasksRun = 0;
+  private busyMs = 0;
+  private coalescedWakes = 0;
+  private readonly onMsg: (m: M) => void;
+  private readonly onError: (e: unknown) => void;
+  private readonly drainBound = (): void => this.drain();
+
+  /**
+   * @param onMsg handles one message entry (anything that is not a function).
+   * @param onError receives exceptions thrown by a task or handler; the loop keeps running.
+   */
+  constructor(name: string, onMsg: (m: M) => void, onError: (e: unknown) => void) {
+    this.id = `${name}#${threadId}.${nextId++}`;
+    this.onMsg = onMsg;
+    this.onError = onError;
+  }
+
+  /** Appends a task to the tail; runs on a later turn of this loop. */
+  postTaskTail(task: Task): boolean {
+    return this.push(task);
+  }
+
+  /** Appends one message. */
+  postMsg(m: M): boolean {
+    return this.push(m);
+  }
+
+  /** Appends a batch received from another thread, keeping its order. */
+  postMsgs(batch: readonly M[]): boolean {
+    if (this.closed) return false;
+    for (let i = 0; i < batch.length; i++) this.queue.push(batch[i]);
+    if (this.queue.length > this.highWater) this.highWater = this.queue.length;
+    this.wake();
+    return true;
+  }
+
+  /** Stops accepting work; queued entries are dropped. */
+  close(): void {
+    this.closed = true;
+    this.queue = [];
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  counters(): RunloopCounters {
+    return {
+      runloopId: this.id,
+      threadId: this.threadId,
+      depth: this.queue.length,
+      highWater: this.highWater,
+      drains: this.drains,
+      maxBatch: this.maxBatch,
+      tasksRun: this.tasksRun,
+      busyMs: this.busyMs,
+      coalescedWakes: this.coalescedWakes,
+    };
+  }
+
+  private push(entry: Task | M): boolean {
+    if (this.closed) return false;
+    this.queue.push(entry);
+    if (this.queue.length > this.highWater) this.highWater = this.queue.length;
+    this.wake();
+    return true;
+  }
+
+  private wake(): void {
+    if (this.armed) {
+      this.coalescedWakes++;
+      return;
+    }
+    this.armed = true;
+    setImmediate(this.drainBound);
+  }
+
+  private drain(): void {
+    this.armed = false;
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    const n = batch.length;
+    if (n > this.maxBatch) this.maxBatch = n;
+    this.drains++;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      if (this.closed) break;
+      const e = batch[i];
+      try {
+        if (typeof e === 'function') (e as Task)();
+        else this.onMsg(e as M);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+    this.tasksRun += n;
+    this.busyMs += performance.now() - t0;
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Entry of the TEN runtime for hosts and the CLI. `startApp` creates the App on the calling
+ * (host) thread, starts the `auto_start` graphs, and returns it; see docs/runtime.md.
+ */
+import { App, type AppOptions } from './app/app';
+
+export { App, type AppOptions, type AppSample, type GraphSource } from './app/app';
+export type {
+  RuntimeEvent,
+  GraphState,
+  LifecyclePhase,
+  LiveCounts,
+  GroupSample,
+  ExtensionCounters,
+  ViolationPolicy,
+} from './core/protocol';
+export type { RunloopCounters } from './core/runloop';
+
+/** Creates an App and starts its `auto_start` predefined graphs. */
+export async function startApp(opts: AppOptions = {}): Promise<App> {
+  const app = new App(opts);
+  await app.startAutoGraphs();
+  return app;
+}

@@ -1,0 +1,34 @@
+/**
+ * Worker entry of an extension group. Loaded through `shim.mjs`, which registers tsx and the
+ * extension-package hooks first. Exceptions escaping an extension (timers, floating promises)
+ * are reported and never kill the thread.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from '../core/protocol';
+import { GroupRuntime } from './group';
+
+let group: GroupRuntime | null = null;
+
+function post(m: FromWorker): void {
+  parentPort!.postMessage(m);
+}
+
+function report(phase: string, e: unknown): void {
+  if (group) group.reportError('', phase, e);
+  else console.error(e);
+}
+
+process.on('uncaughtException', (e) => report('uncaught', e));
+process.on('unhandledRejection', (e) => report('unhandled_rejection', e));
+
+parentPort!.on('message', (m: ToWorker) => {
+  if (m.t === 'init') {
+    group = new GroupRuntime(m);
+    group.create().then(
+      () => post({ t: 'created', ok: true }),
+      (e: unknown) => post({ t: 'created', ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+    );
+    return;
+  }
+  group?.handleControl(m);
+});

@@ -1,0 +1,674 @@
+/**
+ * The runtime side of one extension on its group's thread: lifecycle state machine, the
+ * `EnvBackend` behind its `TenEnv`, IN/OUT paths, schemas, the pre-`on_init_done` queue and
+ * counters. Delivery to and from other extensions goes through the owning `GroupRuntime`.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Cmd, CmdResult, Data, AudioFrame, VideoFrame, type Msg } from '../api/msg';
+import { TenError, TenErrorCode, TEN_IS_CLOSED_TEXT } from '../api/error';
+import { overrides, type Extension } from '../api/extension';
+import { TenEnv, type EnvBackend, type ResultHandler } from '../api/ten_env';
+import type { LogLevel } from '../api/log_level';
+import { deepMerge, getProp, setProp, type PropObject } from '../core/props';
+import type { ExtensionCounters, LifecyclePhase, NodeSpec } from '../core/protocol';
+import { ExtensionSchemas, type SchemaKind } from '../core/schema';
+import { isCmdType, newWireMsg, routeKind, type WireMsg } from '../core/wire';
+import { PathTables, type OutPath, type PathGroup, type ResultPolicy } from './paths';
+import type { GroupRuntime } from './group';
+
+export type ExtState =
+  | 'created'
+  | 'configuring'
+  | 'configured'
+  | 'initing'
+  | 'inited'
+  | 'starting'
+  | 'started'
+  | 'stopping'
+  | 'stopped'
+  | 'deiniting'
+  | 'closed';
+
+/** TEN's default IN/OUT path timeout (3 min) and check interval (10 s), in milliseconds. */
+const DEFAULT_PATH_TIMEOUT_MS = 180_000;
+const DEFAULT_PATH_CHECK_MS = 10_000;
+
+export const DEINIT_TEXT = 'The destination extension is in its de-initialization phase.';
+const CLOSED_OUT_PATH_TEXT = 'The extension is closed: its pending cmd results will never arrive.';
+
+const ENV_PLACEHOLDER = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?:\|([^}]*))?\}/g;
+
+/** Resolves `${env:VAR|default}` in every string of a property tree. */
+function resolveEnv(v: unknown): unknown {
+  if (typeof v === 'string') {
+    const whole = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?:\|([^}]*))?\}$/.exec(v);
+    if (whole) return process.env[whole[1]] ?? whole[2] ?? '';
+    return v.replace(ENV_PLACEHOLDER, (_m, name: string, def?: string) => process.env[name] ?? def ?? '');
+  }
+  if (Array.isArray(v)) return v.map(resolveEnv);
+  if (v !== null && typeof v === 'object' && !(v instanceof ArrayBuffer)) {
+    const out: PropObject = {};
+    for (const [k, x] of Object.entries(v)) out[k] = resolveEnv(x);
+    return out;
+  }
+  return v;
+}
+
+/** Microseconds in a TEN property → milliseconds. */
+function usToMs(v: unknown, fallback: number): number {
+  return typeof v === 'number' && v > 0 ? v / 1000 : fallback;
+}
+
+function schemaKind(w: WireMsg): SchemaKind | null {
+  return w.type === 'cmd' ? 'cmd' : w.type === 'cmd_result' ? null : w.type === 'data' || w.type === 'audio_frame' || w.type === 'video_frame' ? w.type : null;
+}
+
+export class ExtRuntime implements EnvBackend {
+  readonly name: string;
+  readonly spec: NodeSpec;
+  readonly env: TenEnv;
+  readonly paths = new PathTables();
+  state: ExtState = 'created';
+  ext: Extension | null = null;
+  private readonly g: GroupRuntime;
+  private props: PropObject;
+  private readonly schemas: ExtensionSchemas;
+  private pending: WireMsg[] = [];
+  private stopRequested = false;
+  private manualStart = false;
+  private manualStop = false;
+  private stopTriggered = false;
+  private hasOnCmd = false;
+  private hasOnData = false;
+  private hasOnAudio = false;
+  private hasOnVideo = false;
+  private outTimeoutMs = DEFAULT_PATH_TIMEOUT_MS;
+  private inTimeoutMs = DEFAULT_PATH_TIMEOUT_MS;
+  /** Path check period wanted by this extension (`ten.path_check_interval`). */
+  checkIntervalMs = DEFAULT_PATH_CHECK_MS;
+  private msgsIn = 0;
+  private msgsOut = 0;
+  private readonly inByName = new Map<string, number>();
+  private readonly outByName = new Map<string, number>();
+  private handlerMs = 0;
+  private readonly notConnected = new Map<string, number>();
+  private readonly onCmdRejected = (e: unknown): void => this.handlerError('on_cmd', e);
+  private readonly onDataRejected = (e: unknown): void => this.handlerError('on_data', e);
+
+  constructor(g: GroupRuntime, spec: NodeSpec) {
+    this.g = g;
+    this.spec = spec;
+    this.name = spec.name;
+    this.props = spec.property;
+    this.schemas = new ExtensionSchemas(spec.api);
+    this.env = new TenEnv(this);
+    const ten = (spec.property.ten ?? {}) as Record<string, unknown>;
+    const pt = ten.path_timeout;
+    if (typeof pt === 'number') {
+      this.outTimeoutMs = this.inTimeoutMs = usToMs(pt, DEFAULT_PATH_TIMEOUT_MS);
+    } else if (pt && typeof pt === 'object') {
+      const o = pt as Record<string, unknown>;
+      this.inTimeoutMs = usToMs(o.in_path, DEFAULT_PATH_TIMEOUT_MS);
+      this.outTimeoutMs = usToMs(o.out_path, DEFAULT_PATH_TIMEOUT_MS);
+    }
+    this.checkIntervalMs = usToMs(ten.path_check_interval, DEFAULT_PATH_CHECK_MS);
+    const manual = ten.manual_trigger_life_cycle;
+    if (Array.isArray(manual)) {
+      for (const s of manual as { stage?: unknown }[]) {
+        if (s?.stage === 'start') this.manualStart = true;
+        if (s?.stage === 'stop') this.manualStop = true;
+      }
+    }
+  }
+
+  /** Adopts the instance created by the addon. */
+  adopt(ext: Extension): void {
+    this.ext = ext;
+    this.hasOnCmd = overrides(ext, 'onCmd');
+    this.hasOnData = overrides(ext, 'onData');
+    this.hasOnAudio = overrides(ext, 'onAudioFrame');
+    this.hasOnVideo = overrides(ext, 'onVideoFrame');
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  beginLifecycle(): void {
+    this.state = 'configuring';
+    this.runPhase('on_configure', (x) => x.onConfigure(this.env), () => this.onConfigureDone());
+  }
+
+  requestStop(): void {
+    this.stopRequested = true;
+    switch (this.state) {
+      case 'created':
+        this.finishClose();
+        return;
+      case 'configured':
+      case 'inited':
+      case 'started':
+        this.goStop();
+        return;
+      case 'configuring':
+      case 'initing':
+      case 'starting':
+        // The running callback finishes first; its *_done continues to on_stop.
+        return;
+      case 'stopping':
+      case 'stopped':
+      case 'deiniting':
+      case 'closed':
+        return;
+    }
+  }
+
+  /** Continues to on_deinit once the group allows it (`sync_stop_before_deinit`). */
+  allowDeinit(): void {
+    if (this.state !== 'stopped') return;
+    this.state = 'deiniting';
+    this.runPhase('on_deinit', (x) => x.onDeinit(this.env), () => this.onDeinitDone());
+  }
+
+  private runPhase(phase: LifecyclePhase, call: (x: Extension) => Promise<void>, done: () => void): void {
+    this.g.lifecycle(this.name, phase);
+    const next = (): void => {
+      this.g.runloop.postTaskTail(done);
+    };
+    let p: Promise<void>;
+    try {
+      p = call(this.ext!);
+    } catch (e) {
+      // A studio must not hang: report the exception, then acknowledge the phase anyway.
+      this.g.reportError(this.name, phase, e);
+      next();
+      return;
+    }
+    p.then(next, (e: unknown) => {
+      this.g.reportError(this.name, phase, e);
+      next();
+    });
+  }
+
+  private onConfigureDone(): void {
+    this.g.lifecycle(this.name, 'on_configure_done');
+    this.props = resolveEnv(this.props) as PropObject;
+    const problem = this.schemas.property()(this.props);
+    this.state = 'configured';
+    if (problem !== null) {
+      // TEN aborts the process here; we fail the graph start and stop cleanly instead.
+      this.g.reportError(this.name, 'on_configure_done', new Error(`Invalid property: ${problem}`));
+      this.g.startFailed(`Extension '${this.name}' has invalid properties: ${problem}`);
+      return;
+    }
+    if (this.stopRequested) return this.goStop();
+    this.state = 'initing';
+    this.runPhase('on_init', (x) => x.onInit(this.env), () => this.onInitDone());
+  }
+
+  private onInitDone(): void {
+    this.g.lifecycle(this.name, 'on_init_done');
+    this.state = 'inited';
+    // Messages held before on_init_done go first, before on_start is even posted.
+    const held = this.pending;
+    this.pending = [];
+    for (const m of held) this.receive(m);
+    if (this.stopRequested) return this.goStop();
+    if (!this.manualStart) this.startPhase();
+  }
+
+  private startPhase(): void {
+    this.state = 'starting';
+    this.runPhase('on_start', (x) => x.onStart(this.env), () => this.onStartDone());
+  }
+
+  private onStartDone(): void {
+    this.g.lifecycle(this.name, 'on_start_done');
+    this.state = 'started';
+    if (this.stopRequested) this.goStop();
+  }
+
+  private goStop(): void {
+    if (this.manualStop && !this.stopTriggered && this.state === 'started') return;
+    this.state = 'stopping';
+    this.runPhase('on_stop', (x) => x.onStop(this.env), () => this.onStopDone());
+  }
+
+  private onStopDone(): void {
+    this.g.lifecycle(this.name, 'on_stop_done');
+    this.state = 'stopped';
+    this.g.extStopped(this);
+  }
+
+  private onDeinitDone(): void {
+    this.g.lifecycle(this.name, 'on_deinit_done');
+    this.finishClose();
+  }
+
+  /** Closes ten_env, fails pending OUT paths with error results, then tells the group. */
+  private finishClose(): void {
+    this.state = 'closed';
+    this.pending = [];
+    const now = Date.now();
+    for (const p of [...this.paths.out.values()]) {
+      if (!this.paths.out.has(p.cmdId)) continue;
+      this.applyResult(this.errorResult(p.cmdId, p.cmdName, CLOSED_OUT_PATH_TEXT, now));
+    }
+    this.paths.out.clear();
+    this.paths.in.clear();
+    this.g.extClosed(this);
+  }
+
+  private trigger(stage: unknown): void {
+    if (stage === 'start' && this.manualStart && this.state === 'inited') this.startPhase();
+    if (stage === 'stop' && this.manualStop) {
+      this.stopTriggered = true;
+      if (this.state === 'started') this.goStop();
+    }
+  }
+
+  // ---- receiving -------------------------------------------------------------------------
+
+  /** Delivers a message addressed to this extension (synchronous for same-group senders). */
+  receive(w: WireMsg): void {
+    if (w.type === 'cmd_result') {
+      this.onResult(w);
+      return;
+    }
+    switch (this.state) {
+      case 'deiniting':
+      case 'closed':
+        if (isCmdType(w.type)) this.g.replyError(w, this.name, DEINIT_TEXT);
+        return;
+      case 'created':
+      case 'configuring':
+      case 'configured':
+      case 'initing':
+        this.pending.push(w);
+        return;
+      case 'inited':
+      case 'starting':
+      case 'started':
+      case 'stopping':
+      case 'stopped':
+        break;
+    }
+    const kind = schemaKind(w);
+    if (kind !== null) {
+      const problem = this.schemas.msg('in', kind, w.name)(w.props);
+      if (problem !== null) {
+        if (kind === 'cmd') this.g.replyError(w, this.name, problem);
+        else this.log(3, `Dropped ${w.type} '${w.name}': ${problem}`, undefined, undefined);
+        return;
+      }
+    }
+    this.msgsIn++;
+    this.inByName.set(w.name, (this.inByName.get(w.name) ?? 0) + 1);
+    switch (w.type) {
+      case 'cmd':
+      case 'start_graph':
+      case 'stop_graph':
+      case 'close_app':
+      case 'timer':
+      case 'timeout':
+      case 'trigger_life_cycle':
+        this.onCmdIn(w);
+        return;
+      case 'data':
+      case 'audio_frame':
+      case 'video_frame':
+        this.onMsgIn(w);
+        return;
+    }
+  }
+
+  private onCmdIn(w: WireMsg): void {
+    const senderCmdId = w.cmdId;
+    if (this.paths.in.has(w.cmdId)) {
+      // The cmd came around a loop: a fresh id keeps both IN paths apart.
+      w.parentCmdId = w.cmdId;
+      w.cmdId = randomUUID();
+    }
+    this.paths.in.set(w.cmdId, {
+      cmdId: w.cmdId,
+      senderCmdId,
+      cmdName: w.name,
+      srcExt: w.src.ext,
+      srcGraph: w.src.graph,
+      srcApp: w.src.app,
+      expiresAt: Date.now() + this.inTimeoutMs,
+    });
+    if (w.type === 'trigger_life_cycle') {
+      this.trigger(w.props.stage);
+      this.returnWire(this.okResult(w));
+      return;
+    }
+    if (!this.hasOnCmd) {
+      this.returnWire(this.okResult(w));
+      return;
+    }
+    const cmdId = w.cmdId;
+    const t0 = performance.now();
+    let p: Promise<void>;
+    try {
+      p = this.ext!.onCmd(this.env, Cmd._wrap(w));
+    } catch (e) {
+      this.handlerMs += performance.now() - t0;
+      this.cmdHandlerFailed(cmdId, e);
+      return;
+    }
+    this.handlerMs += performance.now() - t0;
+    p.then(undefined, (e: unknown) => this.cmdHandlerFailed(cmdId, e));
+  }
+
+  /** Reports a throwing on_cmd and, ours, answers the cmd with an error so the sender does not wait. */
+  private cmdHandlerFailed(cmdId: string, e: unknown): void {
+    this.onCmdRejected(e);
+    const inPath = this.paths.in.get(cmdId);
+    if (!inPath || this.state === 'closed') return;
+    const r = newWireMsg('cmd_result', inPath.cmdName);
+    r.status = 1;
+    r.cmdId = cmdId;
+    r.origName = inPath.cmdName;
+    r.props.detail = `Extension '${this.name}' threw in on_cmd: ${e instanceof Error ? e.message : String(e)}`;
+    this.returnWire(r);
+  }
+
+  /** Data and frames: the handler if overridden, else TEN's default of forwarding along the graph. */
+  private onMsgIn(w: WireMsg): void {
+    const x = this.ext!;
+    const t0 = performance.now();
+    let p: Promise<void> | null = null;
+    try {
+      switch (w.type) {
+        case 'data':
+          if (this.hasOnData) p = x.onData(this.env, Data._wrap(w));
+          break;
+        case 'audio_frame':
+          if (this.hasOnAudio) p = x.onAudioFrame(this.env, AudioFrame._wrap(w));
+          break;
+        case 'video_frame':
+          if (this.hasOnVideo) p = x.onVideoFrame(this.env, VideoFrame._wrap(w));
+          break;
+        default:
+          break;
+      }
+    } catch (e) {
+      this.onDataRejected(e);
+      return;
+    } finally {
+      this.handlerMs += performance.now() - t0;
+    }
+    if (p) p.then(undefined, this.onDataRejected);
+    else this.forward(w);
+  }
+
+  private handlerError(phase: string, e: unknown): void {
+    this.g.reportError(this.name, phase, e);
+  }
+
+  /** Default for data and frames without a handler: send on along the graph. */
+  private forward(w: WireMsg): void {
+    w.dests = [];
+    this.dispatch(w, true);
+  }
+
+  private onResult(w: WireMsg): void {
+    const path = this.paths.out.get(w.cmdId);
+    if (!path) return;
+    const problem = this.schemas.result('in', path.cmdName)(w.props);
+    if (problem !== null) {
+      w.status = 1;
+      w.props.detail = problem;
+    }
+    this.applyResult(w);
+  }
+
+  private applyResult(w: WireMsg): void {
+    const d = this.paths.applyResult(w);
+    switch (d.kind) {
+      case 'drop':
+        return;
+      case 'deliver': {
+        const { path, result } = d;
+        if (path.handler) {
+          path.handler(result);
+        } else if (path.upstream && this.paths.in.has(path.upstream)) {
+          // No handler: the result goes back up the IN path this cmd was forwarded from.
+          result.cmdId = path.upstream;
+          this.returnWire(result);
+        }
+        return;
+      }
+    }
+  }
+
+  okResult(w: WireMsg): WireMsg {
+    const r = newWireMsg('cmd_result', w.name);
+    r.cmdId = w.cmdId;
+    r.origName = w.name;
+    r.origType = w.type;
+    return r;
+  }
+
+  private errorResult(cmdId: string, name: string, detail: string, now: number): WireMsg {
+    const r = newWireMsg('cmd_result', name);
+    r.status = 1;
+    r.cmdId = cmdId;
+    r.origName = name;
+    r.ts = now;
+    r.props.detail = detail;
+    return r;
+  }
+
+  /** Fails OUT paths past their deadline with `Path timeout.` and forgets expired IN paths. */
+  checkPaths(now: number): void {
+    for (const p of this.paths.takeExpiredOut(now)) {
+      if (this.paths.out.has(p.cmdId)) this.applyResult(this.errorResult(p.cmdId, p.cmdName, 'Path timeout.', now));
+    }
+    this.paths.dropExpiredIn(now);
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  /** Sends a message along the graph (or to its explicit dests); `forwarded` skips schema/sent checks. */
+  private dispatch(w: WireMsg, forwarded: boolean, handler: ResultHandler | null = null, policy: ResultPolicy = 'first_error_or_last_ok', upstream = ''): TenError | undefined {
+    const kind = routeKind(w.type);
+    if (kind === null) return new TenError(TenErrorCode.ErrorCodeInvalidArgument, 'A cmd_result is returned with returnResult.');
+    if (!forwarded) {
+      const sk = schemaKind(w);
+      if (sk !== null) {
+        const problem = this.schemas.msg('out', sk, w.name)(w.props);
+        if (problem !== null) return new TenError(TenErrorCode.ErrorCodeGeneric, problem);
+      }
+    }
+    w.src.app = this.g.appUri;
+    w.src.graph = this.g.graphId;
+    w.src.ext = this.name;
+    const isCmd = kind === 'cmd';
+    if (isCmd) {
+      if (w.cmdId) w.parentCmdId = w.cmdId;
+      w.cmdId = randomUUID();
+    }
+    if (w.type === 'start_graph' || w.type === 'stop_graph' || w.type === 'close_app') {
+      this.addOutPath(w, handler, upstream, null);
+      this.countOut(w);
+      this.g.toApp(w);
+      return undefined;
+    }
+    const targets = this.g.resolveDests(w, kind, this.name);
+    if (targets === null) {
+      const misses = (this.notConnected.get(w.name) ?? 0) + 1;
+      this.notConnected.set(w.name, misses);
+      const text = `Failed to find destination of a '${kind}' message '${w.name}' from graph.`;
+      if (misses % 1000 === 1) this.log(3, text, undefined, undefined);
+      return new TenError(TenErrorCode.ErrorCodeMsgNotConnected, text);
+    }
+    const n = targets.length;
+    // Copies are made from the pristine original before it is addressed to destination 0.
+    const copies: WireMsg[] = new Array<WireMsg>(n);
+    copies[0] = w;
+    for (let i = 1; i < n; i++) copies[i] = this.g.clone(w);
+    for (let i = 0; i < n; i++) {
+      const c = copies[i];
+      if (isCmd && i > 0) {
+        c.parentCmdId = w.cmdId;
+        c.cmdId = randomUUID();
+      }
+      c.dests = [targets[i].loc];
+      if (targets[i].conversion !== undefined) this.g.convert(c, targets[i].conversion);
+    }
+    if (isCmd) {
+      // Paths exist before delivery: a same-group receiver may answer synchronously.
+      const group: PathGroup | null =
+        n > 1 ? { policy, ids: copies.map((c) => c.cmdId), remaining: n, finals: new Map(), done: false } : null;
+      for (const c of copies) this.addOutPath(c, handler, upstream, group);
+    }
+    for (let i = 0; i < n; i++) {
+      this.countOut(copies[i]);
+      this.g.deliver(copies[i], this.name);
+    }
+    return undefined;
+  }
+
+  private addOutPath(w: WireMsg, handler: ResultHandler | null, upstream: string, group: PathGroup | null): void {
+    const path: OutPath = {
+      cmdId: w.cmdId,
+      cmdName: w.name,
+      handler: handler ? (r) => handler(CmdResult._wrap(r), undefined) : null,
+      upstream,
+      group,
+      expiresAt: Date.now() + this.outTimeoutMs,
+    };
+    this.paths.out.set(w.cmdId, path);
+  }
+
+  private countOut(w: WireMsg): void {
+    this.msgsOut++;
+    this.outByName.set(w.name, (this.outByName.get(w.name) ?? 0) + 1);
+  }
+
+  /** Sends a result back along its IN path. */
+  private returnWire(r: WireMsg): TenError | undefined {
+    const inPath = this.paths.in.get(r.cmdId);
+    if (!inPath) return new TenError(TenErrorCode.ErrorCodeGeneric, `No cmd with id '${r.cmdId}' is waiting for a result.`);
+    if (r.isFinal) this.paths.in.delete(r.cmdId);
+    r.cmdId = inPath.senderCmdId;
+    r.origName = inPath.cmdName;
+    r.src.app = this.g.appUri;
+    r.src.graph = this.g.graphId;
+    r.src.ext = this.name;
+    r.dests = [{ app: inPath.srcApp, graph: inPath.srcGraph, ext: inPath.srcExt }];
+    this.countOut(r);
+    this.g.deliver(r, this.name);
+    return undefined;
+  }
+
+  private checkEnv(method: string): TenError | undefined {
+    if (this.state !== 'closed') return undefined;
+    this.g.violation(`TenEnv(${this.name})`, `${method} called after ten_env was closed (on_deinit_done)`, new Error().stack ?? '');
+    return new TenError(TenErrorCode.ErrorCodeTenIsClosed, TEN_IS_CLOSED_TEXT);
+  }
+
+  private checkUnsent(m: Msg, method: string): TenError | undefined {
+    if (!m._sent) return undefined;
+    const proceed = this.g.violation(`${m._w.type}(${m._w.name})`, `${method} of a message already sent by its owner`, new Error().stack ?? '');
+    return proceed ? undefined : new TenError(TenErrorCode.ErrorCodeGeneric, `The ${m._w.type} '${m._w.name}' was already sent.`);
+  }
+
+  // ---- EnvBackend ------------------------------------------------------------------------
+
+  sendCmd(cmd: Cmd, handler: ResultHandler, isEx: boolean): TenError | undefined {
+    const err = this.checkEnv(isEx ? 'sendCmdEx' : 'sendCmd') ?? this.checkUnsent(cmd, 'sendCmd');
+    if (err) return err;
+    // A received cmd being forwarded travels as a copy with a fresh id, so the receiver can
+    // still build its own result from the cmd it holds (CmdResult.Create needs the old id).
+    const w = cmd._w.cmdId ? { ...cmd._w, src: { ...cmd._w.src }, dests: [...cmd._w.dests] } : cmd._w;
+    const upstream = w.cmdId && this.paths.in.has(w.cmdId) ? w.cmdId : '';
+    const prevId = w.cmdId;
+    const prevParent = w.parentCmdId;
+    const e = this.dispatch(w, false, handler, isEx ? 'each_ok_and_error' : 'first_error_or_last_ok', upstream);
+    if (e) {
+      // A failed send leaves the message as it was: still owned and usable.
+      w.cmdId = prevId;
+      w.parentCmdId = prevParent;
+      return e;
+    }
+    cmd._sent = true;
+    return undefined;
+  }
+
+  sendMsg(msg: Data | AudioFrame | VideoFrame): TenError | undefined {
+    const err = this.checkEnv('send') ?? this.checkUnsent(msg, 'send');
+    if (err) return err;
+    const e = this.dispatch(msg._w, false);
+    if (e) return e;
+    msg._sent = true;
+    return undefined;
+  }
+
+  returnResult(result: CmdResult): TenError | undefined {
+    const err = this.checkEnv('returnResult') ?? this.checkUnsent(result, 'returnResult');
+    if (err) return err;
+    const w = result._w;
+    const inPath = this.paths.in.get(w.cmdId);
+    const problem = this.schemas.result('out', inPath?.cmdName ?? w.origName)(w.props);
+    if (problem !== null) return new TenError(TenErrorCode.ErrorCodeGeneric, problem);
+    const e = this.returnWire(w);
+    if (e) return e;
+    result._sent = true;
+    return undefined;
+  }
+
+  getProperty(path: string): [unknown, TenError | undefined] {
+    const err = this.checkEnv('getProperty');
+    if (err) return [undefined, err];
+    const v = path === '' ? this.props : getProp(this.props, path);
+    if (v === undefined) return [undefined, new TenError(TenErrorCode.ErrorCodeGeneric, `The property '${path}' does not exist.`)];
+    return [v, undefined];
+  }
+
+  setProperty(path: string, value: unknown): TenError | undefined {
+    const err = this.checkEnv('setProperty');
+    if (err) return err;
+    return setProp(this.props, path, value) ? undefined : new TenError(TenErrorCode.ErrorCodeInvalidArgument, `Invalid property path '${path}'.`);
+  }
+
+  initPropertyFromJson(json: string): TenError | undefined {
+    const err = this.checkEnv('initPropertyFromJson');
+    if (err) return err;
+    let v: unknown;
+    try {
+      v = JSON.parse(json);
+    } catch (e) {
+      return new TenError(TenErrorCode.ErrorCodeInvalidJSON, `Invalid JSON: ${(e as Error).message}`);
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return new TenError(TenErrorCode.ErrorCodeInvalidJSON, 'The JSON must be an object.');
+    this.props = deepMerge(this.props, v as PropObject);
+    return undefined;
+  }
+
+  log(level: LogLevel, message: string, category: string | undefined, fields: unknown): TenError | undefined {
+    const err = this.checkEnv('log');
+    if (err) return err;
+    this.g.log(this.name, level, message, category, fields);
+    return undefined;
+  }
+
+  // ---- telemetry -------------------------------------------------------------------------
+
+  counters(group: string): ExtensionCounters {
+    return {
+      extension: this.name,
+      group,
+      state: this.state,
+      msgsIn: this.msgsIn,
+      msgsOut: this.msgsOut,
+      inByName: Object.fromEntries(this.inByName),
+      outByName: Object.fromEntries(this.outByName),
+      handlerMs: this.handlerMs,
+      outPaths: this.paths.out.size,
+      inPaths: this.paths.in.size,
+      pending: this.pending.length,
+    };
+  }
+}

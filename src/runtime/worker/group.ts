@@ -1,0 +1,378 @@
+/**
+ * One extension group on its worker thread (TEN extension thread): owns the runloop, the group's
+ * extensions, the routing table of the graph, direct channels to the other groups, and the
+ * events it reports to the engine.
+ *
+ * Delivery: same group → the receiver's handler is called synchronously (re-entrant, as in
+ * TEN); another group → appended to that group's outbox and posted as one batch per loop turn
+ * (FIFO per channel); another graph or a built-in app cmd → through the App on the host thread.
+ */
+import { parentPort, threadId, type MessagePort } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { registeredAddon } from '../api/addon';
+import { installRuntimeHooks } from '../api/hooks';
+import type { LogLevel } from '../api/log_level';
+import { getProp, setProp, type PropObject } from '../core/props';
+import {
+  routeKey,
+  type FromWorker,
+  type GroupInit,
+  type GroupSample,
+  type LifecyclePhase,
+  type LiveCounts,
+  type RouteDest,
+  type RuntimeEvent,
+  type ToWorker,
+  type ViolationPolicy,
+} from '../core/protocol';
+import { Runloop } from '../core/runloop';
+import { cloneWire, isCmdType, newWireMsg, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
+import { ExtRuntime } from './extension_rt';
+
+/** A resolved destination of one send. */
+export interface Target {
+  loc: WireLoc;
+  conversion: unknown;
+}
+
+interface ConversionRule {
+  path?: string;
+  conversion_mode?: string;
+  value?: unknown;
+  original_path?: string;
+}
+
+/** Batches messages for one peer group; flushed once per loop turn. */
+class Outbox {
+  readonly port: MessagePort;
+  closed = false;
+  batch: WireMsg[] = [];
+  transfer: ArrayBuffer[] = [];
+
+  constructor(port: MessagePort) {
+    this.port = port;
+  }
+
+  push(w: WireMsg): void {
+    this.batch.push(w);
+    // Frame buffers move to the receiver's thread instead of being copied.
+    const b = w.buf;
+    if (b instanceof ArrayBuffer && b.byteLength > 0 && !this.transfer.includes(b)) this.transfer.push(b);
+  }
+
+  flush(): void {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    const transfer = this.transfer;
+    this.batch = [];
+    this.transfer = [];
+    this.port.postMessage(batch, transfer);
+  }
+}
+
+function post(m: FromWorker, transfer?: ArrayBuffer[]): void {
+  parentPort!.postMessage(m, transfer);
+}
+
+export class GroupRuntime {
+  readonly appUri: string;
+  readonly graphId: string;
+  readonly group: string;
+  readonly runloop: Runloop<WireMsg>;
+  private readonly exts = new Map<string, ExtRuntime>();
+  private readonly groupOf: Map<string, string>;
+  private readonly routes: Map<string, RouteDest[]>;
+  private readonly peers = new Map<string, Outbox>();
+  private readonly policy: ViolationPolicy;
+  private readonly syncStopBeforeDeinit: boolean;
+  private events: RuntimeEvent[] = [];
+  private flushArmed = false;
+  private readonly dirty = new Set<Outbox>();
+  private pathTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+  private closed = false;
+  private readonly flushBound = (): void => this.flush();
+
+  constructor(init: GroupInit) {
+    this.appUri = init.appUri;
+    this.graphId = init.graphId;
+    this.group = init.group;
+    this.policy = init.policy;
+    this.syncStopBeforeDeinit = init.syncStopBeforeDeinit;
+    this.groupOf = new Map(Object.entries(init.groupOf));
+    this.routes = new Map(Object.entries(init.routes));
+    this.runloop = new Runloop<WireMsg>(`group:${init.group}`, (m) => this.onInbound(m), (e) => this.reportError('', 'runloop', e));
+    for (const [g, port] of Object.entries(init.peers)) {
+      const box = new Outbox(port);
+      this.peers.set(g, box);
+      port.on('message', (batch: WireMsg[]) => this.runloop.postMsgs(batch));
+      port.on('close', () => {
+        box.closed = true;
+      });
+    }
+    for (const spec of init.nodes) this.exts.set(spec.name, new ExtRuntime(this, spec));
+    installRuntimeHooks({
+      sentMutation: (object, method) => this.violation(object, `${method} on a message after its owner sent it`, new Error().stack ?? ''),
+    });
+  }
+
+  /** Imports every addon module and creates the instances (before on_configure, as TEN). */
+  async create(): Promise<void> {
+    const imported = new Set<string>();
+    for (const x of this.exts.values()) {
+      if (!imported.has(x.spec.entry)) {
+        imported.add(x.spec.entry);
+        await import(pathToFileURL(x.spec.entry).href);
+      }
+      const Ctor = registeredAddon(x.spec.addon);
+      if (!Ctor) throw new Error(`Addon '${x.spec.addon}' was not registered by ${x.spec.entry} (missing @RegisterAddonAsExtension("${x.spec.addon}")?).`);
+      const instance = await new Ctor().onCreateInstance(x.env, x.name);
+      x.adopt(instance);
+      this.lifecycle(x.name, 'created');
+    }
+  }
+
+  handleControl(m: ToWorker): void {
+    switch (m.t) {
+      case 'init':
+        return;
+      case 'start':
+        this.startPathTimer();
+        for (const x of this.exts.values()) this.runloop.postTaskTail(() => x.beginLifecycle());
+        return;
+      case 'stop':
+        this.closing = true;
+        if (this.exts.size === 0) this.runloop.postTaskTail(() => this.maybeClose());
+        for (const x of this.exts.values()) this.runloop.postTaskTail(() => x.requestStop());
+        return;
+      case 'deinit':
+        for (const x of this.exts.values()) this.runloop.postTaskTail(() => x.allowDeinit());
+        return;
+      case 'sample':
+        post({ t: 'sample', reqId: m.reqId, sample: this.sample() });
+        return;
+      case 'msgs':
+        this.runloop.postMsgs(m.batch);
+        return;
+    }
+  }
+
+  private startPathTimer(): void {
+    let every = Infinity;
+    for (const x of this.exts.values()) every = Math.min(every, x.checkIntervalMs);
+    if (!Number.isFinite(every)) return;
+    this.pathTimer = setInterval(() => {
+      const now = Date.now();
+      for (const x of this.exts.values()) x.checkPaths(now);
+    }, every);
+  }
+
+  // ---- routing ---------------------------------------------------------------------------
+
+  /** Destinations of a send: explicit dests win, else the graph's flows for (kind, src, name). */
+  resolveDests(w: WireMsg, kind: RouteKind, src: string): Target[] | null {
+    if (w.dests.length > 0) {
+      return w.dests.map((d) => ({ loc: { app: d.app || this.appUri, graph: d.graph || this.graphId, ext: d.ext }, conversion: undefined }));
+    }
+    const flows = this.routes.get(routeKey(kind, src, w.name));
+    if (!flows || flows.length === 0) return null;
+    return flows.map((f) => ({ loc: { app: this.appUri, graph: this.graphId, ext: f.ext }, conversion: f.msgConversion }));
+  }
+
+  clone(w: WireMsg): WireMsg {
+    return cloneWire(w);
+  }
+
+  /** Applies a `per_property` msg_conversion to a copy addressed to one destination. */
+  convert(c: WireMsg, conversion: unknown): void {
+    const mc = conversion as { type?: unknown; rules?: unknown; keep_original?: unknown } | null;
+    if (!mc || mc.type !== 'per_property' || !Array.isArray(mc.rules)) return;
+    const orig = c.props;
+    const props: PropObject = mc.keep_original === true ? structuredClone(orig) : {};
+    for (const r of mc.rules as ConversionRule[]) {
+      if (typeof r?.path !== 'string') continue;
+      const v = r.conversion_mode === 'fixed_value' ? r.value : getProp(orig, r.original_path ?? r.path);
+      if (r.path === 'ten.name') {
+        if (typeof v === 'string') c.name = v;
+        continue;
+      }
+      if (v !== undefined) setProp(props, r.path, structuredClone(v));
+    }
+    c.props = props;
+  }
+
+  /** Delivers an addressed message (one dest) from a local extension. */
+  deliver(w: WireMsg, from: string): void {
+    const d = w.dests[0];
+    if (d.app && d.app !== this.appUri) return this.undeliverable(w, from, 'Failed to find destination.');
+    if (d.graph && d.graph !== this.graphId) {
+      this.toApp(w);
+      return;
+    }
+    const g = this.groupOf.get(d.ext);
+    if (g === undefined) return this.undeliverable(w, from, 'Failed to find destination.');
+    if (g === this.group) {
+      const x = this.exts.get(d.ext);
+      if (!x) return this.undeliverable(w, from, `The extension[${d.ext}] is invalid.`);
+      x.receive(w);
+      return;
+    }
+    const box = this.peers.get(g);
+    if (!box || box.closed) return this.undeliverable(w, from, 'The destination extension has been terminated.');
+    box.push(w);
+    this.dirty.add(box);
+    this.armFlush();
+  }
+
+  /** A message that arrived from another group or the App. */
+  private onInbound(w: WireMsg): void {
+    const ext = w.dests[0]?.ext ?? '';
+    const x = this.exts.get(ext);
+    if (x) {
+      x.receive(w);
+      return;
+    }
+    if (isCmdType(w.type)) this.replyError(w, ext, `The extension[${ext}] is invalid.`);
+  }
+
+  /** A cmd cannot reach its destination: the sender gets an ERROR result; data is dropped. */
+  private undeliverable(w: WireMsg, from: string, text: string): void {
+    if (isCmdType(w.type)) {
+      // Posted, so the sender's send call returns before its result handler runs.
+      this.runloop.postTaskTail(() => this.replyError(w, w.dests[0]?.ext ?? '', text));
+    } else if (w.type !== 'cmd_result') {
+      this.log(from, 3, `Dropped ${w.type} '${w.name}': ${text}`, undefined, undefined);
+    }
+  }
+
+  /** Answers a cmd that never reached a handler (no IN path) with an ERROR result. */
+  replyError(w: WireMsg, from: string, text: string): void {
+    const r = newWireMsg('cmd_result', w.name);
+    r.status = 1;
+    r.cmdId = w.cmdId;
+    r.origName = w.name;
+    r.origType = w.type;
+    r.props.detail = text;
+    r.src = { app: this.appUri, graph: this.graphId, ext: from };
+    r.dests = [{ ...w.src }];
+    if (r.dests[0].ext === '' && r.dests[0].graph === '') return;
+    this.deliver(r, from);
+  }
+
+  toApp(w: WireMsg): void {
+    post({ t: 'to_app', msg: w }, w.buf instanceof ArrayBuffer && w.buf.byteLength > 0 ? [w.buf] : undefined);
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  lifecycle(extension: string, phase: LifecyclePhase): void {
+    this.emit({ type: 'lifecycle', ts: Date.now(), graphId: this.graphId, extension, phase });
+  }
+
+  startFailed(error: string): void {
+    post({ t: 'start_failed', error });
+  }
+
+  extStopped(x: ExtRuntime): void {
+    if (!this.syncStopBeforeDeinit) {
+      x.allowDeinit();
+      return;
+    }
+    for (const x of this.exts.values()) if (x.state !== 'stopped' && x.state !== 'closed') return;
+    post({ t: 'stopped' });
+  }
+
+  extClosed(_x: ExtRuntime): void {
+    this.maybeClose();
+  }
+
+  /** Second phase of the two-phase close: when every extension is closed the thread ends. */
+  private maybeClose(): void {
+    if (this.closed || !this.closing) return;
+    for (const x of this.exts.values()) if (x.state !== 'closed') return;
+    this.closed = true;
+    if (this.pathTimer) clearInterval(this.pathTimer);
+    this.pathTimer = null;
+    this.flush();
+    post({ t: 'closed', live: this.live() });
+    this.runloop.close();
+    for (const box of this.peers.values()) box.port.close();
+    parentPort!.close();
+  }
+
+  // ---- reporting -------------------------------------------------------------------------
+
+  reportError(extension: string, phase: string, e: unknown): void {
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.emit({ type: 'error', ts: Date.now(), graphId: this.graphId, extension, phase, message: err.message, stack: err.stack ?? '' });
+  }
+
+  /** Reports an owner violation; returns true when the policy lets the call proceed. */
+  violation(object: string, reason: string, stack: string): boolean {
+    this.emit({
+      type: 'violation',
+      ts: Date.now(),
+      graphId: this.graphId,
+      object,
+      owner: `thread ${threadId} runloop ${this.runloop.id}`,
+      caller: `thread ${threadId} runloop ${this.runloop.id}${this.closed ? ' (closed)' : ''}`,
+      reason,
+      stack,
+      policy: this.policy,
+    });
+    switch (this.policy) {
+      case 'report':
+        return true;
+      case 'fail':
+        return false;
+      case 'abort':
+        post({ t: 'abort', reason: `${object}: ${reason}` });
+        return false;
+    }
+  }
+
+  log(extension: string, level: LogLevel, message: string, category: string | undefined, fields: unknown): void {
+    this.emit({ type: 'log', ts: Date.now(), graphId: this.graphId, extension, level, message, category, fields });
+  }
+
+  private emit(ev: RuntimeEvent): void {
+    this.events.push(ev);
+    this.armFlush();
+  }
+
+  private armFlush(): void {
+    if (this.flushArmed) return;
+    this.flushArmed = true;
+    setImmediate(this.flushBound);
+  }
+
+  private flush(): void {
+    this.flushArmed = false;
+    for (const box of this.dirty) if (!box.closed) box.flush();
+    this.dirty.clear();
+    if (this.events.length > 0) {
+      const events = this.events;
+      this.events = [];
+      post({ t: 'events', events });
+    }
+  }
+
+  live(): LiveCounts {
+    let extensions = 0;
+    let paths = 0;
+    for (const x of this.exts.values()) {
+      if (x.state !== 'closed') extensions++;
+      paths += x.paths.size;
+    }
+    return { engines: 0, threads: 0, extensions, paths, timers: this.pathTimer ? 1 : 0 };
+  }
+
+  sample(): GroupSample {
+    return {
+      group: this.group,
+      runloop: this.runloop.counters(),
+      extensions: [...this.exts.values()].map((x) => x.counters(this.group)),
+      live: this.live(),
+    };
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * IN and OUT path tables of one extension (TEN `ten_path_table_t`) and the result policies of a
+ * cmd sent to several destinations (TEN path groups).
+ */
+import type { WireMsg } from '../core/wire';
+
+/** Receives one delivered result (the API's ResultHandler over the wire form). */
+export type WireResultHandler = (result: WireMsg) => void;
+
+export type ResultPolicy = 'first_error_or_last_ok' | 'each_ok_and_error';
+
+/** Sibling OUT paths created by one fan-out send. */
+export interface PathGroup {
+  policy: ResultPolicy;
+  /** cmd ids in graph order. */
+  ids: string[];
+  remaining: number;
+  /** Final OK results kept until the group completes (first-error-or-last-OK). */
+  finals: Map<string, WireMsg>;
+  done: boolean;
+}
+
+export interface OutPath {
+  cmdId: string;
+  cmdName: string;
+  handler: WireResultHandler | null;
+  /** cmd id of the IN path this send forwards; set when a received cmd is sent on. */
+  upstream: string;
+  group: PathGroup | null;
+  expiresAt: number;
+}
+
+export interface InPath {
+  /** cmd id as the receiver knows it (fresh when the cmd looped back). */
+  cmdId: string;
+  /** cmd id as the sender knows it; results get it back. */
+  senderCmdId: string;
+  cmdName: string;
+  srcExt: string;
+  srcGraph: string;
+  srcApp: string;
+  expiresAt: number;
+}
+
+/** Outcome of applying a result to the OUT table: what (if anything) to deliver. */
+export type ResultDisposition =
+  | { kind: 'drop' }
+  | { kind: 'deliver'; path: OutPath; result: WireMsg };
+
+export class PathTables {
+  readonly out = new Map<string, OutPath>();
+  readonly in = new Map<string, InPath>();
+
+  get size(): number {
+    return this.out.size + this.in.size;
+  }
+
+  /**
+   * Applies an arriving result to its OUT path and the path's group policy (TEN
+   * `ten_path_table_process_cmd_result`). Paths are removed on final results.
+   */
+  applyResult(r: WireMsg): ResultDisposition {
+    const path = this.out.get(r.cmdId);
+    if (!path) return { kind: 'drop' };
+    const g = path.group;
+    if (!g) {
+      r.isCompleted = r.isFinal;
+      if (r.isFinal) this.out.delete(r.cmdId);
+      return { kind: 'deliver', path, result: r };
+    }
+    if (r.isFinal) {
+      g.remaining--;
+      this.out.delete(r.cmdId);
+    }
+    switch (g.policy) {
+      case 'first_error_or_last_ok': {
+        if (!r.isFinal || g.done) return { kind: 'drop' };
+        if (r.status !== 0) {
+          g.done = true;
+          for (const id of g.ids) this.out.delete(id);
+          r.isCompleted = true;
+          return { kind: 'deliver', path, result: r };
+        }
+        g.finals.set(r.cmdId, r);
+        if (g.remaining > 0) return { kind: 'drop' };
+        g.done = true;
+        const last = g.finals.get(g.ids[g.ids.length - 1]) ?? r;
+        last.isCompleted = true;
+        return { kind: 'deliver', path, result: last };
+      }
+      case 'each_ok_and_error':
+        r.isCompleted = r.isFinal && g.remaining === 0;
+        return { kind: 'deliver', path, result: r };
+    }
+  }
+
+  /** OUT paths past their deadline; they stay in the table until their timeout result is applied. */
+  takeExpiredOut(now: number): OutPath[] {
+    const expired: OutPath[] = [];
+    for (const p of this.out.values()) if (p.expiresAt <= now) expired.push(p);
+    return expired;
+  }
+
+  dropExpiredIn(now: number): void {
+    for (const [id, p] of this.in) if (p.expiresAt <= now) this.in.delete(id);
+  }
+}

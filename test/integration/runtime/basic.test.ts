@@ -1,0 +1,47 @@
+// Cmd round trips within and across groups, the full lifecycle, and a clean close.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Harness, graph, probe } from './harness';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.closeAndCheckLeaks();
+  h = undefined;
+});
+
+describe('runtime basics', () => {
+  it('runs a cmd across groups and in the same group, through all lifecycle phases', async () => {
+    h = new Harness();
+    const id = await h.app.startGraph(
+      graph(
+        [
+          probe('a', 'g1', { actions: [{ op: 'sendCmd', name: 'hello' }, { op: 'sendCmd', name: 'local' }] }),
+          probe('b', 'g2'),
+          probe('c', 'g1'),
+        ],
+        [{ extension: 'a', cmd: [{ name: 'hello', dest: [{ extension: 'b' }] }, { name: 'local', dest: [{ extension: 'c' }] }] }],
+      ),
+    );
+    const results = await h.report('a', 'result', 2);
+    expect(results.map((r) => r.result)).toEqual([
+      { status: 0, detail: '', from: 'b', final: true, completed: true },
+      { status: 0, detail: '', from: 'c', final: true, completed: true },
+    ]);
+    await h.app.stopGraph(id);
+    for (const ext of ['a', 'b', 'c']) {
+      expect(h.phases(ext)).toEqual([
+        'created',
+        'on_configure',
+        'on_configure_done',
+        'on_init',
+        'on_init_done',
+        'on_start',
+        'on_start_done',
+        'on_stop',
+        'on_stop_done',
+        'on_deinit',
+        'on_deinit_done',
+      ]);
+    }
+    expect(h.errors()).toEqual([]);
+  });
+});
