@@ -1,16 +1,27 @@
 /** `ten-studio` command line: one entry, one subcommand per verb. */
 import { parseArgs, UsageError } from './args';
 import { serve } from './serve';
+import { conformance } from './conformance';
+import { flatten } from './flatten';
+import { validate } from './validate';
 
 const USAGE = `Usage: ten-studio <command> [options]
 
 Commands:
   serve [--port N]   Start browser mode on 127.0.0.1 and print the URL (with its token).
+  validate <app-dir | property.json | graph.json> [--graph NAME] [--json] [--packages DIR[,DIR]]
+                     Check TEN files; exit 0 valid, 1 invalid, 2 unreadable.
+  flatten <app-dir | property.json | graph.json> [--graph NAME]
+                     Print the flattened graph (what the runtime runs) as JSON.
+  conformance <dir>  Run <dir>/cases.json (ten-corpus graph-check format); exit 1 on any failure.
   help               Show this text.
 `;
 
 const VALUED: Record<string, string[]> = {
   serve: ['port'],
+  validate: ['graph', 'packages'],
+  flatten: ['graph', 'packages'],
+  conformance: [],
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -19,6 +30,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'serve':
         return await serve(parseArgs(rest, VALUED.serve!));
+      case 'validate':
+        return await validate(parseArgs(rest, VALUED.validate!));
+      case 'flatten':
+        return await flatten(parseArgs(rest, VALUED.flatten!));
+      case 'conformance':
+        return await conformance(parseArgs(rest, VALUED.conformance!));
       case undefined:
       case 'help':
       case '--help':

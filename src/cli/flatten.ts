@@ -1,0 +1,40 @@
+/**
+ * `ten-studio flatten <app-dir | property.json | graph.json> [--graph NAME]`: prints the
+ * flattened graph (what the runtime runs) as JSON. Exit 1 with located errors when it cannot.
+ */
+import { nodeFiles } from '../host';
+import { exportJson, flattenGraph, formatDiagnostic } from '../shared';
+import type { ParsedArgs } from './args';
+import { checkInput, UnreadableInput } from './graph-input';
+
+export async function flatten(args: ParsedArgs): Promise<number> {
+  let result;
+  try {
+    result = await checkInput(args);
+  } catch (err) {
+    if (!(err instanceof UnreadableInput)) throw err;
+    process.stderr.write(`ten-studio flatten: ${err.message}\n`);
+    return 2;
+  }
+  const name = args.options.get('graph');
+  const candidates = result.graphs.filter((g) => typeof name !== 'string' || g.name === name);
+  if (candidates.length !== 1) {
+    const names = result.graphs.map((g) => g.name).join(', ');
+    process.stderr.write(`ten-studio flatten: ${typeof name === 'string' ? `no graph named '${name}'` : '--graph NAME is required'} (graphs: ${names || 'none'})\n`);
+    return 2;
+  }
+  const errors = result.diagnostics;
+  const chosen = candidates[0]!;
+  if (errors.length || !chosen.graph) {
+    for (const d of errors) process.stderr.write(formatDiagnostic(d) + '\n');
+    return 1;
+  }
+  const { graph, at, baseDir } = chosen.graph;
+  const flat = await flattenGraph(graph, { files: nodeFiles, baseDir, appBaseDir: result.appDir, at });
+  if (!flat.ok) {
+    for (const d of flat.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+    return 1;
+  }
+  process.stdout.write(exportJson(flat.graph));
+  return 0;
+}

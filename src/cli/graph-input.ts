@@ -1,0 +1,77 @@
+/**
+ * Shared by `validate` and `flatten`: turns the command's path (an app folder, a property.json
+ * or a graph JSON) into a loaded, checked model.
+ */
+import { stat } from 'node:fs/promises';
+import { modelPath, nodeFiles } from '../host';
+import {
+  checkPropertyDocument,
+  dirnamePath,
+  checkGraph,
+  loadApp,
+  loadPredefinedGraph,
+  parseJsonDocument,
+  predefinedGraphs,
+  sourceOf,
+  validateApp,
+  type Diagnostic,
+  type JsonDocument,
+  type LocatedGraph,
+} from '../shared';
+import type { ParsedArgs } from './args';
+
+export interface CheckedInput {
+  diagnostics: Diagnostic[];
+  /** The graphs that loaded (name → graph), for flatten. */
+  graphs: { name: string; graph?: LocatedGraph }[];
+  appDir?: string;
+}
+
+/** Unreadable input (exit code 2). */
+export class UnreadableInput extends Error {}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Loads and checks the input; throws {@link UnreadableInput} when it cannot be read at all. */
+export async function checkInput(args: ParsedArgs): Promise<CheckedInput> {
+  const target = args.positionals[0];
+  if (target === undefined) throw new UnreadableInput('missing <app-dir | property.json | graph.json>');
+  const path = modelPath(target);
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new UnreadableInput(`cannot read ${target}`);
+  const graphName = typeof args.options.get('graph') === 'string' ? (args.options.get('graph') as string) : undefined;
+  if (info.isDirectory()) {
+    const packagesOpt = args.options.get('packages');
+    const packageDirs = typeof packagesOpt === 'string' ? packagesOpt.split(',').map(modelPath) : [];
+    const app = await loadApp(path, nodeFiles, { packageDirs });
+    if (!app.property) throw new UnreadableInput(`cannot read ${target}/property.json`);
+    const v = await validateApp(app, { files: nodeFiles, graph: graphName });
+    return { diagnostics: v.diagnostics, graphs: v.graphs, appDir: path };
+  }
+  const text = await nodeFiles.readText(path);
+  if (text === null) throw new UnreadableInput(`cannot read ${target}`);
+  const parsed = parseJsonDocument(text, path);
+  if (!parsed.ok) return { diagnostics: parsed.diagnostics, graphs: [] };
+  const doc: JsonDocument = parsed.doc;
+  if (isRecord(doc.value) && (isRecord(doc.value.ten) || isRecord(doc.value._ten) || !('nodes' in doc.value))) {
+    const diagnostics = checkPropertyDocument(doc);
+    const graphs: CheckedInput['graphs'] = [];
+    for (const [i, g] of predefinedGraphs(doc.value).entries()) {
+      if (graphName !== undefined && g.name !== graphName) continue;
+      const loaded = await loadPredefinedGraph(doc, i, { files: nodeFiles, baseDir: dirnamePath(path), appBaseDir: dirnamePath(path) });
+      if (!loaded.ok) {
+        if (isRecord(g.graph) && typeof g.graph.import_uri === 'string') diagnostics.push(...loaded.diagnostics);
+        graphs.push({ name: String(g.name) });
+        continue;
+      }
+      const checked = await checkGraph(loaded.graph.graph, loaded.graph.at, { files: nodeFiles, baseDir: loaded.graph.baseDir, appBaseDir: dirnamePath(path) });
+      const found = checked.diagnostics.filter((d) => !diagnostics.some((x) => x.pointer === d.pointer && x.message === d.message));
+      diagnostics.push(...found);
+      graphs.push({ name: String(g.name), graph: loaded.graph });
+    }
+    return { diagnostics, graphs };
+  }
+  const at = { src: sourceOf(doc), base: '' };
+  const { diagnostics } = await checkGraph(doc.value, at, { files: nodeFiles, baseDir: dirnamePath(path) });
+  return { diagnostics, graphs: [{ name: '', graph: { graph: doc.value as LocatedGraph['graph'], at, baseDir: dirnamePath(path) } }] };
+}

@@ -1,0 +1,83 @@
+/**
+ * Checks that need installed packages: every addon is installed, and connected ports have
+ * compatible message schemas (TEN `Graph::check` with a package cache).
+ */
+import { pointer } from '../json/located';
+import type { Catalogue } from '../manifest/catalogue';
+import { checkSchemaCompatible } from '../schema/value-schema';
+import { flowsOf, type GraphAt } from './check';
+import { diag, type Diagnostic } from './diagnostics';
+import type { TenGraph } from './types';
+
+/** Addons TEN provides itself (`ten:` prefix); they are never installed as packages. */
+export const isBuiltinTenAddon = (addon: string): boolean => addon.startsWith('ten:');
+
+export interface PackageCheckOptions {
+  /** Check only nodes of this app (TEN `check_for_single_app`); other apps' nodes are skipped. */
+  appUri?: string;
+  /** When false, nodes with an `app` field are not required to be installed here. */
+  multiApp?: boolean;
+}
+
+/** Every extension node's addon is in the catalogue (or is a TEN built-in). */
+export function checkNodesInstalled(graph: TenGraph, at: GraphAt, catalogue: Catalogue, opts: PackageCheckOptions = {}): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  (graph.nodes ?? []).forEach((n, i) => {
+    if (n.type !== 'extension') return;
+    if (opts.appUri !== undefined && n.app !== undefined && n.app !== opts.appUri) return;
+    if (isBuiltinTenAddon(n.addon) || catalogue.get(n.addon)) return;
+    out.push(
+      diag(
+        'E030',
+        `The following packages are declared in nodes but not installed: [("${n.app ?? ''}", Extension, "${n.addon}")]. (node '${n.name}')`,
+        at.src,
+        at.base + pointer('nodes', i, 'addon'),
+      ),
+    );
+  });
+  return out;
+}
+
+/**
+ * For each flow between two extensions with known addons, the sender's out schema must be
+ * compatible with the receiver's in schema; for cmds the receiver's result schema must be
+ * compatible with the sender's. Flows by `names` are checked per name; `*` (any message) is skipped.
+ */
+export function checkConnectionsCompatible(graph: TenGraph, at: GraphAt, catalogue: Catalogue): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const addonOf = new Map<string, string>();
+  for (const n of graph.nodes ?? []) if (n.type === 'extension') addonOf.set(`${n.app ?? ''}::${n.name}`, n.addon);
+  (graph.connections ?? []).forEach((c, ci) => {
+    if (c.extension === undefined) return;
+    const srcAddon = addonOf.get(`${c.app ?? ''}::${c.extension}`);
+    if (!srcAddon) return;
+    for (const [kind, flows] of flowsOf(c)) {
+      flows.forEach((f, fi) => {
+        const names = f.names ?? (f.name !== undefined ? [f.name] : []);
+        (f.dest ?? []).forEach((d, di) => {
+          if (d.extension === undefined) return;
+          const dstAddon = addonOf.get(`${d.app ?? ''}::${d.extension}`);
+          if (!dstAddon) return;
+          for (const name of names) {
+            if (name === '*') continue;
+            const sp = catalogue.port(srcAddon, kind, 'out', name);
+            const tp = catalogue.port(dstAddon, kind, 'in', name);
+            let r = checkSchemaCompatible(sp?.schema, tp?.schema);
+            if (r.ok && kind === 'cmd') r = checkSchemaCompatible(tp?.resultSchema, sp?.resultSchema);
+            if (!r.ok) {
+              out.push(
+                diag(
+                  'E031',
+                  `- connections[${ci}]: \n  - ${kind}[${fi}]:  Schema incompatible to [extension: ${d.extension}], ${name}: ${r.error}`,
+                  at.src,
+                  at.base + pointer('connections', ci, kind, fi, 'dest', di),
+                ),
+              );
+            }
+          }
+        });
+      });
+    }
+  });
+  return out;
+}

@@ -1,0 +1,275 @@
+/**
+ * A small JSON parser that remembers where every value starts, so that errors found later
+ * (schema, graph rules) can point at `line:column` in the file the user wrote. `JSON.parse`
+ * gives neither positions for values nor positions for syntax errors on every engine.
+ */
+
+/** 1-based line and column plus the 0-based character offset of a value in its text. */
+export interface TextPosition {
+  line: number;
+  column: number;
+  offset: number;
+}
+
+/** A JSON syntax error with its position. */
+export interface JsonSyntaxError {
+  message: string;
+  position: TextPosition;
+}
+
+/** Parsed JSON plus the position of every value, keyed by RFC 6901 JSON pointer. */
+export interface LocatedJson {
+  value: unknown;
+  /** Pointer (`""` is the root, `/ten/predefined_graphs/0`) → where that value starts. */
+  positions: ReadonlyMap<string, TextPosition>;
+}
+
+export type JsonParseResult = { ok: true; doc: LocatedJson } | { ok: false; error: JsonSyntaxError };
+
+/** Escapes one reference token of a JSON pointer (RFC 6901). */
+export function escapePointerToken(token: string | number): string {
+  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Joins reference tokens into a JSON pointer. */
+export function pointer(...tokens: readonly (string | number)[]): string {
+  return tokens.map((t) => '/' + escapePointerToken(t)).join('');
+}
+
+/**
+ * Finds the position of `ptr`, or of its nearest ancestor that has one (a missing field is
+ * reported at the object that should hold it).
+ */
+export function locate(doc: LocatedJson | undefined, ptr: string): TextPosition | undefined {
+  if (!doc) return undefined;
+  let p = ptr;
+  for (;;) {
+    const pos = doc.positions.get(p);
+    if (pos) return pos;
+    if (p === '') return undefined;
+    p = p.slice(0, p.lastIndexOf('/'));
+  }
+}
+
+class SyntaxFailure extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Parses JSON text strictly (RFC 8259: no comments, no trailing commas). Never throws. */
+export function parseJson(text: string): JsonParseResult {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  const toPosition = (offset: number): TextPosition => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - lineStarts[lo]! + 1, offset };
+  };
+  const positions = new Map<string, TextPosition>();
+  let i = 0;
+  // Skip a UTF-8 byte order mark: editors on Windows write one, and TEN's reader accepts it.
+  if (text.charCodeAt(0) === 0xfeff) i = 1;
+
+  const skipWs = (): void => {
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+      else return;
+    }
+  };
+  const describe = (at: number): string =>
+    at >= text.length ? 'end of input' : `'${text[at] === '\n' ? '\\n' : text[at]}'`;
+
+  const parseString = (): string => {
+    const start = i;
+    i++;
+    let out = '';
+    let chunk = i;
+    for (;;) {
+      if (i >= text.length) throw new SyntaxFailure('unterminated string', start);
+      const c = text.charCodeAt(i);
+      if (c === 34) {
+        out += text.slice(chunk, i);
+        i++;
+        return out;
+      }
+      if (c < 0x20) throw new SyntaxFailure('control character in string', i);
+      if (c === 92) {
+        out += text.slice(chunk, i);
+        const e = text[i + 1];
+        switch (e) {
+          case '"':
+          case '\\':
+          case '/':
+            out += e;
+            i += 2;
+            break;
+          case 'b':
+            out += '\b';
+            i += 2;
+            break;
+          case 'f':
+            out += '\f';
+            i += 2;
+            break;
+          case 'n':
+            out += '\n';
+            i += 2;
+            break;
+          case 'r':
+            out += '\r';
+            i += 2;
+            break;
+          case 't':
+            out += '\t';
+            i += 2;
+            break;
+          case 'u': {
+            const hex = text.slice(i + 2, i + 6);
+            if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new SyntaxFailure('invalid \\u escape', i);
+            out += String.fromCharCode(parseInt(hex, 16));
+            i += 6;
+            break;
+          }
+          default:
+            throw new SyntaxFailure('invalid escape in string', i);
+        }
+        chunk = i;
+        continue;
+      }
+      i++;
+    }
+  };
+
+  const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+  const parseValue = (ptr: string): unknown => {
+    skipWs();
+    positions.set(ptr, toPosition(i));
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const obj: Record<string, unknown> = {};
+      skipWs();
+      if (text[i] === '}') {
+        i++;
+        return obj;
+      }
+      for (;;) {
+        skipWs();
+        if (text[i] !== '"') {
+          throw new SyntaxFailure(
+            text[i] === '}' ? 'trailing comma in object' : `expected a property name, found ${describe(i)}`,
+            i,
+          );
+        }
+        const key = parseString();
+        skipWs();
+        if (text[i] !== ':') throw new SyntaxFailure(`expected ':' after property name, found ${describe(i)}`, i);
+        i++;
+        const value = parseValue(`${ptr}/${escapePointerToken(key)}`);
+        // defineProperty, not assignment: a "__proto__" key must stay plain data.
+        Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+        skipWs();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return obj;
+        }
+        throw new SyntaxFailure(`expected ',' or '}' in object, found ${describe(i)}`, i);
+      }
+    }
+    if (c === '[') {
+      i++;
+      const arr: unknown[] = [];
+      skipWs();
+      if (text[i] === ']') {
+        i++;
+        return arr;
+      }
+      for (;;) {
+        skipWs();
+        if (text[i] === ']') throw new SyntaxFailure('trailing comma in array', i);
+        arr.push(parseValue(`${ptr}/${arr.length}`));
+        skipWs();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return arr;
+        }
+        throw new SyntaxFailure(`expected ',' or ']' in array, found ${describe(i)}`, i);
+      }
+    }
+    if (c === '"') return parseString();
+    if (text.startsWith('true', i)) {
+      i += 4;
+      return true;
+    }
+    if (text.startsWith('false', i)) {
+      i += 5;
+      return false;
+    }
+    if (text.startsWith('null', i)) {
+      i += 4;
+      return null;
+    }
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(text);
+    if (m && m[0] !== '-') {
+      i += m[0].length;
+      return Number(m[0]);
+    }
+    throw new SyntaxFailure(`expected a value, found ${describe(i)}`, i);
+  };
+
+  try {
+    const value = parseValue('');
+    skipWs();
+    if (i < text.length) throw new SyntaxFailure(`unexpected ${describe(i)} after the JSON value`, i);
+    return { ok: true, doc: { value, positions } };
+  } catch (err) {
+    if (err instanceof SyntaxFailure) {
+      const position = toPosition(Math.min(err.offset, text.length));
+      return { ok: false, error: { message: `${err.message} at line ${position.line} column ${position.column}`, position } };
+    }
+    // Deep nesting overflows the stack; report it as a syntax problem rather than crash.
+    const position = toPosition(Math.min(i, text.length));
+    return { ok: false, error: { message: `JSON nested too deeply at line ${position.line} column ${position.column}`, position } };
+  }
+}
+
+/** Removes `//` line comments outside strings (TEN's schema files are JSON5-ish). */
+export function stripLineComments(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let k = 0; k < text.length; k++) {
+    const ch = text[k]!;
+    if (inString) {
+      out += ch;
+      if (ch === '\\') out += text[++k] ?? '';
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') {
+      inString = true;
+      out += ch;
+    } else if (ch === '/' && text[k + 1] === '/') {
+      while (k < text.length && text[k] !== '\n') k++;
+      out += '\n';
+    } else out += ch;
+  }
+  return out;
+}

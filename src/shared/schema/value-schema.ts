@@ -1,0 +1,315 @@
+/**
+ * TEN's value-schema dialect (manifest `api.property`, message `property`, `result.property`):
+ * parsing, compilation to ajv validators, and compatibility between connected ports.
+ *
+ * TEN validates by "adjust then check": numbers are converted to the declared type with a range
+ * check, any integer satisfies any integer type (within range), integers and floats satisfy float
+ * types, everything else must match exactly. ajv's own `type`/`coerceTypes` cannot express that,
+ * so numeric and binary types are checked by a custom `tenType` keyword with TEN's wording.
+ */
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+
+/** The types of TEN's value-schema dialect. */
+export type TenValueType =
+  | 'bool'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'float32'
+  | 'float64'
+  | 'string'
+  | 'buf'
+  | 'ptr'
+  | 'array'
+  | 'object';
+
+export const TEN_VALUE_TYPES: readonly TenValueType[] = [
+  'bool',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float32',
+  'float64',
+  'string',
+  'buf',
+  'ptr',
+  'array',
+  'object',
+];
+
+/** A parsed TEN value schema (unknown keys such as `description` are dropped). */
+export type TenValueSchema =
+  | { type: Exclude<TenValueType, 'array' | 'object'> }
+  | { type: 'array'; items: TenValueSchema }
+  | { type: 'object'; properties: Record<string, TenValueSchema>; required?: string[] };
+
+export type SchemaParseResult = { ok: true; schema: TenValueSchema } | { ok: false; error: string };
+
+const INTEGER_RANGES: Record<string, readonly [number, number]> = {
+  int8: [-128, 127],
+  int16: [-32768, 32767],
+  int32: [-2147483648, 2147483647],
+  // JS numbers are doubles: beyond ±2^53 precision is already lost, the bounds are approximate.
+  int64: [-(2 ** 63), 2 ** 63 - 1],
+  uint8: [0, 255],
+  uint16: [0, 65535],
+  uint32: [0, 4294967295],
+  uint64: [0, 2 ** 64 - 1],
+};
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+function isIntegerType(t: TenValueType): boolean {
+  return t in INTEGER_RANGES;
+}
+function isFloatType(t: TenValueType): boolean {
+  return t === 'float32' || t === 'float64';
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Parses a TEN value schema from JSON. `path` prefixes error texts (`.foo`, `[items]`).
+ * Rejects what TEN's `create_schema_from_json` rejects: non-objects, a missing or unknown
+ * `type`, `array` without `items`, `object` with malformed `properties`/`required`.
+ */
+export function parseValueSchema(json: unknown, path = ''): SchemaParseResult {
+  const at = path ? `${path}: ` : '';
+  if (!isRecord(json)) return { ok: false, error: `${at}Invalid schema json.` };
+  const type = json.type;
+  if (typeof type !== 'string' || !TEN_VALUE_TYPES.includes(type as TenValueType)) {
+    return { ok: false, error: `${at}Invalid schema json, unknown type: ${JSON.stringify(type)}.` };
+  }
+  const t = type as TenValueType;
+  if (t === 'array') {
+    if (json.items === undefined) return { ok: false, error: `${at}the 'items' of an array schema is required.` };
+    const items = parseValueSchema(json.items, `${path}[items]`);
+    return items.ok ? { ok: true, schema: { type: 'array', items: items.schema } } : items;
+  }
+  if (t === 'object') {
+    const properties: Record<string, TenValueSchema> = {};
+    if (json.properties !== undefined) {
+      if (!isRecord(json.properties)) return { ok: false, error: `${at}the 'properties' must be an object.` };
+      for (const [k, v] of Object.entries(json.properties)) {
+        const p = parseValueSchema(v, `${path}.${k}`);
+        if (!p.ok) return p;
+        properties[k] = p.schema;
+      }
+    }
+    const schema: TenValueSchema = { type: 'object', properties };
+    if (json.required !== undefined) {
+      if (!Array.isArray(json.required) || !json.required.every((r) => typeof r === 'string')) {
+        return { ok: false, error: `${at}the 'required' must be an array of strings.` };
+      }
+      schema.required = [...json.required];
+    }
+    return { ok: true, schema };
+  }
+  return { ok: true, schema: { type: t } };
+}
+
+/**
+ * The schema of a message or of a property block as written in a manifest:
+ * `{properties?, required?}` becomes an object schema.
+ */
+export function propertyBlockToSchema(block: unknown, path = ''): SchemaParseResult {
+  if (block === undefined) return { ok: true, schema: { type: 'object', properties: {} } };
+  if (!isRecord(block)) return { ok: false, error: `${path ? path + ': ' : ''}Invalid schema json.` };
+  return parseValueSchema({ type: 'object', properties: block.properties ?? {}, required: block.required }, path);
+}
+
+/** TEN's name for the type of a runtime value (JSON integers are int64, other numbers float64). */
+export function tenTypeOfValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int64' : 'float64';
+  if (typeof v === 'bigint') return 'int64';
+  if (v instanceof Uint8Array || v instanceof ArrayBuffer) return 'buf';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'object') return 'object';
+  return 'ptr';
+}
+
+/** Checks one value against one TEN type, returning TEN's error text or `undefined`. */
+function checkTenType(t: TenValueType, v: unknown): string | undefined {
+  const actual = tenTypeOfValue(v);
+  if (isIntegerType(t)) {
+    if (typeof v === 'bigint') {
+      const [lo, hi] = INTEGER_RANGES[t]!;
+      return v < BigInt(lo) || v > BigInt(hi) ? `out of range of ${t}` : undefined;
+    }
+    if (typeof v !== 'number' || !Number.isInteger(v)) return `unsupported conversion from \`${actual}\` to \`${t}\``;
+    const [lo, hi] = INTEGER_RANGES[t]!;
+    return v < lo || v > hi ? `out of range of ${t}` : undefined;
+  }
+  if (isFloatType(t)) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) return `unsupported conversion from \`${actual}\` to \`${t}\``;
+    return t === 'float32' && Math.abs(v) > FLOAT32_MAX ? `out of range of ${t}` : undefined;
+  }
+  switch (t) {
+    case 'bool':
+    case 'string':
+    case 'buf':
+    case 'array':
+    case 'object':
+      return actual === t ? undefined : `unsupported conversion from \`${actual}\` to \`${t}\``;
+    case 'ptr':
+      // A ptr is an opaque host handle: anything that is not plain JSON data.
+      return typeof v === 'function' || typeof v === 'symbol' || (typeof v === 'object' && v !== null && !isRecord(v) && !Array.isArray(v))
+        ? undefined
+        : `unsupported conversion from \`${actual}\` to \`ptr\``;
+    default:
+      return `unsupported conversion from \`${actual}\` to \`${t}\``;
+  }
+}
+
+/** The JSON Schema (plus the `tenType` keyword) that ajv compiles for a TEN value schema. */
+export function toAjvSchema(schema: TenValueSchema): Record<string, unknown> {
+  switch (schema.type) {
+    case 'array':
+      return { tenType: 'array', items: toAjvSchema(schema.items) };
+    case 'object': {
+      const out: Record<string, unknown> = {
+        tenType: 'object',
+        properties: Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, toAjvSchema(v)])),
+      };
+      if (schema.required?.length) out.tenRequired = schema.required;
+      return out;
+    }
+    default:
+      return { tenType: schema.type };
+  }
+}
+
+let sharedAjv: Ajv | undefined;
+
+/** One ajv instance for all value schemas, with TEN's keywords registered once. */
+function ajv(): Ajv {
+  if (sharedAjv) return sharedAjv;
+  const instance = new Ajv({ allErrors: false, strict: false });
+  instance.addKeyword({
+    keyword: 'tenType',
+    schemaType: 'string',
+    errors: true,
+    validate: function tenTypeKeyword(this: unknown, t: TenValueType, data: unknown): boolean {
+      const msg = checkTenType(t, data);
+      if (msg === undefined) return true;
+      (tenTypeKeyword as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'tenType', message: msg }];
+      return false;
+    },
+  });
+  instance.addKeyword({
+    keyword: 'tenRequired',
+    schemaType: 'array',
+    errors: true,
+    validate: function tenRequiredKeyword(this: unknown, req: string[], data: unknown): boolean {
+      if (!isRecord(data)) return true;
+      const absent = req.filter((k) => !(k in data));
+      if (absent.length === 0) return true;
+      (tenRequiredKeyword as unknown as { errors: Partial<ErrorObject>[] }).errors = [
+        { keyword: 'tenRequired', message: `the required properties are absent: '${absent.join("', '")}'` },
+      ];
+      return false;
+    },
+  });
+  sharedAjv = instance;
+  return instance;
+}
+
+/** Turns ajv's `/a/0/b` into TEN's `.a[0].b`. */
+function tenPath(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((t) => (/^\d+$/.test(t) ? `[${t}]` : `.${t}`))
+    .join('');
+}
+
+/** Result of validating a value: the (adjusted) value, or TEN's error text. */
+export type ValueCheck = { ok: true; value: unknown } | { ok: false; error: string };
+
+/** A compiled validator. Never throws. */
+export type ValueValidator = (value: unknown) => ValueCheck;
+
+/**
+ * Compiles a TEN value schema (already parsed, or raw JSON) to a validator.
+ * Errors use TEN's texts, prefixed with the TEN path of the failing value (`.a[0]: out of range of int8`).
+ * Runs ajv code generation: call it on the host/runtime side, not in the renderer (CSP).
+ */
+export function compileValueSchema(schema: TenValueSchema | unknown): ValueValidator {
+  const parsed = parseValueSchema(schema);
+  if (!parsed.ok) {
+    const error = parsed.error;
+    return () => ({ ok: false, error });
+  }
+  const fn: ValidateFunction = ajv().compile(toAjvSchema(parsed.schema));
+  return (value: unknown): ValueCheck => {
+    if (fn(value)) return { ok: true, value };
+    const e = fn.errors?.[0];
+    const path = e ? tenPath(e.instancePath) : '';
+    const msg = e?.message ?? 'invalid value';
+    return { ok: false, error: path ? `${path}: ${msg}` : msg };
+  };
+}
+
+/** Result of a compatibility check between a sender's and a receiver's schema. */
+export type CompatResult = { ok: true } | { ok: false; error: string };
+
+/**
+ * Whether values valid for `source` (the sending side) are accepted by `target` (the receiving
+ * side), with TEN's texts. A missing schema on either side is compatible.
+ */
+export function checkSchemaCompatible(source: TenValueSchema | undefined, target: TenValueSchema | undefined, path = ''): CompatResult {
+  if (!source || !target) return { ok: true };
+  const at = path ? `${path}: ` : '';
+  if (!typeCompatible(source.type, target.type)) {
+    return { ok: false, error: `${at}type is incompatible, source is [${source.type}], but target is [${target.type}]` };
+  }
+  if (source.type === 'array' && target.type === 'array') {
+    return checkSchemaCompatible(source.items, target.items, `${path}[items]`);
+  }
+  if (source.type === 'object' && target.type === 'object') {
+    for (const [k, s] of Object.entries(source.properties)) {
+      const r = checkSchemaCompatible(s, target.properties[k], `${path}.${k}`);
+      if (!r.ok) return r;
+    }
+    const targetReq = target.required ?? [];
+    if (targetReq.length > 0) {
+      const sourceReq = source.required;
+      if (!sourceReq) return { ok: false, error: `${at}the \`required\` in the source schema is undefined` };
+      if (sourceReq.length < targetReq.length) {
+        return { ok: false, error: `${at}required is incompatible, the size of the source can not be less than the target.` };
+      }
+      const missing = targetReq.filter((r) => !sourceReq.includes(r));
+      if (missing.length) {
+        return {
+          ok: false,
+          error: `${at}required is incompatible, the properties [${missing.join(', ')}] are defined in the source but not in the target`,
+        };
+      }
+    }
+  }
+  return { ok: true };
+}
+
+/** TEN's type compatibility: `actual` values are accepted where `expected` is declared. */
+export function typeCompatible(actual: TenValueType, expected: TenValueType): boolean {
+  if (actual === expected) return true;
+  if (isIntegerType(expected)) return isIntegerType(actual);
+  if (isFloatType(expected)) return isIntegerType(actual) || isFloatType(actual);
+  return false;
+}
