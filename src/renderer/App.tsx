@@ -1,6 +1,8 @@
 import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useEffect, useMemo } from 'react';
 import { GraphCanvas } from './canvas/GraphCanvas';
+import { createDocumentActions } from './documents/actions';
+import { DocumentDialogs } from './documents/DocumentDialogs';
 import { connectHost } from './transport/client';
 import { BottomPanel } from './panels/BottomPanel';
 import { Inspector } from './panels/Inspector';
@@ -10,6 +12,15 @@ import { useStudio } from './store';
 
 export function App() {
   const host = useMemo(() => connectHost((state) => useStudio.getState().setConnection(state)), []);
+  const documents = useMemo(() => createDocumentActions(host), [host]);
+  useEffect(() => documents.start(), [documents]);
+
+  // The window title carries the document and its unsaved state, as desktop editors do.
+  const title = useStudio((s) => s.document?.title);
+  const dirty = useStudio((s) => s.dirty);
+  useEffect(() => {
+    window.document.title = title ? `${dirty ? '● ' : ''}${title} — TEN Graph Studio` : 'TEN Graph Studio';
+  }, [title, dirty]);
 
   const openExample = useCallback(
     (id: string) => {
@@ -38,13 +49,14 @@ export function App() {
   return (
     <ReactFlowProvider>
       <div className="app">
-        <Toolbar />
+        <Toolbar documents={documents} />
         <Sidebar onOpenExample={openExample} />
         <main className="center">
           <GraphCanvas />
         </main>
         <Inspector />
         <BottomPanel />
+        <DocumentDialogs actions={documents} />
       </div>
     </ReactFlowProvider>
   );

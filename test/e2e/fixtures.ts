@@ -1,17 +1,25 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface Studio {
   url: string;
   port: number;
   process: ChildProcess;
+  /** The server's own per-user data folder (recent files, recovery copies), fresh per worker. */
+  dataDir: string;
 }
 
 /** Starts the real browser-mode server (`ten-studio serve`) and waits for its URL line. */
 async function startStudio(): Promise<Studio> {
+  // Recent files and recovery copies of one run must not leak into the user's data or later runs.
+  const dataDir = mkdtempSync(join(tmpdir(), 'ten-studio-e2e-data-'));
   const child = spawn(process.execPath, ['bin/ten-studio.mjs', 'serve', '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TEN_STUDIO_DATA_DIR: dataDir },
   });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('ten-studio serve printed no URL within 60 s')), 60_000);
@@ -21,7 +29,7 @@ async function startStudio(): Promise<Studio> {
       resolve(line.trim());
     });
   });
-  return { url, port: Number(new URL(url).port), process: child };
+  return { url, port: Number(new URL(url).port), process: child, dataDir };
 }
 
 export const test = base.extend<{ consoleErrors: string[] }, { studio: Studio }>({
@@ -30,6 +38,7 @@ export const test = base.extend<{ consoleErrors: string[] }, { studio: Studio }>
       const studio = await startStudio();
       await use(studio);
       studio.process.kill('SIGTERM');
+      rmSync(studio.dataDir, { recursive: true, force: true });
     },
     { scope: 'worker' },
   ],

@@ -31,7 +31,10 @@ test('selecting a node shows it in the inspector', async ({ page, studio }) => {
 test('toolbar actions not yet available are disabled and every control is named', async ({ page, studio }) => {
   await page.goto(studio.url);
   await expect(page.getByTestId('node-ticker')).toBeVisible();
-  for (const name of ['Open', 'Save', 'Export', 'Run', 'Stop']) {
+  for (const name of ['Open', 'Save', 'Save As', 'Export']) {
+    await expect(page.getByRole('button', { name, exact: true })).toBeEnabled();
+  }
+  for (const name of ['Run', 'Stop']) {
     await expect(page.getByRole('button', { name, exact: true })).toBeDisabled();
   }
   const unnamed = await page.evaluate(() =>

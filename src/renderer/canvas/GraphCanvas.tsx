@@ -1,6 +1,6 @@
-import { Background, Controls, MarkerType, MiniMap, ReactFlow, type NodeMouseHandler } from '@xyflow/react';
+import { Background, Controls, MarkerType, MiniMap, ReactFlow, type NodeMouseHandler, type OnNodesChange } from '@xyflow/react';
 import { useMemo } from 'react';
-import { selectGraph, useStudio } from '../store';
+import { selectGraph, selectGraphLayout, useStudio } from '../store';
 import { ExtensionNode, type ExtensionFlowNode } from './ExtensionNode';
 import { FlowEdge, KIND_COLORS, type FlowEdgeType } from './FlowEdge';
 import { graphToCanvas } from './graphView';
@@ -11,6 +11,7 @@ const GROUP_PALETTE = ['#4fa3f7', '#f2a93b', '#5ccf8a', '#c57cf5', '#f25f5c', '#
 
 export function GraphCanvas() {
   const graph = useStudio(selectGraph);
+  const layout = useStudio(selectGraphLayout);
   const selectNode = useStudio((s) => s.selectNode);
 
   const { nodes, edges } = useMemo(() => {
@@ -20,7 +21,7 @@ export function GraphCanvas() {
     const nodes: ExtensionFlowNode[] = model.nodes.map((n) => ({
       id: n.name,
       type: 'extension',
-      position: n.position,
+      position: layout?.[n.name] ?? n.position,
       data: { ...n, groupColor: GROUP_PALETTE[groups.indexOf(n.group) % GROUP_PALETTE.length]! },
     }));
     const edges: FlowEdgeType[] = model.edges.map((e) => ({
@@ -32,9 +33,23 @@ export function GraphCanvas() {
       data: { kind: e.kind, msg: e.msg, testId: `edge-${e.id}` },
     }));
     return { nodes, edges };
-  }, [graph]);
+  }, [graph, layout]);
 
   const onNodeClick: NodeMouseHandler<ExtensionFlowNode> = (_e, node) => selectNode(node.id);
+
+  // Dragging is the one edit so far: each position change lands in the document's layout,
+  // which marks the document unsaved and is written to the layout sidecar on save.
+  const onNodesChange: OnNodesChange<ExtensionFlowNode> = (changes) => {
+    const { graphName, moveNode } = useStudio.getState();
+    if (graphName === null) return;
+    for (const change of changes) {
+      if (change.type !== 'position' || !change.position) continue;
+      const shown = nodes.find((n) => n.id === change.id)?.position;
+      // A click reports the unchanged position; only a real move is an edit.
+      if (shown && shown.x === change.position.x && shown.y === change.position.y) continue;
+      moveNode(graphName, change.id, change.position);
+    }
+  };
 
   return (
     <div className="canvas" data-testid="canvas" aria-label="Graph canvas">
@@ -44,9 +59,10 @@ export function GraphCanvas() {
         nodeTypes={nodeTypes}
         edgeTypes={edgeTypes}
         onNodeClick={onNodeClick}
+        onNodesChange={onNodesChange}
         onPaneClick={() => selectNode(null)}
         nodesConnectable={false}
-        nodesDraggable={false}
+        nodesDraggable
         fitView
         proOptions={{ hideAttribution: true }}
         colorMode="dark"

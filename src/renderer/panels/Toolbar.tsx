@@ -1,24 +1,73 @@
+import type { DocumentActions } from '../documents/actions';
+import { documentPath } from '../documents/actions';
+import { useDocumentUi } from '../documents/documentUi';
 import { useStudio } from '../store';
 
 /** Actions whose issues have not landed yet stay visible but disabled, with the reason. */
-const PENDING = 'Arrives with document editing and the runtime';
+const PENDING = 'Arrives with the runtime';
 
-export function Toolbar() {
+const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
+const MOD = isMac ? '⌘' : 'Ctrl+';
+
+export function Toolbar({ documents }: { documents: DocumentActions }) {
   const document = useStudio((s) => s.document);
+  const dirty = useStudio((s) => s.dirty);
   const version = useStudio((s) => s.version);
   const connection = useStudio((s) => s.connection);
   const graphs = document?.property.ten?.predefined_graphs ?? [];
   const graphName = useStudio((s) => s.graphName);
   const selectGraph = useStudio((s) => s.selectGraph);
+  const busy = useDocumentUi((s) => s.busy);
+  const notice = useDocumentUi((s) => s.notice);
+  const recoverySavedAt = useDocumentUi((s) => s.recoverySavedAt);
+  const dirtyTitle =
+    recoverySavedAt === null
+      ? 'Unsaved changes'
+      : `Unsaved changes (a recovery copy was kept at ${new Date(recoverySavedAt).toLocaleTimeString()})`;
+  const path = document ? documentPath(document) : null;
 
   return (
     <header className="toolbar" role="toolbar" aria-label="Studio toolbar">
       <span className="brand">TEN Graph Studio</span>
-      {['Open', 'Save', 'Export', 'Run', 'Stop'].map((label) => (
+      <button type="button" aria-label="Open" title={`Open an app folder or a JSON file (${MOD}O)`} disabled={busy} onClick={documents.showOpen}>
+        Open
+      </button>
+      <button
+        type="button"
+        aria-label="Save"
+        title={`Save (${MOD}S)`}
+        disabled={busy || !document}
+        onClick={() => void documents.save()}
+      >
+        Save
+      </button>
+      <button
+        type="button"
+        aria-label="Save As"
+        title={`Save to another file (${isMac ? '⇧⌘S' : 'Ctrl+Shift+S'})`}
+        disabled={busy || !document}
+        onClick={documents.showSaveAs}
+      >
+        Save As
+      </button>
+      <button type="button" aria-label="Export" title="Export TEN JSON" disabled={busy || !document} onClick={documents.showExport}>
+        Export
+      </button>
+      {['Run', 'Stop'].map((label) => (
         <button key={label} type="button" disabled aria-label={label} title={`${label} — ${PENDING}`}>
           {label}
         </button>
       ))}
+      {document && (
+        <span className="doc-title" data-testid="document-title" title={path ?? 'Built-in example (no file yet)'}>
+          {document.title}
+          {dirty && (
+            <span className="dirty" data-testid="dirty-indicator" role="img" aria-label="Unsaved changes" title={dirtyTitle}>
+              ●
+            </span>
+          )}
+        </span>
+      )}
       <label className="graph-picker">
         <span>Graph</span>
         <select
@@ -35,6 +84,11 @@ export function Toolbar() {
         </select>
       </label>
       <span className="spacer" />
+      {notice && (
+        <span className="notice" role="status" aria-label="File status" title={notice}>
+          {notice}
+        </span>
+      )}
       <span className={`connection ${connection}`} role="status" aria-label="Host connection">
         {connection === 'open' ? `host ${version?.version ?? ''} · ${version?.transport ?? ''}` : connection}
       </span>

@@ -1,0 +1,239 @@
+/**
+ * In-app dialogs for documents: a path dialog with recent files (browser mode has no native
+ * file dialogs), the conflict choice after a refused save, and recovery offers. Also owns the
+ * keyboard shortcuts Ctrl+O, Ctrl+S and Ctrl+Shift+S (Cmd on macOS).
+ */
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { HostError, type ExportFormat } from '../../shared';
+import { useStudio } from '../store';
+import type { DocumentActions } from './actions';
+import { documentPath } from './actions';
+import { useDocumentUi, type FileDialogMode } from './documentUi';
+
+const TITLES: Record<FileDialogMode, string> = { open: 'Open', saveAs: 'Save As', export: 'Export' };
+const SUBMIT: Record<FileDialogMode, string> = { open: 'Open', saveAs: 'Save', export: 'Export' };
+const HINTS: Record<FileDialogMode, string> = {
+  open: 'An app folder (with manifest.json and property.json), a property.json or a graph JSON file.',
+  saveAs: 'A .json file path. Graph files stay graph files; everything else is saved as a property.json.',
+  export: 'Writes TEN JSON only (no layout) and leaves the open document as it is.',
+};
+
+export function DocumentDialogs({ actions }: { actions: DocumentActions }) {
+  const dialog = useDocumentUi((s) => s.dialog);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+      const key = e.key.toLowerCase();
+      if (key === 'o' && !e.shiftKey) actions.showOpen();
+      else if (key === 's' && e.shiftKey) actions.showSaveAs();
+      else if (key === 's') void actions.save();
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [actions]);
+
+  return (
+    <>
+      <RecoveryBanner actions={actions} />
+      {dialog?.kind === 'file' && <FileDialog key={dialog.mode} mode={dialog.mode} actions={actions} />}
+      {dialog?.kind === 'conflict' && <ConflictDialog message={dialog.message} actions={actions} />}
+    </>
+  );
+}
+
+function close() {
+  useDocumentUi.getState().setDialog(null);
+}
+
+function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: DocumentActions }) {
+  const document = useStudio((s) => s.document);
+  const graphName = useStudio((s) => s.graphName);
+  const recent = useDocumentUi((s) => s.recent);
+  const busy = useDocumentUi((s) => s.busy);
+  const current = document ? documentPath(document) : null;
+  const [path, setPath] = useState(() => (mode === 'saveAs' && document?.origin.kind !== 'app' ? (current ?? '') : ''));
+  const [format, setFormat] = useState<ExportFormat>('property');
+  const [exportGraph, setExportGraph] = useState(graphName ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [confirmReplace, setConfirmReplace] = useState(false);
+  const titleId = useId();
+  const hintId = useId();
+  const input = useRef<HTMLInputElement>(null);
+  const graphs = document?.property.ten?.predefined_graphs?.map((g) => g.name) ?? [];
+
+  useEffect(() => input.current?.focus(), []);
+
+  const submit = async (overwrite: boolean, target = path) => {
+    const trimmed = target.trim();
+    if (!trimmed) {
+      setError('Enter a path.');
+      return;
+    }
+    setError(null);
+    try {
+      if (mode === 'open') await actions.openPath(trimmed);
+      else if (mode === 'saveAs') await actions.saveAs(trimmed, overwrite);
+      else await actions.exportTo(trimmed, format, format === 'graph' ? exportGraph : undefined, overwrite);
+    } catch (err) {
+      if (err instanceof HostError && err.code === 'E_EXISTS') {
+        setConfirmReplace(true);
+        setError(`${trimmed} already exists.`);
+      } else {
+        setConfirmReplace(false);
+        setError(err instanceof Error ? err.message : String(err));
+      }
+    }
+  };
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    void submit(false);
+  };
+
+  return (
+    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && close()}>
+      <div className="modal" role="dialog" aria-modal="true" aria-labelledby={titleId} aria-describedby={hintId}>
+        <h2 id={titleId}>{TITLES[mode]}</h2>
+        <form onSubmit={onSubmit}>
+          <label className="field">
+            <span>Path</span>
+            <input
+              ref={input}
+              type="text"
+              aria-label="Path"
+              value={path}
+              spellCheck={false}
+              placeholder={mode === 'open' ? '/home/me/my_app' : '/home/me/my_app/property.json'}
+              onChange={(e) => {
+                setPath(e.target.value);
+                setConfirmReplace(false);
+              }}
+            />
+          </label>
+          <p className="muted" id={hintId}>
+            {HINTS[mode]}
+          </p>
+          {mode === 'export' && (
+            <div className="field-row">
+              <label className="field">
+                <span>Format</span>
+                <select aria-label="Export format" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
+                  <option value="property">property.json (all graphs)</option>
+                  <option value="graph">graph JSON (one graph)</option>
+                </select>
+              </label>
+              {format === 'graph' && (
+                <label className="field">
+                  <span>Graph</span>
+                  <select aria-label="Graph to export" value={exportGraph} onChange={(e) => setExportGraph(e.target.value)}>
+                    {graphs.map((g) => (
+                      <option key={g} value={g}>
+                        {g}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              )}
+            </div>
+          )}
+          {recent.length > 0 && (
+            <>
+              <h3>Recent</h3>
+              <ul className="recent-list" aria-label="Recent files">
+                {recent.map((r) => (
+                  <li key={r.path}>
+                    <button
+                      type="button"
+                      aria-label={`${mode === 'open' ? 'Open' : 'Use'} recent ${r.path}`}
+                      title={r.exists ? r.path : `${r.path} (no longer exists)`}
+                      disabled={mode === 'open' && !r.exists}
+                      onClick={() => {
+                        setPath(r.path);
+                        if (mode === 'open') void submit(false, r.path);
+                      }}
+                    >
+                      <span>{r.title}</span> <small className="muted">{r.path}</small>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          {error && (
+            <p className="error" role="alert">
+              {error}
+            </p>
+          )}
+          <div className="modal-actions">
+            {confirmReplace ? (
+              <button type="button" aria-label="Replace the existing file" disabled={busy} onClick={() => void submit(true)}>
+                Replace
+              </button>
+            ) : (
+              <button type="submit" aria-label={SUBMIT[mode]} disabled={busy}>
+                {SUBMIT[mode]}
+              </button>
+            )}
+            <button type="button" aria-label="Cancel" onClick={close}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </div>
+    </div>
+  );
+}
+
+function ConflictDialog({ message, actions }: { message: string; actions: DocumentActions }) {
+  const busy = useDocumentUi((s) => s.busy);
+  const titleId = useId();
+  const textId = useId();
+  const first = useRef<HTMLButtonElement>(null);
+  useEffect(() => first.current?.focus(), []);
+  return (
+    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && close()}>
+      <div className="modal" role="alertdialog" aria-modal="true" aria-labelledby={titleId} aria-describedby={textId}>
+        <h2 id={titleId}>File changed on disk</h2>
+        <p id={textId}>{message}</p>
+        <div className="modal-actions">
+          <button ref={first} type="button" aria-label="Save as another file" disabled={busy} onClick={() => void actions.resolveConflict('saveAs')}>
+            Save As…
+          </button>
+          <button type="button" aria-label="Reload from disk" disabled={busy} onClick={() => void actions.resolveConflict('reload')}>
+            Reload from disk
+          </button>
+          <button type="button" aria-label="Overwrite" disabled={busy} onClick={() => void actions.resolveConflict('overwrite')}>
+            Overwrite
+          </button>
+          <button type="button" aria-label="Cancel" onClick={close}>
+            Cancel
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function RecoveryBanner({ actions }: { actions: DocumentActions }) {
+  const recoveries = useDocumentUi((s) => s.recoveries);
+  if (recoveries.length === 0) return null;
+  return (
+    <section className="recovery-banner" aria-label="Recovered edits" data-testid="recovery-banner">
+      {recoveries.map((r) => (
+        <p key={r.documentId}>
+          Unsaved edits to <b>{r.title}</b>
+          {r.path ? ` (${r.path})` : ''} from {new Date(r.savedAt).toLocaleString()} were recovered.{' '}
+          <button type="button" aria-label={`Restore recovered edits of ${r.title}`} onClick={() => void actions.restoreRecovery(r.documentId)}>
+            Restore
+          </button>{' '}
+          <button type="button" aria-label={`Discard recovered edits of ${r.title}`} onClick={() => void actions.discardRecovery(r.documentId)}>
+            Discard
+          </button>
+        </p>
+      ))}
+    </section>
+  );
+}

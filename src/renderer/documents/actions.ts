@@ -1,0 +1,270 @@
+/**
+ * What the toolbar, the dialogs and the keyboard shortcuts do with documents, over `HostApi`.
+ * Requests go through one queue, so a recovery copy written just before a save can never land
+ * after it (the host deletes the copy when a save succeeds).
+ */
+import { HostError, type ExportFormat, type GraphDocument, type HostApi } from '../../shared';
+import { useStudio } from '../store';
+import { useDocumentUi } from './documentUi';
+
+/** Quiet time after the last edit before the recovery copy is written. */
+export const RECOVERY_DEBOUNCE_MS = 1000;
+/** Upper bound between an edit and its recovery copy while edits keep coming. */
+export const RECOVERY_MAX_WAIT_MS = 2000;
+
+export interface DocumentActions {
+  showOpen(): void;
+  showSaveAs(): void;
+  showExport(): void;
+  /** Saves to the document's own file; a document without one goes to Save As. */
+  save(force?: boolean): Promise<void>;
+  /** Opens a path; rejects with the host's error for the dialog to show. */
+  openPath(path: string): Promise<void>;
+  /** Rejects with a `HostError` (`E_EXISTS` when the target exists and `overwrite` is false). */
+  saveAs(path: string, overwrite: boolean): Promise<void>;
+  /** Rejects like `saveAs`. */
+  exportTo(path: string, format: ExportFormat, graphName: string | undefined, overwrite: boolean): Promise<void>;
+  resolveConflict(choice: 'overwrite' | 'reload' | 'saveAs'): Promise<void>;
+  restoreRecovery(documentId: string): Promise<void>;
+  discardRecovery(documentId: string): Promise<void>;
+  /** Loads recent files and recovery offers and starts recovery copies; returns the stop function. */
+  start(): () => void;
+}
+
+/** The path a document is reopened from: its app folder or its file. */
+export function documentPath(doc: GraphDocument): string | null {
+  switch (doc.origin.kind) {
+    case 'example':
+      return null;
+    case 'app':
+      return doc.origin.dir;
+    case 'property':
+    case 'graph':
+      return doc.origin.file;
+  }
+}
+
+/** The last segment of a path, for short notices (the full paths go in the tooltip). */
+function fileName(path: string): string {
+  return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+}
+
+function savedNotice(files: string[]): string {
+  return `Saved ${fileName(files[0] ?? '')}${files.length > 1 ? ' and its layout' : ''}`;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function createDocumentActions(host: HostApi): DocumentActions {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = queue.then(run, run);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const ui = () => useDocumentUi.getState();
+  const studio = () => useStudio.getState();
+  const reportError = (what: string, err: unknown) => studio().setError(`${what}: ${message(err)}`);
+
+  const refreshRecent = () =>
+    host.listRecent().then(
+      (list) => ui().setRecent(list),
+      (err: unknown) => reportError('Could not list recent files', err),
+    );
+
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let firstEditAt: number | null = null;
+  let pending: GraphDocument | null = null;
+
+  const cancelRecovery = () => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    firstEditAt = null;
+    pending = null;
+  };
+
+  const flushRecovery = () => {
+    const doc = pending;
+    cancelRecovery();
+    if (!doc) return;
+    void serial(() => host.saveRecovery({ document: doc })).then(
+      ({ savedAt }) => {
+        if (studio().dirty) ui().setRecoverySavedAt(savedAt);
+      },
+      (err: unknown) => reportError('Could not write the recovery copy of your edits', err),
+    );
+  };
+
+  const scheduleRecovery = (doc: GraphDocument) => {
+    const now = Date.now();
+    pending = doc;
+    firstEditAt ??= now;
+    if (timer !== null) clearTimeout(timer);
+    const wait = Math.max(0, Math.min(RECOVERY_DEBOUNCE_MS, RECOVERY_MAX_WAIT_MS - (now - firstEditAt)));
+    timer = setTimeout(flushRecovery, wait);
+  };
+
+  /** Runs a request with the toolbar's file actions disabled meanwhile. */
+  const busy = async <T>(run: () => Promise<T>): Promise<T> => {
+    ui().setBusy(true);
+    try {
+      return await run();
+    } finally {
+      ui().setBusy(false);
+    }
+  };
+
+  const showFile = (mode: 'open' | 'saveAs' | 'export') => {
+    ui().setDialog({ kind: 'file', mode });
+    void refreshRecent();
+  };
+
+  const openPath = async (path: string) => {
+    flushRecovery();
+    const opened = await busy(() => serial(() => host.openDocument({ path })));
+    studio().openDocument(opened.document);
+    ui().setRecoverySavedAt(null);
+    studio().setError(null);
+    if (opened.recovery) ui().addRecovery(opened.recovery);
+    ui().setDialog(null);
+    ui().setNotice(`Opened ${opened.document.title}`);
+    void refreshRecent();
+  };
+
+  /** Applies a save's result; edits made while it ran stay unsaved on top of it. */
+  const applySaved = (sent: GraphDocument, saved: GraphDocument) => {
+    const current = studio().document;
+    if (current === sent || !current) {
+      studio().markSaved(saved);
+      ui().setRecoverySavedAt(null);
+      return;
+    }
+    studio().markSaved({ ...current, id: saved.id, title: saved.title, origin: saved.origin, base: saved.base });
+    useStudio.setState({ dirty: true });
+  };
+
+  const actions: DocumentActions = {
+    showOpen: () => showFile('open'),
+    showSaveAs: () => showFile('saveAs'),
+    showExport: () => showFile('export'),
+
+    async save(force = false) {
+      const doc = studio().document;
+      if (!doc) return;
+      if (doc.origin.kind === 'example') {
+        showFile('saveAs');
+        return;
+      }
+      const wasPending = pending;
+      cancelRecovery();
+      try {
+        const saved = await busy(() => serial(() => host.saveDocument({ document: doc, ...(force ? { force } : {}) })));
+        applySaved(doc, saved.document);
+        ui().setDialog(null);
+        ui().setNotice(savedNotice(saved.files));
+        studio().setError(null);
+        void refreshRecent();
+      } catch (err) {
+        // Nothing was written: the edits stay unsaved and keep their recovery copy.
+        if (wasPending) scheduleRecovery(wasPending);
+        if (err instanceof HostError && err.code === 'E_CONFLICT') ui().setDialog({ kind: 'conflict', message: err.message });
+        else reportError('Could not save', err);
+      }
+    },
+
+    openPath,
+
+    async saveAs(path, overwrite) {
+      const doc = studio().document;
+      if (!doc) return;
+      cancelRecovery();
+      const saved = await busy(() => serial(() => host.saveDocumentAs({ document: doc, path, ...(overwrite ? { overwrite } : {}) })));
+      applySaved(doc, saved.document);
+      ui().setDialog(null);
+      ui().setNotice(savedNotice(saved.files));
+      studio().setError(null);
+      void refreshRecent();
+    },
+
+    async exportTo(path, format, graphName, overwrite) {
+      const doc = studio().document;
+      if (!doc) return;
+      const result = await busy(() =>
+        serial(() =>
+          host.exportDocument({
+            document: doc,
+            path,
+            format,
+            ...(graphName !== undefined ? { graphName } : {}),
+            ...(overwrite ? { overwrite } : {}),
+          }),
+        ),
+      );
+      ui().setDialog(null);
+      ui().setNotice(`Exported ${fileName(result.path)}`);
+    },
+
+    async resolveConflict(choice) {
+      const doc = studio().document;
+      if (!doc) return;
+      if (choice === 'overwrite') return actions.save(true);
+      if (choice === 'saveAs') return showFile('saveAs');
+      const path = documentPath(doc);
+      if (!path) return;
+      // Reloading is the explicit choice to drop these edits, so their recovery copy goes too.
+      cancelRecovery();
+      try {
+        await serial(() => host.discardRecovery({ documentId: doc.id }));
+        await openPath(path);
+        ui().dropRecovery(doc.id);
+      } catch (err) {
+        ui().setDialog(null);
+        reportError('Could not reload', err);
+      }
+    },
+
+    async restoreRecovery(documentId) {
+      try {
+        flushRecovery();
+        const doc = await busy(() => serial(() => host.restoreRecovery({ documentId })));
+        studio().openDocument(doc, true);
+        ui().dropRecovery(documentId);
+        ui().setNotice(`Restored unsaved edits of ${doc.title}`);
+      } catch (err) {
+        reportError('Could not restore the recovered edits', err);
+      }
+    },
+
+    async discardRecovery(documentId) {
+      try {
+        await serial(() => host.discardRecovery({ documentId }));
+        ui().dropRecovery(documentId);
+      } catch (err) {
+        reportError('Could not discard the recovered edits', err);
+      }
+    },
+
+    start() {
+      void refreshRecent();
+      host.listRecoveries().then(
+        (list) => ui().setRecoveries(list),
+        (err: unknown) => reportError('Could not list recovered edits', err),
+      );
+      const unsubscribe = useStudio.subscribe((s, prev) => {
+        if (s.document && s.dirty && s.document !== prev.document) scheduleRecovery(s.document);
+      });
+      // Closing or reloading the page writes the last edits at once instead of after the debounce.
+      const onHide = () => flushRecovery();
+      window.addEventListener('pagehide', onHide);
+      return () => {
+        unsubscribe();
+        window.removeEventListener('pagehide', onHide);
+        cancelRecovery();
+      };
+    },
+  };
+  return actions;
+}

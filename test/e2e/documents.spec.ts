@@ -1,0 +1,152 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, snap, test } from './fixtures';
+
+/** Drags a canvas node by (dx, dy) screen pixels with real mouse events. */
+async function dragNode(page: Page, name: string, dx: number, dy: number): Promise<void> {
+  const box = (await page.getByTestId(`node-${name}`).boundingBox())!;
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + dx / 2, y + dy / 2, { steps: 4 });
+  await page.mouse.move(x + dx, y + dy, { steps: 4 });
+  await page.mouse.up();
+}
+
+let work: string;
+test.beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'ten-studio-e2e-docs-'));
+});
+test.afterEach(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('open an app folder, edit, save, then resolve a changed-on-disk conflict', async ({ page, studio, consoleErrors }) => {
+  const app = join(work, 'app');
+  cpSync(resolve('resources/examples/hello-pipeline'), app, { recursive: true });
+  const file = join(app, 'property.json');
+  const original = readFileSync(file, 'utf8');
+  const dirty = page.getByTestId('dirty-indicator');
+
+  await page.goto(studio.url);
+  await expect(page.getByTestId('node-ticker')).toBeVisible();
+
+  // Open through the in-app dialog (Ctrl+O), typing the folder's path.
+  await page.keyboard.press('Control+o');
+  const open = page.getByRole('dialog', { name: 'Open' });
+  await open.getByLabel('Path').fill(app);
+  await snap(page, 'open dialog');
+  await open.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(open).toHaveCount(0);
+  await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
+  await expect(dirty).toHaveCount(0);
+
+  // Moving a node is an edit: unsaved until Ctrl+S, which writes the layout sidecar only.
+  await dragNode(page, 'ticker', 80, 60);
+  await expect(dirty).toBeVisible();
+  await expect(page).toHaveTitle(/^● hello_pipeline/);
+  await page.keyboard.press('Control+s');
+  await expect(dirty).toHaveCount(0);
+  await expect(page.getByRole('status', { name: 'File status' })).toContainText('Saved');
+  const layout = JSON.parse(readFileSync(join(app, 'property.studio-layout.json'), 'utf8'));
+  expect(layout.graphs.hello_pipeline.nodes.ticker).toEqual({ x: expect.any(Number), y: expect.any(Number) });
+  expect(readFileSync(file, 'utf8')).toBe(original);
+
+  // Someone else changes the file: Save refuses and offers the choice.
+  const theirs = original.replace('"interval_ms": 10', '"interval_ms": 42');
+  writeFileSync(file, theirs);
+  await dragNode(page, 'relay', 40, 80);
+  await expect(dirty).toBeVisible();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const conflict = page.getByRole('alertdialog', { name: 'File changed on disk' });
+  await expect(conflict).toContainText('changed on disk');
+  for (const name of ['Overwrite', 'Reload from disk', 'Save as another file', 'Cancel']) {
+    await expect(conflict.getByRole('button', { name, exact: true })).toBeEnabled();
+  }
+  await snap(page, 'conflict dialog');
+  expect(readFileSync(file, 'utf8')).toBe(theirs);
+
+  // Reload takes their version and drops our edit.
+  await conflict.getByRole('button', { name: 'Reload from disk' }).click();
+  await expect(conflict).toHaveCount(0);
+  await expect(dirty).toHaveCount(0);
+  await page.getByTestId('node-ticker').click();
+  await expect(page.getByLabel('Node properties')).toContainText('"interval_ms": 42');
+  await expect(dirty).toHaveCount(0);
+
+  // Changed again on disk; this time overwrite it with our version.
+  writeFileSync(file, theirs.replace('"interval_ms": 42', '"interval_ms": 43'));
+  await dragNode(page, 'echo', 30, 30);
+  await page.keyboard.press('Control+s');
+  await conflict.getByRole('button', { name: 'Overwrite' }).click();
+  await expect(conflict).toHaveCount(0);
+  await expect(dirty).toHaveCount(0);
+  expect(readFileSync(file, 'utf8')).toBe(theirs);
+
+  // Save As (Ctrl+Shift+S) to a new file; the document follows it.
+  const copy = join(work, 'copy.json');
+  await page.keyboard.press('Control+Shift+S');
+  const saveAs = page.getByRole('dialog', { name: 'Save As' });
+  await saveAs.getByLabel('Path').fill(copy);
+  await saveAs.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(saveAs).toHaveCount(0);
+  expect(JSON.parse(readFileSync(copy, 'utf8'))).toEqual(JSON.parse(theirs));
+  expect(existsSync(join(work, 'copy.studio-layout.json'))).toBe(true);
+  await expect(page.getByTestId('document-title')).toContainText('copy.json');
+
+  // Both files are in the recent list of the Open dialog.
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(open.getByRole('button', { name: `Open recent ${copy}` })).toBeVisible();
+  await expect(open.getByRole('button', { name: `Open recent ${app}` })).toBeVisible();
+  await snap(page, 'recent files');
+  await open.getByRole('button', { name: `Open recent ${app}` }).click();
+  await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
+  expect(consoleErrors).toEqual([]);
+});
+
+test('a bad path or a broken file is reported in the dialog and nothing is lost', async ({ page, studio }) => {
+  const broken = join(work, 'property.json');
+  writeFileSync(broken, '{\n  "ten": {,\n}\n');
+  await page.goto(studio.url);
+  await expect(page.getByTestId('node-ticker')).toBeVisible();
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  const open = page.getByRole('dialog', { name: 'Open' });
+  await open.getByLabel('Path').fill('relative/path');
+  await open.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(open.getByRole('alert')).toContainText('absolute path');
+  await open.getByLabel('Path').fill(broken);
+  await open.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(open.getByRole('alert')).toContainText(`${broken}:2:11`);
+  await open.getByRole('button', { name: 'Cancel' }).click();
+  await expect(open).toHaveCount(0);
+  await expect(page.getByTestId('node-ticker')).toBeVisible();
+});
+
+test('unsaved edits of a closed page are offered again on the next visit', async ({ page, studio }) => {
+  const app = join(work, 'app');
+  cpSync(resolve('resources/examples/hello-pipeline'), app, { recursive: true });
+  await page.goto(studio.url);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  const open = page.getByRole('dialog', { name: 'Open' });
+  await open.getByLabel('Path').fill(app);
+  await open.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
+  await dragNode(page, 'stats', 50, 50);
+  await expect(page.getByTestId('dirty-indicator')).toBeVisible();
+  // The recovery copy is written within two seconds of the edit; then the page goes away unsaved.
+  await expect(page.getByTestId('dirty-indicator')).toHaveAttribute('title', /recovery copy was kept/);
+  await page.reload();
+  const banner = page.getByRole('region', { name: 'Recovered edits' });
+  await expect(banner).toContainText('hello_pipeline');
+  await snap(page, 'recovery offer');
+  await banner.getByRole('button', { name: 'Restore recovered edits of hello_pipeline' }).click();
+  await expect(banner).toHaveCount(0);
+  await expect(page.getByTestId('document-title')).toContainText('hello_pipeline');
+  await expect(page.getByTestId('dirty-indicator')).toBeVisible();
+  await page.keyboard.press('Control+s');
+  await expect(page.getByTestId('dirty-indicator')).toHaveCount(0);
+  expect(JSON.parse(readFileSync(join(app, 'property.studio-layout.json'), 'utf8')).graphs.hello_pipeline.nodes.stats).toBeDefined();
+});
