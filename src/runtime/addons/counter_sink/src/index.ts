@@ -49,7 +49,9 @@ function bump(counters: Map<string, Counter>, name: string, bytes: number): void
 class CounterSink extends Extension {
   private statsCmd = "get_stats";
   private logEveryMs = 0;
-  private reportAtCount = 0;
+  private reportEvery = 0;
+  /** Total at which the next periodic report is posted (never, when report_every is 0). */
+  private nextReport = Infinity;
   private channel: BroadcastChannel | undefined;
   private logTimer: NodeJS.Timeout | undefined;
 
@@ -66,8 +68,9 @@ class CounterSink extends Extension {
     if (!statsErr && statsCmd) this.statsCmd = statsCmd;
     const [logEvery, logErr] = await tenEnv.getPropertyNumber("log_every_ms");
     if (!logErr) this.logEveryMs = Math.max(0, logEvery);
-    const [reportAt, reportErr] = await tenEnv.getPropertyNumber("report_at_count");
-    if (!reportErr) this.reportAtCount = Math.max(0, reportAt);
+    const [reportAt, reportErr] = await tenEnv.getPropertyNumber("report_every");
+    if (!reportErr) this.reportEvery = Math.max(0, reportAt);
+    this.nextReport = this.reportEvery > 0 ? this.reportEvery : Infinity;
     const [channel, channelErr] = await tenEnv.getPropertyString("stats_channel");
     if (!channelErr && channel) {
       this.channel = new BroadcastChannel(channel);
@@ -129,7 +132,10 @@ class CounterSink extends Extension {
     const at = now();
     if (this.total === 0) this.firstAt = at;
     this.lastAt = at;
-    if (++this.total === this.reportAtCount) this.channel?.postMessage(this.stats());
+    if (++this.total === this.nextReport) {
+      this.nextReport += this.reportEvery;
+      this.channel?.postMessage(this.stats());
+    }
   }
 
   private stats(): CounterStats {
@@ -162,6 +168,7 @@ class CounterSink extends Extension {
 
   private reset(): void {
     this.total = 0;
+    this.nextReport = this.reportEvery > 0 ? this.reportEvery : Infinity;
     this.firstAt = 0;
     this.lastAt = 0;
     this.data.clear();
