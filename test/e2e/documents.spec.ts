@@ -53,7 +53,7 @@ test('open an app folder, edit, save, then resolve a changed-on-disk conflict', 
   await expect(page.getByRole('status', { name: 'File status' })).toContainText('Saved');
   const layout = JSON.parse(readFileSync(join(app, 'property.studio-layout.json'), 'utf8'));
   expect(layout.graphs.hello_pipeline.nodes.ticker).toEqual({ x: expect.any(Number), y: expect.any(Number) });
-  expect(readFileSync(file, 'utf8')).toBe(original);
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(original));
 
   // Someone else changes the file: Save refuses and offers the choice.
   const theirs = original.replace('"interval_ms": 10', '"interval_ms": 42');
@@ -84,7 +84,7 @@ test('open an app folder, edit, save, then resolve a changed-on-disk conflict', 
   await conflict.getByRole('button', { name: 'Overwrite' }).click();
   await expect(conflict).toHaveCount(0);
   await expect(dirty).toHaveCount(0);
-  expect(readFileSync(file, 'utf8')).toBe(theirs);
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(theirs));
 
   // Save As (Ctrl+Shift+S) to a new file; the document follows it.
   const copy = join(work, 'copy.json');

@@ -14,6 +14,7 @@ import {
   type ExportFormat,
   type FileFingerprint,
   type GraphDocument,
+  type LocatedJson,
   type OpenedDocument,
   type RecentFile,
   type RecoveryInfo,
@@ -22,7 +23,7 @@ import {
   type TenGraph,
 } from '../../shared';
 import { changedOnDisk, fingerprintOf, readWithFingerprint, removeStaleTemps, sha256, writeFileAtomic } from './atomic';
-import { formatJson, readJsonText } from './json';
+import { formatJson, positionOf, readJsonText } from './json';
 import { layoutPathFor, resolveUserPath } from './paths';
 import { graphShapeProblem, looksLikeGraph, pickGraph, propertyShapeProblem, unwrapGraph, wrapGraph } from './shape';
 import { documentPath, recoveryInfo, UserData } from './userData';
@@ -58,7 +59,7 @@ export function ioError(err: unknown, action: string, path: string): HostError {
 }
 
 /** Reads and parses a JSON file; syntax errors become `E_PARSE` with `file:line:column`. */
-async function readJsonFile(file: string): Promise<{ value: unknown; fingerprint: FileFingerprint }> {
+async function readJsonFile(file: string): Promise<{ value: unknown; located: LocatedJson; fingerprint: FileFingerprint }> {
   let read: Awaited<ReturnType<typeof readWithFingerprint>>;
   try {
     read = await readWithFingerprint(file);
@@ -70,11 +71,13 @@ async function readJsonFile(file: string): Promise<{ value: unknown; fingerprint
     const { line, column, message } = parsed.problem;
     throw new HostError('E_PARSE', `${file}:${line}:${column}: invalid JSON: ${message}.`);
   }
-  return { value: parsed.value, fingerprint: read.fingerprint };
+  return { value: parsed.value, located: parsed.located, fingerprint: read.fingerprint };
 }
 
-function shapeError(file: string, problem: { pointer: string; message: string }): HostError {
-  return new HostError('E_PARSE', `${file}: at ${problem.pointer || '(root)'}: ${problem.message}.`);
+/** `E_PARSE` for a file that is JSON but not in the shape the studio needs, located in the file. */
+function shapeError(file: string, located: LocatedJson, problem: { pointer: string; message: string }): HostError {
+  const at = positionOf(located, problem.pointer);
+  return new HostError('E_PARSE', `${file}${at ? `:${at}` : ''}: at ${problem.pointer || '(root)'}: ${problem.message}.`);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -165,17 +168,17 @@ export class DocumentService {
         `${dir} is not a TEN app folder: it has no manifest.json. Open an app folder, a property.json or a graph JSON file.`,
       );
     }
-    const manifest = (await readJsonFile(manifestFile)).value;
-    if (!isRecord(manifest)) throw shapeError(manifestFile, { pointer: '', message: 'manifest.json must hold a JSON object' });
+    const { value: manifest, located: manifestAt } = await readJsonFile(manifestFile);
+    if (!isRecord(manifest)) throw shapeError(manifestFile, manifestAt, { pointer: '', message: 'manifest.json must hold a JSON object' });
     if (manifest.type !== undefined && manifest.type !== 'app') {
       throw new HostError(
         'E_PARSE',
         `${manifestFile}: at /type: this is a TEN ${JSON.stringify(manifest.type)} package, not an app; open its app folder instead.`,
       );
     }
-    const { value, fingerprint } = await readJsonFile(propertyFile);
+    const { value, located, fingerprint } = await readJsonFile(propertyFile);
     const problem = propertyShapeProblem(value);
-    if (problem) throw shapeError(propertyFile, problem);
+    if (problem) throw shapeError(propertyFile, located, problem);
     const origin: DocumentOrigin = {
       kind: 'app',
       dir,
@@ -187,10 +190,10 @@ export class DocumentService {
   }
 
   private async openFile(file: string): Promise<{ origin: DocumentOrigin; property: TenAppProperty; base: FileFingerprint }> {
-    const { value, fingerprint } = await readJsonFile(file);
+    const { value, located, fingerprint } = await readJsonFile(file);
     if (basename(file).toLowerCase() !== 'property.json' && looksLikeGraph(value)) {
       const problem = graphShapeProblem(value);
-      if (problem) throw shapeError(file, problem);
+      if (problem) throw shapeError(file, located, problem);
       return { origin: { kind: 'graph', file }, property: wrapGraph(value as TenGraph, graphNameFor(file)), base: fingerprint };
     }
     if (basename(file).toLowerCase() !== 'property.json' && !(isRecord(value) && isRecord(value.ten))) {
@@ -200,7 +203,7 @@ export class DocumentService {
       );
     }
     const problem = propertyShapeProblem(value);
-    if (problem) throw shapeError(file, problem);
+    if (problem) throw shapeError(file, located, problem);
     return { origin: { kind: 'property', file }, property: value as TenAppProperty, base: fingerprint };
   }
 
@@ -246,11 +249,11 @@ export class DocumentService {
     if (kind === 'property') {
       const problem = propertyShapeProblem(document.property);
       if (problem) throw new HostError('E_BAD_PARAMS', `The document cannot be saved: at ${problem.pointer}: ${problem.message}.`);
-      return formatJson(document.property);
+      return formatJson(document.property, 'property');
     }
     const unwrapped = unwrapGraph(document.property);
     if ('error' in unwrapped) throw new HostError('E_BAD_PARAMS', `The document cannot be saved as a graph file: ${unwrapped.error}.`);
-    return formatJson(unwrapped.graph);
+    return formatJson(unwrapped.graph, 'graph');
   }
 
   /** Writes TEN JSON then the layout sidecar (when the document has a layout); returns the files written. */
@@ -356,7 +359,7 @@ export class DocumentService {
     if (format === 'graph') {
       const picked = pickGraph(document.property, graphName);
       if ('error' in picked) throw new HostError('E_BAD_PARAMS', `Cannot export a graph: ${picked.error}.`);
-      text = formatJson(picked.graph);
+      text = formatJson(picked.graph, 'graph');
     } else {
       text = this.tenText(document, 'property');
     }

@@ -62,7 +62,7 @@ function edit(doc: GraphDocument, value: number): GraphDocument {
 }
 
 describe('documents over the WebSocket', () => {
-  it('opens an app folder and saves it back byte-identical when unchanged', async () => {
+  it('opens an app folder and saves it back equal, in TEN key order, and stable from then on', async () => {
     const dir = await copyApp();
     const before = await readFile(join(dir, 'property.json'), 'utf8');
     const opened = await open(dir);
@@ -75,7 +75,13 @@ describe('documents over the WebSocket', () => {
     expect(opened.document.base?.sha256).toMatch(/^[0-9a-f]{64}$/);
     const saved = resultOf<SavedDocument>(await client.call('saveDocument', { document: opened.document }));
     expect(saved.files).toEqual([join(dir, 'property.json')]);
-    expect(await readFile(join(dir, 'property.json'), 'utf8')).toBe(before);
+    const first = await readFile(join(dir, 'property.json'), 'utf8');
+    expect(JSON.parse(first)).toEqual(JSON.parse(before));
+    // The graph model's exporter orders keys as TEN does (`cmd` before `data`), so the first
+    // save may reorder a hand-written file; every later save of the same content is identical.
+    expect(first.indexOf('"cmd"')).toBeLessThan(first.indexOf('"data"'));
+    resultOf(await client.call('saveDocument', { document: saved.document }));
+    expect(await readFile(join(dir, 'property.json'), 'utf8')).toBe(first);
     expect(await readFile(join(dir, 'manifest.json'), 'utf8')).toContain('"hello_pipeline"');
   });
 
@@ -193,12 +199,12 @@ describe('documents over the WebSocket', () => {
     const syntax = errorOf(await client.call('openDocument', { path: bad }));
     expect(syntax.code).toBe('E_PARSE');
     expect(syntax.message).toContain(`${bad}:4:22:`);
-    expect(syntax.message).toMatch(/double-quoted property name/);
+    expect(syntax.message).toMatch(/invalid JSON: trailing comma in object/);
 
     await writeFile(bad, '{"ten": {"predefined_graphs": [{"name": "x", "graph": {"nodes": [{"type": "extension"}]}}]}}');
     const shape = errorOf(await client.call('openDocument', { path: bad }));
     expect(shape).toMatchObject({ code: 'E_PARSE' });
-    expect(shape.message).toContain('/ten/predefined_graphs/0/graph/nodes/0/name');
+    expect(shape.message).toContain(`${bad}:1:66: at /ten/predefined_graphs/0/graph/nodes/0/name: a node needs a string "name".`);
 
     const empty = join(work, 'empty.json');
     await writeFile(empty, '');

@@ -1,20 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatJson, lineColumn, locateSyntaxError, readJsonText } from '../../../src/host/documents/json';
+import { formatJson, readJsonText } from '../../../src/host/documents/json';
 import { layoutPathFor } from '../../../src/host/documents/paths';
 import { pickGraph, propertyShapeProblem, unwrapGraph, wrapGraph } from '../../../src/host/documents/shape';
 import { changedOnDisk } from '../../../src/host/documents/atomic';
 
 describe('document JSON', () => {
   it.each([
-    ['a trailing comma in an object', '{\n  "a": 1,\n}', 3, 1, /double-quoted property name/],
-    ['a trailing comma in an array', '[1,\n 2,\n]', 3, 1, /Unexpected "\]"/],
-    ['a bare word', '{"a": tru}', 1, 7, /Unexpected "t"/],
+    ['a trailing comma in an object', '{\n  "a": 1,\n}', 3, 1, /^trailing comma in object$/],
+    ['a trailing comma in an array', '[1,\n 2,\n]', 3, 1, /^trailing comma in array$/],
+    ['a bare word', '{"a": tru}', 1, 7, /expected a value, found 't'/],
     ['an empty file', '', 1, 1, /end of input/],
-    ['a cut-short file', '{\n  "a": [1, 2', 2, 13, /"," or "\]"/],
-    ['a second value', '{"a": 1} x', 1, 10, /after the end/],
-    ['a raw newline in a string', '{"a": "x\ny"}', 1, 9, /Control character/],
-    ['single quotes', "{'a': 1}", 1, 2, /double-quoted property name/],
+    ['a cut-short file', '{\n  "a": [1, 2', 2, 13, /expected ',' or '\]'/],
+    ['a second value', '{"a": 1} x', 1, 10, /after the JSON value/],
+    ['a raw newline in a string', '{"a": "x\ny"}', 1, 9, /control character/],
+    ['single quotes', "{'a': 1}", 1, 2, /expected a property name/],
   ])('locates %s', (_what, text, line, column, message) => {
     const result = readJsonText(text);
     expect(result.ok).toBe(false);
@@ -25,15 +25,7 @@ describe('document JSON', () => {
   });
 
   it('reads a file with a byte order mark', () => {
-    expect(readJsonText('\ufeff{"a": 1}')).toEqual({ ok: true, value: { a: 1 } });
-  });
-
-  it('finds no error in any text JSON.stringify produces', () => {
-    fc.assert(
-      fc.property(fc.jsonValue(), (value) => {
-        expect(locateSyntaxError(JSON.stringify(value, null, 2))).toEqual({ offset: 0 });
-      }),
-    );
+    expect(readJsonText('\ufeff{"a": 1}')).toMatchObject({ ok: true, value: { a: 1 } });
   });
 
   it('never throws on arbitrary text and always points inside it', () => {
@@ -48,9 +40,11 @@ describe('document JSON', () => {
     );
   });
 
-  it('writes 2-space JSON with a trailing newline', () => {
+  it('writes 2-space JSON with a trailing newline, TEN fields first in TEN files', () => {
     expect(formatJson({ a: [1] })).toBe('{\n  "a": [\n    1\n  ]\n}\n');
-    expect(lineColumn('ab\ncd', 4)).toEqual({ line: 2, column: 2 });
+    expect(formatJson({ mine: 1, ten: { predefined_graphs: [], uri: 'x' } }, 'property')).toBe(
+      '{\n  "ten": {\n    "uri": "x",\n    "predefined_graphs": []\n  },\n  "mine": 1\n}\n',
+    );
   });
 });
 
