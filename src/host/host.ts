@@ -41,6 +41,7 @@ type Handlers = {
 export class Host {
   private readonly listeners = new Set<(event: HostEvent) => void>();
   private readonly handlers: Handlers;
+  /** Documents on disk, recent files and recovery copies (the document methods delegate here). */
   readonly documents: DocumentService;
 
   constructor(private readonly options: HostOptions) {
