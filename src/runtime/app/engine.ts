@@ -5,7 +5,9 @@
  * MessageChannel to every other group, and then stays off the message path. Control (start,
  * stop, samples) and cross-graph traffic go through it.
  */
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { warmCache } from '../worker/compile_cache.mjs';
 import { deepMerge } from '../core/props';
 import type { FromWorker, GroupSample, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, ViolationPolicy } from '../core/protocol';
 import type { WireMsg } from '../core/wire';
@@ -14,12 +16,14 @@ import type { AddonPackage } from './packages';
 import { planGraph } from './routes';
 
 const SHIM_URL = new URL('../worker/shim.mjs', import.meta.url);
+/** Sources a group worker compiles: the runtime itself and the shared layer it imports. */
+const RUNTIME_SOURCES = [fileURLToPath(new URL('../', import.meta.url)), fileURLToPath(new URL('../../shared/', import.meta.url))];
 
 export interface EngineHost {
   emit(ev: RuntimeEvent): void;
   fromGraph(engine: Engine, msg: WireMsg): void;
   addons(): Map<string, AddonPackage>;
-  tsRoots: string[];
+  cacheDir: string;
   policy: ViolationPolicy;
   stopTimeoutMs: number;
 }
@@ -74,6 +78,10 @@ export class Engine {
       if (!list) byGroup.set(g, (list = []));
       list.push(spec);
     }
+    // Compile what the threads will import once, here, instead of once per thread.
+    const packageDirs = new Set<string>();
+    for (const n of plan.nodes) packageDirs.add(addons.get(n.addon)!.dir);
+    await warmCache(this.host.cacheDir, [...RUNTIME_SOURCES, ...packageDirs]);
     const groups = [...byGroup.keys()];
     const peers = new Map<string, Record<string, MessagePort>>(groups.map((g) => [g, {}]));
     for (let i = 0; i < groups.length; i++) {
@@ -84,7 +92,7 @@ export class Engine {
       }
     }
     for (const g of groups) {
-      const worker = new Worker(SHIM_URL, { workerData: { tsRoots: this.host.tsRoots }, name: `ten:${this.name}:${g}` });
+      const worker = new Worker(SHIM_URL, { workerData: { cacheDir: this.host.cacheDir }, name: `ten:${this.name}:${g}` });
       let resolveCreated!: (r: { ok: boolean; error?: string }) => void;
       const created = new Promise<{ ok: boolean; error?: string }>((r) => (resolveCreated = r));
       const gw: GroupWorker = {

@@ -303,6 +303,8 @@ export class ExtRuntime implements EnvBackend {
     }
     this.msgsIn++;
     this.inByName.set(w.name, (this.inByName.get(w.name) ?? 0) + 1);
+    // Delivered: the receiver owns it now, and sending it on must route from here, not to here.
+    w.dests.length = 0;
     switch (w.type) {
       case 'cmd':
       case 'start_graph':
@@ -408,7 +410,6 @@ export class ExtRuntime implements EnvBackend {
 
   /** Default for data and frames without a handler: send on along the graph. */
   private forward(w: WireMsg): void {
-    w.dests = [];
     this.dispatch(w, true);
   }
 
@@ -485,10 +486,9 @@ export class ExtRuntime implements EnvBackend {
     w.src.graph = this.g.graphId;
     w.src.ext = this.name;
     const isCmd = kind === 'cmd';
-    if (isCmd) {
-      if (w.cmdId) w.parentCmdId = w.cmdId;
-      w.cmdId = randomUUID();
-    }
+    // TEN keeps the id of a forwarded cmd (its OUT path pairs with the IN path of the same id);
+    // only a cmd without one gets a fresh id.
+    if (isCmd && !w.cmdId) w.cmdId = randomUUID();
     if (w.type === 'start_graph' || w.type === 'stop_graph' || w.type === 'close_app') {
       this.addOutPath(w, handler, upstream, null);
       this.countOut(w);
@@ -580,8 +580,8 @@ export class ExtRuntime implements EnvBackend {
   sendCmd(cmd: Cmd, handler: ResultHandler, isEx: boolean): TenError | undefined {
     const err = this.checkEnv(isEx ? 'sendCmdEx' : 'sendCmd') ?? this.checkUnsent(cmd, 'sendCmd');
     if (err) return err;
-    // A received cmd being forwarded travels as a copy with a fresh id, so the receiver can
-    // still build its own result from the cmd it holds (CmdResult.Create needs the old id).
+    // A received cmd being forwarded travels as a shallow copy: the forwarder keeps reading
+    // the cmd it holds (source, dests) to build its own result.
     const w = cmd._w.cmdId ? { ...cmd._w, src: { ...cmd._w.src }, dests: [...cmd._w.dests] } : cmd._w;
     const upstream = w.cmdId && this.paths.in.has(w.cmdId) ? w.cmdId : '';
     const prevId = w.cmdId;

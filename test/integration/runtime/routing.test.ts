@@ -1,0 +1,197 @@
+// §3 routing: fan-out policies, isolation of copies, unconnected sends, explicit dests,
+// default handlers, same-group synchronous delivery, loops, msg_conversion.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Harness, flow, graph, plain, probe } from './harness';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.closeAndCheckLeaks();
+  h = undefined;
+});
+
+const ok = (from: string) => ({ status: 0, detail: '', from, final: true, completed: true });
+
+describe('fan-out result policies', () => {
+  it('sendCmd to several destinations delivers the last OK (graph order) once all are final', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [probe('src', 'g0', { actions: [{ op: 'sendCmd', name: 'q' }] }), probe('d1', 'g1', { reply: { q: 'sleep:30' } }), probe('d2', 'g2'), probe('d3', 'g0')],
+        [flow('src', 'cmd', 'q', ['d1', 'd2', 'd3'])],
+      ),
+    );
+    const [r] = await h.report('src', 'result');
+    expect(r.result).toEqual(ok('d3'));
+    expect(r.error).toBeNull();
+    expect(h.of('d1', 'cmd')).toHaveLength(1);
+  });
+
+  it('sendCmd delivers the first error at once and discards the rest', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [probe('src', 'g0', { actions: [{ op: 'sendCmd', name: 'q' }] }), probe('d1', 'g1', { reply: { q: 'none' } }), probe('d2', 'g2', { reply: { q: 'error' } })],
+        [flow('src', 'cmd', 'q', ['d1', 'd2'])],
+      ),
+    );
+    const [r] = await h.report('src', 'result');
+    expect(r.result).toEqual({ status: 1, detail: 'error from d2', from: 'd2', final: true, completed: true });
+  });
+
+  it('sendCmdEx delivers every result; the one completing the group has isCompleted', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [probe('src', 'g0', { actions: [{ op: 'sendCmdEx', name: 'q' }] }), probe('d1', 'g1', { reply: { q: 'stream:2' } }), probe('d2', 'g0')],
+        [flow('src', 'cmd', 'q', ['d1', 'd2'])],
+      ),
+    );
+    const [r] = await h.report('src', 'results');
+    const all = r.all as { result: { from: string; final: boolean; completed: boolean } }[];
+    expect(all).toHaveLength(4);
+    expect(all.filter((x) => x.result.completed)).toHaveLength(1);
+    expect(all[all.length - 1].result.completed).toBe(true);
+    expect(all.map((x) => x.result.from).sort()).toEqual(['d1', 'd1#0', 'd1#1', 'd2']);
+    expect(all.filter((x) => !x.result.final).map((x) => x.result.from)).toEqual(['d1#0', 'd1#1']);
+  });
+
+  it('one destination: every result passes through and isCompleted equals isFinal', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph([probe('src', 'g0', { actions: [{ op: 'sendCmdEx', name: 'q' }] }), probe('d1', 'g1', { reply: { q: 'stream:2' } })], [flow('src', 'cmd', 'q', ['d1'])]),
+    );
+    const [r] = await h.report('src', 'results');
+    const all = r.all as { result: { final: boolean; completed: boolean } }[];
+    expect(all.map((x) => [x.result.final, x.result.completed])).toEqual([
+      [false, false],
+      [false, false],
+      [true, true],
+    ]);
+  });
+
+  it('fan-out copies are isolated: a receiver mutating its copy does not affect the others', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [
+          probe('src', 'g0', { actions: [{ op: 'sendData', name: 'd', props: { v: 1 } }] }),
+          probe('m1', 'g0', { mutateData: true }),
+          probe('m2', 'g0', { mutateData: true }),
+          probe('m3', 'g1', { mutateData: true }),
+        ],
+        [flow('src', 'data', 'd', ['m1', 'm2', 'm3'])],
+      ),
+    );
+    for (const m of ['m1', 'm2', 'm3']) {
+      const [d] = await h.report(m, 'data');
+      expect(d.props).toMatchObject({ v: 1 });
+      expect(d.props).not.toHaveProperty('mutated_by');
+    }
+  });
+});
+
+describe('destinations', () => {
+  it('an unconnected send fails with MsgNotConnected and never calls the result handler', async () => {
+    h = new Harness();
+    await h.app.startGraph(graph([probe('src', 'g0', { actions: [{ op: 'sendCmd', name: 'nowhere' }, { op: 'sendData', name: 'void' }] })]));
+    const [r] = await h.report('src', 'result');
+    expect(r.result).toBeNull();
+    expect(r.error).toEqual({ code: 7, message: "Failed to find destination of a 'cmd' message 'nowhere' from graph." });
+    const [s] = await h.report('src', 'sent');
+    expect(s.error).toEqual({ code: 7, message: "Failed to find destination of a 'data' message 'void' from graph." });
+  });
+
+  it('explicit dests win over the graph; an unknown destination gets "Failed to find destination."', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [
+          probe('src', 'g0', {
+            actions: [
+              { op: 'sendCmd', name: 'x', dests: [{ extensionName: 'other' }] },
+              { op: 'sendCmd', name: 'x', dests: [{ extensionName: 'ghost' }] },
+            ],
+          }),
+          probe('wired', 'g1'),
+          probe('other', 'g2'),
+        ],
+        [flow('src', 'cmd', 'x', ['wired'])],
+      ),
+    );
+    const rs = await h.report('src', 'result', 2);
+    expect(rs[0].result).toEqual(ok('other'));
+    expect(rs[1].result).toMatchObject({ status: 1, detail: 'Failed to find destination.' });
+    expect(h.of('wired', 'cmd')).toHaveLength(0);
+  });
+
+  it('default handlers: no onCmd answers OK; no onData forwards along the graph', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [probe('src', 'g0', { actions: [{ op: 'sendCmd', name: 'c' }, { op: 'sendData', name: 'd', props: { k: 'v' } }] }), plain('p', 'g1'), probe('sink', 'g2')],
+        [flow('src', 'cmd', 'c', ['p']), flow('src', 'data', 'd', ['p']), flow('p', 'data', 'd', ['sink'])],
+      ),
+    );
+    const [r] = await h.report('src', 'result');
+    expect(r.result).toEqual({ status: 0, detail: '', from: '', final: true, completed: true });
+    const [d] = await h.report('sink', 'data');
+    expect(d.props).toMatchObject({ k: 'v' });
+  });
+
+  it('same-group delivery is synchronous, cross-group is not', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [
+          probe('src', 'g0', { actions: [{ op: 'waitStarted', names: ['near'] }, { op: 'sendData', name: 'near' }, { op: 'sendData', name: 'far' }] }),
+          probe('near', 'g0'),
+          probe('far', 'g1'),
+        ],
+        [flow('src', 'data', 'near', ['near']), flow('src', 'data', 'far', ['far'])],
+      ),
+    );
+    const sent = await h.report('src', 'sent', 2);
+    expect(sent.map((s) => [s.name, s.sync])).toEqual([
+      ['near', true],
+      ['far', false],
+    ]);
+    await h.report('far', 'data');
+  });
+
+  it('a cmd looping back to an extension gets a fresh id, and results unwind the loop', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [probe('x', 'g0', { actions: [{ op: 'sendCmd', name: 'loop' }] }), probe('a', 'g1', { reply: { loop: 'loop' } }), probe('b', 'g2', { reply: { loop: 'forward' } })],
+        [flow('x', 'cmd', 'loop', ['a']), flow('a', 'cmd', 'loop', ['b']), flow('b', 'cmd', 'loop', ['a'])],
+      ),
+    );
+    const [r] = await h.report('x', 'result');
+    expect(r.result).toMatchObject({ status: 0, from: 'a<b<a' });
+    expect(h.of('a', 'cmd')).toHaveLength(2);
+  });
+
+  it('msg_conversion renames the message and maps properties per destination', async () => {
+    h = new Harness();
+    const conversion = {
+      type: 'per_property',
+      rules: [
+        { path: 'ten.name', conversion_mode: 'fixed_value', value: 'renamed' },
+        { path: 'mapped', conversion_mode: 'from_original', original_path: 'orig' },
+        { path: 'fixed', conversion_mode: 'fixed_value', value: 42 },
+      ],
+    };
+    await h.app.startGraph(
+      graph(
+        [probe('src', 'g0', { actions: [{ op: 'sendData', name: 'd', props: { orig: 'o' } }] }), probe('conv', 'g1'), probe('same', 'g1')],
+        [flow('src', 'data', 'd', [{ extension: 'conv', msg_conversion: conversion }, 'same'])],
+      ),
+    );
+    const [c] = await h.report('conv', 'data');
+    expect(c.name).toBe('renamed');
+    expect(c.props).toEqual({ mapped: 'o', fixed: 42 });
+    const [s] = await h.report('same', 'data');
+    expect(s.name).toBe('d');
+    expect(s.props).toMatchObject({ orig: 'o' });
+  });
+});
