@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createDocumentActions, RECOVERY_MAX_WAIT_MS } from '../../../src/renderer/documents/actions';
+import { useDocumentUi } from '../../../src/renderer/documents/documentUi';
+import { useStudio } from '../../../src/renderer/store';
+import { HostError, type GraphDocument, type HostApi } from '../../../src/shared';
+
+const doc: GraphDocument = {
+  id: 'app:/a',
+  title: 'a',
+  origin: { kind: 'app', dir: '/a', propertyFile: '/a/property.json', packages: [] },
+  property: { ten: { predefined_graphs: [{ name: 'g', graph: { nodes: [] } }] } },
+  base: { sha256: 'x', mtimeMs: 1, size: 1 },
+};
+
+/** A HostApi whose document calls are recorded and answered by `answers`. */
+function fakeHost(answers: Partial<Record<keyof HostApi, (params: never) => unknown>> = {}) {
+  const calls: [string, unknown][] = [];
+  const api = new Proxy({} as HostApi, {
+    get: (_t, method: string) => async (params: unknown) => {
+      calls.push([method, params]);
+      const answer = answers[method as keyof HostApi];
+      if (answer) return (answer as (p: unknown) => unknown)(params);
+      if (method === 'saveRecovery') return { savedAt: 1 };
+      if (method === 'listRecent' || method === 'listRecoveries') return [];
+      if (method === 'saveDocument') return { document: { ...(params as { document: GraphDocument }).document, base: { sha256: 'y', mtimeMs: 2, size: 2 } }, files: ['/a/property.json'] };
+      return {};
+    },
+  });
+  return { api, calls, of: (m: string) => calls.filter(([name]) => name === m).map(([, p]) => p) };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.stubGlobal('window', new EventTarget());
+  useStudio.setState({ document: null, dirty: false, graphName: null, error: null });
+  useDocumentUi.setState({ dialog: null, recoveries: [], busy: false, notice: null, recoverySavedAt: null });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe('document actions in the renderer', () => {
+  it('writes a recovery copy at most two seconds after the first of a stream of edits', async () => {
+    const host = fakeHost();
+    const stop = createDocumentActions(host.api).start();
+    useStudio.getState().openDocument(doc);
+    for (let t = 0; t < RECOVERY_MAX_WAIT_MS; t += 400) {
+      useStudio.getState().moveNode('g', 'n', { x: t, y: 0 });
+      await vi.advanceTimersByTimeAsync(400);
+    }
+    expect(host.of('saveRecovery')).toHaveLength(1);
+    const sent = host.of('saveRecovery')[0] as { document: GraphDocument };
+    expect(sent.document.layout?.graphs.g?.nodes.n?.x).toBeGreaterThanOrEqual(1200);
+    stop();
+  });
+
+  it('sends no recovery copy for a document without edits', async () => {
+    const host = fakeHost();
+    const stop = createDocumentActions(host.api).start();
+    useStudio.getState().openDocument(doc);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(host.of('saveRecovery')).toEqual([]);
+    stop();
+  });
+
+  it('cancels a pending recovery copy when the edits are saved', async () => {
+    const host = fakeHost();
+    const actions = createDocumentActions(host.api);
+    const stop = actions.start();
+    useStudio.getState().openDocument(doc);
+    useStudio.getState().moveNode('g', 'n', { x: 1, y: 1 });
+    await actions.save();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(host.of('saveRecovery')).toEqual([]);
+    expect(useStudio.getState()).toMatchObject({ dirty: false, document: { base: { sha256: 'y' } } });
+    stop();
+  });
+
+  it('opens the conflict dialog on E_CONFLICT, keeps the edits, and overwrites with force', async () => {
+    let refuse = true;
+    const host = fakeHost({
+      saveDocument: (p: { document: GraphDocument; force?: boolean }) => {
+        if (refuse) throw new HostError('E_CONFLICT', '/a/property.json changed on disk');
+        return { document: p.document, files: ['/a/property.json'] };
+      },
+    });
+    const actions = createDocumentActions(host.api);
+    useStudio.getState().openDocument(doc);
+    useStudio.getState().moveNode('g', 'n', { x: 1, y: 1 });
+    await actions.save();
+    expect(useDocumentUi.getState().dialog).toEqual({ kind: 'conflict', message: '/a/property.json changed on disk' });
+    expect(useStudio.getState().dirty).toBe(true);
+    refuse = false;
+    await actions.resolveConflict('overwrite');
+    expect(host.of('saveDocument').at(-1)).toMatchObject({ force: true });
+    expect(useDocumentUi.getState().dialog).toBeNull();
+    expect(useStudio.getState().dirty).toBe(false);
+  });
+
+  it('keeps edits made while a save was in flight as unsaved', async () => {
+    let finish: (v: unknown) => void = () => undefined;
+    const host = fakeHost({ saveDocument: (p: { document: GraphDocument }) => new Promise((r) => (finish = () => r({ document: p.document, files: ['/a/property.json'] }))) });
+    const actions = createDocumentActions(host.api);
+    useStudio.getState().openDocument(doc);
+    useStudio.getState().moveNode('g', 'n', { x: 1, y: 1 });
+    const saving = actions.save();
+    await vi.advanceTimersByTimeAsync(0);
+    useStudio.getState().moveNode('g', 'n', { x: 2, y: 2 });
+    finish(undefined);
+    await saving;
+    expect(useStudio.getState().dirty).toBe(true);
+    expect(useStudio.getState().document?.layout?.graphs.g?.nodes.n).toEqual({ x: 2, y: 2 });
+  });
+
+  it('sends a document without a file to Save As', async () => {
+    const host = fakeHost();
+    const actions = createDocumentActions(host.api);
+    useStudio.getState().openDocument({ ...doc, id: 'example:e', origin: { kind: 'example', exampleId: 'e' } });
+    await actions.save();
+    expect(host.of('saveDocument')).toEqual([]);
+    expect(useDocumentUi.getState().dialog).toEqual({ kind: 'file', mode: 'saveAs' });
+  });
+});
