@@ -284,6 +284,7 @@ function inlineSubgraphs(g: TenGraph, subs: Map<string, TenGraph>): TenGraph {
 
   const nodes: TenNode[] = [];
   const connections: TenConnection[] = [];
+  const innerConnections: TenConnection[] = [];
   for (const n of g.nodes ?? []) {
     if (n.type !== 'subgraph') {
       nodes.push(n);
@@ -308,7 +309,7 @@ function inlineSubgraphs(g: TenGraph, subs: Map<string, TenGraph>): TenGraph {
       for (const kind of MSG_KINDS) {
         for (const f of copy[kind] ?? []) for (const d of f.dest ?? []) if (d.extension !== undefined) d.extension = prefixed(n.name, d.extension);
       }
-      connections.push(copy);
+      innerConnections.push(copy);
     }
   }
   (g.connections ?? []).forEach((c, ci) => {
@@ -338,7 +339,7 @@ function inlineSubgraphs(g: TenGraph, subs: Map<string, TenGraph>): TenGraph {
       });
     }
   });
-  const out: TenGraph = { ...g, nodes, connections: mergeConnections(connections) };
+  const out: TenGraph = { ...g, nodes, connections: mergeConnections([...connections, ...innerConnections]) };
   const rewriteExposed = (list: unknown[] | undefined, isMsg: boolean): unknown[] | undefined =>
     list?.map((e) => {
       const m = clone(e) as ExposedMessage;

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildCatalogue,
+  checkGraph,
+  flattenGraph,
+  memoryFiles,
+  parseJsonDocument,
+  sourceOf,
+  type TenGraph,
+} from '../../../src/shared';
+
+const at = (text: string, file = '/app/graph.json') => {
+  const p = parseJsonDocument(text, file);
+  if (!p.ok) throw new Error('parse');
+  return { value: p.doc.value, at: { src: sourceOf(p.doc), base: '' } };
+};
+
+describe('checking a graph as TEN does before running it', () => {
+  it('reports a problem found after reversal at the source entry the user wrote', async () => {
+    const text = JSON.stringify(
+      {
+        nodes: [
+          { type: 'extension', name: 'a', addon: 'x' },
+          { type: 'extension', name: 'b', addon: 'y' },
+        ],
+        connections: [
+          { extension: 'a', cmd: [{ name: 'm', dest: [{ extension: 'b' }] }] },
+          { extension: 'b', cmd: [{ name: 'm', source: [{ extension: 'a' }] }] },
+        ],
+      },
+      null,
+      2,
+    );
+    const { value, at: where } = at(text);
+    const catalogue = buildCatalogue([
+      { source: 'app', manifest: { type: 'extension', name: 'x', version: '1.0.0', api: { cmd_out: [{ name: 'm', property: { properties: { n: { type: 'string' } } } }] } } },
+      { source: 'app', manifest: { type: 'extension', name: 'y', version: '1.0.0', api: { cmd_in: [{ name: 'm', property: { properties: { n: { type: 'int8' } } } }] } } },
+    ]);
+    const r = await checkGraph(value, where, { catalogue });
+    expect(r.diagnostics).toHaveLength(1);
+    const d = r.diagnostics[0]!;
+    expect(d.code).toBe('E031');
+    expect(d.message).toContain('type is incompatible, source is [string], but target is [int8]');
+    expect(d.file).toBe('/app/graph.json');
+    expect(d.pointer).toBe('/connections/0/cmd/0/dest/0');
+    expect(d.line).toBeGreaterThan(1);
+  });
+
+  it('a flow written both forward and reversed is fine once flattened', async () => {
+    const { value, at: where } = at(
+      JSON.stringify({
+        nodes: [
+          { type: 'extension', name: 'a', addon: 'x' },
+          { type: 'extension', name: 'b', addon: 'y' },
+          { type: 'extension', name: 'c', addon: 'y' },
+        ],
+        connections: [{ extension: 'b', audio_frame: [{ name: 'pcm', dest: [{ extension: 'c' }] }, { name: 'pcm', source: [{ extension: 'a' }] }] }],
+      }),
+    );
+    expect((await checkGraph(value, where)).diagnostics).toEqual([]);
+  });
+
+  it('reports addons that are not installed, except TEN built-ins', async () => {
+    const { value, at: where } = at(
+      JSON.stringify({ nodes: [{ type: 'extension', name: 'a', addon: 'missing' }, { type: 'extension', name: 'ten_b', addon: 'ten:test_extension' }] }),
+    );
+    const r = await checkGraph(value, where, { catalogue: buildCatalogue([]) });
+    expect(r.diagnostics.map((d) => [d.code, d.pointer])).toEqual([['E030', '/nodes/0/addon']]);
+  });
+
+  it('reports app-field, duplicate and dangling-reference problems with TEN texts', async () => {
+    const cases: [unknown, string, string][] = [
+      [{ nodes: [{ type: 'extension', name: 'a', addon: 'x', app: 'http://h' }, { type: 'extension', name: 'b', addon: 'x' }] }, 'E021', 'Either all nodes should have'],
+      [{ nodes: [{ type: 'extension', name: 'a', addon: 'x' }, { type: 'extension', name: 'a', addon: 'y' }] }, 'E011', 'Duplicated extension was found in nodes[1], addon: y, name: a.'],
+      [{ nodes: [{ type: 'extension', name: 'a', addon: 'x' }], connections: [{ extension: 'a', cmd: [{ name: 'm', dest: [{ extension: 'zz' }] }] }] }, 'E013', 'is not defined in nodes, extension: zz.'],
+      [{ nodes: [{ type: 'extension', name: 'a', addon: 'x' }], connections: [{ extension: 'a', cmd: [{ name: 'm', dest: [{ selector: 'sel' }] }] }] }, 'E018', "Can't find selector: sel"],
+      [{ nodes: [{ type: 'extension', name: 'a', addon: 'x' }], connections: [{ extension: 'a', cmd: [{ name: 'm', dest: [{ extension: 'a' }] }] }, { extension: 'a', data: [{ name: 'd', dest: [{ extension: 'a' }] }] }] }, 'E015', 'merge them into one section'],
+      [{ nodes: [{ type: 'bogus', name: 'a' }] }, 'E004', 'must be one of extension/subgraph/selector'],
+    ];
+    for (const [graph, code, text] of cases) {
+      const { value, at: where } = at(JSON.stringify(graph, null, 1));
+      const r = await checkGraph(value, where);
+      expect(r.diagnostics[0], JSON.stringify(graph)).toMatchObject({ code });
+      expect(r.diagnostics[0]!.message).toContain(text);
+    }
+  });
+
+  it('flattens subgraphs read through a FileSource and locates a missing file', async () => {
+    const files = memoryFiles({
+      '/app/sub/inner.json': JSON.stringify({ nodes: [{ type: 'extension', name: 'x', addon: 'ax' }], exposed_messages: [{ type: 'cmd_in', name: 'go', extension: 'x' }] }),
+    });
+    const g: TenGraph = {
+      nodes: [
+        { type: 'extension', name: 'a', addon: 'aa' },
+        { type: 'subgraph', name: 's', graph: { import_uri: 'sub/inner.json' } },
+      ],
+      connections: [{ extension: 'a', cmd: [{ name: 'go', dest: [{ subgraph: 's' }] }] }],
+    };
+    const ok = await flattenGraph(g, { files, baseDir: '/app' });
+    expect(ok.ok && ok.graph.connections).toEqual([{ extension: 'a', cmd: [{ name: 'go', dest: [{ extension: 's_x' }] }] }]);
+    const missing = await flattenGraph(g, { files: memoryFiles({}), baseDir: '/app', at: { src: { file: '/app/property.json' }, base: '/ten/predefined_graphs/0/graph' } });
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) {
+      expect(missing.diagnostics[0]).toMatchObject({ code: 'E026', file: '/app/property.json', pointer: '/ten/predefined_graphs/0/graph/nodes/1/graph/import_uri' });
+    }
+  });
+});

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  checkGraph,
+  checkPropertyDocument,
+  exportJson,
+  memoryFiles,
+  parseJson,
+  parseJsonDocument,
+  predefinedGraphs,
+  sourceOf,
+  type Diagnostic,
+} from '../../../src/shared';
+import { APPS, CORPUS, HAS_CORPUS } from './corpus';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** All paths (as key lists) to values inside `v`. */
+function paths(v: Json, prefix: (string | number)[] = []): (string | number)[][] {
+  const out = [prefix];
+  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...prefix, i])));
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...prefix, k]));
+  return out;
+}
+
+type Mutation = { kind: 'delete' | 'replace' | 'duplicate'; pick: number; value: Json };
+
+/** Applies one mutation at a path chosen by `pick`; returns a new document. */
+function mutate(doc: Json, m: Mutation): Json {
+  const copy = JSON.parse(JSON.stringify(doc)) as Json;
+  const all = paths(copy).filter((p) => p.length > 0);
+  if (all.length === 0) return m.value;
+  const path = all[m.pick % all.length]!;
+  let parent: Json = copy;
+  for (const k of path.slice(0, -1)) parent = (parent as Record<string | number, Json>)[k]!;
+  const last = path[path.length - 1]!;
+  if (Array.isArray(parent)) {
+    const i = last as number;
+    if (m.kind === 'delete') parent.splice(i, 1);
+    else if (m.kind === 'duplicate') parent.splice(i, 0, JSON.parse(JSON.stringify(parent[i])));
+    else parent[i] = m.value;
+  } else {
+    const o = parent as Record<string, Json>;
+    if (m.kind === 'delete') delete o[last as string];
+    else if (m.kind === 'duplicate') o[`${String(last)}_copy`] = JSON.parse(JSON.stringify(o[last as string]));
+    else o[last as string] = m.value;
+  }
+  return copy;
+}
+
+const mutation = fc.record({
+  kind: fc.constantFrom<Mutation['kind']>('delete', 'replace', 'duplicate'),
+  pick: fc.nat(),
+  value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+});
+
+function expectLocated(diags: Diagnostic[], file: string): void {
+  for (const d of diags) {
+    expect(d.code).toMatch(/^E\d{3}$/);
+    expect(d.message.length).toBeGreaterThan(0);
+    expect(d.pointer === '' || d.pointer.startsWith('/')).toBe(true);
+    if (d.file === file && d.code !== 'E001') expect(d.line).toBeGreaterThan(0);
+  }
+}
+
+describe('parsing never throws', () => {
+  it('on arbitrary text, and reports line:column for syntax errors', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (text) => {
+        const r = parseJson(text);
+        if (r.ok) expect(r.doc.value).toEqual(JSON.parse(text));
+        else expect(r.error.position.line).toBeGreaterThan(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('agrees with JSON.parse on generated JSON, and export is stable', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => {
+        const text = JSON.stringify(v, null, 1);
+        const r = parseJson(text);
+        expect(r.ok).toBe(true);
+        if (r.ok) {
+          expect(r.doc.value).toEqual(JSON.parse(text));
+          const once = exportJson(r.doc.value, 'property');
+          expect(exportJson(JSON.parse(once), 'property')).toBe(once);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe.skipIf(!HAS_CORPUS)('validation of mutated real graphs never throws (needs ../shared/ten-corpus)', () => {
+  const docs = HAS_CORPUS ? APPS.map((a) => JSON.parse(readFileSync(join(CORPUS, 'apps', a, 'property.json'), 'utf8')) as Json) : [];
+
+  it('always returns a verdict with located errors', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: APPS.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), async (which, muts) => {
+        let doc: Json = docs[which] as Json;
+        for (const m of muts) doc = mutate(doc, m);
+        const file = '/app/property.json';
+        const text = JSON.stringify(doc, null, 2);
+        const parsed = parseJsonDocument(text, file);
+        expect(parsed.ok).toBe(true);
+        if (!parsed.ok) return;
+        const diags = checkPropertyDocument(parsed.doc);
+        expectLocated(diags, file);
+        const src = sourceOf(parsed.doc);
+        for (const [i, g] of predefinedGraphs(parsed.doc.value).entries()) {
+          const r = await checkGraph(g.graph, { src, base: `/ten/predefined_graphs/${i}/graph` }, { files: memoryFiles({}), baseDir: '/app' });
+          expectLocated(r.diagnostics, file);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { checkSchemaCompatible, compileValueSchema, parseValueSchema, type TenValueSchema } from '../../../src/shared';
+
+const obj = (properties: Record<string, unknown>, required?: string[]) => ({ type: 'object', properties, ...(required ? { required } : {}) });
+
+describe('TEN value schemas on ajv', () => {
+  it.each([
+    ['int8', 127, true],
+    ['int8', 128, false],
+    ['int8', -128, true],
+    ['int8', 1232, false],
+    ['uint8', -1, false],
+    ['int16', 32767, true],
+    ['uint32', 4294967295, true],
+    ['uint32', 4294967296, false],
+    ['int64', 2 ** 53, true],
+    ['uint64', 0, true],
+    ['int32', 1.5, false],
+    ['float32', 1, true],
+    ['float32', 1.5, true],
+    ['float32', 1e39, false],
+    ['float64', 1e300, true],
+    ['string', 'x', true],
+    ['string', 1, false],
+    ['bool', true, true],
+    ['bool', 0, false],
+    ['buf', new Uint8Array(2), true],
+    ['buf', 'x', false],
+    ['array', [1], true],
+    ['object', {}, true],
+    ['object', [], false],
+  ])('%s accepts %j: %s', (type, value, ok) => {
+    const schema = type === 'array' ? { type, items: { type: 'int8' } } : type === 'object' ? { type, properties: {} } : { type };
+    expect(compileValueSchema(schema)(value).ok).toBe(ok);
+  });
+
+  it('uses TEN texts with TEN paths', () => {
+    const v = compileValueSchema(obj({ a: { type: 'array', items: obj({ n: { type: 'int8' } }) }, s: { type: 'string' } }, ['s']));
+    expect(v({ s: 'x', a: [{ n: 1 }, { n: 1232 }] })).toEqual({ ok: false, error: '.a[1].n: out of range of int8' });
+    expect(v({ s: 3 })).toEqual({ ok: false, error: '.s: unsupported conversion from `int64` to `string`' });
+    expect(v({ a: [] })).toEqual({ ok: false, error: "the required properties are absent: 's'" });
+    expect(v({ s: 'ok', extra: null })).toEqual({ ok: true, value: { s: 'ok', extra: null } });
+  });
+
+  it('rejects schemas TEN rejects', () => {
+    expect(parseValueSchema([{ type: 'number' }]).ok).toBe(false);
+    expect(parseValueSchema({ type: 'number' }).ok).toBe(false);
+    expect(parseValueSchema({ type: 'array' }).ok).toBe(false);
+    expect(compileValueSchema({ type: 'nope' })(1).ok).toBe(false);
+  });
+
+  it('checks compatibility like TEN: widening ok, narrowing types not, required ⊇', () => {
+    const p = (x: unknown) => {
+      const r = parseValueSchema(x);
+      if (!r.ok) throw new Error(r.error);
+      return r.schema;
+    };
+    const src = p(obj({ n: { type: 'int8' }, name: { type: 'string' } }, ['name']));
+    expect(checkSchemaCompatible(src, p(obj({ n: { type: 'int16' } })))).toEqual({ ok: true });
+    expect(checkSchemaCompatible(p(obj({ n: { type: 'string' } })), p(obj({ n: { type: 'int8' } })))).toEqual({
+      ok: false,
+      error: '.n: type is incompatible, source is [string], but target is [int8]',
+    });
+    expect(checkSchemaCompatible(p({ type: 'float64' }), p({ type: 'int32' })).ok).toBe(false);
+    expect(checkSchemaCompatible(p({ type: 'int32' }), p({ type: 'float32' })).ok).toBe(true);
+    expect(checkSchemaCompatible(p(obj({})), p(obj({}, ['x']))).ok).toBe(false);
+    expect(checkSchemaCompatible(undefined, p({ type: 'bool' }))).toEqual({ ok: true });
+    const arr: TenValueSchema = { type: 'array', items: { type: 'string' } };
+    expect(checkSchemaCompatible(arr, { type: 'array', items: { type: 'bool' } }).ok).toBe(false);
+  });
+});
