@@ -4,11 +4,15 @@ import { serve } from './serve';
 import { conformance } from './conformance';
 import { flatten } from './flatten';
 import { validate } from './validate';
+import { run, RUN_VALUED } from './run';
 
 const USAGE = `Usage: ten-studio <command> [options]
 
 Commands:
   serve [--port N]   Start browser mode on 127.0.0.1 and print the URL (with its token).
+  run <app-dir | property.json> [--graph NAME] [--duration S] [--events FILE.jsonl]
+      [--violation-policy fail|report|abort]
+                     Run a graph headless; exit 0 only when it ended cleanly.
   validate <app-dir | property.json | graph.json> [--graph NAME] [--json] [--packages DIR[,DIR]]
                      Check TEN files; exit 0 valid, 1 invalid, 2 unreadable.
   flatten <app-dir | property.json | graph.json> [--graph NAME]
@@ -22,6 +26,7 @@ const VALUED: Record<string, string[]> = {
   validate: ['graph', 'packages'],
   flatten: ['graph', 'packages'],
   conformance: [],
+  run: RUN_VALUED,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -36,6 +41,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await flatten(parseArgs(rest, VALUED.flatten!));
       case 'conformance':
         return await conformance(parseArgs(rest, VALUED.conformance!));
+      case 'run':
+        return await run(parseArgs(rest, VALUED.run!));
       case undefined:
       case 'help':
       case '--help':

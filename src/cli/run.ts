@@ -1,0 +1,193 @@
+/**
+ * `ten-studio run <app-dir | property.json> [--graph NAME] [--duration S] [--events FILE.jsonl]
+ * [--violation-policy fail|report|abort]`: runs an app's graph headless, prints its runtime
+ * events, and exits 0 only when the run ended cleanly.
+ */
+import { createWriteStream, existsSync, readFileSync, statSync, type WriteStream } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { TenAppProperty } from '../shared/graph/types';
+import { App, type RuntimeEvent, type ViolationPolicy } from '../runtime';
+import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
+import { UsageError, type ParsedArgs } from './args';
+import { EXIT_INTERRUPTED, formatEvent, RunOutcome } from './run-report';
+
+export const RUN_VALUED = ['graph', 'duration', 'events', 'violation-policy'];
+
+const POLICIES: readonly ViolationPolicy[] = ['fail', 'report', 'abort'];
+/** TEN log level INFO: logs below it are not printed (they still go to `--events`). */
+const DEFAULT_LOG_LEVEL = 2;
+/** Beyond the runtime's own stop timeout, how long the CLI waits for the app to close. */
+const CLOSE_GRACE_MS = 10_000;
+
+export interface RunOptions {
+  propertyPath: string;
+  appDir: string;
+  graph?: string;
+  durationMs?: number;
+  eventsFile?: string;
+  policy: ViolationPolicy;
+}
+
+/** Reads and checks the command line; every mistake is a `UsageError` with the fix in its text. */
+export function runOptions(args: ParsedArgs): RunOptions {
+  const [target, ...extra] = args.positionals;
+  if (!target) throw new UsageError('Name an app folder or its property.json: ten-studio run <app-dir | property.json>.');
+  if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}".`);
+  for (const key of args.options.keys()) {
+    if (!RUN_VALUED.includes(key)) throw new UsageError(`Unknown option --${key}.`);
+  }
+  const full = resolve(target);
+  if (!existsSync(full)) throw new UsageError(`${target} does not exist.`);
+  const propertyPath = statSync(full).isDirectory() ? join(full, 'property.json') : full;
+  if (!existsSync(propertyPath)) throw new UsageError(`${target} has no property.json.`);
+
+  const opts: RunOptions = { propertyPath, appDir: dirname(propertyPath), policy: 'fail' };
+  const graph = args.options.get('graph');
+  if (typeof graph === 'string') opts.graph = graph;
+  const duration = args.options.get('duration');
+  if (duration !== undefined) {
+    const seconds = typeof duration === 'string' && /^\d+(\.\d+)?$/.test(duration) ? Number(duration) : NaN;
+    if (!(seconds > 0 && seconds <= 31_536_000)) throw new UsageError('--duration must be a positive number of seconds.');
+    opts.durationMs = seconds * 1000;
+  }
+  const events = args.options.get('events');
+  if (typeof events === 'string') opts.eventsFile = resolve(events);
+  const policy = args.options.get('violation-policy');
+  if (policy !== undefined) {
+    if (!POLICIES.includes(policy as ViolationPolicy)) throw new UsageError(`--violation-policy must be one of ${POLICIES.join(', ')}.`);
+    opts.policy = policy as ViolationPolicy;
+  }
+  return opts;
+}
+
+/** The graphs to start: the one named, else the `auto_start` ones. */
+export function chooseGraphs(property: TenAppProperty, file: string, graph: string | undefined): string[] {
+  const names = (property.ten?.predefined_graphs ?? []).map((g) => g.name);
+  const list = names.length ? names.join(', ') : 'none';
+  if (graph !== undefined) {
+    if (!names.includes(graph)) throw new UsageError(`${file} has no predefined graph "${graph}" (graphs: ${list}).`);
+    return [graph];
+  }
+  const auto = (property.ten?.predefined_graphs ?? []).filter((g) => g.auto_start).map((g) => g.name);
+  if (auto.length === 0) throw new UsageError(`${file} has no auto_start graph; pick one with --graph NAME (graphs: ${list}).`);
+  return auto;
+}
+
+function readProperty(path: string): TenAppProperty {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`${path} must hold a JSON object.`);
+  return value as TenAppProperty;
+}
+
+function logLevelOf(property: TenAppProperty): number {
+  const log = property.ten?.log as { level?: unknown } | undefined;
+  return typeof log?.level === 'number' ? log.level : DEFAULT_LOG_LEVEL;
+}
+
+/** Why the run is ending. */
+type EndReason = 'duration' | 'interrupt' | 'app_closed' | 'graphs_stopped' | 'start_failed';
+
+export async function run(args: ParsedArgs): Promise<number> {
+  const opts = runOptions(args);
+  const property = readProperty(opts.propertyPath);
+  const graphs = chooseGraphs(property, basename(opts.propertyPath), opts.graph);
+  const minLogLevel = logLevelOf(property);
+
+  const events: WriteStream | undefined = opts.eventsFile ? createWriteStream(opts.eventsFile) : undefined;
+  const outcome = new RunOutcome();
+  const t0 = Date.now();
+  const running = new Set<string>();
+  let end!: (reason: EndReason) => void;
+  const ended = new Promise<EndReason>((r) => (end = r));
+
+  const onEvent = (e: RuntimeEvent): void => {
+    if (events && !events.writableEnded) events.write(`${JSON.stringify(e)}\n`);
+    outcome.observe(e);
+    const line = formatEvent(e, t0, minLogLevel);
+    if (line) (line.stderr ? process.stderr : process.stdout).write(`${line.text}\n`);
+    if (e.type === 'graph') {
+      if (e.state === 'started') running.add(e.graphId);
+      else if (e.state === 'stopped' && running.delete(e.graphId) && running.size === 0) end('graphs_stopped');
+    } else if (e.type === 'app_closed') end('app_closed');
+  };
+
+  const app = new App({
+    property: opts.propertyPath,
+    appDir: opts.appDir,
+    addonDirs: [BUILTIN_ADDONS_DIR],
+    violationPolicy: opts.policy,
+    onEvent,
+  });
+
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('Stopping (press Ctrl-C again to abandon the orderly stop)…\n');
+      end('interrupt');
+    } else {
+      process.stderr.write('Interrupted twice: exiting without waiting for the graph to stop.\n');
+      process.exit(EXIT_INTERRUPTED);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    for (const name of graphs) {
+      try {
+        await app.startGraph(name);
+      } catch (e) {
+        // The runtime already emitted start_failed with the details; this covers errors before it.
+        if (outcome.reasons.length === 0) outcome.fail(`graph ${name} failed to start: ${(e as Error).message.split('\n')[0]}`);
+        end('start_failed');
+        break;
+      }
+    }
+    if (opts.durationMs !== undefined) timer = setTimeout(() => end('duration'), opts.durationMs);
+    const reason = await ended;
+    clearTimeout(timer);
+    const closed = await closeWithin(app, CLOSE_GRACE_MS + app.stopTimeoutMs);
+    if (!closed) outcome.fail(`the app did not close within ${CLOSE_GRACE_MS + app.stopTimeoutMs} ms`);
+    const leaks = Object.entries(app.live()).filter(([, n]) => n > 0);
+    if (closed && leaks.length) outcome.fail(`runtime objects still alive after close: ${leaks.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+
+    const code = outcome.exitCode();
+    const summary = { type: 'run_end', ts: Date.now(), reason, exit_code: code, failures: outcome.reasons };
+    events?.write(`${JSON.stringify(summary)}\n`);
+    if (code === 0) process.stdout.write(`Run ended cleanly (${reason}).\n`);
+    else process.stderr.write(`Run failed (${reason}):\n${outcome.reasons.map((r) => `  - ${r}`).join('\n')}\n`);
+    if (!closed) {
+      await flush(events);
+      // Workers that ignored the stop would keep the process alive forever.
+      process.exit(code);
+    }
+    return code;
+  } finally {
+    clearTimeout(timer);
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await flush(events);
+  }
+}
+
+async function closeWithin(app: App, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([app.close().then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function flush(stream: WriteStream | undefined): Promise<void> {
+  if (!stream || stream.closed || stream.writableFinished) return Promise.resolve();
+  return new Promise((r) => stream.end(r));
+}
