@@ -83,7 +83,8 @@ class FlattenError extends Error {
 
 /** Replaces selector ends by the extensions they select and drops the selector nodes. */
 export function resolveSelectors(graph: TenGraph): TenGraph {
-  if (!(graph.nodes ?? []).some((n) => n.type === 'selector')) return clone(graph);
+  // Unchanged graphs are returned as they are: callers treat results as read-only.
+  if (!(graph.nodes ?? []).some((n) => n.type === 'selector')) return graph;
   const g = clone(graph);
   const expand = (l: TenLoc | TenConnection, ptr: string): TenLoc[] => {
     if (l.selector === undefined) return [l as TenLoc];
@@ -157,9 +158,9 @@ function addFlow(conn: TenConnection, kind: MsgKind, flow: TenFlow): void {
  * TEN `convert_reversed_connections_to_forward_connections`.
  */
 export function reverseConnections(graph: TenGraph): TenGraph {
+  const hasSource = (graph.connections ?? []).some((c) => MSG_KINDS.some((k) => c[k]?.some((f) => (f.source?.length ?? 0) > 0)));
+  if (!hasSource) return graph;
   const g = clone(graph);
-  const hasSource = (g.connections ?? []).some((c) => MSG_KINDS.some((k) => c[k]?.some((f) => (f.source?.length ?? 0) > 0)));
-  if (!hasSource) return g;
   const forward: TenConnection[] = [];
   const added: TenConnection[] = [];
   for (const c of g.connections ?? []) {
