@@ -50,7 +50,7 @@ export function App() {
     <ReactFlowProvider>
       <div className="app">
         <Toolbar documents={documents} />
-        <Sidebar onOpenExample={openExample} />
+        <Sidebar onOpenExample={(id) => documents.guardUnsaved(() => openExample(id))} />
         <main className="center">
           <GraphCanvas />
         </main>

@@ -150,3 +150,55 @@ test('unsaved edits of a closed page are offered again on the next visit', async
   await expect(page.getByTestId('dirty-indicator')).toHaveCount(0);
   expect(JSON.parse(readFileSync(join(app, 'property.studio-layout.json'), 'utf8')).graphs.hello_pipeline.nodes.stats).toBeDefined();
 });
+
+test('export writes TEN JSON only, and replacing unsaved edits asks first', async ({ page, studio }) => {
+  const app = join(work, 'app');
+  cpSync(resolve('resources/examples/hello-pipeline'), app, { recursive: true });
+  await page.goto(studio.url);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  const open = page.getByRole('dialog', { name: 'Open' });
+  await open.getByLabel('Path').fill(app);
+  await open.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
+
+  // Export one graph as standalone graph JSON.
+  const exported = join(work, 'hello.graph.json');
+  await page.getByRole('button', { name: 'Export', exact: true }).click();
+  const exportDialog = page.getByRole('dialog', { name: 'Export' });
+  await exportDialog.getByLabel('Export format').selectOption('graph');
+  await exportDialog.getByLabel('Path').fill(exported);
+  await snap(page, 'export dialog');
+  await exportDialog.getByRole('button', { name: 'Export', exact: true }).click();
+  await expect(exportDialog).toHaveCount(0);
+  const graph = JSON.parse(readFileSync(exported, 'utf8'));
+  expect(graph.nodes.map((n: { name: string }) => n.name)).toEqual(['ticker', 'mic', 'relay', 'echo', 'stats']);
+  expect(existsSync(join(work, 'hello.graph.studio-layout.json'))).toBe(false);
+
+  // Exporting onto an existing file asks before replacing it.
+  await page.getByRole('button', { name: 'Export', exact: true }).click();
+  await exportDialog.getByLabel('Path').fill(exported);
+  await exportDialog.getByRole('button', { name: 'Export', exact: true }).click();
+  await expect(exportDialog.getByRole('alert')).toContainText('already exists');
+  await exportDialog.getByRole('button', { name: 'Replace the existing file' }).click();
+  await expect(exportDialog).toHaveCount(0);
+
+  // Switching to an example with unsaved edits asks; Cancel keeps them, Discard drops them.
+  await dragNode(page, 'mic', 40, 40);
+  await expect(page.getByTestId('dirty-indicator')).toHaveAttribute('title', /recovery copy was kept/);
+  await page.getByRole('button', { name: 'Open example Misbehaving extension' }).click();
+  const unsaved = page.getByRole('alertdialog', { name: 'Unsaved changes' });
+  await expect(unsaved).toContainText('hello_pipeline has unsaved changes');
+  await unsaved.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('dirty-indicator')).toBeVisible();
+  await expect(page.getByTestId('node-relay')).toBeVisible();
+  await page.getByRole('button', { name: 'Open example Misbehaving extension' }).click();
+  await unsaved.getByRole('button', { name: 'Discard changes' }).click();
+  await expect(page.getByTestId('node-rogue')).toBeVisible();
+  await expect(page.getByTestId('dirty-indicator')).toHaveCount(0);
+
+  // The discarded edits are not offered back when the app is opened again.
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await open.getByRole('button', { name: `Open recent ${app}` }).click();
+  await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
+  await expect(page.getByRole('region', { name: 'Recovered edits' })).toHaveCount(0);
+});

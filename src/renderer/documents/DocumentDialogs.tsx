@@ -40,6 +40,7 @@ export function DocumentDialogs({ actions }: { actions: DocumentActions }) {
       <RecoveryBanner actions={actions} />
       {dialog?.kind === 'file' && <FileDialog key={dialog.mode} mode={dialog.mode} actions={actions} />}
       {dialog?.kind === 'conflict' && <ConflictDialog message={dialog.message} actions={actions} />}
+      {dialog?.kind === 'unsaved' && <UnsavedDialog title={dialog.title} actions={actions} />}
     </>
   );
 }
@@ -51,6 +52,7 @@ function close() {
 function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: DocumentActions }) {
   const document = useStudio((s) => s.document);
   const graphName = useStudio((s) => s.graphName);
+  const replacesEdits = useStudio((s) => s.dirty) && mode === 'open';
   const recent = useDocumentUi((s) => s.recent);
   const busy = useDocumentUi((s) => s.busy);
   const current = document ? documentPath(document) : null;
@@ -74,7 +76,7 @@ function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: Document
     }
     setError(null);
     try {
-      if (mode === 'open') await actions.openPath(trimmed);
+      if (mode === 'open') await actions.openPath(trimmed, replacesEdits);
       else if (mode === 'saveAs') await actions.saveAs(trimmed, overwrite);
       else await actions.exportTo(trimmed, format, format === 'graph' ? exportGraph : undefined, overwrite);
     } catch (err) {
@@ -162,6 +164,11 @@ function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: Document
               </ul>
             </>
           )}
+          {replacesEdits && document && (
+            <p className="warning">
+              {document.title} has unsaved changes; opening another document discards them.
+            </p>
+          )}
           {error && (
             <p className="error" role="alert">
               {error}
@@ -173,8 +180,8 @@ function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: Document
                 Replace
               </button>
             ) : (
-              <button type="submit" aria-label={SUBMIT[mode]} disabled={busy}>
-                {SUBMIT[mode]}
+              <button type="submit" aria-label={replacesEdits ? 'Discard changes and open' : SUBMIT[mode]} disabled={busy}>
+                {replacesEdits ? 'Discard changes and open' : SUBMIT[mode]}
               </button>
             )}
             <button type="button" aria-label="Cancel" onClick={close}>
@@ -209,6 +216,29 @@ function ConflictDialog({ message, actions }: { message: string; actions: Docume
             Overwrite
           </button>
           <button type="button" aria-label="Cancel" onClick={close}>
+            Cancel
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function UnsavedDialog({ title, actions }: { title: string; actions: DocumentActions }) {
+  const titleId = useId();
+  const textId = useId();
+  const cancel = useRef<HTMLButtonElement>(null);
+  useEffect(() => cancel.current?.focus(), []);
+  return (
+    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && close()}>
+      <div className="modal" role="alertdialog" aria-modal="true" aria-labelledby={titleId} aria-describedby={textId}>
+        <h2 id={titleId}>Unsaved changes</h2>
+        <p id={textId}>{title} has unsaved changes. Discard them, or cancel and save first.</p>
+        <div className="modal-actions">
+          <button type="button" aria-label="Discard changes" onClick={() => void actions.discardAndProceed()}>
+            Discard changes
+          </button>
+          <button ref={cancel} type="button" aria-label="Cancel" onClick={close}>
             Cancel
           </button>
         </div>

@@ -18,8 +18,15 @@ export interface DocumentActions {
   showExport(): void;
   /** Saves to the document's own file; a document without one goes to Save As. */
   save(force?: boolean): Promise<void>;
-  /** Opens a path; rejects with the host's error for the dialog to show. */
-  openPath(path: string): Promise<void>;
+  /**
+   * Opens a path; rejects with the host's error for the dialog to show. With `discardEdits`
+   * the unsaved edits of the current document are dropped with their recovery copy.
+   */
+  openPath(path: string, discardEdits?: boolean): Promise<void>;
+  /** Runs `proceed` at once, or after the user agreed to drop the current unsaved edits. */
+  guardUnsaved(proceed: () => void): void;
+  /** Answers the unsaved-edits question: drop the edits (and their recovery copy) and go on. */
+  discardAndProceed(): Promise<void>;
   /** Rejects with a `HostError` (`E_EXISTS` when the target exists and `overwrite` is false). */
   saveAs(path: string, overwrite: boolean): Promise<void>;
   /** Rejects like `saveAs`. */
@@ -122,13 +129,28 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     void refreshRecent();
   };
 
-  const openPath = async (path: string) => {
-    flushRecovery();
+  /** Drops the current document's unsaved edits and their recovery copy. */
+  const discardEdits = async () => {
+    const doc = studio().document;
+    cancelRecovery();
+    useStudio.setState({ dirty: false });
+    ui().setRecoverySavedAt(null);
+    if (!doc) return;
+    ui().dropRecovery(doc.id);
+    await serial(() => host.discardRecovery({ documentId: doc.id }));
+  };
+
+  const openPath = async (path: string, discard = false) => {
+    const previous = studio().document;
+    if (discard) cancelRecovery();
+    else flushRecovery();
     const opened = await busy(() => serial(() => host.openDocument({ path })));
+    if (discard) await discardEdits().catch((err: unknown) => reportError('Could not discard the recovery copy', err));
     studio().openDocument(opened.document);
     ui().setRecoverySavedAt(null);
     studio().setError(null);
-    if (opened.recovery) ui().addRecovery(opened.recovery);
+    const dropped = discard && opened.recovery?.documentId === previous?.id;
+    if (opened.recovery && !dropped) ui().addRecovery(opened.recovery);
     ui().setDialog(null);
     ui().setNotice(`Opened ${opened.document.title}`);
     void refreshRecent();
@@ -177,6 +199,24 @@ export function createDocumentActions(host: HostApi): DocumentActions {
 
     openPath,
 
+    guardUnsaved(proceed) {
+      const { document, dirty } = studio();
+      if (!document || !dirty) proceed();
+      else ui().setDialog({ kind: 'unsaved', title: document.title, proceed });
+    },
+
+    async discardAndProceed() {
+      const dialog = ui().dialog;
+      if (dialog?.kind !== 'unsaved') return;
+      ui().setDialog(null);
+      try {
+        await discardEdits();
+      } catch (err) {
+        reportError('Could not discard the recovery copy', err);
+      }
+      dialog.proceed();
+    },
+
     async saveAs(path, overwrite) {
       const doc = studio().document;
       if (!doc) return;
@@ -215,11 +255,8 @@ export function createDocumentActions(host: HostApi): DocumentActions {
       const path = documentPath(doc);
       if (!path) return;
       // Reloading is the explicit choice to drop these edits, so their recovery copy goes too.
-      cancelRecovery();
       try {
-        await serial(() => host.discardRecovery({ documentId: doc.id }));
-        await openPath(path);
-        ui().dropRecovery(doc.id);
+        await openPath(path, true);
       } catch (err) {
         ui().setDialog(null);
         reportError('Could not reload', err);

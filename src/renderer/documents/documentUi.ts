@@ -14,6 +14,12 @@ export type DocumentDialog =
       /** A save found the file changed on disk; `message` is the host's explanation. */
       kind: 'conflict';
       message: string;
+    }
+  | {
+      /** Something would replace a document with unsaved edits; `proceed` does it. */
+      kind: 'unsaved';
+      title: string;
+      proceed: () => void;
     };
 
 export interface DocumentUiState {

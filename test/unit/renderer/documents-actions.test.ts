@@ -122,4 +122,22 @@ describe('document actions in the renderer', () => {
     expect(host.of('saveDocument')).toEqual([]);
     expect(useDocumentUi.getState().dialog).toEqual({ kind: 'file', mode: 'saveAs' });
   });
+
+  it('asks before replacing unsaved edits, and discarding drops their recovery copy', async () => {
+    const host = fakeHost();
+    const actions = createDocumentActions(host.api);
+    const proceed = vi.fn();
+    useStudio.getState().openDocument(doc);
+    actions.guardUnsaved(proceed);
+    expect(proceed).toHaveBeenCalledTimes(1);
+    useStudio.getState().moveNode('g', 'n', { x: 1, y: 1 });
+    actions.guardUnsaved(proceed);
+    expect(proceed).toHaveBeenCalledTimes(1);
+    expect(useDocumentUi.getState().dialog).toMatchObject({ kind: 'unsaved', title: 'a' });
+    await actions.discardAndProceed();
+    expect(proceed).toHaveBeenCalledTimes(2);
+    expect(host.of('discardRecovery')).toEqual([{ documentId: 'app:/a' }]);
+    expect(useStudio.getState().dirty).toBe(false);
+    expect(useDocumentUi.getState().dialog).toBeNull();
+  });
 });
