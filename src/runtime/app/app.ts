@@ -182,6 +182,10 @@ export class App implements EngineHost {
     return this.addonCache;
   }
 
+  requestStop(engine: Engine): void {
+    void this.stopEngine(engine);
+  }
+
   /** Built-in app cmds and cross-graph messages sent by an extension. */
   fromGraph(from: Engine, msg: WireMsg): void {
     switch (msg.type) {

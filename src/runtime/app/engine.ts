@@ -22,6 +22,8 @@ const RUNTIME_SOURCES = [fileURLToPath(new URL('../', import.meta.url)), fileURL
 export interface EngineHost {
   emit(ev: RuntimeEvent): void;
   fromGraph(engine: Engine, msg: WireMsg): void;
+  /** The engine must stop (failed start, abort policy); the host stops and retires it. */
+  requestStop(engine: Engine): void;
   addons(): Map<string, AddonPackage>;
   cacheDir: string;
   policy: ViolationPolicy;
@@ -234,11 +236,11 @@ export class Engine {
         return;
       case 'start_failed':
         this.host.emit({ type: 'graph', ts: Date.now(), graphId: this.graphId, name: this.name, state: 'start_failed', detail: m.error });
-        void this.stop();
+        this.host.requestStop(this);
         return;
       case 'abort':
-        this.host.emit({ type: 'graph', ts: Date.now(), graphId: this.graphId, name: this.name, state: 'stopping', detail: `Aborted by violation policy: ${m.reason}` });
-        void this.stop();
+        this.host.emit({ type: 'error', ts: Date.now(), graphId: this.graphId, extension: '', phase: 'violation', message: `Graph aborted by the violation policy: ${m.reason}`, stack: '' });
+        this.host.requestStop(this);
         return;
       case 'stopped':
         // sync_stop_before_deinit: nobody deinits until every group has stopped.

@@ -1,0 +1,148 @@
+// §5 lifecycle: gating until on_init_done, manual triggers, stop failing pending paths, path
+// timeouts, close_app, ten_env after close, exceptions, the stop timeout, owner violations.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Harness, flow, graph, probe } from './harness';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.closeAndCheckLeaks();
+  h = undefined;
+});
+
+describe('lifecycle', () => {
+  it('holds messages that arrive before on_init_done and delivers them right after it', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [probe('fast', 'g', { actions: [{ op: 'sendCmd', name: 'early' }] }), probe('slow', 'g', { initWaitFor: 'fast:early' })],
+        [flow('fast', 'cmd', 'early', ['slow'])],
+      ),
+    );
+    const [r] = await h.report('fast', 'result');
+    expect(r.result).toMatchObject({ status: 0, from: 'slow' });
+    const slow = h.of('slow').map((x) => (x.kind === 'phase' ? `phase:${x.phase}` : x.kind));
+    expect(slow.indexOf('phase:init')).toBeLessThan(slow.indexOf('cmd'));
+    // Delivered before on_start is even posted: on_cmd may run before on_start.
+    expect(slow.indexOf('cmd')).toBeLessThan(slow.indexOf('phase:start'));
+  });
+
+  it('manual_trigger_life_cycle holds on_start until a ten:trigger_life_cycle cmd', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph([
+        probe('ctl', 'g', {
+          actions: [{ op: 'sleep', ms: 20 }, { op: 'checkStarted', names: ['held'] }, { op: 'trigger', stage: 'start', dests: [{ extensionName: 'held' }] }, { op: 'checkStarted', names: ['held'] }],
+        }),
+        probe('held', 'g', {}, { ten: { manual_trigger_life_cycle: [{ stage: 'start' }] } }),
+      ]),
+    );
+    const checks = await h.report('ctl', 'started_check', 2);
+    expect(checks.map((c) => c.started)).toEqual([[false], [true]]);
+    expect((await h.report('ctl', 'result'))[0].result).toMatchObject({ status: 0 });
+    await h.until(() => h!.phases('held').includes('on_start_done'), 'held started');
+  });
+
+  it('stopping fails pending OUT paths with error results', async () => {
+    h = new Harness();
+    const id = await h.app.startGraph(
+      graph([probe('a', 'g1', { actions: [{ op: 'sendCmd', name: 'q' }] }), probe('b', 'g2', { reply: { q: 'none' } })], [flow('a', 'cmd', 'q', ['b'])]),
+    );
+    await h.report('b', 'cmd');
+    await h.app.stopGraph(id);
+    const [r] = await h.report('a', 'result');
+    expect(r.result).toMatchObject({ status: 1, final: true, completed: true });
+    expect(r.error).toBeNull();
+  });
+
+  it('fails an OUT path with "Path timeout." after ten.path_timeout', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [probe('a', 'g1', { actions: [{ op: 'sendCmd', name: 'q' }] }, { ten: { path_timeout: 100_000, path_check_interval: 20_000 } }), probe('b', 'g2', { reply: { q: 'none' } })],
+        [flow('a', 'cmd', 'q', ['b'])],
+      ),
+    );
+    const [r] = await h.report('a', 'result');
+    expect(r.result).toEqual({ status: 1, detail: 'Path timeout.', from: '', final: true, completed: true });
+  });
+
+  it('ten:close_app closes the app and every thread', async () => {
+    h = new Harness();
+    await h.app.startGraph(graph([probe('a', 'g1', { actions: [{ op: 'closeApp' }] }), probe('b', 'g2')]));
+    await h.app.closed;
+    expect(h.events.some((e) => e.type === 'app_closed')).toBe(true);
+    expect(h.app.live()).toEqual({ engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0 });
+  });
+
+  it('after on_deinit_done every ten_env call returns TenIsClosed and is reported', async () => {
+    h = new Harness();
+    const id = await h.app.startGraph(graph([probe('a', 'g1', { useAfterClose: true })]));
+    await h.until(() => h!.phases('a').includes('on_start_done'), 'a started');
+    const stopped = h.app.stopGraph(id);
+    const [r] = await h.report('a', 'after_close');
+    await stopped;
+    const closed = { code: 6, message: 'ten_env is closed.' };
+    expect(r).toMatchObject({ log: closed, send: closed, get: closed, cmd: closed, result: null });
+  });
+});
+
+describe('failures', () => {
+  it('an exception in on_cmd is reported with extension, phase and stack, and the cmd gets an error', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph([probe('a', 'g1', { actions: [{ op: 'sendCmd', name: 'q' }] }), probe('b', 'g2', { throwIn: 'cmd' })], [flow('a', 'cmd', 'q', ['b'])]),
+    );
+    const [r] = await h.report('a', 'result');
+    expect(r.result).toMatchObject({ status: 1, detail: "Extension 'b' threw in on_cmd: probe b throws in cmd" });
+    await h.until(() => h!.errors().length > 0, 'the error event');
+    const [e] = h.errors();
+    expect(e).toMatchObject({ extension: 'b', phase: 'on_cmd', message: 'probe b throws in cmd' });
+    expect(e.stack).toContain('probe');
+  });
+
+  it('an exception in a lifecycle phase is reported and the lifecycle continues; other graphs are unaffected', async () => {
+    h = new Harness();
+    await h.app.startGraph(graph([probe('x', 'g', { throwIn: 'start' })]));
+    const other = await h.app.startGraph(
+      graph([probe('p', 'g1', { actions: [{ op: 'sendCmd', name: 'q' }] }), probe('q', 'g2')], [flow('p', 'cmd', 'q', ['q'])]),
+    );
+    await h.until(() => h!.phases('x').includes('on_start_done'), 'x finished on_start');
+    expect(h.errors()[0]).toMatchObject({ extension: 'x', phase: 'on_start' });
+    expect((await h.report('p', 'result'))[0].result).toMatchObject({ status: 0 });
+    await h.app.stopGraph(other);
+  });
+
+  it('terminates a group stuck in on_stop after the stop timeout and reports it', async () => {
+    h = new Harness({ stopTimeoutMs: 300 });
+    const id = await h.app.startGraph(graph([probe('stuck', 'g1', { hangInStop: true }), probe('fine', 'g2')]));
+    await h.until(() => h!.phases('stuck').includes('on_start_done'), 'stuck started');
+    await h.app.stopGraph(id);
+    const t = h.events.filter((e) => e.type === 'worker_terminated');
+    expect(t).toEqual([expect.objectContaining({ group: 'g1', graphId: id })]);
+    expect(h.phases('fine')).toContain('on_deinit_done');
+  });
+});
+
+describe('owner violations', () => {
+  it('mutating a sent message fails and is reported (policy fail)', async () => {
+    h = new Harness();
+    await h.app.startGraph(graph([probe('a', 'g1', { actions: [{ op: 'mutateAfterSend', name: 'd' }] }), probe('b', 'g1')], [flow('a', 'data', 'd', ['b'])]));
+    const [m] = await h.report('a', 'mutated');
+    expect(m.error).toMatchObject({ code: 1 });
+    await h.until(() => h!.violations().length > 0, 'the violation event');
+    expect(h.violations()).toEqual([expect.objectContaining({ object: 'data(d)', policy: 'fail' })]);
+    expect(h.violations()[0].stack).toContain('setPropertyString');
+  });
+
+  it('policy report lets the call proceed; policy abort stops the graph', async () => {
+    h = new Harness({ violationPolicy: 'report' });
+    await h.app.startGraph(graph([probe('a', 'g1', { actions: [{ op: 'mutateAfterSend', name: 'd' }] }), probe('b', 'g1')], [flow('a', 'data', 'd', ['b'])]));
+    expect((await h.report('a', 'mutated'))[0].error).toBeNull();
+    await h.closeAndCheckLeaks();
+
+    h = new Harness({ violationPolicy: 'abort' });
+    await h.app.startGraph(graph([probe('a', 'g1', { actions: [{ op: 'mutateAfterSend', name: 'd' }] }), probe('b', 'g1')], [flow('a', 'data', 'd', ['b'])]));
+    await h.until(() => h!.events.some((e) => e.type === 'graph' && e.state === 'stopped'), 'the graph stopped');
+    expect(h.app.graphs()).toEqual([]);
+  });
+});
