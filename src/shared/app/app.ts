@@ -6,6 +6,7 @@
 import { diag, type Diagnostic } from '../graph/diagnostics';
 import { checkPropertyDocument, loadPredefinedGraph, parseJsonDocument, predefinedGraphs, type JsonDocument, type LocatedGraph } from '../graph/document';
 import { checkGraph } from '../graph/validate';
+import type { TenGraph } from '../graph/types';
 import { buildCatalogue, type Catalogue, type CatalogueEntry } from '../manifest/catalogue';
 import { flattenManifestApi, parseManifest, type TenManifest } from '../manifest/manifest';
 import { basenamePath, joinPath, type FileSource } from './files';
@@ -170,4 +171,27 @@ function dedupe(list: Diagnostic[]): Diagnostic[] {
     seen.add(k);
     return true;
   });
+}
+
+/** A graph ready for the runtime: flattened, with the checks that found nothing blocking. */
+export type RunnableGraph = { ok: true; graph: TenGraph; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
+
+/**
+ * Loads predefined graph `name` of an app, checks it, and returns the flattened graph the runtime
+ * runs (every flow with a single `name` and only `dest`). Problems that stop a run (anything but
+ * schema incompatibility warnings from packages) make it fail; errors point into the user's files.
+ */
+export async function prepareGraphForRun(app: LoadedApp, name: string, opts: { files: FileSource; builtins?: readonly CatalogueEntry[] }): Promise<RunnableGraph> {
+  if (!app.property) return { ok: false, diagnostics: app.diagnostics };
+  const index = predefinedGraphs(app.property.value).findIndex((g) => g.name === name);
+  if (index === -1) {
+    return { ok: false, diagnostics: [diag('E004', `No predefined graph named '${name}'`, { file: app.property.file, doc: app.property.located }, '/ten/predefined_graphs')] };
+  }
+  const loaded = await loadPredefinedGraph(app.property, index, { files: opts.files, baseDir: app.dir, appBaseDir: app.dir });
+  if (!loaded.ok) return loaded;
+  const { graph, at, baseDir } = loaded.graph;
+  const checked = await checkGraph(graph, at, { files: opts.files, baseDir, appBaseDir: app.dir, catalogue: appCatalogue(app, opts.builtins) });
+  const blocking = checked.diagnostics.filter((d) => d.code !== 'E031');
+  if (blocking.length || !checked.flat) return { ok: false, diagnostics: checked.diagnostics };
+  return { ok: true, graph: checked.flat, diagnostics: checked.diagnostics };
 }

@@ -140,9 +140,10 @@ export async function flattenManifestApi(
   const diagnostics: Diagnostic[] = [];
   const result: ManifestApi = cloneJson(api ?? {});
   const visiting = new Set<string>();
-  const load = async (imports: { import_uri: string }[] | undefined, baseDir: string | undefined, file: string | undefined, into: ManifestApi): Promise<void> => {
+  // `prefix` is where `interface` sits in `file`: under `/api` in a manifest, at the top in an interface file.
+  const load = async (imports: { import_uri: string }[] | undefined, baseDir: string | undefined, file: string | undefined, into: ManifestApi, prefix: string): Promise<void> => {
     for (const [i, imp] of (imports ?? []).entries()) {
-      const ptr = pointer('api', 'interface', i, 'import_uri');
+      const ptr = prefix + pointer('interface', i, 'import_uri');
       const where = { file };
       const uri = typeof imp?.import_uri === 'string' ? imp.import_uri : '';
       const res = resolveImportUri(uri, baseDir, opts.appBaseDir);
@@ -170,13 +171,13 @@ export async function flattenManifestApi(
       const nested: ManifestApi = cloneJson(parsed.doc.value);
       const nestedImports = nested.interface;
       delete nested.interface;
-      await load(nestedImports, dirnamePath(res.path), res.path, nested);
+      await load(nestedImports, dirnamePath(res.path), res.path, nested, '');
       mergeApi(into, nested);
       visiting.delete(res.path);
     }
   };
   const imports = result.interface;
   delete result.interface;
-  await load(imports, opts.baseDir, opts.file, result);
+  await load(imports, opts.baseDir, opts.file, result, '/api');
   return { api: result, diagnostics };
 }
