@@ -1,5 +1,6 @@
-// Benchmark-only extension: sends `count` cmds (after `warmup`), `concurrency` at a time, timing
-// each round trip, and posts the timings on a worker_threads BroadcastChannel for the bench.
+// Benchmark-only extension: on a {run} message on its control BroadcastChannel it sends `count`
+// cmds (after `warmup` untimed ones), `concurrency` at a time, timing each round trip, and posts
+// the timings back on the same channel.
 import { BroadcastChannel } from "node:worker_threads";
 import {
   Addon,
@@ -10,9 +11,14 @@ import {
   TenEnv,
 } from "ten-runtime-nodejs";
 
-/** What the driver posts when it is done. */
+export interface CmdDriverRun {
+  count: number;
+  warmup: number;
+  concurrency: number;
+}
+
+/** What the driver posts when a run is done. */
 export interface CmdDriverReport {
-  kind: "cmd_driver";
   extension: string;
   /** Round trip of each measured cmd, ms. */
   rtts: Float64Array;
@@ -23,50 +29,53 @@ export interface CmdDriverReport {
   firstError?: string;
 }
 
+/** Control messages: the bench asks for a run, the driver says ready and reports. */
+export type DriverControl = { run: CmdDriverRun } | { ready: string } | { report: CmdDriverReport };
+
 class CmdDriver extends Extension {
   private cmdName = "ping";
-  private count = 10_000;
-  private warmup = 1000;
-  private concurrency = 1;
-  private channelName = "ten-bench";
+  private controlName = "ten-bench-control";
+  private control: BroadcastChannel | undefined;
 
   async onConfigure(tenEnv: TenEnv): Promise<void> {
     const [cmdName, e1] = await tenEnv.getPropertyString("cmd_name");
     if (!e1) this.cmdName = cmdName;
-    const [count, e2] = await tenEnv.getPropertyNumber("count");
-    if (!e2) this.count = count;
-    const [warmup, e3] = await tenEnv.getPropertyNumber("warmup");
-    if (!e3) this.warmup = warmup;
-    const [concurrency, e4] = await tenEnv.getPropertyNumber("concurrency");
-    if (!e4) this.concurrency = Math.max(1, concurrency);
-    const [channel, e5] = await tenEnv.getPropertyString("channel");
-    if (!e5) this.channelName = channel;
+    const [control, e2] = await tenEnv.getPropertyString("control_channel");
+    if (!e2) this.controlName = control;
   }
 
   async onStart(tenEnv: TenEnv): Promise<void> {
-    setImmediate(() => void this.run(tenEnv));
+    const control = new BroadcastChannel(this.controlName);
+    this.control = control;
+    control.onmessage = (event) => {
+      const m = (event as { data: DriverControl }).data;
+      if ("run" in m) void this.run(tenEnv, m.run);
+    };
+    control.postMessage({ ready: this.name } satisfies DriverControl);
   }
 
-  private async run(tenEnv: TenEnv): Promise<void> {
+  async onStop(_tenEnv: TenEnv): Promise<void> {
+    this.control?.close();
+    this.control = undefined;
+  }
+
+  private async run(tenEnv: TenEnv, run: CmdDriverRun): Promise<void> {
     const report: CmdDriverReport = {
-      kind: "cmd_driver",
       extension: this.name,
-      rtts: new Float64Array(this.count),
+      rtts: new Float64Array(run.count),
       elapsedMs: 0,
       ok: 0,
       errors: 0,
     };
-    await this.phase(tenEnv, this.warmup, undefined);
+    await this.phase(tenEnv, run.warmup, run.concurrency, undefined);
     const t0 = performance.now();
-    await this.phase(tenEnv, this.count, report);
+    await this.phase(tenEnv, run.count, run.concurrency, report);
     report.elapsedMs = performance.now() - t0;
-    const channel = new BroadcastChannel(this.channelName);
-    channel.postMessage(report);
-    channel.close();
+    this.control?.postMessage({ report } satisfies DriverControl);
   }
 
-  /** Sends `total` cmds with `concurrency` loops; records timings into `report` when given. */
-  private async phase(tenEnv: TenEnv, total: number, report: CmdDriverReport | undefined): Promise<void> {
+  /** Sends `total` cmds from `concurrency` loops; records timings into `report` when given. */
+  private async phase(tenEnv: TenEnv, total: number, concurrency: number, report: CmdDriverReport | undefined): Promise<void> {
     let next = 0;
     const loop = async () => {
       while (next < total) {
@@ -85,7 +94,7 @@ class CmdDriver extends Extension {
         }
       }
     };
-    await Promise.all(Array.from({ length: this.concurrency }, loop));
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, loop));
   }
 }
 

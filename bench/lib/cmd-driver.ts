@@ -1,0 +1,45 @@
+/** Runs bench_cmd_driver in a graph and asks it for timed runs over its control channel. */
+import type { CmdDriverReport, CmdDriverRun, DriverControl } from '../extensions/bench_cmd_driver/src';
+import { benchApp, ChannelReader, graphOf, uniqueChannel, type BenchEdge, type BenchNode } from './runtime-graph';
+
+export interface DriverGraph {
+  run(run: CmdDriverRun): Promise<CmdDriverReport>;
+  close(): Promise<void>;
+}
+
+/** `nodes` must not include the driver: it is added as node `driver` in group `driver`. */
+export async function startDriverGraph(suite: string, nodes: BenchNode[], targets: string[]): Promise<DriverGraph> {
+  const controlName = uniqueChannel(suite);
+  const control = new ChannelReader<DriverControl>(controlName);
+  const { app, failures } = benchApp();
+  const all: BenchNode[] = [
+    { name: 'driver', addon: 'bench_cmd_driver', group: 'driver', property: { control_channel: controlName } },
+    ...nodes,
+  ];
+  const edges: BenchEdge[] = [{ from: 'driver', kind: 'cmd', name: 'ping', to: targets }];
+  try {
+    await app.startGraph({ graph: graphOf(all, edges), name: suite });
+    await control.next((m) => 'ready' in m, 60_000, 'the cmd driver to start');
+  } catch (err) {
+    control.close();
+    await app.close();
+    throw err;
+  }
+  return {
+    async run(run) {
+      control.post({ run } satisfies DriverControl);
+      const m = await control.next((x) => 'report' in x, 120_000, `${run.count} cmd round trips`).catch((err: Error) => {
+        throw new Error(`${err.message}\n${failures().join('\n')}`);
+      });
+      const report = (m as { report: CmdDriverReport }).report;
+      if (report.errors) throw new Error(`${report.errors} cmds failed, first: ${report.firstError}`);
+      const problems = failures();
+      if (problems.length) throw new Error(`The graph reported failures:\n${problems.join('\n')}`);
+      return report;
+    },
+    async close() {
+      control.close();
+      await app.close();
+    },
+  };
+}
