@@ -5,7 +5,7 @@
  * file → rename over the target → fsync the directory (so the rename itself is durable).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { FileFingerprint } from '../../shared';
 
@@ -22,16 +22,20 @@ export type AtomicData = string | Uint8Array | AsyncIterable<string | Uint8Array
 
 /**
  * Replaces `target` with `data` atomically. Keeps the target's permission bits when it exists.
+ * A symbolic link is followed, so the file it points to is replaced and the link stays a link.
  * On any failure the temporary file is removed and the target is left as it was.
  */
-export async function writeFileAtomic(target: string, data: AtomicData): Promise<void> {
+export async function writeFileAtomic(requested: string, data: AtomicData): Promise<void> {
+  const target = await realpath(requested).catch(() => requested);
   const mode = await stat(target).then(
-    (s) => s.mode & 0o777,
-    () => 0o666,
+    (s) => s.mode & 0o7777,
+    () => null,
   );
   const temp = tempPathFor(target);
-  let handle: FileHandle | undefined = await open(temp, 'wx', mode);
+  let handle: FileHandle | undefined = await open(temp, 'wx', mode ?? 0o666);
   try {
+    // An existing file's mode is set explicitly: the umask applied at creation could narrow it.
+    if (mode !== null) await handle.chmod(mode);
     if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
     else for await (const chunk of data) await (typeof chunk === 'string' ? handle.write(chunk) : handle.write(chunk));
     await handle.sync();
@@ -60,7 +64,8 @@ function processAlive(pid: number): boolean {
  * no longer run are touched, so a save in progress in another studio is never disturbed.
  * Resolves to the names removed.
  */
-export async function removeStaleTemps(target: string): Promise<string[]> {
+export async function removeStaleTemps(requested: string): Promise<string[]> {
+  const target = await realpath(requested).catch(() => requested);
   const prefix = `.${basename(target)}.`;
   const removed: string[] = [];
   const names = await readdir(dirname(target)).catch(() => [] as string[]);

@@ -121,9 +121,25 @@ function graphNameFor(file: string): string {
 
 export class DocumentService {
   readonly userData: UserData;
+  /** Per target file, the tail of the writes queued on it (see `exclusive`). */
+  private readonly writing = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: DocumentServiceOptions) {
     this.userData = new UserData(options.dataDir, options.warn);
+  }
+
+  /**
+   * Runs `work` after every earlier write to `file` from this host has finished, so that a
+   * conflict check and the write it guards are one step for two windows saving the same file.
+   */
+  private exclusive<T>(file: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.writing.get(file) ?? Promise.resolve()).then(work, work);
+    const tail = run.catch(() => undefined);
+    this.writing.set(file, tail);
+    void tail.then(() => {
+      if (this.writing.get(file) === tail) this.writing.delete(file);
+    });
+    return run;
   }
 
   async open(requestPath: string): Promise<OpenedDocument> {
@@ -290,26 +306,32 @@ export class DocumentService {
     if (!tenFile || document.origin.kind === 'example') {
       throw new HostError('E_BAD_PARAMS', `"${document.title}" has no file yet; use Save As to choose one.`);
     }
-    if (!force) {
-      let now: FileFingerprint | null;
-      try {
-        now = await fingerprintOf(tenFile);
-      } catch (err) {
-        throw ioError(err, 'check', tenFile);
-      }
-      if (now && (!document.base || changedOnDisk(document.base, now))) {
-        throw new HostError(
-          'E_CONFLICT',
-          `${tenFile} changed on disk since it was ${document.base ? 'opened or last saved' : 'read'}; nothing was written. ` +
-            'Overwrite it with your version, reload it from disk, or save your version as another file.',
-        );
-      }
-    }
-    const { files, base } = await this.writeDocumentFiles(document, tenFile, document.origin.kind === 'graph' ? 'graph' : 'property');
+    const origin = document.origin;
+    const { files, base } = await this.exclusive(tenFile, async () => {
+      if (!force) await this.checkUnchanged(tenFile, document.base);
+      return this.writeDocumentFiles(document, tenFile, origin.kind === 'graph' ? 'graph' : 'property');
+    });
     const saved: GraphDocument = { ...document, base };
     await this.userData.discardRecovery(document.id);
     await this.remember(saved, []);
     return { document: saved, files };
+  }
+
+  /** Throws `E_CONFLICT` when `file` exists and is not what `base` says it was. */
+  private async checkUnchanged(file: string, base: FileFingerprint | undefined): Promise<void> {
+    let now: FileFingerprint | null;
+    try {
+      now = await fingerprintOf(file);
+    } catch (err) {
+      throw ioError(err, 'check', file);
+    }
+    if (now && (!base || changedOnDisk(base, now))) {
+      throw new HostError(
+        'E_CONFLICT',
+        `${file} changed on disk since it was ${base ? 'opened or last saved' : 'read'}; nothing was written. ` +
+          'Overwrite it with your version, reload it from disk, or save your version as another file.',
+      );
+    }
   }
 
   /** Checks a Save As / Export target: a file path whose folder exists, not clobbered unless asked. */
@@ -331,11 +353,13 @@ export class DocumentService {
   /** Saves to a new file, which becomes the document's origin; graph documents stay graph files. */
   async saveAs(document: GraphDocument, requestPath: string, overwrite: boolean): Promise<SavedDocument> {
     const path = resolveUserPath(requestPath);
-    await this.checkTarget(path, overwrite);
     const kind = document.origin.kind === 'graph' ? 'graph' : 'property';
     const origin = { kind, file: path } as const;
     const moved: GraphDocument = { ...document, id: documentId(origin), title: titleFor(origin, document.title), origin };
-    const { files, base } = await this.writeDocumentFiles(moved, path, kind);
+    const { files, base } = await this.exclusive(path, async () => {
+      await this.checkTarget(path, overwrite);
+      return this.writeDocumentFiles(moved, path, kind);
+    });
     const saved: GraphDocument = { ...moved, base };
     await this.userData.discardRecovery(document.id);
     await this.userData.discardRecovery(saved.id);
@@ -363,12 +387,14 @@ export class DocumentService {
     } else {
       text = this.tenText(document, 'property');
     }
-    await this.checkTarget(path, overwrite);
-    try {
-      await writeFileAtomic(path, text);
-    } catch (err) {
-      throw ioError(err, 'write', path);
-    }
+    await this.exclusive(path, async () => {
+      await this.checkTarget(path, overwrite);
+      try {
+        await writeFileAtomic(path, text);
+      } catch (err) {
+        throw ioError(err, 'write', path);
+      }
+    });
     return { path };
   }
 

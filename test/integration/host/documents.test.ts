@@ -2,7 +2,7 @@
  * Documents through the real browser-mode WebSocket transport: open, save, save as, export,
  * recent files, conflict detection, recovery, and request validation.
  */
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -145,6 +145,36 @@ describe('documents over the WebSocket', () => {
     expect(JSON.parse(await readFile(file, 'utf8')).ten.predefined_graphs[0].graph.nodes[0].property.interval_ms).toBe(500);
     // After a save the new fingerprint is the base: saving again needs no force.
     resultOf(await client.call('saveDocument', { document: edit(forced.document, 501) }));
+  });
+
+  it('lets only one of two clients saving the same file from the same base win', async () => {
+    const dir = await copyApp();
+    const { document } = await open(dir);
+    const other = await connect(server);
+    try {
+      const [a, b] = await Promise.all([
+        client.call('saveDocument', { document: edit(document, 1001) }),
+        other.call('saveDocument', { document: edit(document, 1002) }),
+      ]);
+      const outcomes = [a, b].map((f) => (f.type === 'response' && f.ok ? 'saved' : errorOf(f).code)).sort();
+      expect(outcomes).toEqual(['E_CONFLICT', 'saved']);
+      const winner = a.type === 'response' && a.ok ? 1001 : 1002;
+      const written = JSON.parse(await readFile(join(dir, 'property.json'), 'utf8'));
+      expect(written.ten.predefined_graphs[0].graph.nodes[0].property.interval_ms).toBe(winner);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('saves through a symbolic link into the file it points to, keeping the link', async () => {
+    const real = join(work, 'real.json');
+    const link = join(work, 'property.json');
+    await cp(join(example, 'property.json'), real);
+    await symlink(real, link);
+    const { document } = await open(link);
+    resultOf(await client.call('saveDocument', { document: edit(document, 5) }));
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(await readFile(real, 'utf8')).ten.predefined_graphs[0].graph.nodes[0].property.interval_ms).toBe(5);
   });
 
   it('treats a file whose mtime changed but content did not as unchanged', async () => {
