@@ -260,6 +260,15 @@ export class DocumentService {
     }
   }
 
+  /** Deletes a recovery copy after a successful save; failing to is reported, not fatal. */
+  private async dropRecovery(documentId: string): Promise<void> {
+    try {
+      await this.userData.discardRecovery(documentId);
+    } catch (err) {
+      this.options.warn(`Saved, but could not delete the recovery copy of ${documentId}: ${(err as Error).message}`);
+    }
+  }
+
   /** The bytes Save writes for a document: the property.json content, or the graph body. */
   private tenText(document: GraphDocument, kind: 'property' | 'graph'): string {
     if (kind === 'property') {
@@ -312,7 +321,7 @@ export class DocumentService {
       return this.writeDocumentFiles(document, tenFile, origin.kind === 'graph' ? 'graph' : 'property');
     });
     const saved: GraphDocument = { ...document, base };
-    await this.userData.discardRecovery(document.id);
+    await this.dropRecovery(document.id);
     await this.remember(saved, []);
     return { document: saved, files };
   }
@@ -361,8 +370,8 @@ export class DocumentService {
       return this.writeDocumentFiles(moved, path, kind);
     });
     const saved: GraphDocument = { ...moved, base };
-    await this.userData.discardRecovery(document.id);
-    await this.userData.discardRecovery(saved.id);
+    await this.dropRecovery(document.id);
+    await this.dropRecovery(saved.id);
     await this.remember(saved, []);
     return { document: saved, files };
   }
