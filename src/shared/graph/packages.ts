@@ -4,7 +4,7 @@
  */
 import { pointer } from '../json/located';
 import type { Catalogue } from '../manifest/catalogue';
-import { checkSchemaCompatible } from '../schema/value-schema';
+import { checkSchemaCompatible, UNRESOLVED_VALUE } from '../schema/value-schema';
 import { flowsOf, type GraphAt } from './check';
 import { diag, type Diagnostic } from './diagnostics';
 import type { TenGraph } from './types';
@@ -77,6 +77,49 @@ export function checkConnectionsCompatible(graph: TenGraph, at: GraphAt, catalog
           }
         });
       });
+    }
+  });
+  return out;
+}
+
+/** `${env:NAME}` / `${env:NAME|default}`: resolved by TEN at start, so its type is not known yet. */
+const ENV_PLACEHOLDER = /^\$\{env:[^}]*\}$/;
+
+/** Replaces environment placeholders by {@link UNRESOLVED_VALUE}, so only literal values are type-checked. */
+function withoutPlaceholders(v: unknown): unknown {
+  if (typeof v === 'string' && ENV_PLACEHOLDER.test(v)) return UNRESOLVED_VALUE;
+  if (Array.isArray(v)) return v.map(withoutPlaceholders);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = withoutPlaceholders(x);
+    return out;
+  }
+  return v;
+}
+
+/**
+ * Node properties against the addon's `api.property` schema (what TEN checks at
+ * `on_configure_done`), merged over the package's own property.json like TEN does. Values written
+ * as `${env:…}` placeholders are skipped: their type is only known once the environment is read.
+ */
+export function checkNodeProperties(
+  graph: TenGraph,
+  at: GraphAt,
+  catalogue: Catalogue,
+  validatorFor: (addon: string) => ((value: unknown) => { ok: true } | { ok: false; error: string }) | undefined,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  (graph.nodes ?? []).forEach((n, i) => {
+    if (n.type !== 'extension' || n.property === undefined) return;
+    const addon = catalogue.get(n.addon);
+    const validate = addon && validatorFor(n.addon);
+    if (!validate) return;
+    const merged = { ...(addon.defaultProperty ?? {}), ...n.property };
+    const r = validate(withoutPlaceholders(merged));
+    if (!r.ok) {
+      const path = /^((?:\.[A-Za-z0-9_]+|\[\d+\])+): /.exec(r.error)?.[1] ?? '';
+      const ptr = path.replace(/\.([A-Za-z0-9_]+)/g, '/$1').replace(/\[(\d+)\]/g, '/$1');
+      out.push(diag('E051', `nodes[${i}] '${n.name}' property${r.error.startsWith('.') ? '' : ': '}${r.error}`, at.src, at.base + pointer('nodes', i, 'property') + ptr));
     }
   });
   return out;

@@ -6,11 +6,12 @@
  */
 import type { FileSource } from '../app/files';
 import type { Catalogue } from '../manifest/catalogue';
+import { compileValueSchema, type ValueValidator } from '../schema/value-schema';
 import { flowsOf, staticCheck, type GraphAt } from './check';
 import { diag, type Diagnostic } from './diagnostics';
 import { parseTimeGraphCheck } from './document';
 import { flattenGraph } from './flatten';
-import { checkConnectionsCompatible, checkNodesInstalled } from './packages';
+import { checkConnectionsCompatible, checkNodeProperties, checkNodesInstalled } from './packages';
 import type { MsgKind, TenGraph } from './types';
 
 export interface GraphCheckOptions {
@@ -40,7 +41,11 @@ export async function checkGraph(graph: unknown, at: GraphAt, opts: GraphCheckOp
   const flatAt: GraphAt = { src: {}, base: '' };
   const found = staticCheck(flat.graph, flatAt, 'post');
   if (opts.catalogue && found.length === 0) {
-    found.push(...checkNodesInstalled(flat.graph, flatAt, opts.catalogue), ...checkConnectionsCompatible(flat.graph, flatAt, opts.catalogue));
+    found.push(
+      ...checkNodesInstalled(flat.graph, flatAt, opts.catalogue),
+      ...checkConnectionsCompatible(flat.graph, flatAt, opts.catalogue),
+      ...checkNodeProperties(flat.graph, flatAt, opts.catalogue, (addon) => propertyValidator(opts.catalogue!, addon)),
+    );
   }
   const diagnostics = found.map((d) => diag(d.code, d.message, at.src, at.base + mapToSource(g, flat.graph, d.pointer)));
   return { diagnostics, flat: flat.graph };
@@ -98,4 +103,20 @@ function findNode(g: TenGraph, name: string): number {
   const exact = nodes.findIndex((n) => n.name === name);
   if (exact !== -1) return exact;
   return nodes.findIndex((n) => n.type === 'subgraph' && name.startsWith(`${n.name}_`));
+}
+
+/** Compiled property validators per catalogue and addon: compiling is the expensive part. */
+const propertyValidators = new WeakMap<Catalogue, Map<string, ValueValidator | undefined>>();
+
+function propertyValidator(catalogue: Catalogue, addon: string): ValueValidator | undefined {
+  let byAddon = propertyValidators.get(catalogue);
+  if (!byAddon) {
+    byAddon = new Map();
+    propertyValidators.set(catalogue, byAddon);
+  }
+  if (!byAddon.has(addon)) {
+    const schema = catalogue.get(addon)?.propertySchema;
+    byAddon.set(addon, schema ? compileValueSchema(schema) : undefined);
+  }
+  return byAddon.get(addon);
 }

@@ -143,8 +143,15 @@ export function tenTypeOfValue(v: unknown): string {
   return 'ptr';
 }
 
+/**
+ * Stands for a value not known at edit time (an `${env:…}` placeholder): it satisfies every type,
+ * so required-ness is still checked while the type waits for the environment.
+ */
+export const UNRESOLVED_VALUE: object = Object.freeze({ unresolved: true });
+
 /** Checks one value against one TEN type, returning TEN's error text or `undefined`. */
 function checkTenType(t: TenValueType, v: unknown): string | undefined {
+  if (v === UNRESOLVED_VALUE) return undefined;
   const actual = tenTypeOfValue(v);
   if (isIntegerType(t)) {
     if (typeof v === 'bigint') {

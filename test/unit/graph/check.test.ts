@@ -39,11 +39,30 @@ describe('checking a graph as TEN does before running it', () => {
     const r = await checkGraph(value, where, { catalogue });
     expect(r.diagnostics).toHaveLength(1);
     const d = r.diagnostics[0]!;
+    expect(d.pointer).toBe('/connections/0/cmd/0/dest/0');
     expect(d.code).toBe('E031');
     expect(d.message).toContain('type is incompatible, source is [string], but target is [int8]');
     expect(d.file).toBe('/app/graph.json');
     expect(d.pointer).toBe('/connections/0/cmd/0/dest/0');
     expect(d.line).toBeGreaterThan(1);
+  });
+
+  it('a problem in a reversed flow points at the `source` entry the user wrote', async () => {
+    const { value, at: where } = at(
+      JSON.stringify({
+        nodes: [
+          { type: 'extension', name: 'a', addon: 'x' },
+          { type: 'extension', name: 'b', addon: 'y' },
+        ],
+        connections: [{ extension: 'b', data: [{ names: ['other', 'm'], source: [{ extension: 'a' }] }] }],
+      }),
+    );
+    const catalogue = buildCatalogue([
+      { source: 'app', manifest: { type: 'extension', name: 'x', version: '1.0.0', api: { data_out: [{ name: 'm', property: { properties: { v: { type: 'bool' } } } }] } } },
+      { source: 'app', manifest: { type: 'extension', name: 'y', version: '1.0.0', api: { data_in: [{ name: 'm', property: { properties: { v: { type: 'string' } } } }] } } },
+    ]);
+    const r = await checkGraph(value, where, { catalogue });
+    expect(r.diagnostics.map((d) => [d.code, d.pointer])).toEqual([['E031', '/connections/0/data/0/source/0']]);
   });
 
   it('a flow written both forward and reversed is fine once flattened', async () => {
@@ -58,6 +77,37 @@ describe('checking a graph as TEN does before running it', () => {
       }),
     );
     expect((await checkGraph(value, where)).diagnostics).toEqual([]);
+  });
+
+  it('checks node properties against the addon property schema, skipping env placeholders', async () => {
+    const text = JSON.stringify(
+      {
+        nodes: [
+          { type: 'extension', name: 'a', addon: 'x', property: { rate: '${env:RATE|16000}', nested: { n: 300 } } },
+          { type: 'extension', name: 'b', addon: 'x', property: { rate: 8000 } },
+        ],
+      },
+      null,
+      2,
+    );
+    const { value, at: where } = at(text);
+    const catalogue = buildCatalogue([
+      {
+        source: 'app',
+        property: { nested: { n: 1 } },
+        manifest: {
+          type: 'extension',
+          name: 'x',
+          version: '1.0.0',
+          api: { property: { properties: { rate: { type: 'int32' }, nested: { type: 'object', properties: { n: { type: 'uint8' } } } }, required: ['rate'] } },
+        },
+      },
+    ]);
+    const r = await checkGraph(value, where, { catalogue });
+    expect(r.diagnostics.map((d) => [d.code, d.pointer, d.message])).toEqual([
+      ['E051', '/nodes/0/property/nested/n', "nodes[0] 'a' property.nested.n: out of range of uint8"],
+    ]);
+    expect(r.diagnostics[0]!.line).toBe(10);
   });
 
   it('reports addons that are not installed, except TEN built-ins', async () => {
