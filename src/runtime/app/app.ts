@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import type { TenAppProperty, TenGraph } from '../../shared/graph/types';
 import type { GroupSample, LiveCounts, RuntimeEvent, ViolationPolicy } from '../core/protocol';
 import { newWireMsg, type WireMsg } from '../core/wire';
-import { DEFAULT_CACHE_DIR } from '../worker/compile_cache.mjs';
+import { DEFAULT_CACHE_DIR, ModuleBuilder } from './build';
 import { Engine, type EngineHost } from './engine';
 import { discoverAddons, type AddonPackage } from './packages';
 
@@ -26,7 +26,7 @@ export interface AppOptions {
   violationPolicy?: ViolationPolicy;
   /** Ours: a group that has not closed this long after stop is terminated (default 5000 ms). */
   stopTimeoutMs?: number;
-  /** Where compiled TypeScript is cached (default: a folder in the OS temp dir). */
+  /** Where the JavaScript built for worker threads is kept (default: a folder in the OS temp dir). */
   cacheDir?: string;
 }
 
@@ -43,7 +43,7 @@ export class App implements EngineHost {
   readonly uri: string;
   readonly policy: ViolationPolicy;
   readonly stopTimeoutMs: number;
-  readonly cacheDir: string;
+  readonly builder: ModuleBuilder;
   private readonly property: TenAppProperty;
   private readonly appDir: string | undefined;
   private readonly addonDirs: string[];
@@ -68,7 +68,7 @@ export class App implements EngineHost {
     this.property = property;
     this.appDir = appDir;
     this.addonDirs = (opts.addonDirs ?? []).map((d) => resolve(d));
-    this.cacheDir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
+    this.builder = new ModuleBuilder(opts.cacheDir ?? DEFAULT_CACHE_DIR);
     this.uri = property.ten?.uri ?? 'localhost';
     this.policy = opts.violationPolicy ?? 'fail';
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 5000;

@@ -5,9 +5,8 @@
  * MessageChannel to every other group, and then stays off the message path. Control (start,
  * stop, samples) and cross-graph traffic go through it.
  */
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { warmCache } from '../worker/compile_cache.mjs';
+import { WORKER_SOURCE, type ModuleBuilder } from './build';
 import { deepMerge } from '../core/props';
 import type { FromWorker, GroupSample, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, ViolationPolicy } from '../core/protocol';
 import type { WireMsg } from '../core/wire';
@@ -15,9 +14,6 @@ import type { TenGraph } from '../../shared/graph/types';
 import type { AddonPackage } from './packages';
 import { planGraph } from './routes';
 
-const SHIM_URL = new URL('../worker/shim.mjs', import.meta.url);
-/** Sources a group worker compiles: the runtime itself and the shared layer it imports. */
-const RUNTIME_SOURCES = [fileURLToPath(new URL('../', import.meta.url)), fileURLToPath(new URL('../../shared/', import.meta.url))];
 
 export interface EngineHost {
   emit(ev: RuntimeEvent): void;
@@ -25,7 +21,7 @@ export interface EngineHost {
   /** The engine must stop (failed start, abort policy); the host stops and retires it. */
   requestStop(engine: Engine): void;
   addons(): Map<string, AddonPackage>;
-  cacheDir: string;
+  builder: ModuleBuilder;
   policy: ViolationPolicy;
   stopTimeoutMs: number;
 }
@@ -70,20 +66,25 @@ export class Engine {
     const plan = planGraph(this.graph);
     const addons = this.host.addons();
     const byGroup = new Map<string, NodeSpec[]>();
+    const entries = new Map<string, string>();
     for (const n of plan.nodes) {
       const pkg = addons.get(n.addon);
       if (!pkg) throw new Error(`Node '${n.name}' uses addon '${n.addon}', which is not installed.`);
-      const spec: NodeSpec = { name: n.name, addon: n.addon, entry: pkg.entry, api: pkg.api, property: deepMerge(pkg.property, n.property ?? {}) };
+      entries.set(pkg.entry, '');
+    }
+    // Build what the threads will import once, here, instead of compiling in every thread.
+    const sources = [WORKER_SOURCE, ...entries.keys()];
+    const urls = await this.host.builder.build(sources);
+    sources.forEach((s, i) => entries.set(s, urls[i]));
+    for (const n of plan.nodes) {
+      const pkg = addons.get(n.addon)!;
+      const spec: NodeSpec = { name: n.name, addon: n.addon, entry: entries.get(pkg.entry)!, api: pkg.api, property: deepMerge(pkg.property, n.property ?? {}) };
       const g = plan.groupOf[n.name];
       this.extGroup.set(n.name, g);
       let list = byGroup.get(g);
       if (!list) byGroup.set(g, (list = []));
       list.push(spec);
     }
-    // Compile what the threads will import once, here, instead of once per thread.
-    const packageDirs = new Set<string>();
-    for (const n of plan.nodes) packageDirs.add(addons.get(n.addon)!.dir);
-    await warmCache(this.host.cacheDir, [...RUNTIME_SOURCES, ...packageDirs]);
     const groups = [...byGroup.keys()];
     const peers = new Map<string, Record<string, MessagePort>>(groups.map((g) => [g, {}]));
     for (let i = 0; i < groups.length; i++) {
@@ -94,7 +95,7 @@ export class Engine {
       }
     }
     for (const g of groups) {
-      const worker = new Worker(SHIM_URL, { workerData: { cacheDir: this.host.cacheDir }, name: `ten:${this.name}:${g}` });
+      const worker = new Worker(new URL(entries.get(WORKER_SOURCE)!), { name: `ten:${this.name}:${g}` });
       let resolveCreated!: (r: { ok: boolean; error?: string }) => void;
       const created = new Promise<{ ok: boolean; error?: string }>((r) => (resolveCreated = r));
       const gw: GroupWorker = {

@@ -13,7 +13,7 @@ export type ViolationPolicy = 'fail' | 'report' | 'abort';
 export interface NodeSpec {
   name: string;
   addon: string;
-  /** Module to import (built `main` or `src/index.ts`); registers the addon. */
+  /** URL of the built module to import (from the package's `main` or `src/index.ts`); registers the addon. */
   entry: string;
   /** Manifest `api` block (schemas). */
   api: Record<string, unknown>;

@@ -2,8 +2,26 @@
  * Message and property schemas of one extension (manifest `api`), compiled lazily with the
  * shared TEN value-schema compiler and cached per (direction, kind, name). A message without a
  * schema passes.
+ *
+ * The compiler (ajv) is loaded only by threads whose extensions declare schemas: it is the
+ * largest module a group worker would import, and most of a group's start time.
  */
-import { compileValueSchema, propertyBlockToSchema, type ValueValidator } from '../../shared/schema/value-schema';
+import type { ValueValidator } from '../../shared/schema/value-schema';
+
+type Compiler = typeof import('../../shared/schema/value-schema');
+let compiler: Compiler | null = null;
+
+const SCHEMA_SECTIONS = ['property', 'cmd_in', 'cmd_out', 'data_in', 'data_out', 'audio_frame_in', 'audio_frame_out', 'video_frame_in', 'video_frame_out'];
+
+/** Whether a manifest `api` declares anything to validate. */
+export function declaresSchemas(api: Record<string, unknown>): boolean {
+  return SCHEMA_SECTIONS.some((k) => api[k] !== undefined && !(Array.isArray(api[k]) && (api[k] as unknown[]).length === 0));
+}
+
+/** Loads the shared compiler; call before creating extensions that declare schemas. */
+export async function loadSchemaCompiler(): Promise<void> {
+  compiler ??= await import('../../shared/schema/value-schema');
+}
 
 export type Direction = 'in' | 'out';
 export type SchemaKind = 'cmd' | 'data' | 'audio_frame' | 'video_frame';
@@ -14,6 +32,8 @@ export type Check = (value: unknown) => string | null;
 const PASS: Check = () => null;
 
 function toCheck(block: unknown): Check {
+  if (!compiler) throw new Error('The schema compiler is not loaded (loadSchemaCompiler).');
+  const { propertyBlockToSchema, compileValueSchema } = compiler;
   const parsed = propertyBlockToSchema(block);
   if (!parsed.ok) {
     const error = parsed.error;

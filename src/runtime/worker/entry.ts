@@ -1,11 +1,13 @@
 /**
- * Worker entry of an extension group. Loaded through `shim.mjs`, which registers tsx and the
- * extension-package hooks first. Exceptions escaping an extension (timers, floating promises)
- * are reported and never kill the thread.
+ * Worker entry of an extension group, run from its build (see app/build.ts). Exceptions escaping
+ * an extension (timers, floating promises) are reported and never kill the thread.
  */
 import { parentPort } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from '../core/protocol';
 import { GroupRuntime } from './group';
+
+// Built modules carry inline source maps: stacks in error reports point at the .ts sources.
+process.setSourceMapsEnabled(true);
 
 let group: GroupRuntime | null = null;
 

@@ -8,7 +8,6 @@
  * (FIFO per channel); another graph or a built-in app cmd → through the App on the host thread.
  */
 import { parentPort, threadId, type MessagePort } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
 import { registeredAddon } from '../api/addon';
 import { installRuntimeHooks } from '../api/hooks';
 import type { LogLevel } from '../api/log_level';
@@ -26,6 +25,7 @@ import {
   type ViolationPolicy,
 } from '../core/protocol';
 import { Runloop } from '../core/runloop';
+import { declaresSchemas, loadSchemaCompiler } from '../core/schema';
 import { cloneWire, isCmdType, newWireMsg, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
 import { ExtRuntime } from './extension_rt';
 
@@ -118,11 +118,12 @@ export class GroupRuntime {
 
   /** Imports every addon module and creates the instances (before on_configure, as TEN). */
   async create(): Promise<void> {
+    if ([...this.exts.values()].some((x) => declaresSchemas(x.spec.api))) await loadSchemaCompiler();
     const imported = new Set<string>();
     for (const x of this.exts.values()) {
       if (!imported.has(x.spec.entry)) {
         imported.add(x.spec.entry);
-        await import(pathToFileURL(x.spec.entry).href);
+        await import(x.spec.entry);
       }
       const Ctor = registeredAddon(x.spec.addon);
       if (!Ctor) throw new Error(`Addon '${x.spec.addon}' was not registered by ${x.spec.entry} (missing @RegisterAddonAsExtension("${x.spec.addon}")?).`);
