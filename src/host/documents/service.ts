@@ -281,8 +281,16 @@ export class DocumentService {
     return formatJson(unwrapped.graph, 'graph');
   }
 
-  /** Writes TEN JSON then the layout sidecar (when the document has a layout); returns the files written. */
-  private async writeDocumentFiles(document: GraphDocument, tenFile: string, kind: 'property' | 'graph'): Promise<{ files: string[]; base: FileFingerprint }> {
+  /**
+   * Writes TEN JSON, then the layout sidecar when the document has a layout. Once the TEN file
+   * is written the save has happened: a sidecar that cannot be written becomes a warning (the
+   * positions are lost, the graph is not), never a failed save whose file changed anyway.
+   */
+  private async writeDocumentFiles(
+    document: GraphDocument,
+    tenFile: string,
+    kind: 'property' | 'graph',
+  ): Promise<{ files: string[]; base: FileFingerprint; warnings: string[] }> {
     const text = this.tenText(document, kind);
     try {
       await removeStaleTemps(tenFile);
@@ -290,19 +298,25 @@ export class DocumentService {
     } catch (err) {
       throw ioError(err, 'write', tenFile);
     }
-    const written = await stat(tenFile);
-    const base: FileFingerprint = { sha256: sha256(text), mtimeMs: written.mtimeMs, size: Buffer.byteLength(text) };
+    const mtimeMs = await stat(tenFile).then(
+      (s) => s.mtimeMs,
+      () => Date.now(),
+    );
+    const base: FileFingerprint = { sha256: sha256(text), mtimeMs, size: Buffer.byteLength(text) };
     const files = [tenFile];
+    const warnings: string[] = [];
     if (document.layout) {
       const layoutFile = layoutPathFor(tenFile);
       try {
         await writeFileAtomic(layoutFile, formatJson(document.layout));
+        files.push(layoutFile);
       } catch (err) {
-        throw ioError(err, 'write the layout sidecar', layoutFile);
+        const message = `${basename(tenFile)} was saved, but the canvas layout was not: ${ioError(err, 'write', layoutFile).message}`;
+        warnings.push(message);
+        this.options.warn(message);
       }
-      files.push(layoutFile);
     }
-    return { files, base };
+    return { files, base, warnings };
   }
 
   /**
@@ -316,14 +330,14 @@ export class DocumentService {
       throw new HostError('E_BAD_PARAMS', `"${document.title}" has no file yet; use Save As to choose one.`);
     }
     const origin = document.origin;
-    const { files, base } = await this.exclusive(tenFile, async () => {
+    const { files, base, warnings } = await this.exclusive(tenFile, async () => {
       if (!force) await this.checkUnchanged(tenFile, document.base);
       return this.writeDocumentFiles(document, tenFile, origin.kind === 'graph' ? 'graph' : 'property');
     });
     const saved: GraphDocument = { ...document, base };
     await this.dropRecovery(document.id);
     await this.remember(saved, []);
-    return { document: saved, files };
+    return { document: saved, files, warnings };
   }
 
   /** Throws `E_CONFLICT` when `file` exists and is not what `base` says it was. */
@@ -365,7 +379,7 @@ export class DocumentService {
     const kind = document.origin.kind === 'graph' ? 'graph' : 'property';
     const origin = { kind, file: path } as const;
     const moved: GraphDocument = { ...document, id: documentId(origin), title: titleFor(origin, document.title), origin };
-    const { files, base } = await this.exclusive(path, async () => {
+    const { files, base, warnings } = await this.exclusive(path, async () => {
       await this.checkTarget(path, overwrite);
       return this.writeDocumentFiles(moved, path, kind);
     });
@@ -373,7 +387,7 @@ export class DocumentService {
     await this.dropRecovery(document.id);
     await this.dropRecovery(saved.id);
     await this.remember(saved, []);
-    return { document: saved, files };
+    return { document: saved, files, warnings };
   }
 
   /** Writes TEN JSON only, leaving the document (origin, fingerprint, recovery) untouched. */

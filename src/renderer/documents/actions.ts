@@ -187,7 +187,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
         applySaved(doc, saved.document);
         ui().setDialog(null);
         ui().setNotice(savedNotice(saved.files));
-        studio().setError(null);
+        studio().setError(saved.warnings.length > 0 ? saved.warnings.join(' ') : null);
         void refreshRecent();
       } catch (err) {
         // Nothing was written: the edits stay unsaved and keep their recovery copy.
@@ -225,7 +225,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
       applySaved(doc, saved.document);
       ui().setDialog(null);
       ui().setNotice(savedNotice(saved.files));
-      studio().setError(null);
+      studio().setError(saved.warnings.length > 0 ? saved.warnings.join(' ') : null);
       void refreshRecent();
     },
 

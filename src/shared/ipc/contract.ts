@@ -120,6 +120,8 @@ export interface SavedDocument {
   document: GraphDocument;
   /** Every file written: the TEN JSON first, then the layout sidecar when there is one. */
   files: string[];
+  /** Problems that did not stop the save, such as a layout sidecar that could not be written. */
+  warnings: string[];
 }
 
 export interface RecentFile {

@@ -98,6 +98,7 @@ describe('documents over the WebSocket', () => {
       await client.call('saveDocument', { document: { ...edit(document, 250), layout } }),
     );
     expect(saved.files).toEqual([file, join(dir, 'property.studio-layout.json')]);
+    expect(saved.warnings).toEqual([]);
     const written = await readFile(file, 'utf8');
     expect(written.endsWith('}\n')).toBe(true);
     expect(written).not.toContain('studio');
@@ -175,6 +176,22 @@ describe('documents over the WebSocket', () => {
     resultOf(await client.call('saveDocument', { document: edit(document, 5) }));
     expect((await lstat(link)).isSymbolicLink()).toBe(true);
     expect(JSON.parse(await readFile(real, 'utf8')).ten.predefined_graphs[0].graph.nodes[0].property.interval_ms).toBe(5);
+  });
+
+  it('reports a layout sidecar it could not write as a warning of a save that happened', async () => {
+    const dir = await copyApp();
+    // A folder where the sidecar should go: no file can be renamed over it.
+    await mkdir(join(dir, 'property.studio-layout.json', 'blocker'), { recursive: true });
+    const { document } = await open(dir);
+    const layout = { version: 1 as const, graphs: { hello_pipeline: { nodes: { ticker: { x: 1, y: 2 } } } } };
+    const saved = resultOf<SavedDocument>(await client.call('saveDocument', { document: { ...edit(document, 77), layout } }));
+    expect(saved.files).toEqual([join(dir, 'property.json')]);
+    expect(saved.warnings).toHaveLength(1);
+    expect(saved.warnings[0]).toMatch(/^property\.json was saved, but the canvas layout was not: Cannot write .*property\.studio-layout\.json/);
+    expect(JSON.parse(await readFile(join(dir, 'property.json'), 'utf8')).ten.predefined_graphs[0].graph.nodes[0].property.interval_ms).toBe(77);
+    expect(await readdir(dir)).not.toContainEqual(expect.stringMatching(/ten-studio-tmp$/));
+    // The save's fingerprint is right: saving again needs no force.
+    resultOf(await client.call('saveDocument', { document: saved.document }));
   });
 
   it('treats a file whose mtime changed but content did not as unchanged', async () => {

@@ -22,7 +22,7 @@ function fakeHost(answers: Partial<Record<keyof HostApi, (params: never) => unkn
       if (answer) return (answer as (p: unknown) => unknown)(params);
       if (method === 'saveRecovery') return { savedAt: 1 };
       if (method === 'listRecent' || method === 'listRecoveries') return [];
-      if (method === 'saveDocument') return { document: { ...(params as { document: GraphDocument }).document, base: { sha256: 'y', mtimeMs: 2, size: 2 } }, files: ['/a/property.json'] };
+      if (method === 'saveDocument') return { document: { ...(params as { document: GraphDocument }).document, base: { sha256: 'y', mtimeMs: 2, size: 2 } }, files: ['/a/property.json'], warnings: [] };
       return {};
     },
   });
@@ -83,7 +83,7 @@ describe('document actions in the renderer', () => {
     const host = fakeHost({
       saveDocument: (p: { document: GraphDocument; force?: boolean }) => {
         if (refuse) throw new HostError('E_CONFLICT', '/a/property.json changed on disk');
-        return { document: p.document, files: ['/a/property.json'] };
+        return { document: p.document, files: ['/a/property.json'], warnings: [] };
       },
     });
     const actions = createDocumentActions(host.api);
@@ -101,7 +101,7 @@ describe('document actions in the renderer', () => {
 
   it('keeps edits made while a save was in flight as unsaved', async () => {
     let finish: (v: unknown) => void = () => undefined;
-    const host = fakeHost({ saveDocument: (p: { document: GraphDocument }) => new Promise((r) => (finish = () => r({ document: p.document, files: ['/a/property.json'] }))) });
+    const host = fakeHost({ saveDocument: (p: { document: GraphDocument }) => new Promise((r) => (finish = () => r({ document: p.document, files: ['/a/property.json'], warnings: [] }))) });
     const actions = createDocumentActions(host.api);
     useStudio.getState().openDocument(doc);
     useStudio.getState().moveNode('g', 'n', { x: 1, y: 1 });
