@@ -23,7 +23,11 @@ export interface CounterStats {
   extension: string;
   /** Data and frames received (cmds are counted separately under `by_kind.cmd`). */
   total: number;
-  /** Arrival times of the first and last counted message, ms since the epoch (sub-ms precision). */
+  /**
+   * Arrival time of the first counted message, and of the message that completed the latest
+   * periodic report (`report_every`), in ms since the epoch with sub-ms precision. Only those
+   * arrivals read the clock: a clock read per message would cost more than the counting.
+   */
   first_at_ms: number;
   last_at_ms: number;
   by_kind: Record<"data" | "audio_frame" | "video_frame" | "cmd", Record<string, Counter>>;
@@ -129,10 +133,9 @@ class CounterSink extends Extension {
   }
 
   private counted(): void {
-    const at = now();
-    if (this.total === 0) this.firstAt = at;
-    this.lastAt = at;
+    if (this.total === 0) this.firstAt = now();
     if (++this.total === this.nextReport) {
+      this.lastAt = now();
       this.nextReport += this.reportEvery;
       this.channel?.postMessage(this.stats());
     }

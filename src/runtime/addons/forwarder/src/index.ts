@@ -9,30 +9,38 @@ import {
   RegisterAddonAsExtension,
   StatusCode,
   TenEnv,
+  TenError,
   VideoFrame,
 } from "ten-runtime-nodejs";
 
 class Forwarder extends Extension {
-  /** Each failing message name is logged once; the runtime itself reports unconnected sends. */
+  private tenEnv: TenEnv | undefined;
+  /** Each distinct failure is logged once; the runtime itself also reports unconnected sends. */
   private readonly warned = new Set<string>();
+
+  async onConfigure(tenEnv: TenEnv): Promise<void> {
+    this.tenEnv = tenEnv;
+  }
+
+  async onDeinit(_tenEnv: TenEnv): Promise<void> {
+    this.tenEnv = undefined;
+  }
 
   /**
    * Data and frames are forwarded as received: the extension owns them, and sending moves them on
-   * without a copy (this is the hot path of chain graphs).
+   * without a copy. This is the hot path of chain graphs, so it allocates nothing beyond the
+   * promise chain of the send itself (no async function, no closure per message).
    */
-  async onData(tenEnv: TenEnv, data: Data): Promise<void> {
-    const err = await tenEnv.sendData(data);
-    if (err) this.warnOnce(tenEnv, `data '${data.getName()}'`, err.errorMessage);
+  onData(tenEnv: TenEnv, data: Data): Promise<void> {
+    return tenEnv.sendData(data).then(this.checkSent);
   }
 
-  async onAudioFrame(tenEnv: TenEnv, frame: AudioFrame): Promise<void> {
-    const err = await tenEnv.sendAudioFrame(frame);
-    if (err) this.warnOnce(tenEnv, `audio_frame '${frame.getName()}'`, err.errorMessage);
+  onAudioFrame(tenEnv: TenEnv, frame: AudioFrame): Promise<void> {
+    return tenEnv.sendAudioFrame(frame).then(this.checkSent);
   }
 
-  async onVideoFrame(tenEnv: TenEnv, frame: VideoFrame): Promise<void> {
-    const err = await tenEnv.sendVideoFrame(frame);
-    if (err) this.warnOnce(tenEnv, `video_frame '${frame.getName()}'`, err.errorMessage);
+  onVideoFrame(tenEnv: TenEnv, frame: VideoFrame): Promise<void> {
+    return tenEnv.sendVideoFrame(frame).then(this.checkSent);
   }
 
   /**
@@ -40,27 +48,29 @@ class Forwarder extends Extension {
    * (first error, else the last OK when it fans out) is returned to the upstream sender.
    */
   async onCmd(tenEnv: TenEnv, cmd: Cmd): Promise<void> {
-    const name = cmd.getName();
-    const out = Cmd.Create(name);
+    const out = Cmd.Create(cmd.getName());
     const [props] = cmd.getPropertyToJson("");
-    if (props) out.setPropertyFromJson("", props);
+    if (props && props !== "{}") out.setPropertyFromJson("", props);
     const [result, err] = await tenEnv.sendCmd(out);
     const back = CmdResult.Create(result ? result.getStatusCode() : StatusCode.ERROR, cmd);
     if (result) {
       const [resultProps] = result.getPropertyToJson("");
-      if (resultProps) back.setPropertyFromJson("", resultProps);
+      if (resultProps && resultProps !== "{}") back.setPropertyFromJson("", resultProps);
     } else {
       back.setPropertyString("detail", err?.errorMessage ?? "forwarder: no result");
-      if (err) this.warnOnce(tenEnv, `cmd '${name}'`, err.errorMessage);
+      this.checkSent(err);
     }
     await tenEnv.returnResult(back);
   }
 
-  private warnOnce(tenEnv: TenEnv, what: string, message: string | undefined): void {
-    if (this.warned.has(what)) return;
-    this.warned.add(what);
-    tenEnv.logWarn(`forwarder: forwarding ${what} failed: ${message ?? "unknown error"}`);
-  }
+  /** The runtime's error text names the message kind and name, so it is the dedupe key. */
+  private readonly checkSent = (err: TenError | undefined): void => {
+    if (!err || !this.tenEnv) return;
+    const text = err.errorMessage ?? `error code ${err.errorCode}`;
+    if (this.warned.has(text)) return;
+    this.warned.add(text);
+    this.tenEnv.logWarn(`forwarder: forwarding failed: ${text}`);
+  };
 }
 
 @RegisterAddonAsExtension("forwarder")
