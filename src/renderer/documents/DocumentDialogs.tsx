@@ -23,7 +23,8 @@ export function DocumentDialogs({ actions }: { actions: DocumentActions }) {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+      // While a dialog is open its own buttons decide; a stray Ctrl+S must not save behind it.
+      if (!(e.ctrlKey || e.metaKey) || e.altKey || useDocumentUi.getState().dialog) return;
       const key = e.key.toLowerCase();
       if (key === 'o' && !e.shiftKey) actions.showOpen();
       else if (key === 's' && e.shiftKey) actions.showSaveAs();
