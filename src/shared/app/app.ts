@@ -40,7 +40,11 @@ export async function loadPackage(dir: string, files: FileSource, appBaseDir?: s
   const text = await files.readText(manifestFile);
   if (text === null) return undefined;
   const m = parseManifest(text, manifestFile);
-  if (!m.doc) return { dir, manifest: { file: manifestFile, value: { type: 'extension', name: basenamePath(dir), version: '0.0.0' } }, entry: { manifest: { type: 'extension', name: basenamePath(dir), version: '0.0.0' }, source: 'app', dir }, diagnostics: m.diagnostics };
+  if (!m.doc) {
+    // Keep a placeholder named after the folder so the addon still shows up, with its problems.
+    const placeholder: TenManifest = { type: 'extension', name: basenamePath(dir), version: '0.0.0' };
+    return { dir, manifest: { file: manifestFile, value: placeholder }, entry: { manifest: placeholder, source: 'app', dir }, diagnostics: m.diagnostics };
+  }
   const diagnostics = [...m.diagnostics];
   const manifest = m.doc.value;
   const flat = await flattenManifestApi(isRecord(manifest) ? manifest.api : undefined, { files, baseDir: dir, appBaseDir, file: manifestFile });

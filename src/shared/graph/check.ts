@@ -235,6 +235,7 @@ export function staticCheck(graph: TenGraph, at: GraphAt, phase: StaticPhase = '
         if (colon > 0) {
           const sub = t.name.slice(0, colon);
           if (subgraphNames.has(sub)) return;
+          // `ten:` names TEN's built-in extensions, never a subgraph.
           if (sub !== 'ten') {
             d('E014', `The subgraph '${sub}' ${isSource ? 'declared in' : 'referenced in'} ${context} (from extension '${t.name}') is not defined in nodes.`, `${ptr}/extension`);
             return;
@@ -271,8 +272,7 @@ export function staticCheck(graph: TenGraph, at: GraphAt, phase: StaticPhase = '
         for (const name of f.names ?? (f.name !== undefined ? [f.name] : [])) {
           const prev = seen.get(name);
           if (prev !== undefined) {
-            const kindLabel = kind === 'audio_frame' ? 'auto_frame' : kind;
-            d('E016', `- connection[${ci}]:\n  - Merge the following ${kindLabel} into one section:\n    '${name}' is defined in flow[${prev}] and flow[${fi}].`, fp);
+            d('E016', `connection[${ci}]: Merge the following ${kind} into one section: '${name}' is defined in flow[${prev}] and flow[${fi}].`, fp);
           } else seen.set(name, fi);
         }
         for (const side of ['dest', 'source'] as const) {

@@ -255,8 +255,6 @@ async function flattenInner(
   return g;
 }
 
-const EXPOSED_KIND: Record<MsgKind, string> = { cmd: 'cmd', data: 'data', audio_frame: 'audio_frame', video_frame: 'video_frame' };
-
 interface ExposedMessage {
   type: string;
   name: string;
@@ -321,7 +319,7 @@ function inlineSubgraphs(g: TenGraph, subs: Map<string, TenGraph>): TenGraph {
         (f.dest ?? []).forEach((d, di) => {
           colonForm(d);
           if (d.subgraph !== undefined) {
-            const ext = exposedTarget(d.subgraph, `${EXPOSED_KIND[kind]}_in`, f.name ?? '', pointer('connections', ci, kind, fi, 'dest', di, 'subgraph'));
+            const ext = exposedTarget(d.subgraph, `${kind}_in`, f.name ?? '', pointer('connections', ci, kind, fi, 'dest', di, 'subgraph'));
             delete d.subgraph;
             d.extension = ext;
           }
@@ -335,7 +333,7 @@ function inlineSubgraphs(g: TenGraph, subs: Map<string, TenGraph>): TenGraph {
     // A connection from a whole subgraph: each flow leaves from the extension exposing it.
     for (const kind of MSG_KINDS) {
       c[kind]?.forEach((f, fi) => {
-        const ext = exposedTarget(c.subgraph!, `${EXPOSED_KIND[kind]}_out`, f.name ?? '', `${cp}/${kind}/${fi}`);
+        const ext = exposedTarget(c.subgraph!, `${kind}_out`, f.name ?? '', `${cp}/${kind}/${fi}`);
         connections.push({ extension: ext, [kind]: [f] });
       });
     }
@@ -378,7 +376,9 @@ export function injectGraphProxy(graph: TenGraph, hostLoc?: Record<string, unkno
     if (!ext || !(g.nodes ?? []).some((n) => n.type === 'extension' && n.name === ext)) {
       throw new FlattenError(`Extension '${ext ?? ''}' referenced in exposed_messages does not exist in the graph`, pointer('exposed_messages', i), 'E028');
     }
-    const [kind, dir] = splitExposedType(m.type);
+    const split = splitExposedType(m.type);
+    if (!split) throw new FlattenError(`exposed_messages[${i}]: unknown type '${String(m.type)}'`, pointer('exposed_messages', i, 'type'), 'E004');
+    const [kind, dir] = split;
     if (dir === 'in') added.push({ extension: GRAPH_PROXY, [kind]: [{ name: m.name, dest: [{ extension: ext }] }] });
     else added.push({ extension: ext, [kind]: [{ name: m.name, dest: [{ extension: GRAPH_PROXY }] }] });
   });
@@ -399,10 +399,9 @@ export function injectGraphProxyChecked(graph: TenGraph, hostLoc?: Record<string
   }
 }
 
-function splitExposedType(type: string): [MsgKind, 'in' | 'out'] {
-  const m = /^(cmd|data|audio_frame|video_frame)_(in|out)$/.exec(type);
-  if (!m) return ['cmd', 'in'];
-  return [m[1] as MsgKind, m[2] as 'in' | 'out'];
+function splitExposedType(type: unknown): [MsgKind, 'in' | 'out'] | undefined {
+  const m = typeof type === 'string' ? /^(cmd|data|audio_frame|video_frame)_(in|out)$/.exec(type) : null;
+  return m ? [m[1] as MsgKind, m[2] as 'in' | 'out'] : undefined;
 }
 
 /** True when `v` looks like a flattened graph: only extension nodes, single names, dest only. */

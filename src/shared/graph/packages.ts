@@ -68,7 +68,7 @@ export function checkConnectionsCompatible(graph: TenGraph, at: GraphAt, catalog
               out.push(
                 diag(
                   'E031',
-                  `- connections[${ci}]: \n  - ${kind}[${fi}]:  Schema incompatible to [extension: ${d.extension}], ${name}: ${r.error}`,
+                  `connections[${ci}].${kind}[${fi}] '${name}': Schema incompatible to [extension: ${d.extension}], ${r.error}`,
                   at.src,
                   at.base + pointer('connections', ci, kind, fi, 'dest', di),
                 ),

@@ -230,7 +230,7 @@ export function parseJson(text: string): JsonParseResult {
     }
     NUMBER.lastIndex = i;
     const m = NUMBER.exec(text);
-    if (m && m[0] !== '-') {
+    if (m) {
       i += m[0].length;
       return Number(m[0]);
     }
