@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_ADDON_NAMES, BUILTIN_ADDONS_DIR, builtinAddonPackages } from '../../../../src/runtime/addons';
+import { describeAddon, parseManifest, type TenManifest } from '../../../../src/shared';
 
 const TEN_TYPES = new Set([
   'bool',
@@ -139,6 +140,20 @@ describe.each(BUILTIN_ADDON_NAMES.map((name) => [name]))('built-in addon %s', (n
     expect(Object.keys(manifest).filter((k) => !allowedTop.includes(k))).toEqual([]);
     const allowedApi = ['property', 'interface', ...PORT_LISTS];
     expect(Object.keys(api).filter((k) => !allowedApi.includes(k))).toEqual([]);
+  });
+
+  it("passes the shared manifest parser (TEN's manifest schema and field rules)", () => {
+    const file = join(dir, 'manifest.json');
+    const { doc, diagnostics } = parseManifest(readFileSync(file, 'utf8'), file);
+    expect(diagnostics.map((d) => `${d.code} ${d.message} @ ${d.pointer}`)).toEqual([]);
+    expect(doc).toBeDefined();
+  });
+
+  it('gives the editor typed ports whose schemas all compile', () => {
+    const info = describeAddon({ manifest: manifest as unknown as TenManifest, source: 'builtin', dir });
+    expect(info.ports.filter((p) => p.schemaError !== undefined)).toEqual([]);
+    const declared = PORT_LISTS.reduce((n, list) => n + ((api[list] as unknown[] | undefined)?.length ?? 0), 0);
+    expect(info.ports).toHaveLength(declared);
   });
 
   it('declares valid property and port schemas', () => {
