@@ -16,6 +16,18 @@ async function dragNode(page: Page, name: string, dx: number, dy: number): Promi
   await page.mouse.up();
 }
 
+/** Controls on the page without an accessible name (aria-label, title or text). */
+function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('button, select, input, textarea, [role="button"]')]
+      .filter((el) => {
+        const label = el.getAttribute('aria-label') ?? el.getAttribute('title') ?? (el as HTMLElement).innerText;
+        return !label || !label.trim();
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+}
+
 let work: string;
 test.beforeEach(() => {
   work = mkdtempSync(join(tmpdir(), 'ten-studio-e2e-docs-'));
@@ -67,6 +79,7 @@ test('open an app folder, edit, save, then resolve a changed-on-disk conflict', 
     await expect(conflict.getByRole('button', { name, exact: true })).toBeEnabled();
   }
   await snap(page, 'conflict dialog');
+  expect(await unnamedControls(page)).toEqual([]);
   expect(readFileSync(file, 'utf8')).toBe(theirs);
 
   // Reload takes their version and drops our edit.
@@ -168,6 +181,7 @@ test('export writes TEN JSON only, and replacing unsaved edits asks first', asyn
   await exportDialog.getByLabel('Export format').selectOption('graph');
   await exportDialog.getByLabel('Path').fill(exported);
   await snap(page, 'export dialog');
+  expect(await unnamedControls(page)).toEqual([]);
   await exportDialog.getByRole('button', { name: 'Export', exact: true }).click();
   await expect(exportDialog).toHaveCount(0);
   const graph = JSON.parse(readFileSync(exported, 'utf8'));
