@@ -3,9 +3,11 @@
  * flattened graph (what the runtime runs) as JSON. Exit 1 with located errors when it cannot.
  */
 import { nodeFiles } from '../host';
-import { exportJson, flattenGraph, formatDiagnostic } from '../shared';
+import { exportJson, flattenGraph, formatDiagnostic, type DiagnosticCode } from '../shared';
 import type { ParsedArgs } from './args';
 import { checkInput, UnreadableInput } from './graph-input';
+
+const PACKAGE_CODES = new Set<DiagnosticCode>(['E030', 'E031', 'E041', 'E051']);
 
 export async function flatten(args: ParsedArgs): Promise<number> {
   let result;
@@ -23,7 +25,9 @@ export async function flatten(args: ParsedArgs): Promise<number> {
     process.stderr.write(`ten-studio flatten: ${typeof name === 'string' ? `no graph named '${name}'` : '--graph NAME is required'} (graphs: ${names || 'none'})\n`);
     return 2;
   }
-  const errors = result.diagnostics;
+  // Package problems (not installed, schemas) do not change the flattened graph: warn, go on.
+  const errors = result.diagnostics.filter((d) => !PACKAGE_CODES.has(d.code));
+  for (const d of result.diagnostics) if (PACKAGE_CODES.has(d.code)) process.stderr.write(`warning: ${formatDiagnostic(d)}\n`);
   const chosen = candidates[0]!;
   if (errors.length || !chosen.graph) {
     for (const d of errors) process.stderr.write(formatDiagnostic(d) + '\n');

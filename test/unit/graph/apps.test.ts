@@ -127,3 +127,42 @@ describe.skipIf(!HAS_CORPUS)('the 101 extension packages (needs ../shared/ten-co
     expect(pkg!.entry.api?.interface).toBeUndefined();
   });
 });
+
+describe.skipIf(!HAS_CORPUS)('round trip of every graph-check input (needs ../shared/ten-corpus)', () => {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (e.name.endsWith('.json')) files.push(join(dir, e.name));
+    }
+  };
+  if (HAS_CORPUS) walk(join(CORPUS, 'graph-check', 'cases'));
+
+  it('covers the inputs', () => {
+    expect(files.length).toBeGreaterThan(134);
+  });
+
+  it('parse → export → parse is equal for every input that is JSON', () => {
+    let parsedCount = 0;
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      const first = parseJson(text);
+      let native: unknown;
+      let nativeOk = true;
+      try {
+        native = JSON.parse(text);
+      } catch {
+        nativeOk = false;
+      }
+      // Our parser accepts exactly what JSON.parse accepts.
+      expect(first.ok, f).toBe(nativeOk);
+      if (!first.ok) continue;
+      parsedCount++;
+      expect(first.doc.value, f).toEqual(native);
+      const kind = f.endsWith('property.json') ? 'property' : 'graph';
+      const second = parseJson(exportJson(first.doc.value, kind));
+      expect(second.ok && second.doc.value, f).toEqual(first.doc.value);
+    }
+    expect(parsedCount).toBeGreaterThan(100);
+  });
+});

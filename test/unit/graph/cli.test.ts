@@ -107,6 +107,21 @@ describe('ten-studio flatten', () => {
     ]);
   });
 
+  it.skipIf(!HAS_CORPUS)('flattens an example app graph despite addons missing from the corpus, with warnings', async () => {
+    const code = await flatten(parseArgs([join(CORPUS, 'apps', 'websocket-example'), '--graph', 'voice_assistant', '--packages', join(CORPUS, 'packages', 'extension')], VALUED));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const g = JSON.parse(out);
+    expect(g.connections.every((c: { extension?: string }) => typeof c.extension === 'string')).toBe(true);
+    expect(JSON.stringify(g)).not.toContain('"source"');
+    expect(JSON.stringify(g)).not.toContain('"names"');
+    out = '';
+    err = '';
+    expect(await flatten(parseArgs([join(CORPUS, 'apps', 'transcription'), '--graph', 'transcription'], VALUED))).toBe(0);
+    expect(err).toContain('warning:');
+    expect(JSON.parse(out).nodes.length).toBeGreaterThan(0);
+  });
+
   it('needs --graph when a property.json has several graphs', async () => {
     const f = write(
       'two/property.json',
