@@ -79,6 +79,12 @@ describe('http_gateway with cmd_echo', () => {
     await get.body?.cancel();
   });
 
+  it('refuses close_app unless allow_close_app is set', async () => {
+    const { status, json } = await post('/', { ten: { type: 'close_app' } });
+    expect(status).toBe(403);
+    expect(json.error).toContain('allow_close_app');
+  });
+
   it('answers GET /health with the bound port', async () => {
     const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(10_000) });
     expect(await res.json()).toEqual({ extension: 'gateway', port: Number(new URL(base).port) });

@@ -1,6 +1,7 @@
 // `ten-studio run` as a user runs it: a child process, its exit code and its --events file.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,13 +15,19 @@ interface Exit {
   stderr: string;
 }
 
-/** Runs the CLI; kills it (and fails) if it is still running after `ms`. */
-function cli(args: string[], ms = 45_000): Promise<Exit> {
+/**
+ * Runs the CLI; kills it (and fails) if it is still running after `ms`. `onStdout` sees the
+ * output so far and may act on the child (signal it, call its HTTP port).
+ */
+function cli(args: string[], ms = 45_000, onStdout?: (stdout: string, child: ChildProcess) => void): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/ten-studio.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      onStdout?.(stdout, child);
+    });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -68,9 +75,70 @@ describe('ten-studio run', () => {
     expect(stderr).toContain('VIOLATION');
   });
 
+  it('stops the graph in order on SIGINT and exits 0', async () => {
+    const file = join(tmp, 'sigint.jsonl');
+    let signalled = false;
+    const { code, stdout, stderr } = await cli(['run', 'resources/examples/hello-pipeline', '--events', file], 45_000, (out, child) => {
+      if (!signalled && out.includes('ticker on_start_done')) {
+        signalled = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toContain('Run ended cleanly (interrupt)');
+    const events = readEvents(file);
+    expect(events.some((e) => e.type === 'lifecycle' && e.extension === 'ticker' && e.phase === 'on_deinit_done')).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'run_end', reason: 'interrupt', exit_code: 0 });
+  });
+
+  it('exits when an extension closes the app (ten:close_app)', async () => {
+    const port = await freePort();
+    const appDir = join(tmp, 'closing-app');
+    const property = {
+      ten: {
+        predefined_graphs: [
+          {
+            name: 'closable',
+            auto_start: true,
+            graph: {
+              nodes: [{ type: 'extension', name: 'gateway', addon: 'http_gateway', property: { port, allow_close_app: true } }],
+            },
+          },
+        ],
+      },
+    };
+    rmSync(appDir, { recursive: true, force: true });
+    mkdirSync(appDir);
+    writeFileSync(join(appDir, 'property.json'), JSON.stringify(property));
+    let posted = false;
+    const { code, stdout, stderr } = await cli(['run', appDir], 45_000, (out) => {
+      if (!posted && out.includes('gateway on_start_done')) {
+        posted = true;
+        void fetch(`http://127.0.0.1:${port}/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ten: { type: 'close_app' } }),
+          signal: AbortSignal.timeout(10_000),
+        }).catch(() => undefined);
+      }
+    });
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toMatch(/Run ended cleanly \((app_closed|graphs_stopped)\)/);
+  });
+
   it('exits 2 with a clear message for an unknown graph', async () => {
     const { code, stderr } = await cli(['run', 'resources/examples/hello-pipeline', '--graph', 'nope']);
     expect(code).toBe(2);
     expect(stderr).toContain('has no predefined graph "nope" (graphs: hello_pipeline)');
   });
 });
+
+/** A port that was free a moment ago on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('No TCP port available.');
+  return address.port;
+}

@@ -27,6 +27,7 @@ class HttpGateway extends Extension {
   private port = 0;
   private timeoutMs = 10_000;
   private maxBodyBytes = 1 << 20;
+  private allowCloseApp = false;
 
   async onConfigure(tenEnv: TenEnv): Promise<void> {
     const [port, portErr] = await tenEnv.getPropertyNumber("port");
@@ -35,6 +36,8 @@ class HttpGateway extends Extension {
     if (!timeoutErr && timeoutMs > 0) this.timeoutMs = timeoutMs;
     const [maxBody, maxErr] = await tenEnv.getPropertyNumber("max_body_bytes");
     if (!maxErr && maxBody > 0) this.maxBodyBytes = maxBody;
+    const [allowClose, allowErr] = await tenEnv.getPropertyBool("allow_close_app");
+    if (!allowErr) this.allowCloseApp = allowClose;
   }
 
   /** Listening completes before on_start_done, so the graph is reachable once it reports started. */
@@ -96,6 +99,7 @@ class HttpGateway extends Extension {
     }
 
     const props = { ...(body as Record<string, unknown>) };
+    if (url.pathname === "/" && isCloseApp(props.ten)) return this.closeApp();
     let name: string;
     if (url.pathname.startsWith(CMD_PREFIX)) {
       name = decodeURIComponent(url.pathname.slice(CMD_PREFIX.length));
@@ -108,6 +112,16 @@ class HttpGateway extends Extension {
     }
     if (!CMD_NAME.test(name)) return { status: 400, body: { error: `'${name}' is not a valid cmd name.` } };
     return this.sendCmd(name, props);
+  }
+
+  /** TEN's HTTP example lets a client close the app; here only when allow_close_app is set. */
+  private async closeApp(): Promise<Reply> {
+    const tenEnv = this.tenEnv;
+    if (!this.allowCloseApp) return { status: 403, body: { error: "close_app is disabled (set allow_close_app)." } };
+    if (!tenEnv) return { status: 503, body: { error: "The graph is stopping." } };
+    const [result, err] = await tenEnv.sendCmd(Cmd.Create("ten:close_app"));
+    if (err) return { status: 502, body: { error: err.errorMessage } };
+    return { status: 200, body: { status_code: result?.getStatusCode() ?? StatusCode.OK } };
   }
 
   private async sendCmd(name: string, props: Record<string, unknown>): Promise<Reply> {
@@ -144,6 +158,10 @@ class HttpGateway extends Extension {
       clearTimeout(timer);
     }
   }
+}
+
+function isCloseApp(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as { type?: unknown }).type === "close_app";
 }
 
 function isTenEnvelope(value: unknown): value is { name: string } {
