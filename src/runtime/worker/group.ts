@@ -26,7 +26,7 @@ import {
 } from '../core/protocol';
 import { Runloop } from '../core/runloop';
 import { declaresSchemas, loadSchemaCompiler } from '../core/schema';
-import { cloneWire, isCmdType, newWireMsg, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
+import { PEER_STRIDE, cloneWire, decodePeer, encodePeer, isCmdType, newWireMsg, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
 import { ExtRuntime } from './extension_rt';
 
 /** A resolved destination of one send. */
@@ -42,11 +42,11 @@ interface ConversionRule {
   original_path?: string;
 }
 
-/** Batches messages for one peer group; flushed once per loop turn. */
+/** Batches messages for one peer group (flat encoding); flushed once per loop turn. */
 class Outbox {
   readonly port: MessagePort;
   closed = false;
-  batch: WireMsg[] = [];
+  batch: unknown[] = [];
   transfer: ArrayBuffer[] = [];
 
   constructor(port: MessagePort) {
@@ -54,7 +54,7 @@ class Outbox {
   }
 
   push(w: WireMsg): void {
-    this.batch.push(w);
+    encodePeer(w, this.batch);
     // Frame buffers move to the receiver's thread instead of being copied.
     const b = w.buf;
     if (b instanceof ArrayBuffer && b.byteLength > 0 && !this.transfer.includes(b)) this.transfer.push(b);
@@ -105,7 +105,7 @@ export class GroupRuntime {
     for (const [g, port] of Object.entries(init.peers)) {
       const box = new Outbox(port);
       this.peers.set(g, box);
-      port.on('message', (batch: WireMsg[]) => this.runloop.postMsgs(batch));
+      port.on('message', (batch: unknown[]) => this.receiveBatch(batch));
       port.on('close', () => {
         box.closed = true;
       });
@@ -156,6 +156,13 @@ export class GroupRuntime {
         this.runloop.postMsgs(m.batch);
         return;
     }
+  }
+
+  /** A batch from a peer group: decoded and appended to the runloop in one go. */
+  private receiveBatch(batch: unknown[]): void {
+    const msgs: WireMsg[] = new Array<WireMsg>(batch.length / PEER_STRIDE);
+    for (let i = 0, j = 0; i < batch.length; i += PEER_STRIDE, j++) msgs[j] = decodePeer(batch, i, this.appUri, this.graphId);
+    this.runloop.postMsgs(msgs);
   }
 
   private startPathTimer(): void {
