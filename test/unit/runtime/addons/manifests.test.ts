@@ -218,3 +218,15 @@ describe('built-in examples', () => {
     }
   });
 });
+
+describe('docs/builtin-addons.md', () => {
+  const doc = readFileSync(resolve('docs/builtin-addons.md'), 'utf8');
+
+  it.each(BUILTIN_ADDON_NAMES.map((name) => [name]))('documents %s and every property it declares', (name) => {
+    const section = doc.split(`### \`${name}\``)[1]?.split('### ')[0];
+    expect(section, `a section for ${name}`).toBeDefined();
+    const api = (readJson(join(BUILTIN_ADDONS_DIR, name, 'manifest.json')).api ?? {}) as Json;
+    const declared = Object.keys(((api.property as Json | undefined)?.properties ?? {}) as Json);
+    for (const key of declared) expect(section, `${name}.${key}`).toContain(`| \`${key}\` |`);
+  });
+});
