@@ -16,6 +16,7 @@ beforeAll(async () => {
         { name: 'relay', addon: 'forwarder' },
         { name: 'refuser', addon: 'cmd_responder', property: { status: 'error', detail: 'not today', delay_ms: 20 } },
         { name: 'fine', addon: 'cmd_responder', property: { error_every: 2 } },
+        { name: 'streamer', addon: 'cmd_responder', property: { partial_results: 2, detail: 'done' } },
         { name: 'stats', addon: 'counter_sink' },
       ],
       [
@@ -23,6 +24,7 @@ beforeAll(async () => {
         { from: 'gateway', kind: 'cmd', name: 'refuse', to: ['relay'] },
         { from: 'relay', kind: 'cmd', name: 'refuse', to: ['refuser'] },
         { from: 'gateway', kind: 'cmd', name: 'flaky', to: ['fine'] },
+        { from: 'gateway', kind: 'cmd', name: 'stream', to: ['streamer'] },
         { from: 'gateway', kind: 'cmd', name: 'get_stats', to: ['stats'] },
         { from: 'gateway', kind: 'cmd', name: 'count_me', to: ['stats'] },
       ],
@@ -67,6 +69,12 @@ describe('http_gateway with cmd_echo', () => {
     const first = await post('/cmd/flaky', {});
     const second = await post('/cmd/flaky', {});
     expect([first.status, second.status]).toEqual([200, 500]);
+  });
+
+  it('waits for the final result of a streaming cmd and returns the partial ones too', async () => {
+    const { status, json } = await post('/cmd/stream', {});
+    expect(status).toBe(200);
+    expect(json).toEqual({ status_code: 0, properties: { detail: 'done' }, partial_results: [{ partial: 0 }, { partial: 1 }] });
   });
 
   it('maps an unconnected cmd to 404 and bad requests to 4xx', async () => {

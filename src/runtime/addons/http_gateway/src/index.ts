@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import {
   Addon,
   Cmd,
+  CmdResult,
   Extension,
   RegisterAddonAsExtension,
   StatusCode,
@@ -114,6 +115,37 @@ class HttpGateway extends Extension {
     return this.sendCmd(name, props);
   }
 
+  /**
+   * Sends the cmd and waits for its completing result. Streaming (non-final) results arrive
+   * first; their properties are returned too, in order, as `partial_results`.
+   */
+  private async collect(tenEnv: TenEnv, cmd: Cmd, name: string): Promise<Reply> {
+    const partials: Record<string, unknown>[] = [];
+    for await (const [result, err] of tenEnv.sendCmdEx(cmd)) {
+      if (err) {
+        const status = err.errorCode === TenErrorCode.ErrorCodeMsgNotConnected ? 404 : 502;
+        return { status, body: { error: err.errorMessage } };
+      }
+      if (!result) break;
+      const properties = propertiesOf(result);
+      if (!result.isCompleted()) {
+        partials.push(properties);
+        continue;
+      }
+      const ok = result.getStatusCode() === StatusCode.OK;
+      return {
+        status: ok ? 200 : 500,
+        body: {
+          status_code: result.getStatusCode(),
+          ...(ok ? {} : { detail: properties.detail ?? "" }),
+          properties,
+          ...(partials.length ? { partial_results: partials } : {}),
+        },
+      };
+    }
+    return { status: 502, body: { error: `No result for '${name}'.` } };
+  }
+
   /** TEN's HTTP example lets a client close the app; here only when allow_close_app is set. */
   private async closeApp(): Promise<Reply> {
     const tenEnv = this.tenEnv;
@@ -138,26 +170,18 @@ class HttpGateway extends Extension {
         this.timeoutMs,
       );
     });
-    const answer = tenEnv.sendCmd(cmd).then(([result, err]): Reply => {
-      if (err) {
-        const status = err.errorCode === TenErrorCode.ErrorCodeMsgNotConnected ? 404 : 502;
-        return { status, body: { error: err.errorMessage } };
-      }
-      if (!result) return { status: 502, body: { error: `No result for '${name}'.` } };
-      const [json] = result.getPropertyToJson("");
-      const properties = json ? (JSON.parse(json) as Record<string, unknown>) : {};
-      const ok = result.getStatusCode() === StatusCode.OK;
-      return {
-        status: ok ? 200 : 500,
-        body: { status_code: result.getStatusCode(), ...(ok ? {} : { detail: properties.detail ?? "" }), properties },
-      };
-    });
+    const answer = this.collect(tenEnv, cmd, name);
     try {
       return await Promise.race([answer, timeout]);
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+function propertiesOf(result: CmdResult): Record<string, unknown> {
+  const [json] = result.getPropertyToJson("");
+  return json ? (JSON.parse(json) as Record<string, unknown>) : {};
 }
 
 function isCloseApp(value: unknown): boolean {
