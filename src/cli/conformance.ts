@@ -7,6 +7,7 @@ import { modelPath, nodeFiles } from '../host';
 import { runConformance } from '../shared';
 import { UsageError, type ParsedArgs } from './args';
 
+/** Runs `conformance`; returns the exit code. */
 export async function conformance(args: ParsedArgs): Promise<number> {
   const dir = args.positionals[0];
   if (dir === undefined) throw new UsageError('missing <dir> (a folder with cases.json and cases/<id>/)');

@@ -9,6 +9,7 @@ import { checkInput, UnreadableInput } from './graph-input';
 
 const PACKAGE_CODES = new Set<DiagnosticCode>(['E030', 'E031', 'E041', 'E051']);
 
+/** Runs `flatten`; returns the exit code. */
 export async function flatten(args: ParsedArgs): Promise<number> {
   let result;
   try {

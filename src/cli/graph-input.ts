@@ -20,6 +20,7 @@ import {
 } from '../shared';
 import type { ParsedArgs } from './args';
 
+/** What `validate` and `flatten` found in their input. */
 export interface CheckedInput {
   diagnostics: Diagnostic[];
   /** The graphs that loaded (name → graph), for flatten. */

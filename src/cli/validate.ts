@@ -6,6 +6,7 @@ import { formatDiagnostic } from '../shared';
 import type { ParsedArgs } from './args';
 import { checkInput, UnreadableInput } from './graph-input';
 
+/** Runs `validate`; returns the exit code. */
 export async function validate(args: ParsedArgs): Promise<number> {
   const json = args.options.get('json') === true;
   let result;

@@ -20,6 +20,7 @@ export interface InstalledPackage {
   diagnostics: Diagnostic[];
 }
 
+/** An app folder as loaded: its documents, packages, and problems found while reading them. */
 export interface LoadedApp {
   dir: string;
   manifest?: JsonDocument<TenManifest>;
@@ -63,6 +64,7 @@ export async function loadPackage(dir: string, files: FileSource, appBaseDir?: s
   return pkg;
 }
 
+/** Options of {@link loadApp}. */
 export interface LoadAppOptions {
   /** Extra folders holding `<name>/manifest.json` packages (e.g. a shared packages checkout). */
   packageDirs?: string[];
@@ -113,6 +115,7 @@ export function appCatalogue(app: LoadedApp, builtins: readonly CatalogueEntry[]
   return buildCatalogue([...app.packages.map((p) => p.entry), ...builtins]);
 }
 
+/** Options of {@link validateApp}. */
 export interface ValidateAppOptions {
   /** Only this predefined graph. */
   graph?: string;
@@ -120,6 +123,7 @@ export interface ValidateAppOptions {
   files: FileSource;
 }
 
+/** Everything found in an app, and each predefined graph as loaded. */
 export type AppValidation = { diagnostics: Diagnostic[]; graphs: { name: string; graph?: LocatedGraph }[] };
 
 /**

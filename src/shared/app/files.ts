@@ -42,17 +42,20 @@ export function joinPath(base: string, rel: string): string {
   return normalizePath(`${base}/${rel}`);
 }
 
+/** The folder part of a path. */
 export function dirnamePath(path: string): string {
   const p = normalizePath(path);
   const i = p.lastIndexOf('/');
   return i <= 0 ? (p.startsWith('/') ? '/' : '.') : p.slice(0, i);
 }
 
+/** The last segment of a path. */
 export function basenamePath(path: string): string {
   const p = normalizePath(path);
   return p.slice(p.lastIndexOf('/') + 1);
 }
 
+/** `/x`, `\\x` or `C:\\x`. */
 export function isAbsolutePath(path: string): boolean {
   return path.startsWith('/') || path.startsWith('\\') || /^[A-Za-z]:[\\/]/.test(path);
 }

@@ -51,6 +51,7 @@ export interface CaseRun {
   output?: unknown;
 }
 
+/** One case's outcome: passed, or the reason it did not. */
 export interface CaseResult {
   id: string;
   passed: boolean;
@@ -85,6 +86,7 @@ const OPERATIONS = [
   'parse_manifest',
   'manifest_interface_flatten',
 ] as const;
+/** The operations of the corpus format (see ten-corpus/README.md). */
 export type ConformanceOperation = (typeof OPERATIONS)[number];
 
 const done = (diagnostics: Diagnostic[], output?: unknown): CaseRun => ({

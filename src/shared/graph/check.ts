@@ -14,6 +14,7 @@ export interface GraphAt {
   base: string;
 }
 
+/** TEN's texts for the `app` field rules (`ten_rust` constants). */
 export const ERR_APP_EMPTY = "the 'app' field can not be empty, remove the field if the graph is a single-app graph";
 export const ERR_APP_MIXED = "Either all nodes should have 'app' declared, or none should, but not a mix of both.";
 export const ERR_APP_SHOULD_NOT = "the 'app' field should not be declared, as not any node has declared it";
@@ -150,7 +151,7 @@ function connectionApps(graph: TenGraph): { app: string; ptr: string }[] {
  */
 export function checkAppFields(graph: TenGraph, at: GraphAt): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const d = (code: 'E020' | 'E021' | 'E022' | 'E023', msg: string, ptr: string): void => void out.push(diag(code, msg, at.src, at.base + ptr));
+  const d = (code: 'E020' | 'E021' | 'E022' | 'E023' | 'E029', msg: string, ptr: string): void => void out.push(diag(code, msg, at.src, at.base + ptr));
   const nodeApps = (graph.nodes ?? []).map((n, i) => ({ app: n.app, ptr: pointer('nodes', i, 'app') }));
   const connApps = connectionApps(graph);
   const empty = [...nodeApps, ...connApps].find((a) => a.app === '');
@@ -170,6 +171,19 @@ export function checkAppFields(graph: TenGraph, at: GraphAt): Diagnostic[] {
     d('E021', ERR_APP_MIXED, nodeApps.find((a) => a.app === undefined)!.ptr.replace(/\/app$/, ''));
     return out;
   }
+  // Every node runs in a declared app, so every connection end must say which app it means.
+  (graph.connections ?? []).forEach((c, ci) => {
+    if (c.app === undefined) d('E029', ERR_APP_SHOULD, pointer('connections', ci));
+    for (const [kind, flows] of flowsOf(c)) {
+      flows.forEach((f, fi) => {
+        for (const side of ['dest', 'source'] as const) {
+          (f[side] ?? []).forEach((l, li) => {
+            if (l.app === undefined) d('E029', ERR_APP_SHOULD, pointer('connections', ci, kind, fi, side, li));
+          });
+        }
+      });
+    }
+  });
   const single = new Set(declared.map((a) => a.app)).size === 1;
   for (const a of [...declared, ...connApps]) {
     if (a.app === 'localhost') d('E023', single ? ERR_LOCALHOST_SINGLE : ERR_LOCALHOST_MULTI, a.ptr);

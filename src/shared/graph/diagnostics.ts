@@ -32,6 +32,7 @@ export const DIAGNOSTIC_CODES = {
   E026: 'import_uri cannot be resolved or loaded',
   E027: 'subgraph reference cannot be resolved through exposed messages/properties',
   E028: 'exposed message or property names a missing node',
+  E029: "'app' missing in connections while the nodes declare it",
   E030: 'addon not installed',
   E031: 'incompatible message schemas between connected ports',
   E040: 'manifest field rule violated',
@@ -41,6 +42,7 @@ export const DIAGNOSTIC_CODES = {
   E052: 'incompatible TEN value schemas',
 } as const;
 
+/** One of the stable codes of {@link DIAGNOSTIC_CODES}. */
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
 
 /** One problem with its location in the user's file. */

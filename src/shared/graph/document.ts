@@ -18,6 +18,7 @@ export interface JsonDocument<T = unknown> {
   value: T;
 }
 
+/** A parsed document, or why the text is not JSON. */
 export type ParseOutcome<T> = { ok: true; doc: JsonDocument<T> } | { ok: false; diagnostics: Diagnostic[] };
 
 /** Parses JSON text into a document, reporting syntax errors (E001) with line:column. */
@@ -31,6 +32,7 @@ export function parseJsonDocument<T = unknown>(text: string, file?: string): Par
   return { ok: true, doc: { file, located: r.doc, value: r.doc.value as T } };
 }
 
+/** The file and positions diagnostics about `doc` need. */
 export function sourceOf(doc: JsonDocument): SourceRef {
   return { file: doc.file, doc: doc.located };
 }

@@ -32,6 +32,7 @@ export type PropertyEdit =
   | { type: 'addGraph'; entry: TenPredefinedGraph; index?: number }
   | { type: 'removeGraph'; name: string };
 
+/** The edited document and the edit that undoes it, or why the edit cannot apply. */
 export type EditResult<D, E> = { ok: true; doc: D; inverse: E } | { ok: false; error: string };
 
 const sameEnd = (l: TenLoc | TenConnection, e: EndRef): boolean => l.extension === e.extension && (l.app ?? undefined) === (e.app ?? undefined);

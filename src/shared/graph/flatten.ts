@@ -200,6 +200,7 @@ export interface FlattenOptions {
   at?: { src: SourceRef; base: string };
 }
 
+/** The flattened graph, or located problems that stopped flattening. */
 export type FlattenResult = { ok: true; graph: TenGraph } | { ok: false; diagnostics: Diagnostic[] };
 
 const MAX_DEPTH = 16;

@@ -12,6 +12,7 @@ import type { TenGraph } from './types';
 /** Addons TEN provides itself (`ten:` prefix); they are never installed as packages. */
 export const isBuiltinTenAddon = (addon: string): boolean => addon.startsWith('ten:');
 
+/** Options of {@link checkNodesInstalled}. */
 export interface PackageCheckOptions {
   /** Check only nodes of this app (TEN `check_for_single_app`); other apps' nodes are skipped. */
   appUri?: string;

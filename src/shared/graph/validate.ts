@@ -14,6 +14,7 @@ import { flattenGraph } from './flatten';
 import { checkConnectionsCompatible, checkNodeProperties, checkNodesInstalled } from './packages';
 import type { MsgKind, TenGraph } from './types';
 
+/** What {@link checkGraph} may read: subgraph files and installed addons. */
 export interface GraphCheckOptions {
   files?: FileSource;
   baseDir?: string;
@@ -22,6 +23,7 @@ export interface GraphCheckOptions {
   catalogue?: Catalogue;
 }
 
+/** Problems found, plus the flattened graph when flattening succeeded. */
 export interface GraphCheckResult {
   diagnostics: Diagnostic[];
   /** The flattened graph, when the graph got that far. */

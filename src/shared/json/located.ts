@@ -24,6 +24,7 @@ export interface LocatedJson {
   positions: ReadonlyMap<string, TextPosition>;
 }
 
+/** Either the located document or the first syntax error. */
 export type JsonParseResult = { ok: true; doc: LocatedJson } | { ok: false; error: JsonSyntaxError };
 
 /** Escapes one reference token of a JSON pointer (RFC 6901). */

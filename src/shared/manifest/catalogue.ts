@@ -7,6 +7,7 @@ import type { MsgKind } from '../graph/types';
 import { propertyBlockToSchema, type TenValueSchema } from '../schema/value-schema';
 import { API_MESSAGE_LISTS, type ApiMessage, type ManifestApi, type TenManifest } from './manifest';
 
+/** `in`: the addon receives the message; `out`: it sends it. */
 export type PortDirection = 'in' | 'out';
 
 /** One message an addon receives (`in`) or sends (`out`). */
@@ -22,6 +23,7 @@ export interface AddonPort {
   schemaError?: string;
 }
 
+/** Built into the studio, or installed in the app. */
 export type AddonSource = 'builtin' | 'app';
 
 /** What the catalogue knows about one addon. */

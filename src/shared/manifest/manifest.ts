@@ -29,8 +29,10 @@ export const API_MESSAGE_LISTS = [
   'video_frame_in',
   'video_frame_out',
 ] as const;
+/** Name of one message list of a manifest API. */
 export type ApiMessageList = (typeof API_MESSAGE_LISTS)[number];
 
+/** A manifest's `api` (unknown keys kept). */
 export interface ManifestApi {
   interface?: { import_uri: string }[];
   property?: { properties?: Record<string, unknown>; required?: string[] };
@@ -45,6 +47,7 @@ export interface ManifestApi {
   [extra: string]: unknown;
 }
 
+/** A package `manifest.json` (unknown keys kept). */
 export interface TenManifest {
   type: string;
   name: string;

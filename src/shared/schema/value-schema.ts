@@ -28,6 +28,7 @@ export type TenValueType =
   | 'array'
   | 'object';
 
+/** Every type name of the dialect, in TEN's order. */
 export const TEN_VALUE_TYPES: readonly TenValueType[] = [
   'bool',
   'int8',
@@ -53,6 +54,7 @@ export type TenValueSchema =
   | { type: 'array'; items: TenValueSchema }
   | { type: 'object'; properties: Record<string, TenValueSchema>; required?: string[] };
 
+/** A parsed schema, or TEN's text for why it is not one. */
 export type SchemaParseResult = { ok: true; schema: TenValueSchema } | { ok: false; error: string };
 
 const INTEGER_RANGES: Record<string, readonly [number, number]> = {

@@ -126,6 +126,12 @@ describe('checking a graph as TEN does before running it', () => {
       [{ nodes: [{ type: 'extension', name: 'a', addon: 'x' }], connections: [{ extension: 'a', cmd: [{ name: 'm', dest: [{ selector: 'sel' }] }] }] }, 'E018', "Can't find selector: sel"],
       [{ nodes: [{ type: 'extension', name: 'a', addon: 'x' }], connections: [{ extension: 'a', cmd: [{ name: 'm', dest: [{ extension: 'a' }] }] }, { extension: 'a', data: [{ name: 'd', dest: [{ extension: 'a' }] }] }] }, 'E015', 'merge them into one section'],
       [{ nodes: [{ type: 'bogus', name: 'a' }] }, 'E004', 'must be one of extension/subgraph/selector'],
+      [
+        { nodes: [{ type: 'extension', name: 'a', addon: 'x', app: 'msgpack://h:1/' }], connections: [{ app: 'msgpack://h:1/', extension: 'a', cmd: [{ name: 'm', dest: [{ extension: 'a' }] }] }] },
+        'E029',
+        "the 'app' field should be declared, as it has been declared in nodes",
+      ],
+      [{ nodes: [{ type: 'extension', name: 'a', addon: 'x', app: 'localhost' }, { type: 'extension', name: 'b', addon: 'x', app: 'msgpack://h:1/' }] }, 'E023', "consistent with 'ten::uri'"],
     ];
     for (const [graph, code, text] of cases) {
       const { value, at: where } = at(JSON.stringify(graph, null, 1));
