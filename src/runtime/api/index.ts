@@ -22,3 +22,4 @@ export {
 export { TenEnv, type ResultHandler } from './ten_env';
 export { Extension } from './extension';
 export { Addon, RegisterAddonAsExtension } from './addon';
+export { ExtensionTester, TenEnvTester } from './extension_tester';

@@ -182,7 +182,8 @@ export class GroupRuntime {
     if (w.dests.length > 0) {
       return w.dests.map((d) => ({ loc: { app: d.app || this.appUri, graph: d.graph || this.graphId, ext: d.ext }, conversion: undefined }));
     }
-    const flows = this.routes.get(routeKey(kind, src, w.name));
+    // `*` flows exist only in ExtensionTester graphs: everything goes to the other side.
+    const flows = this.routes.get(routeKey(kind, src, w.name)) ?? this.routes.get(routeKey(kind, src, '*'));
     if (!flows || flows.length === 0) return null;
     return flows.map((f) => ({ loc: { app: this.appUri, graph: this.graphId, ext: f.ext }, conversion: f.msgConversion }));
   }

@@ -1,0 +1,266 @@
+import { fileURLToPath } from 'node:url';
+import { BroadcastChannel } from 'node:worker_threads';
+import { TenError, TenErrorCode } from './error';
+import { LogLevel } from './log_level';
+import { AudioFrame, Cmd, CmdResult, Data, VideoFrame, wrapWire } from './msg';
+import type { WireMsg } from '../core/wire';
+import type { ToProxy, ToTester } from '../tester/protocol';
+
+type Pending = { kind: 'cmd'; onResult: (r: CmdResult | undefined, e: TenError | undefined) => void } | { kind: 'msg'; done: (e: TenError | undefined) => void };
+
+/** The tester's handle while a test runs (TEN `TenEnvTester`). */
+export class TenEnvTester {
+  /** @internal */
+  private readonly t: ExtensionTester;
+
+  /** @internal */
+  constructor(tester: ExtensionTester) {
+    this.t = tester;
+  }
+
+  /** Sends a cmd to the extension under test; resolves with its (final) result. */
+  async sendCmd(cmd: Cmd): Promise<[CmdResult | undefined, TenError | undefined]> {
+    return new Promise((resolve) => {
+      cmd._sent = true;
+      this.t._send(cmd._w, { kind: 'cmd', onResult: (r, e) => (e || !r || r.isFinal() ? resolve([r, e]) : undefined) });
+    });
+  }
+
+  async sendData(data: Data): Promise<TenError | undefined> {
+    return this.sendOther(data._w);
+  }
+
+  async sendAudioFrame(audioFrame: AudioFrame): Promise<TenError | undefined> {
+    return this.sendOther(audioFrame._w);
+  }
+
+  async sendVideoFrame(videoFrame: VideoFrame): Promise<TenError | undefined> {
+    return this.sendOther(videoFrame._w);
+  }
+
+  /** Answers a cmd the extension under test sent to the tester. */
+  async returnResult(cmdResult: CmdResult): Promise<TenError | undefined> {
+    return this.t._return(cmdResult);
+  }
+
+  /** Ends the test; `run()` resolves with `result` (undefined = success). */
+  stopTest(result: TenError | undefined = undefined): TenError | undefined {
+    this.t._stop(result);
+    return undefined;
+  }
+
+  logDebug(message: string): TenError | undefined {
+    return this.log(LogLevel.DEBUG, message);
+  }
+  logInfo(message: string): TenError | undefined {
+    return this.log(LogLevel.INFO, message);
+  }
+  logWarn(message: string): TenError | undefined {
+    return this.log(LogLevel.WARN, message);
+  }
+  logError(message: string): TenError | undefined {
+    return this.log(LogLevel.ERROR, message);
+  }
+  log(level: LogLevel, message: string): TenError | undefined {
+    this.t._log(level, message);
+    return undefined;
+  }
+
+  private sendOther(w: WireMsg): Promise<TenError | undefined> {
+    return new Promise((resolve) => this.t._send(w, { kind: 'msg', done: resolve }));
+  }
+}
+
+/**
+ * Runs one extension standalone (TEN `ExtensionTester`): a graph of the extension under test and
+ * a proxy for this tester, on real worker threads. Override the callbacks, call
+ * `setTestModeSingle(addon, propertyJson)`, then `await run()`; it resolves when a callback
+ * calls `tenEnvTester.stopTest(error?)`, or with a Timeout error after `setTimeout(usec)`.
+ */
+export class ExtensionTester {
+  private addon = '';
+  private propertyJson = '{}';
+  private timeoutUs = 0;
+  private addonDirs: string[] = [];
+  private readonly env = new TenEnvTester(this);
+  private channel: BroadcastChannel | null = null;
+  private nextId = 0;
+  private readonly pending = new Map<number, Pending>();
+  private finish: ((e: TenError | undefined) => void) | null = null;
+
+  async onStart(_tenEnvTester: TenEnvTester): Promise<void> {}
+  async onStop(_tenEnvTester: TenEnvTester): Promise<void> {}
+  async onDeinit(_tenEnvTester: TenEnvTester): Promise<void> {}
+  async onCmd(_tenEnvTester: TenEnvTester, _cmd: Cmd): Promise<void> {}
+  async onData(_tenEnvTester: TenEnvTester, _data: Data): Promise<void> {}
+  async onAudioFrame(_tenEnvTester: TenEnvTester, _audioFrame: AudioFrame): Promise<void> {}
+  async onVideoFrame(_tenEnvTester: TenEnvTester, _videoFrame: VideoFrame): Promise<void> {}
+
+  setTestModeSingle(addonName: string, propertyJsonStr: string): TenError | undefined {
+    try {
+      JSON.parse(propertyJsonStr || '{}');
+    } catch (e) {
+      return new TenError(TenErrorCode.ErrorCodeInvalidJSON, `Invalid JSON: ${(e as Error).message}`);
+    }
+    this.addon = addonName;
+    this.propertyJson = propertyJsonStr || '{}';
+    return undefined;
+  }
+
+  setTimeout(usec: number): TenError | undefined {
+    this.timeoutUs = usec;
+    return undefined;
+  }
+
+  /**
+   * Ours (TEN finds packages from the app base dir): folders to look for the addon in, as
+   * `addonDirs` of the App. Defaults to the working directory and its `ten_packages/extension`.
+   */
+  setAddonDirs(dirs: string[]): TenError | undefined {
+    this.addonDirs = dirs;
+    return undefined;
+  }
+
+  async run(): Promise<TenError | undefined> {
+    if (!this.addon) return new TenError(TenErrorCode.ErrorCodeInvalidArgument, 'Call setTestModeSingle(addonName, propertyJson) before run().');
+    // Loaded here, not at module level: worker threads import this API module too.
+    const { App } = await import('../app/app');
+    const { TEST_EXTENSION, TESTER_PROXY } = await import('../tester/protocol');
+    const proxyDir = fileURLToPath(new URL('../tester/proxy/', import.meta.url));
+    const channelName = `ten-tester-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const cwd = process.cwd();
+    const app = new App({ addonDirs: [...(this.addonDirs.length ? this.addonDirs : [cwd, `${cwd}/ten_packages/extension`]), proxyDir] });
+    const channel = new BroadcastChannel(channelName);
+    this.channel = channel;
+    const outcome = new Promise<TenError | undefined>((resolve) => (this.finish = resolve));
+    let timer: NodeJS.Timeout | undefined;
+    if (this.timeoutUs > 0) {
+      timer = setTimeout(() => this._stop(new TenError(TenErrorCode.ErrorCodeTimeout, 'The test timed out.')), this.timeoutUs / 1000);
+    }
+    let extStarted = false;
+    let proxyStarted = false;
+    const maybeStart = (): void => {
+      if (extStarted && proxyStarted) {
+        extStarted = false;
+        void this.onStart(this.env).catch((e: unknown) => this._stop(new TenError(TenErrorCode.ErrorCodeGeneric, `onStart threw: ${String(e)}`)));
+      }
+    };
+    app.onEvent((ev) => {
+      if (ev.type === 'lifecycle' && ev.extension === TEST_EXTENSION && ev.phase === 'on_start_done') {
+        extStarted = true;
+        maybeStart();
+      }
+      if (ev.type === 'error') console.error(`[${ev.extension}] ${ev.phase}: ${ev.stack || ev.message}`);
+      if (ev.type === 'graph' && ev.state === 'start_failed') this._stop(new TenError(TenErrorCode.ErrorCodeGeneric, ev.detail ?? 'The test graph failed to start.'));
+    });
+    channel.onmessage = (ev: unknown) => {
+      const m = (ev as { data: ToTester }).data;
+      if (m.t === 'started') {
+        proxyStarted = true;
+        maybeStart();
+        return;
+      }
+      this.fromProxy(m);
+    };
+    const graph = {
+      nodes: [
+        { type: 'extension' as const, name: TEST_EXTENSION, addon: this.addon, extension_group: 'test_extension_group', property: JSON.parse(this.propertyJson) as Record<string, unknown> },
+        { type: 'extension' as const, name: TESTER_PROXY, addon: TESTER_PROXY, extension_group: 'ten:tester', property: { channel: channelName } },
+      ],
+      connections: (['cmd', 'data', 'audio_frame', 'video_frame'] as const).flatMap((kind) => [
+        { extension: TEST_EXTENSION, [kind]: [{ name: '*', dest: [{ extension: TESTER_PROXY }] }] },
+        { extension: TESTER_PROXY, [kind]: [{ name: '*', dest: [{ extension: TEST_EXTENSION }] }] },
+      ]),
+    };
+    try {
+      await app.startGraph({ graph, name: 'ten:extension_tester' });
+    } catch (e) {
+      this._stop(new TenError(TenErrorCode.ErrorCodeGeneric, e instanceof Error ? e.message : String(e)));
+    }
+    const result = await outcome;
+    clearTimeout(timer);
+    await this.onStop(this.env).catch(() => undefined);
+    await app.close();
+    await this.onDeinit(this.env).catch(() => undefined);
+    channel.close();
+    this.channel = null;
+    for (const p of this.pending.values()) {
+      if (p.kind === 'cmd') p.onResult(undefined, new TenError(TenErrorCode.ErrorCodeTenIsClosed, 'The test has stopped.'));
+      else p.done(new TenError(TenErrorCode.ErrorCodeTenIsClosed, 'The test has stopped.'));
+    }
+    this.pending.clear();
+    return result;
+  }
+
+  private fromProxy(m: ToTester): void {
+    switch (m.t) {
+      case 'started':
+      case 'stopping':
+        return;
+      case 'msg': {
+        const msg = wrapWire(m.wire);
+        const call =
+          msg instanceof Cmd
+            ? this.onCmd(this.env, msg)
+            : msg instanceof Data
+              ? this.onData(this.env, msg)
+              : msg instanceof AudioFrame
+                ? this.onAudioFrame(this.env, msg)
+                : msg instanceof VideoFrame
+                  ? this.onVideoFrame(this.env, msg)
+                  : Promise.resolve();
+        void call.catch((e: unknown) => this._stop(new TenError(TenErrorCode.ErrorCodeGeneric, `Tester callback threw: ${String(e)}`)));
+        return;
+      }
+      case 'result': {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        const err = m.error ? new TenError(m.error.code as TenErrorCode, m.error.message) : undefined;
+        if (p.kind === 'msg') {
+          this.pending.delete(m.id);
+          p.done(err);
+          return;
+        }
+        const r = m.wire ? (wrapWire(m.wire) as CmdResult) : undefined;
+        if (err || !r || r.isCompleted()) this.pending.delete(m.id);
+        p.onResult(r, err);
+        return;
+      }
+    }
+  }
+
+  /** @internal */
+  _send(w: WireMsg, p: Pending): void {
+    if (!this.channel) {
+      const e = new TenError(TenErrorCode.ErrorCodeTenIsClosed, 'The test is not running.');
+      if (p.kind === 'cmd') p.onResult(undefined, e);
+      else p.done(e);
+      return;
+    }
+    const id = this.nextId++;
+    this.pending.set(id, p);
+    const m: ToProxy = { t: 'send', id, wire: w, wantResults: p.kind === 'cmd' };
+    this.channel.postMessage(m);
+  }
+
+  /** @internal */
+  _return(r: CmdResult): TenError | undefined {
+    if (!this.channel) return new TenError(TenErrorCode.ErrorCodeTenIsClosed, 'The test is not running.');
+    const m: ToProxy = { t: 'return', wire: r._w };
+    r._sent = true;
+    this.channel.postMessage(m);
+    return undefined;
+  }
+
+  /** @internal */
+  _stop(result: TenError | undefined): void {
+    const f = this.finish;
+    this.finish = null;
+    f?.(result);
+  }
+
+  /** @internal */
+  _log(level: LogLevel, message: string): void {
+    if (level >= LogLevel.WARN) console.warn(`[tester] ${message}`);
+  }
+}
