@@ -109,6 +109,8 @@ class DataGenerator extends Extension {
     const cmd = Cmd.Create(this.cmdName);
     cmd.setPropertyNumber("seq", seq);
     const [result, err] = await tenEnv.sendCmd(cmd);
+    // A cmd still pending when this extension closes fails then; ten_env is closed by that time.
+    if (!this.tenEnv) return;
     if (err) {
       if (!this.warnedCmd) {
         this.warnedCmd = true;

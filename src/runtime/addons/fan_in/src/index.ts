@@ -16,15 +16,22 @@ import {
 const SOURCE_PROPERTY = "fan_in_source";
 
 class FanIn extends Extension {
+  /** Set from on_configure until on_deinit: after that ten_env is closed and must not be used. */
+  private tenEnv: TenEnv | undefined;
   private outputName = "";
   private tagSource = false;
   private readonly warned = new Set<string>();
 
   async onConfigure(tenEnv: TenEnv): Promise<void> {
+    this.tenEnv = tenEnv;
     const [outputName, nameErr] = await tenEnv.getPropertyString("output_name");
     if (!nameErr) this.outputName = outputName;
     const [tagSource, tagErr] = await tenEnv.getPropertyBool("tag_source");
     if (!tagErr) this.tagSource = tagSource;
+  }
+
+  async onDeinit(_tenEnv: TenEnv): Promise<void> {
+    this.tenEnv = undefined;
   }
 
   async onData(tenEnv: TenEnv, data: Data): Promise<void> {
@@ -80,6 +87,8 @@ class FanIn extends Extension {
     copyProperties(cmd, out);
     this.tag(cmd, out);
     const [result, err] = await tenEnv.sendCmd(out);
+    // Pending cmds fail once this extension has closed; ten_env can no longer answer them then.
+    if (!this.tenEnv) return;
     const back = CmdResult.Create(result ? result.getStatusCode() : StatusCode.ERROR, cmd);
     if (result) copyProperties(result, back);
     else back.setPropertyString("detail", err?.errorMessage ?? "fan_in: no result");

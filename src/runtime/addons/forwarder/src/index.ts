@@ -52,6 +52,8 @@ class Forwarder extends Extension {
     const [props] = cmd.getPropertyToJson("");
     if (props && props !== "{}") out.setPropertyFromJson("", props);
     const [result, err] = await tenEnv.sendCmd(out);
+    // Pending cmds fail once this extension has closed; ten_env can no longer answer them then.
+    if (!this.tenEnv) return;
     const back = CmdResult.Create(result ? result.getStatusCode() : StatusCode.ERROR, cmd);
     if (result) {
       const [resultProps] = result.getPropertyToJson("");
