@@ -51,7 +51,10 @@ export function runOptions(args: ParsedArgs): RunOptions {
     opts.durationMs = seconds * 1000;
   }
   const events = args.options.get('events');
-  if (typeof events === 'string') opts.eventsFile = resolve(events);
+  if (typeof events === 'string') {
+    opts.eventsFile = resolve(events);
+    if (!existsSync(dirname(opts.eventsFile))) throw new UsageError(`--events: the folder ${dirname(opts.eventsFile)} does not exist.`);
+  }
   const policy = args.options.get('violation-policy');
   if (policy !== undefined) {
     if (!POLICIES.includes(policy as ViolationPolicy)) throw new UsageError(`--violation-policy must be one of ${POLICIES.join(', ')}.`);
@@ -100,6 +103,7 @@ export async function run(args: ParsedArgs): Promise<number> {
 
   const events: WriteStream | undefined = opts.eventsFile ? createWriteStream(opts.eventsFile) : undefined;
   const outcome = new RunOutcome();
+  events?.on('error', (err) => outcome.fail(`cannot write ${opts.eventsFile}: ${err.message}`));
   const t0 = Date.now();
   const running = new Set<string>();
   let end!: (reason: EndReason) => void;

@@ -33,6 +33,7 @@ describe('ten-studio run options', () => {
     expect(() => opts('resources/examples/hello-pipeline', '--violation-policy', 'ignore')).toThrow(/fail, report, abort/);
     expect(() => opts('resources/examples/hello-pipeline', '--verbose')).toThrow(/Unknown option --verbose/);
     expect(() => opts('resources/examples/hello-pipeline', 'extra')).toThrow(/Unexpected argument "extra"/);
+    expect(() => opts('resources/examples/hello-pipeline', '--events', join(tmp, 'missing', 'e.jsonl'))).toThrow(/--events: the folder .* does not exist/);
   });
 
   it('starts the named graph, else the auto_start ones', () => {
