@@ -285,6 +285,7 @@ function inlineSubgraphs(g: TenGraph, subs: Map<string, TenGraph>): TenGraph {
   const nodes: TenNode[] = [];
   const connections: TenConnection[] = [];
   const innerConnections: TenConnection[] = [];
+  const nodeIndex = new Map((g.nodes ?? []).map((n, i) => [n, i] as const));
   for (const n of g.nodes ?? []) {
     if (n.type !== 'subgraph') {
       nodes.push(n);
@@ -299,8 +300,13 @@ function inlineSubgraphs(g: TenGraph, subs: Map<string, TenGraph>): TenGraph {
     }
     // The subgraph node's properties reach the inner extensions its exposed_properties name.
     for (const [k, v] of Object.entries(n.property ?? {})) {
+      const ptr = pointer('nodes', nodeIndex.get(n)!, 'property', k);
+      if (!inner.exposed_properties) {
+        throw new FlattenError(`Subgraph '${n.name}' does not have exposed_properties defined, but properties are specified in the subgraph node`, ptr);
+      }
       const target = exposedProps.find((p) => p.name === k)?.extension;
-      const node = target && nodes.find((x) => x.name === prefixed(n.name, target));
+      if (target === undefined) throw new FlattenError(`Property '${k}' specified in subgraph node '${n.name}' is not exposed by the subgraph`, ptr);
+      const node = nodes.find((x) => x.name === prefixed(n.name, target));
       if (node && node.type === 'extension') node.property = { ...(node.property ?? {}), [k]: clone(v) };
     }
     for (const c of inner.connections ?? []) {

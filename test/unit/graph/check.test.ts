@@ -154,6 +154,13 @@ describe('checking a graph as TEN does before running it', () => {
     };
     const ok = await flattenGraph(g, { files, baseDir: '/app' });
     expect(ok.ok && ok.graph.connections).toEqual([{ extension: 'a', cmd: [{ name: 'go', dest: [{ extension: 's_x' }] }] }]);
+    const withProp: TenGraph = { ...g, nodes: [g.nodes![0]!, { type: 'subgraph', name: 's', graph: { import_uri: 'sub/inner.json' }, property: { secret: 1 } }] };
+    const notExposed = await flattenGraph(withProp, { files, baseDir: '/app' });
+    expect(!notExposed.ok && notExposed.diagnostics[0]).toMatchObject({
+      code: 'E027',
+      pointer: '/nodes/1/property/secret',
+      message: "Subgraph 's' does not have exposed_properties defined, but properties are specified in the subgraph node",
+    });
     const missing = await flattenGraph(g, { files: memoryFiles({}), baseDir: '/app', at: { src: { file: '/app/property.json' }, base: '/ten/predefined_graphs/0/graph' } });
     expect(missing.ok).toBe(false);
     if (!missing.ok) {
