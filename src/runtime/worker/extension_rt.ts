@@ -247,6 +247,7 @@ export class ExtRuntime implements EnvBackend {
   /** Closes ten_env, fails pending OUT paths with error results, then tells the group. */
   private finishClose(): void {
     this.state = 'closed';
+    this.g.clearTimers(this.name);
     this.pending = [];
     const now = Date.now();
     for (const p of [...this.paths.out.values()]) {
@@ -493,6 +494,12 @@ export class ExtRuntime implements EnvBackend {
       this.addOutPath(w, handler, upstream, null);
       this.countOut(w);
       this.g.toApp(w);
+      return undefined;
+    }
+    if (w.type === 'timer') {
+      this.addOutPath(w, handler, upstream, null);
+      this.countOut(w);
+      this.g.startTimer(w, this);
       return undefined;
     }
     const targets = this.g.resolveDests(w, kind, this.name);

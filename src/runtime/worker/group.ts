@@ -7,6 +7,8 @@
  * TEN); another group → appended to that group's outbox and posted as one batch per loop turn
  * (FIFO per channel); another graph or a built-in app cmd → through the App on the host thread.
  */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { parentPort, threadId, type MessagePort } from 'node:worker_threads';
 import { registeredAddon } from '../api/addon';
 import { installRuntimeHooks } from '../api/hooks';
@@ -28,6 +30,7 @@ import { Runloop } from '../core/runloop';
 import { declaresSchemas, loadSchemaCompiler } from '../core/schema';
 import { PEER_STRIDE, cloneWire, decodePeer, encodePeer, isCmdType, newWireMsg, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
 import { ExtRuntime } from './extension_rt';
+import { Tracer } from './tracer';
 
 /** A resolved destination of one send. */
 export interface Target {
@@ -89,6 +92,10 @@ export class GroupRuntime {
   private flushArmed = false;
   private readonly dirty = new Set<Outbox>();
   private pathTimer: NodeJS.Timeout | null = null;
+  /** Ours: message tracing; null (off) unless the host asks, so the message path pays one check. */
+  private tracer: Tracer | null = null;
+  /** `ten:timer` timers by `${extension}\u0000${timer_id}`. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   private closing = false;
   private closed = false;
   private readonly flushBound = (): void => this.flush();
@@ -155,6 +162,9 @@ export class GroupRuntime {
       case 'msgs':
         this.runloop.postMsgs(m.batch);
         return;
+      case 'trace':
+        this.tracer = m.config ? new Tracer(m.config, this.group) : null;
+        return;
     }
   }
 
@@ -213,6 +223,7 @@ export class GroupRuntime {
   /** Delivers an addressed message (one dest) from a local extension. */
   deliver(w: WireMsg, from: string): void {
     const d = w.dests[0];
+    const traced = this.tracer !== null && this.traceSent(w, from);
     if (d.app && d.app !== this.appUri) return this.undeliverable(w, from, 'Failed to find destination.');
     if (d.graph && d.graph !== this.graphId) {
       this.toApp(w);
@@ -223,12 +234,14 @@ export class GroupRuntime {
     if (g === this.group) {
       const x = this.exts.get(d.ext);
       if (!x) return this.undeliverable(w, from, `The extension[${d.ext}] is invalid.`);
-      x.receive(w);
+      if (traced) this.receiveTraced(x, w, from);
+      else x.receive(w);
       return;
     }
     const box = this.peers.get(g);
     if (!box || box.closed) return this.undeliverable(w, from, 'The destination extension has been terminated.');
     box.push(w);
+    if (traced) this.tracer!.record('queued', w, from, d.ext);
     this.dirty.add(box);
     this.armFlush();
   }
@@ -238,10 +251,28 @@ export class GroupRuntime {
     const ext = w.dests[0]?.ext ?? '';
     const x = this.exts.get(ext);
     if (x) {
-      x.receive(w);
+      if (this.tracer !== null && this.tracer.wants(w, w.src.ext, ext)) this.receiveTraced(x, w, w.src.ext);
+      else x.receive(w);
       return;
     }
     if (isCmdType(w.type)) this.replyError(w, ext, `The extension[${ext}] is invalid.`);
+  }
+
+  /** Tracing: records the `sent` step of a message on a traced edge; true when it is traced. */
+  private traceSent(w: WireMsg, from: string): boolean {
+    const dest = w.dests[0]?.ext ?? '';
+    if (!this.tracer!.wants(w, from, dest)) return false;
+    this.tracer!.record('sent', w, from, dest);
+    this.armFlush();
+    return true;
+  }
+
+  /** Tracing: delivers and records the `delivered` step with the synchronous handler time. */
+  private receiveTraced(x: ExtRuntime, w: WireMsg, src: string): void {
+    const t0 = performance.now();
+    x.receive(w);
+    this.tracer!.record('delivered', w, src, x.name, performance.now() - t0);
+    this.armFlush();
   }
 
   /** A cmd cannot reach its destination: the sender gets an ERROR result; data is dropped. */
@@ -266,6 +297,52 @@ export class GroupRuntime {
     r.dests = [{ ...w.src }];
     if (r.dests[0].ext === '' && r.dests[0].graph === '') return;
     this.deliver(r, from);
+  }
+
+  /**
+   * `ten:timer` (props `timer_id`, `timeout_us`, `times`; times ≤ 0 = until cancelled): answered
+   * OK at once, then a `ten:timeout` cmd with the `timer_id` goes to the requester per tick. The
+   * engine's timers in TEN; here they live in the requester's group, off the host thread.
+   * `timeout_us` < 0 cancels the timer with that id.
+   */
+  startTimer(w: WireMsg, x: ExtRuntime): void {
+    const id = typeof w.props.timer_id === 'number' || typeof w.props.timer_id === 'string' ? String(w.props.timer_id) : '0';
+    const us = typeof w.props.timeout_us === 'number' ? w.props.timeout_us : 0;
+    const times = typeof w.props.times === 'number' ? w.props.times : 1;
+    const key = `${x.name}\u0000${id}`;
+    const prev = this.timers.get(key);
+    if (prev) clearInterval(prev);
+    this.timers.delete(key);
+    const ok = x.okResult(w);
+    ok.src = { app: this.appUri, graph: this.graphId, ext: '' };
+    ok.dests = [{ ...w.src }];
+    this.runloop.postTaskTail(() => x.receive(ok));
+    if (us < 0) return;
+    let fired = 0;
+    const timer = setInterval(() => {
+      fired++;
+      if (times > 0 && fired >= times) {
+        clearInterval(timer);
+        this.timers.delete(key);
+      }
+      const t = newWireMsg('timeout', 'ten:timeout');
+      t.cmdId = randomUUID();
+      t.props = { timer_id: w.props.timer_id ?? 0 };
+      t.src = { app: this.appUri, graph: this.graphId, ext: '' };
+      t.dests = [{ app: this.appUri, graph: this.graphId, ext: x.name }];
+      this.runloop.postMsg(t);
+    }, Math.max(1, us / 1000));
+    this.timers.set(key, timer);
+  }
+
+  /** Cancels the `ten:timer` timers of an extension (at its close). */
+  clearTimers(extension: string): void {
+    for (const [key, t] of this.timers) {
+      if (key.startsWith(`${extension}\u0000`)) {
+        clearInterval(t);
+        this.timers.delete(key);
+      }
+    }
   }
 
   toApp(w: WireMsg): void {
@@ -364,6 +441,10 @@ export class GroupRuntime {
       this.events = [];
       post({ t: 'events', events });
     }
+    if (this.tracer !== null) {
+      const taken = this.tracer.take();
+      if (taken) post({ t: 'trace', records: taken.records, dropped: taken.dropped });
+    }
   }
 
   live(): LiveCounts {
@@ -373,7 +454,7 @@ export class GroupRuntime {
       if (x.state !== 'closed') extensions++;
       paths += x.paths.size;
     }
-    return { engines: 0, threads: 0, extensions, paths, timers: this.pathTimer ? 1 : 0 };
+    return { engines: 0, threads: 0, extensions, paths, timers: (this.pathTimer ? 1 : 0) + this.timers.size };
   }
 
   sample(): GroupSample {

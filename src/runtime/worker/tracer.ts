@@ -1,0 +1,88 @@
+/**
+ * Ours: message tracing in a group worker. Off by default: the group holds `tracer = null` and
+ * the message path pays one null check. When on, records for the chosen edges are buffered and
+ * posted with the group's events once per loop turn; past `MAX_PER_TURN` records a turn they are
+ * counted as dropped instead, so tracing a hot edge cannot flood the host.
+ */
+import { performance } from 'node:perf_hooks';
+import { threadId } from 'node:worker_threads';
+import type { TraceConfig, TraceRecord } from '../core/protocol';
+import type { WireMsg } from '../core/wire';
+
+const MAX_PER_TURN = 2000;
+const PREVIEW_CHARS = 160;
+
+export class Tracer {
+  private readonly any: boolean;
+  private readonly pairs = new Set<string>();
+  private readonly fromSrc = new Set<string>();
+  private readonly toDest = new Set<string>();
+  private readonly sampleEvery: number;
+  private seen = 0;
+  records: TraceRecord[] = [];
+  dropped = 0;
+
+  constructor(
+    config: TraceConfig,
+    private readonly group: string,
+  ) {
+    this.sampleEvery = Math.max(1, Math.floor(config.sampleEvery));
+    let any = false;
+    for (const e of config.edges) {
+      if (e.src !== undefined && e.dest !== undefined) this.pairs.add(`${e.src}\u0000${e.dest}`);
+      else if (e.src !== undefined) this.fromSrc.add(e.src);
+      else if (e.dest !== undefined) this.toDest.add(e.dest);
+      else any = true;
+    }
+    this.any = any;
+  }
+
+  /** Whether a message from `src` to `dest` is traced (data sampled, cmds and results always). */
+  wants(w: WireMsg, src: string, dest: string): boolean {
+    if (!(this.any || this.fromSrc.has(src) || this.toDest.has(dest) || this.pairs.has(`${src}\u0000${dest}`))) return false;
+    if (w.cmdId !== '' || this.sampleEvery === 1) return true;
+    return this.seen++ % this.sampleEvery === 0;
+  }
+
+  /** Records one step (`durMs` for deliveries); past the turn's budget it only counts a drop. */
+  record(stage: TraceRecord['stage'], w: WireMsg, src: string, dest: string, durMs?: number): void {
+    if (this.records.length >= MAX_PER_TURN) {
+      this.dropped++;
+      return;
+    }
+    const r: TraceRecord = {
+      // A delivery is recorded after its handler ran: its step began durMs earlier.
+      ts: performance.timeOrigin + performance.now() - (durMs ?? 0),
+      stage,
+      type: w.type,
+      name: w.name,
+      src,
+      dest,
+      cmdId: w.cmdId,
+      group: this.group,
+      threadId,
+    };
+    if (w.type === 'cmd_result') r.status = w.status;
+    if (stage === 'sent') r.preview = preview(w.props);
+    if (durMs !== undefined) r.durMs = durMs;
+    this.records.push(r);
+  }
+
+  /** Takes the buffered records and the drop count since the last take. */
+  take(): { records: TraceRecord[]; dropped: number } | null {
+    if (this.records.length === 0 && this.dropped === 0) return null;
+    const out = { records: this.records, dropped: this.dropped };
+    this.records = [];
+    this.dropped = 0;
+    return out;
+  }
+}
+
+function preview(props: Record<string, unknown>): string {
+  try {
+    const text = JSON.stringify(props, (_k, v: unknown) => (v instanceof ArrayBuffer || ArrayBuffer.isView(v) ? `<${(v as ArrayBuffer).byteLength} bytes>` : v));
+    return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
+  } catch {
+    return '<unserialisable>';
+  }
+}

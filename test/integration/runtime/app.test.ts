@@ -1,0 +1,67 @@
+// App-level behaviour: ten:timer, start_graph/stop_graph from an extension, cross-graph cmds,
+// and the telemetry sample.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Harness, flow, graph, probe } from './harness';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.closeAndCheckLeaks();
+  h = undefined;
+});
+
+describe('app', () => {
+  it('ten:timer answers OK and sends ten:timeout cmds back `times` times', async () => {
+    h = new Harness();
+    await h.app.startGraph(graph([probe('a', 'g1', { actions: [{ op: 'timer', ms: 5, times: 3 }] })]));
+    expect((await h.report('a', 'result'))[0].result).toMatchObject({ status: 0 });
+    const ticks = await h.report('a', 'cmd', 3);
+    expect(ticks.map((t) => [t.name, t.props])).toEqual(Array(3).fill(['ten:timeout', { timer_id: 7 }]));
+  });
+
+  it('starts and stops a predefined graph from an extension, and sends a cmd into it', async () => {
+    h = new Harness({
+      property: {
+        ten: {
+          predefined_graphs: [{ name: 'other', graph: { nodes: [probe('b', 'gb')] } }],
+        },
+      },
+    });
+    await h.app.startGraph(
+      graph([
+        probe('a', 'g1', {
+          actions: [
+            { op: 'startGraph', graph: 'other' },
+            { op: 'sendCmd', name: 'across', dests: [{ graphId: '$last', extensionName: 'b' }] },
+            { op: 'sendCmd', name: 'lost', dests: [{ graphId: 'no-such-graph', extensionName: 'b' }] },
+            { op: 'stopGraph', graph: '$last' },
+            { op: 'stopGraph', graph: 'no-such-graph' },
+          ],
+        }),
+      ]),
+    );
+    const rs = await h.report('a', 'result', 5);
+    expect(rs[0]).toMatchObject({ name: 'ten:start_graph', result: { status: 0 } });
+    expect(rs[0].graphId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(rs[1].result).toMatchObject({ status: 0, from: 'b' });
+    expect(rs[2].result).toMatchObject({ status: 1, detail: 'Graph not found.' });
+    expect(rs[3].result).toMatchObject({ status: 0 });
+    expect(rs[4].result).toMatchObject({ status: 1, detail: 'Failed to find the engine to be shut down.' });
+    await h.until(() => h!.app.graphs().length === 1, 'the other graph stopped');
+  });
+
+  it('samples runloop and extension counters without touching the message path', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph([probe('a', 'g1', { actions: [{ op: 'sendCmd', name: 'q' }, { op: 'sendCmd', name: 'q' }] }), probe('b', 'g2')], [flow('a', 'cmd', 'q', ['b'])]),
+    );
+    await h.report('a', 'result', 2);
+    const s = await h.app.sample();
+    const groups = s.graphs[0].groups;
+    const b = groups.flatMap((g) => g.extensions).find((x) => x.extension === 'b')!;
+    expect(b.inByName).toEqual({ q: 2 });
+    expect(b.msgsOut).toBe(2);
+    const g2 = groups.find((g) => g.group === 'g2')!;
+    expect(g2.runloop.tasksRun).toBeGreaterThan(0);
+    expect(g2.runloop.drains).toBeGreaterThan(0);
+  });
+});
