@@ -4,9 +4,10 @@
  * `ten-runtime-nodejs`), so the runtime loads them exactly like a user's
  * `ten_packages/extension/<name>/`; this file only says where they are.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CatalogueEntry, TenManifest } from '../../shared';
 
 /** Names of the built-in addons; each equals its folder name and its manifest `name`. */
 export const BUILTIN_ADDON_NAMES = [
@@ -60,4 +61,17 @@ export function builtinAddonPackages(root: string = BUILTIN_ADDONS_DIR): Builtin
       entry: join(dir, 'src', 'index.ts'),
     };
   });
+}
+
+/**
+ * The built-ins as entries for the shared addon catalogue (`buildCatalogue` in src/shared), with
+ * their `property.json` defaults. Pass an app's own packages first so an app can override one.
+ */
+export function builtinCatalogueEntries(root: string = BUILTIN_ADDONS_DIR): CatalogueEntry[] {
+  return builtinAddonPackages(root).map((pkg) => ({
+    manifest: JSON.parse(readFileSync(pkg.manifestPath, 'utf8')) as TenManifest,
+    property: existsSync(pkg.propertyPath) ? (JSON.parse(readFileSync(pkg.propertyPath, 'utf8')) as Record<string, unknown>) : {},
+    source: 'builtin',
+    dir: pkg.dir,
+  }));
 }

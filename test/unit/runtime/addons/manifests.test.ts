@@ -3,8 +3,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_ADDON_NAMES, BUILTIN_ADDONS_DIR, builtinAddonPackages } from '../../../../src/runtime/addons';
-import { describeAddon, parseManifest, type TenManifest } from '../../../../src/shared';
+import { BUILTIN_ADDON_NAMES, BUILTIN_ADDONS_DIR, builtinAddonPackages, builtinCatalogueEntries } from '../../../../src/runtime/addons';
+import { buildCatalogue, describeAddon, parseManifest, type TenManifest } from '../../../../src/shared';
 
 const TEN_TYPES = new Set([
   'bool',
@@ -120,6 +120,14 @@ describe('built-in addon catalogue', () => {
       expect(existsSync(pkg.propertyPath), pkg.propertyPath).toBe(true);
       expect(existsSync(pkg.entry), pkg.entry).toBe(true);
     }
+  });
+
+  it('feeds the shared catalogue with ports and property defaults', () => {
+    const catalogue = buildCatalogue(builtinCatalogueEntries());
+    expect(catalogue.addons.map((a) => a.name).sort()).toEqual([...BUILTIN_ADDON_NAMES].sort());
+    expect(catalogue.get('data_generator')?.defaultProperty).toMatchObject({ interval_ms: 100, data_name: 'tick' });
+    expect(catalogue.port('cmd_echo', 'cmd', 'in', 'ping')?.resultSchema).toBeDefined();
+    expect(catalogue.get('counter_sink')?.source).toBe('builtin');
   });
 
   it('fails loudly when a package is missing', () => {
