@@ -194,4 +194,16 @@ describe('destinations', () => {
     expect(s.name).toBe('d');
     expect(s.props).toMatchObject({ orig: 'o' });
   });
+
+  it('audio frame buffers move to another group without copying', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph([probe('mic', 'g1', { actions: [{ op: 'sendAudio', name: 'pcm', ms: 1 << 20 }] }), probe('asr', 'g2')], [flow('mic', 'audio_frame', 'pcm', ['asr'])]),
+    );
+    const [sent] = await h.report('mic', 'sent_audio');
+    expect(sent).toMatchObject({ error: null, bytesLeft: 0 });
+    const [got] = await h.report('asr', 'audio');
+    expect(got).toMatchObject({ name: 'pcm', bytes: 1 << 20, first: 7, sampleRate: 16000, samples: 1600 });
+  });
 });
+
