@@ -123,7 +123,8 @@ export async function run(args: ParsedArgs): Promise<number> {
   const app = new App({
     property: opts.propertyPath,
     appDir: opts.appDir,
-    addonDirs: [BUILTIN_ADDONS_DIR],
+    // Later folders win on a name clash: the app's own packages override the built-ins.
+    addonDirs: [BUILTIN_ADDONS_DIR, join(opts.appDir, 'ten_packages', 'extension')],
     violationPolicy: opts.policy,
     onEvent,
   });

@@ -126,6 +126,37 @@ describe('ten-studio run', () => {
     expect(stdout).toMatch(/Run ended cleanly \((app_closed|graphs_stopped)\)/);
   });
 
+  it("loads the app's own TypeScript packages, which win over a built-in of the same name", async () => {
+    const appDir = join(tmp, 'own-packages');
+    const pkg = join(appDir, 'ten_packages', 'extension', 'forwarder');
+    rmSync(appDir, { recursive: true, force: true });
+    mkdirSync(join(pkg, 'src'), { recursive: true });
+    writeFileSync(join(pkg, 'manifest.json'), JSON.stringify({ type: 'extension', name: 'forwarder', version: '1.0.0', api: {} }));
+    writeFileSync(
+      join(pkg, 'src', 'index.ts'),
+      [
+        'import { Addon, Extension, RegisterAddonAsExtension, TenEnv } from "ten-runtime-nodejs";',
+        'class Mine extends Extension {',
+        '  async onStart(tenEnv: TenEnv): Promise<void> {',
+        '    tenEnv.logInfo("the app\'s own forwarder");',
+        '  }',
+        '}',
+        '@RegisterAddonAsExtension("forwarder")',
+        'export class MineAddon extends Addon {',
+        '  async onCreateInstance(_tenEnv: TenEnv, name: string): Promise<Extension> {',
+        '    return new Mine(name);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const graph = { nodes: [{ type: 'extension', name: 'relay', addon: 'forwarder' }] };
+    writeFileSync(join(appDir, 'property.json'), JSON.stringify({ ten: { predefined_graphs: [{ name: 'own', auto_start: true, graph }] } }));
+    const { code, stdout, stderr } = await cli(['run', appDir, '--duration', '0.5']);
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toContain("relay: the app's own forwarder");
+  });
+
   it('exits 2 with a clear message for an unknown graph', async () => {
     const { code, stderr } = await cli(['run', 'resources/examples/hello-pipeline', '--graph', 'nope']);
     expect(code).toBe(2);
