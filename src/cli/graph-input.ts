@@ -5,11 +5,14 @@
 import { stat } from 'node:fs/promises';
 import { modelPath, nodeFiles } from '../host';
 import {
+  basenamePath,
   checkPropertyDocument,
   dirnamePath,
+  flattenManifestApi,
   checkGraph,
   loadApp,
   loadPredefinedGraph,
+  parseManifest,
   parseJsonDocument,
   predefinedGraphs,
   sourceOf,
@@ -54,6 +57,12 @@ export async function checkInput(args: ParsedArgs): Promise<CheckedInput> {
   const parsed = parseJsonDocument(text, path);
   if (!parsed.ok) return { diagnostics: parsed.diagnostics, graphs: [] };
   const doc: JsonDocument = parsed.doc;
+  if (basenamePath(path) === 'manifest.json') {
+    const m = parseManifest(text, path);
+    const api = m.doc && isRecord(m.doc.value) ? m.doc.value.api : undefined;
+    const flat = await flattenManifestApi(api, { files: nodeFiles, baseDir: dirnamePath(path), file: path });
+    return { diagnostics: [...m.diagnostics, ...flat.diagnostics], graphs: [] };
+  }
   if (isRecord(doc.value) && (isRecord(doc.value.ten) || isRecord(doc.value._ten) || !('nodes' in doc.value))) {
     const diagnostics = checkPropertyDocument(doc);
     const graphs: CheckedInput['graphs'] = [];

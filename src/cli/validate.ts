@@ -1,5 +1,5 @@
 /**
- * `ten-studio validate <app-dir | property.json | graph.json> [--graph NAME] [--json] [--packages DIRS]`
+ * `ten-studio validate <app-dir | property.json | graph.json | manifest.json> [--graph NAME] [--json] [--packages DIRS]`
  * Exit codes: 0 valid, 1 invalid, 2 unreadable input.
  */
 import { formatDiagnostic } from '../shared';

@@ -291,7 +291,7 @@ export function staticCheck(graph: TenGraph, at: GraphAt, phase: StaticPhase = '
         }
         for (const side of ['dest', 'source'] as const) {
           (f[side] ?? []).forEach((l, li) => {
-            checkEnd(l, `${fp}/${side}/${li}`, `connections[${ci}].${kind}[${fi}].${side}[${li}]`, false);
+            checkEnd(l, `${fp}/${side}/${li}`, `connections[${ci}].${kind}[${fi}]`, false);
             if (side === 'dest' && kind !== 'cmd' && isRecord(l.msg_conversion) && l.msg_conversion.result !== undefined) {
               d('E017', `result conversion is not allowed for ${kind} out msg`, `${fp}/dest/${li}/msg_conversion/result`);
             }

@@ -58,6 +58,12 @@ describe('ten-studio validate', () => {
     expect(out).toContain(`${f}:1:14 /: E001 Failed to parse JSON: trailing comma in array`);
   });
 
+  it('validates a manifest.json with its field rules', async () => {
+    const f = write('pkg/manifest.json', JSON.stringify({ type: 'extension', name: 'p', version: '1.0.0', dependencies: [{ type: 'system', name: 'a', version: '1.0' }, { type: 'system', name: 'a', version: '2.0' }] }));
+    expect(await validate(parseArgs([f, '--json'], VALUED))).toBe(1);
+    expect(JSON.parse(out).errors.map((e: { code: string; pointer: string }) => [e.code, e.pointer])).toEqual([['E040', '/dependencies/1']]);
+  });
+
   it('exits 2 for unreadable input', async () => {
     expect(await validate(parseArgs([join(tmp, 'nope.json'), '--json'], VALUED))).toBe(2);
     expect(JSON.parse(out).valid).toBe(false);
