@@ -356,7 +356,13 @@ export class GroupRuntime {
   }
 
   startFailed(error: string): void {
-    post({ t: 'start_failed', error });
+    this.control({ t: 'start_failed', error });
+  }
+
+  /** Posts a control message after the pending events, so the host sees them in causal order. */
+  private control(m: FromWorker): void {
+    this.flushEvents();
+    post(m);
   }
 
   extStopped(x: ExtRuntime): void {
@@ -365,7 +371,7 @@ export class GroupRuntime {
       return;
     }
     for (const x of this.exts.values()) if (x.state !== 'stopped' && x.state !== 'closed') return;
-    post({ t: 'stopped' });
+    this.control({ t: 'stopped' });
   }
 
   extClosed(_x: ExtRuntime): void {
@@ -412,7 +418,7 @@ export class GroupRuntime {
       case 'fail':
         return false;
       case 'abort':
-        post({ t: 'abort', reason: `${object}: ${reason}` });
+        this.control({ t: 'abort', reason: `${object}: ${reason}` });
         return false;
     }
   }
@@ -436,16 +442,19 @@ export class GroupRuntime {
     this.flushArmed = false;
     for (const box of this.dirty) if (!box.closed) box.flush();
     this.dirty.clear();
-    if (this.events.length > 0) {
-      const events = this.events;
-      this.events = [];
-      post({ t: 'events', events });
-    }
+    this.flushEvents();
     if (this.tracer !== null) {
       const taken = this.tracer.take();
       if (taken) post({ t: 'trace', records: taken.records, dropped: taken.dropped });
     }
   }
+  private flushEvents(): void {
+    if (this.events.length === 0) return;
+    const events = this.events;
+    this.events = [];
+    post({ t: 'events', events });
+  }
+
 
   live(): LiveCounts {
     let extensions = 0;

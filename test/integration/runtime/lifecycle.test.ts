@@ -42,6 +42,15 @@ describe('lifecycle', () => {
     await h.until(() => h!.phases('held').includes('on_start_done'), 'held started');
   });
 
+  it('sync_stop_before_deinit: no extension deinits before every extension has stopped', async () => {
+    h = new Harness();
+    const id = await h.app.startGraph(graph([probe('slow', 'g1', { stopDelayMs: 150 }), probe('quick', 'g2')]), { syncStopBeforeDeinit: true });
+    await h.until(() => h!.phases('slow').includes('on_start_done') && h!.phases('quick').includes('on_start_done'), 'both started');
+    await h.app.stopGraph(id);
+    const order = h.events.flatMap((e) => (e.type === 'lifecycle' ? [`${e.extension}:${e.phase}`] : []));
+    expect(order.indexOf('quick:on_deinit')).toBeGreaterThan(order.indexOf('slow:on_stop_done'));
+  });
+
   it('stopping fails pending OUT paths with error results', async () => {
     h = new Harness();
     const id = await h.app.startGraph(
