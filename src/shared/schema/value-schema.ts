@@ -238,6 +238,22 @@ function ajv(): Ajv {
   return instance;
 }
 
+/**
+ * ajv generates code per compiled schema object; equal schemas (the same message declared by many
+ * addons, or compiled again after a reload) share one function instead of growing the code cache.
+ */
+const compiledByShape = new Map<string, ValidateFunction>();
+
+function compiledFor(schema: TenValueSchema): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let fn = compiledByShape.get(key);
+  if (!fn) {
+    fn = ajv().compile(toAjvSchema(schema));
+    compiledByShape.set(key, fn);
+  }
+  return fn;
+}
+
 /** Turns ajv's `/a/0/b` into TEN's `.a[0].b`. */
 function tenPath(instancePath: string): string {
   return instancePath
@@ -265,7 +281,7 @@ export function compileValueSchema(schema: TenValueSchema | unknown): ValueValid
     const error = parsed.error;
     return () => ({ ok: false, error });
   }
-  const fn: ValidateFunction = ajv().compile(toAjvSchema(parsed.schema));
+  const fn = compiledFor(parsed.schema);
   return (value: unknown): ValueCheck => {
     if (fn(value)) return { ok: true, value };
     const e = fn.errors?.[0];

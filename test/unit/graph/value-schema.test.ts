@@ -69,3 +69,13 @@ describe('TEN value schemas on ajv', () => {
     expect(checkSchemaCompatible(arr, { type: 'array', items: { type: 'bool' } }).ok).toBe(false);
   });
 });
+
+describe('compiled validators', () => {
+  it('are shared between equal schemas and stay independent per value', () => {
+    const a = compileValueSchema({ type: 'object', properties: { n: { type: 'uint8' } }, required: ['n'] });
+    const b = compileValueSchema({ type: 'object', properties: { n: { type: 'uint8' } }, required: ['n'] });
+    expect(a({ n: 1 }).ok).toBe(true);
+    expect(b({ n: 256 })).toEqual({ ok: false, error: '.n: out of range of uint8' });
+    expect(a({})).toEqual({ ok: false, error: "the required properties are absent: 'n'" });
+  });
+});
