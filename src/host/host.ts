@@ -5,6 +5,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultDataDir, DocumentService } from './documents';
+import { EditorService } from './editor';
 import {
   HostError,
   type ExampleSummary,
@@ -43,6 +44,8 @@ export class Host {
   private readonly handlers: Handlers;
   /** Documents on disk, recent files and recovery copies (the document methods delegate here). */
   readonly documents: DocumentService;
+  /** The addon catalogue and document checks the graph editor asks for. */
+  readonly editor: EditorService;
 
   constructor(private readonly options: HostOptions) {
     this.documents = new DocumentService({
@@ -50,6 +53,8 @@ export class Host {
       warn: (message) => this.emit({ type: 'log', time: Date.now(), level: 'warn', source: 'documents', message }),
     });
     const docs = this.documents;
+    this.editor = new EditorService({ examplesDir: this.examplesDir() });
+    const editor = this.editor;
     this.handlers = {
       version: async (_p, ctx) => this.version(ctx),
       listExamples: async () => this.listExamples(),
@@ -63,6 +68,8 @@ export class Host {
       listRecoveries: () => docs.listRecoveries(),
       restoreRecovery: (p) => docs.restoreRecovery(p.documentId),
       discardRecovery: (p) => docs.discardRecovery(p.documentId),
+      listAddons: (p) => editor.listAddons(p.appDir),
+      validateDocument: async (p) => ({ diagnostics: await editor.validateDocument(p.document) }),
     };
   }
 

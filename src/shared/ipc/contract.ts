@@ -4,7 +4,10 @@
  * transports (Electron IPC and the browser-mode WebSocket). Add entries here; transports and
  * clients are derived from `HOST_METHODS`, so nothing else needs to learn about a new method.
  */
+import type { Diagnostic } from '../graph/diagnostics';
 import type { TenAppProperty } from '../graph/types';
+import type { AddonPort } from '../manifest/catalogue';
+import type { TenValueSchema } from '../schema/value-schema';
 import {
   arrayOf,
   isAbsolutePath,
@@ -136,6 +139,22 @@ export interface RecentFile {
 /** What Export writes: the whole `property.json`, or one predefined graph as standalone graph JSON. */
 export type ExportFormat = 'property' | 'graph';
 
+/** One addon a node can use, as the editor's palette, ports and inspector need it. */
+export interface AddonSummary {
+  name: string;
+  version: string;
+  /** Built into the studio, or a package of the open app (which may override a built-in). */
+  source: 'builtin' | 'app';
+  /** The manifest's `en-US` description, when it has one. */
+  description?: string;
+  /** Messages the addon declares it receives (`in`) and sends (`out`), with their schemas. */
+  ports: AddonPort[];
+  /** Schema of the node's `property` object, from the manifest's `api.property`. */
+  propertySchema?: TenValueSchema;
+  /** The package's own `property.json`: defaults for a new node. */
+  defaultProperty?: Record<string, unknown>;
+}
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type HostEvent = {
@@ -179,6 +198,14 @@ export interface HostMethodTypes {
   restoreRecovery: { params: { documentId: string }; result: GraphDocument };
   /** Deletes a recovery copy (after a save, or when the user declines it). */
   discardRecovery: { params: { documentId: string }; result: { discarded: boolean } };
+  /** Built-in addons plus, with `appDir`, the packages installed in that app folder. */
+  listAddons: { params: { appDir?: string }; result: AddonSummary[] };
+  /**
+   * The graph model's whole check of the document as edited (property.json rules, every
+   * predefined graph, installed addons, port schemas, node properties). Pointers refer to
+   * `document.property`.
+   */
+  validateDocument: { params: { document: GraphDocument }; result: { diagnostics: Diagnostic[] } };
 }
 
 export type HostMethod = keyof HostMethodTypes;
@@ -284,6 +311,8 @@ export const HOST_METHODS: { readonly [M in HostMethod]: { readonly validate: Pa
   listRecoveries: { validate: noParams },
   restoreRecovery: { validate: params({ documentId: isNonEmptyString }) },
   discardRecovery: { validate: params({ documentId: isNonEmptyString }) },
+  listAddons: { validate: params({ appDir: [isAbsolutePath, 'optional'] }) },
+  validateDocument: { validate: params({ document: documentCheck }) },
 };
 
 export const HOST_METHOD_NAMES = Object.keys(HOST_METHODS) as HostMethod[];

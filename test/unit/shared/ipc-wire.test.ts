@@ -84,6 +84,8 @@ describe('HostApi wire format', () => {
       listRecoveries: undefined,
       restoreRecovery: { documentId: 'app:/a' },
       discardRecovery: { documentId: 'app:/a' },
+      listAddons: { appDir: '/a' },
+      validateDocument: { document },
     };
     for (const method of HOST_METHOD_NAMES) {
       expect(validateRequest(method, valid[method])).toBeNull();

@@ -1,0 +1,53 @@
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Host } from '../../../src/host';
+import { HOST_METHODS, type GraphDocument, type TenGraph } from '../../../src/shared';
+
+const host = new Host({ resourcesDir: resolve('resources'), version: 'test', dataDir: join(tmpdir(), 'ten-studio-editor-test') });
+
+async function example(): Promise<GraphDocument> {
+  return host.openExample('hello-pipeline');
+}
+
+function firstGraph(doc: GraphDocument): TenGraph {
+  return doc.property.ten!.predefined_graphs![0]!.graph as TenGraph;
+}
+
+describe('editor host methods', () => {
+  it('lists the built-in addons with typed ports and property schemas', async () => {
+    const addons = await host.editor.listAddons(undefined);
+    const names = addons.map((a) => a.name);
+    expect(names).toEqual([...names].sort());
+    const generator = addons.find((a) => a.name === 'data_generator')!;
+    expect(generator.source).toBe('builtin');
+    expect(generator.description).toMatch(/interval_ms/);
+    expect(generator.ports).toContainEqual(expect.objectContaining({ kind: 'data', direction: 'out', name: 'tick' }));
+    expect(generator.propertySchema).toMatchObject({ type: 'object', properties: { interval_ms: { type: 'uint32' } } });
+  });
+
+  it('finds nothing wrong with the example, then locates a bad property value and an unknown addon', async () => {
+    const doc = await example();
+    // The example keeps `ten.log.level`, which the CLI's run reads although TEN's schema has no such field.
+    expect((await host.editor.validateDocument(doc)).map((d) => `${d.code} ${d.pointer}`)).toEqual(['E002 /ten/log']);
+    const graph = firstGraph(doc);
+    const index = graph.nodes.findIndex((n) => n.name === 'ticker');
+    const nodes = graph.nodes.map((n, i) => (i === index && n.type === 'extension' ? { ...n, property: { ...n.property, interval_ms: -5 } } : n));
+    nodes.push({ type: 'extension', name: 'ghost', addon: 'no_such_addon' });
+    const broken: GraphDocument = {
+      ...doc,
+      property: { ten: { ...doc.property.ten, predefined_graphs: [{ ...doc.property.ten!.predefined_graphs![0]!, graph: { ...graph, nodes } }] } },
+    };
+    const found = await host.editor.validateDocument(broken);
+    expect(found.map((d) => d.code).sort()).toEqual(['E002', 'E030', 'E051']);
+    expect(found.find((d) => d.code === 'E051')!.pointer).toMatch(new RegExp(`^/ten/predefined_graphs/0/graph/nodes/${index}/property`));
+    expect(found.find((d) => d.code === 'E030')!.line).toBeGreaterThan(1);
+  });
+
+  it('checks params strictly', () => {
+    expect(HOST_METHODS.listAddons.validate({})).toBeNull();
+    expect(HOST_METHODS.listAddons.validate({ appDir: 'relative/dir' })).toMatch(/absolute path/);
+    expect(HOST_METHODS.listAddons.validate({ extra: 1 })).toMatch(/does not accept "extra"/);
+    expect(HOST_METHODS.validateDocument.validate({})).toMatch(/needs "document"/);
+  });
+});
