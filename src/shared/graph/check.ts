@@ -106,8 +106,8 @@ export function checkGraphShape(graph: unknown, at: GraphAt): Diagnostic[] {
             const fp = `${p}/${kind}/${fi}`;
             const label = `connections[${ci}].${kind}[${fi}]`;
             if (!isRecord(f)) return bad(fp, `${label} must be an object`);
-            if (f.name !== undefined && f.names !== undefined) bad(fp, `${label}: 'name' and 'names' cannot both be set`);
-            else if (f.name === undefined && f.names === undefined) bad(fp, `${label}: either 'name' or 'names' must be set`);
+            if (f.name !== undefined && f.names !== undefined) bad(fp, `${label}: Both 'name' and 'names' fields are specified, but they are mutually exclusive`);
+            else if (f.name === undefined && f.names === undefined) bad(fp, `${label}: Neither 'name' nor 'names' field is specified, but one must be provided`);
             if (f.name !== undefined && !isStr(f.name)) bad(`${fp}/name`, `${label}.name must be a string`);
             if (f.names !== undefined) {
               if (!Array.isArray(f.names) || !f.names.every(isStr)) bad(`${fp}/names`, `${label}.names must be an array of strings`);

@@ -126,6 +126,8 @@ describe('checking a graph as TEN does before running it', () => {
       [{ nodes: [{ type: 'extension', name: 'a', addon: 'x' }], connections: [{ extension: 'a', cmd: [{ name: 'm', dest: [{ selector: 'sel' }] }] }] }, 'E018', "Can't find selector: sel"],
       [{ nodes: [{ type: 'extension', name: 'a', addon: 'x' }], connections: [{ extension: 'a', cmd: [{ name: 'm', dest: [{ extension: 'a' }] }] }, { extension: 'a', data: [{ name: 'd', dest: [{ extension: 'a' }] }] }] }, 'E015', 'merge them into one section'],
       [{ nodes: [{ type: 'bogus', name: 'a' }] }, 'E004', 'must be one of extension/subgraph/selector'],
+      [{ nodes: [{ type: 'extension', name: 'a', addon: 'x' }], connections: [{ extension: 'a', cmd: [{ name: 'm', names: ['m'], dest: [{ extension: 'a' }] }] }] }, 'E004', "Both 'name' and 'names' fields are specified"],
+      [{ nodes: [{ type: 'extension', name: 'a', addon: 'x' }], connections: [{ extension: 'a', cmd: [{ names: [], dest: [{ extension: 'a' }] }] }] }, 'E004', "'names' field is empty"],
       [
         { nodes: [{ type: 'extension', name: 'a', addon: 'x', app: 'msgpack://h:1/' }], connections: [{ app: 'msgpack://h:1/', extension: 'a', cmd: [{ name: 'm', dest: [{ extension: 'a' }] }] }] },
         'E029',
