@@ -172,7 +172,8 @@ export function reverseConnections(graph: TenGraph): TenGraph {
       for (const f of flows) {
         const { source, ...rest } = f;
         for (const s of source ?? []) {
-          added.push({ ...endOf(s), [kind]: [{ name: f.name, dest: [endOf(c)] }] });
+          const naming = f.names !== undefined ? { names: [...f.names] } : { name: f.name };
+          added.push({ ...endOf(s), [kind]: [{ ...naming, dest: [endOf(c)] }] });
         }
         if ((rest.dest?.length ?? 0) > 0) keptFlows.push(rest);
       }
@@ -249,8 +250,13 @@ async function flattenInner(
     if (!parsed.ok) throw new FlattenError(`Failed to load subgraph '${n.name}': ${res.path}: ${parsed.error.message}`, ptr, 'E026');
     const shape = checkGraphShape(parsed.doc.value, { src: { file: res.path }, base: '' });
     if (shape.length) throw new FlattenError(`Failed to load subgraph '${n.name}': ${res.path}: ${shape[0]!.message}`, ptr, 'E026');
-    const inner = await flattenInner(parsed.doc.value as TenGraph, dirnamePath(res.path), { ...opts, preserveExposed: true }, depth + 1, at);
-    subs.set(n.name, inner);
+    try {
+      subs.set(n.name, await flattenInner(parsed.doc.value as TenGraph, dirnamePath(res.path), { ...opts, preserveExposed: true }, depth + 1, at));
+    } catch (err) {
+      // A problem inside the subgraph's file is reported at the node that imports it.
+      if (err instanceof FlattenError) throw new FlattenError(`Failed to flatten subgraph '${n.name}' (${res.path}${err.ptr}): ${err.message}`, ptr, err.code);
+      throw err;
+    }
   }
   g = inlineSubgraphs(g, subs);
   return g;

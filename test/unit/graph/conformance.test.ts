@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeFiles } from '../../../src/host/files';
-import { judge, runCase, type ConformanceCase, type TenConnection, type TenGraph } from '../../../src/shared';
+import { judge, reverseConnections, runCase, type ConformanceCase, type TenConnection, type TenGraph } from '../../../src/shared';
 import { GRAPH_CHECK, HAS_CORPUS } from './corpus';
 
 const cases: ConformanceCase[] = HAS_CORPUS ? JSON.parse(readFileSync(join(GRAPH_CHECK, 'cases.json'), 'utf8')) : [];
@@ -80,6 +80,14 @@ describe.skipIf(!HAS_CORPUS)('ten-corpus graph-check: results match what TEN tes
     expect(sub.connections![0]!.subgraph).toBe('subgraph1');
     expect(sub.connections![0]!.extension).toBeUndefined();
     expect(flows(sub.connections![0])[0]!.dest).toEqual([{ extension: 'ext1' }]);
+  });
+
+  it('reversing a flow written with names keeps the names', () => {
+    const g = reverseConnections({
+      nodes: [],
+      connections: [{ extension: 'b', data: [{ names: ['x', 'y'], source: [{ extension: 'a' }] }] }],
+    });
+    expect(g.connections).toEqual([{ extension: 'a', data: [{ names: ['x', 'y'], dest: [{ extension: 'b' }] }] }]);
   });
 
   it('multiple sources become one connection each; source-only flows move to the source', async () => {
