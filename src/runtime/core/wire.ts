@@ -141,56 +141,48 @@ export function cloneWire(m: WireMsg): WireMsg {
 }
 
 /**
- * Fields per message in a peer batch. Messages between the groups of one graph travel as one
- * flat array of primitives (plus each message's properties object): structured clone of many
- * small keyed objects costs about four times more than of flat values. App and graph of both
- * ends are implied by the channel (same app, same graph) and restored by the receiver.
+ * Messages between the groups of one graph travel as one flat array per batch: structured clone
+ * of many small keyed objects costs about four times more than of flat values. App and graph of
+ * both ends are implied by the channel (same app, same graph) and restored by the receiver.
+ * Data and frames carry 8 values, cmds and results 14 (ids, status, flags).
  */
-export const PEER_STRIDE = 16;
+const SHORT = 8;
 
 /** Appends a message addressed inside this graph to a flat peer batch. */
 export function encodePeer(w: WireMsg, out: unknown[]): void {
-  out.push(
-    w.type,
-    w.name,
-    w.src.ext,
-    w.dests[0].ext,
-    w.props,
-    w.ts,
-    w.cmdId,
-    w.parentCmdId,
-    w.seqId,
-    w.status,
-    w.isFinal,
-    w.isCompleted,
-    w.origName,
-    w.origType,
-    w.buf,
-    w.audio ?? w.video,
-  );
+  out.push(w.type, w.name, w.src.ext, w.dests[0].ext, w.props, w.ts, w.buf, w.audio ?? w.video);
+  if (w.type === 'data' || w.type === 'audio_frame' || w.type === 'video_frame') return;
+  out.push(w.cmdId, w.parentCmdId, w.seqId, w.status, w.isFinal, w.isCompleted, w.origName, w.origType);
 }
 
-/** Rebuilds the message at offset `i` of a flat peer batch. */
-export function decodePeer(b: readonly unknown[], i: number, app: string, graph: string): WireMsg {
-  const type = b[i] as MsgType;
-  const frame = b[i + 15];
-  return {
-    type,
-    name: b[i + 1] as string,
-    src: { app, graph, ext: b[i + 2] as string },
-    dests: [{ app, graph, ext: b[i + 3] as string }],
-    props: b[i + 4] as Record<string, unknown>,
-    ts: b[i + 5] as number,
-    cmdId: b[i + 6] as string,
-    parentCmdId: b[i + 7] as string,
-    seqId: b[i + 8] as string,
-    status: b[i + 9] as number,
-    isFinal: b[i + 10] as boolean,
-    isCompleted: b[i + 11] as boolean,
-    origName: b[i + 12] as string,
-    origType: b[i + 13] as MsgType,
-    buf: b[i + 14] as ArrayBuffer | null,
-    audio: type === 'audio_frame' ? (frame as AudioFields) : null,
-    video: type === 'video_frame' ? (frame as VideoFields) : null,
-  };
+/** Decodes a flat peer batch. */
+export function decodePeer(b: readonly unknown[], app: string, graph: string): WireMsg[] {
+  const out: WireMsg[] = [];
+  for (let i = 0; i < b.length; ) {
+    const type = b[i] as MsgType;
+    const frame = b[i + 7];
+    const short = type === 'data' || type === 'audio_frame' || type === 'video_frame';
+    const j = i + SHORT;
+    out.push({
+      type,
+      name: b[i + 1] as string,
+      src: { app, graph, ext: b[i + 2] as string },
+      dests: [{ app, graph, ext: b[i + 3] as string }],
+      props: b[i + 4] as Record<string, unknown>,
+      ts: b[i + 5] as number,
+      buf: b[i + 6] as ArrayBuffer | null,
+      audio: type === 'audio_frame' ? (frame as AudioFields) : null,
+      video: type === 'video_frame' ? (frame as VideoFields) : null,
+      cmdId: short ? '' : (b[j] as string),
+      parentCmdId: short ? '' : (b[j + 1] as string),
+      seqId: short ? '' : (b[j + 2] as string),
+      status: short ? 0 : (b[j + 3] as number),
+      isFinal: short ? true : (b[j + 4] as boolean),
+      isCompleted: short ? false : (b[j + 5] as boolean),
+      origName: short ? '' : (b[j + 6] as string),
+      origType: short ? 'cmd' : (b[j + 7] as MsgType),
+    });
+    i = short ? j : j + 8;
+  }
+  return out;
 }

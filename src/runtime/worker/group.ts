@@ -15,7 +15,6 @@ import { installRuntimeHooks } from '../api/hooks';
 import type { LogLevel } from '../api/log_level';
 import { getProp, setProp, type PropObject } from '../core/props';
 import {
-  routeKey,
   type FromWorker,
   type GroupInit,
   type GroupSample,
@@ -28,7 +27,7 @@ import {
 } from '../core/protocol';
 import { Runloop } from '../core/runloop';
 import { declaresSchemas, loadSchemaCompiler } from '../core/schema';
-import { PEER_STRIDE, cloneWire, decodePeer, encodePeer, isCmdType, newWireMsg, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
+import { cloneWire, decodePeer, encodePeer, isCmdType, newWireMsg, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
 import { ExtRuntime } from './extension_rt';
 import { Tracer } from './tracer';
 
@@ -84,7 +83,7 @@ export class GroupRuntime {
   readonly runloop: Runloop<WireMsg>;
   private readonly exts = new Map<string, ExtRuntime>();
   private readonly groupOf: Map<string, string>;
-  private readonly routes: Map<string, RouteDest[]>;
+  private readonly targets: Map<string, Map<string, Map<string, Target[]>>>;
   private readonly peers = new Map<string, Outbox>();
   private readonly policy: ViolationPolicy;
   private readonly syncStopBeforeDeinit: boolean;
@@ -107,7 +106,7 @@ export class GroupRuntime {
     this.policy = init.policy;
     this.syncStopBeforeDeinit = init.syncStopBeforeDeinit;
     this.groupOf = new Map(Object.entries(init.groupOf));
-    this.routes = new Map(Object.entries(init.routes));
+    this.targets = this.buildTargets(init.routes);
     this.runloop = new Runloop<WireMsg>(`group:${init.group}`, (m) => this.onInbound(m), (e) => this.reportError('', 'runloop', e));
     for (const [g, port] of Object.entries(init.peers)) {
       const box = new Outbox(port);
@@ -170,9 +169,7 @@ export class GroupRuntime {
 
   /** A batch from a peer group: decoded and appended to the runloop in one go. */
   private receiveBatch(batch: unknown[]): void {
-    const msgs: WireMsg[] = new Array<WireMsg>(batch.length / PEER_STRIDE);
-    for (let i = 0, j = 0; i < batch.length; i += PEER_STRIDE, j++) msgs[j] = decodePeer(batch, i, this.appUri, this.graphId);
-    this.runloop.postMsgs(msgs);
+    this.runloop.postMsgs(decodePeer(batch, this.appUri, this.graphId));
   }
 
   private startPathTimer(): void {
@@ -193,9 +190,30 @@ export class GroupRuntime {
       return w.dests.map((d) => ({ loc: { app: d.app || this.appUri, graph: d.graph || this.graphId, ext: d.ext }, conversion: undefined }));
     }
     // `*` flows exist only in ExtensionTester graphs: everything goes to the other side.
-    const flows = this.routes.get(routeKey(kind, src, w.name)) ?? this.routes.get(routeKey(kind, src, '*'));
-    if (!flows || flows.length === 0) return null;
-    return flows.map((f) => ({ loc: { app: this.appUri, graph: this.graphId, ext: f.ext }, conversion: f.msgConversion }));
+    const byName = this.targets.get(src)?.get(kind);
+    if (!byName) return null;
+    return byName.get(w.name) ?? byName.get('*') ?? null;
+  }
+
+  /**
+   * Resolved destinations per source extension, kind and name, built once: a send looks them up
+   * with three map reads and allocates nothing. Their locations are shared and never mutated.
+   */
+  private buildTargets(routes: Record<string, RouteDest[]>): Map<string, Map<string, Map<string, Target[]>>> {
+    const out = new Map<string, Map<string, Map<string, Target[]>>>();
+    for (const [key, flows] of Object.entries(routes)) {
+      if (flows.length === 0) continue;
+      const [kind, src, name] = key.split('\u0000');
+      let byKind = out.get(src);
+      if (!byKind) out.set(src, (byKind = new Map()));
+      let byName = byKind.get(kind);
+      if (!byName) byKind.set(kind, (byName = new Map()));
+      byName.set(
+        name,
+        flows.map((f) => ({ loc: Object.freeze({ app: this.appUri, graph: this.graphId, ext: f.ext }) as WireLoc, conversion: f.msgConversion })),
+      );
+    }
+    return out;
   }
 
   clone(w: WireMsg): WireMsg {
@@ -269,9 +287,11 @@ export class GroupRuntime {
 
   /** Tracing: delivers and records the `delivered` step with the synchronous handler time. */
   private receiveTraced(x: ExtRuntime, w: WireMsg, src: string): void {
+    // The receiver may re-key the message (a cmd around a loop, a result going upstream).
+    const cmdId = w.cmdId;
     const t0 = performance.now();
     x.receive(w);
-    this.tracer!.record('delivered', w, src, x.name, performance.now() - t0);
+    this.tracer!.record('delivered', w, src, x.name, performance.now() - t0, cmdId);
     this.armFlush();
   }
 
