@@ -23,6 +23,8 @@ export type GraphEdit =
   | { type: 'setProperty'; node: string; path: readonly string[]; value: unknown }
   | { type: 'deleteProperty'; node: string; path: readonly string[] }
   | { type: 'setGroup'; node: string; group: string | undefined }
+  /** Puts `node` in place of the node named `name` (the exact inverse of node-level edits). */
+  | { type: 'replaceNode'; name: string; node: TenNode }
   /** Restores node and connection lists exactly (the inverse of structural edits). */
   | { type: 'restore'; nodes: TenNode[]; connections: TenConnection[] | undefined };
 
@@ -139,13 +141,11 @@ export function applyGraphEdit(graph: TenGraph, edit: GraphEdit): EditResult<Ten
       if (edit.path.length === 0) return { ok: false, error: 'A property path needs at least one key.' };
       const node = nodes[i]!;
       if (node.type === 'selector') return { ok: false, error: `Selector node '${edit.node}' has no properties.` };
-      const before = getPath(node.property, edit.path);
       const property = setPath(node.property ?? {}, edit.path, edit.type === 'setProperty' ? cloneJson(edit.value) : undefined);
       const nn = { ...node } as TenNode;
       if (Object.keys(property).length === 0) delete nn.property;
       else nn.property = property;
-      const inverse: GraphEdit = before.found ? { type: 'setProperty', node: edit.node, path: edit.path, value: before.value } : { type: 'deleteProperty', node: edit.node, path: edit.path };
-      return { ok: true, doc: withParts(graph, nodes.map((n, k) => (k === i ? nn : n)), graph.connections), inverse };
+      return { ok: true, doc: withParts(graph, nodes.map((n, k) => (k === i ? nn : n)), graph.connections), inverse: { type: 'replaceNode', name: edit.node, node } };
     }
     case 'setGroup': {
       const i = find(edit.node);
@@ -154,7 +154,13 @@ export function applyGraphEdit(graph: TenGraph, edit: GraphEdit): EditResult<Ten
       const nn = { ...node };
       if (edit.group === undefined) delete nn.extension_group;
       else nn.extension_group = edit.group;
-      return { ok: true, doc: withParts(graph, nodes.map((n, k) => (k === i ? nn : n)), graph.connections), inverse: { type: 'setGroup', node: edit.node, group: node.extension_group } };
+      return { ok: true, doc: withParts(graph, nodes.map((n, k) => (k === i ? nn : n)), graph.connections), inverse: { type: 'replaceNode', name: edit.node, node } };
+    }
+    case 'replaceNode': {
+      const i = find(edit.name);
+      if (i === -1) return { ok: false, error: `No node named '${edit.name}'.` };
+      if (edit.node.name !== edit.name && find(edit.node.name) !== -1) return { ok: false, error: `A node named '${edit.node.name}' already exists.` };
+      return { ok: true, doc: withParts(graph, nodes.map((n, k) => (k === i ? edit.node : n)), graph.connections), inverse: { type: 'replaceNode', name: edit.node.name, node: nodes[i]! } };
     }
     case 'restore':
       return { ok: true, doc: withParts(graph, edit.nodes, edit.connections), inverse: restoreOf(graph) };
@@ -190,15 +196,6 @@ function pruneConnection(c: TenConnection, keep: (l: TenLoc) => boolean): TenCon
   }
   if (!changed) return c;
   return MSG_KINDS.some((k) => out[k]) ? out : undefined;
-}
-
-function getPath(obj: Record<string, unknown> | undefined, path: readonly string[]): { found: boolean; value?: unknown } {
-  let cur: unknown = obj;
-  for (const k of path) {
-    if (typeof cur !== 'object' || cur === null || Array.isArray(cur) || !Object.prototype.hasOwnProperty.call(cur, k)) return { found: false };
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return { found: true, value: cloneJson(cur) };
 }
 
 /** Copy-on-write set (or delete, for `undefined`) of a nested key; empty parents are removed. */

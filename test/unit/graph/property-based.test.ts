@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  applyGraphEdit,
   checkGraph,
   checkPropertyDocument,
   exportJson,
@@ -12,6 +13,9 @@ import {
   predefinedGraphs,
   sourceOf,
   type Diagnostic,
+  type GraphEdit,
+  type MsgKind,
+  type TenGraph,
 } from '../../../src/shared';
 import { APPS, CORPUS, HAS_CORPUS } from './corpus';
 
@@ -115,6 +119,65 @@ describe.skipIf(!HAS_CORPUS)('validation of mutated real graphs never throws (ne
           expectLocated(r.diagnostics, file);
         }
       }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe.skipIf(!HAS_CORPUS)('random edit sequences undo exactly (needs ../shared/ten-corpus)', () => {
+  const graphs = HAS_CORPUS
+    ? APPS.map((a) => predefinedGraphs(JSON.parse(readFileSync(join(CORPUS, 'apps', a, 'property.json'), 'utf8')))[0]!.graph as TenGraph)
+    : [];
+  const kinds: MsgKind[] = ['cmd', 'data', 'audio_frame', 'video_frame'];
+  /** Builds an edit from random choices, naming nodes that exist in `g` most of the time. */
+  const editFrom = (g: TenGraph, r: number[], value: Json): GraphEdit => {
+    const names = (g.nodes ?? []).map((n) => n.name);
+    const name = (k: number) => names[r[k]! % Math.max(1, names.length)] ?? 'none';
+    switch (r[0]! % 8) {
+      case 0:
+        return { type: 'addNode', node: { type: 'extension', name: `n_${r[1]}`, addon: 'a' }, index: r[2] };
+      case 1:
+        return { type: 'removeNode', name: name(1) };
+      case 2:
+        return { type: 'renameNode', from: name(1), to: `r_${r[2]}` };
+      case 3:
+        return { type: 'connect', kind: kinds[r[3]! % 4]!, name: `m${r[4]! % 3}`, from: { extension: name(1) }, to: { extension: name(2) } };
+      case 4:
+        return { type: 'disconnect', kind: kinds[r[3]! % 4]!, name: `m${r[4]! % 3}`, from: { extension: name(1) }, to: { extension: name(2) } };
+      case 5:
+        return { type: 'setProperty', node: name(1), path: ['k', `p${r[2]! % 3}`], value };
+      case 6:
+        return { type: 'deleteProperty', node: name(1), path: ['k', `p${r[2]! % 3}`] };
+      default:
+        return { type: 'setGroup', node: name(1), group: r[2]! % 2 ? `g${r[3]}` : undefined };
+    }
+  };
+
+  it('applying the inverses in reverse order restores the graph, and every step validates without throwing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: APPS.length - 1 }),
+        fc.array(fc.tuple(fc.array(fc.nat({ max: 1000 }), { minLength: 5, maxLength: 5 }), fc.jsonValue({ maxDepth: 1 }) as fc.Arbitrary<Json>), { minLength: 1, maxLength: 12 }),
+        async (which, steps) => {
+          const original = graphs[which]!;
+          let g = original;
+          const undo: GraphEdit[] = [];
+          for (const [r, value] of steps) {
+            const res = applyGraphEdit(g, editFrom(g, r, value));
+            if (!res.ok) continue;
+            undo.push(res.inverse);
+            g = res.doc;
+            const checked = await checkGraph(g, { src: {}, base: '' });
+            for (const d of checked.diagnostics) expect(d.code).toMatch(/^E\d{3}$/);
+          }
+          for (const inv of undo.reverse()) {
+            const res = applyGraphEdit(g, inv);
+            expect(res.ok).toBe(true);
+            if (res.ok) g = res.doc;
+          }
+          expect(g).toEqual(original);
+        },
+      ),
       { numRuns: 150 },
     );
   });
