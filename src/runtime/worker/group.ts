@@ -44,7 +44,14 @@ interface ConversionRule {
   original_path?: string;
 }
 
-/** Batches messages for one peer group (flat encoding); flushed once per loop turn. */
+/**
+ * Values after which an outbox posts at once (~1000 data messages): a sender looping without
+ * yielding still feeds the next group while it runs, and batches stay small enough for the
+ * young generation instead of piling up a whole burst in one array.
+ */
+const OUTBOX_FLUSH_VALUES = 8192;
+
+/** Batches messages for one peer group (flat encoding); flushed once per loop turn or when full. */
 class Outbox {
   readonly port: MessagePort;
   closed = false;
@@ -55,11 +62,13 @@ class Outbox {
     this.port = port;
   }
 
-  push(w: WireMsg): void {
+  /** True when the batch is big enough to post now rather than at the end of the turn. */
+  push(w: WireMsg): boolean {
     encodePeer(w, this.batch);
     // Frame buffers move to the receiver's thread instead of being copied.
     const b = w.buf;
     if (b instanceof ArrayBuffer && b.byteLength > 0 && !this.transfer.includes(b)) this.transfer.push(b);
+    return this.batch.length >= OUTBOX_FLUSH_VALUES;
   }
 
   flush(): void {
@@ -258,8 +267,12 @@ export class GroupRuntime {
     }
     const box = this.peers.get(g);
     if (!box || box.closed) return this.undeliverable(w, from, 'The destination extension has been terminated.');
-    box.push(w);
+    const full = box.push(w);
     if (traced) this.tracer!.record('queued', w, from, d.ext);
+    if (full) {
+      box.flush();
+      return;
+    }
     this.dirty.add(box);
     this.armFlush();
   }
