@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,4 +164,15 @@ describe('ten-studio conformance', () => {
     expect(await conformance(parseArgs([GRAPH_CHECK], []))).toBe(0);
     expect(out).toBe('134 passed, 0 failed\n');
   });
+});
+
+describe('the ten-studio binary', () => {
+  it('wires validate with its exit code and --json output', () => {
+    const f = write('bin/graph.json', JSON.stringify({ nodes: [{ type: 'extension', name: 'a', addon: 'x' }, { type: 'extension', name: 'a', addon: 'x' }] }));
+    const run = spawnSync(process.execPath, ['bin/ten-studio.mjs', 'validate', f, '--json'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(1);
+    const res = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    expect(res.valid).toBe(false);
+    expect(res.errors[0]).toMatchObject({ code: 'E011', pointer: '/nodes/1/name', file: f });
+  }, 60_000);
 });
