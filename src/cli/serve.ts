@@ -27,5 +27,6 @@ export async function serve(args: ParsedArgs): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await server.close();
+  await host.dispose();
   return 0;
 }

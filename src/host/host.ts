@@ -5,6 +5,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultDataDir, DocumentService } from './documents';
+import { readRecording, RunManager, writeChromeTrace, writeJsonFile, type TelemetryLimits } from './runs';
 import { EditorService } from './editor';
 import {
   HostError,
@@ -26,6 +27,14 @@ export interface HostOptions {
    * `TEN_STUDIO_DATA_DIR` or the platform's user data folder; tests pass a temporary folder.
    */
   dataDir?: string;
+  /** Package folders every run can use besides the built-in addons (benchmarks add theirs). */
+  addonDirs?: string[];
+  /** Where the built-in addon packages are, for a bundled build whose code moved away from them. */
+  builtinAddonsDir?: string;
+  /** Telemetry stream period in ms (default 50, minimum 50: at most 20 events a second). */
+  telemetryFlushMs?: number;
+  /** Telemetry sampling period and buffer bounds (see `DEFAULT_LIMITS`). */
+  telemetryLimits?: Partial<TelemetryLimits>;
 }
 
 export interface RequestContext {
@@ -44,6 +53,8 @@ export class Host {
   private readonly handlers: Handlers;
   /** Documents on disk, recent files and recovery copies (the document methods delegate here). */
   readonly documents: DocumentService;
+  /** Runs of documents and their telemetry (the run methods delegate here). */
+  readonly runs: RunManager;
   /** The addon catalogue and document checks the graph editor asks for. */
   readonly editor: EditorService;
 
@@ -53,6 +64,15 @@ export class Host {
       warn: (message) => this.emit({ type: 'log', time: Date.now(), level: 'warn', source: 'documents', message }),
     });
     const docs = this.documents;
+    this.runs = new RunManager({
+      resourcesDir: options.resourcesDir,
+      emit: (event) => this.emit(event),
+      ...(options.addonDirs ? { addonDirs: options.addonDirs } : {}),
+      ...(options.builtinAddonsDir ? { builtinAddonsDir: options.builtinAddonsDir } : {}),
+      ...(options.telemetryFlushMs !== undefined ? { flushMs: options.telemetryFlushMs } : {}),
+      ...(options.telemetryLimits ? { limits: options.telemetryLimits } : {}),
+    });
+    const runs = this.runs;
     this.editor = new EditorService({ examplesDir: this.examplesDir() });
     const editor = this.editor;
     this.handlers = {
@@ -68,6 +88,20 @@ export class Host {
       listRecoveries: () => docs.listRecoveries(),
       restoreRecovery: (p) => docs.restoreRecovery(p.documentId),
       discardRecovery: (p) => docs.discardRecovery(p.documentId),
+      startRun: (p) => runs.start(p.document, p.graph, p.violationPolicy),
+      stopRun: (p) => runs.stop(p.runId),
+      listRuns: async () => runs.list(),
+      getRun: async (p) => runs.snapshot(p.runId),
+      setTracing: async (p) => runs.setTracing(p.runId, p.tracing),
+      followCmd: async (p) => runs.followCmd(p.runId, p.cmdId),
+      saveRecording: (p) => writeJsonFile(p.path, runs.recording(p.runId), p.overwrite ?? false),
+      openRecording: (p) => readRecording(p.path),
+      exportChromeTrace: async (p) =>
+        writeChromeTrace(
+          p.source.kind === 'run' ? runs.recording(p.source.runId) : await readRecording(p.source.path),
+          p.path,
+          p.overwrite ?? false,
+        ),
       listAddons: (p) => editor.listAddons(p.appDir),
       validateDocument: async (p) => ({ diagnostics: await editor.validateDocument(p.document) }),
     };
@@ -83,6 +117,11 @@ export class Host {
       this.emit({ type: 'log', time: Date.now(), level: 'error', source: 'host', message: String(err) });
       throw new HostError('E_INTERNAL', `${method} failed: ${(err as Error).message ?? String(err)}`);
     }
+  }
+
+  /** Stops every run (call before the process exits or a test ends). */
+  dispose(): Promise<void> {
+    return this.runs.dispose();
   }
 
   onEvent(listener: (event: HostEvent) => void): () => void {

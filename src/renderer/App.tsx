@@ -34,7 +34,10 @@ export function App() {
 
   useEffect(() => {
     const store = useStudio.getState();
-    const unsubscribe = host.onEvent((event) => useStudio.getState().pushEvent(event));
+    // Run telemetry is for the debugger views; the log list shows the host's own log lines.
+    const unsubscribe = host.onEvent((event) => {
+      if (event.type === 'log') useStudio.getState().pushEvent(event);
+    });
     host.version().then(store.setVersion, (err: Error) => store.setError(err.message));
     host.listExamples().then(
       (list) => {

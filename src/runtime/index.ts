@@ -4,7 +4,8 @@
  */
 import { App, type AppOptions } from './app/app';
 
-export { App, type AppOptions, type AppSample, type GraphSource } from './app/app';
+export { App, type AppOptions, type AppSample, type GraphSource, type TraceListener } from './app/app';
+export { HIST_BUCKETS, histBucket, histBucketMs, histQuantile } from './core/histogram';
 export type {
   RuntimeEvent,
   GraphState,
@@ -13,6 +14,8 @@ export type {
   GroupSample,
   ExtensionCounters,
   ViolationPolicy,
+  TraceConfig,
+  TraceRecord,
 } from './core/protocol';
 export type { RunloopCounters } from './core/runloop';
 

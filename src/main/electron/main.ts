@@ -86,8 +86,11 @@ void app.whenReady().then(() => {
     version: app.getVersion(),
     // Electron's per-user folder, unless the user or a test points the studio elsewhere.
     dataDir: process.env.TEN_STUDIO_DATA_DIR || app.getPath('userData'),
+    // The main process is bundled into out/main: the addon packages stay with the sources.
+    builtinAddonsDir: join(appRoot, 'src', 'runtime', 'addons'),
   });
   registerIpc(host);
+  app.on('before-quit', () => void host.dispose());
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

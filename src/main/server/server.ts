@@ -21,6 +21,8 @@ export interface ServerOptions {
   port?: number;
   /** Fixed token for tests; a random one is made per launch otherwise. */
   token?: string;
+  /** Per client: past this many buffered bytes events are skipped and counted (default 8 MB). */
+  maxBufferedBytes?: number;
 }
 
 export interface RunningServer {
@@ -133,8 +135,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   function onConnection(ws: WebSocket): void {
     sockets.add(ws);
     const ctx = { transport: 'browser' as const };
+    const maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED;
+    // Events skipped for this client since it was last told; it learns the count (and can
+    // re-read state with listRuns/getRun) as soon as its connection drains.
+    let missed = 0;
     const unsubscribe = options.host.onEvent((event) => {
-      if (ws.readyState !== ws.OPEN || ws.bufferedAmount > MAX_BUFFERED) return;
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > maxBuffered) {
+        missed++;
+        return;
+      }
+      if (missed > 0) {
+        ws.send(encodeEvent({ type: 'stream.dropped', time: Date.now(), events: missed }));
+        missed = 0;
+      }
       ws.send(encodeEvent(event));
     });
     ws.on('message', (data, isBinary) => {

@@ -15,11 +15,13 @@ export function BottomPanel() {
         </p>
       )}
       <ol className="log-list" data-testid="logs">
-        {events.map((e, i) => (
-          <li key={i} className={`log-${e.level}`}>
-            <time>{new Date(e.time).toLocaleTimeString()}</time> <b>{e.source}</b> {e.message}
-          </li>
-        ))}
+        {events.map((e, i) =>
+          e.type === 'log' ? (
+            <li key={i} className={`log-${e.level}`}>
+              <time>{new Date(e.time).toLocaleTimeString()}</time> <b>{e.source}</b> {e.message}
+            </li>
+          ) : null,
+        )}
       </ol>
     </section>
   );

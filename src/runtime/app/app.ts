@@ -7,10 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { TenAppProperty, TenGraph } from '../../shared/graph/types';
-import type { GroupSample, LiveCounts, RuntimeEvent, ViolationPolicy } from '../core/protocol';
+import type { GroupSample, LiveCounts, RuntimeEvent, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import { newWireMsg, type WireMsg } from '../core/wire';
 import { DEFAULT_CACHE_DIR, ModuleBuilder } from './build';
 import { Engine, type EngineHost } from './engine';
+import { flattenForRun } from './flatten';
 import { discoverAddons, type AddonPackage } from './packages';
 
 export interface AppOptions {
@@ -36,6 +37,9 @@ export interface AppSample {
   graphs: { graphId: string; name: string; state: string; groups: GroupSample[] }[];
 }
 
+/** Receives trace records of a graph, plus how many its groups dropped since the last batch. */
+export type TraceListener = (graphId: string, records: TraceRecord[], dropped: number) => void;
+
 /** What a graph start is given: a predefined graph's name or a graph document. */
 export type GraphSource = string | { graph: TenGraph; name?: string };
 
@@ -50,6 +54,7 @@ export class App implements EngineHost {
   private addonCache: Map<string, AddonPackage> | null = null;
   private readonly engines = new Map<string, Engine>();
   private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
+  private readonly traceListeners = new Set<TraceListener>();
   private closing: Promise<void> | null = null;
   private resolveClosed!: () => void;
   /** Resolves once the app has closed (by `close()` or a `ten:close_app` cmd). */
@@ -81,6 +86,23 @@ export class App implements EngineHost {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Ours: turns message tracing on (`config`) or off (`null`) for one running graph. Records
+   * arrive in batches (one per group per loop turn) at `onTrace` listeners; `dropped` counts
+   * records a group discarded because a turn produced more than it may post.
+   */
+  setTrace(graphId: string, config: TraceConfig | null): void {
+    const engine = this.engines.get(graphId);
+    if (!engine) throw new Error(`No running graph with id '${graphId}'.`);
+    engine.setTrace(config);
+  }
+
+  /** Subscribes to trace record batches; returns the unsubscribe function. */
+  onTrace(listener: TraceListener): () => void {
+    this.traceListeners.add(listener);
+    return () => this.traceListeners.delete(listener);
+  }
+
   /** Starts the predefined graphs marked `auto_start`. */
   async startAutoGraphs(): Promise<string[]> {
     const ids: string[] = [];
@@ -106,6 +128,8 @@ export class App implements EngineHost {
       graph = source.graph;
       name = source.name ?? 'graph';
     }
+    // Names, `source` flows, selectors and subgraphs are flattened first; the engine runs flat graphs.
+    graph = await flattenForRun(graph, this.appDir, this.appDir);
     const graphId = randomUUID();
     const engine = new Engine(this, graphId, name, graph, opts.syncStopBeforeDeinit ?? false);
     this.engines.set(graphId, engine);
@@ -175,6 +199,10 @@ export class App implements EngineHost {
         console.error('runtime event listener failed:', e);
       }
     }
+  }
+
+  traced(graphId: string, records: TraceRecord[], dropped: number): void {
+    for (const l of this.traceListeners) l(graphId, records, dropped);
   }
 
   addons(): Map<string, AddonPackage> {

@@ -8,7 +8,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { WORKER_SOURCE, type ModuleBuilder } from './build';
 import { deepMerge } from '../core/props';
-import type { FromWorker, GroupSample, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, ViolationPolicy } from '../core/protocol';
+import type { FromWorker, GroupSample, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import type { WireMsg } from '../core/wire';
 import type { TenGraph } from '../../shared/graph/types';
 import type { AddonPackage } from './packages';
@@ -21,6 +21,8 @@ export interface EngineHost {
   /** The engine must stop (failed start, abort policy); the host stops and retires it. */
   requestStop(engine: Engine): void;
   addons(): Map<string, AddonPackage>;
+  /** Ours: trace records a group posted (only while tracing is on). */
+  traced(graphId: string, records: TraceRecord[], dropped: number): void;
   builder: ModuleBuilder;
   policy: ViolationPolicy;
   stopTimeoutMs: number;
@@ -187,6 +189,11 @@ export class Engine {
     return this.extGroup.has(name);
   }
 
+  /** Ours: turns message tracing on (a config) or off (null) in every group of the graph. */
+  setTrace(config: TraceConfig | null): void {
+    for (const w of this.workers.values()) this.post(w, { t: 'trace', config });
+  }
+
   /** Samples every running group's counters. */
   async sample(): Promise<GroupSample[]> {
     const live = [...this.workers.values()].filter((w) => !w.exited);
@@ -246,6 +253,9 @@ export class Engine {
       case 'stopped':
         // sync_stop_before_deinit: nobody deinits until every group has stopped.
         if (++this.stoppedGroups === this.workers.size) for (const x of this.workers.values()) this.post(x, { t: 'deinit' });
+        return;
+      case 'trace':
+        this.host.traced(this.graphId, m.records, m.dropped);
         return;
       case 'closed':
         w.closedLive = m.live;

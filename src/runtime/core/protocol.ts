@@ -49,7 +49,8 @@ export type ToWorker =
   | { t: 'stop' }
   | { t: 'deinit' }
   | { t: 'sample'; reqId: number }
-  | { t: 'msgs'; batch: WireMsg[] };
+  | { t: 'msgs'; batch: WireMsg[] }
+  | { t: 'trace'; config: TraceConfig | null };
 
 /** Live runtime objects of a thread; all zero after a clean close. */
 export interface LiveCounts {
@@ -70,6 +71,10 @@ export interface ExtensionCounters {
   inByName: Record<string, number>;
   outByName: Record<string, number>;
   handlerMs: number;
+  /** Ours: handler durations as a log-scale histogram (core/histogram.ts), since the start. */
+  handlerHist: number[];
+  /** Ours: messages sent per destination extension (the graph's edges from this extension). */
+  outByDest: Record<string, number>;
   outPaths: number;
   inPaths: number;
   pending: number;
@@ -90,7 +95,40 @@ export type FromWorker =
   | { t: 'stopped' }
   | { t: 'start_failed'; error: string }
   | { t: 'abort'; reason: string }
-  | { t: 'closed'; live: LiveCounts };
+  | { t: 'closed'; live: LiveCounts }
+  | { t: 'trace'; records: TraceRecord[]; dropped: number };
+
+/**
+ * Ours: message tracing, off unless the host asks. `edges` lists the (src → dest) extension pairs
+ * to capture (`dest` or `src` omitted = any); `sampleEvery` keeps one of every N data messages
+ * per thread (cmds and results on a traced edge are always kept, so a cmd can be followed).
+ */
+export interface TraceConfig {
+  edges: { src?: string; dest?: string }[];
+  sampleEvery: number;
+}
+
+/**
+ * One traced step of a message: `sent` (the sender's runtime routed it), `queued` (appended to
+ * another group's in_msgs), `delivered` (the receiver's runtime handed it over; `durMs` is the
+ * synchronous handler time). `ts` is epoch milliseconds with sub-millisecond precision.
+ */
+export interface TraceRecord {
+  ts: number;
+  stage: 'sent' | 'queued' | 'delivered';
+  type: string;
+  name: string;
+  src: string;
+  dest: string;
+  cmdId: string;
+  group: string;
+  threadId: number;
+  /** cmd_result only. */
+  status?: number;
+  /** The first characters of the properties as JSON. */
+  preview?: string;
+  durMs?: number;
+}
 
 /** Extension lifecycle phases as events report them. */
 export type LifecyclePhase =

@@ -11,6 +11,7 @@ import { overrides, type Extension } from '../api/extension';
 import { TenEnv, type EnvBackend, type ResultHandler } from '../api/ten_env';
 import type { LogLevel } from '../api/log_level';
 import { deepMerge, getProp, setProp, type PropObject } from '../core/props';
+import { HIST_BUCKETS, histBucket } from '../core/histogram';
 import type { ExtensionCounters, LifecyclePhase, NodeSpec } from '../core/protocol';
 import { ExtensionSchemas, type SchemaKind } from '../core/schema';
 import { isCmdType, newWireMsg, routeKind, type WireMsg } from '../core/wire';
@@ -92,6 +93,10 @@ export class ExtRuntime implements EnvBackend {
   private readonly inByName = new Map<string, number>();
   private readonly outByName = new Map<string, number>();
   private handlerMs = 0;
+  /** Ours: handler durations (core/histogram.ts), for p50/p99 in the host's metrics. */
+  private readonly handlerHist = new Uint32Array(HIST_BUCKETS);
+  /** Ours: messages sent per destination extension, for per-edge rates. */
+  private readonly outByDest = new Map<string, number>();
   private readonly notConnected = new Map<string, number>();
   private readonly onCmdRejected = (e: unknown): void => this.handlerError('on_cmd', e);
   private readonly onDataRejected = (e: unknown): void => this.handlerError('on_data', e);
@@ -355,11 +360,11 @@ export class ExtRuntime implements EnvBackend {
     try {
       p = this.ext!.onCmd(this.env, Cmd._wrap(w));
     } catch (e) {
-      this.handlerMs += performance.now() - t0;
+      this.addHandlerTime(performance.now() - t0);
       this.cmdHandlerFailed(cmdId, e);
       return;
     }
-    this.handlerMs += performance.now() - t0;
+    this.addHandlerTime(performance.now() - t0);
     p.then(undefined, (e: unknown) => this.cmdHandlerFailed(cmdId, e));
   }
 
@@ -399,7 +404,7 @@ export class ExtRuntime implements EnvBackend {
       this.onDataRejected(e);
       return;
     } finally {
-      this.handlerMs += performance.now() - t0;
+      this.addHandlerTime(performance.now() - t0);
     }
     if (p) p.then(undefined, this.onDataRejected);
     else this.forward(w);
@@ -552,6 +557,13 @@ export class ExtRuntime implements EnvBackend {
   private countOut(w: WireMsg): void {
     this.msgsOut++;
     this.outByName.set(w.name, (this.outByName.get(w.name) ?? 0) + 1);
+    const dest = w.dests.length > 0 ? w.dests[0].ext : '';
+    this.outByDest.set(dest, (this.outByDest.get(dest) ?? 0) + 1);
+  }
+
+  private addHandlerTime(ms: number): void {
+    this.handlerMs += ms;
+    this.handlerHist[histBucket(ms)]++;
   }
 
   /** Sends a result back along its IN path. */
@@ -673,6 +685,8 @@ export class ExtRuntime implements EnvBackend {
       inByName: Object.fromEntries(this.inByName),
       outByName: Object.fromEntries(this.outByName),
       handlerMs: this.handlerMs,
+      handlerHist: Array.from(this.handlerHist),
+      outByDest: Object.fromEntries(this.outByDest),
       outPaths: this.paths.out.size,
       inPaths: this.paths.in.size,
       pending: this.pending.length,

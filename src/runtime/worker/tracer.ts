@@ -45,7 +45,7 @@ export class Tracer {
   }
 
   /** Records one step (`durMs` for deliveries); past the turn's budget it only counts a drop. */
-  record(stage: TraceRecord['stage'], w: WireMsg, src: string, dest: string, durMs?: number): void {
+  record(stage: TraceRecord['stage'], w: WireMsg, src: string, dest: string, durMs?: number, cmdId: string = w.cmdId): void {
     if (this.records.length >= MAX_PER_TURN) {
       this.dropped++;
       return;
@@ -58,7 +58,7 @@ export class Tracer {
       name: w.name,
       src,
       dest,
-      cmdId: w.cmdId,
+      cmdId,
       group: this.group,
       threadId,
     };

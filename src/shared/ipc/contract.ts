@@ -22,6 +22,7 @@ import {
   taggedUnion,
   type FieldSpec,
 } from './params';
+import { runMethodValidators, type RunMethodTypes, type TelemetryHostEvent } from './runs';
 
 export interface VersionInfo {
   app: string;
@@ -157,16 +158,20 @@ export interface AddonSummary {
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-export type HostEvent = {
+/** A host log line (documents, host failures), as the bottom panel lists it. */
+export interface HostLogEvent {
   type: 'log';
   time: number;
   level: LogLevel;
   source: string;
   message: string;
-};
+}
+
+/** Everything on the host's event stream: host logs and run telemetry (see `./runs`). */
+export type HostEvent = HostLogEvent | TelemetryHostEvent;
 
 /** Parameter and result types per method. `void` params mean the request takes none. */
-export interface HostMethodTypes {
+export interface HostMethodTypes extends RunMethodTypes {
   version: { params: void; result: VersionInfo };
   listExamples: { params: void; result: ExampleSummary[] };
   openExample: { params: { id: string }; result: GraphDocument };
@@ -289,6 +294,7 @@ export function validateDocument(value: unknown): string | null {
 }
 
 export const HOST_METHODS: { readonly [M in HostMethod]: { readonly validate: ParamsValidator } } = {
+  ...runMethodValidators(documentCheck),
   version: { validate: noParams },
   listExamples: { validate: noParams },
   openExample: { validate: objectWith({ id: 'string' }) },

@@ -13,7 +13,9 @@ export type HostErrorCode =
   /** A file or folder could not be read or written (permissions, disk full, …). */
   | 'E_IO'
   /** A file is not valid JSON or not in the expected shape; the message says where. */
-  | 'E_PARSE';
+  | 'E_PARSE'
+  /** The runtime could not start or stop a run; the message says why. */
+  | 'E_RUN';
 
 export interface HostErrorInfo {
   code: HostErrorCode;

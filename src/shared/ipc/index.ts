@@ -1,4 +1,5 @@
 export * from './contract';
+export * from './runs';
 export * from './errors';
 export * from './wire';
 export * from './client';

@@ -86,6 +86,15 @@ describe('HostApi wire format', () => {
       discardRecovery: { documentId: 'app:/a' },
       listAddons: { appDir: '/a' },
       validateDocument: { document },
+      startRun: { document, graph: 'g', violationPolicy: 'report' },
+      stopRun: { runId: 'r' },
+      listRuns: undefined,
+      getRun: { runId: 'r' },
+      setTracing: { runId: 'r', tracing: { edges: [{ src: 'a' }, { dest: 'b' }, {}], sampleEvery: 10 } },
+      followCmd: { runId: 'r', cmdId: 'c' },
+      saveRecording: { runId: 'r', path: '/tmp/r.json', overwrite: true },
+      openRecording: { path: '/tmp/r.json' },
+      exportChromeTrace: { source: { kind: 'file', path: '/tmp/r.json' }, path: '/tmp/t.json' },
     };
     for (const method of HOST_METHOD_NAMES) {
       expect(validateRequest(method, valid[method])).toBeNull();

@@ -1,0 +1,122 @@
+/**
+ * Pure telemetry aggregation: turns two runtime samples (plain counters) into a metrics snapshot
+ * of rates and quantiles, and adds phase timings to lifecycle events. No I/O, no clocks: the
+ * caller passes the samples with their timestamps, so it is unit-tested with made-up numbers.
+ */
+import { HIST_BUCKETS, histQuantile, type AppSample, type ExtensionCounters, type GroupSample, type RuntimeEvent } from '../../runtime';
+import type { EdgeMetrics, ExtensionMetrics, GraphMetrics, MetricsSnapshot, RunEvent, RunloopMetrics } from '../../shared';
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+const round4 = (x: number): number => Math.round(x * 10_000) / 10_000;
+
+/**
+ * Metrics of `cur`, with rates over the time since `prev` (the previous sample of the same app,
+ * or null for the first one, whose rates are then 0). Graphs, groups and extensions are matched
+ * by id and name; one missing from `prev` counts from zero.
+ */
+export function computeMetrics(prev: AppSample | null, cur: AppSample): MetricsSnapshot {
+  const intervalMs = prev ? Math.max(1, cur.ts - prev.ts) : 0;
+  const perSec = (delta: number): number => (intervalMs > 0 ? round2((delta * 1000) / intervalMs) : 0);
+  const graphs: GraphMetrics[] = [];
+  for (const g of cur.graphs) {
+    const pg = prev?.graphs.find((x) => x.graphId === g.graphId);
+    const prevGroups = new Map<string, GroupSample>((pg?.groups ?? []).map((x) => [x.group, x]));
+    const extensions: ExtensionMetrics[] = [];
+    const runloops: RunloopMetrics[] = [];
+    const edges: EdgeMetrics[] = [];
+    for (const grp of g.groups) {
+      const pgrp = prevGroups.get(grp.group);
+      const rl = grp.runloop;
+      const prl = pgrp?.runloop;
+      const drains = rl.drains - (prl?.drains ?? 0);
+      const tasks = rl.tasksRun - (prl?.tasksRun ?? 0);
+      const busy = rl.busyMs - (prl?.busyMs ?? 0);
+      runloops.push({
+        group: grp.group,
+        runloopId: rl.runloopId,
+        threadId: rl.threadId,
+        depth: rl.depth,
+        highWater: rl.highWater,
+        drainsPerSec: perSec(drains),
+        avgBatch: drains > 0 ? round2(tasks / drains) : 0,
+        maxBatch: rl.maxBatch,
+        busyPct: intervalMs > 0 ? round2(Math.min(100, (busy * 100) / intervalMs)) : 0,
+      });
+      const prevExt = new Map<string, ExtensionCounters>((pgrp?.extensions ?? []).map((x) => [x.extension, x]));
+      for (const x of grp.extensions) {
+        const px = prevExt.get(x.extension);
+        const hist = diffHist(x.handlerHist, px?.handlerHist);
+        extensions.push({
+          extension: x.extension,
+          group: grp.group,
+          state: x.state,
+          inMsgsDepth: rl.depth,
+          inMsgsHighWater: rl.highWater,
+          pending: x.pending,
+          msgsInPerSec: perSec(x.msgsIn - (px?.msgsIn ?? 0)),
+          msgsOutPerSec: perSec(x.msgsOut - (px?.msgsOut ?? 0)),
+          inPerSecByName: rateByKey(x.inByName, px?.inByName, perSec),
+          outPerSecByName: rateByKey(x.outByName, px?.outByName, perSec),
+          handlerP50Ms: roundOrNull(histQuantile(hist, 0.5)),
+          handlerP99Ms: roundOrNull(histQuantile(hist, 0.99)),
+          msgsInTotal: x.msgsIn,
+          msgsOutTotal: x.msgsOut,
+        });
+        for (const [dest, n] of Object.entries(x.outByDest ?? {})) {
+          if (dest === '') continue;
+          edges.push({ src: x.extension, dest, msgsPerSec: perSec(n - (px?.outByDest?.[dest] ?? 0)) });
+        }
+      }
+    }
+    graphs.push({ graphId: g.graphId, name: g.name, extensions, runloops, edges });
+  }
+  return { ts: cur.ts, intervalMs, graphs };
+}
+
+function roundOrNull(x: number | null): number | null {
+  return x === null ? null : round4(x);
+}
+
+function rateByKey(
+  cur: Record<string, number>,
+  prev: Record<string, number> | undefined,
+  perSec: (delta: number) => number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(cur)) out[k] = perSec(n - (prev?.[k] ?? 0));
+  return out;
+}
+
+function diffHist(cur: readonly number[] | undefined, prev: readonly number[] | undefined): number[] {
+  const out = new Array<number>(HIST_BUCKETS).fill(0);
+  if (!cur) return out;
+  for (let i = 0; i < HIST_BUCKETS; i++) out[i] = (cur[i] ?? 0) - (prev?.[i] ?? 0);
+  return out;
+}
+
+/**
+ * Adds phase timings to lifecycle events: remembers when each extension's phase began and
+ * gives the matching `*_done` event `phaseMs`. Everything else passes through unchanged.
+ */
+export class PhaseTimer {
+  private readonly began = new Map<string, number>();
+
+  annotate(ev: RuntimeEvent): RunEvent {
+    if (ev.type === 'log') {
+      // `fields` is free-form extension data: not streamed, the message carries the text.
+      const { fields: _fields, ...rest } = ev;
+      return rest;
+    }
+    if (ev.type !== 'lifecycle') return ev;
+    const key = `${ev.graphId}\u0000${ev.extension}\u0000`;
+    if (ev.phase.endsWith('_done')) {
+      const phase = ev.phase.slice(0, -'_done'.length);
+      const t0 = this.began.get(key + phase);
+      if (t0 === undefined) return ev;
+      this.began.delete(key + phase);
+      return { ...ev, phaseMs: ev.ts - t0 };
+    }
+    this.began.set(key + ev.phase, ev.ts);
+    return ev;
+  }
+}

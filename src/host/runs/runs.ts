@@ -1,0 +1,266 @@
+/**
+ * Runs owned by the host: each run is its own runtime `App` (own threads, own addon registry,
+ * nothing shared with other runs), started from a `GraphDocument` as edited. Runs outlive the
+ * clients that started them, so a renderer that reloads lists them again and rebuilds its view
+ * from `getRun`. All runs' telemetry leaves through one flush timer: at most one `telemetry`
+ * event per `flushMs` (≥ 50 ms, so ≤ 20 per second) whatever the message rate.
+ */
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { App, type RuntimeEvent } from '../../runtime';
+import { BUILTIN_ADDONS_DIR } from '../../runtime/addons';
+import {
+  HostError,
+  type GraphDocument,
+  type HostEvent,
+  type Recording,
+  type RunBatch,
+  type RunInfo,
+  type RunSnapshot,
+  type RunViolationPolicy,
+  type TraceSettings,
+  type TraceStep,
+} from '../../shared';
+import { RunTelemetry, type TelemetryLimits } from './telemetry';
+
+export interface RunManagerOptions {
+  /** Folder holding `examples/<id>/` (an example document runs with that folder as its app). */
+  resourcesDir: string;
+  /** Package folders available to every run besides the built-in addons. */
+  addonDirs?: string[];
+  /** Where the built-in addon packages are (default: next to the runtime's sources). */
+  builtinAddonsDir?: string;
+  emit: (event: HostEvent) => void;
+  /** Period of the telemetry stream (ms, at least 50). */
+  flushMs?: number;
+  /** Stopped runs kept for `listRuns`, `getRun` and recordings. */
+  keepStopped?: number;
+  limits?: Partial<TelemetryLimits>;
+  /** Runtime stop timeout (ms) of each run's App. */
+  stopTimeoutMs?: number;
+}
+
+interface Run {
+  info: RunInfo;
+  app: App;
+  telemetry: RunTelemetry;
+  stopping: Promise<void> | null;
+}
+
+export class RunManager {
+  private readonly runs = new Map<string, Run>();
+  private readonly flushMs: number;
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: RunManagerOptions) {
+    this.flushMs = Math.max(50, options.flushMs ?? 50);
+  }
+
+  /** Starts a run of the document's chosen graphs; see `HostApi.startRun`. */
+  async start(document: GraphDocument, graph: string | undefined, policy: RunViolationPolicy = 'fail'): Promise<RunInfo> {
+    const graphs = chooseGraphs(document, graph);
+    const runId = randomUUID();
+    const app = new App({
+      property: document.property,
+      appDir: this.appDirOf(document),
+      addonDirs: [this.options.builtinAddonsDir ?? BUILTIN_ADDONS_DIR, ...(this.options.addonDirs ?? [])],
+      violationPolicy: policy,
+      ...(this.options.stopTimeoutMs !== undefined ? { stopTimeoutMs: this.options.stopTimeoutMs } : {}),
+    });
+    const run: Run = {
+      info: { runId, documentId: document.id, title: document.title, state: 'starting', graphs: [], startedAt: Date.now(), tracing: null },
+      app,
+      telemetry: new RunTelemetry(app, runId, () => this.armFlush(), this.options.limits),
+      stopping: null,
+    };
+    this.runs.set(runId, run);
+    app.onEvent((ev) => this.onRuntimeEvent(run, ev));
+    this.changed(run);
+    run.telemetry.startSampling();
+    const failures: string[] = [];
+    for (const name of graphs) {
+      try {
+        await app.startGraph(name);
+      } catch (e) {
+        failures.push(`${name}: ${(e as Error).message}`);
+      }
+    }
+    if (failures.length === graphs.length) {
+      run.info.error = failures.join('\n');
+      await this.finish(run, 'failed');
+      throw new HostError('E_RUN', `The run could not start. ${run.info.error}`);
+    }
+    if (failures.length) run.info.error = failures.join('\n');
+    if (run.info.state === 'starting') {
+      run.info.state = 'running';
+      this.changed(run);
+    }
+    return clone(run.info);
+  }
+
+  /** Stops a run and waits for its threads to exit. Stopping a stopped run returns it as it is. */
+  async stop(runId: string): Promise<RunInfo> {
+    const run = this.get(runId);
+    if (run.info.state === 'stopped' || run.info.state === 'failed') return clone(run.info);
+    await this.finish(run, 'stopped');
+    return clone(run.info);
+  }
+
+  list(): RunInfo[] {
+    const all = [...this.runs.values()].map((r) => clone(r.info));
+    const live = (s: RunInfo['state']) => s === 'starting' || s === 'running' || s === 'stopping';
+    return all.sort((a, b) => Number(live(b.state)) - Number(live(a.state)) || b.startedAt - a.startedAt);
+  }
+
+  snapshot(runId: string): RunSnapshot {
+    const run = this.get(runId);
+    const t = run.telemetry;
+    return {
+      run: clone(run.info),
+      events: t.events.toArray(),
+      metrics: t.latestMetrics(),
+      traces: t.traces.toArray(),
+      dropped: { ...t.dropped },
+    };
+  }
+
+  setTracing(runId: string, tracing: TraceSettings | null): RunInfo {
+    const run = this.get(runId);
+    if (run.info.state !== 'running' && run.info.state !== 'starting') {
+      throw new HostError('E_RUN', `Run ${runId} is ${run.info.state}; tracing applies to a running run.`);
+    }
+    run.info.tracing = tracing;
+    for (const graphId of run.app.graphs()) run.app.setTrace(graphId, tracing);
+    this.changed(run);
+    return clone(run.info);
+  }
+
+  /** Steps of one cmd and of its results from the trace history, oldest first. */
+  followCmd(runId: string, cmdId: string): TraceStep[] {
+    return this.get(runId)
+      .telemetry.traces.toArray()
+      .filter((s) => s.cmdId === cmdId)
+      .sort((a, b) => a.ts - b.ts);
+  }
+
+  /** The run's history as a recording. */
+  recording(runId: string): Recording {
+    const run = this.get(runId);
+    const t = run.telemetry;
+    return {
+      format: 'ten-studio-recording',
+      version: 1,
+      run: clone(run.info),
+      savedAt: Date.now(),
+      events: t.events.toArray(),
+      metrics: t.metrics.toArray(),
+      traces: t.traces.toArray(),
+      dropped: { ...t.dropped },
+    };
+  }
+
+  /** Stops every run (the host is shutting down). */
+  async dispose(): Promise<void> {
+    await Promise.all([...this.runs.values()].map((r) => this.finish(r, 'stopped')));
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+  }
+
+  private get(runId: string): Run {
+    const run = this.runs.get(runId);
+    if (!run) throw new HostError('E_NOT_FOUND', `No run with id "${runId}" (listRuns shows the runs the host holds).`);
+    return run;
+  }
+
+  private appDirOf(document: GraphDocument): string | undefined {
+    const o = document.origin;
+    switch (o.kind) {
+      case 'example':
+        return join(this.options.resourcesDir, 'examples', o.exampleId);
+      case 'app':
+        return o.dir;
+      case 'property':
+      case 'graph':
+        return dirname(o.file);
+    }
+  }
+
+  private onRuntimeEvent(run: Run, ev: RuntimeEvent): void {
+    if (ev.type === 'graph') {
+      const g = run.info.graphs.find((x) => x.graphId === ev.graphId);
+      if (g) g.state = ev.state;
+      else run.info.graphs.push({ graphId: ev.graphId, name: ev.name, state: ev.state });
+      // Graphs started later (a `ten:start_graph` cmd) are traced like the others.
+      if (ev.state === 'started' && run.info.tracing) run.app.setTrace(ev.graphId, run.info.tracing);
+      this.changed(run);
+      const ended = run.info.graphs.every((x) => x.state === 'stopped' || x.state === 'start_failed');
+      if (ended && run.info.state === 'running') void this.finish(run, 'stopped');
+    } else if (ev.type === 'app_closed' && run.info.state === 'running') {
+      void this.finish(run, 'stopped');
+    }
+  }
+
+  /** Stops the run's app (once), takes the last news, and prunes old stopped runs. */
+  private finish(run: Run, state: 'stopped' | 'failed'): Promise<void> {
+    run.stopping ??= (async () => {
+      run.info.state = 'stopping';
+      this.changed(run);
+      await run.telemetry.sampleOnce();
+      try {
+        await run.app.close();
+      } catch (e) {
+        run.info.error = `${run.info.error ? `${run.info.error}\n` : ''}Stopping failed: ${(e as Error).message}`;
+      }
+      run.telemetry.stop();
+      run.info.state = state;
+      run.info.stoppedAt = Date.now();
+      this.changed(run);
+      this.prune();
+    })();
+    return run.stopping;
+  }
+
+  private prune(): void {
+    const keep = this.options.keepStopped ?? 8;
+    const stopped = [...this.runs.values()].filter((r) => r.info.state === 'stopped' || r.info.state === 'failed').sort((a, b) => b.info.startedAt - a.info.startedAt);
+    for (const r of stopped.slice(keep)) this.runs.delete(r.info.runId);
+  }
+
+  private changed(run: Run): void {
+    this.options.emit({ type: 'run.state', time: Date.now(), run: clone(run.info) });
+  }
+
+  private armFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  private flush(): void {
+    this.flushTimer = null;
+    const batches: RunBatch[] = [];
+    for (const run of this.runs.values()) {
+      const b = run.telemetry.takeBatch();
+      if (b) batches.push(b);
+    }
+    if (batches.length) this.options.emit({ type: 'telemetry', time: Date.now(), batches });
+  }
+}
+
+/** The graphs a run starts: the one named, else the `auto_start` ones, else the only one. */
+export function chooseGraphs(document: GraphDocument, graph: string | undefined): string[] {
+  const all = document.property.ten?.predefined_graphs ?? [];
+  const names = all.map((g) => g.name);
+  const list = names.length ? names.map((n) => `"${n}"`).join(', ') : 'none';
+  if (graph !== undefined) {
+    if (!names.includes(graph)) throw new HostError('E_BAD_PARAMS', `startRun: the document has no predefined graph "${graph}" (graphs: ${list}).`);
+    return [graph];
+  }
+  const auto = all.filter((g) => g.auto_start).map((g) => g.name);
+  if (auto.length) return auto;
+  if (names.length === 1) return names;
+  throw new HostError('E_BAD_PARAMS', `startRun: name the graph to run; the document has no auto_start graph (graphs: ${list}).`);
+}
+
+function clone<T>(x: T): T {
+  return structuredClone(x);
+}

@@ -1,0 +1,189 @@
+/**
+ * Telemetry of one running App: subscribes to its events and trace batches, samples its
+ * counters at up to 10 Hz, and keeps everything in bounded structures:
+ * - a pending batch for the event stream, capped per flush (overflow is counted, never queued);
+ * - a bounded history (ring buffers) for clients that reconnect and for recordings.
+ * Nothing here runs on the runtime's message path: samples are requested from the workers,
+ * events and traces arrive already batched per worker loop turn.
+ */
+import type { App, AppSample, RuntimeEvent, TraceRecord } from '../../runtime';
+import type { DropCounters, MetricsSnapshot, RunBatch, RunEvent, TraceStep } from '../../shared';
+import { computeMetrics, PhaseTimer } from './aggregate';
+
+/** A fixed-capacity ring: the oldest entries are overwritten. */
+export class Ring<T> {
+  private readonly items: T[] = [];
+  private start = 0;
+
+  constructor(readonly capacity: number) {}
+
+  push(item: T): void {
+    if (this.items.length < this.capacity) this.items.push(item);
+    else {
+      this.items[this.start] = item;
+      this.start = (this.start + 1) % this.capacity;
+    }
+  }
+
+  toArray(): T[] {
+    return [...this.items.slice(this.start), ...this.items.slice(0, this.start)];
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+}
+
+export interface TelemetryLimits {
+  /** Metrics sampling period (ms); 100 = 10 Hz. */
+  sampleMs: number;
+  /** Per flush of the stream: at most this many non-log events, logs, and trace steps. */
+  eventsPerBatch: number;
+  logsPerBatch: number;
+  tracesPerBatch: number;
+  /** History kept for `getRun` and recordings. */
+  historyEvents: number;
+  historyMetrics: number;
+  historyTraces: number;
+}
+
+export const DEFAULT_LIMITS: TelemetryLimits = {
+  sampleMs: 100,
+  eventsPerBatch: 200,
+  logsPerBatch: 50,
+  tracesPerBatch: 200,
+  historyEvents: 10_000,
+  historyMetrics: 6_000,
+  historyTraces: 20_000,
+};
+
+export class RunTelemetry {
+  readonly limits: TelemetryLimits;
+  readonly events: Ring<RunEvent>;
+  readonly metrics: Ring<MetricsSnapshot>;
+  readonly traces: Ring<TraceStep>;
+  readonly dropped: DropCounters = { events: 0, traces: 0, metrics: 0 };
+  private pendingEvents: RunEvent[] = [];
+  private pendingLogs = 0;
+  private pendingMetrics: MetricsSnapshot[] = [];
+  private pendingTraces: TraceStep[] = [];
+  private droppedChanged = false;
+  private readonly phases = new PhaseTimer();
+  private lastSample: AppSample | null = null;
+  private lastSnapshot: MetricsSnapshot | null = null;
+  private sampling = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly offs: (() => void)[] = [];
+
+  /**
+   * @param onNews called (synchronously) when something new is pending, so the owner can
+   *   schedule a flush; it is not called again until `takeBatch` empties the pending batch.
+   */
+  constructor(
+    private readonly app: App,
+    private readonly runId: string,
+    private readonly onNews: () => void,
+    limits: Partial<TelemetryLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.events = new Ring(this.limits.historyEvents);
+    this.metrics = new Ring(this.limits.historyMetrics);
+    this.traces = new Ring(this.limits.historyTraces);
+    this.offs.push(app.onEvent((ev) => this.onEvent(ev)));
+    this.offs.push(app.onTrace((graphId, records, dropped) => this.onTrace(graphId, records, dropped)));
+  }
+
+  /** Starts sampling counters every `limits.sampleMs`. */
+  startSampling(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.sampleOnce(), this.limits.sampleMs);
+    this.timer.unref();
+  }
+
+  /** Stops sampling and unsubscribes from the app. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const off of this.offs.splice(0)) off();
+  }
+
+  /** Takes one sample now (also used for the last one before a stop). */
+  async sampleOnce(): Promise<void> {
+    if (this.sampling) {
+      // The previous sample has not come back (a thread is busy): skip rather than pile up.
+      this.dropped.metrics++;
+      this.droppedChanged = true;
+      return;
+    }
+    this.sampling = true;
+    try {
+      // A sample can fail only while the app is closing; that run has nothing more to report.
+      const sample = await this.app.sample().catch(() => null);
+      if (sample === null || sample.graphs.length === 0) return;
+      const snapshot = computeMetrics(this.lastSample, sample);
+      this.lastSample = sample;
+      this.lastSnapshot = snapshot;
+      this.metrics.push(snapshot);
+      this.pendingMetrics.push(snapshot);
+      this.onNews();
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  private onEvent(ev: RuntimeEvent): void {
+    const event = this.phases.annotate(ev);
+    this.events.push(event);
+    const isLog = event.type === 'log';
+    if (isLog ? this.pendingLogs >= this.limits.logsPerBatch : this.pendingEvents.length - this.pendingLogs >= this.limits.eventsPerBatch) {
+      this.dropped.events++;
+      this.droppedChanged = true;
+      return;
+    }
+    if (isLog) this.pendingLogs++;
+    this.pendingEvents.push(event);
+    this.onNews();
+  }
+
+  private onTrace(graphId: string, records: TraceRecord[], dropped: number): void {
+    if (dropped > 0) {
+      this.dropped.traces += dropped;
+      this.droppedChanged = true;
+    }
+    for (const r of records) {
+      const step: TraceStep = { ...r, graphId };
+      this.traces.push(step);
+      if (this.pendingTraces.length < this.limits.tracesPerBatch) this.pendingTraces.push(step);
+      else {
+        this.dropped.traces++;
+        this.droppedChanged = true;
+      }
+    }
+    this.onNews();
+  }
+
+  /** The pending news as one batch (null when there is none), and empties it. */
+  takeBatch(): RunBatch | null {
+    if (this.pendingEvents.length === 0 && this.pendingMetrics.length === 0 && this.pendingTraces.length === 0 && !this.droppedChanged) {
+      return null;
+    }
+    const batch: RunBatch = {
+      runId: this.runId,
+      events: this.pendingEvents,
+      metrics: this.pendingMetrics,
+      traces: this.pendingTraces,
+      dropped: { ...this.dropped },
+    };
+    this.pendingEvents = [];
+    this.pendingLogs = 0;
+    this.pendingMetrics = [];
+    this.pendingTraces = [];
+    this.droppedChanged = false;
+    return batch;
+  }
+
+  /** The latest metrics snapshot, or null before the first. */
+  latestMetrics(): MetricsSnapshot | null {
+    return this.lastSnapshot;
+  }
+}

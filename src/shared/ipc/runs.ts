@@ -1,0 +1,369 @@
+/**
+ * Runs and live telemetry in the HostApi contract: the methods that start, stop, observe, trace
+ * and record graph runs, and the event types the host streams while they run.
+ *
+ * How a client uses it: `startRun` returns a `RunInfo`; from then on the host's event stream
+ * carries `run.state` events (whenever a run's state changes) and `telemetry` events (at most
+ * ~20 per second in total, each holding one `RunBatch` per run with news). A client that
+ * reconnects (a renderer reload) calls `listRuns` and then `getRun` for each run to rebuild its
+ * view from the host's bounded history, and keeps listening. Nothing in this file imports Node.
+ */
+import type { GraphDocument } from './contract';
+import {
+  arrayOf,
+  isAbsolutePath,
+  isBoolean,
+  isFiniteNumber,
+  isNonEmptyString,
+  objectOf,
+  oneOf,
+  taggedUnion,
+  type Check,
+  type FieldSpec,
+} from './params';
+
+/** `starting` → `running` → `stopping` → `stopped`; `failed` when no graph could start. */
+export type RunState = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** Owner-violation policy of a run (the runtime's): fail the call, report only, or stop the graph. */
+export type RunViolationPolicy = 'fail' | 'report' | 'abort';
+
+/** Extension lifecycle phases as the runtime reports them. */
+export type RunLifecyclePhase =
+  | 'created'
+  | 'on_configure'
+  | 'on_configure_done'
+  | 'on_init'
+  | 'on_init_done'
+  | 'on_start'
+  | 'on_start_done'
+  | 'on_stop'
+  | 'on_stop_done'
+  | 'on_deinit'
+  | 'on_deinit_done';
+
+/** One graph of a run. `graphId` is the runtime's id of the running graph instance. */
+export interface RunGraph {
+  graphId: string;
+  name: string;
+  state: 'starting' | 'started' | 'start_failed' | 'stopping' | 'stopped';
+}
+
+/** Which messages are traced; see `setTracing`. */
+export interface TraceSettings {
+  /**
+   * Edges to capture, as (src extension → dest extension); an omitted side matches any
+   * extension, so `[{}]` traces everything and `[{ dest: 'sink' }]` everything into `sink`.
+   */
+  edges: { src?: string; dest?: string }[];
+  /** Keep one of every N data messages per thread (1 = capture all). Cmds and results are always kept. */
+  sampleEvery: number;
+}
+
+/** A run as `startRun`, `listRuns` and `run.state` events describe it. */
+export interface RunInfo {
+  runId: string;
+  /** `GraphDocument.id` of the document it was started from. */
+  documentId: string;
+  title: string;
+  state: RunState;
+  graphs: RunGraph[];
+  startedAt: number;
+  stoppedAt?: number;
+  /** Why the run failed or what went wrong while stopping. */
+  error?: string;
+  /** Current message tracing, or null when off (the default). */
+  tracing: TraceSettings | null;
+}
+
+/**
+ * A runtime event of a run. `lifecycle` events of a `*_done` phase carry `phaseMs`, the time
+ * since the phase began (for example `on_start` → `on_start_done`).
+ */
+export type RunEvent =
+  | { type: 'lifecycle'; ts: number; graphId: string; extension: string; phase: RunLifecyclePhase; phaseMs?: number }
+  | {
+      type: 'violation';
+      ts: number;
+      graphId: string;
+      /** The object misused, e.g. `TenEnv of 'rogue'` or `Data 'tick'`. */
+      object: string;
+      /** Thread and runloop that own it. */
+      owner: string;
+      /** Thread and runloop of the misuse. */
+      caller: string;
+      reason: string;
+      /** Source-mapped stack of the misuse. */
+      stack: string;
+      policy: RunViolationPolicy;
+    }
+  | {
+      type: 'log';
+      ts: number;
+      graphId: string;
+      extension: string;
+      /** TEN log level: 1 verbose, 2 debug, 3 info, 4 warn, 5 error, 6 fatal (see the runtime's LogLevel). */
+      level: number;
+      message: string;
+      category?: string;
+    }
+  | { type: 'error'; ts: number; graphId: string; extension: string; phase: string; message: string; stack: string }
+  | { type: 'graph'; ts: number; graphId: string; name: string; state: RunGraph['state']; detail?: string }
+  | { type: 'worker_terminated'; ts: number; graphId: string; group: string; reason: string }
+  | { type: 'app_closed'; ts: number };
+
+/**
+ * One extension in a metrics snapshot. Rates are per second over the snapshot's interval;
+ * `inMsgsDepth`/`inMsgsHighWater` are those of the extension's thread (TEN's in_msgs is per
+ * extension thread, i.e. per extension group).
+ */
+export interface ExtensionMetrics {
+  extension: string;
+  group: string;
+  state: string;
+  inMsgsDepth: number;
+  inMsgsHighWater: number;
+  /** Messages held until `on_init_done`. */
+  pending: number;
+  msgsInPerSec: number;
+  msgsOutPerSec: number;
+  inPerSecByName: Record<string, number>;
+  outPerSecByName: Record<string, number>;
+  /** Handler time quantiles over the interval (±10%, log buckets); null when no handler ran. */
+  handlerP50Ms: number | null;
+  handlerP99Ms: number | null;
+  msgsInTotal: number;
+  msgsOutTotal: number;
+}
+
+/** One runloop (one extension group's thread) in a metrics snapshot. */
+export interface RunloopMetrics {
+  group: string;
+  runloopId: string;
+  threadId: number;
+  depth: number;
+  highWater: number;
+  drainsPerSec: number;
+  /** Entries per drain over the interval (0 when it did not drain). */
+  avgBatch: number;
+  /** Largest batch since the start. */
+  maxBatch: number;
+  /** Share of the interval spent running batches, 0–100. */
+  busyPct: number;
+}
+
+/** Messages per second from one extension to another (all message names together). */
+export interface EdgeMetrics {
+  src: string;
+  dest: string;
+  msgsPerSec: number;
+}
+
+/** Metrics of one graph of a run at one instant. */
+export interface GraphMetrics {
+  graphId: string;
+  name: string;
+  extensions: ExtensionMetrics[];
+  runloops: RunloopMetrics[];
+  edges: EdgeMetrics[];
+}
+
+/** A metrics snapshot (the host samples at up to 10 Hz); rates cover `intervalMs` before `ts`. */
+export interface MetricsSnapshot {
+  ts: number;
+  intervalMs: number;
+  graphs: GraphMetrics[];
+}
+
+/** One traced step of a message (see `setTracing`); `ts` in epoch ms with sub-ms precision. */
+export interface TraceStep {
+  ts: number;
+  /** The runtime's id of the graph the message travelled in. */
+  graphId: string;
+  stage: 'sent' | 'queued' | 'delivered';
+  /** `cmd`, `cmd_result`, `data`, `audio_frame`, `video_frame` or a built-in cmd type. */
+  type: string;
+  name: string;
+  src: string;
+  dest: string;
+  /** Empty for data and frames. A cmd and its results share it. */
+  cmdId: string;
+  group: string;
+  threadId: number;
+  /** `cmd_result` only: 0 OK, 1 ERROR. */
+  status?: number;
+  /** `sent` only: the first characters of the properties as JSON. */
+  preview?: string;
+  /** `delivered` only: synchronous handler time. */
+  durMs?: number;
+}
+
+/**
+ * Cumulative counts of what the host did not keep or send for a run: events beyond the batch
+ * budget, trace steps the runtime or the host discarded, metrics samples skipped because the
+ * previous one had not returned. The UI shows them next to the stream ("1,203 trace steps dropped").
+ */
+export interface DropCounters {
+  events: number;
+  traces: number;
+  metrics: number;
+}
+
+/** What one `telemetry` event carries for one run. */
+export interface RunBatch {
+  runId: string;
+  events: RunEvent[];
+  metrics: MetricsSnapshot[];
+  traces: TraceStep[];
+  dropped: DropCounters;
+}
+
+/** Telemetry events on the host's event stream (besides `log`). */
+export type TelemetryHostEvent =
+  /** A run's state or graphs changed. */
+  | { type: 'run.state'; time: number; run: RunInfo }
+  /** News of the runs since the previous telemetry event; sent at most ~20 times a second. */
+  | { type: 'telemetry'; time: number; batches: RunBatch[] }
+  /**
+   * Sent by a transport to a client it had to skip events for (its connection could not keep
+   * up); `events` counts the events this client missed since the last notice.
+   */
+  | { type: 'stream.dropped'; time: number; events: number };
+
+/** What `getRun` returns: the run and the host's bounded recent history of it. */
+export interface RunSnapshot {
+  run: RunInfo;
+  /** The most recent events (up to a few thousand), oldest first. */
+  events: RunEvent[];
+  /** The latest metrics snapshot, or null before the first. */
+  metrics: MetricsSnapshot | null;
+  /** The most recent trace steps, oldest first. */
+  traces: TraceStep[];
+  dropped: DropCounters;
+}
+
+/** A saved run, as written by `saveRecording` and `ten-studio run --record`. */
+export interface Recording {
+  format: 'ten-studio-recording';
+  version: 1;
+  run: RunInfo;
+  savedAt: number;
+  events: RunEvent[];
+  metrics: MetricsSnapshot[];
+  traces: TraceStep[];
+  dropped: DropCounters;
+}
+
+/** Parameter and result types of the run methods (merged into `HostMethodTypes`). */
+export interface RunMethodTypes {
+  /**
+   * Starts a run of `document` in its own runtime App (isolated from other runs; built-in
+   * addons plus the document's app packages). `graph` names one predefined graph; without it
+   * the `auto_start` graphs run, or the only graph when there is one. `E_BAD_PARAMS` when the
+   * document names no such graph, `E_RUN` when the runtime cannot start it (the message says why).
+   */
+  startRun: { params: { document: GraphDocument; graph?: string; violationPolicy?: RunViolationPolicy }; result: RunInfo };
+  /** Stops a run; resolves once every thread has exited. Stopped runs stay listed for a while. */
+  stopRun: { params: { runId: string }; result: RunInfo };
+  /** Every run the host holds, running ones first, then the most recent stopped ones. */
+  listRuns: { params: void; result: RunInfo[] };
+  /** A run with its recent history, for a client that (re)connects. */
+  getRun: { params: { runId: string }; result: RunSnapshot };
+  /** Turns message tracing on (settings) or off (null) for a running run. Off by default. */
+  setTracing: { params: { runId: string; tracing: TraceSettings | null }; result: RunInfo };
+  /** Every traced step of one cmd (and of its results), in time order, from the host's trace history. */
+  followCmd: { params: { runId: string; cmdId: string }; result: TraceStep[] };
+  /** Writes the run's history (events, metrics, traces) as a recording file. `E_EXISTS` unless `overwrite`. */
+  saveRecording: { params: { runId: string; path: string; overwrite?: boolean }; result: { path: string; bytes: number } };
+  /** Reads a recording file back. `E_PARSE` when it is not one. */
+  openRecording: { params: { path: string }; result: Recording };
+  /**
+   * Writes a Chrome trace JSON (opens in Perfetto / chrome://tracing) of a run or a recording
+   * file: runloops as threads, handler calls as slices, queue depths as counters, cmd → result
+   * as flows, violations as instants.
+   */
+  exportChromeTrace: {
+    params: { source: { kind: 'run'; runId: string } | { kind: 'file'; path: string }; path: string; overwrite?: boolean };
+    result: { path: string; bytes: number };
+  };
+}
+
+/** Top-level params: an object with exactly these fields. */
+function params(fields: Record<string, FieldSpec>): (p: unknown) => string | null {
+  const check = objectOf(fields);
+  return (p) => check(p, '');
+}
+
+const isPositiveInt: Check = (v, p) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 1_000_000 ? null : `expects "${p}" to be an integer from 1 to 1000000`;
+
+const isName: Check = (v, p) => {
+  const problem = isNonEmptyString(v, p);
+  if (problem) return problem;
+  return (v as string).length <= 256 ? null : `expects "${p}" to be at most 256 characters`;
+};
+
+const tracingCheck: Check = (v, p) => {
+  if (v === null) return null;
+  const problem = objectOf({
+    edges: arrayOf(objectOf({ src: [isName, 'optional'], dest: [isName, 'optional'] })),
+    sampleEvery: isPositiveInt,
+  })(v, p);
+  if (problem) return problem;
+  const edges = (v as TraceSettings).edges;
+  if (edges.length === 0) return `expects "${p}.edges" to name at least one edge (use [{}] for all)`;
+  return edges.length <= 1000 ? null : `expects "${p}.edges" to have at most 1000 entries`;
+};
+
+const runIdCheck = isName;
+
+/**
+ * Parameter validators of the run methods; `documentCheck` is the contract's document validator
+ * (passed in so this file does not depend on the contract's values).
+ */
+export function runMethodValidators(documentCheck: Check): { [M in keyof RunMethodTypes]: { validate: (p: unknown) => string | null } } {
+  const noParams = (p: unknown) => (p === undefined || p === null ? null : 'takes no parameters');
+  return {
+    startRun: {
+      validate: params({
+        document: documentCheck,
+        graph: [isName, 'optional'],
+        violationPolicy: [oneOf(['fail', 'report', 'abort']), 'optional'],
+      }),
+    },
+    stopRun: { validate: params({ runId: runIdCheck }) },
+    listRuns: { validate: noParams },
+    getRun: { validate: params({ runId: runIdCheck }) },
+    setTracing: { validate: params({ runId: runIdCheck, tracing: tracingCheck }) },
+    followCmd: { validate: params({ runId: runIdCheck, cmdId: isName }) },
+    saveRecording: { validate: params({ runId: runIdCheck, path: isAbsolutePath, overwrite: [isBoolean, 'optional'] }) },
+    openRecording: { validate: params({ path: isAbsolutePath }) },
+    exportChromeTrace: {
+      validate: params({
+        source: taggedUnion('kind', {
+          run: objectOf({ kind: isNonEmptyString, runId: runIdCheck }),
+          file: objectOf({ kind: isNonEmptyString, path: isAbsolutePath }),
+        }),
+        path: isAbsolutePath,
+        overwrite: [isBoolean, 'optional'],
+      }),
+    },
+  };
+}
+
+/** Checks a recording file's top level (the host reads it back); an error text, or null. */
+export function validateRecording(value: unknown): string | null {
+  return objectOf(
+    {
+      format: (v, p) => (v === 'ten-studio-recording' ? null : `expects "${p}" to be "ten-studio-recording"`),
+      version: (v, p) => (v === 1 ? null : `expects "${p}" to be 1 (a newer studio wrote this file?)`),
+      run: objectOf({ runId: isNonEmptyString, title: (v, p) => (typeof v === 'string' ? null : `expects "${p}" to be a string`) }, { open: true }),
+      savedAt: isFiniteNumber,
+      events: arrayOf((v, p) => (typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string' ? null : `expects "${p}" to be an event`)),
+      metrics: arrayOf(objectOf({ ts: isFiniteNumber, intervalMs: isFiniteNumber, graphs: arrayOf((v, p) => (typeof v === 'object' && v !== null ? null : `expects "${p}" to be an object`)) })),
+      traces: arrayOf((v, p) => (typeof v === 'object' && v !== null && typeof (v as { stage?: unknown }).stage === 'string' ? null : `expects "${p}" to be a trace step`)),
+      dropped: objectOf({ events: isFiniteNumber, traces: isFiniteNumber, metrics: isFiniteNumber }),
+    },
+    { open: true },
+  )(value, 'recording');
+}
