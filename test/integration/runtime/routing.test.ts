@@ -205,5 +205,26 @@ describe('destinations', () => {
     const [got] = await h.report('asr', 'audio');
     expect(got).toMatchObject({ name: 'pcm', bytes: 1 << 20, first: 7, sampleRate: 16000, samples: 1600 });
   });
+
+  it('names and source flows route like their flattened forms', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [
+          probe('src', 'g0', { actions: [{ op: 'sendCmd', name: 'x' }, { op: 'sendCmd', name: 'y' }, { op: 'sendData', name: 'pulled' }] }),
+          probe('multi', 'g1'),
+          probe('puller', 'g2'),
+        ],
+        [
+          { extension: 'src', cmd: [{ names: ['x', 'y'], dest: [{ extension: 'multi' }] }] },
+          { extension: 'puller', data: [{ name: 'pulled', source: [{ extension: 'src' }] }] },
+        ],
+      ),
+    );
+    const rs = await h.report('src', 'result', 2);
+    expect(rs.map((r) => (r.result as { from: string }).from)).toEqual(['multi', 'multi']);
+    const [d] = await h.report('puller', 'data');
+    expect(d.name).toBe('pulled');
+  });
 });
 
