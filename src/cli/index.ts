@@ -5,14 +5,18 @@ import { conformance } from './conformance';
 import { flatten } from './flatten';
 import { validate } from './validate';
 import { run, RUN_VALUED } from './run';
+import { trace, TRACE_VALUED } from './trace';
 
 const USAGE = `Usage: ten-studio <command> [options]
 
 Commands:
   serve [--port N]   Start browser mode on 127.0.0.1 and print the URL (with its token).
   run <app-dir | property.json> [--graph NAME] [--duration S] [--events FILE.jsonl]
-      [--violation-policy fail|report|abort]
+      [--record FILE] [--violation-policy fail|report|abort]
                      Run a graph headless; exit 0 only when it ended cleanly.
+                     --record writes a recording (events, metrics) the studio opens.
+  trace <recording.json> --out <trace.json>
+                     Convert a recording to Chrome trace JSON (open it in Perfetto).
   validate <app-dir | property.json | graph.json> [--graph NAME] [--json] [--packages DIR[,DIR]]
                      Check TEN files; exit 0 valid, 1 invalid, 2 unreadable.
   flatten <app-dir | property.json | graph.json> [--graph NAME]
@@ -27,6 +31,7 @@ const VALUED: Record<string, string[]> = {
   flatten: ['graph', 'packages'],
   conformance: [],
   run: RUN_VALUED,
+  trace: TRACE_VALUED,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -43,6 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await conformance(parseArgs(rest, VALUED.conformance!));
       case 'run':
         return await run(parseArgs(rest, VALUED.run!));
+      case 'trace':
+        return await trace(parseArgs(rest, VALUED.trace!));
       case undefined:
       case 'help':
       case '--help':

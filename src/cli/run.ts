@@ -1,6 +1,6 @@
 /**
  * `ten-studio run <app-dir | property.json> [--graph NAME] [--duration S] [--events FILE.jsonl]
- * [--violation-policy fail|report|abort]`: runs an app's graph headless, prints its runtime
+ * [--record FILE] [--violation-policy fail|report|abort]`: runs an app's graph headless, prints its runtime
  * events, and exits 0 only when the run ended cleanly.
  */
 import { createWriteStream, existsSync, readFileSync, statSync, type WriteStream } from 'node:fs';
@@ -9,9 +9,10 @@ import type { TenAppProperty } from '../shared/graph/types';
 import { App, type RuntimeEvent, type ViolationPolicy } from '../runtime';
 import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
 import { UsageError, type ParsedArgs } from './args';
+import { CliRecorder } from './record';
 import { EXIT_INTERRUPTED, formatEvent, RunOutcome } from './run-report';
 
-export const RUN_VALUED = ['graph', 'duration', 'events', 'violation-policy'];
+export const RUN_VALUED = ['graph', 'duration', 'events', 'record', 'violation-policy'];
 
 const POLICIES: readonly ViolationPolicy[] = ['fail', 'report', 'abort'];
 /** TEN log level INFO: logs below it are not printed (they still go to `--events`). */
@@ -25,6 +26,8 @@ export interface RunOptions {
   graph?: string;
   durationMs?: number;
   eventsFile?: string;
+  /** Recording file (events + metrics) for the studio and `ten-studio trace`. */
+  recordFile?: string;
   policy: ViolationPolicy;
 }
 
@@ -54,6 +57,12 @@ export function runOptions(args: ParsedArgs): RunOptions {
   if (typeof events === 'string') {
     opts.eventsFile = resolve(events);
     if (!existsSync(dirname(opts.eventsFile))) throw new UsageError(`--events: the folder ${dirname(opts.eventsFile)} does not exist.`);
+  }
+  const record = args.options.get('record');
+  if (record !== undefined) {
+    if (typeof record !== 'string') throw new UsageError('--record needs a file name.');
+    opts.recordFile = resolve(record);
+    if (!existsSync(dirname(opts.recordFile))) throw new UsageError(`--record: the folder ${dirname(opts.recordFile)} does not exist.`);
   }
   const policy = args.options.get('violation-policy');
   if (policy !== undefined) {
@@ -128,6 +137,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     violationPolicy: opts.policy,
     onEvent,
   });
+  const recorder = opts.recordFile ? new CliRecorder(app, opts.propertyPath) : undefined;
 
   let interrupts = 0;
   const onSigint = (): void => {
@@ -158,11 +168,20 @@ export async function run(args: ParsedArgs): Promise<number> {
     if (opts.durationMs !== undefined) timer = setTimeout(() => end('duration'), opts.durationMs);
     const reason = await ended;
     clearTimeout(timer);
+    await recorder?.lastSample();
     const closed = await closeWithin(app, CLOSE_GRACE_MS + app.stopTimeoutMs);
     if (!closed) outcome.fail(`the app did not close within ${CLOSE_GRACE_MS + app.stopTimeoutMs} ms`);
     const leaks = Object.entries(app.live()).filter(([, n]) => n > 0);
     if (closed && leaks.length) outcome.fail(`runtime objects still alive after close: ${leaks.map(([k, n]) => `${k} ${n}`).join(', ')}`);
 
+    if (recorder) {
+      try {
+        const bytes = await recorder.save(opts.recordFile!, outcome.exitCode() === 0, outcome.reasons);
+        process.stdout.write(`Recorded the run to ${opts.recordFile} (${bytes} bytes).\n`);
+      } catch (e) {
+        outcome.fail(`cannot write the recording ${opts.recordFile}: ${(e as Error).message}`);
+      }
+    }
     const code = outcome.exitCode();
     const summary = { type: 'run_end', ts: Date.now(), reason, exit_code: code, failures: outcome.reasons };
     events?.write(`${JSON.stringify(summary)}\n`);

@@ -77,12 +77,12 @@ export class RunTelemetry {
 
   /**
    * @param onNews called (synchronously) when something new is pending, so the owner can
-   *   schedule a flush; it is not called again until `takeBatch` empties the pending batch.
+   *   schedule a `takeBatch`; null when nobody streams (a CLI recording keeps history only).
    */
   constructor(
     private readonly app: App,
     private readonly runId: string,
-    private readonly onNews: () => void,
+    private readonly onNews: (() => void) | null,
     limits: Partial<TelemetryLimits> = {},
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -124,6 +124,7 @@ export class RunTelemetry {
       this.lastSample = sample;
       this.lastSnapshot = snapshot;
       this.metrics.push(snapshot);
+      if (this.onNews === null) return;
       this.pendingMetrics.push(snapshot);
       this.onNews();
     } finally {
@@ -134,6 +135,7 @@ export class RunTelemetry {
   private onEvent(ev: RuntimeEvent): void {
     const event = this.phases.annotate(ev);
     this.events.push(event);
+    if (this.onNews === null) return;
     const isLog = event.type === 'log';
     if (isLog ? this.pendingLogs >= this.limits.logsPerBatch : this.pendingEvents.length - this.pendingLogs >= this.limits.eventsPerBatch) {
       this.dropped.events++;
@@ -153,13 +155,14 @@ export class RunTelemetry {
     for (const r of records) {
       const step: TraceStep = { ...r, graphId };
       this.traces.push(step);
+      if (this.onNews === null) continue;
       if (this.pendingTraces.length < this.limits.tracesPerBatch) this.pendingTraces.push(step);
       else {
         this.dropped.traces++;
         this.droppedChanged = true;
       }
     }
-    this.onNews();
+    this.onNews?.();
   }
 
   /** The pending news as one batch (null when there is none), and empties it. */
