@@ -7,7 +7,7 @@ import { exportJson, flattenGraph, formatDiagnostic, type DiagnosticCode } from 
 import type { ParsedArgs } from './args';
 import { checkInput, UnreadableInput } from './graph-input';
 
-const PACKAGE_CODES = new Set<DiagnosticCode>(['E030', 'E031', 'E041', 'E051']);
+const PACKAGE_CODES = new Set<DiagnosticCode>(['E030', 'E031', 'E032', 'E041', 'E051']);
 
 /** Runs `flatten`; returns the exit code. */
 export async function flatten(args: ParsedArgs): Promise<number> {

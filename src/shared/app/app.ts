@@ -101,11 +101,25 @@ export async function loadApp(dir: string, files: FileSource, opts: LoadAppOptio
     for (const name of (await files.listDir(root)) ?? []) await addFrom(joinPath(root, name));
   }
   const deps = app.manifest?.value.dependencies;
+  const missingPaths: { index: number; path: string }[] = [];
   if (Array.isArray(deps)) {
-    for (const d of deps as unknown[]) if (isRecord(d) && typeof d.path === 'string') await addFrom(joinPath(dir, d.path));
+    for (const [index, d] of (deps as unknown[]).entries()) {
+      if (!isRecord(d) || typeof d.path !== 'string') continue;
+      const pkgDir = joinPath(dir, d.path);
+      const before = app.packages.length;
+      await addFrom(pkgDir);
+      if (app.packages.length === before && !app.packages.some((p) => p.dir === pkgDir)) missingPaths.push({ index, path: d.path });
+    }
   }
   for (const extra of opts.packageDirs ?? []) {
     for (const name of (await files.listDir(extra)) ?? []) await addFrom(joinPath(extra, name));
+  }
+  // A local dependency whose folder is missing matters only if no other folder provides the package.
+  for (const m of missingPaths) {
+    if (app.packages.some((p) => p.entry.manifest.name === basenamePath(m.path))) continue;
+    app.diagnostics.push(
+      diag('E032', `Local dependency '${m.path}' does not exist (no manifest.json in ${joinPath(dir, m.path)})`, { file: app.manifest?.file, doc: app.manifest?.located }, `/dependencies/${m.index}/path`),
+    );
   }
   return app;
 }

@@ -35,6 +35,7 @@ export const DIAGNOSTIC_CODES = {
   E029: "'app' missing in connections while the nodes declare it",
   E030: 'addon not installed',
   E031: 'incompatible message schemas between connected ports',
+  E032: 'local path dependency of the app does not exist',
   E040: 'manifest field rule violated',
   E041: 'manifest interface cannot be imported',
   E050: 'invalid TEN value schema',

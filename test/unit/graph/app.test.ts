@@ -55,6 +55,17 @@ describe('apps on any FileSource', () => {
     expect(cat.port('producer', 'cmd', 'out', 'hello')?.schema).toEqual({ type: 'object', properties: { n: { type: 'int8' } } });
   });
 
+  it('explains addons missing because a local dependency folder does not exist', async () => {
+    const withDep = memoryFiles({
+      '/a/manifest.json': JSON.stringify({ type: 'app', name: 'a', version: '0.1.0', dependencies: [{ path: '../pkgs/gone' }, { path: 'local/here' }] }, null, 2),
+      '/a/property.json': '{}',
+      '/a/local/here/manifest.json': manifest('here'),
+    });
+    const app = await loadApp('/a', withDep);
+    expect(app.packages.map((p) => p.entry.manifest.name)).toEqual(['here']);
+    expect(app.diagnostics.map((d) => [d.code, d.file, d.pointer, d.line])).toEqual([['E032', '/a/manifest.json', '/dependencies/0/path', 7]]);
+  });
+
   it('prepares a flattened graph for the runtime', async () => {
     const app = await loadApp('/app', files);
     const builtins = [{ source: 'builtin' as const, manifest: { type: 'extension', name: 'echo', version: '1.0.0' } }];
