@@ -26,7 +26,13 @@ export type GraphEdit =
   /** Puts `node` in place of the node named `name` (the exact inverse of node-level edits). */
   | { type: 'replaceNode'; name: string; node: TenNode }
   /** Restores node and connection lists exactly (the inverse of structural edits). */
-  | { type: 'restore'; nodes: TenNode[]; connections: TenConnection[] | undefined };
+  | {
+      type: 'restore';
+      nodes: TenNode[];
+      connections: TenConnection[] | undefined;
+      /** Restored when given (a rename also rewrites these lists); `null` removes the list. */
+      exposed?: { messages: unknown[] | null; properties: unknown[] | null };
+    };
 
 /** An edit of an app's property.json. */
 export type PropertyEdit =
@@ -39,7 +45,11 @@ export type EditResult<D, E> = { ok: true; doc: D; inverse: E } | { ok: false; e
 
 const sameEnd = (l: TenLoc | TenConnection, e: EndRef): boolean => l.extension === e.extension && (l.app ?? undefined) === (e.app ?? undefined);
 const endLoc = (e: EndRef): TenLoc => (e.app !== undefined ? { app: e.app, extension: e.extension } : { extension: e.extension });
-const restoreOf = (g: TenGraph): GraphEdit => ({ type: 'restore', nodes: g.nodes ?? [], connections: g.connections });
+const restoreOf = (g: TenGraph, withExposed = false): GraphEdit => {
+  const edit: GraphEdit = { type: 'restore', nodes: g.nodes ?? [], connections: g.connections };
+  if (withExposed) edit.exposed = { messages: g.exposed_messages ?? null, properties: g.exposed_properties ?? null };
+  return edit;
+};
 
 function withParts(g: TenGraph, nodes: TenNode[], connections: TenConnection[] | undefined): TenGraph {
   const out: TenGraph = { ...g, nodes };
@@ -99,7 +109,8 @@ export function applyGraphEdit(graph: TenGraph, edit: GraphEdit): EditResult<Ten
       for (const key of ['exposed_messages', 'exposed_properties'] as const) {
         if (Array.isArray(graph[key])) doc[key] = graph[key]!.map((e) => (isExtRef(e, edit.from) ? { ...(e as object), extension: edit.to } : e));
       }
-      return { ok: true, doc, inverse: { type: 'renameNode', from: edit.to, to: edit.from } };
+      // Restoring (not renaming back) keeps any dangling reference to the new name as it was.
+      return { ok: true, doc, inverse: restoreOf(graph, true) };
     }
     case 'connect': {
       for (const e of [edit.from, edit.to]) if (find(e.extension) === -1) return { ok: false, error: `No node named '${e.extension}'.` };
@@ -162,8 +173,16 @@ export function applyGraphEdit(graph: TenGraph, edit: GraphEdit): EditResult<Ten
       if (edit.node.name !== edit.name && find(edit.node.name) !== -1) return { ok: false, error: `A node named '${edit.node.name}' already exists.` };
       return { ok: true, doc: withParts(graph, nodes.map((n, k) => (k === i ? edit.node : n)), graph.connections), inverse: { type: 'replaceNode', name: edit.node.name, node: nodes[i]! } };
     }
-    case 'restore':
-      return { ok: true, doc: withParts(graph, edit.nodes, edit.connections), inverse: restoreOf(graph) };
+    case 'restore': {
+      const doc = withParts(graph, edit.nodes, edit.connections);
+      if (edit.exposed) {
+        for (const [key, list] of [['exposed_messages', edit.exposed.messages], ['exposed_properties', edit.exposed.properties]] as const) {
+          if (list === null) delete doc[key];
+          else doc[key] = list;
+        }
+      }
+      return { ok: true, doc, inverse: restoreOf(graph, edit.exposed !== undefined) };
+    }
   }
 }
 

@@ -52,6 +52,13 @@ describe('graph edits are pure and invertible', () => {
     expect(e.exposed_messages).toEqual([{ type: 'cmd_in', name: 'hello', extension: 'a2' }]);
   });
 
+  it('undoes a rename exactly even when the new name was already referenced (dangling)', () => {
+    const g = base();
+    g.connections![0]!.cmd![0]!.dest!.push({ extension: 'ghost' });
+    const renamed = roundTrip(g, { type: 'renameNode', from: 'c', to: 'ghost' });
+    expect(renamed.connections![0]!.cmd![0]!.dest).toEqual([{ extension: 'b' }, { extension: 'ghost' }, { extension: 'ghost' }]);
+  });
+
   it('connects into an existing flow, a new flow, or a new section; disconnect cleans up', () => {
     const g1 = roundTrip(base(), { type: 'connect', kind: 'data', name: 'd', from: { extension: 'a' }, to: { extension: 'b' } });
     expect(g1.connections![0]!.data![0]!.dest).toEqual([{ extension: 'c' }, { extension: 'b' }]);
