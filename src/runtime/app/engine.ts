@@ -105,9 +105,20 @@ export class Engine {
         worker,
         exited: false,
         exit: new Promise<void>((r) =>
-          worker.once('exit', () => {
+          worker.once('exit', (code: number) => {
             gw.exited = true;
             resolveCreated({ ok: false, error: `The thread of group '${g}' exited during creation.` });
+            if (this.state === 'running') {
+              // Not asked to stop: an extension ended the thread (process.exit, fatal error).
+              // The other groups go on; sends to this group get "has been terminated" errors.
+              this.host.emit({
+                type: 'worker_terminated',
+                ts: Date.now(),
+                graphId: this.graphId,
+                group: g,
+                reason: `The thread of group '${g}' exited unexpectedly (exit code ${code}).`,
+              });
+            }
             r();
           }),
         ),

@@ -468,6 +468,14 @@ export class ExtRuntime implements EnvBackend {
   }
 
   /** Fails OUT paths past their deadline with `Path timeout.` and forgets expired IN paths. */
+  /** Fails the OUT paths towards extensions whose thread has ended. */
+  failPathsTo(dests: ReadonlySet<string>, text: string): void {
+    const now = Date.now();
+    for (const p of [...this.paths.out.values()]) {
+      if (dests.has(p.destExt) && this.paths.out.has(p.cmdId)) this.applyResult(this.errorResult(p.cmdId, p.cmdName, text, now));
+    }
+  }
+
   checkPaths(now: number): void {
     for (const p of this.paths.takeExpiredOut(now)) {
       if (this.paths.out.has(p.cmdId)) this.applyResult(this.errorResult(p.cmdId, p.cmdName, 'Path timeout.', now));
@@ -548,6 +556,7 @@ export class ExtRuntime implements EnvBackend {
       cmdName: w.name,
       handler: handler ? (r) => handler(CmdResult._wrap(r), undefined) : null,
       upstream,
+      destExt: w.dests.length > 0 ? w.dests[0].ext : '',
       group,
       expiresAt: Date.now() + this.outTimeoutMs,
     };

@@ -123,6 +123,7 @@ export class GroupRuntime {
       port.on('message', (batch: unknown[]) => this.receiveBatch(batch));
       port.on('close', () => {
         box.closed = true;
+        this.peerClosed(g);
       });
     }
     for (const spec of init.nodes) this.exts.set(spec.name, new ExtRuntime(this, spec));
@@ -174,6 +175,19 @@ export class GroupRuntime {
         this.tracer = m.config ? new Tracer(m.config, this.group) : null;
         return;
     }
+  }
+
+  /**
+   * A peer group's thread ended (stopped first, or died): cmds still waiting on its extensions
+   * will never be answered, so their OUT paths fail now instead of at a path timeout — an
+   * extension awaiting such a result in on_stop would otherwise hold the whole stop.
+   */
+  private peerClosed(group: string): void {
+    const gone = new Set<string>();
+    for (const [ext, g] of this.groupOf) if (g === group) gone.add(ext);
+    this.runloop.postTaskTail(() => {
+      for (const x of this.exts.values()) x.failPathsTo(gone, 'The destination extension has been terminated.');
+    });
   }
 
   /** A batch from a peer group: decoded and appended to the runloop in one go. */

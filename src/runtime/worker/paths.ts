@@ -26,6 +26,8 @@ export interface OutPath {
   handler: WireResultHandler | null;
   /** cmd id of the IN path this send forwards; set when a received cmd is sent on. */
   upstream: string;
+  /** Destination extension ('' for the App), to fail the path when its thread ends. */
+  destExt: string;
   group: PathGroup | null;
   expiresAt: number;
 }

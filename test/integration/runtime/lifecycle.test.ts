@@ -130,6 +130,25 @@ describe('failures', () => {
     expect(t).toEqual([expect.objectContaining({ group: 'g1', graphId: id })]);
     expect(h.phases('fine')).toContain('on_deinit_done');
   });
+
+  it('a group thread that dies is reported; cmds waiting on it fail, the rest of the graph runs on', async () => {
+    h = new Harness();
+    const id = await h.app.startGraph(
+      graph(
+        [probe('a', 'g1', { actions: [{ op: 'sendCmd', name: 'ping' }, { op: 'sendCmd', name: 'ping' }, { op: 'sendCmd', name: 'alive' }] }), probe('victim', 'g2', { reply: { ping: 'exit' } }), probe('ok', 'g3')],
+        [flow('a', 'cmd', 'ping', ['victim']), flow('a', 'cmd', 'alive', ['ok'])],
+      ),
+    );
+    const rs = await h.report('a', 'result', 3);
+    expect(rs.map((r) => (r.result as { detail: string }).detail)).toEqual([
+      'The destination extension has been terminated.',
+      'The destination extension has been terminated.',
+      '',
+    ]);
+    await h.until(() => h!.events.some((e) => e.type === 'worker_terminated'), 'the report');
+    expect(h.events.find((e) => e.type === 'worker_terminated')).toMatchObject({ group: 'g2', reason: "The thread of group 'g2' exited unexpectedly (exit code 3)." });
+    await h.app.stopGraph(id);
+  });
 });
 
 describe('owner violations', () => {
