@@ -63,7 +63,7 @@ export async function checkInput(args: ParsedArgs): Promise<CheckedInput> {
     const flat = await flattenManifestApi(api, { files: nodeFiles, baseDir: dirnamePath(path), file: path });
     return { diagnostics: [...m.diagnostics, ...flat.diagnostics], graphs: [] };
   }
-  if (isRecord(doc.value) && (isRecord(doc.value.ten) || isRecord(doc.value._ten) || !('nodes' in doc.value))) {
+  if (isPropertyFile(path, doc.value)) {
     const diagnostics = checkPropertyDocument(doc);
     const graphs: CheckedInput['graphs'] = [];
     for (const [i, g] of predefinedGraphs(doc.value).entries()) {
@@ -84,4 +84,12 @@ export async function checkInput(args: ParsedArgs): Promise<CheckedInput> {
   const at = { src: sourceOf(doc), base: '' };
   const { diagnostics } = await checkGraph(doc.value, at, { files: nodeFiles, baseDir: dirnamePath(path) });
   return { diagnostics, graphs: [{ name: '', graph: { graph: doc.value as LocatedGraph['graph'], at, baseDir: dirnamePath(path) } }] };
+}
+
+/** A `ten` section makes a property.json; otherwise graph fields make a graph, and the name decides. */
+function isPropertyFile(path: string, value: unknown): boolean {
+  if (!isRecord(value)) return basenamePath(path) === 'property.json';
+  if (isRecord(value.ten) || isRecord(value._ten)) return true;
+  if ('nodes' in value || 'connections' in value) return false;
+  return basenamePath(path) === 'property.json';
 }
