@@ -182,6 +182,18 @@ describe.skipIf(!HAS_CORPUS)('ten-corpus graph-check: results match what TEN tes
     expect(g.nodes?.map((n) => n.name)).toEqual(['test_ext']);
   });
 
+  it("uses TEN's own text where the notes quote it but the Rust test asserts none", async () => {
+    const quoted = cases.flatMap((c) => {
+      const m = /TEN's message[^']*'(.+?)'(?:\.|;|$| )/.exec(c.notes ?? '');
+      return m ? [[c, m[1]!] as const] : [];
+    });
+    expect(quoted.length).toBeGreaterThanOrEqual(3);
+    for (const [c, text] of quoted) {
+      const r = await run(c);
+      expect(r.errorText, c.id).toContain(text);
+    }
+  });
+
   it('duplicate names report both flows and a location', async () => {
     const r = await run(byId('names_expansion.duplicate_names_error_between_name_and_names_fields'));
     const dup = r.diagnostics.find((d) => d.code === 'E016');
