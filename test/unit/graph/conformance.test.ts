@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeFiles } from '../../../src/host/files';
-import { judge, reverseConnections, runCase, type ConformanceCase, type TenConnection, type TenGraph } from '../../../src/shared';
+import { exportJson, judge, reverseConnections, runCase, type ConformanceCase, type TenConnection, type TenGraph } from '../../../src/shared';
 import { GRAPH_CHECK, HAS_CORPUS } from './corpus';
 
 const cases: ConformanceCase[] = HAS_CORPUS ? JSON.parse(readFileSync(join(GRAPH_CHECK, 'cases.json'), 'utf8')) : [];
@@ -192,6 +192,35 @@ describe.skipIf(!HAS_CORPUS)('ten-corpus graph-check: results match what TEN tes
       const r = await run(c);
       expect(r.errorText, c.id).toContain(text);
     }
+  });
+
+  it('graphs with nothing to inject or load come back as written', async () => {
+    const noExposed = byId('exposed_message.inject_graph_proxy_with_no_exposed_messages');
+    const input = JSON.parse(readFileSync(join(GRAPH_CHECK, 'cases', noExposed.id, noExposed.input), 'utf8'));
+    expect(await graphOf(noExposed.id)).toEqual(input);
+    const loaded = await graphOf('graph_info.load_graph_from_relative_path');
+    expect(loaded.nodes?.map((n) => n.name)).toEqual(['test_extension']);
+  });
+
+  it('msg_conversion survives a property.json round trip, result conversion included', async () => {
+    const c = byId('property.dump_property_with_msg_conversion');
+    const text = readFileSync(join(GRAPH_CHECK, 'cases', c.id, c.input), 'utf8');
+    const doc = JSON.parse(exportJson(JSON.parse(text), 'property'));
+    const dest = doc.ten.predefined_graphs[0].graph.connections[0].cmd[0].dest;
+    expect(dest).toHaveLength(1);
+    expect(dest[0].msg_conversion.type).toBe('per_property');
+    expect(dest[0].msg_conversion.keep_original).toBeUndefined();
+    expect(dest[0].msg_conversion.rules).toHaveLength(2);
+    expect(dest[0].msg_conversion.rules[0]).toEqual({ path: 'ten.name', conversion_mode: 'fixed_value', value: 'hello_mapping' });
+    expect(dest[0].msg_conversion.result.rules).toHaveLength(1);
+  });
+
+  it('an extension manifest parses with its cmd_in required list', async () => {
+    const r = await run(byId('manifest.extension_manifest_from_str'));
+    const m = r.output as { type: string; api: { cmd_in: { property: { required: string[] } }[] } };
+    expect(m.type).toBe('extension');
+    expect(m.api.cmd_in).toHaveLength(1);
+    expect(m.api.cmd_in[0]!.property.required).toHaveLength(1);
   });
 
   it('duplicate names report both flows and a location', async () => {
