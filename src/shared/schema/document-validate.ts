@@ -4,6 +4,7 @@
  * and the conformance corpus see TEN's texts.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { escapePointerToken } from '../json/located';
 import { INTERFACE_SCHEMA, MANIFEST_LOCK_SCHEMA, MANIFEST_SCHEMA, PROPERTY_SCHEMA } from './document-schemas';
 
 /** Which TEN file a document is. */
@@ -117,7 +118,9 @@ export function validateTenFile(kind: TenFileKind, value: unknown): SchemaViolat
     const message = `${tenWording(e)} @ ${e.instancePath || '/'}`;
     if (seen.has(message)) continue;
     seen.add(message);
-    out.push({ message, pointer: e.instancePath });
+    // An unexpected key is located at itself, so the editor can underline that very key.
+    const extra = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty?: string }).additionalProperty : undefined;
+    out.push({ message, pointer: extra === undefined ? e.instancePath : `${e.instancePath}/${escapePointerToken(extra)}` });
   }
   return out;
 }

@@ -53,6 +53,14 @@ describe('ten-studio validate', () => {
     });
   });
 
+  it('locates an unexpected key at the key itself', async () => {
+    const f = write('extra/property.json', '{\n  "ten": {\n    "predefined_graphs": [\n      {"name": "g", "bogus": 1, "graph": {"nodes": [{"type": "extension", "name": "a", "addon": "x"}]}}\n    ]\n  }\n}\n');
+    expect(await validate(parseArgs([f, '--json'], VALUED))).toBe(1);
+    const e = JSON.parse(out).errors[0];
+    expect(e).toMatchObject({ code: 'E002', pointer: '/ten/predefined_graphs/0/bogus', line: 4, column: 30 });
+    expect(e.message).toBe("Additional properties are not allowed ('bogus' was unexpected) @ /ten/predefined_graphs/0");
+  });
+
   it('lists each error with its location in human output', async () => {
     const f = write('syntax.json', '{"nodes": [1,]}');
     expect(await validate(parseArgs([f], VALUED))).toBe(1);
