@@ -173,11 +173,21 @@ export async function validateApp(app: LoadedApp, opts: ValidateAppOptions): Pro
       continue;
     }
     const { graph, at, baseDir } = loaded.graph;
-    const checked = await checkGraph(graph, at, { files: opts.files, baseDir, appBaseDir: app.dir, catalogue });
+    const checked = await checkGraph(graph, at, { files: opts.files, baseDir, appBaseDir: app.dir, catalogue, appUri: appUriOf(app) });
     diagnostics.push(...checked.diagnostics.filter((d) => !isInlineParseDiag(d, info.graph)));
     graphs.push({ name: String(info.name), graph: loaded.graph });
   }
   return { diagnostics: dedupe(diagnostics), graphs };
+}
+
+/**
+ * The app's own URI (`ten.uri`). Without one, no `app` value names this app, so nodes that
+ * declare an app are all remote ('' never matches: TEN forbids an empty app).
+ */
+function appUriOf(app: LoadedApp): string {
+  const v = app.property?.value;
+  const ten = isRecord(v) && isRecord(v.ten) ? v.ten : {};
+  return typeof ten.uri === 'string' ? ten.uri : '';
 }
 
 /** Parse-time problems of inline graphs are already in checkPropertyDocument's output. */
@@ -212,7 +222,7 @@ export async function prepareGraphForRun(app: LoadedApp, name: string, opts: { f
   const loaded = await loadPredefinedGraph(app.property, index, { files: opts.files, baseDir: app.dir, appBaseDir: app.dir });
   if (!loaded.ok) return loaded;
   const { graph, at, baseDir } = loaded.graph;
-  const checked = await checkGraph(graph, at, { files: opts.files, baseDir, appBaseDir: app.dir, catalogue: appCatalogue(app, opts.builtins) });
+  const checked = await checkGraph(graph, at, { files: opts.files, baseDir, appBaseDir: app.dir, catalogue: appCatalogue(app, opts.builtins), appUri: appUriOf(app) });
   const blocking = checked.diagnostics.filter((d) => d.code !== 'E031');
   if (blocking.length || !checked.flat) return { ok: false, diagnostics: checked.diagnostics };
   return { ok: true, graph: checked.flat, diagnostics: checked.diagnostics };

@@ -14,10 +14,11 @@ export const isBuiltinTenAddon = (addon: string): boolean => addon.startsWith('t
 
 /** Options of {@link checkNodesInstalled}. */
 export interface PackageCheckOptions {
-  /** Check only nodes of this app (TEN `check_for_single_app`); other apps' nodes are skipped. */
+  /**
+   * The URI of the app whose packages the catalogue holds. Nodes that declare another `app` run
+   * elsewhere and are not required here (TEN `check_for_single_app`). Undefined: check every node.
+   */
   appUri?: string;
-  /** When false, nodes with an `app` field are not required to be installed here. */
-  multiApp?: boolean;
 }
 
 /** Every extension node's addon is in the catalogue (or is a TEN built-in). */

@@ -21,6 +21,8 @@ export interface GraphCheckOptions {
   appBaseDir?: string;
   /** Installed addons; without it, package checks are skipped. */
   catalogue?: Catalogue;
+  /** URI of the app the catalogue belongs to; nodes of other apps are not package-checked. */
+  appUri?: string;
 }
 
 /** Problems found, plus the flattened graph when flattening succeeded. */
@@ -44,7 +46,7 @@ export async function checkGraph(graph: unknown, at: GraphAt, opts: GraphCheckOp
   const found = staticCheck(flat.graph, flatAt, 'post');
   if (opts.catalogue && found.length === 0) {
     found.push(
-      ...checkNodesInstalled(flat.graph, flatAt, opts.catalogue),
+      ...checkNodesInstalled(flat.graph, flatAt, opts.catalogue, { appUri: opts.appUri }),
       ...checkConnectionsCompatible(flat.graph, flatAt, opts.catalogue),
       ...checkNodeProperties(flat.graph, flatAt, opts.catalogue, (addon) => propertyValidator(opts.catalogue!, addon)),
     );

@@ -88,3 +88,29 @@ describe('apps on any FileSource', () => {
     expect((await prepareGraphForRun(app, 'nope', { files })).ok).toBe(false);
   });
 });
+
+describe('multi-app graphs', () => {
+  it('require only this app’s nodes to be installed here', async () => {
+    const files = memoryFiles({
+      '/m/manifest.json': JSON.stringify({ type: 'app', name: 'm', version: '0.1.0' }),
+      '/m/property.json': JSON.stringify({
+        ten: {
+          uri: 'msgpack://127.0.0.1:8001/',
+          predefined_graphs: [
+            {
+              name: 'g',
+              graph: {
+                nodes: [
+                  { type: 'extension', name: 'here', addon: 'local_addon', app: 'msgpack://127.0.0.1:8001/' },
+                  { type: 'extension', name: 'there', addon: 'remote_addon', app: 'msgpack://127.0.0.1:8002/' },
+                ],
+              },
+            },
+          ],
+        },
+      }),
+    });
+    const v = await validateApp(await loadApp('/m', files), { files });
+    expect(v.diagnostics.map((d) => [d.code, d.pointer])).toEqual([['E030', '/ten/predefined_graphs/0/graph/nodes/0/addon']]);
+  });
+});
