@@ -12,6 +12,7 @@ import { newWireMsg, type WireMsg } from '../core/wire';
 import { DEFAULT_CACHE_DIR, ModuleBuilder } from './build';
 import { Engine, type EngineHost } from './engine';
 import { flattenForRun } from './flatten';
+import { WorkerPool } from './pool';
 import { discoverAddons, type AddonPackage } from './packages';
 
 export interface AppOptions {
@@ -27,6 +28,11 @@ export interface AppOptions {
   violationPolicy?: ViolationPolicy;
   /** Ours: a group that has not closed this long after stop is terminated (default 5000 ms). */
   stopTimeoutMs?: number;
+  /**
+   * Ours: at most this many booted, idle group threads kept for the next graph start (default 8;
+   * 0 disables). The App keeps as many as the last started graph had groups.
+   */
+  spareThreads?: number;
   /** Where the JavaScript built for worker threads is kept (default: a folder in the OS temp dir). */
   cacheDir?: string;
 }
@@ -48,6 +54,7 @@ export class App implements EngineHost {
   readonly policy: ViolationPolicy;
   readonly stopTimeoutMs: number;
   readonly builder: ModuleBuilder;
+  readonly pool: WorkerPool;
   private readonly property: TenAppProperty;
   private readonly appDir: string | undefined;
   private readonly addonDirs: string[];
@@ -74,6 +81,7 @@ export class App implements EngineHost {
     this.appDir = appDir;
     this.addonDirs = (opts.addonDirs ?? []).map((d) => resolve(d));
     this.builder = new ModuleBuilder(opts.cacheDir ?? DEFAULT_CACHE_DIR);
+    this.pool = new WorkerPool(opts.spareThreads ?? 8);
     this.uri = property.ten?.uri ?? 'localhost';
     this.policy = opts.violationPolicy ?? 'fail';
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
@@ -157,6 +165,7 @@ export class App implements EngineHost {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.engines.values()].map((e) => this.stopEngine(e)));
+      await this.pool.close();
       this.emit({ type: 'app_closed', ts: Date.now() });
       this.resolveClosed();
     })();

@@ -5,8 +5,9 @@
  * MessageChannel to every other group, and then stays off the message path. Control (start,
  * stop, samples) and cross-graph traffic go through it.
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { WORKER_SOURCE, type ModuleBuilder } from './build';
+import type { WorkerPool } from './pool';
 import { deepMerge } from '../core/props';
 import type { FromWorker, GroupSample, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import type { WireMsg } from '../core/wire';
@@ -24,6 +25,7 @@ export interface EngineHost {
   /** Ours: trace records a group posted (only while tracing is on). */
   traced(graphId: string, records: TraceRecord[], dropped: number): void;
   builder: ModuleBuilder;
+  pool: WorkerPool;
   policy: ViolationPolicy;
   stopTimeoutMs: number;
 }
@@ -49,6 +51,7 @@ export class Engine {
   private readonly workers = new Map<string, GroupWorker>();
   private readonly extGroup = new Map<string, string>();
   private stopping: Promise<void> | null = null;
+  private workerEntry: URL | null = null;
   private stoppedGroups = 0;
   private samples = new Map<number, (s: GroupSample) => void>();
   private nextReq = 0;
@@ -97,7 +100,7 @@ export class Engine {
       }
     }
     for (const g of groups) {
-      const worker = new Worker(new URL(entries.get(WORKER_SOURCE)!), { name: `ten:${this.name}:${g}` });
+      const worker = this.host.pool.take(new URL(entries.get(WORKER_SOURCE)!), `ten:${this.name}:${g}`);
       let resolveCreated!: (r: { ok: boolean; error?: string }) => void;
       const created = new Promise<{ ok: boolean; error?: string }>((r) => (resolveCreated = r));
       const gw: GroupWorker = {
@@ -150,6 +153,7 @@ export class Engine {
       throw new Error(failed.error ?? 'An extension group failed to start.');
     }
     this.state = 'running';
+    this.workerEntry = new URL(entries.get(WORKER_SOURCE)!);
     for (const w of this.workers.values()) this.post(w, { t: 'start' });
   }
 
@@ -185,6 +189,8 @@ export class Engine {
       }),
     );
     this.state = 'stopped';
+    // Threads for the next start boot now, while nothing else of this graph competes for the CPU.
+    if (this.workerEntry) this.host.pool.refill(this.workerEntry, this.workers.size);
   }
 
   /** Sends a message from outside the graph (the App, another graph) to its destination extension. */

@@ -2,7 +2,8 @@
  * Worker entry of an extension group, run from its build (see app/build.ts). Exceptions escaping
  * an extension (timers, floating promises) are reported and never kill the thread.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadSchemaCompiler } from '../core/schema';
 import type { FromWorker, ToWorker } from '../core/protocol';
 import { GroupRuntime } from './group';
 
@@ -10,6 +11,9 @@ import { GroupRuntime } from './group';
 process.setSourceMapsEnabled(true);
 
 let group: GroupRuntime | null = null;
+
+// A spare thread (app/pool.ts) loads the schema compiler while it waits for a graph.
+if ((workerData as { spare?: boolean } | null)?.spare) void loadSchemaCompiler();
 
 function post(m: FromWorker): void {
   parentPort!.postMessage(m);
