@@ -61,6 +61,12 @@ describe('ten-studio run', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run_end', reason: 'duration', exit_code: 0, failures: [] });
   });
 
+  it('runs the gateway-and-media example cleanly', async () => {
+    const { code, stdout, stderr } = await cli(['run', 'resources/examples/gateway-and-media', '--duration', '1']);
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toMatch(/gateway: http_gateway: listening on http:\/\/127\.0\.0\.1:\d+\//);
+  });
+
   it('exits non-zero when a violation occurs under the fail policy', async () => {
     const file = join(tmp, 'rogue.jsonl');
     const { code, stderr } = await cli(['run', 'resources/examples/misbehaving-demo', '--duration', '2', '--events', file]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs, UsageError } from '../../../src/cli/args';
-import { chooseGraphs, runOptions, RUN_VALUED } from '../../../src/cli/run';
+import { chooseGraphs, logLevelOf, runOptions, RUN_VALUED } from '../../../src/cli/run';
 import { EXIT_OK, EXIT_RUN_FAILED, formatEvent, RunOutcome } from '../../../src/cli/run-report';
 import type { RuntimeEvent } from '../../../src/runtime';
 
@@ -51,6 +51,15 @@ describe('ten-studio run options', () => {
     expect(() => chooseGraphs(property, 'property.json', 'x')).toThrow(/no predefined graph "x" \(graphs: a, b, c\)/);
     const manual = { ten: { predefined_graphs: [{ name: 'b', graph: { nodes: [] } }] } };
     expect(() => chooseGraphs(manual, 'property.json', undefined)).toThrow(/no auto_start graph; pick one with --graph NAME \(graphs: b\)/);
+  });
+
+  it("prints logs from the app's log configuration level on", () => {
+    const handler = (level: string) => ({ matchers: [{ level }], formatter: { type: 'plain' }, emitter: { type: 'console' } });
+    expect(logLevelOf({})).toBe(2);
+    expect(logLevelOf({ ten: { log: { level: 1 } } })).toBe(1);
+    expect(logLevelOf({ ten: { log: { handlers: [handler('warn')] } } })).toBe(3);
+    expect(logLevelOf({ ten: { log: { handlers: [handler('error'), handler('debug')] } } })).toBe(1);
+    expect(logLevelOf({ ten: { log: { handlers: [handler('off')] } } })).toBe(Infinity);
   });
 
   it('rejects a property.json that is not JSON before starting anything', async () => {
