@@ -60,4 +60,25 @@ describe('schemas', () => {
     });
     expect(h.errors()[0]).toMatchObject({ extension: 'bad', phase: 'on_configure_done' });
   });
+
+  it('incoming data violating the in-schema is dropped with a warning; an incoming result is forced to ERROR', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [
+          probe('a', 'g1', { actions: [{ op: 'sendData', name: 'typed', props: { v: 1000 } }, { op: 'sendData', name: 'typed', props: { v: 1 } }, { op: 'sendCmd', name: 'checked_result' }] }),
+          probe('b', 'g2'),
+        ],
+        [flow('a', 'data', 'typed', ['b']), flow('a', 'cmd', 'checked_result', ['b'])],
+      ),
+    );
+    const [r] = await h.report('a', 'result');
+    // b answers with from: "b", which is not an int8 per a's cmd_out result schema.
+    expect(r.result).toMatchObject({ status: 1, from: 'b' });
+    expect((r.result as { detail: string }).detail).toMatch(/from/);
+    const data = await h.report('b', 'data');
+    expect(data.map((d) => (d.props as { v: number }).v)).toEqual([1]);
+    await h.until(() => h!.events.some((e) => e.type === 'log' && e.extension === 'b' && e.message.startsWith("Dropped data 'typed'")), 'the warning');
+  });
 });
+
