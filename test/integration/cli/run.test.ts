@@ -67,16 +67,33 @@ describe('ten-studio run', () => {
     expect(stdout).toMatch(/gateway: http_gateway: listening on http:\/\/127\.0\.0\.1:\d+\//);
   });
 
-  it('exits non-zero when a violation occurs under the fail policy', async () => {
+  it('exits non-zero when a violation occurs under the fail policy or an extension throws', async () => {
     const file = join(tmp, 'rogue.jsonl');
-    const { code, stderr } = await cli(['run', 'resources/examples/misbehaving-demo', '--duration', '2', '--events', file]);
+    const { code, stderr } = await cli(['run', 'resources/examples/misbehaving-demo', '--duration', '4', '--events', file]);
     expect(code).toBe(1);
     expect(stderr).toContain('VIOLATION');
+    expect(stderr).toContain('thrower threw in on_data');
     expect(readEvents(file).some((e) => e.type === 'violation')).toBe(true);
+    expect(readEvents(file).some((e) => e.type === 'error')).toBe(true);
   });
 
   it('still exits 0 when violations are only reported', async () => {
-    const { code, stdout, stderr } = await cli(['run', 'resources/examples/misbehaving-demo', '--duration', '2', '--violation-policy', 'report']);
+    const appDir = join(tmp, 'mutating-app');
+    rmSync(appDir, { recursive: true, force: true });
+    mkdirSync(appDir);
+    const graph = {
+      nodes: [
+        { type: 'extension', name: 'ticker', addon: 'data_generator', property: { interval_ms: 20 } },
+        { type: 'extension', name: 'rogue', addon: 'misbehaving', extension_group: 'rogue_group', property: { mode: 'mutate_after_send', every_n: 5 } },
+        { type: 'extension', name: 'stats', addon: 'counter_sink' },
+      ],
+      connections: [
+        { extension: 'ticker', data: [{ name: 'tick', dest: [{ extension: 'rogue' }] }] },
+        { extension: 'rogue', data: [{ name: 'tick', dest: [{ extension: 'stats' }] }] },
+      ],
+    };
+    writeFileSync(join(appDir, 'property.json'), JSON.stringify({ ten: { predefined_graphs: [{ name: 'mutating', auto_start: true, graph }] } }));
+    const { code, stdout, stderr } = await cli(['run', appDir, '--duration', '1', '--violation-policy', 'report']);
     expect(code, `${stdout}\n${stderr}`).toBe(0);
     expect(stderr).toContain('VIOLATION');
   });
