@@ -49,6 +49,8 @@ export class Msg {
   _w: WireMsg;
   /** @internal Set when the owner sent the message. */
   _sent = false;
+  /** @internal The extension owning the message ('' until created one sends it or one receives it). */
+  _owner = '';
 
   /** @internal */
   protected constructor(w: WireMsg) {

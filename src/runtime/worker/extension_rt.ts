@@ -358,7 +358,7 @@ export class ExtRuntime implements EnvBackend {
     const t0 = performance.now();
     let p: Promise<void>;
     try {
-      p = this.ext!.onCmd(this.env, Cmd._wrap(w));
+      p = this.ext!.onCmd(this.env, this.own(Cmd._wrap(w)));
     } catch (e) {
       this.addHandlerTime(performance.now() - t0);
       this.cmdHandlerFailed(cmdId, e);
@@ -389,13 +389,13 @@ export class ExtRuntime implements EnvBackend {
     try {
       switch (w.type) {
         case 'data':
-          if (this.hasOnData) p = x.onData(this.env, Data._wrap(w));
+          if (this.hasOnData) p = x.onData(this.env, this.own(Data._wrap(w)));
           break;
         case 'audio_frame':
-          if (this.hasOnAudio) p = x.onAudioFrame(this.env, AudioFrame._wrap(w));
+          if (this.hasOnAudio) p = x.onAudioFrame(this.env, this.own(AudioFrame._wrap(w)));
           break;
         case 'video_frame':
-          if (this.hasOnVideo) p = x.onVideoFrame(this.env, VideoFrame._wrap(w));
+          if (this.hasOnVideo) p = x.onVideoFrame(this.env, this.own(VideoFrame._wrap(w)));
           break;
         default:
           break;
@@ -597,10 +597,29 @@ export class ExtRuntime implements EnvBackend {
     return new TenError(TenErrorCode.ErrorCodeTenIsClosed, TEN_IS_CLOSED_TEXT);
   }
 
+  /** A delivered message belongs to its receiver. */
+  private own<M extends Msg>(m: M): M {
+    m._owner = this.name;
+    return m;
+  }
+
+  /**
+   * Checks that this extension may send `m`: it must not have been sent already, and it must
+   * not belong to another extension (one that received it). A new message belongs to whoever
+   * sends it first.
+   */
   private checkUnsent(m: Msg, method: string): TenError | undefined {
-    if (!m._sent) return undefined;
-    const proceed = this.g.violation(`${m._w.type}(${m._w.name})`, `${method} of a message already sent by its owner`, new Error().stack ?? '');
-    return proceed ? undefined : new TenError(TenErrorCode.ErrorCodeGeneric, `The ${m._w.type} '${m._w.name}' was already sent.`);
+    const object = `${m._w.type}(${m._w.name})`;
+    if (m._owner !== '' && m._owner !== this.name) {
+      const proceed = this.g.violation(object, `${method} by an extension that does not own the message`, new Error().stack ?? '', `extension ${m._owner}`, `extension ${this.name}`);
+      if (!proceed) return new TenError(TenErrorCode.ErrorCodeGeneric, `The ${m._w.type} '${m._w.name}' belongs to extension '${m._owner}'.`);
+    }
+    if (m._sent) {
+      const proceed = this.g.violation(object, `${method} of a message already sent by its owner`, new Error().stack ?? '');
+      if (!proceed) return new TenError(TenErrorCode.ErrorCodeGeneric, `The ${m._w.type} '${m._w.name}' was already sent.`);
+    }
+    m._owner = this.name;
+    return undefined;
   }
 
   // ---- EnvBackend ------------------------------------------------------------------------

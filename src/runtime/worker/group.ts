@@ -446,15 +446,19 @@ export class GroupRuntime {
     this.emit({ type: 'error', ts: Date.now(), graphId: this.graphId, extension, phase, message: err.message, stack: err.stack ?? '' });
   }
 
-  /** Reports an owner violation; returns true when the policy lets the call proceed. */
-  violation(object: string, reason: string, stack: string): boolean {
+  /**
+   * Reports an owner violation; returns true when the policy lets the call proceed. `owner` and
+   * `caller` name the extensions involved when the violation is between extensions of a thread.
+   */
+  violation(object: string, reason: string, stack: string, owner = '', caller = ''): boolean {
+    const here = `thread ${threadId} runloop ${this.runloop.id}`;
     this.emit({
       type: 'violation',
       ts: Date.now(),
       graphId: this.graphId,
       object,
-      owner: `thread ${threadId} runloop ${this.runloop.id}`,
-      caller: `thread ${threadId} runloop ${this.runloop.id}${this.closed ? ' (closed)' : ''}`,
+      owner: owner ? `${owner} (${here})` : here,
+      caller: caller ? `${caller} (${here})` : `${here}${this.closed ? ' (closed)' : ''}`,
       reason,
       stack,
       policy: this.policy,

@@ -162,6 +162,21 @@ describe('owner violations', () => {
     expect(h.violations()[0].stack).toContain('setPropertyString');
   });
 
+  it('sending a message another extension received is a violation naming both extensions', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [probe('a', 'g1', { actions: [{ op: 'sendData', name: 'd' }] }), probe('keeper', 'g1', { stashData: true }), probe('thief', 'g1', { actions: [{ op: 'sendStash' }] }), probe('sink', 'g1')],
+        [flow('a', 'data', 'd', ['keeper']), flow('thief', 'data', 'd', ['sink'])],
+      ),
+    );
+    const [s] = await h.report('thief', 'sent_stash');
+    expect(s.error).toEqual({ code: 1, message: "The data 'd' belongs to extension 'keeper'." });
+    await h.until(() => h!.violations().length > 0, 'the violation event');
+    expect(h.violations()[0]).toMatchObject({ object: 'data(d)', owner: expect.stringContaining('extension keeper'), caller: expect.stringContaining('extension thief') });
+    expect(h.of('sink', 'data')).toHaveLength(0);
+  });
+
   it('policy report lets the call proceed; policy abort stops the graph', async () => {
     h = new Harness({ violationPolicy: 'report' });
     await h.app.startGraph(graph([probe('a', 'g1', { actions: [{ op: 'mutateAfterSend', name: 'd' }] }), probe('b', 'g1')], [flow('a', 'data', 'd', ['b'])]));
