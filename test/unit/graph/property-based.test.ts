@@ -7,6 +7,8 @@ import {
   checkGraph,
   checkPropertyDocument,
   exportJson,
+  flattenGraph,
+  isFlat,
   memoryFiles,
   parseJson,
   parseJsonDocument,
@@ -179,6 +181,59 @@ describe.skipIf(!HAS_CORPUS)('random edit sequences undo exactly (needs ../share
         },
       ),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('flattening keeps exactly the message routes the user wrote', () => {
+  const NAMES = ['e0', 'e1', 'e2', 'e3'];
+  const MSGS = ['m0', 'm1', 'm2'];
+  const ext = fc.constantFrom(...NAMES);
+  const flow = fc.record({
+    naming: fc.oneof(fc.constantFrom(...MSGS).map((name) => ({ name })), fc.uniqueArray(fc.constantFrom(...MSGS), { minLength: 1, maxLength: 3 }).map((names) => ({ names }))),
+    dest: fc.uniqueArray(ext, { maxLength: 3 }),
+    source: fc.uniqueArray(ext, { maxLength: 2 }),
+  });
+  const graphArb = fc.array(fc.record({ from: ext, kind: fc.constantFrom<MsgKind>('cmd', 'data'), flows: fc.array(flow, { minLength: 1, maxLength: 3 }) }), { maxLength: 5 }).map(
+    (sections): TenGraph => ({
+      nodes: NAMES.map((name) => ({ type: 'extension' as const, name, addon: 'a' })),
+      connections: sections.map((s) => ({
+        extension: s.from,
+        [s.kind]: s.flows.map((f) => ({
+          ...f.naming,
+          ...(f.dest.length ? { dest: f.dest.map((extension) => ({ extension })) } : {}),
+          ...(f.source.length ? { source: f.source.map((extension) => ({ extension })) } : {}),
+        })),
+      })),
+    }),
+  );
+
+  /** The routes a graph declares, computed directly from what is written. */
+  const declaredRoutes = (g: TenGraph): Set<string> => {
+    const out = new Set<string>();
+    for (const c of g.connections ?? []) {
+      for (const kind of ['cmd', 'data'] as const) {
+        for (const f of c[kind] ?? []) {
+          for (const name of f.names ?? [f.name!]) {
+            for (const d of f.dest ?? []) out.add(`${c.extension}|${kind}|${name}|${d.extension}`);
+            for (const s of f.source ?? []) out.add(`${s.extension}|${kind}|${name}|${c.extension}`);
+          }
+        }
+      }
+    }
+    return out;
+  };
+
+  it('as forward single-name flows', async () => {
+    await fc.assert(
+      fc.asyncProperty(graphArb, async (g) => {
+        const r = await flattenGraph(g);
+        expect(r.ok).toBe(true);
+        if (!r.ok) return;
+        expect(isFlat(r.graph)).toBe(true);
+        expect([...declaredRoutes(r.graph)].sort()).toEqual([...declaredRoutes(g)].sort());
+      }),
+      { numRuns: 300 },
     );
   });
 });
