@@ -180,6 +180,27 @@ describe('ten-studio run', () => {
     expect(stdout).toContain("relay: the app's own forwarder");
   });
 
+  it('exits 1 when the graph fails to start (invalid property, missing addon)', async () => {
+    const appDir = join(tmp, 'failing-start');
+    rmSync(appDir, { recursive: true, force: true });
+    mkdirSync(appDir);
+    const node = (name: string, addon: string, property?: Record<string, unknown>) => ({ type: 'extension', name, addon, property });
+    const graphs = [
+      { name: 'bad_property', graph: { nodes: [node('ticker', 'data_generator', { interval_ms: 'fast' })] } },
+      { name: 'missing_addon', graph: { nodes: [node('ghost', 'no_such_addon')] } },
+    ];
+    writeFileSync(join(appDir, 'property.json'), JSON.stringify({ ten: { predefined_graphs: graphs } }));
+    for (const [graph, text] of [
+      ['bad_property', "Extension 'ticker' has invalid properties"],
+      ['missing_addon', "uses addon 'no_such_addon', which is not installed"],
+    ]) {
+      const { code, stdout, stderr } = await cli(['run', appDir, '--graph', graph!, '--duration', '5']);
+      expect(code, `${stdout}\n${stderr}`).toBe(1);
+      expect(stderr).toContain(`graph ${graph} failed to start`);
+      expect(stderr).toContain(text);
+    }
+  });
+
   it('exits 2 with a clear message for an unknown graph', async () => {
     const { code, stderr } = await cli(['run', 'resources/examples/hello-pipeline', '--graph', 'nope']);
     expect(code).toBe(2);
