@@ -180,6 +180,8 @@ export class ExtRuntime implements EnvBackend {
       this.g.runloop.postTaskTail(done);
     };
     let p: Promise<void>;
+    const prev = this.g.current;
+    this.g.current = this.name;
     try {
       p = call(this.ext!);
     } catch (e) {
@@ -187,6 +189,8 @@ export class ExtRuntime implements EnvBackend {
       this.g.reportError(this.name, phase, e);
       next();
       return;
+    } finally {
+      this.g.current = prev;
     }
     p.then(next, (e: unknown) => {
       this.g.reportError(this.name, phase, e);
@@ -357,12 +361,16 @@ export class ExtRuntime implements EnvBackend {
     const cmdId = w.cmdId;
     const t0 = performance.now();
     let p: Promise<void>;
+    const prev = this.g.current;
+    this.g.current = this.name;
     try {
       p = this.ext!.onCmd(this.env, this.own(Cmd._wrap(w)));
     } catch (e) {
       this.addHandlerTime(performance.now() - t0);
       this.cmdHandlerFailed(cmdId, e);
       return;
+    } finally {
+      this.g.current = prev;
     }
     this.addHandlerTime(performance.now() - t0);
     p.then(undefined, (e: unknown) => this.cmdHandlerFailed(cmdId, e));
@@ -386,6 +394,8 @@ export class ExtRuntime implements EnvBackend {
     const x = this.ext!;
     const t0 = performance.now();
     let p: Promise<void> | null = null;
+    const prev = this.g.current;
+    this.g.current = this.name;
     try {
       switch (w.type) {
         case 'data':
@@ -404,6 +414,7 @@ export class ExtRuntime implements EnvBackend {
       this.onDataRejected(e);
       return;
     } finally {
+      this.g.current = prev;
       this.addHandlerTime(performance.now() - t0);
     }
     if (p) p.then(undefined, this.onDataRejected);
@@ -591,10 +602,20 @@ export class ExtRuntime implements EnvBackend {
     return undefined;
   }
 
+  /**
+   * Owner check of every `TenEnv` call: after close it fails with TenIsClosed; called while
+   * another extension's callback runs (its synchronous part: a ten_env leaked to another
+   * extension) it is a violation between the two extensions.
+   */
   private checkEnv(method: string): TenError | undefined {
-    if (this.state !== 'closed') return undefined;
-    this.g.violation(`TenEnv(${this.name})`, `${method} called after ten_env was closed (on_deinit_done)`, new Error().stack ?? '');
-    return new TenError(TenErrorCode.ErrorCodeTenIsClosed, TEN_IS_CLOSED_TEXT);
+    if (this.state === 'closed') {
+      this.g.violation(`TenEnv(${this.name})`, `${method} called after ten_env was closed (on_deinit_done)`, new Error().stack ?? '');
+      return new TenError(TenErrorCode.ErrorCodeTenIsClosed, TEN_IS_CLOSED_TEXT);
+    }
+    const cur = this.g.current;
+    if (cur === '' || cur === this.name) return undefined;
+    const proceed = this.g.violation(`TenEnv(${this.name})`, `${method} called from a callback of another extension`, new Error().stack ?? '', `extension ${this.name}`, `extension ${cur}`);
+    return proceed ? undefined : new TenError(TenErrorCode.ErrorCodeGeneric, `The ten_env of extension '${this.name}' was used by extension '${cur}'.`);
   }
 
   /** A delivered message belongs to its receiver. */

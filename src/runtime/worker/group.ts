@@ -91,6 +91,8 @@ export class GroupRuntime {
   readonly group: string;
   readonly runloop: Runloop<WireMsg>;
   private readonly exts = new Map<string, ExtRuntime>();
+  /** The extension whose callback is running synchronously right now ('' between callbacks). */
+  current = '';
   private readonly groupOf: Map<string, string>;
   private readonly targets: Map<string, Map<string, Map<string, Target[]>>>;
   private readonly peers = new Map<string, Outbox>();

@@ -177,6 +177,24 @@ describe('owner violations', () => {
     expect(h.of('sink', 'data')).toHaveLength(0);
   });
 
+  it("using another extension's ten_env inside a callback is a violation", async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [
+          probe('a', 'g1', { actions: [{ op: 'waitStarted', names: ['keeper', 'user'] }, { op: 'sendData', name: 'd' }] }),
+          probe('keeper', 'g1', { stashEnv: true }),
+          probe('user', 'g1', { useStashedEnv: true }),
+        ],
+        [flow('a', 'data', 'd', ['user'])],
+      ),
+    );
+    const [u] = await h.report('user', 'used_env');
+    expect(u.error).toEqual({ code: 1, message: "The ten_env of extension 'keeper' was used by extension 'user'." });
+    await h.until(() => h!.violations().length > 0, 'the violation event');
+    expect(h.violations()[0]).toMatchObject({ object: 'TenEnv(keeper)', owner: expect.stringContaining('extension keeper'), caller: expect.stringContaining('extension user') });
+  });
+
   it('policy report lets the call proceed; policy abort stops the graph', async () => {
     h = new Harness({ violationPolicy: 'report' });
     await h.app.startGraph(graph([probe('a', 'g1', { actions: [{ op: 'mutateAfterSend', name: 'd' }] }), probe('b', 'g1')], [flow('a', 'data', 'd', ['b'])]));
