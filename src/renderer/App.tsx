@@ -3,6 +3,8 @@ import { useCallback, useEffect, useMemo } from 'react';
 import { GraphCanvas } from './canvas/GraphCanvas';
 import { createDocumentActions } from './documents/actions';
 import { DocumentDialogs } from './documents/DocumentDialogs';
+import { EditorOverlays } from './editor/Overlays';
+import { useEditorSync } from './editor/sync';
 import { connectHost } from './transport/client';
 import { BottomPanel } from './panels/BottomPanel';
 import { Inspector } from './panels/Inspector';
@@ -14,6 +16,7 @@ export function App() {
   const host = useMemo(() => connectHost((state) => useStudio.getState().setConnection(state)), []);
   const documents = useMemo(() => createDocumentActions(host), [host]);
   useEffect(() => documents.start(), [documents]);
+  useEditorSync(host);
 
   // The window title carries the document and its unsaved state, as desktop editors do.
   const title = useStudio((s) => s.document?.title);
@@ -59,6 +62,7 @@ export function App() {
         </main>
         <Inspector />
         <BottomPanel />
+        <EditorOverlays />
         <DocumentDialogs actions={documents} />
       </div>
     </ReactFlowProvider>

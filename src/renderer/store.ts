@@ -1,8 +1,23 @@
 import { create } from 'zustand';
-import type { ExampleSummary, GraphDocument, HostEvent, NodePosition, TenGraph, VersionInfo } from '../shared';
+import type { DocumentLayout, ExampleSummary, GraphDocument, HostEvent, NodePosition, PropertyEdit, TenGraph, VersionInfo } from '../shared';
+import { applyEdits } from './editor/model';
 import type { ConnectionState } from './transport/client';
 
 const MAX_EVENTS = 500;
+const MAX_HISTORY = 200;
+
+/** One undoable step: the edits that undo it, and the layout and graph shown before it. */
+export interface HistoryEntry {
+  edits: PropertyEdit[];
+  layout: DocumentLayout | undefined;
+  graphName: string | null;
+}
+
+/** How a step changes the layout and the graph shown, besides its edits. */
+export interface StepOptions {
+  layout?: (layout: DocumentLayout | undefined) => DocumentLayout | undefined;
+  graphName?: string | null;
+}
 
 export interface StudioState {
   connection: ConnectionState;
@@ -13,6 +28,12 @@ export interface StudioState {
   dirty: boolean;
   graphName: string | null;
   selectedNode: string | null;
+  /** Every selected node and edge (edge ids as the canvas names them); `selectedNode` is the inspected one. */
+  selectedNodes: string[];
+  selectedEdges: string[];
+  /** Undo and redo stacks of the open document, newest last. */
+  past: HistoryEntry[];
+  future: HistoryEntry[];
   events: HostEvent[];
   /** Events dropped from the bounded list since the studio opened. */
   droppedEvents: number;
@@ -28,11 +49,27 @@ export interface StudioState {
   moveNode(graphName: string, nodeName: string, position: NodePosition): void;
   selectGraph(name: string): void;
   selectNode(name: string | null): void;
+  setSelection(nodes: string[], edges: string[]): void;
+  /**
+   * Applies graph-model edits (and a layout change) as one undoable step, all or nothing; marks
+   * the document unsaved. Returns the model's reason when an edit cannot apply, else null.
+   */
+  applyStep(edits: PropertyEdit[], options?: StepOptions): string | null;
+  /** Records a layout-only step whose previous layout was `before` (the end of a node drag). */
+  pushLayoutStep(before: DocumentLayout | undefined): void;
+  undo(): void;
+  redo(): void;
   pushEvent(event: HostEvent): void;
   setError(message: string | null): void;
 }
 
-export const useStudio = create<StudioState>()((set) => ({
+/** The graph to show after a step: the one asked for if it still exists, else the first. */
+function shownGraph(doc: GraphDocument, wanted: string | null): string | null {
+  const names = doc.property.ten?.predefined_graphs?.map((g) => g.name) ?? [];
+  return wanted !== null && names.includes(wanted) ? wanted : (names[0] ?? null);
+}
+
+export const useStudio = create<StudioState>()((set, get) => ({
   connection: 'connecting',
   version: null,
   examples: [],
@@ -40,6 +77,10 @@ export const useStudio = create<StudioState>()((set) => ({
   dirty: false,
   graphName: null,
   selectedNode: null,
+  selectedNodes: [],
+  selectedEdges: [],
+  past: [],
+  future: [],
   events: [],
   droppedEvents: 0,
   error: null,
@@ -47,7 +88,16 @@ export const useStudio = create<StudioState>()((set) => ({
   setVersion: (version) => set({ version }),
   setExamples: (examples) => set({ examples }),
   openDocument: (document, dirty = false) =>
-    set({ document, dirty, graphName: document.property.ten?.predefined_graphs?.[0]?.name ?? null, selectedNode: null }),
+    set({
+      document,
+      dirty,
+      graphName: document.property.ten?.predefined_graphs?.[0]?.name ?? null,
+      selectedNode: null,
+      selectedNodes: [],
+      selectedEdges: [],
+      past: [],
+      future: [],
+    }),
   markSaved: (document) =>
     set((s) => {
       const names = document.property.ten?.predefined_graphs?.map((g) => g.name) ?? [];
@@ -65,8 +115,37 @@ export const useStudio = create<StudioState>()((set) => ({
         dirty: true,
       };
     }),
-  selectGraph: (graphName) => set({ graphName, selectedNode: null }),
-  selectNode: (selectedNode) => set({ selectedNode }),
+  selectGraph: (graphName) => set({ graphName, selectedNode: null, selectedNodes: [], selectedEdges: [] }),
+  selectNode: (selectedNode) => set({ selectedNode, selectedNodes: selectedNode === null ? [] : [selectedNode], selectedEdges: [] }),
+  setSelection: (selectedNodes, selectedEdges) =>
+    set((s) => ({
+      selectedNodes,
+      selectedEdges,
+      selectedNode: s.selectedNode !== null && selectedNodes.includes(s.selectedNode) ? s.selectedNode : (selectedNodes[0] ?? null),
+    })),
+  applyStep: (edits, options = {}) => {
+    const s = get();
+    if (!s.document) return 'No document is open.';
+    const r = applyEdits(s.document.property, edits);
+    if (!r.ok) return r.error;
+    const layout = options.layout ? options.layout(s.document.layout) : s.document.layout;
+    const document: GraphDocument = { ...s.document, property: r.property };
+    if (layout === undefined) delete document.layout;
+    else document.layout = layout;
+    const entry: HistoryEntry = { edits: r.inverse, layout: s.document.layout, graphName: s.graphName };
+    set({
+      document,
+      dirty: true,
+      past: [...s.past.slice(-(MAX_HISTORY - 1)), entry],
+      future: [],
+      graphName: shownGraph(document, options.graphName === undefined ? s.graphName : options.graphName),
+    });
+    return null;
+  },
+  pushLayoutStep: (before) =>
+    set((s) => ({ past: [...s.past.slice(-(MAX_HISTORY - 1)), { edits: [], layout: before, graphName: s.graphName }], future: [] })),
+  undo: () => set((s) => travel(s, 'past', 'future')),
+  redo: () => set((s) => travel(s, 'future', 'past')),
   pushEvent: (event) =>
     set((s) => {
       const overflow = Math.max(0, s.events.length + 1 - MAX_EVENTS);
@@ -74,6 +153,32 @@ export const useStudio = create<StudioState>()((set) => ({
     }),
   setError: (error) => set({ error }),
 }));
+
+/** Takes the newest entry of `from`, applies it, and records its inverse on `to`. */
+function travel(s: StudioState, from: 'past' | 'future', to: 'past' | 'future'): Partial<StudioState> {
+  const entry = s[from][s[from].length - 1];
+  if (!s.document || !entry) return {};
+  const r = applyEdits(s.document.property, entry.edits);
+  if (!r.ok) return { error: `Could not ${from === 'past' ? 'undo' : 'redo'}: ${r.error}`, [from]: s[from].slice(0, -1) };
+  const document: GraphDocument = { ...s.document, property: r.property };
+  if (entry.layout === undefined) delete document.layout;
+  else document.layout = entry.layout;
+  const back: HistoryEntry = { edits: r.inverse, layout: s.document.layout, graphName: s.graphName };
+  const graphName = shownGraph(document, entry.graphName);
+  const graph = document.property.ten?.predefined_graphs?.find((g) => g.name === graphName)?.graph;
+  const names = new Set(graph && 'nodes' in graph ? (graph as TenGraph).nodes.map((n) => n.name) : []);
+  const selectedNodes = s.selectedNodes.filter((n) => names.has(n));
+  return {
+    document,
+    dirty: true,
+    graphName,
+    selectedNodes,
+    selectedEdges: [],
+    selectedNode: s.selectedNode !== null && names.has(s.selectedNode) ? s.selectedNode : null,
+    [from]: s[from].slice(0, -1),
+    [to]: [...s[to], back],
+  };
+}
 
 /** The graph currently shown, when it is written inline (not through `import_uri`). */
 export function selectGraph(s: StudioState): TenGraph | null {

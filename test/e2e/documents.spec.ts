@@ -4,6 +4,15 @@ import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, snap, test } from './fixtures';
 
+/** Opens the studio on the Hello pipeline example (the first example listed may be another one). */
+async function openHello(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  // Wait for the first example to be shown, so that it cannot replace the one asked for.
+  await expect(page.getByTestId('document-title')).toBeVisible();
+  await page.getByRole('button', { name: 'Open example Hello pipeline' }).click();
+  await expect(page.getByTestId('node-ticker')).toBeVisible();
+}
+
 /** Drags a canvas node by (dx, dy) screen pixels with real mouse events. */
 async function dragNode(page: Page, name: string, dx: number, dy: number): Promise<void> {
   const box = (await page.getByTestId(`node-${name}`).boundingBox())!;
@@ -43,8 +52,7 @@ test('open an app folder, edit, save, then resolve a changed-on-disk conflict', 
   const original = readFileSync(file, 'utf8');
   const dirty = page.getByTestId('dirty-indicator');
 
-  await page.goto(studio.url);
-  await expect(page.getByTestId('node-ticker')).toBeVisible();
+  await openHello(page, studio.url);
 
   // Open through the in-app dialog (Ctrl+O), typing the folder's path.
   await page.keyboard.press('Control+o');
@@ -87,7 +95,7 @@ test('open an app folder, edit, save, then resolve a changed-on-disk conflict', 
   await expect(conflict).toHaveCount(0);
   await expect(dirty).toHaveCount(0);
   await page.getByTestId('node-ticker').click();
-  await expect(page.getByLabel('Node properties')).toContainText('"interval_ms": 42');
+  await expect(page.getByLabel('interval_ms', { exact: true })).toHaveValue('42');
   await expect(dirty).toHaveCount(0);
 
   // Changed again on disk; this time overwrite it with our version.
@@ -123,8 +131,7 @@ test('open an app folder, edit, save, then resolve a changed-on-disk conflict', 
 test('a bad path or a broken file is reported in the dialog and nothing is lost', async ({ page, studio }) => {
   const broken = join(work, 'property.json');
   writeFileSync(broken, '{\n  "ten": {,\n}\n');
-  await page.goto(studio.url);
-  await expect(page.getByTestId('node-ticker')).toBeVisible();
+  await openHello(page, studio.url);
   await page.getByRole('button', { name: 'Open', exact: true }).click();
   const open = page.getByRole('dialog', { name: 'Open' });
   await open.getByLabel('Path').fill('relative/path');

@@ -1,7 +1,17 @@
+import type { Page } from '@playwright/test';
 import { expect, snap, test } from './fixtures';
 
+/** Opens the studio on the Hello pipeline example (the first example listed may be another one). */
+async function openHello(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  // Wait for the first example to be shown, so that it cannot replace the one asked for.
+  await expect(page.getByTestId('document-title')).toBeVisible();
+  await page.getByRole('button', { name: 'Open example Hello pipeline' }).click();
+  await expect(page.getByTestId('node-ticker')).toBeVisible();
+}
+
 test('the built-in example graph appears on the canvas in browser mode', async ({ page, studio, consoleErrors }) => {
-  await page.goto(studio.url);
+  await openHello(page, studio.url);
   await expect(page.getByTestId('canvas')).toBeVisible();
   for (const name of ['ticker', 'mic', 'relay', 'echo', 'stats']) {
     await expect(page.getByTestId(`node-${name}`)).toBeVisible();
@@ -20,16 +30,19 @@ test('the built-in example graph appears on the canvas in browser mode', async (
 });
 
 test('selecting a node shows it in the inspector', async ({ page, studio }) => {
-  await page.goto(studio.url);
+  await openHello(page, studio.url);
   await page.getByTestId('node-ticker').click();
   const inspector = page.getByTestId('inspector-node');
   await expect(inspector).toContainText('data_generator');
-  await expect(inspector).toContainText('sources');
-  await expect(page.getByLabel('Node properties')).toContainText('"interval_ms": 10');
+  await expect(page.getByLabel('Extension group', { exact: true })).toHaveValue('sources');
+  // The property form comes from the addon's schema: one input per property, labelled by its name.
+  await expect(page.getByLabel('interval_ms', { exact: true })).toHaveValue('10');
+  await page.getByRole('button', { name: 'Raw JSON mode' }).click();
+  await expect(page.getByLabel('Node properties (JSON)')).toHaveValue(/"interval_ms": 10/);
 });
 
 test('toolbar actions not yet available are disabled and every control is named', async ({ page, studio }) => {
-  await page.goto(studio.url);
+  await openHello(page, studio.url);
   await expect(page.getByTestId('node-ticker')).toBeVisible();
   for (const name of ['Open', 'Save', 'Save As', 'Export']) {
     await expect(page.getByRole('button', { name, exact: true })).toBeEnabled();
@@ -49,7 +62,7 @@ test('toolbar actions not yet available are disabled and every control is named'
 });
 
 test('switching examples replaces the graph', async ({ page, studio }) => {
-  await page.goto(studio.url);
+  await openHello(page, studio.url);
   await expect(page.getByTestId('node-relay')).toBeVisible();
   await page.getByRole('button', { name: 'Open example Misbehaving extension' }).click();
   await expect(page.getByTestId('node-rogue')).toBeVisible();

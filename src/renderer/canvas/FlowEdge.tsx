@@ -1,6 +1,7 @@
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type Edge, type EdgeProps } from '@xyflow/react';
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import type { MsgKind } from '../../shared';
+import { useEditor, type EditorState } from '../editor/editorStore';
 
 export type FlowEdgeData = { kind: MsgKind; msg: string; testId: string };
 export type FlowEdgeType = Edge<FlowEdgeData, 'flow'>;
@@ -12,18 +13,28 @@ export const KIND_COLORS: Record<MsgKind, string> = {
   video_frame: '#c57cf5',
 };
 
+const badgeOf = (id: string) => (s: EditorState) => s.edgeBadges[id];
+
 function FlowEdgeView(props: EdgeProps<FlowEdgeType>) {
-  const { sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, markerEnd } = props;
+  const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, markerEnd, selected } = props;
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const kind = data?.kind ?? 'data';
+  const badge = useEditor(useMemo(() => badgeOf(id), [id]));
   return (
     <g data-testid={data?.testId} aria-label={`${kind} ${data?.msg ?? ''}`}>
-      <BaseEdge path={path} markerEnd={markerEnd} style={{ stroke: KIND_COLORS[kind], strokeWidth: 2 }} />
+      <BaseEdge
+        path={path}
+        markerEnd={markerEnd}
+        interactionWidth={16}
+        style={{ stroke: badge ? '#f25f5c' : KIND_COLORS[kind], strokeWidth: selected ? 3.5 : 2, strokeDasharray: badge ? '6 4' : undefined }}
+      />
       <EdgeLabelRenderer>
         <div
-          className={`edge-label kind-${kind}`}
+          className={`edge-label kind-${kind}${selected ? ' selected' : ''}${badge ? ' has-problems' : ''}`}
           style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+          title={badge?.first}
         >
+          {badge && <span aria-label={`${badge.count} problem${badge.count === 1 ? '' : 's'}`}>⚠ </span>}
           {data?.msg}
         </div>
       </EdgeLabelRenderer>

@@ -1,75 +1,304 @@
-import { Background, Controls, MarkerType, MiniMap, ReactFlow, type NodeMouseHandler, type OnNodesChange } from '@xyflow/react';
-import { useMemo } from 'react';
-import { selectGraph, selectGraphLayout, useStudio } from '../store';
-import { ExtensionNode, type ExtensionFlowNode } from './ExtensionNode';
+import {
+  applyEdgeChanges,
+  applyNodeChanges,
+  Background,
+  Controls,
+  MarkerType,
+  MiniMap,
+  Panel,
+  ReactFlow,
+  useReactFlow,
+  type Connection,
+  type EdgeChange,
+  type FinalConnectionState,
+  type IsValidConnection,
+  type NodeChange,
+  type OnConnectEnd,
+} from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import type { AddonSummary, NodePosition, TenGraph } from '../../shared';
+import { addNode, autoLayout, connect, connectionExists } from '../editor/actions';
+import { useEditor, type EditorState } from '../editor/editorStore';
+import { checkConnection, nodePorts, parseHandleId, portHandleId, updateGraphLayout, type ConnectVerdict } from '../editor/model';
+import { useEditorShortcuts } from '../editor/shortcuts';
+import { selectGraph, selectGraphLayout, useStudio, type StudioState } from '../store';
+import { ExtensionNode, type ExtensionFlowNode, type ExtensionNodeData } from './ExtensionNode';
 import { FlowEdge, KIND_COLORS, type FlowEdgeType } from './FlowEdge';
-import { graphToCanvas } from './graphView';
+import { graphToCanvas, groupColors, usedPorts } from './graphView';
 
 const nodeTypes = { extension: ExtensionNode };
 const edgeTypes = { flow: FlowEdge };
-const GROUP_PALETTE = ['#4fa3f7', '#f2a93b', '#5ccf8a', '#c57cf5', '#f25f5c', '#2ec4b6', '#ffd166', '#9aa5b1'];
+
+/** The drag payload of a palette item. */
+export const ADDON_DRAG_TYPE = 'application/x-ten-addon';
+
+const selectNodesSel = (s: StudioState) => s.selectedNodes;
+const selectEdgesSel = (s: StudioState) => s.selectedEdges;
+const selectAddons = (s: EditorState) => s.addons;
+const selectFocus = (s: EditorState) => s.focus;
+const selectNotice = (s: EditorState) => s.notice;
+
+/** Node data per name, reused while nothing it shows changed, so memoised nodes skip rendering. */
+type DataCache = Map<string, { key: string; data: ExtensionNodeData }>;
+
+function deriveNodes(graph: TenGraph, layout: Record<string, NodePosition> | undefined, selected: readonly string[], addons: Record<string, AddonSummary>, cache: DataCache) {
+  const model = graphToCanvas(graph);
+  const used = usedPorts(model.edges);
+  const chosen = new Set(selected);
+  const colors = groupColors(model.nodes.filter((n) => n.group).map((n) => n.group));
+  const nodes: ExtensionFlowNode[] = model.nodes.map((n) => {
+    const addon = n.type === 'extension' ? addons[n.addon] : undefined;
+    const ports = nodePorts(addon, used.get(n.name) ?? []);
+    const known = n.type !== 'extension' || addon !== undefined || Object.keys(addons).length === 0;
+    const key = JSON.stringify([n.addon, n.type, n.group, colors.get(n.group), known, ports]);
+    let entry = cache.get(n.name);
+    if (!entry || entry.key !== key) {
+      entry = {
+        key,
+        data: { name: n.name, addon: n.addon, nodeType: n.type, group: n.group, groupColor: colors.get(n.group) ?? 'var(--border)', known, inPorts: ports.inPorts, outPorts: ports.outPorts },
+      };
+      cache.set(n.name, entry);
+    }
+    return { id: n.name, type: 'extension', position: layout?.[n.name] ?? n.position, data: entry.data, selected: chosen.has(n.name) };
+  });
+  return { nodes, model };
+}
+
+/** Keeps the previous node object (and its measured size) when nothing about it changed. */
+function mergeNodes(next: ExtensionFlowNode[], prev: ExtensionFlowNode[]): ExtensionFlowNode[] {
+  const byId = new Map(prev.map((n) => [n.id, n]));
+  return next.map((n) => {
+    const p = byId.get(n.id);
+    if (!p) return n;
+    if (p.data === n.data && p.selected === n.selected && p.position.x === n.position.x && p.position.y === n.position.y) return p;
+    return p.measured ? { ...n, measured: p.measured } : n;
+  });
+}
 
 export function GraphCanvas() {
   const graph = useStudio(selectGraph);
   const layout = useStudio(selectGraphLayout);
-  const selectNode = useStudio((s) => s.selectNode);
+  const selectedNodes = useStudio(selectNodesSel);
+  const selectedEdges = useStudio(selectEdgesSel);
+  const addons = useEditor(selectAddons);
+  const focus = useEditor(selectFocus);
+  const notice = useEditor(selectNotice);
+  const rf = useReactFlow<ExtensionFlowNode, FlowEdgeType>();
+  const cache = useRef<DataCache>(new Map());
 
-  const { nodes, edges } = useMemo(() => {
+  const derived = useMemo(() => {
     if (!graph) return { nodes: [] as ExtensionFlowNode[], edges: [] as FlowEdgeType[] };
-    const model = graphToCanvas(graph);
-    const groups = [...new Set(model.nodes.map((n) => n.group))];
-    const nodes: ExtensionFlowNode[] = model.nodes.map((n) => ({
-      id: n.name,
-      type: 'extension',
-      position: layout?.[n.name] ?? n.position,
-      data: { ...n, groupColor: GROUP_PALETTE[groups.indexOf(n.group) % GROUP_PALETTE.length]! },
-    }));
+    const { nodes, model } = deriveNodes(graph, layout, selectedNodes, addons, cache.current);
+    const chosen = new Set(selectedEdges);
     const edges: FlowEdgeType[] = model.edges.map((e) => ({
       id: e.id,
       source: e.source,
       target: e.target,
+      sourceHandle: portHandleId('out', e.kind, e.msg),
+      targetHandle: portHandleId('in', e.kind, e.msg),
       type: 'flow',
+      selected: chosen.has(e.id),
       markerEnd: { type: MarkerType.ArrowClosed, color: KIND_COLORS[e.kind] },
       data: { kind: e.kind, msg: e.msg, testId: `edge-${e.id}` },
     }));
     return { nodes, edges };
-  }, [graph, layout]);
+  }, [graph, layout, selectedNodes, selectedEdges, addons]);
 
-  const onNodeClick: NodeMouseHandler<ExtensionFlowNode> = (_e, node) => selectNode(node.id);
+  // React Flow drives drags and measurements on local copies; the document changes when a drag ends.
+  const [nodes, setNodes] = useState<ExtensionFlowNode[]>([]);
+  const [edges, setEdges] = useState<FlowEdgeType[]>([]);
+  useEffect(() => setNodes((prev) => mergeNodes(derived.nodes, prev)), [derived.nodes]);
+  useEffect(() => setEdges(derived.edges), [derived.edges]);
 
-  // Dragging is the one edit so far: each position change lands in the document's layout,
-  // which marks the document unsaved and is written to the layout sidecar on save.
-  const onNodesChange: OnNodesChange<ExtensionFlowNode> = (changes) => {
-    const { graphName, moveNode } = useStudio.getState();
-    if (graphName === null) return;
-    for (const change of changes) {
-      if (change.type !== 'position' || !change.position) continue;
-      const shown = nodes.find((n) => n.id === change.id)?.position;
-      // A click reports the unchanged position; only a real move is an edit.
-      if (shown && shown.x === change.position.x && shown.y === change.position.y) continue;
-      moveNode(graphName, change.id, change.position);
+  const onNodesChange = useCallback((changes: NodeChange<ExtensionFlowNode>[]) => {
+    setNodes((nds) => applyNodeChanges(changes, nds));
+    if (changes.some((c) => c.type === 'select')) {
+      const s = useStudio.getState();
+      const chosen = new Set(s.selectedNodes);
+      for (const c of changes) {
+        if (c.type !== 'select') continue;
+        if (c.selected) chosen.add(c.id);
+        else chosen.delete(c.id);
+      }
+      s.setSelection([...chosen], s.selectedEdges);
     }
-  };
+  }, []);
 
+  const onEdgesChange = useCallback((changes: EdgeChange<FlowEdgeType>[]) => {
+    setEdges((eds) => applyEdgeChanges(changes, eds));
+    if (changes.some((c) => c.type === 'select')) {
+      const s = useStudio.getState();
+      const chosen = new Set(s.selectedEdges);
+      for (const c of changes) {
+        if (c.type !== 'select') continue;
+        if (c.selected) chosen.add(c.id);
+        else chosen.delete(c.id);
+      }
+      s.setSelection(s.selectedNodes, [...chosen]);
+    }
+  }, []);
+
+  const onNodeDragStop = useCallback((_e: unknown, _node: ExtensionFlowNode, dragged: ExtensionFlowNode[]) => {
+    const s = useStudio.getState();
+    if (s.graphName === null) return;
+    const graphName = s.graphName;
+    const stored = s.document?.layout?.graphs[graphName]?.nodes ?? {};
+    // A click reports the unchanged position; only a real move is an edit.
+    const moved = dragged.filter((n) => stored[n.id]?.x !== n.position.x || stored[n.id]?.y !== n.position.y);
+    if (moved.length === 0) return;
+    s.applyStep([], {
+      layout: (l) =>
+        updateGraphLayout(l, graphName, (positions) => {
+          const next = { ...positions };
+          for (const n of moved) next[n.id] = { x: Math.round(n.position.x), y: Math.round(n.position.y) };
+          return next;
+        }),
+    });
+  }, []);
+
+  const verdict = useCallback(
+    (c: { source: string | null; target: string | null; sourceHandle?: string | null; targetHandle?: string | null }): ConnectVerdict | null => {
+      const from = parseHandleId(c.sourceHandle);
+      const to = parseHandleId(c.targetHandle);
+      if (!c.source || !c.target || !from || !to) return null;
+      const addonOf = (name: string) => {
+        const n = graph?.nodes.find((x) => x.name === name);
+        return n?.type === 'extension' ? addons[n.addon] : undefined;
+      };
+      return checkConnection({ node: c.source, addon: addonOf(c.source), handle: from }, { node: c.target, addon: addonOf(c.target), handle: to }, (kind, name) =>
+        connectionExists(kind, name, c.source!, c.target!),
+      );
+    },
+    [graph, addons],
+  );
+
+  const isValidConnection: IsValidConnection<FlowEdgeType> = useCallback((c) => verdict(c)?.ok ?? false, [verdict]);
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      const v = verdict(c);
+      if (!v || !v.ok) return;
+      const editor = useEditor.getState();
+      if ('ask' in v) {
+        editor.setPrompt({
+          title: `Connect ${c.source} to ${c.target}`,
+          label: 'Message name',
+          value: '',
+          kind: 'data',
+          submit: (name, kind) => {
+            if (!name.trim()) return 'Type the name of the message.';
+            return connect(kind ?? 'data', name.trim(), c.source, c.target);
+          },
+        });
+        return;
+      }
+      const error = connect(v.kind, v.name, c.source, c.target);
+      editor.setNotice(error);
+    },
+    [verdict],
+  );
+
+  const onConnectEnd: OnConnectEnd = useCallback(
+    (_event, state: FinalConnectionState) => {
+      if (!state.toHandle || state.isValid || !state.fromHandle) return;
+      // Dragging may start on either end; the verdict is always from the output to the input.
+      const [src, dst] = state.fromHandle.type === 'source' ? [state.fromHandle, state.toHandle] : [state.toHandle, state.fromHandle];
+      const v = verdict({ source: src.nodeId, target: dst.nodeId, sourceHandle: src.id, targetHandle: dst.id });
+      if (v && !v.ok) useEditor.getState().setNotice(`Connection refused: ${v.reason}`);
+    },
+    [verdict],
+  );
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (e.dataTransfer.types.includes(ADDON_DRAG_TYPE)) {
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    }
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const addon = e.dataTransfer.getData(ADDON_DRAG_TYPE);
+      if (!addon) return;
+      e.preventDefault();
+      const p = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      addNode(addon, { x: Math.round(p.x), y: Math.round(p.y) });
+    },
+    [rf],
+  );
+
+  // Focus requests (problems panel, find) select the item and bring it into view.
+  useEffect(() => {
+    if (!focus) return;
+    const s = useStudio.getState();
+    if (focus.node) {
+      s.setSelection([focus.node], []);
+      useStudio.setState({ selectedNode: focus.node });
+      void rf.fitView({ nodes: [{ id: focus.node }], duration: 250, maxZoom: 1.2 });
+    } else if (focus.edge) {
+      const edge = rf.getEdge(focus.edge);
+      s.setSelection([], [focus.edge]);
+      if (edge) void rf.fitView({ nodes: [{ id: edge.source }, { id: edge.target }], duration: 250, maxZoom: 1.2 });
+    }
+  }, [focus, rf]);
+
+  const fitView = useCallback(() => void rf.fitView({ duration: 200 }), [rf]);
+  useEditorShortcuts(fitView);
+
+  const editor = useEditor.getState();
   return (
-    <div className="canvas" data-testid="canvas" aria-label="Graph canvas">
+    <div className="canvas" data-testid="canvas" aria-label="Graph canvas" onDragOver={onDragOver} onDrop={onDrop}>
       <ReactFlow<ExtensionFlowNode, FlowEdgeType>
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
         edgeTypes={edgeTypes}
-        onNodeClick={onNodeClick}
         onNodesChange={onNodesChange}
-        onPaneClick={() => selectNode(null)}
-        nodesConnectable={false}
-        nodesDraggable
+        onEdgesChange={onEdgesChange}
+        onNodeDragStop={onNodeDragStop}
+        onNodeClick={(_e, node) => useStudio.setState({ selectedNode: node.id })}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+        connectionRadius={24}
         fitView
+        minZoom={0.1}
         proOptions={{ hideAttribution: true }}
         colorMode="dark"
       >
         <Background gap={24} />
-        <MiniMap pannable zoomable ariaLabel="Minimap" />
+        <MiniMap pannable zoomable ariaLabel="Minimap" style={{ width: 180, height: 120 }} nodeColor={(n) => (n.data as ExtensionNodeData).groupColor} />
         <Controls showInteractive={false} aria-label="Canvas zoom controls" />
+        <Panel position="top-left" className="canvas-actions">
+          <button type="button" aria-label="Auto layout" title="Lay the graph out left to right (L)" onClick={autoLayout} disabled={!graph}>
+            Auto layout
+          </button>
+          <button type="button" aria-label="Fit view" title="Fit the graph in view (F)" onClick={fitView}>
+            Fit view
+          </button>
+          <button type="button" aria-label="Find node" title="Find a node (Ctrl+F)" onClick={() => editor.setFindOpen(true)}>
+            Find
+          </button>
+          <button type="button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => editor.setHelpOpen(true)}>
+            ?
+          </button>
+        </Panel>
+        {notice && (
+          <Panel position="top-center" className="canvas-notice" role="alert" aria-label="Editor notice">
+            <span data-testid="editor-notice">{notice}</span>
+            <button type="button" aria-label="Dismiss notice" onClick={() => editor.setNotice(null)}>
+              ×
+            </button>
+          </Panel>
+        )}
+        {!graph && (
+          <Panel position="top-right" className="canvas-empty">
+            Drag an addon from the palette to start a graph.
+          </Panel>
+        )}
       </ReactFlow>
     </div>
   );

@@ -105,3 +105,28 @@ export function layeredLayout(
   }
   return positions;
 }
+
+const GROUP_PALETTE = ['#4fa3f7', '#f2a93b', '#5ccf8a', '#c57cf5', '#f25f5c', '#2ec4b6', '#ffd166', '#9aa5b1'];
+
+/**
+ * Colours of a graph's extension groups: by the group's place among the graph's group names in
+ * sorted order, so that up to eight groups never share a colour and the legend matches the canvas.
+ */
+export function groupColors(groups: Iterable<string>): Map<string, string> {
+  const sorted = [...new Set(groups)].sort((a, b) => a.localeCompare(b));
+  return new Map(sorted.map((g, i) => [g, GROUP_PALETTE[i % GROUP_PALETTE.length]!]));
+}
+
+/** The messages each node sends (`out`) and receives (`in`) through the edges. */
+export function usedPorts(edges: readonly CanvasEdge[]): Map<string, { direction: 'in' | 'out'; kind: MsgKind; name: string }[]> {
+  const out = new Map<string, { direction: 'in' | 'out'; kind: MsgKind; name: string }[]>();
+  const push = (node: string, direction: 'in' | 'out', kind: MsgKind, name: string) => {
+    const list = out.get(node) ?? out.set(node, []).get(node)!;
+    list.push({ direction, kind, name });
+  };
+  for (const e of edges) {
+    push(e.source, 'out', e.kind, e.msg);
+    push(e.target, 'in', e.kind, e.msg);
+  }
+  return out;
+}

@@ -1,8 +1,28 @@
-import { useStudio } from '../store';
+import { useMemo, useState } from 'react';
+import { UNSPECIFIED_GROUP } from '../../shared';
+import { ADDON_DRAG_TYPE } from '../canvas/GraphCanvas';
+import { groupColors } from '../canvas/graphView';
+import { addNode, renameGroup } from '../editor/actions';
+import { useEditor, type EditorState } from '../editor/editorStore';
+import { selectGraph, useStudio, type StudioState } from '../store';
+
+const selectExamples = (s: StudioState) => s.examples;
+const selectCurrentExample = (s: StudioState) => (s.document?.origin.kind === 'example' ? s.document.origin.exampleId : null);
+const selectAddonList = (s: EditorState) => s.addonList;
+const selectAddonsError = (s: EditorState) => s.addonsError;
+const selectNewGroup = (s: EditorState) => s.newNodeGroup;
+
+/** Extension groups of the shown graph with their member counts, joined into one string so the selector stays stable. */
+const selectGroups = (s: StudioState): string => {
+  const graph = selectGraph(s);
+  const counts = new Map<string, number>();
+  for (const n of graph?.nodes ?? []) if (n.type === 'extension') counts.set(n.extension_group ?? UNSPECIFIED_GROUP, (counts.get(n.extension_group ?? UNSPECIFIED_GROUP) ?? 0) + 1);
+  return JSON.stringify([...counts.entries()].sort((a, b) => a[0].localeCompare(b[0])));
+};
 
 export function Sidebar({ onOpenExample }: { onOpenExample: (id: string) => void }) {
-  const examples = useStudio((s) => s.examples);
-  const current = useStudio((s) => (s.document?.origin.kind === 'example' ? s.document.origin.exampleId : null));
+  const examples = useStudio(selectExamples);
+  const current = useStudio(selectCurrentExample);
   return (
     <aside className="sidebar" aria-label="Palette">
       <h2>Examples</h2>
@@ -22,8 +42,103 @@ export function Sidebar({ onOpenExample }: { onOpenExample: (id: string) => void
           </li>
         ))}
       </ul>
-      <h2>Addons</h2>
-      <p className="muted">The addon palette arrives with the graph editor.</p>
+      <Palette />
+      <GroupLegend />
     </aside>
+  );
+}
+
+function Palette() {
+  const addons = useEditor(selectAddonList);
+  const error = useEditor(selectAddonsError);
+  const newGroup = useEditor(selectNewGroup);
+  const groupsJson = useStudio(selectGroups);
+  const groups = useMemo(() => (JSON.parse(groupsJson) as [string, number][]).map(([g]) => g), [groupsJson]);
+  const [query, setQuery] = useState('');
+  const shown = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    return q ? addons.filter((a) => a.name.toLowerCase().includes(q) || (a.description ?? '').toLowerCase().includes(q)) : addons;
+  }, [addons, query]);
+
+  return (
+    <section aria-label="Addon palette">
+      <h2>Addons</h2>
+      <div className="palette-controls">
+        <input type="search" aria-label="Search addons" placeholder="Search addons…" value={query} onChange={(e) => setQuery(e.target.value)} />
+        <label className="palette-group" title="Extension group of new nodes: pick one or type a new name">
+          <span>Group for new nodes</span>
+          <input
+            aria-label="Extension group for new nodes"
+            list="palette-groups"
+            value={newGroup}
+            onChange={(e) => useEditor.getState().setNewNodeGroup(e.target.value)}
+          />
+          <datalist id="palette-groups">
+            {groups.map((g) => (
+              <option key={g} value={g} />
+            ))}
+          </datalist>
+        </label>
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <ul className="palette-list">
+        {shown.map((a) => (
+          <li
+            key={a.name}
+            className="palette-item"
+            data-testid={`palette-${a.name}`}
+            draggable
+            onDragStart={(e) => {
+              e.dataTransfer.setData(ADDON_DRAG_TYPE, a.name);
+              e.dataTransfer.effectAllowed = 'copy';
+            }}
+            title={a.description ?? a.name}
+          >
+            <span className="palette-name">{a.name}</span>
+            <span className={`palette-source ${a.source}`}>{a.source === 'app' ? 'app' : 'built-in'}</span>
+            <button type="button" className="palette-add" aria-label={`Add ${a.name} to the graph`} title="Add to the graph (or drag onto the canvas)" onClick={() => addNode(a.name, { x: 40, y: 40 })}>
+              +
+            </button>
+          </li>
+        ))}
+        {shown.length === 0 && <li className="muted">{addons.length === 0 ? 'Loading addons…' : 'No addon matches.'}</li>}
+      </ul>
+    </section>
+  );
+}
+
+function GroupLegend() {
+  const groupsJson = useStudio(selectGroups);
+  const groups = useMemo(() => JSON.parse(groupsJson) as [string, number][], [groupsJson]);
+  const colors = useMemo(() => groupColors(groups.map(([g]) => g)), [groups]);
+  if (groups.length === 0) return null;
+  const rename = (from: string) =>
+    useEditor.getState().setPrompt({
+      title: `Rename extension group ${from}`,
+      label: 'Group name',
+      value: from,
+      submit: (to) => (to.trim() ? renameGroup(from, to.trim()) : 'Type a group name.'),
+    });
+  return (
+    <section aria-label="Extension groups">
+      <h2>Extension groups</h2>
+      <ul className="group-legend">
+        {groups.map(([g, count]) => (
+          <li key={g}>
+            <span className="swatch" style={{ background: colors.get(g) }} aria-hidden="true" />
+            <span className="group-name" title={`${count} node${count === 1 ? '' : 's'}; one thread per group`}>
+              {g} <span className="muted-inline">({count})</span>
+            </span>
+            <button type="button" aria-label={`Rename group ${g}`} title="Rename this group" onClick={() => rename(g)}>
+              ✎
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

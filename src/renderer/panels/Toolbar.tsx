@@ -1,6 +1,7 @@
 import type { DocumentActions } from '../documents/actions';
 import { documentPath } from '../documents/actions';
 import { useDocumentUi } from '../documents/documentUi';
+import { EditButtons, GraphButtons } from '../editor/Overlays';
 import { useStudio } from '../store';
 
 /** Actions whose issues have not landed yet stay visible but disabled, with the reason. */
@@ -53,6 +54,7 @@ export function Toolbar({ documents }: { documents: DocumentActions }) {
       <button type="button" aria-label="Export" title="Export TEN JSON" disabled={busy || !document} onClick={documents.showExport}>
         Export
       </button>
+      <EditButtons />
       {['Run', 'Stop'].map((label) => (
         <button key={label} type="button" disabled aria-label={label} title={`${label} — ${PENDING}`}>
           {label}
@@ -83,6 +85,7 @@ export function Toolbar({ documents }: { documents: DocumentActions }) {
           ))}
         </select>
       </label>
+      <GraphButtons />
       <span className="spacer" />
       {notice && (
         <span className="notice" role="status" aria-label="File status" title={notice}>

@@ -28,8 +28,7 @@ describe('editor host methods', () => {
 
   it('finds nothing wrong with the example, then locates a bad property value and an unknown addon', async () => {
     const doc = await example();
-    // The example keeps `ten.log.level`, which the CLI's run reads although TEN's schema has no such field.
-    expect((await host.editor.validateDocument(doc)).map((d) => `${d.code} ${d.pointer}`)).toEqual(['E002 /ten/log']);
+    expect(await host.editor.validateDocument(doc)).toEqual([]);
     const graph = firstGraph(doc);
     const index = graph.nodes.findIndex((n) => n.name === 'ticker');
     const nodes = graph.nodes.map((n, i) => (i === index && n.type === 'extension' ? { ...n, property: { ...n.property, interval_ms: -5 } } : n));
@@ -39,7 +38,7 @@ describe('editor host methods', () => {
       property: { ten: { ...doc.property.ten, predefined_graphs: [{ ...doc.property.ten!.predefined_graphs![0]!, graph: { ...graph, nodes } }] } },
     };
     const found = await host.editor.validateDocument(broken);
-    expect(found.map((d) => d.code).sort()).toEqual(['E002', 'E030', 'E051']);
+    expect(found.map((d) => d.code).sort()).toEqual(['E030', 'E051']);
     expect(found.find((d) => d.code === 'E051')!.pointer).toMatch(new RegExp(`^/ten/predefined_graphs/0/graph/nodes/${index}/property`));
     expect(found.find((d) => d.code === 'E030')!.line).toBeGreaterThan(1);
   });
