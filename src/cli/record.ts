@@ -43,7 +43,7 @@ export class CliRecorder {
       version: 1,
       run: { ...this.info, state: ok ? 'stopped' : 'failed', stoppedAt: Date.now(), ...(failures.length ? { error: failures.join('\n') } : {}) },
       savedAt: Date.now(),
-      events: t.events.toArray(),
+      events: t.history(),
       metrics: t.metrics.toArray(),
       traces: t.traces.toArray(),
       dropped: { ...t.dropped },

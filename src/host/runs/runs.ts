@@ -117,7 +117,7 @@ export class RunManager {
     const t = run.telemetry;
     return {
       run: clone(run.info),
-      events: t.events.toArray(),
+      events: t.history(),
       metrics: t.latestMetrics(),
       traces: t.traces.toArray(),
       dropped: { ...t.dropped },
@@ -152,7 +152,7 @@ export class RunManager {
       version: 1,
       run: clone(run.info),
       savedAt: Date.now(),
-      events: t.events.toArray(),
+      events: t.history(),
       metrics: t.metrics.toArray(),
       traces: t.traces.toArray(),
       dropped: { ...t.dropped },

@@ -41,8 +41,9 @@ export interface TelemetryLimits {
   eventsPerBatch: number;
   logsPerBatch: number;
   tracesPerBatch: number;
-  /** History kept for `getRun` and recordings. */
+  /** History kept for `getRun` and recordings (logs apart, so a chatty graph keeps its lifecycle). */
   historyEvents: number;
+  historyLogs: number;
   historyMetrics: number;
   historyTraces: number;
 }
@@ -53,13 +54,15 @@ export const DEFAULT_LIMITS: TelemetryLimits = {
   logsPerBatch: 50,
   tracesPerBatch: 200,
   historyEvents: 10_000,
+  historyLogs: 5_000,
   historyMetrics: 6_000,
   historyTraces: 20_000,
 };
 
 export class RunTelemetry {
   readonly limits: TelemetryLimits;
-  readonly events: Ring<RunEvent>;
+  private readonly events: Ring<RunEvent>;
+  private readonly logs: Ring<RunEvent>;
   readonly metrics: Ring<MetricsSnapshot>;
   readonly traces: Ring<TraceStep>;
   readonly dropped: DropCounters = { events: 0, traces: 0, metrics: 0 };
@@ -87,6 +90,7 @@ export class RunTelemetry {
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.events = new Ring(this.limits.historyEvents);
+    this.logs = new Ring(this.limits.historyLogs);
     this.metrics = new Ring(this.limits.historyMetrics);
     this.traces = new Ring(this.limits.historyTraces);
     this.offs.push(app.onEvent((ev) => this.onEvent(ev)));
@@ -134,9 +138,9 @@ export class RunTelemetry {
 
   private onEvent(ev: RuntimeEvent): void {
     const event = this.phases.annotate(ev);
-    this.events.push(event);
-    if (this.onNews === null) return;
     const isLog = event.type === 'log';
+    (isLog ? this.logs : this.events).push(event);
+    if (this.onNews === null) return;
     if (isLog ? this.pendingLogs >= this.limits.logsPerBatch : this.pendingEvents.length - this.pendingLogs >= this.limits.eventsPerBatch) {
       this.dropped.events++;
       this.droppedChanged = true;
@@ -183,6 +187,13 @@ export class RunTelemetry {
     this.pendingTraces = [];
     this.droppedChanged = false;
     return batch;
+  }
+
+  /** The kept events and logs, in time order. */
+  history(): RunEvent[] {
+    const all = [...this.events.toArray(), ...this.logs.toArray()];
+    // Stable: events of one thread keep their order when timestamps tie.
+    return all.sort((a, b) => a.ts - b.ts);
   }
 
   /** The latest metrics snapshot, or null before the first. */

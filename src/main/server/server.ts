@@ -29,6 +29,8 @@ export interface RunningServer {
   url: string;
   port: number;
   token: string;
+  /** Per connected client: bytes waiting in its send buffer and events skipped since it was last told. */
+  clients(): { bufferedBytes: number; missedEvents: number }[];
   close(): Promise<void>;
 }
 
@@ -119,6 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   const sockets = new Set<WebSocket>();
+  const missedBy = new Map<WebSocket, () => number>();
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refused = refusal(req);
@@ -151,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       ws.send(encodeEvent(event));
     });
+    missedBy.set(ws, () => missed);
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         ws.send(encodeError(-1, new HostError('E_BAD_MESSAGE', 'Binary frames are not accepted.').toInfo()));
@@ -173,6 +177,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ws.on('close', () => {
       unsubscribe();
       sockets.delete(ws);
+      missedBy.delete(ws);
     });
   }
 
@@ -186,6 +191,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
+    clients: () => [...sockets].map((ws) => ({ bufferedBytes: ws.bufferedAmount, missedEvents: missedBy.get(ws)?.() ?? 0 })),
     close: async () => {
       for (const ws of sockets) ws.terminate();
       await new Promise<void>((r) => wss.close(() => r()));

@@ -1,15 +1,17 @@
 /**
  * Ours: message tracing in a group worker. Off by default: the group holds `tracer = null` and
  * the message path pays one null check. When on, records for the chosen edges are buffered and
- * posted with the group's events once per loop turn; past `MAX_PER_TURN` records a turn they are
- * counted as dropped instead, so tracing a hot edge cannot flood the host.
+ * posted with the group's events once per loop turn. At most `MAX_PER_WINDOW` records are kept
+ * per `WINDOW_MS` (a thread posts ≤ 10,000 a second); the rest are only counted as dropped, so
+ * tracing a hot edge cannot flood the host thread with structured-clone work.
  */
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import type { TraceConfig, TraceRecord } from '../core/protocol';
 import type { WireMsg } from '../core/wire';
 
-const MAX_PER_TURN = 2000;
+const MAX_PER_WINDOW = 500;
+const WINDOW_MS = 50;
 const PREVIEW_CHARS = 160;
 
 export class Tracer {
@@ -19,6 +21,8 @@ export class Tracer {
   private readonly toDest = new Set<string>();
   private readonly sampleEvery: number;
   private seen = 0;
+  private windowStart = 0;
+  private inWindow = 0;
   records: TraceRecord[] = [];
   dropped = 0;
 
@@ -44,12 +48,18 @@ export class Tracer {
     return this.seen++ % this.sampleEvery === 0;
   }
 
-  /** Records one step (`durMs` for deliveries); past the turn's budget it only counts a drop. */
+  /** Records one step (`durMs` for deliveries); past the window's budget it only counts a drop. */
   record(stage: TraceRecord['stage'], w: WireMsg, src: string, dest: string, durMs?: number, cmdId: string = w.cmdId): void {
-    if (this.records.length >= MAX_PER_TURN) {
-      this.dropped++;
-      return;
+    if (this.inWindow >= MAX_PER_WINDOW) {
+      const now = performance.now();
+      if (now - this.windowStart < WINDOW_MS) {
+        this.dropped++;
+        return;
+      }
+      this.windowStart = now;
+      this.inWindow = 0;
     }
+    this.inWindow++;
     const r: TraceRecord = {
       // A delivery is recorded after its handler ran: its step began durMs earlier.
       ts: performance.timeOrigin + performance.now() - (durMs ?? 0),

@@ -10,6 +10,8 @@ export interface TestClient {
   raw(text: string): Promise<ServerMessage>;
   events: HostEvent[];
   close(): void;
+  /** The underlying socket (tests pause its reading to play a slow client). */
+  socket: WebSocket;
 }
 
 export function connect(server: RunningServer): Promise<TestClient> {
@@ -55,6 +57,7 @@ export function connect(server: RunningServer): Promise<TestClient> {
           }),
         events,
         close: () => ws.close(),
+        socket: ws,
       }),
     );
   });

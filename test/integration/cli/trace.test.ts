@@ -1,0 +1,65 @@
+// `ten-studio run --record` and `ten-studio trace` as a user runs them: child processes, files.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Recording } from '../../../src/shared';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ten-cli-trace-it-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cli(args: string[], ms = 45_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/ten-studio.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`ten-studio ${args.join(' ')} did not exit within ${ms} ms.\n${stdout}\n${stderr}`));
+    }, ms);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('ten-studio run --record and ten-studio trace', () => {
+  it('records a run and converts the recording to a Chrome trace with one thread per group', async () => {
+    const rec = join(tmp, 'hello.recording.json');
+    const run = await cli(['run', 'resources/examples/hello-pipeline', '--duration', '1.5', '--record', rec]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`Recorded the run to ${rec}`);
+    const recording = JSON.parse(readFileSync(rec, 'utf8')) as Recording;
+    expect(recording.format).toBe('ten-studio-recording');
+    expect(recording.run.graphs.map((g) => g.name)).toEqual(['hello_pipeline']);
+    expect(recording.events.some((e) => e.type === 'lifecycle' && e.phase === 'on_deinit_done')).toBe(true);
+    expect(recording.metrics.length).toBeGreaterThan(3);
+
+    const out = join(tmp, 'hello.trace.json');
+    const trace = await cli(['trace', rec, '--out', out]);
+    expect(trace.code, trace.stderr).toBe(0);
+    const events = (JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { ph: string; name: string; args?: { name?: string } }[] }).traceEvents;
+    const threads = events.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args?.name);
+    expect(threads).toEqual(expect.arrayContaining(['group sources', 'group workers', 'group sinks']));
+    expect(events.some((e) => e.ph === 'C')).toBe(true);
+    expect(events.some((e) => e.ph === 'X')).toBe(true);
+  }, 60_000);
+
+  it('refuses a file that is not a recording, and usage mistakes', async () => {
+    const bad = join(tmp, 'bad.json');
+    writeFileSync(bad, '{"format":"nope"}');
+    const parsed = await cli(['trace', bad, '--out', join(tmp, 'x.json')]);
+    expect(parsed.code).toBe(1);
+    expect(parsed.stderr).toContain('is not a TEN Graph Studio recording');
+    const noOut = await cli(['trace', bad]);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toContain('--out <trace.json> is required');
+    const noDir = await cli(['run', 'resources/examples/hello-pipeline', '--record', join(tmp, 'missing', 'r.json')]);
+    expect(noDir.code).toBe(2);
+    expect(noDir.stderr).toContain('--record: the folder');
+  }, 60_000);
+});
