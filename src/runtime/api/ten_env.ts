@@ -20,6 +20,12 @@ export interface EnvBackend {
   log(level: LogLevel, message: string, category: string | undefined, fields: unknown): TenError | undefined;
 }
 
+const SENT: Promise<TenError | undefined> = Promise.resolve(undefined);
+
+function settled(err: TenError | undefined): Promise<TenError | undefined> {
+  return err === undefined ? SENT : Promise.resolve(err);
+}
+
 function wrongType(path: string, want: string): TenError {
   return new TenError(TenErrorCode.ErrorCodeInvalidType, `The property '${path}' is not of type ${want}.`);
 }
@@ -83,20 +89,23 @@ export class TenEnv {
     }
   }
 
-  async sendData(data: Data, _options?: SendOptions): Promise<TenError | undefined> {
-    return this._b.sendMsg(data);
+  // The fire-and-forget senders are not `async`: a successful send returns one shared resolved
+  // promise, so the hot path allocates no promise per message. They never throw.
+
+  sendData(data: Data, _options?: SendOptions): Promise<TenError | undefined> {
+    return settled(this._b.sendMsg(data));
   }
 
-  async sendVideoFrame(videoFrame: VideoFrame, _options?: SendOptions): Promise<TenError | undefined> {
-    return this._b.sendMsg(videoFrame);
+  sendVideoFrame(videoFrame: VideoFrame, _options?: SendOptions): Promise<TenError | undefined> {
+    return settled(this._b.sendMsg(videoFrame));
   }
 
-  async sendAudioFrame(audioFrame: AudioFrame, _options?: SendOptions): Promise<TenError | undefined> {
-    return this._b.sendMsg(audioFrame);
+  sendAudioFrame(audioFrame: AudioFrame, _options?: SendOptions): Promise<TenError | undefined> {
+    return settled(this._b.sendMsg(audioFrame));
   }
 
-  async returnResult(cmdResult: CmdResult, _options?: SendOptions): Promise<TenError | undefined> {
-    return this._b.returnResult(cmdResult);
+  returnResult(cmdResult: CmdResult, _options?: SendOptions): Promise<TenError | undefined> {
+    return settled(this._b.returnResult(cmdResult));
   }
 
   async isPropertyExist(path: string): Promise<boolean> {

@@ -31,6 +31,13 @@ export type Check = (value: unknown) => string | null;
 
 const PASS: Check = () => null;
 
+const SECTION: Record<SchemaKind, Record<Direction, string>> = {
+  cmd: { in: 'cmd_in', out: 'cmd_out' },
+  data: { in: 'data_in', out: 'data_out' },
+  audio_frame: { in: 'audio_frame_in', out: 'audio_frame_out' },
+  video_frame: { in: 'video_frame_in', out: 'video_frame_out' },
+};
+
 function toCheck(block: unknown): Check {
   if (!compiler) throw new Error('The schema compiler is not loaded (loadSchemaCompiler).');
   const { propertyBlockToSchema, compileValueSchema } = compiler;
@@ -55,14 +62,25 @@ interface PortDecl {
 export class ExtensionSchemas {
   private readonly api: Record<string, unknown>;
   private readonly cache = new Map<string, Check>();
+  /** Per section (`cmd_in`, …), checks by message name: no string building per message. */
+  private readonly bySection = new Map<string, Map<string, Check>>();
+  /** The manifest declares no schema at all: every check passes without a lookup. */
+  private readonly none: boolean;
 
   constructor(api: Record<string, unknown>) {
     this.api = api;
+    this.none = !declaresSchemas(api);
   }
 
   /** Schema of a message's properties in the given direction. */
   msg(dir: Direction, kind: SchemaKind, name: string): Check {
-    return this.lookup(`${kind}_${dir}`, name, false);
+    if (this.none) return PASS;
+    const section = SECTION[kind][dir];
+    let byName = this.bySection.get(section);
+    if (!byName) this.bySection.set(section, (byName = new Map()));
+    let check = byName.get(name);
+    if (!check) byName.set(name, (check = this.lookup(section, name, false)));
+    return check;
   }
 
   /**

@@ -14,9 +14,9 @@ import { deepMerge, getProp, setProp, type PropObject } from '../core/props';
 import { HIST_BUCKETS, histBucket } from '../core/histogram';
 import type { ExtensionCounters, LifecyclePhase, NodeSpec } from '../core/protocol';
 import { ExtensionSchemas, type SchemaKind } from '../core/schema';
-import { isCmdType, newWireMsg, routeKind, type WireMsg } from '../core/wire';
+import { isCmdType, newWireMsg, routeKind, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
 import { PathTables, type OutPath, type PathGroup, type ResultPolicy } from './paths';
-import type { GroupRuntime } from './group';
+import type { GroupRuntime, Target } from './group';
 
 export type ExtState =
   | 'created'
@@ -56,6 +56,40 @@ function resolveEnv(v: unknown): unknown {
   return v;
 }
 
+/**
+ * Counts per key. Messages come in runs of one name (a stream) so the last key's cell is kept:
+ * a run costs one string compare and one increment per message, no map lookup.
+ */
+class KeyCounter {
+  private readonly cells = new Map<string, { n: number }>();
+  private lastKey: string | null = null;
+  private last = { n: 0 };
+
+  bump(key: string): void {
+    if (key === this.lastKey) {
+      this.last.n++;
+      return;
+    }
+    let c = this.cells.get(key);
+    if (!c) this.cells.set(key, (c = { n: 0 }));
+    c.n++;
+    this.lastKey = key;
+    this.last = c;
+  }
+
+  snapshot(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, c] of this.cells) out[k] = c.n;
+    return out;
+  }
+}
+
+/** Power of two: one data/frame handler call in this many is timed. */
+const TIMING_SAMPLE = 8;
+
+/** Dests of a delivered message: cleared without allocating (never mutated, only replaced). */
+const NO_DESTS = Object.freeze([]) as unknown as WireLoc[];
+
 /** Microseconds in a TEN property → milliseconds. */
 function usToMs(v: unknown, fallback: number): number {
   return typeof v === 'number' && v > 0 ? v / 1000 : fallback;
@@ -90,13 +124,19 @@ export class ExtRuntime implements EnvBackend {
   checkIntervalMs = DEFAULT_PATH_CHECK_MS;
   private msgsIn = 0;
   private msgsOut = 0;
-  private readonly inByName = new Map<string, number>();
-  private readonly outByName = new Map<string, number>();
+  private readonly inByName = new KeyCounter();
+  private readonly outByName = new KeyCounter();
   private handlerMs = 0;
   /** Ours: handler durations (core/histogram.ts), for p50/p99 in the host's metrics. */
   private readonly handlerHist = new Uint32Array(HIST_BUCKETS);
   /** Ours: messages sent per destination extension, for per-edge rates. */
-  private readonly outByDest = new Map<string, number>();
+  private readonly outByDest = new KeyCounter();
+  /** Data/frame handlers are timed one in TIMING_SAMPLE (clock reads cost more than a forward). */
+  private msgSeq = 0;
+  /** Last graph lookup of this extension's sends: a stream of one name skips the table. */
+  private routeName = '';
+  private routeKind: RouteKind | '' = '';
+  private routeTargets: Target[] | null = null;
   private readonly notConnected = new Map<string, number>();
   private readonly onCmdRejected = (e: unknown): void => this.handlerError('on_cmd', e);
   private readonly onDataRejected = (e: unknown): void => this.handlerError('on_data', e);
@@ -312,9 +352,9 @@ export class ExtRuntime implements EnvBackend {
       }
     }
     this.msgsIn++;
-    this.inByName.set(w.name, (this.inByName.get(w.name) ?? 0) + 1);
+    this.inByName.bump(w.name);
     // Delivered: the receiver owns it now, and sending it on must route from here, not to here.
-    w.dests.length = 0;
+    w.dests = NO_DESTS;
     switch (w.type) {
       case 'cmd':
       case 'start_graph':
@@ -366,13 +406,13 @@ export class ExtRuntime implements EnvBackend {
     try {
       p = this.ext!.onCmd(this.env, this.own(Cmd._wrap(w)));
     } catch (e) {
-      this.addHandlerTime(performance.now() - t0);
+      this.addHandlerTime(performance.now() - t0, 1);
       this.cmdHandlerFailed(cmdId, e);
       return;
     } finally {
       this.g.current = prev;
     }
-    this.addHandlerTime(performance.now() - t0);
+    this.addHandlerTime(performance.now() - t0, 1);
     p.then(undefined, (e: unknown) => this.cmdHandlerFailed(cmdId, e));
   }
 
@@ -392,7 +432,8 @@ export class ExtRuntime implements EnvBackend {
   /** Data and frames: the handler if overridden, else TEN's default of forwarding along the graph. */
   private onMsgIn(w: WireMsg): void {
     const x = this.ext!;
-    const t0 = performance.now();
+    const timed = (++this.msgSeq & (TIMING_SAMPLE - 1)) === 0;
+    const t0 = timed ? performance.now() : 0;
     let p: Promise<void> | null = null;
     const prev = this.g.current;
     this.g.current = this.name;
@@ -415,7 +456,7 @@ export class ExtRuntime implements EnvBackend {
       return;
     } finally {
       this.g.current = prev;
-      this.addHandlerTime(performance.now() - t0);
+      if (timed) this.addHandlerTime(performance.now() - t0, TIMING_SAMPLE);
     }
     if (p) p.then(undefined, this.onDataRejected);
     else this.forward(w);
@@ -526,7 +567,17 @@ export class ExtRuntime implements EnvBackend {
       this.g.startTimer(w, this);
       return undefined;
     }
-    const targets = this.g.resolveDests(w, kind, this.name);
+    let targets: Target[] | null;
+    if (w.dests.length === 0 && w.name === this.routeName && kind === this.routeKind) {
+      targets = this.routeTargets;
+    } else {
+      targets = this.g.resolveDests(w, kind, this.name);
+      if (w.dests.length === 0) {
+        this.routeName = w.name;
+        this.routeKind = kind;
+        this.routeTargets = targets;
+      }
+    }
     if (targets === null) {
       const misses = (this.notConnected.get(w.name) ?? 0) + 1;
       this.notConnected.set(w.name, misses);
@@ -535,6 +586,15 @@ export class ExtRuntime implements EnvBackend {
       return new TenError(TenErrorCode.ErrorCodeMsgNotConnected, text);
     }
     const n = targets.length;
+    if (n === 1 && !isCmd) {
+      // The common case (one destination, no result path) without the copy bookkeeping.
+      const t = targets[0];
+      w.dests = [t.loc];
+      if (t.conversion !== undefined) this.g.convert(w, t.conversion);
+      this.countOut(w);
+      this.g.deliver(w, this.name);
+      return undefined;
+    }
     // Copies are made from the pristine original before it is addressed to destination 0.
     const copies: WireMsg[] = new Array<WireMsg>(n);
     copies[0] = w;
@@ -576,14 +636,14 @@ export class ExtRuntime implements EnvBackend {
 
   private countOut(w: WireMsg): void {
     this.msgsOut++;
-    this.outByName.set(w.name, (this.outByName.get(w.name) ?? 0) + 1);
-    const dest = w.dests.length > 0 ? w.dests[0].ext : '';
-    this.outByDest.set(dest, (this.outByDest.get(dest) ?? 0) + 1);
+    this.outByName.bump(w.name);
+    this.outByDest.bump(w.dests.length > 0 ? w.dests[0].ext : '');
   }
 
-  private addHandlerTime(ms: number): void {
-    this.handlerMs += ms;
-    this.handlerHist[histBucket(ms)]++;
+  /** Records a handler duration measured for `weight` messages (sampling keeps totals unbiased). */
+  private addHandlerTime(ms: number, weight: number): void {
+    this.handlerMs += ms * weight;
+    this.handlerHist[histBucket(ms)] += weight;
   }
 
   /** Sends a result back along its IN path. */
@@ -731,11 +791,11 @@ export class ExtRuntime implements EnvBackend {
       state: this.state,
       msgsIn: this.msgsIn,
       msgsOut: this.msgsOut,
-      inByName: Object.fromEntries(this.inByName),
-      outByName: Object.fromEntries(this.outByName),
+      inByName: this.inByName.snapshot(),
+      outByName: this.outByName.snapshot(),
       handlerMs: this.handlerMs,
       handlerHist: Array.from(this.handlerHist),
-      outByDest: Object.fromEntries(this.outByDest),
+      outByDest: this.outByDest.snapshot(),
       outPaths: this.paths.out.size,
       inPaths: this.paths.in.size,
       pending: this.pending.length,
