@@ -2,6 +2,8 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useEffect, useMemo } from 'react';
 import { GraphCanvas } from './canvas/GraphCanvas';
 import { createDocumentActions } from './documents/actions';
+import { useRunView } from './debugger/runStore';
+import { useDebuggerSync } from './debugger/session';
 import { DocumentDialogs } from './documents/DocumentDialogs';
 import { EditorOverlays } from './editor/Overlays';
 import { useEditorSync } from './editor/sync';
@@ -17,6 +19,7 @@ export function App() {
   const documents = useMemo(() => createDocumentActions(host), [host]);
   useEffect(() => documents.start(), [documents]);
   useEditorSync(host);
+  useDebuggerSync(host);
 
   // The window title carries the document and its unsaved state, as desktop editors do.
   const title = useStudio((s) => s.document?.title);
@@ -40,6 +43,7 @@ export function App() {
     // Run telemetry is for the debugger views; the log list shows the host's own log lines.
     const unsubscribe = host.onEvent((event) => {
       if (event.type === 'log') useStudio.getState().pushEvent(event);
+      else useRunView.getState().apply(event);
     });
     host.version().then(store.setVersion, (err: Error) => store.setError(err.message));
     host.listExamples().then(
@@ -55,7 +59,7 @@ export function App() {
   return (
     <ReactFlowProvider>
       <div className="app">
-        <Toolbar documents={documents} />
+        <Toolbar documents={documents} host={host} />
         <Sidebar onOpenExample={(id) => documents.guardUnsaved(() => openExample(id))} />
         <main className="center">
           <GraphCanvas />

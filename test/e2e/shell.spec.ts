@@ -41,13 +41,14 @@ test('selecting a node shows it in the inspector', async ({ page, studio }) => {
   await expect(page.getByLabel('Node properties (JSON)')).toHaveValue(/"interval_ms": 10/);
 });
 
-test('toolbar actions not yet available are disabled and every control is named', async ({ page, studio }) => {
+test('toolbar actions that have nothing to act on are disabled and every control is named', async ({ page, studio }) => {
   await openHello(page, studio.url);
   await expect(page.getByTestId('node-ticker')).toBeVisible();
-  for (const name of ['Open', 'Save', 'Save As', 'Export']) {
+  for (const name of ['Open', 'Save', 'Save As', 'Export', 'Run']) {
     await expect(page.getByRole('button', { name, exact: true })).toBeEnabled();
   }
-  for (const name of ['Run', 'Stop']) {
+  // Nothing to stop or undo before a run or an edit.
+  for (const name of ['Stop', 'Undo', 'Redo']) {
     await expect(page.getByRole('button', { name, exact: true })).toBeDisabled();
   }
   const unnamed = await page.evaluate(() =>

@@ -1,6 +1,7 @@
 import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } from '@xyflow/react';
 import { memo, useEffect, useMemo, useRef } from 'react';
 import type { MsgKind } from '../../shared';
+import { useRunView, type RunViewState } from '../debugger/runStore';
 import { useEditor, type EditorState } from '../editor/editorStore';
 import { ANY_IN, ANY_OUT, portHandleId, portLabel, type PortView } from '../editor/model';
 import { KIND_COLORS } from './FlowEdge';
@@ -21,6 +22,44 @@ export type ExtensionFlowNode = Node<ExtensionNodeData, 'extension'>;
 
 // Parameterised selectors are built once per node name, not per render.
 const badgeOf = (name: string) => (s: EditorState) => s.nodeBadges[name];
+const lifecycleOf = (name: string) => (s: RunViewState) => s.lifecycle[name];
+const metricsOf = (name: string) => (s: RunViewState) => s.metrics[name];
+
+/** Queue depth as a heat class: the deeper the backlog, the hotter. */
+function heat(queue: number): string {
+  if (queue >= 500) return 'heat-4';
+  if (queue >= 50) return 'heat-3';
+  if (queue >= 5) return 'heat-2';
+  if (queue >= 1) return 'heat-1';
+  return 'heat-0';
+}
+
+/** The running graph's view of one node: lifecycle phase, queue depth and message rate. */
+function LiveStrip({ name }: { name: string }) {
+  const lifecycle = useRunView(useMemo(() => lifecycleOf(name), [name]));
+  const metrics = useRunView(useMemo(() => metricsOf(name), [name]));
+  if (!lifecycle && !metrics) return null;
+  const timings = lifecycle ? Object.entries(lifecycle.timings).map(([phase, ms]) => `${phase} ${ms.toFixed(1)} ms`) : [];
+  const rate = metrics ? Math.max(metrics.inPerSec, metrics.outPerSec) : 0;
+  return (
+    <div className={`live-strip ${heat(metrics?.queue ?? 0)}`}>
+      <span
+        className={`lifecycle lifecycle-${lifecycle?.label ?? 'unknown'}`}
+        data-testid={`lifecycle-${name}`}
+        title={[lifecycle?.error, ...timings].filter(Boolean).join('\n') || 'Lifecycle phase'}
+      >
+        {lifecycle?.label ?? '…'}
+      </span>
+      <span title="Messages waiting in the thread's queue (in_msgs)">
+        q <b data-testid={`queue-${name}`}>{metrics?.queue ?? 0}</b>
+      </span>
+      <span title={`Messages per second (in ${metrics?.inPerSec ?? 0}, out ${metrics?.outPerSec ?? 0})`}>
+        <b data-testid={`rate-${name}`}>{rate}</b>/s
+      </span>
+      {metrics?.thread != null && <span title="Thread of the node's extension group">t{metrics.thread}</span>}
+    </div>
+  );
+}
 
 function Port({ node, direction, port }: { node: string; direction: 'in' | 'out'; port: PortView }) {
   const id = portHandleId(direction, port.kind, port.name);
@@ -80,6 +119,7 @@ function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>)
           ● {data.group}
         </div>
       )}
+      <LiveStrip name={data.name} />
       <div className="ports">
         <div className="ports-col">
           {data.inPorts.map((p) => (

@@ -1,9 +1,11 @@
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type Edge, type EdgeProps } from '@xyflow/react';
 import { memo, useMemo } from 'react';
 import type { MsgKind } from '../../shared';
+import { useRunView, type RunViewState } from '../debugger/runStore';
 import { useEditor, type EditorState } from '../editor/editorStore';
 
-export type FlowEdgeData = { kind: MsgKind; msg: string; testId: string };
+/** `crossThread`: the ends are in different extension groups, so messages change threads. */
+export type FlowEdgeData = { kind: MsgKind; msg: string; testId: string; crossThread: boolean };
 export type FlowEdgeType = Edge<FlowEdgeData, 'flow'>;
 
 export const KIND_COLORS: Record<MsgKind, string> = {
@@ -14,19 +16,22 @@ export const KIND_COLORS: Record<MsgKind, string> = {
 };
 
 const badgeOf = (id: string) => (s: EditorState) => s.edgeBadges[id];
+const rateOf = (source: string, target: string) => (s: RunViewState) => s.edgeRates[`${source}->${target}`];
 
 function FlowEdgeView(props: EdgeProps<FlowEdgeType>) {
-  const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, markerEnd, selected } = props;
+  const { id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, markerEnd, selected } = props;
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const kind = data?.kind ?? 'data';
   const badge = useEditor(useMemo(() => badgeOf(id), [id]));
+  const rate = useRunView(useMemo(() => rateOf(source, target), [source, target]));
+  const dash = badge ? '6 4' : data?.crossThread ? '10 3 2 3' : undefined;
   return (
-    <g data-testid={data?.testId} aria-label={`${kind} ${data?.msg ?? ''}`}>
+    <g data-testid={data?.testId} aria-label={`${kind} ${data?.msg ?? ''}${data?.crossThread ? ' (crosses threads)' : ''}`}>
       <BaseEdge
         path={path}
         markerEnd={markerEnd}
         interactionWidth={16}
-        style={{ stroke: badge ? '#f25f5c' : KIND_COLORS[kind], strokeWidth: selected ? 3.5 : 2, strokeDasharray: badge ? '6 4' : undefined }}
+        style={{ stroke: badge ? '#f25f5c' : KIND_COLORS[kind], strokeWidth: selected ? 3.5 : 2, strokeDasharray: dash }}
       />
       <EdgeLabelRenderer>
         <div
@@ -36,6 +41,7 @@ function FlowEdgeView(props: EdgeProps<FlowEdgeType>) {
         >
           {badge && <span aria-label={`${badge.count} problem${badge.count === 1 ? '' : 's'}`}>⚠ </span>}
           {data?.msg}
+          {rate !== undefined && <span className="edge-rate"> · {rate}/s</span>}
         </div>
       </EdgeLabelRenderer>
     </g>

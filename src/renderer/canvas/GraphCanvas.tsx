@@ -16,7 +16,7 @@ import {
   type OnConnectEnd,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
-import type { AddonSummary, NodePosition, TenGraph } from '../../shared';
+import type { AddonSummary, NodePosition } from '../../shared';
 import { addNode, autoLayout, connect, connectionExists } from '../editor/actions';
 import { useEditor, type EditorState } from '../editor/editorStore';
 import { checkConnection, nodePorts, parseHandleId, portHandleId, updateGraphLayout, type ConnectVerdict } from '../editor/model';
@@ -24,7 +24,7 @@ import { useEditorShortcuts } from '../editor/shortcuts';
 import { selectGraph, selectGraphLayout, useStudio, type StudioState } from '../store';
 import { ExtensionNode, type ExtensionFlowNode, type ExtensionNodeData } from './ExtensionNode';
 import { FlowEdge, KIND_COLORS, type FlowEdgeType } from './FlowEdge';
-import { graphToCanvas, groupColors, usedPorts } from './graphView';
+import { graphToCanvas, groupColors, usedPorts, type CanvasModel } from './graphView';
 
 const nodeTypes = { extension: ExtensionNode };
 const edgeTypes = { flow: FlowEdge };
@@ -41,8 +41,7 @@ const selectNotice = (s: EditorState) => s.notice;
 /** Node data per name, reused while nothing it shows changed, so memoised nodes skip rendering. */
 type DataCache = Map<string, { key: string; data: ExtensionNodeData }>;
 
-function deriveNodes(graph: TenGraph, layout: Record<string, NodePosition> | undefined, selected: readonly string[], addons: Record<string, AddonSummary>, cache: DataCache) {
-  const model = graphToCanvas(graph);
+function deriveNodes(model: CanvasModel, layout: Record<string, NodePosition> | undefined, selected: readonly string[], addons: Record<string, AddonSummary>, cache: DataCache) {
   const used = usedPorts(model.edges);
   const chosen = new Set(selected);
   const colors = groupColors(model.nodes.filter((n) => n.group).map((n) => n.group));
@@ -61,7 +60,7 @@ function deriveNodes(graph: TenGraph, layout: Record<string, NodePosition> | und
     }
     return { id: n.name, type: 'extension', position: layout?.[n.name] ?? n.position, data: entry.data, selected: chosen.has(n.name) };
   });
-  return { nodes, model };
+  return nodes;
 }
 
 /** Keeps the previous node object (and its measured size) when nothing about it changed. */
@@ -86,10 +85,13 @@ export function GraphCanvas() {
   const rf = useReactFlow<ExtensionFlowNode, FlowEdgeType>();
   const cache = useRef<DataCache>(new Map());
 
+  // The projection only changes with the graph; selection and layout changes reuse it.
+  const model = useMemo(() => (graph ? graphToCanvas(graph) : null), [graph]);
   const derived = useMemo(() => {
-    if (!graph) return { nodes: [] as ExtensionFlowNode[], edges: [] as FlowEdgeType[] };
-    const { nodes, model } = deriveNodes(graph, layout, selectedNodes, addons, cache.current);
+    if (!model) return { nodes: [] as ExtensionFlowNode[], edges: [] as FlowEdgeType[] };
+    const nodes = deriveNodes(model, layout, selectedNodes, addons, cache.current);
     const chosen = new Set(selectedEdges);
+    const groupOf = new Map(model.nodes.map((n) => [n.name, n.group]));
     const edges: FlowEdgeType[] = model.edges.map((e) => ({
       id: e.id,
       source: e.source,
@@ -99,10 +101,10 @@ export function GraphCanvas() {
       type: 'flow',
       selected: chosen.has(e.id),
       markerEnd: { type: MarkerType.ArrowClosed, color: KIND_COLORS[e.kind] },
-      data: { kind: e.kind, msg: e.msg, testId: `edge-${e.id}` },
+      data: { kind: e.kind, msg: e.msg, testId: `edge-${e.id}`, crossThread: groupOf.get(e.source) !== groupOf.get(e.target) },
     }));
     return { nodes, edges };
-  }, [graph, layout, selectedNodes, selectedEdges, addons]);
+  }, [model, layout, selectedNodes, selectedEdges, addons]);
 
   // React Flow drives drags and measurements on local copies; the document changes when a drag ends.
   const [nodes, setNodes] = useState<ExtensionFlowNode[]>([]);

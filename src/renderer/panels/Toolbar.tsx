@@ -1,16 +1,15 @@
+import type { HostApi } from '../../shared';
+import { RunButtons } from '../debugger/RunControls';
 import type { DocumentActions } from '../documents/actions';
 import { documentPath } from '../documents/actions';
 import { useDocumentUi } from '../documents/documentUi';
 import { EditButtons, GraphButtons } from '../editor/Overlays';
 import { useStudio } from '../store';
 
-/** Actions whose issues have not landed yet stay visible but disabled, with the reason. */
-const PENDING = 'Arrives with the runtime';
-
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 const MOD = isMac ? '⌘' : 'Ctrl+';
 
-export function Toolbar({ documents }: { documents: DocumentActions }) {
+export function Toolbar({ documents, host }: { documents: DocumentActions; host: HostApi }) {
   const document = useStudio((s) => s.document);
   const dirty = useStudio((s) => s.dirty);
   const version = useStudio((s) => s.version);
@@ -55,11 +54,7 @@ export function Toolbar({ documents }: { documents: DocumentActions }) {
         Export
       </button>
       <EditButtons />
-      {['Run', 'Stop'].map((label) => (
-        <button key={label} type="button" disabled aria-label={label} title={`${label} — ${PENDING}`}>
-          {label}
-        </button>
-      ))}
+      <RunButtons host={host} />
       {document && (
         <span className="doc-title" data-testid="document-title" title={path ?? 'Built-in example (no file yet)'}>
           {document.title}

@@ -1,0 +1,159 @@
+/**
+ * The live view of the run started from the studio: lifecycle phase per extension, queue depth
+ * and rates from the latest metrics, per-edge rates, violations and runtime logs. Host telemetry
+ * arrives in batches (≤ ~20/s); each batch updates this store once, and canvas overlays read
+ * single entries through narrow selectors, so one extension's change re-renders one node.
+ */
+import { create } from 'zustand';
+import type { HostEvent, RunBatch, RunEvent, RunInfo, RunLifecyclePhase } from '../../shared';
+
+const MAX_VIOLATIONS = 200;
+const MAX_LOGS = 1000;
+
+/** Lifecycle of one extension: the phase shown on its badge and how long each phase took. */
+export interface LifecycleView {
+  /** `configuring`, `initialized`, `started`, `stopped`, … or `error`. */
+  label: string;
+  phase: RunLifecyclePhase;
+  /** Milliseconds per finished phase (`on_start` → `on_start_done` is `start`). */
+  timings: Record<string, number>;
+  error?: string;
+}
+
+/** Live numbers of one extension. */
+export interface NodeMetricsView {
+  queue: number;
+  inPerSec: number;
+  outPerSec: number;
+  thread: number | null;
+}
+
+export type ViolationEvent = Extract<RunEvent, { type: 'violation' }>;
+export type RuntimeLog = Extract<RunEvent, { type: 'log' }> | Extract<RunEvent, { type: 'error' }>;
+
+export interface RunViewState {
+  run: RunInfo | null;
+  lifecycle: Record<string, LifecycleView>;
+  metrics: Record<string, NodeMetricsView>;
+  /** Messages per second by `<src>-><dest>`. */
+  edgeRates: Record<string, number>;
+  violations: ViolationEvent[];
+  logs: RuntimeLog[];
+  droppedEvents: number;
+  /** Applies one host event (run state or telemetry); log events are the document store's. */
+  apply(event: HostEvent): void;
+  /** Starts following a run (clearing the previous one's view). */
+  follow(run: RunInfo): void;
+}
+
+const PHASE_LABEL: Record<RunLifecyclePhase, string> = {
+  created: 'created',
+  on_configure: 'configuring',
+  on_configure_done: 'configured',
+  on_init: 'initializing',
+  on_init_done: 'initialized',
+  on_start: 'starting',
+  on_start_done: 'started',
+  on_stop: 'stopping',
+  on_stop_done: 'stopped',
+  on_deinit: 'deinitializing',
+  on_deinit_done: 'deinitialized',
+};
+
+/** Folds a batch of runtime events into the lifecycle, violations and logs. */
+export function foldEvents(
+  state: Pick<RunViewState, 'lifecycle' | 'violations' | 'logs'>,
+  events: readonly RunEvent[],
+): Pick<RunViewState, 'lifecycle' | 'violations' | 'logs'> {
+  let lifecycle = state.lifecycle;
+  const violations: ViolationEvent[] = [];
+  const logs: RuntimeLog[] = [];
+  for (const e of events) {
+    switch (e.type) {
+      case 'lifecycle': {
+        const prev = lifecycle[e.extension];
+        const timings = { ...prev?.timings };
+        if (e.phaseMs !== undefined) timings[e.phase.replace(/^on_/, '').replace(/_done$/, '')] = e.phaseMs;
+        if (lifecycle === state.lifecycle) lifecycle = { ...lifecycle };
+        lifecycle[e.extension] = { label: prev?.error ? 'error' : PHASE_LABEL[e.phase], phase: e.phase, timings, ...(prev?.error ? { error: prev.error } : {}) };
+        break;
+      }
+      case 'error': {
+        const prev = lifecycle[e.extension];
+        if (lifecycle === state.lifecycle) lifecycle = { ...lifecycle };
+        lifecycle[e.extension] = { label: 'error', phase: prev?.phase ?? 'created', timings: prev?.timings ?? {}, error: `${e.phase}: ${e.message}` };
+        logs.push(e);
+        break;
+      }
+      case 'violation':
+        violations.push(e);
+        break;
+      case 'log':
+        logs.push(e);
+        break;
+      case 'graph':
+      case 'worker_terminated':
+      case 'app_closed':
+        break;
+    }
+  }
+  return {
+    lifecycle,
+    violations: violations.length ? [...state.violations, ...violations].slice(-MAX_VIOLATIONS) : state.violations,
+    logs: logs.length ? [...state.logs, ...logs].slice(-MAX_LOGS) : state.logs,
+  };
+}
+
+/** The latest metrics of a batch as per-node and per-edge numbers; unchanged entries keep their objects. */
+export function foldMetrics(state: Pick<RunViewState, 'metrics' | 'edgeRates'>, batch: RunBatch): Pick<RunViewState, 'metrics' | 'edgeRates'> {
+  const latest = batch.metrics[batch.metrics.length - 1];
+  if (!latest) return state;
+  const metrics: Record<string, NodeMetricsView> = {};
+  const edgeRates: Record<string, number> = {};
+  for (const g of latest.graphs) {
+    const threads = new Map(g.runloops.map((r) => [r.group, r.threadId]));
+    for (const x of g.extensions) {
+      const next: NodeMetricsView = { queue: x.inMsgsDepth, inPerSec: Math.round(x.msgsInPerSec), outPerSec: Math.round(x.msgsOutPerSec), thread: threads.get(x.group) ?? null };
+      const prev = state.metrics[x.extension];
+      metrics[x.extension] =
+        prev && prev.queue === next.queue && prev.inPerSec === next.inPerSec && prev.outPerSec === next.outPerSec && prev.thread === next.thread ? prev : next;
+    }
+    for (const e of g.edges) edgeRates[`${e.src}->${e.dest}`] = Math.round(e.msgsPerSec);
+  }
+  return { metrics, edgeRates };
+}
+
+export const useRunView = create<RunViewState>()((set, get) => ({
+  run: null,
+  lifecycle: {},
+  metrics: {},
+  edgeRates: {},
+  violations: [],
+  logs: [],
+  droppedEvents: 0,
+  follow: (run) => set({ run, lifecycle: {}, metrics: {}, edgeRates: {}, violations: [], logs: [], droppedEvents: 0 }),
+  apply: (event) => {
+    const s = get();
+    switch (event.type) {
+      case 'run.state':
+        if (s.run && event.run.runId === s.run.runId) set({ run: event.run });
+        return;
+      case 'telemetry': {
+        const batch = event.batches.find((b) => b.runId === s.run?.runId);
+        if (!batch) return;
+        set({ ...foldEvents(s, batch.events), ...foldMetrics(s, batch), droppedEvents: batch.dropped.events });
+        return;
+      }
+      case 'stream.dropped':
+        set({ droppedEvents: s.droppedEvents + event.events });
+        return;
+      case 'log':
+        return;
+    }
+  },
+}));
+
+/** Whether the followed run is still going (Stop is offered). */
+export function isActive(run: RunInfo | null): boolean {
+  return run !== null && (run.state === 'starting' || run.state === 'running' || run.state === 'stopping');
+}
