@@ -1,5 +1,4 @@
 import { useMemo, useState } from 'react';
-import { DebuggerPanel } from '../debugger/DebuggerPanel';
 import { useRunView, type NodeMetricsView, type RunViewState, type ViolationEvent } from '../debugger/runStore';
 import { useEditor, type EditorState } from '../editor/editorStore';
 import type { Problem } from '../editor/problems';
@@ -17,7 +16,6 @@ export function BottomPanel() {
       <ProblemsPanel />
       <LogsPanel />
       <ViolationsPanel />
-      <DebuggerPanel />
     </section>
   );
 }
