@@ -1,53 +1,59 @@
-import { useState } from 'react';
 import type { HostApi } from '../../shared';
-import { useEditor } from '../editor/editorStore';
 import { useStudio, type StudioState } from '../store';
 import { isActive, useRunView, type RunViewState } from './runStore';
+import { followNextRun } from './session';
 
 const selectRun = (s: RunViewState) => s.run;
-const selectHasDocument = (s: StudioState) => s.document !== null;
+const selectDocument = (s: StudioState) => s.document;
+const selectGraphName = (s: StudioState) => s.graphName;
+const selectConnected = (s: StudioState) => s.connection === 'open';
 
-/** Run and Stop for the toolbar: runs the document as edited (saved or not), the graph shown. */
+/** Run and Stop for the toolbar, with the followed run's state as a status. */
 export function RunButtons({ host }: { host: HostApi }) {
   const run = useRunView(selectRun);
-  const hasDocument = useStudio(selectHasDocument);
-  const [pending, setPending] = useState(false);
+  const document = useStudio(selectDocument);
+  const graphName = useStudio(selectGraphName);
+  const connected = useStudio(selectConnected);
   const active = isActive(run);
 
-  const start = () => {
-    const { document, graphName } = useStudio.getState();
+  const start = async () => {
     if (!document) return;
-    setPending(true);
-    host
-      .startRun(graphName === null ? { document } : { document, graph: graphName })
-      .then(
-        (info) => useRunView.getState().follow(info),
-        (err: Error) => useEditor.getState().setNotice(`Could not run: ${err.message}`),
-      )
-      .finally(() => setPending(false));
+    const done = followNextRun();
+    try {
+      const info = await host.startRun({ document, ...(graphName !== null ? { graph: graphName } : {}) });
+      if (useRunView.getState().run?.runId !== info.runId) useRunView.getState().follow(info);
+    } catch (err) {
+      useStudio.getState().setError(`Could not run the graph: ${(err as Error).message}`);
+    } finally {
+      done();
+    }
   };
-  const stop = () => {
+
+  const stop = async () => {
     if (!run) return;
-    setPending(true);
-    host
-      .stopRun({ runId: run.runId })
-      .then(
-        (info) => useRunView.getState().apply({ type: 'run.state', time: Date.now(), run: info }),
-        (err: Error) => useEditor.getState().setNotice(`Could not stop: ${err.message}`),
-      )
-      .finally(() => setPending(false));
+    try {
+      await host.stopRun({ runId: run.runId });
+    } catch (err) {
+      useStudio.getState().setError(`Could not stop the run: ${(err as Error).message}`);
+    }
   };
 
   return (
     <>
-      <button type="button" aria-label="Run" title="Run the graph shown, as edited" disabled={!hasDocument || active || pending} onClick={start}>
+      <button
+        type="button"
+        aria-label="Run"
+        title={active ? 'The graph is running; stop it first' : 'Run the graph shown, as edited'}
+        disabled={!document || !connected || active}
+        onClick={() => void start()}
+      >
         Run
       </button>
-      <button type="button" aria-label="Stop" title="Stop the run" disabled={!active || pending || run?.state === 'stopping'} onClick={stop}>
+      <button type="button" aria-label="Stop" title="Stop the run (waits for every thread to exit)" disabled={!run || run.state !== 'running'} onClick={() => void stop()}>
         Stop
       </button>
       {run && (
-        <span className={`run-state run-${run.state}`} role="status" aria-label="Run state" title={run.error ?? `Run ${run.runId}`}>
+        <span className={`run-state ${run.state}`} role="status" aria-label="Run state" title={run.error ?? `${run.title} (run ${run.runId})`}>
           {run.state}
         </span>
       )}

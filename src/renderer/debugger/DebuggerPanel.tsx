@@ -1,0 +1,239 @@
+/**
+ * The debugger's own panel: the message inspector (tracing on edges, traced steps, one cmd's
+ * path) and the run's files (recording save and replay with a time slider, Perfetto export),
+ * with what the host and this client dropped on the way.
+ */
+import { memo, useMemo, useState } from 'react';
+import type { TraceStep } from '../../shared';
+import { graphToCanvas } from '../canvas/graphView';
+import { selectGraph, useStudio, type StudioState } from '../store';
+import { selectDroppedTotal, selectNotice, selectReplay, selectTraces, useDebug, type DebugState } from './debugStore';
+import { cmdPath, filterSteps, type CmdPath } from './replay';
+import { isActive, useRunView, type RunViewState } from './runStore';
+import { closeReplay, describeTracing, exportTrace, followCmd, openRecording, report, saveRecording, seek, setTracing, traceEdge } from './session';
+import './debugger.css';
+
+const selectRun = (s: RunViewState) => s.run;
+const selectSelectedEdges = (s: StudioState) => s.selectedEdges;
+const selectDropped = (s: DebugState) => s.dropped;
+const selectStreamDropped = (s: DebugState) => s.streamDropped;
+const selectTracesDropped = (s: DebugState) => s.tracesDropped;
+
+type Tab = 'messages' | 'files';
+
+export function DebuggerPanel() {
+  const [tab, setTab] = useState<Tab>('messages');
+  const notice = useDebug(selectNotice);
+  const replay = useDebug(selectReplay);
+  return (
+    <section className="debugger-panel" aria-label="Debugger">
+      <div className="debugger-tabs" role="tablist" aria-label="Debugger views">
+        <button type="button" role="tab" aria-selected={tab === 'messages'} aria-label="Messages" onClick={() => setTab('messages')}>
+          Messages
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'files'} aria-label="Recording and trace" onClick={() => setTab('files')}>
+          Recording{replay ? ' ▶' : ''}
+        </button>
+        <DropCounters />
+      </div>
+      {notice && (
+        <p className={notice.error ? 'error debugger-notice' : 'debugger-notice'} role={notice.error ? 'alert' : 'status'} aria-label="Debugger notice">
+          {notice.text}
+        </p>
+      )}
+      {replay && <ReplaySlider />}
+      {tab === 'messages' ? <MessageInspector /> : <RunFiles />}
+    </section>
+  );
+}
+
+/** What was not kept on the way from the runtime to this view, as numbers. */
+function DropCounters() {
+  const total = useDebug(selectDroppedTotal);
+  const host = useDebug(selectDropped);
+  const stream = useDebug(selectStreamDropped);
+  const local = useDebug(selectTracesDropped);
+  const detail = `Dropped by the host: ${host.events} events, ${host.traces} trace steps, ${host.metrics} metrics samples; skipped on this connection: ${stream} events; trace steps beyond this view's list: ${local}`;
+  return (
+    <span className={`drop-counter${total > 0 ? ' some' : ''}`} data-testid="dropped" title={detail} aria-label={detail}>
+      {total.toLocaleString()} dropped
+    </span>
+  );
+}
+
+function ReplaySlider() {
+  const replay = useDebug(selectReplay)!;
+  const span = Math.max(1, replay.end - replay.start);
+  return (
+    <div className="replay-bar">
+      <label>
+        <span className="sr-only">Replay time</span>
+        <input
+          type="range"
+          aria-label="Replay time"
+          min={0}
+          max={span}
+          step={Math.max(1, Math.round(span / 1000))}
+          value={replay.cursor - replay.start}
+          onChange={(e) => seek(replay.start + Number(e.target.value))}
+        />
+      </label>
+      <span className="replay-time" data-testid="replay-time">
+        {((replay.cursor - replay.start) / 1000).toFixed(1)} s / {(span / 1000).toFixed(1)} s · {replay.eventCount} events
+      </span>
+      <button type="button" aria-label="Close replay" title="Leave the recording and go back to the editor" onClick={closeReplay}>
+        Close
+      </button>
+    </div>
+  );
+}
+
+/** Source and destination of the first selected edge, from the graph shown. */
+function useSelectedEdgeEnds(): { src: string; dest: string } | null {
+  const graph = useStudio(selectGraph);
+  const selected = useStudio(selectSelectedEdges);
+  return useMemo(() => {
+    if (!graph || selected.length === 0) return null;
+    const edge = graphToCanvas(graph).edges.find((e) => e.id === selected[0]);
+    return edge ? { src: edge.source, dest: edge.target } : null;
+  }, [graph, selected]);
+}
+
+function MessageInspector() {
+  const run = useRunView(selectRun);
+  const replay = useDebug(selectReplay);
+  const traces = useDebug(selectTraces);
+  const edge = useSelectedEdgeEnds();
+  const [text, setText] = useState('');
+  const [onlyEdge, setOnlyEdge] = useState(false);
+  const [path, setPath] = useState<CmdPath | null>(null);
+  const running = run?.state === 'running' && !replay;
+  const steps = useMemo(() => filterSteps(traces, { ...(onlyEdge && edge ? edge : {}), text }, 200), [traces, onlyEdge, edge, text]);
+  const base = steps[0]?.ts ?? 0;
+
+  const follow = async (cmdId: string) => {
+    const ok = await report(async () => {
+      const all = await followCmd(cmdId);
+      setPath(cmdPath(cmdId, all));
+      return `Following cmd ${cmdId}: ${all.length} traced steps`;
+    });
+    if (!ok) setPath(null);
+  };
+
+  return (
+    <div className="message-inspector" aria-label="Message inspector">
+      <div className="debugger-row">
+        <span className="muted-inline" data-testid="tracing-state">
+          {replay ? 'Recorded trace steps' : run?.tracing ? `Tracing ${describeTracing(run.tracing)}` : 'Tracing off'}
+        </span>
+        <button
+          type="button"
+          aria-label="Trace selected edge"
+          title={edge ? `Trace messages from ${edge.src} to ${edge.dest}` : 'Select an edge on the canvas first'}
+          disabled={!running || !edge}
+          onClick={() => edge && void report(() => traceEdge(edge.src, edge.dest))}
+        >
+          Trace edge
+        </button>
+        <button type="button" aria-label="Trace all edges" title="Trace every message (heavy on busy graphs)" disabled={!running} onClick={() => void report(() => setTracing({ edges: [{}], sampleEvery: 1 }))}>
+          Trace all
+        </button>
+        <button type="button" aria-label="Stop tracing" disabled={!running || !run?.tracing} onClick={() => void report(() => setTracing(null))}>
+          Off
+        </button>
+      </div>
+      <div className="debugger-row">
+        <input aria-label="Filter traced messages" placeholder="filter: name, extension, payload" value={text} onChange={(e) => setText(e.target.value)} />
+        <label className="check" title={edge ? `${edge.src} → ${edge.dest}` : 'Select an edge on the canvas'}>
+          <input type="checkbox" aria-label="Only the selected edge" checked={onlyEdge} disabled={!edge} onChange={(e) => setOnlyEdge(e.target.checked)} /> selected edge only
+        </label>
+      </div>
+      {path && <CmdPathView path={path} onClose={() => setPath(null)} />}
+      <ol className="trace-list" data-testid="traces" aria-label="Traced message steps">
+        {steps.map((s, i) => (
+          <TraceRow key={`${s.ts}-${i}`} step={s} base={base} onFollow={follow} />
+        ))}
+        {steps.length === 0 && (
+          <li className="muted">
+            {isActive(run) || replay ? 'No traced messages yet. Select an edge and press Trace edge (or Trace all).' : 'Run the graph, then trace an edge to see its messages here.'}
+          </li>
+        )}
+      </ol>
+    </div>
+  );
+}
+
+const TraceRow = memo(function TraceRow({ step: s, base, onFollow }: { step: TraceStep; base: number; onFollow: (cmdId: string) => void }) {
+  const extra = s.stage === 'delivered' && s.durMs !== undefined ? ` ${s.durMs.toFixed(2)} ms` : s.status !== undefined ? (s.status === 0 ? ' OK' : ' ERROR') : '';
+  return (
+    <li className={`trace-${s.stage}`} title={s.preview ?? `${s.group} · thread ${s.threadId}`}>
+      <time>+{(s.ts - base).toFixed(1)}ms</time> <span className="stage">{s.stage}</span> {s.type} <b>{s.name}</b> {s.src}→{s.dest}
+      {extra}
+      {s.cmdId && (
+        <button type="button" className="link" aria-label={`Follow cmd ${s.cmdId}`} onClick={() => onFollow(s.cmdId)}>
+          follow
+        </button>
+      )}
+    </li>
+  );
+});
+
+function CmdPathView({ path, onClose }: { path: CmdPath; onClose: () => void }) {
+  const t0 = path.steps[0]?.ts ?? 0;
+  return (
+    <div className="cmd-path" data-testid="cmd-path" aria-label={`Path of cmd ${path.name}`}>
+      <div className="debugger-row">
+        <b>cmd {path.name}</b>
+        <span>{path.latencyMs !== null ? `round trip ${path.latencyMs.toFixed(2)} ms` : 'no result traced'}</span>
+        <span className={`cmd-status ${path.status === 'error' ? 'error' : ''}`}>{path.status}</span>
+        <button type="button" aria-label="Close cmd path" onClick={onClose}>
+          ×
+        </button>
+      </div>
+      <ol className="trace-list">
+        {path.steps.map((s, i) => (
+          <li key={i}>
+            <time>+{(s.ts - t0).toFixed(2)}ms</time> <span className="stage">{s.type === 'cmd_result' ? `result ${s.stage}` : s.stage}</span> {s.src}→{s.dest}
+            {s.durMs !== undefined ? ` (handler ${s.durMs.toFixed(2)} ms)` : ''}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+function RunFiles() {
+  const run = useRunView(selectRun);
+  const replay = useDebug(selectReplay);
+  const [path, setPath] = useState('');
+  const [overwrite, setOverwrite] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const act = (action: (p: string) => Promise<string>) => async () => {
+    if (!path.trim()) return useDebug.getState().setNotice('Enter an absolute file path first.', true);
+    setBusy(true);
+    await report(() => action(path.trim()));
+    setBusy(false);
+  };
+  return (
+    <div className="run-files">
+      <label className="field">
+        <span>File path</span>
+        <input aria-label="Recording or trace file path" placeholder="/absolute/path/run.json" value={path} onChange={(e) => setPath(e.target.value)} />
+      </label>
+      <label className="check">
+        <input type="checkbox" aria-label="Overwrite an existing file" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} /> overwrite
+      </label>
+      <div className="debugger-row">
+        <button type="button" aria-label="Save recording" title="Write the run's events, metrics and traces to the file" disabled={busy || !run || !!replay} onClick={act((p) => saveRecording(p, overwrite))}>
+          Save recording
+        </button>
+        <button type="button" aria-label="Open recording" title="Replay a recording (saved here or by ten-studio run --record)" disabled={busy || isActive(run)} onClick={act(openRecording)}>
+          Open recording
+        </button>
+        <button type="button" aria-label="Export Perfetto trace" title="Write a Chrome trace JSON of the run (or the replayed recording) for ui.perfetto.dev" disabled={busy || (!run && !replay)} onClick={act((p) => exportTrace(p, overwrite))}>
+          Export Perfetto trace
+        </button>
+      </div>
+    </div>
+  );
+}
