@@ -88,6 +88,11 @@ test('build a graph by drag and drop, connect, edit properties, see problems com
   await expect(problems(page)).toContainText('E051');
   await expect(page.getByTestId('badge-data_generator_1')).toBeVisible();
   await snap(page, '5 validation problem');
+  // Clicking the problem focuses its node.
+  await page.getByTestId('node-cmd_echo_1').click();
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('cmd_echo_1');
+  await problems(page).getByRole('button', { name: /^E051/ }).click();
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('data_generator_1');
   await interval.fill('20');
   await interval.press('Enter');
   await expect(problems(page)).not.toContainText('E051');
@@ -134,6 +139,16 @@ test('build a graph by drag and drop, connect, edit properties, see problems com
   await expect(exportDialog).toHaveCount(0);
   expect(JSON.parse(readFileSync(second, 'utf8'))).toEqual(exported);
   await snap(page, '7 re-imported');
+
+  // Graphs are renamed (and the rename undone) like any other edit.
+  await page.getByRole('button', { name: 'Rename graph' }).click();
+  const rename = page.getByRole('dialog', { name: 'Rename graph built' });
+  await rename.getByLabel('Graph name').fill('built_again');
+  await rename.getByRole('button', { name: 'OK' }).click();
+  await expect(page.getByRole('combobox', { name: 'Graph' })).toHaveValue('built_again');
+  await expect(page.getByTestId('node-cmd_echo_1')).toBeVisible();
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByRole('combobox', { name: 'Graph' })).toHaveValue('built');
   expect(consoleErrors).toEqual([]);
 });
 
@@ -170,6 +185,24 @@ test('undo and redo a delete, find a node, read the shortcuts', async ({ page, s
   await page.keyboard.press('Control+d');
   await expect(page.getByTestId('node-echo_2')).toBeVisible();
 
+  // Two "any" ports: the user names the message (forwarder declares none).
+  await dragPort(page, 'port-relay-out-any', 'port-echo-in-any');
+  const name = page.getByRole('dialog', { name: 'Connect relay to echo' });
+  await name.getByLabel('Message kind').selectOption('data');
+  await name.getByLabel('Message name').fill('hello');
+  await name.getByRole('button', { name: 'OK' }).click();
+  await expect(page.getByTestId('edge-relay-data-hello-echo')).toHaveCount(1);
+  await expect(page.getByTestId('port-echo-in-data-hello')).toBeVisible();
+
+  // Select everything, delete, undo: all back in one step.
+  await page.getByTestId('canvas').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Delete');
+  await expect(page.getByTestId('node-ticker')).toHaveCount(0);
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('node-ticker')).toBeVisible();
+  await expect(page.getByTestId('edge-relay-data-hello-echo')).toHaveCount(1);
+
   // Find node (Ctrl+F): the match is selected and shown in the inspector.
   await page.getByTestId('canvas').click({ position: { x: 5, y: 300 } });
   await page.keyboard.press('Control+f');
@@ -182,6 +215,9 @@ test('undo and redo a delete, find a node, read the shortcuts', async ({ page, s
 
   // Auto layout is one undoable step.
   await page.getByRole('button', { name: 'Auto layout' }).click();
+  // The view is fitted to the new layout: the first column is on screen again.
+  await expect(page.getByTestId('node-ticker')).toBeInViewport({ ratio: 1 });
+  await page.waitForTimeout(300);
   await snap(page, 'auto layout');
 
   await page.getByTestId('canvas').click({ position: { x: 5, y: 300 } });

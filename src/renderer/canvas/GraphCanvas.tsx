@@ -241,6 +241,10 @@ export function GraphCanvas() {
       const edge = rf.getEdge(focus.edge);
       s.setSelection([], [focus.edge]);
       if (edge) void rf.fitView({ nodes: [{ id: edge.source }, { id: edge.target }], duration: 250, maxZoom: 1.2 });
+    } else {
+      // The whole graph, once React Flow has taken the new positions (after a relayout).
+      const timer = setTimeout(() => void rf.fitView({ duration: 250 }), 50);
+      return () => clearTimeout(timer);
     }
   }, [focus, rf]);
 

@@ -11,7 +11,7 @@ import { isValidName, renameLayoutGraph, uniqueName, updateGraphLayout } from '.
 
 /** Approximate node size on the canvas, for the automatic layout. */
 const NODE_WIDTH = 220;
-const NODE_BASE_HEIGHT = 70;
+const NODE_BASE_HEIGHT = 100;
 const PORT_ROW = 20;
 
 function report(error: string | null): boolean {
@@ -264,7 +264,7 @@ export function autoLayout(): void {
   if (!target) return;
   const model = graphToCanvas(target.graph);
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'LR', nodesep: 40, ranksep: 90 });
+  g.setGraph({ rankdir: 'LR', nodesep: 50, ranksep: 100 });
   g.setDefaultEdgeLabel(() => ({}));
   const addons = useEditor.getState().addons;
   for (const n of model.nodes) {
@@ -279,5 +279,7 @@ export function autoLayout(): void {
     // dagre places centres; the canvas positions top-left corners.
     positions[name] = { x: Math.round(n.x - n.width / 2), y: Math.round(n.y - n.height / 2) };
   }
-  report(useStudio.getState().applyStep([], { layout: (l) => updateGraphLayout(l, target.name, () => positions) }));
+  if (report(useStudio.getState().applyStep([], { layout: (l) => updateGraphLayout(l, target.name, () => positions) }))) {
+    useEditor.getState().requestFocus({});
+  }
 }

@@ -44,7 +44,10 @@ export interface EditorState {
   clipboard: ClipboardContent | null;
   /** Extension group given to nodes dropped from the palette. */
   newNodeGroup: string;
-  /** A node or edge the canvas should select and bring into view; `seq` makes repeats count. */
+  /**
+   * A node or edge the canvas should select and bring into view (neither: the whole graph);
+   * `seq` makes repeats count.
+   */
   focus: { node?: string; edge?: string; seq: number } | null;
   setAddons(list: AddonSummary[]): void;
   setAddonsError(message: string | null): void;
