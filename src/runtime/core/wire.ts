@@ -155,8 +155,8 @@ export function encodePeer(w: WireMsg, out: unknown[]): void {
   out.push(w.cmdId, w.parentCmdId, w.seqId, w.status, w.isFinal, w.isCompleted, w.origName, w.origType);
 }
 
-/** Decodes a flat peer batch. */
-export function decodePeer(b: readonly unknown[], app: string, graph: string): WireMsg[] {
+/** Decodes a flat peer batch; `locOf` gives the shared location (and dests) of an extension. */
+export function decodePeer(b: readonly unknown[], locOf: (ext: string) => { loc: WireLoc; dests: WireLoc[] }): WireMsg[] {
   const out: WireMsg[] = [];
   for (let i = 0; i < b.length; ) {
     const type = b[i] as MsgType;
@@ -166,8 +166,8 @@ export function decodePeer(b: readonly unknown[], app: string, graph: string): W
     out.push({
       type,
       name: b[i + 1] as string,
-      src: { app, graph, ext: b[i + 2] as string },
-      dests: [{ app, graph, ext: b[i + 3] as string }],
+      src: locOf(b[i + 2] as string).loc,
+      dests: locOf(b[i + 3] as string).dests,
       props: b[i + 4] as Record<string, unknown>,
       ts: b[i + 5] as number,
       buf: b[i + 6] as ArrayBuffer | null,

@@ -103,6 +103,8 @@ export class ExtRuntime implements EnvBackend {
   readonly name: string;
   readonly spec: NodeSpec;
   readonly env: TenEnv;
+  /** This extension's location, shared (frozen) by every message it sends. */
+  readonly loc: WireLoc;
   readonly paths = new PathTables();
   state: ExtState = 'created';
   ext: Extension | null = null;
@@ -148,6 +150,7 @@ export class ExtRuntime implements EnvBackend {
     this.props = spec.property;
     this.schemas = new ExtensionSchemas(spec.api);
     this.env = new TenEnv(this);
+    this.loc = g.locOf(spec.name).loc;
     const ten = (spec.property.ten ?? {}) as Record<string, unknown>;
     const pt = ten.path_timeout;
     if (typeof pt === 'number') {
@@ -548,9 +551,7 @@ export class ExtRuntime implements EnvBackend {
         if (problem !== null) return new TenError(TenErrorCode.ErrorCodeGeneric, problem);
       }
     }
-    w.src.app = this.g.appUri;
-    w.src.graph = this.g.graphId;
-    w.src.ext = this.name;
+    w.src = this.loc;
     const isCmd = kind === 'cmd';
     // TEN keeps the id of a forwarded cmd (its OUT path pairs with the IN path of the same id);
     // only a cmd without one gets a fresh id.
@@ -589,7 +590,7 @@ export class ExtRuntime implements EnvBackend {
     if (n === 1 && !isCmd) {
       // The common case (one destination, no result path) without the copy bookkeeping.
       const t = targets[0];
-      w.dests = [t.loc];
+      w.dests = t.dests;
       if (t.conversion !== undefined) this.g.convert(w, t.conversion);
       this.countOut(w);
       this.g.deliver(w, this.name);
@@ -605,7 +606,7 @@ export class ExtRuntime implements EnvBackend {
         c.parentCmdId = w.cmdId;
         c.cmdId = randomUUID();
       }
-      c.dests = [targets[i].loc];
+      c.dests = targets[i].dests;
       if (targets[i].conversion !== undefined) this.g.convert(c, targets[i].conversion);
     }
     if (isCmd) {
@@ -653,9 +654,7 @@ export class ExtRuntime implements EnvBackend {
     if (r.isFinal) this.paths.in.delete(r.cmdId);
     r.cmdId = inPath.senderCmdId;
     r.origName = inPath.cmdName;
-    r.src.app = this.g.appUri;
-    r.src.graph = this.g.graphId;
-    r.src.ext = this.name;
+    r.src = this.loc;
     r.dests = [{ app: inPath.srcApp, graph: inPath.srcGraph, ext: inPath.srcExt }];
     this.countOut(r);
     this.g.deliver(r, this.name);

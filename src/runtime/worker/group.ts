@@ -34,6 +34,8 @@ import { Tracer } from './tracer';
 /** A resolved destination of one send. */
 export interface Target {
   loc: WireLoc;
+  /** `[loc]`, shared: message dests are replaced, never mutated. */
+  dests: WireLoc[];
   conversion: unknown;
 }
 
@@ -95,6 +97,8 @@ export class GroupRuntime {
   current = '';
   private readonly groupOf: Map<string, string>;
   private readonly targets: Map<string, Map<string, Map<string, Target[]>>>;
+  private readonly locs = new Map<string, { loc: WireLoc; dests: WireLoc[] }>();
+  private readonly locOfBound = (ext: string): { loc: WireLoc; dests: WireLoc[] } => this.locOf(ext);
   private readonly peers = new Map<string, Outbox>();
   private readonly policy: ViolationPolicy;
   private readonly syncStopBeforeDeinit: boolean;
@@ -194,7 +198,21 @@ export class GroupRuntime {
 
   /** A batch from a peer group: decoded and appended to the runloop in one go. */
   private receiveBatch(batch: unknown[]): void {
-    this.runloop.postMsgs(decodePeer(batch, this.appUri, this.graphId));
+    this.runloop.postMsgs(decodePeer(batch, this.locOfBound));
+  }
+
+  /**
+   * The location of an extension of this graph and its one-element dests, created once and
+   * frozen: messages share them (sends replace `src`/`dests`, nothing mutates them).
+   */
+  locOf(ext: string): { loc: WireLoc; dests: WireLoc[] } {
+    let l = this.locs.get(ext);
+    if (!l) {
+      const loc = Object.freeze({ app: this.appUri, graph: this.graphId, ext }) as WireLoc;
+      l = { loc, dests: Object.freeze([loc]) as unknown as WireLoc[] };
+      this.locs.set(ext, l);
+    }
+    return l;
   }
 
   private startPathTimer(): void {
@@ -212,7 +230,10 @@ export class GroupRuntime {
   /** Destinations of a send: explicit dests win, else the graph's flows for (kind, src, name). */
   resolveDests(w: WireMsg, kind: RouteKind, src: string): Target[] | null {
     if (w.dests.length > 0) {
-      return w.dests.map((d) => ({ loc: { app: d.app || this.appUri, graph: d.graph || this.graphId, ext: d.ext }, conversion: undefined }));
+      return w.dests.map((d) => {
+        const loc = { app: d.app || this.appUri, graph: d.graph || this.graphId, ext: d.ext };
+        return { loc, dests: [loc], conversion: undefined };
+      });
     }
     // `*` flows exist only in ExtensionTester graphs: everything goes to the other side.
     const byName = this.targets.get(src)?.get(kind);
@@ -235,7 +256,7 @@ export class GroupRuntime {
       if (!byName) byKind.set(kind, (byName = new Map()));
       byName.set(
         name,
-        flows.map((f) => ({ loc: Object.freeze({ app: this.appUri, graph: this.graphId, ext: f.ext }) as WireLoc, conversion: f.msgConversion })),
+        flows.map((f) => ({ ...this.locOf(f.ext), conversion: f.msgConversion })),
       );
     }
     return out;
