@@ -67,15 +67,18 @@ export class Msg {
     );
   }
 
+  /** The routing name. */
   getName(): string {
     return this._w.name;
   }
 
+  /** Where the message comes from (set by the runtime when it is sent). */
   getSource(): Loc {
     const s = this._w.src;
     return new Loc({ appUri: s.app || undefined, graphId: s.graph || undefined, extensionName: s.ext || undefined });
   }
 
+  /** Explicit destinations; they win over the graph's connections. */
   setDests(dests: Partial<Loc>[]): TenError | undefined {
     const err = this._guard('setDests');
     if (err) return err;
@@ -83,6 +86,7 @@ export class Msg {
     return undefined;
   }
 
+  /** Sets the property at `path` (`a.b[0]`; '' merges into the root) from JSON text. */
   setPropertyFromJson(path: string, jsonStr: string): TenError | undefined {
     const err = this._guard('setPropertyFromJson');
     if (err) return err;
@@ -100,6 +104,7 @@ export class Msg {
     return setProp(this._w.props, path, value) ? undefined : badPath(path);
   }
 
+  /** The property at `path` as JSON text ('' = all properties). */
   getPropertyToJson(path: string): [string, TenError | undefined] {
     if (parsePath(path) === null) return ['', badPath(path)];
     const v = path === '' ? this._w.props : getProp(this._w.props, path);
@@ -236,6 +241,7 @@ abstract class BufMsg extends Msg {
   }
 }
 
+/** A data message: properties plus an optional buffer; no result. */
 export class Data extends BufMsg {
   /** @internal */
   private constructor(w: WireMsg) {
@@ -252,6 +258,7 @@ export class Data extends BufMsg {
   }
 }
 
+/** PCM audio: a buffer plus TEN's audio fields; the buffer moves (no copy) across threads. */
 export class AudioFrame extends BufMsg {
   /** @internal */
   private constructor(w: WireMsg) {
@@ -338,6 +345,7 @@ export class AudioFrame extends BufMsg {
   }
 }
 
+/** A video frame: a buffer plus width, height and pixel format; the buffer moves across threads. */
 export class VideoFrame extends BufMsg {
   /** @internal */
   private constructor(w: WireMsg) {

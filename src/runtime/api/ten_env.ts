@@ -92,6 +92,7 @@ export class TenEnv {
   // The fire-and-forget senders are not `async`: a successful send returns one shared resolved
   // promise, so the hot path allocates no promise per message. They never throw.
 
+  /** Sends data along the graph (or to its dests); resolves with the routing error, if any. */
   sendData(data: Data, _options?: SendOptions): Promise<TenError | undefined> {
     return settled(this._b.sendMsg(data));
   }
@@ -104,6 +105,7 @@ export class TenEnv {
     return settled(this._b.sendMsg(audioFrame));
   }
 
+  /** Returns a result of a received cmd to its sender; non-final results may precede the final one. */
   returnResult(cmdResult: CmdResult, _options?: SendOptions): Promise<TenError | undefined> {
     return settled(this._b.returnResult(cmdResult));
   }
@@ -113,6 +115,7 @@ export class TenEnv {
     return err === undefined && v !== undefined;
   }
 
+  /** The extension's property at `path` as JSON ('' = all): manifest defaults, property.json, graph node. */
   async getPropertyToJson(path: string): Promise<[string, TenError | undefined]> {
     const [v, err] = this._b.getProperty(path);
     return err ? ['', err] : [toJson(v), undefined];
@@ -158,6 +161,7 @@ export class TenEnv {
     return this._b.setProperty(path, value);
   }
 
+  /** Deep-merges a JSON object into the extension's properties. */
   async initPropertyFromJson(jsonStr: string): Promise<TenError | undefined> {
     return this._b.initPropertyFromJson(jsonStr);
   }
