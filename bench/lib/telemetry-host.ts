@@ -37,6 +37,12 @@ export function chainGraph(suite: string, reportEvery: number): { graph: TenGrap
   return { graph: graphOf(nodes, edges), statsName, controlName };
 }
 
+/** Rates of measured rounds, and the process's CPU time (all threads) per message in them. */
+export interface ChainResult {
+  rates: number[];
+  cpuUsPerMsg: number;
+}
+
 /** Drives closed-loop rounds of `count` messages; returns msgs/s per measured round. */
 export async function chainRounds(
   control: ChannelReader<SourceControl>,
@@ -46,19 +52,37 @@ export async function chainRounds(
   measured: number,
   already = 0,
 ): Promise<number[]> {
+  return (await chainRoundsCpu(control, stats, count, warmup, measured, already)).rates;
+}
+
+/**
+ * Like `chainRounds`, plus CPU time per message: on a machine shared with other work, wall-clock
+ * rates swing with the scheduler, while the CPU the process spends per message does not.
+ */
+export async function chainRoundsCpu(
+  control: ChannelReader<SourceControl>,
+  stats: ChannelReader<CounterStats>,
+  count: number,
+  warmup: number,
+  measured: number,
+  already = 0,
+): Promise<ChainResult> {
   const rates: number[] = [];
+  let cpu0 = process.cpuUsage();
   for (let round = 0; round < warmup + measured; round++) {
+    if (round === warmup) cpu0 = process.cpuUsage();
     const goAt = wallNow();
     control.post({ go: count } satisfies SourceControl);
     const expected = already + (round + 1) * count;
     const report = await stats.next((m) => !m.final && m.total === expected, 120_000, `${expected} messages at the sink`);
     if (round >= warmup) rates.push((count / (report.last_at_ms - goAt)) * 1000);
   }
-  return rates;
+  const cpu = process.cpuUsage(cpu0);
+  return { rates, cpuUsPerMsg: measured > 0 ? (cpu.user + cpu.system) / (count * measured) : 0 };
 }
 
 /** The chain on a bare App: no host, no sampling, no stream. */
-export async function chainWithoutTelemetry(suite: string, count: number, warmup: number, measured: number): Promise<number[]> {
+export async function chainWithoutTelemetry(suite: string, count: number, warmup: number, measured: number): Promise<ChainResult> {
   const { graph, statsName, controlName } = chainGraph(suite, count);
   const stats = new ChannelReader<CounterStats>(statsName);
   const control = new ChannelReader<SourceControl>(controlName);
@@ -66,7 +90,7 @@ export async function chainWithoutTelemetry(suite: string, count: number, warmup
   try {
     await app.startGraph({ graph, name: suite });
     await control.next((m) => 'ready' in m, 60_000, 'the source to start');
-    return await chainRounds(control, stats, count, warmup, measured);
+    return await chainRoundsCpu(control, stats, count, warmup, measured);
   } finally {
     stats.close();
     control.close();
@@ -153,7 +177,7 @@ export function documentOf(graph: TenGraph, name: string): GraphDocument {
 }
 
 /** The chain as a host run streamed to a WebSocket client. */
-export async function chainWithTelemetry(suite: string, count: number, warmup: number, measured: number): Promise<{ rates: number[]; bytesPerSec: number }> {
+export async function chainWithTelemetry(suite: string, count: number, warmup: number, measured: number): Promise<ChainResult & { bytesPerSec: number }> {
   const { graph, statsName, controlName } = chainGraph(suite, count);
   const stats = new ChannelReader<CounterStats>(statsName);
   const control = new ChannelReader<SourceControl>(controlName);
@@ -163,10 +187,10 @@ export async function chainWithTelemetry(suite: string, count: number, warmup: n
     await control.next((m) => 'ready' in m, 60_000, 'the source to start');
     const bytes0 = s.client.bytes;
     const t0 = wallNow();
-    const rates = await chainRounds(control, stats, count, warmup, measured);
+    const result = await chainRoundsCpu(control, stats, count, warmup, measured);
     const bytesPerSec = ((s.client.bytes - bytes0) * 1000) / (wallNow() - t0);
     await s.client.call('stopRun', { runId: run.runId });
-    return { rates, bytesPerSec };
+    return { ...result, bytesPerSec };
   } finally {
     stats.close();
     control.close();
