@@ -84,6 +84,11 @@ class KeyCounter {
   }
 }
 
+/** The `result` rules of a msg_conversion, if any. */
+function resultConversion(conversion: unknown): unknown {
+  return conversion !== null && typeof conversion === 'object' ? (conversion as { result?: unknown }).result : undefined;
+}
+
 /** Power of two: one data/frame handler call in this many is timed. */
 const TIMING_SAMPLE = 8;
 
@@ -492,6 +497,8 @@ export class ExtRuntime implements EnvBackend {
         return;
       case 'deliver': {
         const { path, result } = d;
+        // msg_conversion `result`: the result is converted back on its way to the sender.
+        if (path.resultConversion !== undefined) this.g.convert(result, path.resultConversion);
         if (path.handler) {
           path.handler(result);
         } else if (path.upstream && this.paths.in.has(path.upstream)) {
@@ -598,6 +605,7 @@ export class ExtRuntime implements EnvBackend {
     }
     // Copies are made from the pristine original before it is addressed to destination 0.
     const copies: WireMsg[] = new Array<WireMsg>(n);
+    const sentName = w.name;
     copies[0] = w;
     for (let i = 1; i < n; i++) copies[i] = this.g.clone(w);
     for (let i = 0; i < n; i++) {
@@ -613,7 +621,7 @@ export class ExtRuntime implements EnvBackend {
       // Paths exist before delivery: a same-group receiver may answer synchronously.
       const group: PathGroup | null =
         n > 1 ? { policy, ids: copies.map((c) => c.cmdId), remaining: n, finals: new Map(), done: false } : null;
-      for (const c of copies) this.addOutPath(c, handler, upstream, group);
+      for (let i = 0; i < n; i++) this.addOutPath(copies[i], handler, upstream, group, sentName, resultConversion(targets[i].conversion));
     }
     for (let i = 0; i < n; i++) {
       this.countOut(copies[i]);
@@ -622,10 +630,18 @@ export class ExtRuntime implements EnvBackend {
     return undefined;
   }
 
-  private addOutPath(w: WireMsg, handler: ResultHandler | null, upstream: string, group: PathGroup | null): void {
+  private addOutPath(
+    w: WireMsg,
+    handler: ResultHandler | null,
+    upstream: string,
+    group: PathGroup | null,
+    cmdName = w.name,
+    resultConv: unknown = undefined,
+  ): void {
     const path: OutPath = {
       cmdId: w.cmdId,
-      cmdName: w.name,
+      cmdName,
+      resultConversion: resultConv,
       handler: handler ? (r) => handler(CmdResult._wrap(r), undefined) : null,
       upstream,
       destExt: w.dests.length > 0 ? w.dests[0].ext : '',

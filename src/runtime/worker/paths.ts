@@ -28,6 +28,8 @@ export interface OutPath {
   upstream: string;
   /** Destination extension ('' for the App), to fail the path when its thread ends. */
   destExt: string;
+  /** msg_conversion `result` rules of this destination, applied to its results. */
+  resultConversion?: unknown;
   group: PathGroup | null;
   expiresAt: number;
 }

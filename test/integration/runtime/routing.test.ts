@@ -226,5 +226,24 @@ describe('destinations', () => {
     const [d] = await h.report('puller', 'data');
     expect(d.name).toBe('pulled');
   });
+
+  it('msg_conversion on a cmd converts its properties out and its result back', async () => {
+    h = new Harness();
+    const conversion = {
+      type: 'per_property',
+      rules: [{ path: 'renamed_arg', conversion_mode: 'from_original', original_path: 'arg' }],
+      result: { type: 'per_property', rules: [{ path: 'from', conversion_mode: 'fixed_value', value: 'converted' }] },
+    };
+    await h.app.startGraph(
+      graph(
+        [probe('src', 'g0', { actions: [{ op: 'sendCmd', name: 'q', props: { arg: 1 } }] }), probe('conv', 'g1')],
+        [flow('src', 'cmd', 'q', [{ extension: 'conv', msg_conversion: conversion }])],
+      ),
+    );
+    const [c] = await h.report('conv', 'cmd');
+    expect(c.props).toEqual({ renamed_arg: 1 });
+    const [r] = await h.report('src', 'result');
+    expect(r.result).toMatchObject({ status: 0, from: 'converted' });
+  });
 });
 
