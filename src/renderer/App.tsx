@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo } from 'react';
 import { GraphCanvas } from './canvas/GraphCanvas';
 import { createDocumentActions } from './documents/actions';
 import { useRunView } from './debugger/runStore';
+import { useDebuggerSync } from './debugger/session';
 import { DocumentDialogs } from './documents/DocumentDialogs';
 import { EditorOverlays } from './editor/Overlays';
 import { useEditorSync } from './editor/sync';
@@ -18,6 +19,7 @@ export function App() {
   const documents = useMemo(() => createDocumentActions(host), [host]);
   useEffect(() => documents.start(), [documents]);
   useEditorSync(host);
+  useDebuggerSync(host);
 
   // The window title carries the document and its unsaved state, as desktop editors do.
   const title = useStudio((s) => s.document?.title);

@@ -123,6 +123,46 @@ export function foldMetrics(state: Pick<RunViewState, 'metrics' | 'edgeRates'>, 
   return { metrics, edgeRates };
 }
 
+/** The runtime's extension states (as metrics report them) in the badge's words. */
+const STATE_LABEL: Record<string, string> = {
+  created: 'created',
+  configuring: 'configuring',
+  configured: 'configured',
+  initing: 'initializing',
+  inited: 'initialized',
+  starting: 'starting',
+  started: 'started',
+  stopping: 'stopping',
+  stopped: 'stopped',
+  deiniting: 'deinitializing',
+  closed: 'deinitialized',
+};
+
+/** Badge words in lifecycle order: a badge only ever moves forward. */
+const LABEL_ORDER = Object.values(STATE_LABEL);
+
+/**
+ * Moves badges forward to the states the latest metrics report. Lifecycle events carry the
+ * timings, but an event this client missed (a reconnect, a skipped batch) would otherwise leave
+ * a badge stuck in an old phase for the rest of the run; a sample older than the batch's events
+ * never moves one back.
+ */
+export function syncLifecycle(lifecycle: Record<string, LifecycleView>, batch: RunBatch): Record<string, LifecycleView> {
+  const latest = batch.metrics[batch.metrics.length - 1];
+  if (!latest) return lifecycle;
+  let out = lifecycle;
+  for (const g of latest.graphs) {
+    for (const x of g.extensions) {
+      const label = STATE_LABEL[x.state];
+      const prev = out[x.extension];
+      if (!label || prev?.label === 'error' || (prev && LABEL_ORDER.indexOf(label) <= LABEL_ORDER.indexOf(prev.label))) continue;
+      if (out === lifecycle) out = { ...lifecycle };
+      out[x.extension] = { label, phase: prev?.phase ?? 'created', timings: prev?.timings ?? {} };
+    }
+  }
+  return out;
+}
+
 export const useRunView = create<RunViewState>()((set, get) => ({
   run: null,
   lifecycle: {},
@@ -141,7 +181,8 @@ export const useRunView = create<RunViewState>()((set, get) => ({
       case 'telemetry': {
         const batch = event.batches.find((b) => b.runId === s.run?.runId);
         if (!batch) return;
-        set({ ...foldEvents(s, batch.events), ...foldMetrics(s, batch), droppedEvents: batch.dropped.events });
+        const folded = foldEvents(s, batch.events);
+        set({ ...folded, lifecycle: syncLifecycle(folded.lifecycle, batch), ...foldMetrics(s, batch), droppedEvents: batch.dropped.events });
         return;
       }
       case 'stream.dropped':
@@ -152,6 +193,24 @@ export const useRunView = create<RunViewState>()((set, get) => ({
     }
   },
 }));
+
+/**
+ * The nodes a violation may be about. The runtime names the extension when it knows it (in the
+ * object, `TenEnv of 'rogue'`, or as owner/caller); otherwise the violating thread's nodes are
+ * the candidates, narrowed to those whose addon's code is on the stack.
+ */
+export function violationNodes(v: ViolationEvent, nodes: readonly { name: string; addon: string }[], threadOf: Record<string, NodeMetricsView>): string[] {
+  const quoted = /'([^']+)'/.exec(v.object)?.[1];
+  if (quoted && nodes.some((n) => n.name === quoted)) return [quoted];
+  for (const who of [v.caller, v.owner]) {
+    const named = /^([A-Za-z_][A-Za-z0-9_]*) \(/.exec(who)?.[1];
+    if (named && nodes.some((n) => n.name === named)) return [named];
+  }
+  const thread = Number(/thread (\d+)/.exec(v.caller)?.[1]);
+  const onThread = nodes.filter((n) => threadOf[n.name]?.thread === thread);
+  const onStack = onThread.filter((n) => v.stack.includes(`/${n.addon}/`));
+  return (onStack.length ? onStack : onThread).map((n) => n.name);
+}
 
 /** Whether the followed run is still going (Stop is offered). */
 export function isActive(run: RunInfo | null): boolean {

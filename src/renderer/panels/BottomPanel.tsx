@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import { useRunView, type NodeMetricsView, type RunViewState, type ViolationEvent } from '../debugger/runStore';
+import { DebuggerPanel } from '../debugger/DebuggerPanel';
+import { useRunView, violationNodes, type RunViewState } from '../debugger/runStore';
 import { useEditor, type EditorState } from '../editor/editorStore';
 import type { Problem } from '../editor/problems';
 import { selectGraph, useStudio, type StudioState } from '../store';
@@ -16,6 +17,7 @@ export function BottomPanel() {
       <ProblemsPanel />
       <LogsPanel />
       <ViolationsPanel />
+      <DebuggerPanel />
     </section>
   );
 }
@@ -51,24 +53,6 @@ function ProblemsPanel() {
 
 const selectViolations = (s: RunViewState) => s.violations;
 const selectRunLogs = (s: RunViewState) => s.logs;
-
-/**
- * The nodes a violation may be about. The runtime names the extension when it knows it (in the
- * object, `TenEnv of 'rogue'`, or as owner/caller); otherwise the violating thread's nodes are
- * the candidates, narrowed to those whose addon's code is on the stack.
- */
-export function violationNodes(v: ViolationEvent, nodes: readonly { name: string; addon: string }[], threadOf: Record<string, NodeMetricsView>): string[] {
-  const quoted = /'([^']+)'/.exec(v.object)?.[1];
-  if (quoted && nodes.some((n) => n.name === quoted)) return [quoted];
-  for (const who of [v.caller, v.owner]) {
-    const named = /^([A-Za-z_][A-Za-z0-9_]*) \(/.exec(who)?.[1];
-    if (named && nodes.some((n) => n.name === named)) return [named];
-  }
-  const thread = Number(/thread (\d+)/.exec(v.caller)?.[1]);
-  const onThread = nodes.filter((n) => threadOf[n.name]?.thread === thread);
-  const onStack = onThread.filter((n) => v.stack.includes(`/${n.addon}/`));
-  return (onStack.length ? onStack : onThread).map((n) => n.name);
-}
 
 const selectMetrics = (s: RunViewState) => s.metrics;
 

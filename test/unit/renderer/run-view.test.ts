@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricsSnapshot, RunBatch, RunEvent } from '../../../src/shared';
+import { foldEvents, foldMetrics, syncLifecycle, violationNodes, type ViolationEvent } from '../../../src/renderer/debugger/runStore';
+
+const empty = { lifecycle: {}, violations: [], logs: [] };
+
+function metrics(state: string, depth = 0, rate = 0): MetricsSnapshot {
+  return {
+    ts: 2,
+    intervalMs: 100,
+    graphs: [
+      {
+        graphId: 'g',
+        name: 'main',
+        extensions: [
+          { extension: 'relay', group: 'workers', state, inMsgsDepth: depth, inMsgsHighWater: depth, pending: 0, msgsInPerSec: rate, msgsOutPerSec: rate / 2, inPerSecByName: {}, outPerSecByName: {}, handlerP50Ms: null, handlerP99Ms: null, msgsInTotal: 0, msgsOutTotal: 0 },
+        ],
+        runloops: [{ group: 'workers', runloopId: 'r', threadId: 3, depth, highWater: depth, drainsPerSec: 0, avgBatch: 0, maxBatch: 0, busyPct: 0 }],
+        edges: [{ src: 'ticker', dest: 'relay', msgsPerSec: 99.6 }],
+      },
+    ],
+  };
+}
+const batch = (m: MetricsSnapshot[], events: RunEvent[] = []): RunBatch => ({ runId: 'r', events, metrics: m, traces: [], dropped: { events: 0, traces: 0, metrics: 0 } });
+
+describe('run view folding', () => {
+  it('labels lifecycle phases with their timings and keeps an error', () => {
+    const s = foldEvents(empty, [
+      { type: 'lifecycle', ts: 1, graphId: 'g', extension: 'relay', phase: 'on_start' },
+      { type: 'lifecycle', ts: 2, graphId: 'g', extension: 'relay', phase: 'on_start_done', phaseMs: 1.5 },
+    ]);
+    expect(s.lifecycle.relay).toEqual({ label: 'started', phase: 'on_start_done', timings: { start: 1.5 } });
+    const failed = foldEvents(s, [{ type: 'error', ts: 3, graphId: 'g', extension: 'relay', phase: 'on_data', message: 'boom', stack: '' }]);
+    expect(failed.lifecycle.relay).toMatchObject({ label: 'error', error: 'on_data: boom' });
+    expect(foldEvents(failed, [{ type: 'lifecycle', ts: 4, graphId: 'g', extension: 'relay', phase: 'on_stop' }]).lifecycle.relay!.label).toBe('error');
+    expect(failed.logs).toHaveLength(1);
+  });
+
+  it('turns the latest metrics into per-node numbers and edge rates, reusing unchanged entries', () => {
+    const first = foldMetrics({ metrics: {}, edgeRates: {} }, batch([metrics('started', 4, 120)]));
+    expect(first.metrics.relay).toEqual({ queue: 4, inPerSec: 120, outPerSec: 60, thread: 3 });
+    expect(first.edgeRates).toEqual({ 'ticker->relay': 100 });
+    const again = foldMetrics(first, batch([metrics('started', 4, 120)]));
+    expect(again.metrics.relay).toBe(first.metrics.relay);
+  });
+
+  it('moves badges forward to the state metrics report, never back', () => {
+    const configuring = foldEvents(empty, [{ type: 'lifecycle', ts: 1, graphId: 'g', extension: 'relay', phase: 'on_configure' }]).lifecycle;
+    expect(syncLifecycle(configuring, batch([metrics('started')])).relay!.label).toBe('started');
+    const stopping = foldEvents(empty, [{ type: 'lifecycle', ts: 1, graphId: 'g', extension: 'relay', phase: 'on_stop' }]).lifecycle;
+    expect(syncLifecycle(stopping, batch([metrics('started')]))).toBe(stopping);
+  });
+
+  it('finds the node a violation is about: named, or on the violating thread with its addon on the stack', () => {
+    const nodes = [
+      { name: 'rogue', addon: 'misbehaving' },
+      { name: 'sink', addon: 'counter_sink' },
+    ];
+    const threads = { rogue: { queue: 0, inPerSec: 0, outPerSec: 0, thread: 9 }, sink: { queue: 0, inPerSec: 0, outPerSec: 0, thread: 9 } };
+    const v = (object: string, caller: string, stack = ''): ViolationEvent => ({ type: 'violation', ts: 1, graphId: 'g', object, owner: 'thread 2 runloop 1', caller, reason: 'r', stack, policy: 'report' });
+    expect(violationNodes(v("TenEnv of 'rogue'", 'thread 9 runloop 2'), nodes, threads)).toEqual(['rogue']);
+    expect(violationNodes(v('data(tick)', 'sink (thread 9 runloop 2)'), nodes, threads)).toEqual(['sink']);
+    expect(violationNodes(v('data(tick)', 'thread 9 runloop 2', 'at x (/addons/misbehaving/src/index.ts:1:1)'), nodes, threads)).toEqual(['rogue']);
+    expect(violationNodes(v('data(tick)', 'thread 9 runloop 2'), nodes, threads)).toEqual(['rogue', 'sink']);
+  });
+});
