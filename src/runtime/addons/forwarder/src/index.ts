@@ -13,9 +13,12 @@ import {
   VideoFrame,
 } from "ten-runtime-nodejs";
 
+/** What every data and frame handler returns: one settled promise, never one per message. */
+const DONE: Promise<void> = Promise.resolve();
+
 class Forwarder extends Extension {
   private tenEnv: TenEnv | undefined;
-  /** Each distinct failure is logged once; the runtime itself also reports unconnected sends. */
+  /** Each distinct cmd failure is logged once. */
   private readonly warned = new Set<string>();
 
   async onConfigure(tenEnv: TenEnv): Promise<void> {
@@ -28,19 +31,23 @@ class Forwarder extends Extension {
 
   /**
    * Data and frames are forwarded as received: the extension owns them, and sending moves them on
-   * without a copy. This is the hot path of chain graphs, so it allocates nothing beyond the
-   * promise chain of the send itself (no async function, no closure per message).
+   * without a copy. This is the hot path of chain graphs, so it allocates nothing: the send's
+   * outcome is not awaited, because the runtime itself reports every way forwarding can fail
+   * (unconnected sends are logged, ownership and closed-env misuse are violations).
    */
   onData(tenEnv: TenEnv, data: Data): Promise<void> {
-    return tenEnv.sendData(data).then(this.checkSent);
+    void tenEnv.sendData(data);
+    return DONE;
   }
 
   onAudioFrame(tenEnv: TenEnv, frame: AudioFrame): Promise<void> {
-    return tenEnv.sendAudioFrame(frame).then(this.checkSent);
+    void tenEnv.sendAudioFrame(frame);
+    return DONE;
   }
 
   onVideoFrame(tenEnv: TenEnv, frame: VideoFrame): Promise<void> {
-    return tenEnv.sendVideoFrame(frame).then(this.checkSent);
+    void tenEnv.sendVideoFrame(frame);
+    return DONE;
   }
 
   /**
@@ -60,19 +67,19 @@ class Forwarder extends Extension {
       if (resultProps && resultProps !== "{}") back.setPropertyFromJson("", resultProps);
     } else {
       back.setPropertyString("detail", err?.errorMessage ?? "forwarder: no result");
-      this.checkSent(err);
+      this.warnOnce(err);
     }
     await tenEnv.returnResult(back);
   }
 
   /** The runtime's error text names the message kind and name, so it is the dedupe key. */
-  private readonly checkSent = (err: TenError | undefined): void => {
+  private warnOnce(err: TenError | undefined): void {
     if (!err || !this.tenEnv) return;
     const text = err.errorMessage ?? `error code ${err.errorCode}`;
     if (this.warned.has(text)) return;
     this.warned.add(text);
-    this.tenEnv.logWarn(`forwarder: forwarding failed: ${text}`);
-  };
+    this.tenEnv.logWarn(`forwarder: forwarding a cmd failed: ${text}`);
+  }
 }
 
 @RegisterAddonAsExtension("forwarder")
