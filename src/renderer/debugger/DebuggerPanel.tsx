@@ -107,15 +107,18 @@ function MessageInspector() {
   const [text, setText] = useState('');
   const [onlyEdge, setOnlyEdge] = useState(false);
   const [path, setPath] = useState<CmdPath | null>(null);
+  // A traced busy edge scrolls faster than anyone can read or click; pausing freezes the list.
+  const [frozen, setFrozen] = useState<TraceStep[] | null>(null);
   const running = run?.state === 'running' && !replay;
-  const steps = useMemo(() => filterSteps(traces, { ...(onlyEdge && edge ? edge : {}), text }, 200), [traces, onlyEdge, edge, text]);
+  const source = frozen ?? traces;
+  const steps = useMemo(() => filterSteps(source, { ...(onlyEdge && edge ? edge : {}), text }, 200), [source, onlyEdge, edge, text]);
   const base = steps[0]?.ts ?? 0;
 
   const follow = async (cmdId: string) => {
     const ok = await report(async () => {
       const all = await followCmd(cmdId);
       setPath(cmdPath(cmdId, all));
-      return `Following cmd ${cmdId}: ${all.length} traced steps`;
+      return `Following cmd ${all[0]?.name ?? cmdId}: ${all.length} traced steps`;
     });
     if (!ok) setPath(null);
   };
@@ -123,9 +126,6 @@ function MessageInspector() {
   return (
     <div className="message-inspector" aria-label="Message inspector">
       <div className="debugger-row">
-        <span className="muted-inline" data-testid="tracing-state">
-          {replay ? 'Recorded trace steps' : run?.tracing ? `Tracing ${describeTracing(run.tracing)}` : 'Tracing off'}
-        </span>
         <button
           type="button"
           aria-label="Trace selected edge"
@@ -141,6 +141,15 @@ function MessageInspector() {
         <button type="button" aria-label="Stop tracing" disabled={!running || !run?.tracing} onClick={() => void report(() => setTracing(null))}>
           Off
         </button>
+        <button type="button" aria-pressed={frozen !== null} aria-label={frozen ? 'Resume traced messages' : 'Pause traced messages'} onClick={() => setFrozen(frozen ? null : traces)}>
+          {frozen ? 'Resume' : 'Pause'}
+        </button>
+      </div>
+      <div className="debugger-row">
+        <span className="tracing-state" data-testid="tracing-state">
+          {replay ? 'Recorded trace steps' : run?.tracing ? `Tracing ${describeTracing(run.tracing)}` : 'Tracing off'}
+          {frozen ? ` · paused (${Math.max(0, traces.length - frozen.length)} newer)` : ''}
+        </span>
       </div>
       <div className="debugger-row">
         <input aria-label="Filter traced messages" placeholder="filter: name, extension, payload" value={text} onChange={(e) => setText(e.target.value)} />
@@ -148,17 +157,20 @@ function MessageInspector() {
           <input type="checkbox" aria-label="Only the selected edge" checked={onlyEdge} disabled={!edge} onChange={(e) => setOnlyEdge(e.target.checked)} /> selected edge only
         </label>
       </div>
-      {path && <CmdPathView path={path} onClose={() => setPath(null)} />}
-      <ol className="trace-list" data-testid="traces" aria-label="Traced message steps">
-        {steps.map((s, i) => (
-          <TraceRow key={`${s.ts}-${i}`} step={s} base={base} onFollow={follow} />
-        ))}
-        {steps.length === 0 && (
-          <li className="muted">
-            {isActive(run) || replay ? 'No traced messages yet. Select an edge and press Trace edge (or Trace all).' : 'Run the graph, then trace an edge to see its messages here.'}
-          </li>
-        )}
-      </ol>
+      {path ? (
+        <CmdPathView path={path} onClose={() => setPath(null)} />
+      ) : (
+        <ol className="trace-list" data-testid="traces" aria-label="Traced message steps">
+          {steps.map((s, i) => (
+            <TraceRow key={`${s.ts}-${i}`} step={s} base={base} onFollow={follow} />
+          ))}
+          {steps.length === 0 && (
+            <li className="muted">
+              {isActive(run) || replay ? 'No traced messages yet. Select an edge and press Trace edge (or Trace all).' : 'Run the graph, then trace an edge to see its messages here.'}
+            </li>
+          )}
+        </ol>
+      )}
     </div>
   );
 }
@@ -166,14 +178,15 @@ function MessageInspector() {
 const TraceRow = memo(function TraceRow({ step: s, base, onFollow }: { step: TraceStep; base: number; onFollow: (cmdId: string) => void }) {
   const extra = s.stage === 'delivered' && s.durMs !== undefined ? ` ${s.durMs.toFixed(2)} ms` : s.status !== undefined ? (s.status === 0 ? ' OK' : ' ERROR') : '';
   return (
-    <li className={`trace-${s.stage}`} title={s.preview ?? `${s.group} · thread ${s.threadId}`}>
-      <time>+{(s.ts - base).toFixed(1)}ms</time> <span className="stage">{s.stage}</span> {s.type} <b>{s.name}</b> {s.src}→{s.dest}
-      {extra}
+    <li className={`trace-${s.stage}`} title={`${s.type} ${s.name} ${s.src} → ${s.dest} on ${s.group} (thread ${s.threadId})${s.preview ? `\n${s.preview}` : ''}`}>
       {s.cmdId && (
-        <button type="button" className="link" aria-label={`Follow cmd ${s.cmdId}`} onClick={() => onFollow(s.cmdId)}>
+        <button type="button" className="link" aria-label={`Follow cmd ${s.cmdId}`} title="Follow this cmd: sent, queued, delivered, result, round trip" onClick={() => onFollow(s.cmdId)}>
           follow
         </button>
       )}
+      <time>+{(s.ts - base).toFixed(1)}ms</time> <span className="stage">{s.stage}</span> {s.type === 'data' ? '' : `${s.type} `}
+      <b>{s.name}</b> {s.src}→{s.dest}
+      {extra}
     </li>
   );
 });
