@@ -11,7 +11,7 @@ import type { GroupSample, LiveCounts, RuntimeEvent, TraceConfig, TraceRecord, V
 import { newWireMsg, type WireMsg } from '../core/wire';
 import { DEFAULT_CACHE_DIR, ModuleBuilder } from './build';
 import { Engine, type EngineHost } from './engine';
-import { flattenForRun } from './flatten';
+import { flattenForRun, loadImportedGraph } from './flatten';
 import { WorkerPool } from './pool';
 import { discoverAddons, type AddonPackage } from './packages';
 
@@ -126,18 +126,24 @@ export class App implements EngineHost {
     if (this.closing) throw new Error('The app is closing.');
     let graph: TenGraph;
     let name: string;
+    let baseDir = this.appDir;
     if (typeof source === 'string') {
       const pre = (this.property.ten?.predefined_graphs ?? []).find((g) => g.name === source);
       if (!pre) throw new Error(`Graph not found: no predefined graph named '${source}'.`);
-      if (!('nodes' in pre.graph)) throw new Error(`Predefined graph '${source}' imports '${pre.graph.import_uri}'; flatten it before running.`);
-      graph = pre.graph as TenGraph;
+      if ('nodes' in pre.graph) {
+        graph = pre.graph as TenGraph;
+      } else {
+        const imported = await loadImportedGraph(pre.graph.import_uri, this.appDir);
+        graph = imported.graph;
+        baseDir = imported.baseDir;
+      }
       name = source;
     } else {
       graph = source.graph;
       name = source.name ?? 'graph';
     }
     // Names, `source` flows, selectors and subgraphs are flattened first; the engine runs flat graphs.
-    graph = await flattenForRun(graph, this.appDir, this.appDir);
+    graph = await flattenForRun(graph, baseDir, this.appDir);
     const graphId = randomUUID();
     const engine = new Engine(this, graphId, name, graph, opts.syncStopBeforeDeinit ?? false);
     this.engines.set(graphId, engine);

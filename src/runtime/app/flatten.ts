@@ -3,8 +3,9 @@
  * flattened form the engine runs, with the shared flattener reading subgraph files from disk.
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { flattenGraph } from '../../shared/graph/flatten';
-import type { FileSource } from '../../shared/app/files';
+import { resolveImportUri, type FileSource } from '../../shared/app/files';
 import type { TenGraph } from '../../shared/graph/types';
 
 const diskFiles: FileSource = {
@@ -45,4 +46,25 @@ export async function flattenForRun(graph: TenGraph, baseDir: string | undefined
   const r = await flattenGraph(graph, { files: diskFiles, baseDir, appBaseDir: appDir });
   if (!r.ok) throw new Error(`The graph cannot be flattened: ${r.diagnostics.map((d) => d.message).join('; ')}`);
   return r.graph;
+}
+
+/**
+ * A predefined graph given as `{"import_uri": …}`: the graph file, and its folder (which the
+ * file's own relative subgraph imports resolve against).
+ */
+export async function loadImportedGraph(uri: string, appDir: string | undefined): Promise<{ graph: TenGraph; baseDir: string }> {
+  const r = resolveImportUri(uri, appDir, appDir);
+  if (!r.ok) throw new Error(r.error);
+  const text = await diskFiles.readText(r.path);
+  if (text === null) throw new Error(`Failed to load the graph of import_uri '${uri}': cannot read ${r.path}`);
+  let graph: unknown;
+  try {
+    graph = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`Failed to load the graph of import_uri '${uri}': ${r.path}: ${(e as Error).message}`);
+  }
+  if (graph === null || typeof graph !== 'object' || !Array.isArray((graph as TenGraph).nodes)) {
+    throw new Error(`Failed to load the graph of import_uri '${uri}': ${r.path} has no "nodes" array.`);
+  }
+  return { graph: graph as TenGraph, baseDir: dirname(r.path) };
 }

@@ -64,4 +64,12 @@ describe('app', () => {
     expect(g2.runloop.tasksRun).toBeGreaterThan(0);
     expect(g2.runloop.drains).toBeGreaterThan(0);
   });
+
+  it('runs a predefined graph given by import_uri (relative to the app folder)', async () => {
+    h = new Harness({ property: { ten: { predefined_graphs: [{ name: 'imp', graph: { import_uri: 'graphs/imported.json' } }] } } });
+    await h.app.startGraph('imp');
+    const [r] = await h.report('imp_a', 'result');
+    expect(r.result).toMatchObject({ status: 0, from: 'imp_b' });
+  });
 });
+
