@@ -166,7 +166,7 @@ function MessageInspector() {
           ))}
           {steps.length === 0 && (
             <li className="muted">
-              {isActive(run) || replay ? 'No traced messages yet. Select an edge and press Trace edge (or Trace all).' : 'Run the graph, then trace an edge to see its messages here.'}
+              {run || replay ? 'No traced messages yet. Select an edge and press Trace edge (or Trace all).' : 'Run the graph, then trace an edge to see its messages here.'}
             </li>
           )}
         </ol>
@@ -218,6 +218,7 @@ function CmdPathView({ path, onClose }: { path: CmdPath; onClose: () => void }) 
 function RunFiles() {
   const run = useRunView(selectRun);
   const replay = useDebug(selectReplay);
+  const live = isActive(run) && !replay;
   const [path, setPath] = useState('');
   const [overwrite, setOverwrite] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -229,18 +230,17 @@ function RunFiles() {
   };
   return (
     <div className="run-files">
-      <label className="field">
-        <span>File path</span>
+      <div className="debugger-row">
         <input aria-label="Recording or trace file path" placeholder="/absolute/path/run.json" value={path} onChange={(e) => setPath(e.target.value)} />
-      </label>
-      <label className="check">
-        <input type="checkbox" aria-label="Overwrite an existing file" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} /> overwrite
-      </label>
+        <label className="check">
+          <input type="checkbox" aria-label="Overwrite an existing file" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} /> overwrite
+        </label>
+      </div>
       <div className="debugger-row">
         <button type="button" aria-label="Save recording" title="Write the run's events, metrics and traces to the file" disabled={busy || !run || !!replay} onClick={act((p) => saveRecording(p, overwrite))}>
           Save recording
         </button>
-        <button type="button" aria-label="Open recording" title="Replay a recording (saved here or by ten-studio run --record)" disabled={busy || isActive(run)} onClick={act(openRecording)}>
+        <button type="button" aria-label="Open recording" title="Replay a recording (saved here or by ten-studio run --record)" disabled={busy || live} onClick={act(openRecording)}>
           Open recording
         </button>
         <button type="button" aria-label="Export Perfetto trace" title="Write a Chrome trace JSON of the run (or the replayed recording) for ui.perfetto.dev" disabled={busy || (!run && !replay)} onClick={act((p) => exportTrace(p, overwrite))}>

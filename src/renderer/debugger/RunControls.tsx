@@ -1,5 +1,6 @@
 import type { HostApi } from '../../shared';
 import { useStudio, type StudioState } from '../store';
+import { selectReplay, useDebug } from './debugStore';
 import { isActive, useRunView, type RunViewState } from './runStore';
 import { followNextRun } from './session';
 
@@ -14,7 +15,9 @@ export function RunButtons({ host }: { host: HostApi }) {
   const document = useStudio(selectDocument);
   const graphName = useStudio(selectGraphName);
   const connected = useStudio(selectConnected);
-  const active = isActive(run);
+  const replay = useDebug(selectReplay);
+  // A replayed recording is not live, whatever state its run was saved in.
+  const active = isActive(run) && !replay;
 
   const start = async () => {
     if (!document) return;
@@ -49,13 +52,19 @@ export function RunButtons({ host }: { host: HostApi }) {
       >
         Run
       </button>
-      <button type="button" aria-label="Stop" title="Stop the run (waits for every thread to exit)" disabled={!run || run.state !== 'running'} onClick={() => void stop()}>
+      <button type="button" aria-label="Stop" title="Stop the run (waits for every thread to exit)" disabled={!active || run?.state !== 'running'} onClick={() => void stop()}>
         Stop
       </button>
-      {run && (
-        <span className={`run-state ${run.state}`} role="status" aria-label="Run state" title={run.error ?? `${run.title} (run ${run.runId})`}>
-          {run.state}
+      {replay ? (
+        <span className="run-state replay" role="status" aria-label="Run state" title={`Replaying ${replay.path}`}>
+          replay
         </span>
+      ) : (
+        run && (
+          <span className={`run-state ${run.state}`} role="status" aria-label="Run state" title={run.error ?? `${run.title} (run ${run.runId})`}>
+            {run.state}
+          </span>
+        )
       )}
     </>
   );

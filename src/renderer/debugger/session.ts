@@ -140,7 +140,7 @@ export async function saveRecording(path: string, overwrite: boolean): Promise<s
 
 /** Opens a recording and shows its last instant in the overlays and panels. */
 export async function openRecording(path: string): Promise<string> {
-  if (isActive(useRunView.getState().run)) throw new Error('Stop the running graph before replaying a recording.');
+  if (isActive(useRunView.getState().run) && !useDebug.getState().replay) throw new Error('Stop the running graph before replaying a recording.');
   const rec = await api().openRecording({ path });
   const { start, end } = recordingSpan(rec);
   useRunView.getState().follow(rec.run);
