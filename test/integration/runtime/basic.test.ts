@@ -44,4 +44,14 @@ describe('runtime basics', () => {
     }
     expect(h.errors()).toEqual([]);
   });
+
+  it('a graph whose addon fails to load or is missing rejects startGraph with a readable error, leaving nothing behind', async () => {
+    h = new Harness();
+    await expect(h.app.startGraph(graph([probe('ok', 'g1'), { type: 'extension', name: 'bad', addon: 'broken', extension_group: 'g2' }]))).rejects.toThrow(
+      /broken package: failed at import/,
+    );
+    await expect(h.app.startGraph(graph([{ type: 'extension', name: 'x', addon: 'nope' }]))).rejects.toThrow("Node 'x' uses addon 'nope', which is not installed.");
+    expect(h.app.graphs()).toEqual([]);
+  });
 });
+
