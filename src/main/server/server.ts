@@ -139,8 +139,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sockets.add(ws);
     const ctx = { transport: 'browser' as const };
     const maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED;
-    // Events skipped for this client since it was last told; it learns the count (and can
-    // re-read state with listRuns/getRun) as soon as its connection drains.
+    // Events skipped for this client since it was last told; the count goes out (as a
+    // `stream.dropped` event) just before the next event this client can take, after which it
+    // can re-read state with listRuns/getRun.
     let missed = 0;
     const unsubscribe = options.host.onEvent((event) => {
       if (ws.readyState !== ws.OPEN) return;

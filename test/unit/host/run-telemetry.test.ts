@@ -1,0 +1,109 @@
+// RunTelemetry's budgets and history with a stand-in App: what the stream carries per batch,
+// what it counts as dropped, and what it keeps for getRun and recordings.
+import { describe, expect, it } from 'vitest';
+import { RunTelemetry } from '../../../src/host/runs';
+import type { App, AppSample, RuntimeEvent, TraceListener, TraceRecord } from '../../../src/runtime';
+import { runMethodValidators, validateRecording } from '../../../src/shared';
+
+class FakeApp {
+  listeners = new Set<(e: RuntimeEvent) => void>();
+  traceListeners = new Set<TraceListener>();
+  pendingSample: ((s: AppSample) => void) | null = null;
+  onEvent(l: (e: RuntimeEvent) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  onTrace(l: TraceListener): () => void {
+    this.traceListeners.add(l);
+    return () => this.traceListeners.delete(l);
+  }
+  sample(): Promise<AppSample> {
+    return new Promise((r) => (this.pendingSample = r));
+  }
+  emit(e: RuntimeEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+  trace(records: TraceRecord[], dropped: number): void {
+    for (const l of this.traceListeners) l('G', records, dropped);
+  }
+}
+
+const log = (i: number): RuntimeEvent => ({ type: 'log', ts: i, graphId: 'G', extension: 'x', level: 3, message: `m${i}` });
+const lifecycle = (i: number): RuntimeEvent => ({ type: 'lifecycle', ts: i, graphId: 'G', extension: `x${i}`, phase: 'on_start' });
+const step = (i: number): TraceRecord => ({ ts: i, stage: 'sent', type: 'data', name: 'd', src: 'a', dest: 'b', cmdId: '', group: 'g', threadId: 2 });
+
+function setup(limits = {}) {
+  const app = new FakeApp();
+  let news = 0;
+  const t = new RunTelemetry(app as unknown as App, 'R', () => news++, { logsPerBatch: 3, eventsPerBatch: 2, tracesPerBatch: 4, historyLogs: 5, historyEvents: 10, ...limits });
+  return { app, t, news: () => news };
+}
+
+describe('RunTelemetry', () => {
+  it('caps each batch by kind, counts the overflow, and keeps lifecycle apart from a log flood', () => {
+    const { app, t, news } = setup();
+    for (let i = 0; i < 10; i++) app.emit(log(i));
+    app.emit(lifecycle(100));
+    app.emit(lifecycle(101));
+    app.emit(lifecycle(102));
+    app.trace([1, 2, 3, 4, 5, 6].map(step), 7);
+    expect(news()).toBeGreaterThan(0);
+    const batch = t.takeBatch()!;
+    expect(batch.events.filter((e) => e.type === 'log')).toHaveLength(3);
+    expect(batch.events.filter((e) => e.type === 'lifecycle')).toHaveLength(2);
+    expect(batch.traces).toHaveLength(4);
+    expect(batch.traces[0]).toMatchObject({ graphId: 'G' });
+    expect(batch.dropped).toEqual({ events: 7 + 1, traces: 7 + 2, metrics: 0 });
+    expect(t.takeBatch()).toBeNull();
+    // History: the newest 5 logs, every lifecycle event, in time order.
+    const history = t.history();
+    expect(history.filter((e) => e.type === 'log').map((e) => e.ts)).toEqual([5, 6, 7, 8, 9]);
+    expect(history.filter((e) => e.type === 'lifecycle')).toHaveLength(3);
+    expect(history.map((e) => e.ts)).toEqual([...history.map((e) => e.ts)].sort((a, b) => a - b));
+  });
+
+  it('skips and counts a sample while the previous one has not come back', async () => {
+    const { app, t } = setup();
+    const first = t.sampleOnce();
+    await t.sampleOnce();
+    expect(t.dropped.metrics).toBe(1);
+    app.pendingSample!({ ts: 1, graphs: [{ graphId: 'G', name: 'g', state: 'running', groups: [] }] });
+    await first;
+    expect(t.latestMetrics()).toMatchObject({ ts: 1, graphs: [{ graphId: 'G' }] });
+    expect(t.takeBatch()!.metrics).toHaveLength(1);
+  });
+
+  it('only keeps history when nobody streams (the CLI recorder)', () => {
+    const app = new FakeApp();
+    const t = new RunTelemetry(app as unknown as App, 'R', null);
+    app.emit(lifecycle(1));
+    app.trace([step(1)], 0);
+    expect(t.takeBatch()).toBeNull();
+    expect(t.history()).toHaveLength(1);
+    expect(t.traces.toArray()).toHaveLength(1);
+    t.stop();
+    app.emit(lifecycle(2));
+    expect(t.history()).toHaveLength(1);
+  });
+});
+
+describe('run method validators', () => {
+  const v = runMethodValidators((x) => (typeof x === 'object' && x !== null ? null : 'expects "document" to be an object'));
+  it('refuses bad tracing settings, unknown fields and relative paths with the field named', () => {
+    expect(v.setTracing.validate({ runId: 'r', tracing: { edges: [{ src: '' }], sampleEvery: 1 } })).toBe('expects "tracing.edges[0].src" to be a non-empty string');
+    expect(v.setTracing.validate({ runId: 'r', tracing: { edges: [{}], sampleEvery: 1.5 } })).toBe('expects "tracing.sampleEvery" to be an integer from 1 to 1000000');
+    expect(v.setTracing.validate({ runId: 'r', tracing: { edges: [{ via: 'x' }], sampleEvery: 1 } })).toBe('does not accept "tracing.edges[0].via"');
+    expect(v.setTracing.validate({ runId: 'r', tracing: null })).toBeNull();
+    expect(v.saveRecording.validate({ runId: 'r', path: 'rec.json' })).toMatch(/absolute path/);
+    expect(v.startRun.validate({ document: {}, violationPolicy: 'ignore' })).toMatch(/"violationPolicy" to be one of/);
+    expect(v.listRuns.validate({})).toBe('takes no parameters');
+    expect(v.stopRun.validate({ runId: 'x'.repeat(300) })).toMatch(/at most 256/);
+  });
+
+  it('checks a recording file before the host trusts it', () => {
+    const ok = { format: 'ten-studio-recording', version: 1, run: { runId: 'r', title: 't' }, savedAt: 1, events: [], metrics: [], traces: [], dropped: { events: 0, traces: 0, metrics: 0 } };
+    expect(validateRecording(ok)).toBeNull();
+    expect(validateRecording({ ...ok, version: 2 })).toMatch(/"recording.version" to be 1/);
+    expect(validateRecording({ ...ok, events: [1] })).toMatch(/"recording.events\[0\]" to be an event/);
+  });
+});
