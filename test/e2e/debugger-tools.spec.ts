@@ -52,8 +52,6 @@ test('a run survives a reload, traces a cmd end to end, exports Perfetto and rep
     await expect(path).toContainText(/round trip \d+\.\d+ ms/, { timeout: 10_000 });
     await expect(path).toContainText('result delivered');
     await snap(page, '3 message inspector follows a cmd');
-    await page.screenshot({ path: '/tmp/debugger-inspector.png' });
-    console.log('dropped:', await page.getByTestId('dropped').getAttribute('title'));
     await page.getByRole('button', { name: 'Resume traced messages' }).click();
     await page.getByRole('button', { name: 'Stop tracing' }).click();
     await expect(page.getByTestId('tracing-state')).toHaveText('Tracing off');
@@ -83,6 +81,9 @@ test('a run survives a reload, traces a cmd end to end, exports Perfetto and rep
     await expect(page.getByLabel('Debugger notice')).toContainText('Replaying', { timeout: 15_000 });
     const slider = page.getByRole('slider', { name: 'Replay time' });
     await expect(slider).toBeVisible();
+    await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('replay');
+    await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeEnabled();
     await expectAllStarted(page);
     expect(await number(page, 'rate-relay')).toBeGreaterThan(0);
     await snap(page, '5 recording replayed at its end');
