@@ -44,7 +44,7 @@ export class CliRecorder {
       run: { ...this.info, state: ok ? 'stopped' : 'failed', stoppedAt: Date.now(), ...(failures.length ? { error: failures.join('\n') } : {}) },
       savedAt: Date.now(),
       events: t.history(),
-      metrics: t.metrics.toArray(),
+      metrics: t.metricsHistory(),
       traces: t.traces.toArray(),
       dropped: { ...t.dropped },
     };

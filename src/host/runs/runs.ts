@@ -153,7 +153,7 @@ export class RunManager {
       run: clone(run.info),
       savedAt: Date.now(),
       events: t.history(),
-      metrics: t.metrics.toArray(),
+      metrics: t.metricsHistory(),
       traces: t.traces.toArray(),
       dropped: { ...t.dropped },
     };

@@ -44,7 +44,14 @@ export interface TelemetryLimits {
   /** History kept for `getRun` and recordings (logs apart, so a chatty graph keeps its lifecycle). */
   historyEvents: number;
   historyLogs: number;
+  /**
+   * Metrics are kept at full rate for the last `historyMetrics` samples and, before that, one in
+   * `coarseEvery` for `historyMetricsCoarse` more: a snapshot grows with the graph, and a long
+   * run must not hold every 100 ms of it.
+   */
   historyMetrics: number;
+  historyMetricsCoarse: number;
+  coarseEvery: number;
   historyTraces: number;
 }
 
@@ -55,7 +62,9 @@ export const DEFAULT_LIMITS: TelemetryLimits = {
   tracesPerBatch: 200,
   historyEvents: 10_000,
   historyLogs: 5_000,
-  historyMetrics: 6_000,
+  historyMetrics: 600,
+  historyMetricsCoarse: 1_800,
+  coarseEvery: 10,
   historyTraces: 20_000,
 };
 
@@ -63,7 +72,9 @@ export class RunTelemetry {
   readonly limits: TelemetryLimits;
   private readonly events: Ring<RunEvent>;
   private readonly logs: Ring<RunEvent>;
-  readonly metrics: Ring<MetricsSnapshot>;
+  private readonly metrics: Ring<MetricsSnapshot>;
+  private readonly coarseMetrics: Ring<MetricsSnapshot>;
+  private samples = 0;
   readonly traces: Ring<TraceStep>;
   readonly dropped: DropCounters = { events: 0, traces: 0, metrics: 0 };
   private pendingEvents: RunEvent[] = [];
@@ -92,6 +103,7 @@ export class RunTelemetry {
     this.events = new Ring(this.limits.historyEvents);
     this.logs = new Ring(this.limits.historyLogs);
     this.metrics = new Ring(this.limits.historyMetrics);
+    this.coarseMetrics = new Ring(this.limits.historyMetricsCoarse);
     this.traces = new Ring(this.limits.historyTraces);
     this.offs.push(app.onEvent((ev) => this.onEvent(ev)));
     this.offs.push(app.onTrace((graphId, records, dropped) => this.onTrace(graphId, records, dropped)));
@@ -128,6 +140,7 @@ export class RunTelemetry {
       this.lastSample = sample;
       this.lastSnapshot = snapshot;
       this.metrics.push(snapshot);
+      if (this.samples++ % this.limits.coarseEvery === 0) this.coarseMetrics.push(snapshot);
       if (this.onNews === null) return;
       this.pendingMetrics.push(snapshot);
       this.onNews();
@@ -194,6 +207,13 @@ export class RunTelemetry {
     const all = [...this.events.toArray(), ...this.logs.toArray()];
     // Stable: events of one thread keep their order when timestamps tie.
     return all.sort((a, b) => a.ts - b.ts);
+  }
+
+  /** The kept metrics snapshots, oldest first: the coarse ones, then the full-rate recent ones. */
+  metricsHistory(): MetricsSnapshot[] {
+    const recent = this.metrics.toArray();
+    const since = recent.length ? recent[0]!.ts : Infinity;
+    return [...this.coarseMetrics.toArray().filter((m) => m.ts < since), ...recent];
   }
 
   /** The latest metrics snapshot, or null before the first. */

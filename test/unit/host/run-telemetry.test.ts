@@ -107,3 +107,17 @@ describe('run method validators', () => {
     expect(validateRecording({ ...ok, events: [1] })).toMatch(/"recording.events\[0\]" to be an event/);
   });
 });
+
+describe('metrics history', () => {
+  it('keeps the recent samples at full rate and older ones thinned out', async () => {
+    const app = new FakeApp();
+    const t = new RunTelemetry(app as unknown as App, 'R', null, { historyMetrics: 5, historyMetricsCoarse: 3, coarseEvery: 4 });
+    for (let ts = 0; ts < 20; ts++) {
+      const p = t.sampleOnce();
+      app.pendingSample!({ ts, graphs: [{ graphId: 'G', name: 'g', state: 'running', groups: [] }] });
+      await p;
+    }
+    // Coarse: samples 0, 4, 8, 12, 16 → the last 3 (8, 12, 16), of which those before the recent window.
+    expect(t.metricsHistory().map((m) => m.ts)).toEqual([8, 12, 15, 16, 17, 18, 19]);
+  });
+});
