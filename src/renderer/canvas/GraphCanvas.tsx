@@ -37,11 +37,20 @@ const selectEdgesSel = (s: StudioState) => s.selectedEdges;
 const selectAddons = (s: EditorState) => s.addons;
 const selectFocus = (s: EditorState) => s.focus;
 const selectNotice = (s: EditorState) => s.notice;
+/** Which graph of which document is shown: automatic positions are kept per graph. */
+const selectGraphKey = (s: StudioState) => `${s.document?.id ?? ''}\n${s.graphName ?? ''}`;
 
 /** Node data per name, reused while nothing it shows changed, so memoised nodes skip rendering. */
 type DataCache = Map<string, { key: string; data: ExtensionNodeData }>;
 
-function deriveNodes(model: CanvasModel, layout: Record<string, NodePosition> | undefined, selected: readonly string[], addons: Record<string, AddonSummary>, cache: DataCache) {
+function deriveNodes(
+  model: CanvasModel,
+  layout: Record<string, NodePosition> | undefined,
+  auto: Map<string, NodePosition>,
+  selected: readonly string[],
+  addons: Record<string, AddonSummary>,
+  cache: DataCache,
+) {
   const used = usedPorts(model.edges);
   const chosen = new Set(selected);
   const colors = groupColors(model.nodes.filter((n) => n.group).map((n) => n.group));
@@ -58,9 +67,27 @@ function deriveNodes(model: CanvasModel, layout: Record<string, NodePosition> | 
       };
       cache.set(n.name, entry);
     }
-    return { id: n.name, type: 'extension', position: layout?.[n.name] ?? n.position, data: entry.data, selected: chosen.has(n.name) };
+    return { id: n.name, type: 'extension', position: layout?.[n.name] ?? auto.get(n.name) ?? n.position, data: entry.data, selected: chosen.has(n.name) };
   });
   return nodes;
+}
+
+/** Edge objects per id, reused while nothing they show changed, so memoised edges skip rendering. */
+type EdgeCache = Map<string, { key: string; edge: FlowEdgeType }>;
+
+/**
+ * Automatic positions of nodes without a stored one, kept per graph once given: an edit
+ * upstream must not move every node below it (and re-render them all).
+ */
+function stableAutoPositions(model: CanvasModel, graphKey: string, store: { key: string; positions: Map<string, NodePosition> }): Map<string, NodePosition> {
+  if (store.key !== graphKey) {
+    store.key = graphKey;
+    store.positions = new Map();
+  }
+  const names = new Set(model.nodes.map((n) => n.name));
+  for (const name of [...store.positions.keys()]) if (!names.has(name)) store.positions.delete(name);
+  for (const n of model.nodes) if (!store.positions.has(n.name)) store.positions.set(n.name, n.position);
+  return store.positions;
 }
 
 /** Keeps the previous node object (and its measured size) when nothing about it changed. */
@@ -84,27 +111,46 @@ export function GraphCanvas() {
   const notice = useEditor(selectNotice);
   const rf = useReactFlow<ExtensionFlowNode, FlowEdgeType>();
   const cache = useRef<DataCache>(new Map());
+  const edgeCache = useRef<EdgeCache>(new Map());
+  const autoPositions = useRef({ key: '', positions: new Map<string, NodePosition>() });
+  const graphKey = useStudio(selectGraphKey);
 
   // The projection only changes with the graph; selection and layout changes reuse it.
   const model = useMemo(() => (graph ? graphToCanvas(graph) : null), [graph]);
   const derived = useMemo(() => {
     if (!model) return { nodes: [] as ExtensionFlowNode[], edges: [] as FlowEdgeType[] };
-    const nodes = deriveNodes(model, layout, selectedNodes, addons, cache.current);
+    const auto = stableAutoPositions(model, graphKey, autoPositions.current);
+    const nodes = deriveNodes(model, layout, auto, selectedNodes, addons, cache.current);
     const chosen = new Set(selectedEdges);
     const groupOf = new Map(model.nodes.map((n) => [n.name, n.group]));
-    const edges: FlowEdgeType[] = model.edges.map((e) => ({
-      id: e.id,
-      source: e.source,
-      target: e.target,
-      sourceHandle: portHandleId('out', e.kind, e.msg),
-      targetHandle: portHandleId('in', e.kind, e.msg),
-      type: 'flow',
-      selected: chosen.has(e.id),
-      markerEnd: { type: MarkerType.ArrowClosed, color: KIND_COLORS[e.kind] },
-      data: { kind: e.kind, msg: e.msg, testId: `edge-${e.id}`, crossThread: groupOf.get(e.source) !== groupOf.get(e.target) },
-    }));
+    const previous = edgeCache.current;
+    const next: EdgeCache = new Map();
+    edgeCache.current = next;
+    const edges: FlowEdgeType[] = model.edges.map((e) => {
+      const selected = chosen.has(e.id);
+      const crossThread = groupOf.get(e.source) !== groupOf.get(e.target);
+      const key = `${selected}|${crossThread}`;
+      const cached = previous.get(e.id);
+      if (cached && cached.key === key) {
+        next.set(e.id, cached);
+        return cached.edge;
+      }
+      const edge: FlowEdgeType = {
+        id: e.id,
+        source: e.source,
+        target: e.target,
+        sourceHandle: portHandleId('out', e.kind, e.msg),
+        targetHandle: portHandleId('in', e.kind, e.msg),
+        type: 'flow',
+        selected,
+        markerEnd: { type: MarkerType.ArrowClosed, color: KIND_COLORS[e.kind] },
+        data: { kind: e.kind, msg: e.msg, testId: `edge-${e.id}`, crossThread },
+      };
+      next.set(e.id, { key, edge });
+      return edge;
+    });
     return { nodes, edges };
-  }, [model, layout, selectedNodes, selectedEdges, addons]);
+  }, [model, layout, graphKey, selectedNodes, selectedEdges, addons]);
 
   // React Flow drives drags and measurements on local copies; the document changes when a drag ends.
   const [nodes, setNodes] = useState<ExtensionFlowNode[]>([]);
