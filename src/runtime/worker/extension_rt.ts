@@ -140,6 +140,8 @@ export class ExtRuntime implements EnvBackend {
   private readonly outByDest = new KeyCounter();
   /** Data/frame handlers are timed one in TIMING_SAMPLE (clock reads cost more than a forward). */
   private msgSeq = 0;
+  /** The last promise a data/frame handler returned that already has the rejection handler. */
+  private lastHandled: unknown = null;
   /** Last graph lookup of this extension's sends: a stream of one name skips the table. */
   private routeName = '';
   private routeKind: RouteKind | '' = '';
@@ -442,19 +444,29 @@ export class ExtRuntime implements EnvBackend {
     const x = this.ext!;
     const timed = (++this.msgSeq & (TIMING_SAMPLE - 1)) === 0;
     const t0 = timed ? performance.now() : 0;
-    let p: Promise<void> | null = null;
+    let p: unknown;
+    let called = false;
     const prev = this.g.current;
     this.g.current = this.name;
     try {
       switch (w.type) {
         case 'data':
-          if (this.hasOnData) p = x.onData(this.env, this.own(Data._wrap(w)));
+          if (this.hasOnData) {
+            called = true;
+            p = x.onData(this.env, this.own(Data._wrap(w)));
+          }
           break;
         case 'audio_frame':
-          if (this.hasOnAudio) p = x.onAudioFrame(this.env, this.own(AudioFrame._wrap(w)));
+          if (this.hasOnAudio) {
+            called = true;
+            p = x.onAudioFrame(this.env, this.own(AudioFrame._wrap(w)));
+          }
           break;
         case 'video_frame':
-          if (this.hasOnVideo) p = x.onVideoFrame(this.env, this.own(VideoFrame._wrap(w)));
+          if (this.hasOnVideo) {
+            called = true;
+            p = x.onVideoFrame(this.env, this.own(VideoFrame._wrap(w)));
+          }
           break;
         default:
           break;
@@ -466,8 +478,16 @@ export class ExtRuntime implements EnvBackend {
       this.g.current = prev;
       if (timed) this.addHandlerTime(performance.now() - t0, TIMING_SAMPLE);
     }
-    if (p) p.then(undefined, this.onDataRejected);
-    else this.forward(w);
+    if (!called) {
+      this.forward(w);
+      return;
+    }
+    // A handler returning one shared settled promise (a common fast path) gets the rejection
+    // handler once; a handler that is not async (returns no promise) needs none.
+    if (p !== this.lastHandled && p instanceof Promise) {
+      this.lastHandled = p;
+      p.then(undefined, this.onDataRejected);
+    }
   }
 
   private handlerError(phase: string, e: unknown): void {
