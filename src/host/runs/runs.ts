@@ -248,14 +248,19 @@ export class RunManager {
 
 /** The graphs a run starts: the one named, else the `auto_start` ones, else the only one. */
 export function chooseGraphs(document: GraphDocument, graph: string | undefined): string[] {
-  const all = document.property.ten?.predefined_graphs ?? [];
-  const names = all.map((g) => g.name);
+  const all: unknown = document.property.ten?.predefined_graphs ?? [];
+  // The contract only checks that `property` is an object; its TEN content is checked here.
+  if (!Array.isArray(all) || !all.every((g) => typeof g === 'object' && g !== null && typeof (g as { name?: unknown }).name === 'string')) {
+    throw new HostError('E_BAD_PARAMS', 'startRun: "document.property.ten.predefined_graphs" must be an array of graphs, each with a "name".');
+  }
+  const graphs = all as { name: string; auto_start?: unknown }[];
+  const names = graphs.map((g) => g.name);
   const list = names.length ? names.map((n) => `"${n}"`).join(', ') : 'none';
   if (graph !== undefined) {
     if (!names.includes(graph)) throw new HostError('E_BAD_PARAMS', `startRun: the document has no predefined graph "${graph}" (graphs: ${list}).`);
     return [graph];
   }
-  const auto = all.filter((g) => g.auto_start).map((g) => g.name);
+  const auto = graphs.filter((g) => g.auto_start === true).map((g) => g.name);
   if (auto.length) return auto;
   if (names.length === 1) return names;
   throw new HostError('E_BAD_PARAMS', `startRun: name the graph to run; the document has no auto_start graph (graphs: ${list}).`);

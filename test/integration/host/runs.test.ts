@@ -296,6 +296,8 @@ describe('runs over the WebSocket', () => {
     expect(errorOf(await c.call('setTracing', { runId: 'x', tracing: { edges: [{}], sampleEvery: 0 } })).code).toBe('E_BAD_PARAMS');
     expect(errorOf(await c.call('startRun', { document: generatorDoc(20, 1), graph: 'missing' })).message).toMatch(/no predefined graph "missing"/);
     expect(errorOf(await c.call('exportChromeTrace', { source: { kind: 'nope' }, path: '/tmp/x.json' })).message).toMatch(/source\.kind/);
+    const broken = { ...generatorDoc(20, 1), property: { ten: { predefined_graphs: 'all' } } };
+    expect(errorOf(await c.call('startRun', { document: broken })).message).toMatch(/must be an array of graphs/);
   });
 });
 
