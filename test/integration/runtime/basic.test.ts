@@ -53,5 +53,16 @@ describe('runtime basics', () => {
     await expect(h.app.startGraph(graph([{ type: 'extension', name: 'x', addon: 'nope' }]))).rejects.toThrow("Node 'x' uses addon 'nope', which is not installed.");
     expect(h.app.graphs()).toEqual([]);
   });
+
+  it("loads a package's built main when it exists (JavaScript importing ten-runtime-nodejs)", async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph([probe('a', 'g1', { actions: [{ op: 'sendCmd', name: 'q' }] }), { type: 'extension', name: 'pre', addon: 'prebuilt', extension_group: 'g2' }], [
+        { extension: 'a', cmd: [{ name: 'q', dest: [{ extension: 'pre' }] }] },
+      ]),
+    );
+    const [r] = await h.report('a', 'result');
+    expect(r.result).toMatchObject({ status: 0, from: 'built main' });
+  });
 });
 
