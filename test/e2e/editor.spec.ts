@@ -149,6 +149,9 @@ test('build a graph by drag and drop, connect, edit properties, see problems com
   await expect(page.getByTestId('node-cmd_echo_1')).toBeVisible();
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(page.getByRole('combobox', { name: 'Graph' })).toHaveValue('built');
+  // Saved, so that no recovery copy of these edits is offered to the next tests of this studio.
+  await page.keyboard.press('Control+s');
+  await expect(page.getByTestId('dirty-indicator')).toHaveCount(0);
   expect(consoleErrors).toEqual([]);
 });
 

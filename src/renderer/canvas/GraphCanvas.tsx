@@ -294,6 +294,18 @@ export function GraphCanvas() {
     }
   }, [focus, rf]);
 
+  // Another document or graph is shown: fit it once React Flow has its nodes (the `fitView`
+  // prop only applies to the first one). An empty graph is not fitted: React Flow would keep the
+  // request and zoom in on the first node dropped.
+  const nodeCount = useRef(0);
+  nodeCount.current = model?.nodes.length ?? 0;
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      if (nodeCount.current > 0) void rf.fitView();
+    }, 50);
+    return () => clearTimeout(timer);
+  }, [graphKey, rf]);
+
   const fitView = useCallback(() => void rf.fitView({ duration: 200 }), [rf]);
   useEditorShortcuts(fitView);
 

@@ -106,11 +106,11 @@ export function layeredLayout(
   return positions;
 }
 
-const GROUP_PALETTE = ['#4fa3f7', '#f2a93b', '#5ccf8a', '#c57cf5', '#f25f5c', '#2ec4b6', '#ffd166', '#9aa5b1'];
+const GROUP_PALETTE = ['#4fa3f7', '#f2a93b', '#5ccf8a', '#c57cf5', '#f25f5c', '#2ec4b6', '#ffd166', '#9aa5b1', '#e07aa5', '#8fd14f', '#6c8cff', '#d9a066'];
 
 /**
  * Colours of a graph's extension groups: by the group's place among the graph's group names in
- * sorted order, so that up to eight groups never share a colour and the legend matches the canvas.
+ * sorted order, so that up to twelve groups never share a colour and the legend matches the canvas.
  */
 export function groupColors(groups: Iterable<string>): Map<string, string> {
   const sorted = [...new Set(groups)].sort((a, b) => a.localeCompare(b));
