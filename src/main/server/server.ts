@@ -37,6 +37,8 @@ export interface RunningServer {
 const COOKIE = 'ten_studio_token';
 /** Past this many buffered bytes a client is too slow: events are dropped for it, and counted. */
 const MAX_BUFFERED = 8 * 1024 * 1024;
+/** How often a lagging client's buffer is checked so its skip count reaches it without new events. */
+const NOTICE_MS = 250;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -139,20 +141,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sockets.add(ws);
     const ctx = { transport: 'browser' as const };
     const maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED;
-    // Events skipped for this client since it was last told; the count goes out (as a
-    // `stream.dropped` event) just before the next event this client can take, after which it
-    // can re-read state with listRuns/getRun.
+    // Events skipped for this client since it was last told. The count goes out as a
+    // `stream.dropped` event once the client's buffer has room again — before its next event,
+    // or from a check every NOTICE_MS when no event follows (a run that ended while the client
+    // lagged) — after which the client can re-read state with listRuns/getRun.
     let missed = 0;
+    let noticeTimer: NodeJS.Timeout | null = null;
+    const sendNotice = (): boolean => {
+      if (missed === 0 || ws.readyState !== ws.OPEN || ws.bufferedAmount > maxBuffered) return false;
+      ws.send(encodeEvent({ type: 'stream.dropped', time: Date.now(), events: missed }));
+      missed = 0;
+      return true;
+    };
+    const checkNotice = (): void => {
+      noticeTimer = null;
+      if (!sendNotice() && missed > 0 && ws.readyState === ws.OPEN) noticeTimer = setTimeout(checkNotice, NOTICE_MS);
+    };
     const unsubscribe = options.host.onEvent((event) => {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > maxBuffered) {
         missed++;
+        noticeTimer ??= setTimeout(checkNotice, NOTICE_MS);
         return;
       }
-      if (missed > 0) {
-        ws.send(encodeEvent({ type: 'stream.dropped', time: Date.now(), events: missed }));
-        missed = 0;
-      }
+      sendNotice();
       ws.send(encodeEvent(event));
     });
     missedBy.set(ws, () => missed);
@@ -177,6 +189,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     ws.on('close', () => {
       unsubscribe();
+      if (noticeTimer) clearTimeout(noticeTimer);
       sockets.delete(ws);
       missedBy.delete(ws);
     });
