@@ -6,6 +6,7 @@
 import { useEffect } from 'react';
 import type { HostApi, HostEvent, RunInfo, TraceSettings, TraceStep } from '../../shared';
 import { useStudio } from '../store';
+import { installBenchHooks } from './benchHooks';
 import { useDebug } from './debugStore';
 import { recordingSpan, viewAt } from './replay';
 import { foldEvents, foldMetrics, isActive, useRunView } from './runStore';
@@ -71,6 +72,7 @@ export function useDebuggerSync(hostApi: HostApi): void {
   useEffect(() => {
     host = hostApi;
     const off = hostApi.onEvent(onHostEvent);
+    installBenchHooks(onHostEvent);
     const failed = (err: unknown) => useDebug.getState().setNotice(`Could not find the runs of the host: ${message(err)}`, true);
     resume(hostApi).catch(failed);
     // The host may have moved on while the connection was down; take its current view again.
