@@ -40,7 +40,8 @@ export interface AppOptions {
 /** Counters of the whole app, read by sampling (never pushed on the message path). */
 export interface AppSample {
   ts: number;
-  graphs: { graphId: string; name: string; state: string; groups: GroupSample[] }[];
+  /** Per graph; `unresponsive` lists groups that did not answer in time (busy or ended). */
+  graphs: { graphId: string; name: string; state: string; groups: GroupSample[]; unresponsive?: string[] }[];
 }
 
 /** Receives trace records of a graph, plus how many its groups dropped since the last batch. */
@@ -186,7 +187,7 @@ export class App implements EngineHost {
   /** Samples runloop and extension counters of every running graph. */
   async sample(): Promise<AppSample> {
     const graphs = await Promise.all(
-      [...this.engines.values()].map(async (e) => ({ graphId: e.graphId, name: e.name, state: e.state, groups: await e.sample() })),
+      [...this.engines.values()].map(async (e) => ({ graphId: e.graphId, name: e.name, state: e.state, ...(await e.sample()) })),
     );
     return { ts: Date.now(), graphs };
   }

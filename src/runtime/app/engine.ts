@@ -211,19 +211,35 @@ export class Engine {
     for (const w of this.workers.values()) this.post(w, { t: 'trace', config });
   }
 
-  /** Samples every running group's counters. */
-  async sample(): Promise<GroupSample[]> {
+  /**
+   * Samples every running group's counters. A group that has not answered within `timeoutMs`
+   * (stuck in a callback, or its thread just ended) is listed as unresponsive instead of
+   * holding the whole sample.
+   */
+  async sample(timeoutMs = 1000): Promise<{ groups: GroupSample[]; unresponsive: string[] }> {
     const live = [...this.workers.values()].filter((w) => !w.exited);
-    return Promise.all(
+    const answers = await Promise.all(
       live.map(
         (w) =>
-          new Promise<GroupSample>((resolve) => {
+          new Promise<GroupSample | null>((resolve) => {
             const reqId = this.nextReq++;
-            this.samples.set(reqId, resolve);
+            const timer = setTimeout(() => {
+              this.samples.delete(reqId);
+              resolve(null);
+            }, timeoutMs);
+            timer.unref();
+            this.samples.set(reqId, (s) => {
+              clearTimeout(timer);
+              resolve(s);
+            });
             this.post(w, { t: 'sample', reqId });
           }),
       ),
     );
+    const groups: GroupSample[] = [];
+    const unresponsive: string[] = [];
+    answers.forEach((a, i) => (a ? groups.push(a) : unresponsive.push(live[i].group)));
+    return { groups, unresponsive };
   }
 
   liveThreads(): number {

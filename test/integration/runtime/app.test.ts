@@ -71,5 +71,14 @@ describe('app', () => {
     const [r] = await h.report('imp_a', 'result');
     expect(r.result).toMatchObject({ status: 0, from: 'imp_b' });
   });
+
+  it('a sample does not wait for a group stuck in a callback: it is listed as unresponsive', async () => {
+    h = new Harness({ stopTimeoutMs: 300 });
+    await h.app.startGraph(graph([probe('busy', 'g1', { actions: [{ op: 'spin', ms: 4000 }] }), probe('idle', 'g2')]));
+    await h.report('busy', 'spinning');
+    const s = await h.app.sample();
+    expect(s.graphs[0].unresponsive).toEqual(['g1']);
+    expect(s.graphs[0].groups.map((g) => g.group)).toEqual(['g2']);
+  });
 });
 
