@@ -73,7 +73,10 @@ export class Host {
       ...(options.telemetryLimits ? { limits: options.telemetryLimits } : {}),
     });
     const runs = this.runs;
-    this.editor = new EditorService({ examplesDir: this.examplesDir() });
+    this.editor = new EditorService({
+      examplesDir: this.examplesDir(),
+      ...(options.builtinAddonsDir ? { builtinAddonsDir: options.builtinAddonsDir } : {}),
+    });
     const editor = this.editor;
     this.handlers = {
       version: async (_p, ctx) => this.version(ctx),
