@@ -39,9 +39,12 @@ test('a run survives a reload, traces a cmd end to end, exports Perfetto and rep
     await expect.poll(() => number(page, 'rate-stats'), { timeout: 15_000 }).toBeGreaterThan(0);
     await snap(page, '2 after reload the run is followed again');
 
-    // Message inspector: trace every edge, then follow one ping cmd to its result.
-    await page.getByRole('button', { name: 'Trace all edges' }).click();
-    await expect(page.getByTestId('tracing-state')).toContainText('Tracing any → any');
+    // Message inspector: trace the ping edge from its context menu, then follow one cmd to its result.
+    await page.getByTestId('edge-ticker-cmd-ping-echo').locator('path').first().dispatchEvent('contextmenu', { clientX: 500, clientY: 300 });
+    const menu = page.getByRole('menu', { name: 'Edge ticker to echo' });
+    await snap(page, '3a edge context menu');
+    await menu.getByRole('menuitem', { name: /^Trace messages ticker → echo/ }).click();
+    await expect(page.getByTestId('tracing-state')).toContainText('Tracing ticker → echo');
     const traces = page.getByTestId('traces');
     await expect(traces.getByRole('button', { name: /^Follow cmd / }).first()).toBeVisible({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Pause traced messages' }).click();

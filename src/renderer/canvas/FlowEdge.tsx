@@ -1,7 +1,7 @@
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type Edge, type EdgeProps } from '@xyflow/react';
 import { memo, useMemo } from 'react';
 import type { MsgKind } from '../../shared';
-import { useRunView, type RunViewState } from '../debugger/runStore';
+import { EdgeRate, openEdgeMenu } from '../debugger/EdgeRate';
 import { useEditor, type EditorState } from '../editor/editorStore';
 
 /** `crossThread`: the ends are in different extension groups, so messages change threads. */
@@ -16,17 +16,15 @@ export const KIND_COLORS: Record<MsgKind, string> = {
 };
 
 const badgeOf = (id: string) => (s: EditorState) => s.edgeBadges[id];
-const rateOf = (source: string, target: string) => (s: RunViewState) => s.edgeRates[`${source}->${target}`];
 
 function FlowEdgeView(props: EdgeProps<FlowEdgeType>) {
   const { id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, markerEnd, selected } = props;
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const kind = data?.kind ?? 'data';
   const badge = useEditor(useMemo(() => badgeOf(id), [id]));
-  const rate = useRunView(useMemo(() => rateOf(source, target), [source, target]));
   const dash = badge ? '6 4' : data?.crossThread ? '10 3 2 3' : undefined;
   return (
-    <g data-testid={data?.testId} aria-label={`${kind} ${data?.msg ?? ''}${data?.crossThread ? ' (crosses threads)' : ''}`}>
+    <g data-testid={data?.testId} aria-label={`${kind} ${data?.msg ?? ''}${data?.crossThread ? ' (crosses threads)' : ''}`} onContextMenu={(e) => openEdgeMenu(e, source, target)}>
       <BaseEdge
         path={path}
         markerEnd={markerEnd}
@@ -41,7 +39,7 @@ function FlowEdgeView(props: EdgeProps<FlowEdgeType>) {
         >
           {badge && <span aria-label={`${badge.count} problem${badge.count === 1 ? '' : 's'}`}>⚠ </span>}
           {data?.msg}
-          {rate !== undefined && <span className="edge-rate"> · {rate}/s</span>}
+          <EdgeRate source={source} target={target} />
         </div>
       </EdgeLabelRenderer>
     </g>

@@ -3,11 +3,11 @@
  * path) and the run's files (recording save and replay with a time slider, Perfetto export),
  * with what the host and this client dropped on the way.
  */
-import { memo, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { TraceStep } from '../../shared';
 import { graphToCanvas } from '../canvas/graphView';
 import { selectGraph, useStudio, type StudioState } from '../store';
-import { selectDroppedTotal, selectNotice, selectReplay, selectTraces, useDebug, type DebugState } from './debugStore';
+import { selectDroppedTotal, selectEdgeMenu, selectNotice, selectReplay, selectTraces, useDebug, type DebugState, type EdgeMenu } from './debugStore';
 import { cmdPath, filterSteps, type CmdPath } from './replay';
 import { isActive, useRunView, type RunViewState } from './runStore';
 import { closeReplay, describeTracing, exportTrace, followCmd, openRecording, report, saveRecording, seek, setTracing, traceEdge } from './session';
@@ -43,7 +43,54 @@ export function DebuggerPanel() {
       )}
       {replay && <ReplaySlider />}
       {tab === 'messages' ? <MessageInspector /> : <RunFiles />}
+      <EdgeTraceMenu onTrace={() => setTab('messages')} />
     </section>
+  );
+}
+
+/** The edge context menu: trace the edge's messages (or stop tracing) in the running graph. */
+function EdgeTraceMenu({ onTrace }: { onTrace: () => void }) {
+  const menu = useDebug(selectEdgeMenu);
+  return menu ? <EdgeTraceMenuOpen menu={menu} onTrace={onTrace} /> : null;
+}
+
+function EdgeTraceMenuOpen({ menu, onTrace }: { menu: EdgeMenu; onTrace: () => void }) {
+  const run = useRunView(selectRun);
+  const replay = useDebug(selectReplay);
+  const first = useRef<HTMLButtonElement>(null);
+  const running = run?.state === 'running' && !replay;
+  const close = () => useDebug.getState().setEdgeMenu(null);
+  useEffect(() => first.current?.focus(), []);
+  const trace = async () => {
+    close();
+    onTrace();
+    await report(() => traceEdge(menu.source, menu.target));
+  };
+  return (
+    <div className="edge-menu-backdrop" onClick={close} onContextMenu={(e) => {
+        e.preventDefault();
+        close();
+      }}>
+      <div
+        className="edge-menu"
+        role="menu"
+        aria-label={`Edge ${menu.source} to ${menu.target}`}
+        style={{ left: menu.x, top: menu.y }}
+        onClick={(e) => e.stopPropagation()}
+        onKeyDown={(e) => e.key === 'Escape' && close()}
+      >
+        <button ref={first} type="button" role="menuitem" disabled={!running} title={running ? undefined : 'Run the graph first'} onClick={() => void trace()}>
+          Trace messages {menu.source} → {menu.target}
+        </button>
+        <button type="button" role="menuitem" disabled={!running || !run?.tracing} onClick={() => {
+            close();
+            void report(() => setTracing(null));
+          }}>
+          Stop tracing
+        </button>
+        {!running && <p className="muted">Tracing applies to a running graph; press Run first.</p>}
+      </div>
+    </div>
   );
 }
 
@@ -198,7 +245,7 @@ function CmdPathView({ path, onClose }: { path: CmdPath; onClose: () => void }) 
       <div className="debugger-row">
         <b>cmd {path.name}</b>
         <span>{path.latencyMs !== null ? `round trip ${path.latencyMs.toFixed(2)} ms` : 'no result traced'}</span>
-        <span className={`cmd-status ${path.status === 'error' ? 'error' : ''}`}>{path.status}</span>
+        {path.status !== 'no result traced' && <span className={`cmd-status ${path.status === 'error' ? 'error' : ''}`}>{path.status}</span>}
         <button type="button" aria-label="Close cmd path" onClick={onClose}>
           ×
         </button>

@@ -30,11 +30,21 @@ export interface DebugState {
   replay: ReplayState | null;
   /** The last debugger action's outcome, and whether it failed. */
   notice: { text: string; error: boolean } | null;
+  /** The edge context menu, where it was opened. */
+  edgeMenu: EdgeMenu | null;
   reset(): void;
   addTraces(steps: readonly TraceStep[], dropped: DropCounters): void;
   addStreamDropped(n: number): void;
   setReplay(replay: ReplayState | null, traces?: TraceStep[]): void;
   setNotice(text: string | null, error?: boolean): void;
+  setEdgeMenu(menu: EdgeMenu | null): void;
+}
+
+export interface EdgeMenu {
+  x: number;
+  y: number;
+  source: string;
+  target: string;
 }
 
 const NO_DROPS: DropCounters = { events: 0, traces: 0, metrics: 0 };
@@ -46,6 +56,7 @@ export const useDebug = create<DebugState>()((set, get) => ({
   streamDropped: 0,
   replay: null,
   notice: null,
+  edgeMenu: null,
   reset: () => set({ traces: [], tracesDropped: 0, dropped: NO_DROPS, streamDropped: 0, replay: null }),
   addTraces: (steps, dropped) => {
     const s = get();
@@ -60,10 +71,12 @@ export const useDebug = create<DebugState>()((set, get) => ({
   addStreamDropped: (n) => set((s) => ({ streamDropped: s.streamDropped + n })),
   setReplay: (replay, traces) => set(traces ? { replay, traces } : { replay }),
   setNotice: (text, error = false) => set({ notice: text === null ? null : { text, error } }),
+  setEdgeMenu: (edgeMenu) => set({ edgeMenu }),
 }));
 
 export const selectTraces = (s: DebugState) => s.traces;
 export const selectReplay = (s: DebugState) => s.replay;
 export const selectNotice = (s: DebugState) => s.notice;
+export const selectEdgeMenu = (s: DebugState) => s.edgeMenu;
 /** Everything lost on the way to this view: the host's counters, the stream's, this client's list. */
 export const selectDroppedTotal = (s: DebugState) => s.dropped.events + s.dropped.traces + s.dropped.metrics + s.streamDropped + s.tracesDropped;

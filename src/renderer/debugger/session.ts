@@ -117,11 +117,15 @@ export function describeTracing(t: TraceSettings): string {
   return t.sampleEvery > 1 ? `${edges} (1 data message in ${t.sampleEvery})` : edges;
 }
 
-/** Adds one (src → dest) edge to the traced edges of the followed run. */
+/**
+ * Adds one edge to the traced edges of the followed run, in both directions: results of the
+ * edge's cmds travel back from `dest` to `src`, and following a cmd needs them.
+ */
 export function traceEdge(src: string, dest: string): Promise<string> {
   const current = useRunView.getState().run?.tracing;
-  const edges = (current?.edges ?? []).filter((e) => !(e.src === src && e.dest === dest) && Object.keys(e).length > 0);
-  return setTracing({ edges: [...edges, { src, dest }], sampleEvery: current?.sampleEvery ?? 1 });
+  const same = (e: { src?: string; dest?: string }) => (e.src === src && e.dest === dest) || (e.src === dest && e.dest === src);
+  const edges = (current?.edges ?? []).filter((e) => !same(e) && Object.keys(e).length > 0);
+  return setTracing({ edges: [...edges, { src, dest }, { src: dest, dest: src }], sampleEvery: current?.sampleEvery ?? 1 });
 }
 
 /** Every traced step of one cmd: the host's history when live, the recording's when replaying. */
