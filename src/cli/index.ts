@@ -12,9 +12,11 @@ const USAGE = `Usage: ten-studio <command> [options]
 Commands:
   serve [--port N]   Start browser mode on 127.0.0.1 and print the URL (with its token).
   run <app-dir | property.json> [--graph NAME] [--duration S] [--events FILE.jsonl]
-      [--record FILE] [--violation-policy fail|report|abort]
+      [--record FILE [--trace all|SRC>DEST,… [--trace-sample N]]]
+      [--violation-policy fail|report|abort]
                      Run a graph headless; exit 0 only when it ended cleanly.
-                     --record writes a recording (events, metrics) the studio opens.
+                     --record writes a recording (events, metrics) the studio opens;
+                     --trace adds traced messages on those edges to it.
   trace <recording.json> --out <trace.json>
                      Convert a recording to Chrome trace JSON (open it in Perfetto).
   validate <app-dir | property.json | graph.json> [--graph NAME] [--json] [--packages DIR[,DIR]]

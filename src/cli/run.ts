@@ -1,6 +1,6 @@
 /**
  * `ten-studio run <app-dir | property.json> [--graph NAME] [--duration S] [--events FILE.jsonl]
- * [--record FILE] [--violation-policy fail|report|abort]`: runs an app's graph headless, prints its runtime
+ * [--record FILE [--trace EDGES] [--trace-sample N]] [--violation-policy fail|report|abort]`: runs an app's graph headless, prints its runtime
  * events, and exits 0 only when the run ended cleanly.
  */
 import { createWriteStream, existsSync, readFileSync, statSync, type WriteStream } from 'node:fs';
@@ -9,10 +9,11 @@ import type { TenAppProperty } from '../shared/graph/types';
 import { App, type RuntimeEvent, type ViolationPolicy } from '../runtime';
 import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
 import { UsageError, type ParsedArgs } from './args';
-import { CliRecorder } from './record';
+import { CliRecorder, parseTraceOptions } from './record';
+import type { TraceConfig } from '../runtime';
 import { EXIT_INTERRUPTED, formatEvent, RunOutcome } from './run-report';
 
-export const RUN_VALUED = ['graph', 'duration', 'events', 'record', 'violation-policy'];
+export const RUN_VALUED = ['graph', 'duration', 'events', 'record', 'trace', 'trace-sample', 'violation-policy'];
 
 const POLICIES: readonly ViolationPolicy[] = ['fail', 'report', 'abort'];
 /** TEN log level INFO: logs below it are not printed (they still go to `--events`). */
@@ -28,6 +29,8 @@ export interface RunOptions {
   eventsFile?: string;
   /** Recording file (events + metrics) for the studio and `ten-studio trace`. */
   recordFile?: string;
+  /** Message tracing while recording (`--trace`), so the recording has handler slices and flows. */
+  trace?: TraceConfig;
   policy: ViolationPolicy;
 }
 
@@ -63,6 +66,11 @@ export function runOptions(args: ParsedArgs): RunOptions {
     if (typeof record !== 'string') throw new UsageError('--record needs a file name.');
     opts.recordFile = resolve(record);
     if (!existsSync(dirname(opts.recordFile))) throw new UsageError(`--record: the folder ${dirname(opts.recordFile)} does not exist.`);
+  }
+  const trace = parseTraceOptions(args.options.get('trace'), args.options.get('trace-sample'));
+  if (trace) {
+    if (!opts.recordFile) throw new UsageError('--trace records into the recording: add --record FILE.');
+    opts.trace = trace;
   }
   const policy = args.options.get('violation-policy');
   if (policy !== undefined) {
@@ -156,7 +164,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     violationPolicy: opts.policy,
     onEvent,
   });
-  const recorder = opts.recordFile ? new CliRecorder(app, opts.propertyPath) : undefined;
+  const recorder = opts.recordFile ? new CliRecorder(app, opts.propertyPath, opts.trace ?? null) : undefined;
 
   let interrupts = 0;
   const onSigint = (): void => {
