@@ -329,7 +329,7 @@ export function GraphCanvas() {
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         connectionRadius={24}
         fitView
-        minZoom={0.1}
+        minZoom={0.05}
         proOptions={{ hideAttribution: true }}
         colorMode="dark"
       >

@@ -70,7 +70,7 @@ export function graphToCanvas(graph: TenGraph): CanvasModel {
   return { nodes, edges: edgeList };
 }
 
-/** Columns by longest path from the sources (cycles broken by visit order), rows in order. */
+/** Columns by longest path from the sources (cycles broken by visit order), rows in order; long chains wrap. */
 export function layeredLayout(
   names: readonly string[],
   edges: readonly { source: string; target: string }[],
@@ -96,15 +96,37 @@ export function layeredLayout(
     return d;
   };
   const rows = new Map<number, number>();
-  const positions = new Map<string, { x: number; y: number }>();
+  const cells = new Map<string, { col: number; row: number }>();
   for (const name of names) {
     const col = depth(name);
     const row = rows.get(col) ?? 0;
     rows.set(col, row + 1);
-    positions.set(name, { x: col * 280, y: row * 140 });
+    cells.set(name, { col, row });
+  }
+  // Long chains wrap into bands of `wrap` columns, one band below the other, so that a deep
+  // graph stays a roughly square block that fits a screen instead of one endless row.
+  const wrap = Math.max(MIN_WRAP_COLUMNS, Math.ceil(Math.sqrt(rows.size)));
+  const bandRows: number[] = [];
+  for (const [col, count] of rows) {
+    const band = Math.floor(col / wrap);
+    bandRows[band] = Math.max(bandRows[band] ?? 0, count);
+  }
+  const bandTop: number[] = [];
+  for (let b = 0, y = 0; b < bandRows.length; b++) {
+    bandTop[b] = y;
+    y += ((bandRows[b] ?? 0) + 1) * ROW_GAP;
+  }
+  const positions = new Map<string, { x: number; y: number }>();
+  for (const [name, { col, row }] of cells) {
+    const band = Math.floor(col / wrap);
+    positions.set(name, { x: (col % wrap) * COLUMN_GAP, y: bandTop[band]! + row * ROW_GAP });
   }
   return positions;
 }
+
+const COLUMN_GAP = 280;
+const ROW_GAP = 140;
+const MIN_WRAP_COLUMNS = 12;
 
 const GROUP_PALETTE = ['#4fa3f7', '#f2a93b', '#5ccf8a', '#c57cf5', '#f25f5c', '#2ec4b6', '#ffd166', '#9aa5b1', '#e07aa5', '#8fd14f', '#6c8cff', '#d9a066'];
 

@@ -3,6 +3,7 @@ import type { AddonSummary, GraphDocument, TenGraph } from '../../../src/shared'
 import { ANY_IN, ANY_OUT, applyEdits, checkConnection, nodePorts, parseHandleId, portHandleId, uniqueName } from '../../../src/renderer/editor/model';
 import { badgesOf, locateProblems } from '../../../src/renderer/editor/problems';
 import { parseField, parsePropertyObject } from '../../../src/renderer/editor/propertyForm';
+import { layeredLayout } from '../../../src/renderer/canvas/graphView';
 import { selectGraph, useStudio } from '../../../src/renderer/store';
 
 const seq = { type: 'object' as const, properties: { seq: { type: 'int64' as const } }, required: ['seq'] };
@@ -167,5 +168,19 @@ describe('document store history', () => {
     if (!r.ok) throw new Error(r.error);
     const back = applyEdits(r.property, r.inverse);
     expect(back.ok && back.property).toEqual(doc.property);
+  });
+});
+
+describe('automatic placement', () => {
+  it('places nodes in columns by depth and wraps long chains into bands', () => {
+    const names = Array.from({ length: 30 }, (_, i) => `n${i}`);
+    const edges = names.slice(1).map((n, i) => ({ source: names[i]!, target: n }));
+    const p = layeredLayout(names, edges);
+    expect(p.get('n0')).toEqual({ x: 0, y: 0 });
+    expect(p.get('n11')).toEqual({ x: 11 * 280, y: 0 });
+    expect(p.get('n12')).toEqual({ x: 0, y: 280 });
+    expect(p.get('n29')).toEqual({ x: 5 * 280, y: 560 });
+    const fan = layeredLayout(['a', 'b', 'c'], [{ source: 'a', target: 'b' }, { source: 'a', target: 'c' }]);
+    expect([fan.get('b'), fan.get('c')]).toEqual([{ x: 280, y: 0 }, { x: 280, y: 140 }]);
   });
 });
