@@ -110,6 +110,7 @@ test('a violation of the misbehaving extension shows object, owner, caller and i
   const first = violations.getByRole('button').first();
   await expect(first).toBeVisible({ timeout: 20_000 });
   await expect(violations).toContainText('rogue');
+  await expect(violations.locator('.violation-threads').first()).toContainText(/owner.+caller/s);
   await violations.locator('summary').first().click();
   await expect(violations.locator('pre').first()).toContainText(/at .+:\d+/);
   await snap(page, 'violation with its stack');

@@ -79,6 +79,12 @@ function ViolationsPanel() {
               >
                 <span className="where">{where.join(' / ') || v.caller}</span> <span className="code">{v.object}</span> {v.reason}
               </button>
+              <dl className="violation-threads">
+                <dt>owner</dt>
+                <dd>{v.owner}</dd>
+                <dt>caller</dt>
+                <dd>{v.caller}</dd>
+              </dl>
               <details>
                 <summary>Stack</summary>
                 <pre className="stack">{v.stack}</pre>
