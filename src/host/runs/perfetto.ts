@@ -149,6 +149,7 @@ export function toChromeTrace(rec: Recording): ChromeTrace {
     if (s.cmdId) args.cmd_id = s.cmdId;
     if (s.status !== undefined) args.status = s.status === 0 ? 'OK' : 'ERROR';
     if (s.preview !== undefined) args.properties = s.preview;
+    if (s.latencyMs !== undefined) args.latency_ms = s.latencyMs;
     if (s.stage === 'sent') {
       out.push({ name: `send ${label}`, cat: 'send', ph: 'X', pid: pidOf(s.graphId), tid: s.threadId, ts: us(s.ts), dur: 1, args });
       if (s.cmdId && s.type !== 'cmd_result') sentCmd.set(`${s.graphId}\u0000${s.cmdId}\u0000${s.src}`, s);

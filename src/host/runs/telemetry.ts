@@ -68,6 +68,9 @@ export const DEFAULT_LIMITS: TelemetryLimits = {
   historyTraces: 20_000,
 };
 
+/** Traced cmds remembered for result latency (a result can follow its cmd by up to its path timeout). */
+const MAX_OPEN_CMDS = 10_000;
+
 export class RunTelemetry {
   readonly limits: TelemetryLimits;
   private readonly events: Ring<RunEvent>;
@@ -88,6 +91,8 @@ export class RunTelemetry {
   private sampling = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly offs: (() => void)[] = [];
+  /** When traced cmds were sent, by graph, cmd id and sender, to give their results a latency. */
+  private readonly cmdSentAt = new Map<string, number>();
 
   /**
    * @param onNews called (synchronously) when something new is pending, so the owner can
@@ -171,6 +176,7 @@ export class RunTelemetry {
     }
     for (const r of records) {
       const step: TraceStep = { ...r, graphId };
+      if (r.cmdId !== '') this.pairCmd(step);
       this.traces.push(step);
       if (this.onNews === null) continue;
       if (this.pendingTraces.length < this.limits.tracesPerBatch) this.pendingTraces.push(step);
@@ -180,6 +186,18 @@ export class RunTelemetry {
       }
     }
     this.onNews?.();
+  }
+
+  /** Remembers a traced cmd's send; gives a traced result delivered back to its sender the latency. */
+  private pairCmd(step: TraceStep): void {
+    if (step.stage === 'sent' && step.type !== 'cmd_result') {
+      // Insertion order is age: past the cap the oldest unanswered cmd is forgotten.
+      if (this.cmdSentAt.size >= MAX_OPEN_CMDS) this.cmdSentAt.delete(this.cmdSentAt.keys().next().value!);
+      this.cmdSentAt.set(`${step.graphId}\u0000${step.cmdId}\u0000${step.src}`, step.ts);
+    } else if (step.stage === 'delivered' && step.type === 'cmd_result') {
+      const sentAt = this.cmdSentAt.get(`${step.graphId}\u0000${step.cmdId}\u0000${step.dest}`);
+      if (sentAt !== undefined) step.latencyMs = Math.round((step.ts - sentAt) * 1000) / 1000;
+    }
   }
 
   /** The pending news as one batch (null when there is none), and empties it. */

@@ -196,6 +196,8 @@ export interface TraceStep {
   preview?: string;
   /** `delivered` only: synchronous handler time. */
   durMs?: number;
+  /** `delivered` of a `cmd_result` whose cmd was traced too: time since that cmd was sent. */
+  latencyMs?: number;
 }
 
 /**

@@ -198,6 +198,7 @@ describe('runs over the WebSocket', () => {
       expect(sent.preview).toBeDefined();
       expect(result.status).toBe(0);
       expect(result.ts).toBeGreaterThanOrEqual(sent.ts);
+      expect(result.latencyMs).toBeCloseTo(result.ts - sent.ts, 2);
       await waitFor('a violation-free second of metrics', () => batches(c.events, run.runId).flatMap((b) => b.metrics).length >= 5);
       // Off again: no more steps after the answer.
       resultOf(await c.call('setTracing', { runId: run.runId, tracing: null }));

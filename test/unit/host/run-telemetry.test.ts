@@ -121,3 +121,23 @@ describe('metrics history', () => {
     expect(t.metricsHistory().map((m) => m.ts)).toEqual([8, 12, 15, 16, 17, 18, 19]);
   });
 });
+
+describe('cmd latency', () => {
+  it('gives a traced result delivered back to its sender the time since its cmd was sent', () => {
+    const { app, t } = setup({ tracesPerBatch: 100 });
+    const base = { group: 'g', threadId: 2, name: 'ping' };
+    app.trace(
+      [
+        { ...base, ts: 10, stage: 'sent', type: 'cmd', src: 'a', dest: 'b', cmdId: 'c1' },
+        { ...base, ts: 12, stage: 'delivered', type: 'cmd', src: 'a', dest: 'b', cmdId: 'c1', durMs: 1 },
+        { ...base, ts: 15.5, stage: 'delivered', type: 'cmd_result', src: 'b', dest: 'a', cmdId: 'c1', status: 0, durMs: 0.1 },
+        { ...base, ts: 16, stage: 'delivered', type: 'cmd_result', src: 'b', dest: 'a', cmdId: 'unknown', status: 0 },
+      ],
+      0,
+    );
+    const steps = t.takeBatch()!.traces;
+    expect(steps[2]!.latencyMs).toBe(5.5);
+    expect(steps[1]).not.toHaveProperty('latencyMs');
+    expect(steps[3]).not.toHaveProperty('latencyMs');
+  });
+});
