@@ -216,6 +216,17 @@ test('undo and redo a delete, find a node, read the shortcuts', async ({ page, s
   await expect(find).toHaveCount(0);
   await expect(page.getByLabel('Name', { exact: true })).toHaveValue('stats');
 
+  // Raw JSON mode: checked as typed, applied as one step.
+  await page.getByRole('button', { name: 'Raw JSON mode' }).click();
+  const raw = page.getByLabel('Node properties (JSON)');
+  await raw.fill('{"log_every_ms": ');
+  await expect(page.getByRole('button', { name: 'Apply JSON' })).toBeDisabled();
+  await expect(page.getByTestId('inspector-node')).toContainText('Not valid JSON');
+  await raw.fill('{"log_every_ms": 250}');
+  await page.getByRole('button', { name: 'Apply JSON' }).click();
+  await page.getByRole('button', { name: 'Raw JSON mode' }).click();
+  await expect(page.getByLabel('log_every_ms', { exact: true })).toHaveValue('250');
+
   // Auto layout is one undoable step.
   await page.getByRole('button', { name: 'Auto layout' }).click();
   // The view is fitted to the new layout: the first column is on screen again.
