@@ -178,6 +178,12 @@ test('undo and redo a delete, find a node, read the shortcuts', async ({ page, s
   await expect(page.getByTestId('node-relay')).toHaveCount(0);
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(page.getByTestId('edge-ticker-data-tick-relay')).toHaveCount(1);
+  // The inspector deletes too, for those who do not use the keyboard.
+  await page.getByTestId('node-relay').click();
+  await page.getByRole('button', { name: 'Delete node relay' }).click();
+  await expect(page.getByTestId('node-relay')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByTestId('node-relay')).toBeVisible();
   await snap(page, 'delete undone');
 
   // Copy and paste: a fresh name next to the original.

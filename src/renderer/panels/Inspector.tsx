@@ -105,6 +105,19 @@ function NodeInspector({ node }: { node: TenNode }) {
           )}
         </section>
       )}
+      <div className="inspector-actions">
+        <button
+          type="button"
+          aria-label={`Delete node ${node.name}`}
+          title="Delete this node and its connections (Delete key; Undo brings it back)"
+          onClick={() => {
+            useStudio.getState().setSelection([node.name], []);
+            deleteSelection();
+          }}
+        >
+          Delete node
+        </button>
+      </div>
       {nodeProblems.length > 0 && (
         <ul className="inspector-problems" aria-label="Problems of this node">
           {nodeProblems.map((p) => (
