@@ -163,6 +163,37 @@ export function syncLifecycle(lifecycle: Record<string, LifecycleView>, batch: R
   return out;
 }
 
+/** Events queued before a flush is forced even without a frame (a hidden window paints none). */
+const MAX_QUEUED_EVENTS = 2000;
+let queued: RunBatch | null = null;
+let flushScheduled = false;
+
+/**
+ * Merges telemetry batches until the next animation frame and folds them once there: when the
+ * page falls behind (a busy or loaded machine), several host batches cost one render, not one
+ * each, and the stream can no longer keep the page from painting. Only the newest metrics sample
+ * of the merged batches matters to the overlays; events are kept in order.
+ */
+function queueBatch(batch: RunBatch, fold: (merged: RunBatch) => void): void {
+  queued =
+    queued && queued.runId === batch.runId
+      ? { ...batch, events: queued.events.concat(batch.events), metrics: batch.metrics.length ? batch.metrics : queued.metrics, traces: [] }
+      : batch;
+  const flush = () => {
+    flushScheduled = false;
+    const merged = queued;
+    queued = null;
+    if (merged) fold(merged);
+  };
+  if (typeof requestAnimationFrame !== 'function' || queued.events.length > MAX_QUEUED_EVENTS) {
+    flush();
+    return;
+  }
+  if (flushScheduled) return;
+  flushScheduled = true;
+  requestAnimationFrame(flush);
+}
+
 export const useRunView = create<RunViewState>()((set, get) => ({
   run: null,
   lifecycle: {},
@@ -181,8 +212,12 @@ export const useRunView = create<RunViewState>()((set, get) => ({
       case 'telemetry': {
         const batch = event.batches.find((b) => b.runId === s.run?.runId);
         if (!batch) return;
-        const folded = foldEvents(s, batch.events);
-        set({ ...folded, lifecycle: syncLifecycle(folded.lifecycle, batch), ...foldMetrics(s, batch), droppedEvents: batch.dropped.events });
+        queueBatch(batch, (merged) => {
+          const now = get();
+          if (now.run?.runId !== merged.runId) return;
+          const folded = foldEvents(now, merged.events);
+          set({ ...folded, lifecycle: syncLifecycle(folded.lifecycle, merged), ...foldMetrics(now, merged), droppedEvents: merged.dropped.events });
+        });
         return;
       }
       case 'stream.dropped':

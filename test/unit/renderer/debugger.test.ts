@@ -1,7 +1,8 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MetricsSnapshot, Recording, RunEvent, RunInfo, TraceStep } from '../../../src/shared';
 import { MAX_TRACES, selectDroppedTotal, useDebug } from '../../../src/renderer/debugger/debugStore';
 import { cmdPath, filterSteps, metricsAt, recordingSpan, viewAt } from '../../../src/renderer/debugger/replay';
+import { useRunView } from '../../../src/renderer/debugger/runStore';
 
 const run: RunInfo = { runId: 'r1', documentId: 'd', title: 'Hello', state: 'stopped', graphs: [], startedAt: 1000, stoppedAt: 5000, tracing: null };
 
@@ -152,5 +153,26 @@ describe('debugger store', () => {
     const before = useDebug.getState().traces;
     useDebug.getState().addTraces([], { events: 0, traces: 0, metrics: 0 });
     expect(useDebug.getState().traces).toBe(before);
+  });
+});
+
+describe('run view under a fast stream', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('folds the batches that arrive before a frame once, in order, with the newest metrics', () => {
+    const frames: FrameRequestCallback[] = [];
+    vi.stubGlobal('requestAnimationFrame', (cb: FrameRequestCallback) => frames.push(cb));
+    useRunView.getState().follow({ ...run, state: 'running' });
+    const batch = (evs: RunEvent[], metrics: MetricsSnapshot[]) => ({ type: 'telemetry' as const, time: 0, batches: [{ runId: 'r1', events: evs, metrics, traces: [], dropped: { events: 0, traces: 0, metrics: 0 } }] });
+    useRunView.getState().apply(batch([events[0]!], [sample(2000, 1, 10)]));
+    useRunView.getState().apply(batch([events[1]!], [sample(4000, 40, 250)]));
+    useRunView.getState().apply(batch([events[2]!], []));
+    expect(useRunView.getState().violations).toHaveLength(0);
+    expect(frames).toHaveLength(1);
+    frames[0]!(0);
+    const s = useRunView.getState();
+    expect(s.lifecycle.relay?.timings.start).toBe(100);
+    expect(s.violations).toHaveLength(1);
+    expect(s.metrics.relay).toMatchObject({ queue: 40, inPerSec: 250 });
   });
 });
