@@ -240,6 +240,10 @@ test('undo and redo a delete, find a node, read the shortcuts', async ({ page, s
   await page.waitForTimeout(300);
   await snap(page, 'auto layout');
 
+  // The palette's + button adds in the middle of the view.
+  await page.getByRole('button', { name: 'Add forwarder to the graph' }).click();
+  await expect(page.getByTestId('node-forwarder_1')).toBeInViewport();
+
   await page.getByTestId('canvas').click({ position: { x: 5, y: 300 } });
   await page.keyboard.press('?');
   const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });

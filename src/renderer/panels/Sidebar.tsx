@@ -1,4 +1,5 @@
-import { useMemo, useState } from 'react';
+import { useReactFlow } from '@xyflow/react';
+import { useMemo, useRef, useState } from 'react';
 import { UNSPECIFIED_GROUP } from '../../shared';
 import { ADDON_DRAG_TYPE } from '../canvas/GraphCanvas';
 import { groupColors } from '../canvas/graphView';
@@ -55,6 +56,16 @@ function Palette() {
   const groupsJson = useStudio(selectGroups);
   const groups = useMemo(() => (JSON.parse(groupsJson) as [string, number][]).map(([g]) => g), [groupsJson]);
   const [query, setQuery] = useState('');
+  const rf = useReactFlow();
+  // A node added with the button lands in the middle of the visible canvas, a little off the
+  // previous one so that repeated adds do not stack exactly.
+  const added = useRef(0);
+  const centre = () => {
+    const box = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+    const p = box ? rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 }) : { x: 0, y: 0 };
+    const step = (added.current++ % 8) * 24;
+    return { x: Math.round(p.x + step), y: Math.round(p.y + step) };
+  };
   const shown = useMemo(() => {
     const q = query.trim().toLowerCase();
     return q ? addons.filter((a) => a.name.toLowerCase().includes(q) || (a.description ?? '').toLowerCase().includes(q)) : addons;
@@ -100,7 +111,7 @@ function Palette() {
           >
             <span className="palette-name">{a.name}</span>
             <span className={`palette-source ${a.source}`}>{a.source === 'app' ? 'app' : 'built-in'}</span>
-            <button type="button" className="palette-add" aria-label={`Add ${a.name} to the graph`} title="Add to the graph (or drag onto the canvas)" onClick={() => addNode(a.name, { x: 40, y: 40 })}>
+            <button type="button" className="palette-add" aria-label={`Add ${a.name} to the graph`} title="Add to the graph (or drag onto the canvas)" onClick={() => addNode(a.name, centre())}>
               +
             </button>
           </li>
