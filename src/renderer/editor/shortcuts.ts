@@ -63,6 +63,8 @@ export function useEditorShortcuts(fitView: () => void): void {
         e.preventDefault();
         studio.redo();
       } else if (mod && key === 'c') {
+        // Selected text (a log line, a problem) is the browser's to copy.
+        if (window.getSelection()?.toString()) return;
         if (copySelection()) e.preventDefault();
       } else if (mod && key === 'v') {
         e.preventDefault();
