@@ -95,6 +95,8 @@ test('a run survives a reload, traces a cmd end to end, exports Perfetto and rep
     // Before its first lifecycle event a node shows no badge at all.
     await expect(page.getByTestId('lifecycle-relay').filter({ hasText: 'started' })).toHaveCount(0);
     await snap(page, '6 recording replayed at its start');
+    await page.getByRole('button', { name: 'Play replay' }).click();
+    await expect(page.getByTestId('lifecycle-relay')).toHaveText('started', { timeout: 15_000 });
     await page.getByRole('button', { name: 'Close replay' }).click();
     await expect(slider).toHaveCount(0);
   } finally {

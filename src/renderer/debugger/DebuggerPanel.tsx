@@ -108,11 +108,33 @@ function DropCounters() {
   );
 }
 
+/** Replay speed: recording time advanced per tick of the play timer, at 10 ticks a second. */
+const PLAY_STEP_MS = 100;
+
 function ReplaySlider() {
   const replay = useDebug(selectReplay)!;
   const span = Math.max(1, replay.end - replay.start);
+  const [playing, setPlaying] = useState(false);
+  const atEnd = replay.cursor >= replay.end;
+  useEffect(() => {
+    if (!playing) return;
+    const timer = setInterval(() => {
+      const now = useDebug.getState().replay;
+      if (!now || now.cursor >= now.end) return setPlaying(false);
+      seek(now.cursor + PLAY_STEP_MS);
+    }, PLAY_STEP_MS);
+    return () => clearInterval(timer);
+  }, [playing]);
+  const togglePlay = () => {
+    // Playing from the end starts over, as media players do.
+    if (!playing && atEnd) seek(replay.start);
+    setPlaying(!playing);
+  };
   return (
     <div className="replay-bar">
+      <button type="button" aria-label={playing ? 'Pause replay' : 'Play replay'} title="Play the recording in real time" onClick={togglePlay}>
+        {playing ? '❚❚' : '▶'}
+      </button>
       <label>
         <span className="sr-only">Replay time</span>
         <input
