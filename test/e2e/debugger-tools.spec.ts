@@ -27,7 +27,8 @@ test('a run survives a reload, traces a cmd end to end, exports Perfetto and rep
     await openExample(page, 'Hello pipeline', 'ticker');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await expectAllStarted(page);
-    await expect.poll(() => number(page, 'rate-relay'), { timeout: 15_000 }).toBeGreaterThan(0);
+    for (const name of HELLO) await expect.poll(() => number(page, `rate-${name}`), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect(page.getByTestId('queue-relay')).toHaveText(/^\d+$/);
     await snap(page, '1 hello-pipeline running');
 
     // The run belongs to the host: a reloaded page finds it again with its history.
