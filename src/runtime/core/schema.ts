@@ -64,8 +64,8 @@ export class ExtensionSchemas {
   private readonly cache = new Map<string, Check>();
   /** Per section (`cmd_in`, …), checks by message name: no string building per message. */
   private readonly bySection = new Map<string, Map<string, Check>>();
-  /** The manifest declares no schema at all: every check passes without a lookup. */
-  private readonly none: boolean;
+  /** The manifest declares no schema at all: every check passes, so callers may skip them. */
+  readonly none: boolean;
 
   constructor(api: Record<string, unknown>) {
     this.api = api;

@@ -352,7 +352,7 @@ export class ExtRuntime implements EnvBackend {
       case 'stopped':
         break;
     }
-    const kind = schemaKind(w);
+    const kind = this.schemas.none ? null : schemaKind(w);
     if (kind !== null) {
       const problem = this.schemas.msg('in', kind, w.name)(w.props);
       if (problem !== null) {
@@ -571,7 +571,7 @@ export class ExtRuntime implements EnvBackend {
   private dispatch(w: WireMsg, forwarded: boolean, handler: ResultHandler | null = null, policy: ResultPolicy = 'first_error_or_last_ok', upstream = ''): TenError | undefined {
     const kind = routeKind(w.type);
     if (kind === null) return new TenError(TenErrorCode.ErrorCodeInvalidArgument, 'A cmd_result is returned with returnResult.');
-    if (!forwarded) {
+    if (!forwarded && !this.schemas.none) {
       const sk = schemaKind(w);
       if (sk !== null) {
         const problem = this.schemas.msg('out', sk, w.name)(w.props);
@@ -620,7 +620,8 @@ export class ExtRuntime implements EnvBackend {
       w.dests = t.dests;
       if (t.conversion !== undefined) this.g.convert(w, t.conversion);
       this.countOut(w);
-      this.g.deliver(w, this.name);
+      if (t.local !== null) this.g.deliverLocal(t.local, w, this.name);
+      else this.g.deliver(w, this.name);
       return undefined;
     }
     // Copies are made from the pristine original before it is addressed to destination 0.
@@ -725,13 +726,12 @@ export class ExtRuntime implements EnvBackend {
    * sends it first.
    */
   private checkUnsent(m: Msg, method: string): TenError | undefined {
-    const object = `${m._w.type}(${m._w.name})`;
     if (m._owner !== '' && m._owner !== this.name) {
-      const proceed = this.g.violation(object, `${method} by an extension that does not own the message`, new Error().stack ?? '', `extension ${m._owner}`, `extension ${this.name}`);
+      const proceed = this.g.violation(`${m._w.type}(${m._w.name})`, `${method} by an extension that does not own the message`, new Error().stack ?? '', `extension ${m._owner}`, `extension ${this.name}`);
       if (!proceed) return new TenError(TenErrorCode.ErrorCodeGeneric, `The ${m._w.type} '${m._w.name}' belongs to extension '${m._owner}'.`);
     }
     if (m._sent) {
-      const proceed = this.g.violation(object, `${method} of a message already sent by its owner`, new Error().stack ?? '');
+      const proceed = this.g.violation(`${m._w.type}(${m._w.name})`, `${method} of a message already sent by its owner`, new Error().stack ?? '');
       if (!proceed) return new TenError(TenErrorCode.ErrorCodeGeneric, `The ${m._w.type} '${m._w.name}' was already sent.`);
     }
     m._owner = this.name;

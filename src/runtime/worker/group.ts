@@ -37,6 +37,8 @@ export interface Target {
   /** `[loc]`, shared: message dests are replaced, never mutated. */
   dests: WireLoc[];
   conversion: unknown;
+  /** The receiver when it runs in this group: a send calls it without any lookup. */
+  local: ExtRuntime | null;
 }
 
 interface ConversionRule {
@@ -67,9 +69,10 @@ class Outbox {
   /** True when the batch is big enough to post now rather than at the end of the turn. */
   push(w: WireMsg): boolean {
     encodePeer(w, this.batch);
-    // Frame buffers move to the receiver's thread instead of being copied.
+    // Frame buffers move to the receiver's thread instead of being copied. No duplicate check
+    // here: scanning the list per message made a batch quadratic (see flush).
     const b = w.buf;
-    if (b instanceof ArrayBuffer && b.byteLength > 0 && !this.transfer.includes(b)) this.transfer.push(b);
+    if (b instanceof ArrayBuffer && b.byteLength > 0) this.transfer.push(b);
     return this.batch.length >= OUTBOX_FLUSH_VALUES;
   }
 
@@ -79,7 +82,14 @@ class Outbox {
     const transfer = this.transfer;
     this.batch = [];
     this.transfer = [];
-    this.port.postMessage(batch, transfer);
+    try {
+      this.port.postMessage(batch, transfer);
+    } catch (e) {
+      // Two messages of the batch share one buffer (unlockBuf with the same ArrayBuffer): the
+      // port refuses duplicates before sending anything, so post again with each buffer once.
+      if (!(e instanceof Error && e.name === 'DataCloneError')) throw e;
+      this.port.postMessage(batch, [...new Set(transfer)]);
+    }
   }
 }
 
@@ -133,6 +143,10 @@ export class GroupRuntime {
       });
     }
     for (const spec of init.nodes) this.exts.set(spec.name, new ExtRuntime(this, spec));
+    for (const byKind of this.targets.values())
+      for (const byName of byKind.values())
+        for (const targets of byName.values())
+          for (const t of targets) if (this.groupOf.get(t.loc.ext) === this.group) t.local = this.exts.get(t.loc.ext) ?? null;
     installRuntimeHooks({
       sentMutation: (object, method) => this.violation(object, `${method} on a message after its owner sent it`, new Error().stack ?? ''),
     });
@@ -232,7 +246,7 @@ export class GroupRuntime {
     if (w.dests.length > 0) {
       return w.dests.map((d) => {
         const loc = { app: d.app || this.appUri, graph: d.graph || this.graphId, ext: d.ext };
-        return { loc, dests: [loc], conversion: undefined };
+        return { loc, dests: [loc], conversion: undefined, local: null };
       });
     }
     // `*` flows exist only in ExtensionTester graphs: everything goes to the other side.
@@ -256,7 +270,7 @@ export class GroupRuntime {
       if (!byName) byKind.set(kind, (byName = new Map()));
       byName.set(
         name,
-        flows.map((f) => ({ ...this.locOf(f.ext), conversion: f.msgConversion })),
+        flows.map((f) => ({ ...this.locOf(f.ext), conversion: f.msgConversion, local: null })),
       );
     }
     return out;
@@ -312,6 +326,15 @@ export class GroupRuntime {
     }
     this.dirty.add(box);
     this.armFlush();
+  }
+
+  /**
+   * Delivers to a receiver of this group resolved from the graph (`Target.local`): the same
+   * as `deliver` without its lookups, unless tracing needs the general path.
+   */
+  deliverLocal(x: ExtRuntime, w: WireMsg, from: string): void {
+    if (this.tracer !== null) this.deliver(w, from);
+    else x.receive(w);
   }
 
   /** A message that arrived from another group or the App. */
