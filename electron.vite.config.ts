@@ -32,7 +32,7 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/electron/main.ts') } },
+      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/electron/boot.ts') } },
     },
   },
   preload: {

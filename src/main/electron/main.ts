@@ -1,6 +1,7 @@
 /**
  * Electron shell, kept thin: one locked-down window and an IPC adapter over the same `Host`
- * the browser mode uses. Everything with behaviour lives in `src/host`.
+ * the browser mode uses. Everything with behaviour lives in `src/host`. Loaded from source by
+ * `boot.ts` (through tsx), like the CLI, so the runtime finds its files next to its sources.
  */
 import { app, BrowserWindow, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
@@ -86,8 +87,6 @@ void app.whenReady().then(() => {
     version: app.getVersion(),
     // Electron's per-user folder, unless the user or a test points the studio elsewhere.
     dataDir: process.env.TEN_STUDIO_DATA_DIR || app.getPath('userData'),
-    // The main process is bundled into out/main: the addon packages stay with the sources.
-    builtinAddonsDir: join(appRoot, 'src', 'runtime', 'addons'),
   });
   registerIpc(host);
   app.on('before-quit', () => void host.dispose());
