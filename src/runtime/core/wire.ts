@@ -144,45 +144,179 @@ export function cloneWire(m: WireMsg): WireMsg {
  * Messages between the groups of one graph travel as one flat array per batch: structured clone
  * of many small keyed objects costs about four times more than of flat values. App and graph of
  * both ends are implied by the channel (same app, same graph) and restored by the receiver.
- * Data and frames carry 8 values, cmds and results 14 (ids, status, flags).
+ *
+ * Strings are what the clone pays most for per message (each is copied and allocated again on
+ * the receiving side), so a message whose source and destination are extensions of the graph
+ * starts with one number: type code, "name follows" flag, and both extensions as indexes into the
+ * graph's sorted extension names (the same table in every group). The name is written only when
+ * it differs from the previous compact message of the batch. Data carry 3 more values (props,
+ * ts, buf), frames 4 (plus their fields), cmds and results 12 (plus ids, status, flags).
+ * Anything else (an extension outside the table) uses the long form, which starts with the type
+ * string and spells every field out.
  */
-const SHORT = 8;
+const LONG = 8;
 
-/** Appends a message addressed inside this graph to a flat peer batch. */
-export function encodePeer(w: WireMsg, out: unknown[]): void {
-  out.push(w.type, w.name, w.src.ext, w.dests[0].ext, w.props, w.ts, w.buf, w.audio ?? w.video);
-  if (w.type === 'data' || w.type === 'audio_frame' || w.type === 'video_frame') return;
+const TYPES: readonly MsgType[] = [
+  'data',
+  'audio_frame',
+  'video_frame',
+  'cmd',
+  'cmd_result',
+  'start_graph',
+  'stop_graph',
+  'close_app',
+  'timer',
+  'timeout',
+  'trigger_life_cycle',
+];
+const TYPE_CODE = Object.fromEntries(TYPES.map((t, i) => [t, i])) as Record<MsgType, number>;
+/** Codes below this are data and frames (no cmd fields). */
+const FIRST_CMD_CODE = 3;
+const NAME_FOLLOWS = 16;
+/** Header = code + NAME_FOLLOWS flag + 32 × (src + count × dest); kept within 31 bits. */
+const MAX_COMPACT_EXTS = 4096;
+
+/** A location and its one-element dests, shared by every message that uses them. */
+export interface SharedLoc {
+  loc: WireLoc;
+  dests: WireLoc[];
+}
+
+/** The extension names of one graph as small numbers, identical in every group of the graph. */
+export class PeerIndex {
+  readonly names: readonly string[];
+  private readonly ids: ReadonlyMap<string, number>;
+  private readonly locs: SharedLoc[];
+
+  constructor(extensions: Iterable<string>, locOf: (ext: string) => SharedLoc) {
+    const names = [...extensions].sort();
+    this.names = names.length <= MAX_COMPACT_EXTS ? names : [];
+    this.ids = new Map(this.names.map((n, i) => [n, i]));
+    this.locs = this.names.map(locOf);
+  }
+
+  /** The extension's number, or -1 when it is not in the table. */
+  id(ext: string): number {
+    return this.ids.get(ext) ?? -1;
+  }
+
+  loc(id: number): SharedLoc {
+    return this.locs[id]!;
+  }
+}
+
+/** Appends messages to one flat peer batch; `reset` when the batch is posted. */
+export class PeerEncoder {
+  private readonly index: PeerIndex;
+  private lastName: string | null = null;
+
+  constructor(index: PeerIndex) {
+    this.index = index;
+  }
+
+  /** Starts a new batch: its first compact message carries its name again. */
+  reset(): void {
+    this.lastName = null;
+  }
+
+  /** Appends a message addressed inside this graph. */
+  encode(w: WireMsg, out: unknown[]): void {
+    const src = this.index.id(w.src.ext);
+    const dest = src === -1 ? -1 : this.index.id(w.dests[0].ext);
+    if (dest === -1) {
+      out.push(w.type, w.name, w.src.ext, w.dests[0].ext, w.props, w.ts, w.buf, w.audio ?? w.video);
+      if (!isShort(w.type)) pushCmdFields(w, out);
+      return;
+    }
+    const code = TYPE_CODE[w.type];
+    const rest = 32 * (src + this.index.names.length * dest);
+    if (w.name === this.lastName) {
+      out.push(code + rest);
+    } else {
+      out.push(code + NAME_FOLLOWS + rest, w.name);
+      this.lastName = w.name;
+    }
+    out.push(w.props, w.ts, w.buf);
+    if (code === 0) return;
+    if (code < FIRST_CMD_CODE) {
+      out.push(w.audio ?? w.video);
+      return;
+    }
+    pushCmdFields(w, out);
+  }
+}
+
+function isShort(type: MsgType): boolean {
+  return type === 'data' || type === 'audio_frame' || type === 'video_frame';
+}
+
+function pushCmdFields(w: WireMsg, out: unknown[]): void {
   out.push(w.cmdId, w.parentCmdId, w.seqId, w.status, w.isFinal, w.isCompleted, w.origName, w.origType);
 }
 
+/** A decoded message, with the field order of `newWireMsg` (one object shape on the hot path). */
+function wireOf(type: MsgType, name: string, from: SharedLoc, to: SharedLoc, props: unknown, ts: unknown, buf: unknown, frame: unknown): WireMsg {
+  return {
+    type,
+    name,
+    src: from.loc,
+    dests: to.dests,
+    props: props as Record<string, unknown>,
+    ts: ts as number,
+    cmdId: '',
+    parentCmdId: '',
+    seqId: '',
+    status: 0,
+    isFinal: true,
+    isCompleted: false,
+    origName: '',
+    origType: 'cmd',
+    buf: buf as ArrayBuffer | null,
+    audio: type === 'audio_frame' ? (frame as AudioFields) : null,
+    video: type === 'video_frame' ? (frame as VideoFields) : null,
+  };
+}
+
+/** Reads the 8 cmd fields at `j` into `w`; returns the index after them. */
+function readCmdFields(b: readonly unknown[], j: number, w: WireMsg): number {
+  w.cmdId = b[j] as string;
+  w.parentCmdId = b[j + 1] as string;
+  w.seqId = b[j + 2] as string;
+  w.status = b[j + 3] as number;
+  w.isFinal = b[j + 4] as boolean;
+  w.isCompleted = b[j + 5] as boolean;
+  w.origName = b[j + 6] as string;
+  w.origType = b[j + 7] as MsgType;
+  return j + 8;
+}
+
 /** Decodes a flat peer batch; `locOf` gives the shared location (and dests) of an extension. */
-export function decodePeer(b: readonly unknown[], locOf: (ext: string) => { loc: WireLoc; dests: WireLoc[] }): WireMsg[] {
+export function decodePeer(b: readonly unknown[], index: PeerIndex, locOf: (ext: string) => SharedLoc): WireMsg[] {
   const out: WireMsg[] = [];
+  const count = index.names.length;
+  let name = '';
   for (let i = 0; i < b.length; ) {
-    const type = b[i] as MsgType;
-    const frame = b[i + 7];
-    const short = type === 'data' || type === 'audio_frame' || type === 'video_frame';
-    const j = i + SHORT;
-    out.push({
-      type,
-      name: b[i + 1] as string,
-      src: locOf(b[i + 2] as string).loc,
-      dests: locOf(b[i + 3] as string).dests,
-      props: b[i + 4] as Record<string, unknown>,
-      ts: b[i + 5] as number,
-      buf: b[i + 6] as ArrayBuffer | null,
-      audio: type === 'audio_frame' ? (frame as AudioFields) : null,
-      video: type === 'video_frame' ? (frame as VideoFields) : null,
-      cmdId: short ? '' : (b[j] as string),
-      parentCmdId: short ? '' : (b[j + 1] as string),
-      seqId: short ? '' : (b[j + 2] as string),
-      status: short ? 0 : (b[j + 3] as number),
-      isFinal: short ? true : (b[j + 4] as boolean),
-      isCompleted: short ? false : (b[j + 5] as boolean),
-      origName: short ? '' : (b[j + 6] as string),
-      origType: short ? 'cmd' : (b[j + 7] as MsgType),
-    });
-    i = short ? j : j + 8;
+    const head = b[i];
+    if (typeof head === 'string') {
+      const type = head as MsgType;
+      const w = wireOf(type, b[i + 1] as string, locOf(b[i + 2] as string), locOf(b[i + 3] as string), b[i + 4], b[i + 5], b[i + 6], b[i + 7]);
+      i = isShort(type) ? i + LONG : readCmdFields(b, i + LONG, w);
+      out.push(w);
+      continue;
+    }
+    const h = head as number;
+    const code = h & 15;
+    const ends = h >>> 5;
+    const src = ends % count;
+    const dest = (ends - src) / count;
+    i++;
+    if ((h & NAME_FOLLOWS) !== 0) name = b[i++] as string;
+    const type = TYPES[code]!;
+    const frame = code !== 0 && code < FIRST_CMD_CODE ? b[i + 3] : null;
+    const w = wireOf(type, name, index.loc(src), index.loc(dest), b[i], b[i + 1], b[i + 2], frame);
+    i += 3;
+    if (code !== 0) i = code < FIRST_CMD_CODE ? i + 1 : readCmdFields(b, i, w);
+    out.push(w);
   }
   return out;
 }

@@ -27,7 +27,7 @@ import {
 } from '../core/protocol';
 import { Runloop } from '../core/runloop';
 import { declaresSchemas, loadSchemaCompiler } from '../core/schema';
-import { cloneWire, decodePeer, encodePeer, isCmdType, newWireMsg, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
+import { cloneWire, decodePeer, isCmdType, newWireMsg, PeerEncoder, PeerIndex, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
 import { ExtRuntime } from './extension_rt';
 import { Tracer } from './tracer';
 
@@ -61,14 +61,16 @@ class Outbox {
   closed = false;
   batch: unknown[] = [];
   transfer: ArrayBuffer[] = [];
+  private readonly encoder: PeerEncoder;
 
-  constructor(port: MessagePort) {
+  constructor(port: MessagePort, index: PeerIndex) {
     this.port = port;
+    this.encoder = new PeerEncoder(index);
   }
 
   /** True when the batch is big enough to post now rather than at the end of the turn. */
   push(w: WireMsg): boolean {
-    encodePeer(w, this.batch);
+    this.encoder.encode(w, this.batch);
     // Frame buffers move to the receiver's thread instead of being copied. No duplicate check
     // here: scanning the list per message made a batch quadratic (see flush).
     const b = w.buf;
@@ -82,6 +84,7 @@ class Outbox {
     const transfer = this.transfer;
     this.batch = [];
     this.transfer = [];
+    this.encoder.reset();
     try {
       this.port.postMessage(batch, transfer);
     } catch (e) {
@@ -110,6 +113,7 @@ export class GroupRuntime {
   private readonly locs = new Map<string, { loc: WireLoc; dests: WireLoc[] }>();
   private readonly locOfBound = (ext: string): { loc: WireLoc; dests: WireLoc[] } => this.locOf(ext);
   private readonly peers = new Map<string, Outbox>();
+  private readonly peerIndex: PeerIndex;
   private readonly policy: ViolationPolicy;
   private readonly syncStopBeforeDeinit: boolean;
   private events: RuntimeEvent[] = [];
@@ -133,8 +137,9 @@ export class GroupRuntime {
     this.groupOf = new Map(Object.entries(init.groupOf));
     this.targets = this.buildTargets(init.routes);
     this.runloop = new Runloop<WireMsg>(`group:${init.group}`, (m) => this.onInbound(m), (e) => this.reportError('', 'runloop', e));
+    this.peerIndex = new PeerIndex(this.groupOf.keys(), this.locOfBound);
     for (const [g, port] of Object.entries(init.peers)) {
-      const box = new Outbox(port);
+      const box = new Outbox(port, this.peerIndex);
       this.peers.set(g, box);
       port.on('message', (batch: unknown[]) => this.receiveBatch(batch));
       port.on('close', () => {
@@ -212,7 +217,7 @@ export class GroupRuntime {
 
   /** A batch from a peer group: decoded and appended to the runloop in one go. */
   private receiveBatch(batch: unknown[]): void {
-    this.runloop.postMsgs(decodePeer(batch, this.locOfBound));
+    this.runloop.postMsgs(decodePeer(batch, this.peerIndex, this.locOfBound));
   }
 
   /**
