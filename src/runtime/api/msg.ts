@@ -1,5 +1,5 @@
 import { getProp, setProp, parsePath, toJson } from '../core/props';
-import { BUILTIN_CMD_NAMES, newWireMsg, type MsgType, type WireMsg } from '../core/wire';
+import { BUILTIN_CMD_NAMES, newWireMsg, wireBuf, type MsgType, type WireMsg } from '../core/wire';
 import { TenError, TenErrorCode } from './error';
 import { runtimeHooks } from './hooks';
 import { Loc } from './loc';
@@ -223,20 +223,29 @@ export class CmdResult extends Msg {
 /** Base of the messages carrying a buffer (data, audio and video frames). */
 abstract class BufMsg extends Msg {
   allocBuf(size: number): void {
-    if (this._guard('allocBuf') === undefined) this._w.buf = new ArrayBuffer(size);
+    if (this._guard('allocBuf') !== undefined) return;
+    this._w.buf = new ArrayBuffer(size);
+    this._w.packed = null;
   }
 
-  /** The message's own buffer (no copy); large buffers move to the receiver's thread on send. */
+  /**
+   * The message's own buffer (no copy); large buffers move to the receiver's thread on send,
+   * small ones (up to 4 KiB) are copied there with the rest of the message.
+   */
   lockBuf(): ArrayBuffer {
-    return this._w.buf ?? new ArrayBuffer(0);
+    return wireBuf(this._w) ?? new ArrayBuffer(0);
   }
 
   unlockBuf(buf: ArrayBuffer): void {
-    if (this._guard('unlockBuf') === undefined) this._w.buf = buf;
+    if (this._guard('unlockBuf') !== undefined) return;
+    this._w.buf = buf;
+    this._w.packed = null;
   }
 
   /** A copy of the buffer. */
   getBuf(): ArrayBuffer {
+    const p = this._w.packed;
+    if (p !== null) return p.slice().buffer;
     return this._w.buf ? this._w.buf.slice(0) : new ArrayBuffer(0);
   }
 }

@@ -64,6 +64,13 @@ export interface WireMsg {
   origName: string;
   origType: MsgType;
   buf: ArrayBuffer | null;
+  /**
+   * A small buffer received from another group and not read yet (then `buf` is null): a view
+   * into the buffer its batch arrived in, which nothing ever writes. `wireBuf` turns it into
+   * the message's own ArrayBuffer on first access, so an extension that only forwards the
+   * message never pays for one.
+   */
+  packed: Uint8Array | null;
   audio: AudioFields | null;
   video: VideoFields | null;
 }
@@ -98,9 +105,20 @@ export function newWireMsg(type: MsgType, name: string): WireMsg {
     origName: '',
     origType: 'cmd',
     buf: null,
+    packed: null,
     audio: null,
     video: null,
   };
+}
+
+/** The message's buffer (materialized from its batch when it arrived packed). */
+export function wireBuf(w: WireMsg): ArrayBuffer | null {
+  const p = w.packed;
+  if (p !== null) {
+    w.buf = p.slice().buffer;
+    w.packed = null;
+  }
+  return w.buf;
 }
 
 /** The connection kind a message type routes under. */
@@ -127,7 +145,10 @@ export function isCmdType(type: MsgType): boolean {
   return routeKind(type) === 'cmd';
 }
 
-/** Deep copy for fan-out: properties and buffer are copied so copies are isolated. */
+/**
+ * Deep copy for fan-out: properties and buffer are copied so copies are isolated. A packed
+ * buffer is shared: it is never written, and each copy materializes its own ArrayBuffer.
+ */
 export function cloneWire(m: WireMsg): WireMsg {
   return {
     ...m,
@@ -205,26 +226,70 @@ export class PeerIndex {
   }
 }
 
-/** Appends messages to one flat peer batch; `reset` when the batch is posted. */
+/**
+ * Buffers up to this size are copied into their batch's one buffer, which is transferred: one
+ * transfer of a 64-byte ArrayBuffer cost more than the rest of the message's clone. Larger
+ * buffers are transferred themselves (they move, never copy).
+ */
+export const PACK_MAX_BYTES = 4096;
+const PACK_INITIAL_BYTES = 64 * 1024;
+
+/** A batch ready to post: element 0 is the packed buffers' ArrayBuffer (or null). */
+export interface PeerBatch {
+  values: unknown[];
+  transfer: ArrayBuffer[];
+}
+
+/**
+ * Builds one flat peer batch. Each message's buffer slot is null, the byte count of its next
+ * bytes in the batch's packed buffer, or a transferred (large) buffer.
+ */
 export class PeerEncoder {
   private readonly index: PeerIndex;
+  private values: unknown[] = [null];
+  private transfer: ArrayBuffer[] = [];
+  private pack: Uint8Array | null = null;
+  private used = 0;
   private lastName: string | null = null;
 
   constructor(index: PeerIndex) {
     this.index = index;
   }
 
-  /** Starts a new batch: its first compact message carries its name again. */
-  reset(): void {
+  /** Values in the batch (a bound on its size). */
+  get size(): number {
+    return this.values.length;
+  }
+
+  /** Bytes copied into the batch's packed buffer. */
+  get packedBytes(): number {
+    return this.used;
+  }
+
+  /** The batch so far (null when empty); the next message starts a new batch. */
+  take(): PeerBatch | null {
+    if (this.values.length === 1) return null;
+    const values = this.values;
+    const transfer = this.transfer;
+    if (this.pack !== null) {
+      values[0] = this.pack.buffer;
+      transfer.push(this.pack.buffer as ArrayBuffer);
+    }
+    this.values = [null];
+    this.transfer = [];
+    this.pack = null;
+    this.used = 0;
     this.lastName = null;
+    return { values, transfer };
   }
 
   /** Appends a message addressed inside this graph. */
-  encode(w: WireMsg, out: unknown[]): void {
+  encode(w: WireMsg): void {
+    const out = this.values;
     const src = this.index.id(w.src.ext);
     const dest = src === -1 ? -1 : this.index.id(w.dests[0].ext);
     if (dest === -1) {
-      out.push(w.type, w.name, w.src.ext, w.dests[0].ext, w.props, w.ts, w.buf, w.audio ?? w.video);
+      out.push(w.type, w.name, w.src.ext, w.dests[0].ext, w.props, w.ts, this.bufSlot(w), w.audio ?? w.video);
       if (!isShort(w.type)) pushCmdFields(w, out);
       return;
     }
@@ -236,13 +301,36 @@ export class PeerEncoder {
       out.push(code + NAME_FOLLOWS + rest, w.name);
       this.lastName = w.name;
     }
-    out.push(w.props, w.ts, w.buf);
+    out.push(w.props, w.ts, this.bufSlot(w));
     if (code === 0) return;
     if (code < FIRST_CMD_CODE) {
       out.push(w.audio ?? w.video);
       return;
     }
     pushCmdFields(w, out);
+  }
+
+  private bufSlot(w: WireMsg): unknown {
+    if (w.packed !== null) return this.copyIn(w.packed);
+    const b = w.buf;
+    if (b === null) return null;
+    if (b.byteLength <= PACK_MAX_BYTES) return this.copyIn(new Uint8Array(b));
+    // A SharedArrayBuffer (given with unlockBuf) is shared by the clone, not transferred.
+    if (b instanceof ArrayBuffer) this.transfer.push(b);
+    return b;
+  }
+
+  private copyIn(bytes: Uint8Array): number {
+    const n = bytes.length;
+    let pack = this.pack;
+    if (pack === null || this.used + n > pack.length) {
+      const grown = new Uint8Array(Math.max(PACK_INITIAL_BYTES, 2 * (this.used + n)));
+      if (pack !== null) grown.set(pack.subarray(0, this.used));
+      this.pack = pack = grown;
+    }
+    pack.set(bytes, this.used);
+    this.used += n;
+    return n;
   }
 }
 
@@ -255,7 +343,7 @@ function pushCmdFields(w: WireMsg, out: unknown[]): void {
 }
 
 /** A decoded message, with the field order of `newWireMsg` (one object shape on the hot path). */
-function wireOf(type: MsgType, name: string, from: SharedLoc, to: SharedLoc, props: unknown, ts: unknown, buf: unknown, frame: unknown): WireMsg {
+function wireOf(type: MsgType, name: string, from: SharedLoc, to: SharedLoc, props: unknown, ts: unknown, buf: unknown, packed: Uint8Array | null, frame: unknown): WireMsg {
   return {
     type,
     name,
@@ -272,6 +360,7 @@ function wireOf(type: MsgType, name: string, from: SharedLoc, to: SharedLoc, pro
     origName: '',
     origType: 'cmd',
     buf: buf as ArrayBuffer | null,
+    packed,
     audio: type === 'audio_frame' ? (frame as AudioFields) : null,
     video: type === 'video_frame' ? (frame as VideoFields) : null,
   };
@@ -294,12 +383,23 @@ function readCmdFields(b: readonly unknown[], j: number, w: WireMsg): number {
 export function decodePeer(b: readonly unknown[], index: PeerIndex, locOf: (ext: string) => SharedLoc): WireMsg[] {
   const out: WireMsg[] = [];
   const count = index.names.length;
+  const bytes = b[0] instanceof ArrayBuffer ? new Uint8Array(b[0]) : null;
+  let pos = 0;
+  // A number in a buffer slot is that many bytes of the packed buffer, in message order.
+  const packedAt = (slot: unknown): Uint8Array | null => {
+    if (typeof slot !== 'number') return null;
+    const view = bytes!.subarray(pos, pos + slot);
+    pos += slot;
+    return view;
+  };
   let name = '';
-  for (let i = 0; i < b.length; ) {
+  for (let i = 1; i < b.length; ) {
     const head = b[i];
     if (typeof head === 'string') {
       const type = head as MsgType;
-      const w = wireOf(type, b[i + 1] as string, locOf(b[i + 2] as string), locOf(b[i + 3] as string), b[i + 4], b[i + 5], b[i + 6], b[i + 7]);
+      const slot = b[i + 6];
+      const packed = packedAt(slot);
+      const w = wireOf(type, b[i + 1] as string, locOf(b[i + 2] as string), locOf(b[i + 3] as string), b[i + 4], b[i + 5], packed === null ? slot : null, packed, b[i + 7]);
       i = isShort(type) ? i + LONG : readCmdFields(b, i + LONG, w);
       out.push(w);
       continue;
@@ -313,7 +413,9 @@ export function decodePeer(b: readonly unknown[], index: PeerIndex, locOf: (ext:
     if ((h & NAME_FOLLOWS) !== 0) name = b[i++] as string;
     const type = TYPES[code]!;
     const frame = code !== 0 && code < FIRST_CMD_CODE ? b[i + 3] : null;
-    const w = wireOf(type, name, index.loc(src), index.loc(dest), b[i], b[i + 1], b[i + 2], frame);
+    const slot = b[i + 2];
+    const packed = packedAt(slot);
+    const w = wireOf(type, name, index.loc(src), index.loc(dest), b[i], b[i + 1], packed === null ? slot : null, packed, frame);
     i += 3;
     if (code !== 0) i = code < FIRST_CMD_CODE ? i + 1 : readCmdFields(b, i, w);
     out.push(w);

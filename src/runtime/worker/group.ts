@@ -27,7 +27,7 @@ import {
 } from '../core/protocol';
 import { Runloop } from '../core/runloop';
 import { declaresSchemas, loadSchemaCompiler } from '../core/schema';
-import { cloneWire, decodePeer, isCmdType, newWireMsg, PeerEncoder, PeerIndex, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
+import { cloneWire, decodePeer, isCmdType, newWireMsg, PeerEncoder, PeerIndex, wireBuf, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
 import { ExtRuntime } from './extension_rt';
 import { Tracer } from './tracer';
 
@@ -54,13 +54,13 @@ interface ConversionRule {
  * young generation instead of piling up a whole burst in one array.
  */
 const OUTBOX_FLUSH_VALUES = 8192;
+/** Packed buffer bytes after which an outbox posts at once (frames up to PACK_MAX_BYTES). */
+const OUTBOX_FLUSH_BYTES = 1 << 20;
 
 /** Batches messages for one peer group (flat encoding); flushed once per loop turn or when full. */
 class Outbox {
   readonly port: MessagePort;
   closed = false;
-  batch: unknown[] = [];
-  transfer: ArrayBuffer[] = [];
   private readonly encoder: PeerEncoder;
 
   constructor(port: MessagePort, index: PeerIndex) {
@@ -68,23 +68,21 @@ class Outbox {
     this.encoder = new PeerEncoder(index);
   }
 
-  /** True when the batch is big enough to post now rather than at the end of the turn. */
+  /**
+   * True when the batch is big enough to post now rather than at the end of the turn. Large
+   * frame buffers go in the transfer list with no duplicate check here: scanning the list per
+   * message made a batch quadratic (see flush).
+   */
   push(w: WireMsg): boolean {
-    this.encoder.encode(w, this.batch);
-    // Frame buffers move to the receiver's thread instead of being copied. No duplicate check
-    // here: scanning the list per message made a batch quadratic (see flush).
-    const b = w.buf;
-    if (b instanceof ArrayBuffer && b.byteLength > 0) this.transfer.push(b);
-    return this.batch.length >= OUTBOX_FLUSH_VALUES;
+    const e = this.encoder;
+    e.encode(w);
+    return e.size >= OUTBOX_FLUSH_VALUES || e.packedBytes >= OUTBOX_FLUSH_BYTES;
   }
 
   flush(): void {
-    if (this.batch.length === 0) return;
-    const batch = this.batch;
-    const transfer = this.transfer;
-    this.batch = [];
-    this.transfer = [];
-    this.encoder.reset();
+    const taken = this.encoder.take();
+    if (taken === null) return;
+    const { values: batch, transfer } = taken;
     try {
       this.port.postMessage(batch, transfer);
     } catch (e) {
@@ -444,7 +442,9 @@ export class GroupRuntime {
   }
 
   toApp(w: WireMsg): void {
-    post({ t: 'to_app', msg: w }, w.buf instanceof ArrayBuffer && w.buf.byteLength > 0 ? [w.buf] : undefined);
+    // A packed buffer is a view of a whole batch: the clone would copy all of it.
+    const buf = wireBuf(w);
+    post({ t: 'to_app', msg: w }, buf instanceof ArrayBuffer && buf.byteLength > 0 ? [buf] : undefined);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------

@@ -1,7 +1,19 @@
 // The flat peer encoding between groups: compact headers, names written once per run, the long
-// form for extensions outside the graph's table, and every field of every message kind restored.
+// form for extensions outside the graph's table, small buffers packed into one, large ones
+// transferred, and every field of every message kind restored.
 import { describe, expect, it } from 'vitest';
-import { decodePeer, newWireMsg, PeerEncoder, PeerIndex, type MsgType, type SharedLoc, type WireMsg } from '../../../src/runtime/core/wire';
+import {
+  cloneWire,
+  decodePeer,
+  newWireMsg,
+  PACK_MAX_BYTES,
+  PeerEncoder,
+  PeerIndex,
+  wireBuf,
+  type MsgType,
+  type SharedLoc,
+  type WireMsg,
+} from '../../../src/runtime/core/wire';
 
 const locs = new Map<string, SharedLoc>();
 function locOf(ext: string): SharedLoc {
@@ -22,12 +34,18 @@ function msg(type: MsgType, name: string, from: string, to: string): WireMsg {
   return w;
 }
 
-function roundTrip(msgs: WireMsg[]): { batch: unknown[]; out: WireMsg[] } {
+function roundTrip(msgs: WireMsg[]): { batch: unknown[]; transfer: ArrayBuffer[]; out: WireMsg[] } {
   const index = new PeerIndex(['c', 'a', 'b'], locOf);
   const enc = new PeerEncoder(index);
-  const batch: unknown[] = [];
-  for (const w of msgs) enc.encode(w, batch);
-  return { batch, out: decodePeer(structuredClone(batch), index, locOf) };
+  for (const w of msgs) enc.encode(w);
+  const { values, transfer } = enc.take()!;
+  expect(enc.take()).toBeNull();
+  const batch = [...values];
+  return { batch, transfer, out: decodePeer(structuredClone(values, { transfer }), index, locOf) };
+}
+
+function bytes(b: ArrayBuffer | null): number[] | null {
+  return b === null ? null : [...new Uint8Array(b)];
 }
 
 describe('peer encoding', () => {
@@ -48,11 +66,12 @@ describe('peer encoding', () => {
     const all = [data, audio, video, cmd, result, timer];
     const { out } = roundTrip(all);
     expect(out).toHaveLength(all.length);
+    const sent = all.map((w) => bytes(w.buf));
     for (let i = 0; i < all.length; i++) {
-      const { buf, ...rest } = all[i]!;
-      const { buf: outBuf, ...outRest } = out[i]!;
+      const { buf: _b, packed: _p, ...rest } = all[i]!;
+      const { buf: _ob, packed: _op, ...outRest } = out[i]!;
       expect(outRest).toEqual(rest);
-      expect(outBuf === null ? null : [...new Uint8Array(outBuf)]).toEqual(buf === null ? null : [...new Uint8Array(buf)]);
+      expect(bytes(wireBuf(out[i]!))).toEqual(sent[i]);
     }
     expect(out[0]!.src).toBe(locOf('a').loc);
     expect(out[0]!.dests).toBe(locOf('b').dests);
@@ -71,5 +90,43 @@ describe('peer encoding', () => {
       ['m', 'x', 'b'],
       ['m', 'a', 'b'],
     ]);
+  });
+
+  it('packs small buffers into one transferred buffer, materialized on first access, and transfers large ones', () => {
+    const small = msg('data', 'm', 'a', 'b');
+    small.buf = new Uint8Array([7, 8, 9]).buffer;
+    const empty = msg('data', 'm', 'a', 'b');
+    empty.buf = new ArrayBuffer(0);
+    const large = msg('data', 'm', 'a', 'b');
+    large.buf = new Uint8Array(PACK_MAX_BYTES + 1).fill(5).buffer;
+    const none = msg('data', 'm', 'a', 'b');
+    const { transfer, out } = roundTrip([small, empty, large, none]);
+    expect(transfer).toHaveLength(2);
+    expect(large.buf.byteLength).toBe(0);
+    expect(small.buf.byteLength).toBe(3);
+    const [s, e, l, n] = out as [WireMsg, WireMsg, WireMsg, WireMsg];
+    expect(s.buf).toBeNull();
+    expect([...s.packed!]).toEqual([7, 8, 9]);
+    // A fan-out copy shares the packed view; each materializes its own buffer.
+    const copy = cloneWire(s);
+    const own = wireBuf(s)!;
+    new Uint8Array(own)[0] = 1;
+    expect(s.packed).toBeNull();
+    expect(bytes(wireBuf(copy))).toEqual([7, 8, 9]);
+    expect(bytes(wireBuf(e))).toEqual([]);
+    expect(l.packed).toBeNull();
+    expect(l.buf!.byteLength).toBe(PACK_MAX_BYTES + 1);
+    expect(wireBuf(n)).toBeNull();
+  });
+
+  it('forwards a packed buffer into the next batch without materializing it', () => {
+    const first = msg('data', 'm', 'a', 'b');
+    first.buf = new Uint8Array([1, 2]).buffer;
+    const [received] = roundTrip([first]).out as [WireMsg];
+    received.src = locOf('b').loc;
+    received.dests = locOf('c').dests;
+    const [again] = roundTrip([received]).out as [WireMsg];
+    expect(received.packed).not.toBeNull();
+    expect(bytes(wireBuf(again))).toEqual([1, 2]);
   });
 });
