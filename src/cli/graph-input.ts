@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { modelPath, nodeFiles } from '../host';
+import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
 import {
   basenamePath,
   checkPropertyDocument,
@@ -47,6 +48,9 @@ export async function checkInput(args: ParsedArgs): Promise<CheckedInput> {
   if (info.isDirectory()) {
     const packagesOpt = args.options.get('packages');
     const packageDirs = typeof packagesOpt === 'string' ? packagesOpt.split(',').map(modelPath) : [];
+    // The studio's runtime provides its built-in addons to every app, so a graph using them is
+    // not missing anything; `--no-builtins` checks against the app's own packages only, as TEN would.
+    if (args.options.get('no-builtins') !== true) packageDirs.push(BUILTIN_ADDONS_DIR);
     const app = await loadApp(path, nodeFiles, { packageDirs });
     if (!app.property) throw new UnreadableInput(`cannot read ${target}/property.json`);
     const v = await validateApp(app, { files: nodeFiles, graph: graphName });

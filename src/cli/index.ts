@@ -19,7 +19,7 @@ Commands:
                      --trace adds traced messages on those edges to it.
   trace <recording.json> --out <trace.json>
                      Convert a recording to Chrome trace JSON (open it in Perfetto).
-  validate <app-dir | property.json | graph.json> [--graph NAME] [--json] [--packages DIR[,DIR]]
+  validate <app-dir | property.json | graph.json> [--graph NAME] [--json] [--packages DIR[,DIR]] [--no-builtins]
                      Check TEN files; exit 0 valid, 1 invalid, 2 unreadable.
   flatten <app-dir | property.json | graph.json> [--graph NAME]
                      Print the flattened graph (what the runtime runs) as JSON.

@@ -31,6 +31,19 @@ const write = (name: string, text: string): string => {
 const VALUED = ['graph', 'packages'];
 
 describe('ten-studio validate', () => {
+  it.each(['hello-pipeline', 'misbehaving-demo', 'gateway-and-media'])(
+    'finds the built-in addons for the built-in example %s, and only with them',
+    async (example) => {
+      const dir = join('resources', 'examples', example);
+      expect(await validate(parseArgs([dir], VALUED))).toBe(0);
+      expect(out).toBe('valid\n');
+      out = '';
+      expect(await validate(parseArgs([dir, '--no-builtins', '--json'], VALUED))).toBe(1);
+      const codes = new Set(JSON.parse(out).errors.map((e: { code: string }) => e.code));
+      expect([...codes]).toEqual(['E030']);
+    },
+  );
+
   it('exits 0 for a valid graph and prints "valid"', async () => {
     const f = write('ok.json', JSON.stringify({ nodes: [{ type: 'extension', name: 'a', addon: 'x' }] }));
     expect(await validate(parseArgs([f], VALUED))).toBe(0);
