@@ -6,7 +6,8 @@
  *
  * Measures, once each:
  *  1. render: from pressing Open to every node and edge in the DOM plus two painted frames (budget ≤ 2 s);
- *  2. drag: a node dragged over 120 pointer moves; median and p95 of the frame intervals (budget median ≤ 16 ms);
+ *  2. drag: a node dragged over 120 pointer moves; median and p95 of the frame intervals, all of them and
+ *     those of the frames that show a move (budget: median of the latter ≤ 16 ms);
  *  3. overlays: 10 Hz telemetry for all 1,000 nodes and 1,500 edges for 5 s (lifecycle, queue depth,
  *     rates change every sample); frames per second while it runs (budget ≥ 30 fps).
  * The telemetry of (3) is synthetic, fed through `window.tenStudioBench` (see
@@ -65,17 +66,30 @@ function stats(deltas: number[]): { median: number; p95: number; frames: number 
   return { median: Math.round(at(0.5) * 10) / 10, p95: Math.round(at(0.95) * 10) / 10, frames: s.length };
 }
 
-/** Starts recording frame intervals in the page (requestAnimationFrame). */
+/**
+ * Starts recording frame intervals in the page (requestAnimationFrame), all of them and those of
+ * the frames that follow a pointer move: Playwright sends one move per round trip, so most frames
+ * of a drag have no move to show and would hide what a move costs behind idle 16.7 ms frames.
+ */
 async function startFrames(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __collect: boolean };
+    const w = window as unknown as { __frames: number[]; __moveFrames: number[]; __collect: boolean };
     w.__frames = [];
+    w.__moveFrames = [];
     w.__collect = true;
+    let moved = false;
+    const onMove = () => {
+      moved = true;
+    };
+    window.addEventListener('pointermove', onMove, true);
     let last = performance.now();
     const tick = (t: number) => {
       w.__frames.push(t - last);
+      if (moved) w.__moveFrames.push(t - last);
+      moved = false;
       last = t;
       if (w.__collect) requestAnimationFrame(tick);
+      else window.removeEventListener('pointermove', onMove, true);
     };
     requestAnimationFrame((t) => {
       last = t;
@@ -84,11 +98,11 @@ async function startFrames(page: Page): Promise<void> {
   });
 }
 
-async function stopFrames(page: Page): Promise<number[]> {
+async function stopFrames(page: Page): Promise<{ all: number[]; moves: number[] }> {
   return page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __collect: boolean };
+    const w = window as unknown as { __frames: number[]; __moveFrames: number[]; __collect: boolean };
     w.__collect = false;
-    return w.__frames;
+    return { all: w.__frames, moves: w.__moveFrames };
   });
 }
 
@@ -136,8 +150,10 @@ async function main(): Promise<void> {
     await page.mouse.down();
     for (let i = 1; i <= 120; i++) await page.mouse.move(box.x + box.width / 2 + i * 2, box.y + box.height / 2 + (i % 20));
     await page.mouse.up();
-    const drag = stats((await stopFrames(page)).slice(2));
-    process.stderr.write(`drag frames: ${JSON.stringify(drag)}\n`);
+    const dragFrames = await stopFrames(page);
+    const drag = stats(dragFrames.all.slice(2));
+    const dragMoves = stats(dragFrames.moves);
+    process.stderr.write(`drag frames: ${JSON.stringify(drag)}, frames after a move: ${JSON.stringify(dragMoves)}\n`);
     await page.screenshot({ path: join(tmpdir(), 'ten-studio-bench-ui-drag.png') });
 
     // 3. Overlays at 10 Hz on every node, whole graph in view.
@@ -213,9 +229,10 @@ async function main(): Promise<void> {
       edges: EDGES,
       renderMs,
       dragFrameMs: drag,
+      dragMoveFrameMs: dragMoves,
       overlays,
       budgets: { renderMs: 2000, dragMedianFrameMs: 16, overlayFps: 30 },
-      met: { render: renderMs <= 2000, drag: drag.median <= 16.7, overlays: overlays.fps >= 30 },
+      met: { render: renderMs <= 2000, drag: dragMoves.median <= 16.7, overlays: overlays.fps >= 30 },
       loadavg: loadavg().map((x) => Math.round(x * 10) / 10),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

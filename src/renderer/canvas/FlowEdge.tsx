@@ -1,5 +1,6 @@
-import { BaseEdge, EdgeLabelRenderer, getBezierPath, type Edge, type EdgeProps } from '@xyflow/react';
-import { memo, useMemo } from 'react';
+import { BaseEdge, getBezierPath, useStore, type Edge, type EdgeProps, type ReactFlowState } from '@xyflow/react';
+import { memo, useMemo, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 import type { MsgKind } from '../../shared';
 import { EdgeRate, openEdgeMenu } from '../debugger/EdgeRate';
 import { useEditor, type EditorState } from '../editor/editorStore';
@@ -17,6 +18,31 @@ export const KIND_COLORS: Record<MsgKind, string> = {
 
 const badgeOf = (id: string) => (s: EditorState) => s.edgeBadges[id];
 
+const selectDomNode = (s: ReactFlowState) => s.domNode;
+const labelLayers = new WeakMap<Element, Element>();
+
+/** React Flow's label layer of a canvas, looked up once per canvas and kept. */
+function labelLayer(domNode: Element | null): Element | null {
+  if (!domNode) return null;
+  let layer = labelLayers.get(domNode);
+  if (!layer?.isConnected) {
+    layer = domNode.querySelector('.react-flow__edgelabel-renderer') ?? undefined;
+    if (layer) labelLayers.set(domNode, layer);
+  }
+  return layer ?? null;
+}
+
+/**
+ * React Flow's `EdgeLabelRenderer` with the label layer cached: the stock one selects it with a
+ * `querySelector` over the whole canvas on every store update, once per edge, which at 1,500
+ * edges was a third of each drag step.
+ */
+function EdgeLabel({ children }: { children: ReactNode }) {
+  const domNode = useStore(selectDomNode);
+  const layer = labelLayer(domNode);
+  return layer ? createPortal(children, layer) : null;
+}
+
 function FlowEdgeView(props: EdgeProps<FlowEdgeType>) {
   const { id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, markerEnd, selected } = props;
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
@@ -31,7 +57,7 @@ function FlowEdgeView(props: EdgeProps<FlowEdgeType>) {
         interactionWidth={16}
         style={{ stroke: badge ? '#f25f5c' : KIND_COLORS[kind], strokeWidth: selected ? 3.5 : 2, strokeDasharray: dash }}
       />
-      <EdgeLabelRenderer>
+      <EdgeLabel>
         <div
           className={`edge-label kind-${kind}${selected ? ' selected' : ''}${badge ? ' has-problems' : ''}`}
           style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
@@ -41,7 +67,7 @@ function FlowEdgeView(props: EdgeProps<FlowEdgeType>) {
           {data?.msg}
           <EdgeRate source={source} target={target} />
         </div>
-      </EdgeLabelRenderer>
+      </EdgeLabel>
     </g>
   );
 }

@@ -29,6 +29,15 @@ import { graphToCanvas, groupColors, usedPorts, type CanvasModel } from './graph
 const nodeTypes = { extension: ExtensionNode };
 const edgeTypes = { flow: FlowEdge };
 
+// Props given to React Flow keep their identity across renders: a new function or array each
+// render (the canvas renders once per drag step) makes React Flow re-subscribe key handlers and
+// re-render every minimap node.
+const MULTI_SELECTION_KEYS = ['Shift', 'Meta', 'Control'];
+const PRO_OPTIONS = { hideAttribution: true };
+const MINIMAP_STYLE = { width: 180, height: 120 };
+const minimapColor = (n: ExtensionFlowNode) => n.data.groupColor;
+const onNodeClick = (_e: unknown, node: ExtensionFlowNode) => useStudio.setState({ selectedNode: node.id });
+
 /** The drag payload of a palette item. */
 export const ADDON_DRAG_TYPE = 'application/x-ten-addon';
 
@@ -117,6 +126,7 @@ export function GraphCanvas() {
 
   // The projection only changes with the graph; selection and layout changes reuse it.
   const model = useMemo(() => (graph ? graphToCanvas(graph) : null), [graph]);
+  const nodeByName = useMemo(() => new Map((graph?.nodes ?? []).map((n) => [n.name, n])), [graph]);
   const derived = useMemo(() => {
     if (!model) return { nodes: [] as ExtensionFlowNode[], edges: [] as FlowEdgeType[] };
     const auto = stableAutoPositions(model, graphKey, autoPositions.current);
@@ -210,14 +220,14 @@ export function GraphCanvas() {
       const to = parseHandleId(c.targetHandle);
       if (!c.source || !c.target || !from || !to) return null;
       const addonOf = (name: string) => {
-        const n = graph?.nodes.find((x) => x.name === name);
+        const n = nodeByName.get(name);
         return n?.type === 'extension' ? addons[n.addon] : undefined;
       };
       return checkConnection({ node: c.source, addon: addonOf(c.source), handle: from }, { node: c.target, addon: addonOf(c.target), handle: to }, (kind, name) =>
         connectionExists(kind, name, c.source!, c.target!),
       );
     },
-    [graph, addons],
+    [nodeByName, addons],
   );
 
   const isValidConnection: IsValidConnection<FlowEdgeType> = useCallback((c) => verdict(c)?.ok ?? false, [verdict]);
@@ -320,21 +330,21 @@ export function GraphCanvas() {
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onNodeDragStop={onNodeDragStop}
-        onNodeClick={(_e, node) => useStudio.setState({ selectedNode: node.id })}
+        onNodeClick={onNodeClick}
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+        multiSelectionKeyCode={MULTI_SELECTION_KEYS}
         connectionRadius={24}
         fitView
         minZoom={0.05}
-        proOptions={{ hideAttribution: true }}
+        proOptions={PRO_OPTIONS}
         colorMode="dark"
       >
         <Background gap={24} />
-        <MiniMap pannable zoomable ariaLabel="Minimap" style={{ width: 180, height: 120 }} nodeColor={(n) => (n.data as ExtensionNodeData).groupColor} />
+        <MiniMap pannable zoomable ariaLabel="Minimap" style={MINIMAP_STYLE} nodeColor={minimapColor} />
         <Controls showInteractive={false} aria-label="Canvas zoom controls" />
         <Panel position="top-left" className="canvas-actions">
           <button type="button" aria-label="Auto layout" title="Lay the graph out left to right (L)" onClick={autoLayout} disabled={!graph}>

@@ -75,22 +75,22 @@ export function layeredLayout(
   names: readonly string[],
   edges: readonly { source: string; target: string }[],
 ): Map<string, { x: number; y: number }> {
-  const out = new Map<string, string[]>();
+  // Sources of each node's incoming edges, once: scanning every edge per node is O(n·e).
+  const known = new Set(names);
+  const incoming = new Map<string, string[]>();
   for (const e of edges) {
-    if (e.source === e.target) continue;
-    (out.get(e.source) ?? out.set(e.source, []).get(e.source)!).push(e.target);
+    if (e.source === e.target || !known.has(e.source)) continue;
+    (incoming.get(e.target) ?? incoming.set(e.target, []).get(e.target)!).push(e.source);
   }
   const layer = new Map<string, number>();
   const visiting = new Set<string>();
   const depth = (name: string): number => {
-    const known = layer.get(name);
-    if (known !== undefined) return known;
+    const done = layer.get(name);
+    if (done !== undefined) return done;
     if (visiting.has(name)) return 0;
     visiting.add(name);
     let d = 0;
-    for (const e of edges) {
-      if (e.target === name && e.source !== name && names.includes(e.source)) d = Math.max(d, depth(e.source) + 1);
-    }
+    for (const source of incoming.get(name) ?? []) d = Math.max(d, depth(source) + 1);
     visiting.delete(name);
     layer.set(name, d);
     return d;
