@@ -245,7 +245,7 @@ abstract class BufMsg extends Msg {
   /** A copy of the buffer. */
   getBuf(): ArrayBuffer {
     const p = this._w.packed;
-    if (p !== null) return p.slice().buffer;
+    if (p !== null) return (p.buffer as ArrayBuffer).slice(p.byteOffset, p.byteOffset + p.byteLength);
     return this._w.buf ? this._w.buf.slice(0) : new ArrayBuffer(0);
   }
 }

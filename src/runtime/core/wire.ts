@@ -115,7 +115,8 @@ export function newWireMsg(type: MsgType, name: string): WireMsg {
 export function wireBuf(w: WireMsg): ArrayBuffer | null {
   const p = w.packed;
   if (p !== null) {
-    w.buf = p.slice().buffer;
+    // ArrayBuffer#slice allocates only the buffer (TypedArray#slice adds a view object).
+    w.buf = (p.buffer as ArrayBuffer).slice(p.byteOffset, p.byteOffset + p.byteLength);
     w.packed = null;
   }
   return w.buf;
