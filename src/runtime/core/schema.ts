@@ -66,16 +66,20 @@ export class ExtensionSchemas {
   private readonly bySection = new Map<string, Map<string, Check>>();
   /** The manifest declares no schema at all: every check passes, so callers may skip them. */
   readonly none: boolean;
+  /** Sections the manifest declares (`data_in`, …): a message of any other passes at once. */
+  private readonly declared: ReadonlySet<string>;
 
   constructor(api: Record<string, unknown>) {
     this.api = api;
     this.none = !declaresSchemas(api);
+    this.declared = new Set(SCHEMA_SECTIONS.filter((k) => Array.isArray(api[k]) && (api[k] as unknown[]).length > 0));
   }
 
   /** Schema of a message's properties in the given direction. */
   msg(dir: Direction, kind: SchemaKind, name: string): Check {
     if (this.none) return PASS;
     const section = SECTION[kind][dir];
+    if (!this.declared.has(section)) return PASS;
     let byName = this.bySection.get(section);
     if (!byName) this.bySection.set(section, (byName = new Map()));
     let check = byName.get(name);
