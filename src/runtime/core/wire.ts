@@ -233,7 +233,11 @@ export class PeerIndex {
  * buffers are transferred themselves (they move, never copy).
  */
 export const PACK_MAX_BYTES = 4096;
-const PACK_INITIAL_BYTES = 64 * 1024;
+/**
+ * First size of a batch's packed buffer, doubled as needed: a batch is often a few messages, and
+ * every packed buffer is external memory that counts towards V8's GC pressure.
+ */
+const PACK_INITIAL_BYTES = 4096;
 
 /** A batch ready to post: element 0 is the packed buffers' ArrayBuffer (or null). */
 export interface PeerBatch {
