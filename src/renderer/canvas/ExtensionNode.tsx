@@ -4,6 +4,7 @@ import type { MsgKind } from '../../shared';
 import { useRunView, type RunViewState } from '../debugger/runStore';
 import { useEditor, type EditorState } from '../editor/editorStore';
 import { ANY_IN, ANY_OUT, portHandleId, portLabel, type PortView } from '../editor/model';
+import { useFarZoom } from './detail';
 import { KIND_COLORS } from './FlowEdge';
 
 export type ExtensionNodeData = {
@@ -83,6 +84,55 @@ function Port({ node, direction, port }: { node: string; direction: 'in' | 'out'
   );
 }
 
+/**
+ * Edge ends of a node drawn far away. React Flow anchors edges on the handles it measures in a
+ * node, so every port keeps an empty, unpainted handle (same id) at the middle of its side.
+ */
+function FarAnchors({ direction, ports, any }: { direction: 'in' | 'out'; ports: PortView[]; any: string }) {
+  const ids = [...ports.map((p) => portHandleId(direction, p.kind, p.name)), any];
+  const type = direction === 'in' ? 'target' : 'source';
+  const position = direction === 'in' ? Position.Left : Position.Right;
+  return ids.map((id) => <div key={id} className={`far-anchor far-anchor-${direction} ${type}`} data-handleid={id} data-handlepos={position} />);
+}
+
+/**
+ * A node below `FAR_ZOOM`: one box in its group's colour with its queue heat as background, no
+ * text (too small to read), its name, phase, queue and rate in its accessible name and
+ * tooltip. About as large as the full node, so the layout looks the same when zooming through.
+ */
+function FarNode({ data, selected, problems }: { data: ExtensionNodeData; selected: boolean; problems: string | null }) {
+  const lifecycle = useRunView(useMemo(() => lifecycleOf(data.name), [data.name]));
+  const metrics = useRunView(useMemo(() => metricsOf(data.name), [data.name]));
+  const live = [
+    lifecycle?.label,
+    metrics && `queue ${metrics.queue}`,
+    metrics && `${Math.max(metrics.inPerSec, metrics.outPerSec)} msgs/s`,
+    metrics?.thread != null && `thread ${metrics.thread}`,
+  ].filter(Boolean);
+  const summary = [`Extension ${data.name} (${data.addon})${data.group ? ` in ${data.group}` : ''}`, ...live, problems].filter(Boolean).join(', ');
+  const rows = Math.max(data.inPorts.length, data.outPorts.length) + 1;
+  return (
+    <div
+      className={`ext-node-far ${heat(metrics?.queue ?? 0)}${selected ? ' selected' : ''}${problems ? ' has-problems' : ''}${data.known ? '' : ' unknown'}`}
+      data-testid={`node-${data.name}`}
+      role="group"
+      aria-label={summary}
+      title={summary}
+      style={{ borderLeftColor: data.groupColor, height: FAR_BASE_HEIGHT + rows * FAR_ROW_HEIGHT }}
+    >
+      <FarAnchors direction="in" ports={data.inPorts} any={ANY_IN} />
+      <FarAnchors direction="out" ports={data.outPorts} any={ANY_OUT} />
+    </div>
+  );
+}
+
+/**
+ * Height of a full node without its port rows, and of one row, as Chromium lays them out with
+ * styles.css (a running node's live strip adds about 22 more, not followed here).
+ */
+const FAR_BASE_HEIGHT = 64;
+const FAR_ROW_HEIGHT = 19;
+
 const KIND_SHORT: Record<MsgKind, string> = { cmd: 'cmd', data: 'data', audio_frame: 'audio', video_frame: 'video' };
 
 function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>) {
@@ -95,6 +145,8 @@ function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>)
     if (mounted.current) updateInternals(id);
     mounted.current = true;
   }, [id, data.inPorts, data.outPorts, updateInternals]);
+  const far = useFarZoom();
+  if (far) return <FarNode data={data} selected={!!selected} problems={badge ? `${badge.count} problem${badge.count === 1 ? '' : 's'}: ${badge.first}` : null} />;
   return (
     <div
       className={`ext-node${selected ? ' selected' : ''}${badge ? ' has-problems' : ''}${data.known ? '' : ' unknown'}`}
