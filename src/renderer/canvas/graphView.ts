@@ -125,7 +125,8 @@ export function layeredLayout(
 }
 
 const COLUMN_GAP = 280;
-const ROW_GAP = 140;
+// A running node with three port rows is ~170 px tall; rows closer than that overlap.
+const ROW_GAP = 200;
 const MIN_WRAP_COLUMNS = 12;
 
 const GROUP_PALETTE = ['#4fa3f7', '#f2a93b', '#5ccf8a', '#c57cf5', '#f25f5c', '#2ec4b6', '#ffd166', '#9aa5b1', '#e07aa5', '#8fd14f', '#6c8cff', '#d9a066'];

@@ -181,6 +181,6 @@ describe('automatic placement', () => {
     expect(p.get('n12')).toEqual({ x: 0, y: 280 });
     expect(p.get('n29')).toEqual({ x: 5 * 280, y: 560 });
     const fan = layeredLayout(['a', 'b', 'c'], [{ source: 'a', target: 'b' }, { source: 'a', target: 'c' }]);
-    expect([fan.get('b'), fan.get('c')]).toEqual([{ x: 280, y: 0 }, { x: 280, y: 140 }]);
+    expect([fan.get('b'), fan.get('c')]).toEqual([{ x: 280, y: 0 }, { x: 280, y: 200 }]);
   });
 });
