@@ -69,7 +69,9 @@ describe('misbehaving', () => {
         ],
         [],
       ),
-      { stopTimeoutMs: 1000 },
+      // Generous: on a loaded machine the rogue's post-close timer must run (and its report
+      // reach the host) before the anchor's stop timeout terminates the shared thread.
+      { stopTimeoutMs: 3000 },
     );
     await graph.waitFor((e) => e.type === 'lifecycle' && e.extension === 'rogue' && e.phase === 'on_start_done', 'rogue started');
     await graph.close();
