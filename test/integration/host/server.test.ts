@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Host } from '../../../src/host';
 import { startServer, type RunningServer } from '../../../src/main/server';
-import { decodeServerMessage, encodeRequest, type HostMethod, type ServerMessage } from '../../../src/shared';
+import { connect } from './wsClient';
 
 let server: RunningServer;
 let rendererDir: string;
@@ -32,32 +32,6 @@ function upgradeStatus(url: string, headers: Record<string, string> = {}): Promi
     });
     ws.on('unexpected-response', (_req, res) => resolveStatus(res.statusCode ?? 0));
     ws.on('error', () => resolveStatus(-1));
-  });
-}
-
-function connect(): Promise<{ call(method: HostMethod, params?: unknown): Promise<ServerMessage>; close(): void }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, {
-    headers: { origin: `http://127.0.0.1:${server.port}` },
-  });
-  const waiting = new Map<number, (m: ServerMessage) => void>();
-  ws.on('message', (data) => {
-    const decoded = decodeServerMessage(data.toString());
-    if (decoded.ok && decoded.value.type === 'response') waiting.get(decoded.value.id)?.(decoded.value);
-  });
-  let next = 1;
-  return new Promise((resolveOpen, reject) => {
-    ws.on('error', reject);
-    ws.on('open', () =>
-      resolveOpen({
-        call: (method, params) =>
-          new Promise((r) => {
-            const id = next++;
-            waiting.set(id, r);
-            ws.send(encodeRequest(id, method, params));
-          }),
-        close: () => ws.close(),
-      }),
-    );
   });
 }
 
@@ -109,7 +83,7 @@ describe('browser-mode server', () => {
   });
 
   it('answers contract requests over the WebSocket', async () => {
-    const client = await connect();
+    const client = await connect(server);
     try {
       const version = await client.call('version');
       expect(version).toMatchObject({ ok: true, result: { version: '0.0.0-test', transport: 'browser' } });

@@ -4,26 +4,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_ADDON_NAMES, BUILTIN_ADDONS_DIR, builtinAddonPackages, builtinCatalogueEntries } from '../../../../src/runtime/addons';
-import { buildCatalogue, describeAddon, parseManifest, type TenManifest } from '../../../../src/shared';
+import { buildCatalogue, describeAddon, parseManifest, TEN_VALUE_TYPES, type TenManifest } from '../../../../src/shared';
 
-const TEN_TYPES = new Set([
-  'bool',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-  'float32',
-  'float64',
-  'string',
-  'buf',
-  'ptr',
-  'array',
-  'object',
-]);
+const TEN_TYPES = new Set<string>(TEN_VALUE_TYPES);
 const INT_RANGES: Record<string, [number, number]> = {
   int8: [-128, 127],
   int16: [-32768, 32767],
