@@ -3,6 +3,7 @@
  * events the host publishes. Every union is discriminated by `t` (control) or `type` (events).
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { TraceStep } from '../../shared';
 import type { RunloopCounters } from './runloop';
 import type { WireMsg } from './wire';
 
@@ -109,26 +110,10 @@ export interface TraceConfig {
 }
 
 /**
- * One traced step of a message: `sent` (the sender's runtime routed it), `queued` (appended to
- * another group's in_msgs), `delivered` (the receiver's runtime handed it over; `durMs` is the
- * synchronous handler time). `ts` is epoch milliseconds with sub-millisecond precision.
+ * One traced step of a message as a worker records it: the wire type of the host's stream
+ * (`TraceStep`) before the host adds the graph id and the cmd→result latency it derives.
  */
-export interface TraceRecord {
-  ts: number;
-  stage: 'sent' | 'queued' | 'delivered';
-  type: string;
-  name: string;
-  src: string;
-  dest: string;
-  cmdId: string;
-  group: string;
-  threadId: number;
-  /** cmd_result only. */
-  status?: number;
-  /** The first characters of the properties as JSON. */
-  preview?: string;
-  durMs?: number;
-}
+export type TraceRecord = Omit<TraceStep, 'graphId' | 'latencyMs'>;
 
 /** Extension lifecycle phases as events report them. */
 export type LifecyclePhase =
