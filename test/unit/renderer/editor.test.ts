@@ -178,8 +178,8 @@ describe('automatic placement', () => {
     const p = layeredLayout(names, edges);
     expect(p.get('n0')).toEqual({ x: 0, y: 0 });
     expect(p.get('n11')).toEqual({ x: 11 * 280, y: 0 });
-    expect(p.get('n12')).toEqual({ x: 0, y: 280 });
-    expect(p.get('n29')).toEqual({ x: 5 * 280, y: 560 });
+    expect(p.get('n12')).toEqual({ x: 0, y: 400 });
+    expect(p.get('n29')).toEqual({ x: 5 * 280, y: 800 });
     const fan = layeredLayout(['a', 'b', 'c'], [{ source: 'a', target: 'b' }, { source: 'a', target: 'c' }]);
     expect([fan.get('b'), fan.get('c')]).toEqual([{ x: 280, y: 0 }, { x: 280, y: 200 }]);
   });
