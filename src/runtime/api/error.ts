@@ -45,3 +45,15 @@ export class TenError {
 
 /** TEN's text for calls on a closed `ten_env`. */
 export const TEN_IS_CLOSED_TEXT = 'ten_env is closed.';
+
+/**
+ * Parses the JSON text a caller passed to a `*FromJson` method; bad text is an
+ * `InvalidJSON` error returned in TEN's tuple style, never an exception.
+ */
+export function parseJsonArg(text: string): [unknown, TenError | undefined] {
+  try {
+    return [JSON.parse(text), undefined];
+  } catch (e) {
+    return [undefined, new TenError(TenErrorCode.ErrorCodeInvalidJSON, `Invalid JSON: ${(e as Error).message}`)];
+  }
+}

@@ -1,6 +1,6 @@
 import { getProp, setProp, parsePath, toJson } from '../core/props';
 import { BUILTIN_CMD_NAMES, newWireMsg, wireBuf, type MsgType, type WireMsg } from '../core/wire';
-import { TenError, TenErrorCode } from './error';
+import { parseJsonArg, TenError, TenErrorCode } from './error';
 import { runtimeHooks } from './hooks';
 import { Loc } from './loc';
 
@@ -90,12 +90,8 @@ export class Msg {
   setPropertyFromJson(path: string, jsonStr: string): TenError | undefined {
     const err = this._guard('setPropertyFromJson');
     if (err) return err;
-    let value: unknown;
-    try {
-      value = JSON.parse(jsonStr);
-    } catch (e) {
-      return new TenError(TenErrorCode.ErrorCodeInvalidJSON, `Invalid JSON: ${(e as Error).message}`);
-    }
+    const [value, jsonErr] = parseJsonArg(jsonStr);
+    if (jsonErr) return jsonErr;
     if (path === '') {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return badPath(path);
       Object.assign(this._w.props, value);

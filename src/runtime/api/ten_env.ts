@@ -1,5 +1,5 @@
 import { toJson } from '../core/props';
-import { TenError, TenErrorCode } from './error';
+import { parseJsonArg, TenError, TenErrorCode } from './error';
 import { DefaultLogOption, LogLevel, type LogOption, type SendOptions } from './log_level';
 import type { AudioFrame, Cmd, CmdResult, Data, VideoFrame } from './msg';
 
@@ -122,13 +122,8 @@ export class TenEnv {
   }
 
   async setPropertyFromJson(path: string, jsonStr: string): Promise<TenError | undefined> {
-    let value: unknown;
-    try {
-      value = JSON.parse(jsonStr);
-    } catch (e) {
-      return new TenError(TenErrorCode.ErrorCodeInvalidJSON, `Invalid JSON: ${(e as Error).message}`);
-    }
-    return this._b.setProperty(path, value);
+    const [value, err] = parseJsonArg(jsonStr);
+    return err ?? this._b.setProperty(path, value);
   }
 
   async getPropertyNumber(path: string): Promise<[number, TenError | undefined]> {

@@ -3,12 +3,12 @@
  * events the host publishes. Every union is discriminated by `t` (control) or `type` (events).
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { TraceStep } from '../../shared';
+import type { RunLifecyclePhase, RunViolationPolicy, TraceStep } from '../../shared';
 import type { RunloopCounters } from './runloop';
 import type { WireMsg } from './wire';
 
 /** What to do on an owner violation (wrong owner, use after close, mutation after send). */
-export type ViolationPolicy = 'fail' | 'report' | 'abort';
+export type ViolationPolicy = RunViolationPolicy;
 
 /** One extension to create in a group, with everything the worker needs to run it. */
 export interface NodeSpec {
@@ -115,19 +115,8 @@ export interface TraceConfig {
  */
 export type TraceRecord = Omit<TraceStep, 'graphId' | 'latencyMs'>;
 
-/** Extension lifecycle phases as events report them. */
-export type LifecyclePhase =
-  | 'created'
-  | 'on_configure'
-  | 'on_configure_done'
-  | 'on_init'
-  | 'on_init_done'
-  | 'on_start'
-  | 'on_start_done'
-  | 'on_stop'
-  | 'on_stop_done'
-  | 'on_deinit'
-  | 'on_deinit_done';
+/** Extension lifecycle phases as events report them (the host's stream carries the same). */
+export type LifecyclePhase = RunLifecyclePhase;
 
 /** Events published by the App; `ts` is milliseconds since epoch. */
 export type RuntimeEvent =

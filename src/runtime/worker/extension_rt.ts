@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Cmd, CmdResult, Data, AudioFrame, VideoFrame, type Msg } from '../api/msg';
-import { TenError, TenErrorCode, TEN_IS_CLOSED_TEXT } from '../api/error';
+import { parseJsonArg, TenError, TenErrorCode, TEN_IS_CLOSED_TEXT } from '../api/error';
 import { overrides, type Extension } from '../api/extension';
 import { TenEnv, type EnvBackend, type ResultHandler } from '../api/ten_env';
 import type { LogLevel } from '../api/log_level';
@@ -799,12 +799,8 @@ export class ExtRuntime implements EnvBackend {
   initPropertyFromJson(json: string): TenError | undefined {
     const err = this.checkEnv('initPropertyFromJson');
     if (err) return err;
-    let v: unknown;
-    try {
-      v = JSON.parse(json);
-    } catch (e) {
-      return new TenError(TenErrorCode.ErrorCodeInvalidJSON, `Invalid JSON: ${(e as Error).message}`);
-    }
+    const [v, jsonErr] = parseJsonArg(json);
+    if (jsonErr) return jsonErr;
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return new TenError(TenErrorCode.ErrorCodeInvalidJSON, 'The JSON must be an object.');
     this.props = deepMerge(this.props, v as PropObject);
     return undefined;

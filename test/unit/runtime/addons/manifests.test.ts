@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_ADDON_NAMES, BUILTIN_ADDONS_DIR, builtinAddonPackages, builtinCatalogueEntries } from '../../../../src/runtime/addons';
-import { buildCatalogue, describeAddon, parseManifest, TEN_VALUE_TYPES, type TenManifest } from '../../../../src/shared';
+import { API_MESSAGE_LISTS, buildCatalogue, describeAddon, parseManifest, TEN_VALUE_TYPES, type TenManifest } from '../../../../src/shared';
 
 const TEN_TYPES = new Set<string>(TEN_VALUE_TYPES);
 const INT_RANGES: Record<string, [number, number]> = {
@@ -17,16 +17,7 @@ const INT_RANGES: Record<string, [number, number]> = {
   uint32: [0, 2 ** 32 - 1],
   uint64: [0, Number.MAX_SAFE_INTEGER],
 };
-const PORT_LISTS = [
-  'cmd_in',
-  'cmd_out',
-  'data_in',
-  'data_out',
-  'audio_frame_in',
-  'audio_frame_out',
-  'video_frame_in',
-  'video_frame_out',
-] as const;
+const PORT_LISTS = API_MESSAGE_LISTS;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 type Json = Record<string, unknown>;
