@@ -65,11 +65,19 @@ class Misbehaving extends Extension {
   async onDeinit(tenEnv: TenEnv): Promise<void> {
     this.maybeThrowIn("deinit");
     if (this.mode === "use_after_close") {
-      // Runs after on_deinit_done, when ten_env is closed: every call must fail and be reported.
-      setTimeout(() => {
+      // on_deinit_done follows this promise on the runloop, and a timer can fire before it does:
+      // probe until ten_env reports itself closed, then keep using it. Every call after the close
+      // must fail and be reported.
+      const probe = async (): Promise<void> => {
+        const [, err] = await tenEnv.getPropertyString("mode");
+        if (!err) {
+          setTimeout(() => void probe(), 1);
+          return;
+        }
         tenEnv.logInfo("misbehaving: logging through a closed ten_env");
         void tenEnv.sendData(Data.Create("tick"));
-      }, 0);
+      };
+      setTimeout(() => void probe(), 0);
     }
   }
 
