@@ -33,6 +33,8 @@ class DataGenerator extends Extension {
   private ticks = 0;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
+  /** performance.now() of tick 0's schedule; moved forward when a long stall's ticks are dropped. */
+  private startedAt = 0;
   private immediate: NodeJS.Immediate | undefined;
   /** Send failures are logged once per kind; the runtime already reports unconnected sends. */
   private warnedData = false;
@@ -55,8 +57,10 @@ class DataGenerator extends Extension {
       `data_generator: ${this.burst} × '${this.dataName}' every ${this.intervalMs} ms` +
         (this.cmdName ? `, cmd '${this.cmdName}' every ${this.cmdEvery} ticks` : ""),
     );
-    if (this.intervalMs > 0) this.timer = setInterval(() => this.tick(), this.intervalMs);
-    else this.immediate = setImmediate(() => this.tickAsFastAsPossible());
+    if (this.intervalMs > 0) {
+      this.startedAt = performance.now();
+      this.timer = setTimeout(() => this.onTimer(), this.intervalMs);
+    } else this.immediate = setImmediate(() => this.tickAsFastAsPossible());
   }
 
   async onStop(tenEnv: TenEnv): Promise<void> {
@@ -66,6 +70,26 @@ class DataGenerator extends Extension {
 
   async onDeinit(_tenEnv: TenEnv): Promise<void> {
     this.tenEnv = undefined;
+  }
+
+  /**
+   * Ticks on an absolute schedule: a timer that fires late (a busy thread or machine) sends the
+   * ticks it missed, so the average rate stays interval_ms-exact. After a stall longer than a
+   * second the missed ticks are dropped instead of sent as one flood.
+   */
+  private onTimer(): void {
+    if (!this.running) return;
+    const elapsed = performance.now() - this.startedAt;
+    let due = Math.floor(elapsed / this.intervalMs) - this.ticks;
+    const catchUpLimit = Math.max(1, Math.ceil(1000 / this.intervalMs));
+    if (due > catchUpLimit) {
+      this.startedAt += (due - 1) * this.intervalMs;
+      due = 1;
+    }
+    for (let i = 0; i < due && this.running; i++) this.tick();
+    if (!this.running) return;
+    const next = this.startedAt + (this.ticks + 1) * this.intervalMs - performance.now();
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, next));
   }
 
   /** interval_ms 0: one burst per event-loop turn, so timers and incoming messages still run. */
@@ -126,7 +150,7 @@ class DataGenerator extends Extension {
 
   private halt(): void {
     this.running = false;
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
     this.timer = undefined;
     this.immediate = undefined;
