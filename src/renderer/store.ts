@@ -6,11 +6,12 @@ import type { ConnectionState } from './transport/client';
 const MAX_EVENTS = 500;
 const MAX_HISTORY = 200;
 
-/** One undoable step: the edits that undo it, and the layout and graph shown before it. */
+/** One undoable step: the edits that undo it, and the layout, graph shown and revision before it. */
 export interface HistoryEntry {
   edits: PropertyEdit[];
   layout: DocumentLayout | undefined;
   graphName: string | null;
+  revision: number;
 }
 
 /** How a step changes the layout and the graph shown, besides its edits. */
@@ -26,6 +27,13 @@ export interface StudioState {
   document: GraphDocument | null;
   /** True while the document has edits that are not in its file (or, for an example, in any file). */
   dirty: boolean;
+  /**
+   * Names the document's content: every change gets a new number, undo and redo go back to the
+   * number the content had. `dirty` is `revision !== savedRevision`.
+   */
+  revision: number;
+  /** The revision that is in the file; null when no revision is (a restored recovery copy). */
+  savedRevision: number | null;
   graphName: string | null;
   selectedNode: string | null;
   /** Every selected node and edge (edge ids as the canvas names them); `selectedNode` is the inspected one. */
@@ -43,8 +51,14 @@ export interface StudioState {
   setExamples(list: ExampleSummary[]): void;
   /** Shows a document; `dirty` is set when it carries unsaved edits (a restored recovery copy). */
   openDocument(doc: GraphDocument, dirty?: boolean): void;
-  /** Takes the document as the host saved it (new origin, fingerprint); keeps the graph shown. */
-  markSaved(doc: GraphDocument): void;
+  /**
+   * Takes the document as the host saved it (new origin, fingerprint) and `revision` as the one
+   * in the file (the one that was sent: edits made while it was saved stay unsaved); keeps the
+   * graph shown.
+   */
+  markSaved(doc: GraphDocument, revision: number): void;
+  /** Counts the current content as the saved one (its edits were discarded). */
+  forgetEdits(): void;
   /** Records a node's canvas position in the document's layout (saved to the layout sidecar). */
   moveNode(graphName: string, nodeName: string, position: NodePosition): void;
   selectGraph(name: string): void;
@@ -55,8 +69,6 @@ export interface StudioState {
    * the document unsaved. Returns the model's reason when an edit cannot apply, else null.
    */
   applyStep(edits: PropertyEdit[], options?: StepOptions): string | null;
-  /** Records a layout-only step whose previous layout was `before` (the end of a node drag). */
-  pushLayoutStep(before: DocumentLayout | undefined): void;
   undo(): void;
   redo(): void;
   pushEvent(event: HostEvent): void;
@@ -69,12 +81,20 @@ function shownGraph(doc: GraphDocument, wanted: string | null): string | null {
   return wanted !== null && names.includes(wanted) ? wanted : (names[0] ?? null);
 }
 
+let lastRevision = 0;
+/** A revision number no content had before. */
+function newRevision(): number {
+  return ++lastRevision;
+}
+
 export const useStudio = create<StudioState>()((set, get) => ({
   connection: 'connecting',
   version: null,
   examples: [],
   document: null,
   dirty: false,
+  revision: 0,
+  savedRevision: 0,
   graphName: null,
   selectedNode: null,
   selectedNodes: [],
@@ -87,23 +107,28 @@ export const useStudio = create<StudioState>()((set, get) => ({
   setConnection: (connection) => set({ connection }),
   setVersion: (version) => set({ version }),
   setExamples: (examples) => set({ examples }),
-  openDocument: (document, dirty = false) =>
+  openDocument: (document, dirty = false) => {
+    const revision = newRevision();
     set({
       document,
       dirty,
+      revision,
+      savedRevision: dirty ? null : revision,
       graphName: document.property.ten?.predefined_graphs?.[0]?.name ?? null,
       selectedNode: null,
       selectedNodes: [],
       selectedEdges: [],
       past: [],
       future: [],
-    }),
-  markSaved: (document) =>
+    });
+  },
+  markSaved: (document, revision) =>
     set((s) => {
       const names = document.property.ten?.predefined_graphs?.map((g) => g.name) ?? [];
       const graphName = s.graphName !== null && names.includes(s.graphName) ? s.graphName : (names[0] ?? null);
-      return { document, dirty: false, graphName };
+      return { document, savedRevision: revision, dirty: s.revision !== revision, graphName };
     }),
+  forgetEdits: () => set((s) => ({ savedRevision: s.revision, dirty: false })),
   moveNode: (graphName, nodeName, position) =>
     set((s) => {
       if (!s.document) return {};
@@ -112,6 +137,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
       const nodes = { ...graph.nodes, [nodeName]: { x: position.x, y: position.y } };
       return {
         document: { ...s.document, layout: { ...layout, graphs: { ...layout.graphs, [graphName]: { ...graph, nodes } } } },
+        revision: newRevision(),
         dirty: true,
       };
     }),
@@ -132,9 +158,10 @@ export const useStudio = create<StudioState>()((set, get) => ({
     const document: GraphDocument = { ...s.document, property: r.property };
     if (layout === undefined) delete document.layout;
     else document.layout = layout;
-    const entry: HistoryEntry = { edits: r.inverse, layout: s.document.layout, graphName: s.graphName };
+    const entry: HistoryEntry = { edits: r.inverse, layout: s.document.layout, graphName: s.graphName, revision: s.revision };
     set({
       document,
+      revision: newRevision(),
       dirty: true,
       past: [...s.past.slice(-(MAX_HISTORY - 1)), entry],
       future: [],
@@ -142,8 +169,6 @@ export const useStudio = create<StudioState>()((set, get) => ({
     });
     return null;
   },
-  pushLayoutStep: (before) =>
-    set((s) => ({ past: [...s.past.slice(-(MAX_HISTORY - 1)), { edits: [], layout: before, graphName: s.graphName }], future: [] })),
   undo: () => set((s) => travel(s, 'past', 'future')),
   redo: () => set((s) => travel(s, 'future', 'past')),
   pushEvent: (event) =>
@@ -163,14 +188,15 @@ function travel(s: StudioState, from: 'past' | 'future', to: 'past' | 'future'):
   const document: GraphDocument = { ...s.document, property: r.property };
   if (entry.layout === undefined) delete document.layout;
   else document.layout = entry.layout;
-  const back: HistoryEntry = { edits: r.inverse, layout: s.document.layout, graphName: s.graphName };
+  const back: HistoryEntry = { edits: r.inverse, layout: s.document.layout, graphName: s.graphName, revision: s.revision };
   const graphName = shownGraph(document, entry.graphName);
   const graph = document.property.ten?.predefined_graphs?.find((g) => g.name === graphName)?.graph;
   const names = new Set(graph && 'nodes' in graph ? (graph as TenGraph).nodes.map((n) => n.name) : []);
   const selectedNodes = s.selectedNodes.filter((n) => names.has(n));
   return {
     document,
-    dirty: true,
+    revision: entry.revision,
+    dirty: entry.revision !== s.savedRevision,
     graphName,
     selectedNodes,
     selectedEdges: [],

@@ -68,6 +68,12 @@ test('open an app folder, edit, save, then resolve a changed-on-disk conflict', 
   await dragNode(page, 'ticker', 80, 60);
   await expect(dirty).toBeVisible();
   await expect(page).toHaveTitle(/^● hello_pipeline/);
+  // Undo comes back to the content in the file: clean again; redo leaves it.
+  await page.keyboard.press('Control+z');
+  await expect(dirty).toHaveCount(0);
+  await expect(page).toHaveTitle(/^hello_pipeline/);
+  await page.keyboard.press('Control+Shift+z');
+  await expect(dirty).toBeVisible();
   await page.keyboard.press('Control+s');
   await expect(dirty).toHaveCount(0);
   await expect(page.getByRole('status', { name: 'File status' })).toContainText('Saved');

@@ -133,7 +133,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
   const discardEdits = async () => {
     const doc = studio().document;
     cancelRecovery();
-    useStudio.setState({ dirty: false });
+    studio().forgetEdits();
     ui().setRecoverySavedAt(null);
     if (!doc) return;
     ui().dropRecovery(doc.id);
@@ -156,16 +156,18 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     void refreshRecent();
   };
 
-  /** Applies a save's result; edits made while it ran stay unsaved on top of it. */
-  const applySaved = (sent: GraphDocument, saved: GraphDocument) => {
+  /**
+   * Applies a save's result: `revision` (the content sent) is the saved one, so edits made while
+   * the save ran stay unsaved on top of it, and undoing them comes back to a clean document.
+   */
+  const applySaved = (sent: GraphDocument, revision: number, saved: GraphDocument) => {
     const current = studio().document;
     if (current === sent || !current) {
-      studio().markSaved(saved);
+      studio().markSaved(saved, revision);
       ui().setRecoverySavedAt(null);
       return;
     }
-    studio().markSaved({ ...current, id: saved.id, title: saved.title, origin: saved.origin, base: saved.base });
-    useStudio.setState({ dirty: true });
+    studio().markSaved({ ...current, id: saved.id, title: saved.title, origin: saved.origin, base: saved.base }, revision);
   };
 
   const actions: DocumentActions = {
@@ -174,7 +176,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     showExport: () => showFile('export'),
 
     async save(force = false) {
-      const doc = studio().document;
+      const { document: doc, revision } = studio();
       if (!doc) return;
       if (doc.origin.kind === 'example') {
         showFile('saveAs');
@@ -184,7 +186,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
       cancelRecovery();
       try {
         const saved = await busy(() => serial(() => host.saveDocument({ document: doc, ...(force ? { force } : {}) })));
-        applySaved(doc, saved.document);
+        applySaved(doc, revision, saved.document);
         ui().setDialog(null);
         ui().setNotice(savedNotice(saved.files));
         studio().setError(saved.warnings.length > 0 ? saved.warnings.join(' ') : null);
@@ -218,11 +220,11 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     },
 
     async saveAs(path, overwrite) {
-      const doc = studio().document;
+      const { document: doc, revision } = studio();
       if (!doc) return;
       cancelRecovery();
       const saved = await busy(() => serial(() => host.saveDocumentAs({ document: doc, path, ...(overwrite ? { overwrite } : {}) })));
-      applySaved(doc, saved.document);
+      applySaved(doc, revision, saved.document);
       ui().setDialog(null);
       ui().setNotice(savedNotice(saved.files));
       studio().setError(saved.warnings.length > 0 ? saved.warnings.join(' ') : null);
@@ -292,6 +294,9 @@ export function createDocumentActions(host: HostApi): DocumentActions {
       );
       const unsubscribe = useStudio.subscribe((s, prev) => {
         if (s.document && s.dirty && s.document !== prev.document) scheduleRecovery(s.document);
+        // Undo or redo back to the saved content leaves no unsaved edits to recover.
+        const undoneToSaved = !s.dirty && prev.dirty && s.savedRevision === prev.savedRevision;
+        if (undoneToSaved) void discardEdits().catch((err: unknown) => reportError('Could not discard the recovery copy', err));
       });
       // Closing or reloading the page writes the last edits at once instead of after the debounce.
       const onHide = () => flushRecovery();

@@ -114,6 +114,41 @@ describe('document actions in the renderer', () => {
     expect(useStudio.getState().document?.layout?.graphs.g?.nodes.n).toEqual({ x: 2, y: 2 });
   });
 
+  it('counts a save that ran while edits came in as saving the content sent', async () => {
+    let finish: (v: unknown) => void = () => undefined;
+    const host = fakeHost({ saveDocument: (p: { document: GraphDocument }) => new Promise((r) => (finish = () => r({ document: p.document, files: ['/a/property.json'], warnings: [] }))) });
+    const actions = createDocumentActions(host.api);
+    useStudio.getState().openDocument(doc);
+    const addNode = (name: string) =>
+      useStudio.getState().applyStep([{ type: 'editGraph', graph: 'g', edit: { type: 'addNode', node: { type: 'extension', name, addon: 'x' } } }]);
+    addNode('n1');
+    const saving = actions.save();
+    await vi.advanceTimersByTimeAsync(0);
+    addNode('n2');
+    finish(undefined);
+    await saving;
+    expect(useStudio.getState().dirty).toBe(true);
+    useStudio.getState().undo();
+    expect(useStudio.getState().dirty).toBe(false);
+    useStudio.getState().undo();
+    expect(useStudio.getState().dirty).toBe(true);
+  });
+
+  it('drops the recovery copy when undo comes back to the saved content', async () => {
+    const host = fakeHost();
+    const stop = createDocumentActions(host.api).start();
+    useStudio.getState().openDocument(doc);
+    useStudio.getState().applyStep([{ type: 'editGraph', graph: 'g', edit: { type: 'addNode', node: { type: 'extension', name: 'n', addon: 'x' } } }]);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(host.of('saveRecovery')).toHaveLength(1);
+    useStudio.getState().undo();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(host.of('discardRecovery')).toEqual([{ documentId: 'app:/a' }]);
+    expect(host.of('saveRecovery')).toHaveLength(1);
+    expect(useDocumentUi.getState().recoverySavedAt).toBeNull();
+    stop();
+  });
+
   it('sends a document without a file to Save As', async () => {
     const host = fakeHost();
     const actions = createDocumentActions(host.api);

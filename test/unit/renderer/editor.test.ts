@@ -141,6 +141,39 @@ describe('document store history', () => {
     expect(useStudio.getState().future).toHaveLength(0);
   });
 
+  it('is clean again when undo comes back to the saved content, and dirty when redo leaves it', () => {
+    const addNode = (name: string) =>
+      useStudio.getState().applyStep([{ type: 'editGraph', graph: 'g', edit: { type: 'addNode', node: { type: 'extension', name, addon: 'sink' } } }]);
+    const dirty = () => useStudio.getState().dirty;
+    expect(addNode('b')).toBeNull();
+    expect(dirty()).toBe(true);
+    useStudio.getState().undo();
+    expect(dirty()).toBe(false);
+    useStudio.getState().redo();
+    expect(dirty()).toBe(true);
+    // Saving with the step applied moves the saved point there: undo now leaves it.
+    const s = useStudio.getState();
+    s.markSaved(s.document!, s.revision);
+    expect(dirty()).toBe(false);
+    useStudio.getState().undo();
+    expect(dirty()).toBe(true);
+    useStudio.getState().redo();
+    expect(dirty()).toBe(false);
+    // A new step after an undo drops the redo branch, and with it the way back to the saved point.
+    useStudio.getState().undo();
+    expect(addNode('c')).toBeNull();
+    useStudio.getState().undo();
+    expect(selectGraph(useStudio.getState())!.nodes.map((n) => n.name)).toEqual(['a']);
+    expect(dirty()).toBe(true);
+  });
+
+  it('keeps a restored recovery copy unsaved through undo', () => {
+    useStudio.getState().openDocument(doc, true);
+    useStudio.getState().applyStep([{ type: 'editGraph', graph: 'g', edit: { type: 'renameNode', from: 'a', to: 'b' } }]);
+    useStudio.getState().undo();
+    expect(useStudio.getState().dirty).toBe(true);
+  });
+
   it('applies nothing when one edit of a step fails', () => {
     const before = useStudio.getState().document;
     const error = useStudio.getState().applyStep([
