@@ -3,6 +3,7 @@
  * and the graph model's whole check of a document. Both run here, not in the renderer, because
  * checking property values compiles ajv validators and the renderer's CSP forbids eval.
  */
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { builtinAddonPackages } from '../runtime/addons';
 import {
@@ -105,6 +106,9 @@ export class EditorService {
     switch (origin.kind) {
       case 'example':
         return modelPath(join(this.options.examplesDir, origin.exampleId));
+      case 'untitled':
+        // No folder yet: relative to the home folder, as a path typed in Open would be.
+        return modelPath(homedir());
       case 'app':
         return modelPath(origin.dir);
       case 'property':

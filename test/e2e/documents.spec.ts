@@ -229,3 +229,49 @@ test('export writes TEN JSON only, and replacing unsaved edits asks first', asyn
   await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
   await expect(page.getByRole('region', { name: 'Recovered edits' })).toHaveCount(0);
 });
+
+test('New starts an untitled document after asking about unsaved edits; its first Save is Save As', async ({ page, studio, consoleErrors }) => {
+  const app = join(work, 'app');
+  cpSync(resolve('resources/examples/hello-pipeline'), app, { recursive: true });
+  await page.goto(studio.url);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  const open = page.getByRole('dialog', { name: 'Open' });
+  await open.getByLabel('Path').fill(app);
+  await open.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
+  await dragNode(page, 'mic', 40, 40);
+  await expect(page.getByTestId('dirty-indicator')).toBeVisible();
+
+  // The same question as for any other replacement of unsaved edits.
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  const unsaved = page.getByRole('alertdialog', { name: 'Unsaved changes' });
+  await expect(unsaved).toContainText('hello_pipeline has unsaved changes');
+  await unsaved.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('node-mic')).toBeVisible();
+  await page.keyboard.press('Control+n');
+  await unsaved.getByRole('button', { name: 'Discard changes' }).click();
+  await expect(page.getByTestId('document-title')).toHaveText('Untitled');
+  await expect(page.getByTestId('dirty-indicator')).toHaveCount(0);
+  await expect(page.getByRole('combobox', { name: 'Graph' })).toHaveValue('main');
+  await expect(page.locator('[data-testid^="node-"]')).toHaveCount(0);
+  await snap(page, 'new document');
+
+  // A clean untitled document is replaced without a question; Save asks for a file.
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await expect(unsaved).toHaveCount(0);
+  await page.getByTestId('palette-data_generator').dragTo(page.getByTestId('canvas'), { targetPosition: { x: 200, y: 200 } });
+  await expect(page.getByTestId('node-data_generator_1')).toBeVisible();
+  await expect(page.getByTestId('dirty-indicator')).toBeVisible();
+  await page.keyboard.press('Control+s');
+  const saveAs = page.getByRole('dialog', { name: 'Save As' });
+  await expect(saveAs.getByLabel('Path')).toHaveValue('');
+  const file = join(work, 'new.json');
+  await saveAs.getByLabel('Path').fill(file);
+  await saveAs.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(saveAs).toHaveCount(0);
+  await expect(page.getByTestId('dirty-indicator')).toHaveCount(0);
+  await expect(page.getByTestId('document-title')).toContainText('new.json');
+  const saved = JSON.parse(readFileSync(file, 'utf8'));
+  expect(saved.ten.predefined_graphs[0].graph.nodes.map((n: { name: string }) => n.name)).toEqual(['data_generator_1']);
+  expect(consoleErrors).toEqual([]);
+});

@@ -12,6 +12,7 @@ import {
   type DocumentLayout,
   type DocumentOrigin,
   type ExportFormat,
+  type FileDocumentKind,
   type FileFingerprint,
   type GraphDocument,
   type LocatedJson,
@@ -84,7 +85,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function documentId(origin: Exclude<DocumentOrigin, { kind: 'example' }>): string {
+function documentId(origin: Extract<DocumentOrigin, { kind: FileDocumentKind }>): string {
   return `${origin.kind}:${origin.kind === 'app' ? origin.dir : origin.file}`;
 }
 
@@ -92,6 +93,7 @@ function documentId(origin: Exclude<DocumentOrigin, { kind: 'example' }>): strin
 export function tenFileOf(origin: DocumentOrigin): string | null {
   switch (origin.kind) {
     case 'example':
+    case 'untitled':
       return null;
     case 'app':
       return origin.propertyFile;
@@ -104,6 +106,7 @@ export function tenFileOf(origin: DocumentOrigin): string | null {
 function titleFor(origin: DocumentOrigin, fallback: string): string {
   switch (origin.kind) {
     case 'example':
+    case 'untitled':
       return fallback;
     case 'app':
       return origin.appName ?? basename(origin.dir);
@@ -158,7 +161,7 @@ export class DocumentService {
     }
     const layout = await this.readLayout(tenFile, warnings);
     const document: GraphDocument = {
-      id: documentId(opened.origin as Exclude<DocumentOrigin, { kind: 'example' }>),
+      id: documentId(opened.origin as Extract<DocumentOrigin, { kind: FileDocumentKind }>),
       title: titleFor(opened.origin, basename(path)),
       origin: opened.origin,
       property: opened.property,
@@ -249,7 +252,7 @@ export class DocumentService {
 
   private async remember(document: GraphDocument, warnings: string[]): Promise<void> {
     const path = documentPath(document);
-    if (!path || document.origin.kind === 'example') return;
+    if (!path || document.origin.kind === 'example' || document.origin.kind === 'untitled') return;
     try {
       await this.userData.addRecent({ path, kind: document.origin.kind, title: document.title });
     } catch (err) {
@@ -326,7 +329,7 @@ export class DocumentService {
    */
   async save(document: GraphDocument, force: boolean): Promise<SavedDocument> {
     const tenFile = tenFileOf(document.origin);
-    if (!tenFile || document.origin.kind === 'example') {
+    if (!tenFile || document.origin.kind === 'example' || document.origin.kind === 'untitled') {
       throw new HostError('E_BAD_PARAMS', `"${document.title}" has no file yet; use Save As to choose one.`);
     }
     const origin = document.origin;

@@ -178,6 +178,7 @@ export function documentPath(document: GraphDocument): string | null {
   const o = document.origin;
   switch (o.kind) {
     case 'example':
+    case 'untitled':
       return null;
     case 'app':
       return o.dir;

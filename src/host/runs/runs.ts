@@ -177,6 +177,8 @@ export class RunManager {
     switch (o.kind) {
       case 'example':
         return join(this.options.resourcesDir, 'examples', o.exampleId);
+      case 'untitled':
+        return undefined;
       case 'app':
         return o.dir;
       case 'property':

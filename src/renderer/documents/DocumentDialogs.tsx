@@ -1,7 +1,7 @@
 /**
  * In-app dialogs for documents: a path dialog with recent files (browser mode has no native
  * file dialogs), the conflict choice after a refused save, and recovery offers. Also owns the
- * keyboard shortcuts Ctrl+O, Ctrl+S and Ctrl+Shift+S (Cmd on macOS).
+ * keyboard shortcuts Ctrl+N, Ctrl+O, Ctrl+S and Ctrl+Shift+S (Cmd on macOS).
  */
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { HostError, type ExportFormat } from '../../shared';
@@ -26,7 +26,8 @@ export function DocumentDialogs({ actions }: { actions: DocumentActions }) {
       // While a dialog is open its own buttons decide; a stray Ctrl+S must not save behind it.
       if (!(e.ctrlKey || e.metaKey) || e.altKey || useDocumentUi.getState().dialog) return;
       const key = e.key.toLowerCase();
-      if (key === 'o' && !e.shiftKey) actions.showOpen();
+      if (key === 'n' && !e.shiftKey) actions.newDocument();
+      else if (key === 'o' && !e.shiftKey) actions.showOpen();
       else if (key === 's' && e.shiftKey) actions.showSaveAs();
       else if (key === 's') void actions.save();
       else return;

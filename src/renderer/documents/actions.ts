@@ -13,6 +13,8 @@ export const RECOVERY_DEBOUNCE_MS = 1000;
 export const RECOVERY_MAX_WAIT_MS = 2000;
 
 export interface DocumentActions {
+  /** Starts an empty untitled document, after the unsaved-edits question when there are edits. */
+  newDocument(): void;
   showOpen(): void;
   showSaveAs(): void;
   showExport(): void;
@@ -42,6 +44,7 @@ export interface DocumentActions {
 export function documentPath(doc: GraphDocument): string | null {
   switch (doc.origin.kind) {
     case 'example':
+    case 'untitled':
       return null;
     case 'app':
       return doc.origin.dir;
@@ -49,6 +52,16 @@ export function documentPath(doc: GraphDocument): string | null {
     case 'graph':
       return doc.origin.file;
   }
+}
+
+/** An empty document without a file, with one empty graph `main` to draw in. */
+export function untitledDocument(): GraphDocument {
+  return {
+    id: `untitled:${crypto.randomUUID()}`,
+    title: 'Untitled',
+    origin: { kind: 'untitled' },
+    property: { ten: { predefined_graphs: [{ name: 'main', auto_start: true, graph: { nodes: [] } }] } },
+  };
 }
 
 /** The last segment of a path, for short notices (the full paths go in the tooltip). */
@@ -171,6 +184,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
   };
 
   const actions: DocumentActions = {
+    newDocument: () => actions.guardUnsaved(() => studio().openDocument(untitledDocument())),
     showOpen: () => showFile('open'),
     showSaveAs: () => showFile('saveAs'),
     showExport: () => showFile('export'),
@@ -178,7 +192,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     async save(force = false) {
       const { document: doc, revision } = studio();
       if (!doc) return;
-      if (doc.origin.kind === 'example') {
+      if (documentPath(doc) === null) {
         showFile('saveAs');
         return;
       }

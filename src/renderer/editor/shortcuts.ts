@@ -30,6 +30,7 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: 'F', does: 'Fit the graph in view' },
   { keys: 'Escape', does: 'Clear the selection, close a panel' },
   { keys: '?', does: 'Show this sheet' },
+  { keys: `${MOD_LABEL}+N`, does: 'New document' },
   { keys: `${MOD_LABEL}+S / ${MOD_LABEL}+Shift+S / ${MOD_LABEL}+O`, does: 'Save, Save As, Open' },
 ];
 

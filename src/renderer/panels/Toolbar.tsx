@@ -29,6 +29,9 @@ export function Toolbar({ documents, host }: { documents: DocumentActions; host:
   return (
     <header className="toolbar" role="toolbar" aria-label="Studio toolbar">
       <span className="brand">TEN Graph Studio</span>
+      <button type="button" aria-label="New" title={`New empty document (${MOD}N)`} disabled={busy} onClick={documents.newDocument}>
+        New
+      </button>
       <button type="button" aria-label="Open" title={`Open an app folder or a JSON file (${MOD}O)`} disabled={busy} onClick={documents.showOpen}>
         Open
       </button>
@@ -56,7 +59,7 @@ export function Toolbar({ documents, host }: { documents: DocumentActions; host:
       <EditButtons />
       <RunButtons host={host} />
       {document && (
-        <span className="doc-title" data-testid="document-title" title={path ?? 'Built-in example (no file yet)'}>
+        <span className="doc-title" data-testid="document-title" title={path ?? (document.origin.kind === 'example' ? 'Built-in example (no file yet)' : 'New document (no file yet)')}>
           {document.title}
           {dirty && (
             <span className="dirty" data-testid="dirty-indicator" role="img" aria-label="Unsaved changes" title={dirtyTitle}>

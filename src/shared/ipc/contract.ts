@@ -42,6 +42,7 @@ export interface ExampleSummary {
 /**
  * Where a document came from, and so where Save writes it:
  * - `example`: a built-in example; it has no file, so Save asks for a path (Save As).
+ * - `untitled`: a new document made in the studio; no file either, so Save goes to Save As.
  * - `app`: a TEN app folder; Save writes `propertyFile` (`<dir>/property.json`), never the manifest.
  * - `property`: a lone `property.json` (or any file with a top-level `ten` object).
  * - `graph`: a standalone graph JSON (`{"nodes", "connections", …}`, the start_graph form). It is
@@ -49,6 +50,7 @@ export interface ExampleSummary {
  */
 export type DocumentOrigin =
   | { kind: 'example'; exampleId: string }
+  | { kind: 'untitled' }
   | {
       kind: 'app';
       dir: string;
@@ -62,7 +64,7 @@ export type DocumentOrigin =
   | { kind: 'graph'; file: string };
 
 export type DocumentKind = DocumentOrigin['kind'];
-export type FileDocumentKind = Exclude<DocumentKind, 'example'>;
+export type FileDocumentKind = Exclude<DocumentKind, 'example' | 'untitled'>;
 
 /** What a file looked like when the studio last read or wrote it; a save compares it with disk. */
 export interface FileFingerprint {
@@ -262,6 +264,7 @@ const layoutCheck = objectOf({
 
 const originCheck = taggedUnion('kind', {
   example: objectOf({ kind: isString, exampleId: isNonEmptyString }),
+  untitled: objectOf({ kind: isString }),
   app: objectOf({
     kind: isString,
     dir: isAbsolutePath,

@@ -4,7 +4,7 @@
  */
 import { cp, lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Host } from '../../../src/host';
 import { startServer, type RunningServer } from '../../../src/main/server';
@@ -307,6 +307,25 @@ describe('documents over the WebSocket', () => {
     expect(resultOf(await client.call('discardRecovery', { documentId: 'example:hello-pipeline' }))).toEqual({ discarded: true });
   });
 
+  it('keeps a recovery copy of a new untitled document and saves it only through Save As', async () => {
+    const doc: GraphDocument = {
+      id: 'untitled:1',
+      title: 'Untitled',
+      origin: { kind: 'untitled' },
+      property: { ten: { predefined_graphs: [{ name: 'main', auto_start: true, graph: { nodes: [{ type: 'extension', name: 'a', addon: 'data_generator' }] } }] } },
+    };
+    resultOf(await client.call('saveRecovery', { document: doc }));
+    const list = resultOf<RecoveryInfo[]>(await client.call('listRecoveries'));
+    expect(list.find((r) => r.documentId === 'untitled:1')).toMatchObject({ title: 'Untitled', path: null });
+    expect(errorOf(await client.call('saveDocument', { document: doc })).message).toMatch(/use Save As/);
+    const target = join(work, 'new.json');
+    const saved = resultOf<SavedDocument>(await client.call('saveDocumentAs', { document: doc, path: target }));
+    expect(saved.document).toMatchObject({ id: `property:${target}`, title: `${basename(work)}/new.json`, origin: { kind: 'property', file: target } });
+    expect(JSON.parse(await readFile(target, 'utf8'))).toEqual(doc.property);
+    const after = resultOf<RecoveryInfo[]>(await client.call('listRecoveries'));
+    expect(after.find((r) => r.documentId === 'untitled:1')).toBeUndefined();
+  });
+
   it('rejects bad requests with clear, stable errors before touching the disk', async () => {
     const dir = await copyApp();
     const { document } = await open(dir);
@@ -315,7 +334,7 @@ describe('documents over the WebSocket', () => {
       ['openDocument', { path: '' }, 'openDocument expects "path" to be a non-empty path.'],
       ['openDocument', {}, 'openDocument needs "path".'],
       ['openDocument', { path: '/x', mode: 'r' }, 'openDocument does not accept "mode".'],
-      ['saveDocument', { document: { ...document, origin: { kind: 'disk' } } }, 'saveDocument expects "document.origin.kind" to be one of "example", "app", "property", "graph".'],
+      ['saveDocument', { document: { ...document, origin: { kind: 'disk' } } }, 'saveDocument expects "document.origin.kind" to be one of "example", "untitled", "app", "property", "graph".'],
       ['saveDocument', { document: { ...document, property: [] } }, 'saveDocument expects "document.property" to be an object.'],
       ['saveDocument', { document, force: 'yes' }, 'saveDocument expects "force" to be a boolean.'],
       ['saveDocument', { document: { ...document, layout: { version: 1, graphs: { g: { nodes: { a: { x: 1, y: null } } } } } } }, 'saveDocument expects "document.layout.graphs.g.nodes.a.y" to be a finite number.'],

@@ -158,6 +158,29 @@ describe('document actions in the renderer', () => {
     expect(useDocumentUi.getState().dialog).toEqual({ kind: 'file', mode: 'saveAs' });
   });
 
+  it('starts an untitled document, asking first when there are unsaved edits; Save goes to Save As', async () => {
+    const host = fakeHost();
+    const actions = createDocumentActions(host.api);
+    useStudio.getState().openDocument(doc);
+    useStudio.getState().moveNode('g', 'n', { x: 1, y: 1 });
+    actions.newDocument();
+    expect(useDocumentUi.getState().dialog).toMatchObject({ kind: 'unsaved', title: 'a' });
+    expect(useStudio.getState().document?.id).toBe('app:/a');
+    await actions.discardAndProceed();
+    const created = useStudio.getState().document!;
+    expect(created).toMatchObject({ title: 'Untitled', origin: { kind: 'untitled' } });
+    expect(created.property.ten?.predefined_graphs).toEqual([{ name: 'main', auto_start: true, graph: { nodes: [] } }]);
+    expect(useStudio.getState()).toMatchObject({ dirty: false, graphName: 'main', past: [] });
+    // A clean document is replaced at once, by a new document with its own id (and recovery copy).
+    actions.newDocument();
+    expect(useDocumentUi.getState().dialog).toBeNull();
+    expect(useStudio.getState().document!.id).not.toBe(created.id);
+    useStudio.getState().moveNode('main', 'n', { x: 1, y: 1 });
+    await actions.save();
+    expect(host.of('saveDocument')).toEqual([]);
+    expect(useDocumentUi.getState().dialog).toEqual({ kind: 'file', mode: 'saveAs' });
+  });
+
   it('asks before replacing unsaved edits, and discarding drops their recovery copy', async () => {
     const host = fakeHost();
     const actions = createDocumentActions(host.api);

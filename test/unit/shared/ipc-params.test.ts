@@ -30,6 +30,7 @@ describe('request parameter checks', () => {
     expect(validateLayout({ version: 1, graphs: {} })).toBeNull();
     expect(validateLayout({ version: 2, graphs: {} })).toBe('expects "layout.version" to be 1');
     expect(validateDocument({ id: 'x', title: '', origin: { kind: 'example', exampleId: 'e' }, property: {} })).toBeNull();
+    expect(validateDocument({ id: 'untitled:1', title: 'Untitled', origin: { kind: 'untitled' }, property: {} })).toBeNull();
     expect(validateDocument({ id: 'x', title: '', origin: { kind: 'graph', file: 'rel.json' }, property: {} })).toMatch(
       /"document.origin.file" to be an absolute path/,
     );
