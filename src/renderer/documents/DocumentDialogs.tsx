@@ -5,6 +5,7 @@
  */
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { HostError, type ExportFormat } from '../../shared';
+import { Modal, modalOpen } from '../Modal';
 import { useStudio } from '../store';
 import type { DocumentActions } from './actions';
 import { documentPath } from './actions';
@@ -24,7 +25,7 @@ export function DocumentDialogs({ actions }: { actions: DocumentActions }) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       // While a dialog is open its own buttons decide; a stray Ctrl+S must not save behind it.
-      if (!(e.ctrlKey || e.metaKey) || e.altKey || useDocumentUi.getState().dialog) return;
+      if (!(e.ctrlKey || e.metaKey) || e.altKey || modalOpen()) return;
       const key = e.key.toLowerCase();
       if (key === 'n' && !e.shiftKey) actions.newDocument();
       else if (key === 'o' && !e.shiftKey) actions.showOpen();
@@ -63,12 +64,9 @@ function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: Document
   const [exportGraph, setExportGraph] = useState(graphName ?? '');
   const [error, setError] = useState<string | null>(null);
   const [confirmReplace, setConfirmReplace] = useState(false);
-  const titleId = useId();
   const hintId = useId();
   const input = useRef<HTMLInputElement>(null);
   const graphs = document?.property.ten?.predefined_graphs?.map((g) => g.name) ?? [];
-
-  useEffect(() => input.current?.focus(), []);
 
   const submit = async (overwrite: boolean, target = path) => {
     const trimmed = target.trim();
@@ -98,154 +96,140 @@ function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: Document
   };
 
   return (
-    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && close()}>
-      <div className="modal" role="dialog" aria-modal="true" aria-labelledby={titleId} aria-describedby={hintId}>
-        <h2 id={titleId}>{TITLES[mode]}</h2>
-        <form onSubmit={onSubmit}>
-          <label className="field">
-            <span>Path</span>
-            <input
-              ref={input}
-              type="text"
-              aria-label="Path"
-              value={path}
-              spellCheck={false}
-              placeholder={mode === 'open' ? '/home/me/my_app' : '/home/me/my_app/property.json'}
-              onChange={(e) => {
-                setPath(e.target.value);
-                setConfirmReplace(false);
-              }}
-            />
-          </label>
-          <p className="muted" id={hintId}>
-            {HINTS[mode]}
-          </p>
-          {mode === 'export' && (
-            <div className="field-row">
+    <Modal title={TITLES[mode]} onCancel={close} describedBy={hintId} initialFocus={input}>
+      <form onSubmit={onSubmit}>
+        <label className="field">
+          <span>Path</span>
+          <input
+            ref={input}
+            type="text"
+            aria-label="Path"
+            value={path}
+            spellCheck={false}
+            placeholder={mode === 'open' ? '/home/me/my_app' : '/home/me/my_app/property.json'}
+            onChange={(e) => {
+              setPath(e.target.value);
+              setConfirmReplace(false);
+            }}
+          />
+        </label>
+        <p className="muted" id={hintId}>
+          {HINTS[mode]}
+        </p>
+        {mode === 'export' && (
+          <div className="field-row">
+            <label className="field">
+              <span>Format</span>
+              <select aria-label="Export format" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
+                <option value="property">property.json (all graphs)</option>
+                <option value="graph">graph JSON (one graph)</option>
+              </select>
+            </label>
+            {format === 'graph' && (
               <label className="field">
-                <span>Format</span>
-                <select aria-label="Export format" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
-                  <option value="property">property.json (all graphs)</option>
-                  <option value="graph">graph JSON (one graph)</option>
+                <span>Graph</span>
+                <select aria-label="Graph to export" value={exportGraph} onChange={(e) => setExportGraph(e.target.value)}>
+                  {graphs.map((g) => (
+                    <option key={g} value={g}>
+                      {g}
+                    </option>
+                  ))}
                 </select>
               </label>
-              {format === 'graph' && (
-                <label className="field">
-                  <span>Graph</span>
-                  <select aria-label="Graph to export" value={exportGraph} onChange={(e) => setExportGraph(e.target.value)}>
-                    {graphs.map((g) => (
-                      <option key={g} value={g}>
-                        {g}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-              )}
-            </div>
-          )}
-          {recent.length > 0 && (
-            <>
-              <h3>Recent</h3>
-              <ul className="recent-list" aria-label="Recent files">
-                {recent.map((r) => (
-                  <li key={r.path}>
-                    <button
-                      type="button"
-                      aria-label={`${mode === 'open' ? 'Open' : 'Use'} recent ${r.path}`}
-                      title={r.exists ? r.path : `${r.path} (no longer exists)`}
-                      disabled={mode === 'open' && !r.exists}
-                      onClick={() => {
-                        setPath(r.path);
-                        if (mode === 'open') void submit(false, r.path);
-                      }}
-                    >
-                      <span>{r.title}</span> <small className="muted">{r.path}</small>
-                    </button>
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-          {replacesEdits && document && (
-            <p className="warning">
-              {document.title} has unsaved changes; opening another document discards them.
-            </p>
-          )}
-          {error && (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          )}
-          <div className="modal-actions">
-            {confirmReplace ? (
-              <button type="button" aria-label="Replace the existing file" disabled={busy} onClick={() => void submit(true)}>
-                Replace
-              </button>
-            ) : (
-              <button type="submit" aria-label={replacesEdits ? 'Discard changes and open' : SUBMIT[mode]} disabled={busy}>
-                {replacesEdits ? 'Discard changes and open' : SUBMIT[mode]}
-              </button>
             )}
-            <button type="button" aria-label="Cancel" onClick={close}>
-              Cancel
-            </button>
           </div>
-        </form>
-      </div>
-    </div>
+        )}
+        {recent.length > 0 && (
+          <>
+            <h3>Recent</h3>
+            <ul className="recent-list" aria-label="Recent files">
+              {recent.map((r) => (
+                <li key={r.path}>
+                  <button
+                    type="button"
+                    aria-label={`${mode === 'open' ? 'Open' : 'Use'} recent ${r.path}`}
+                    title={r.exists ? r.path : `${r.path} (no longer exists)`}
+                    disabled={mode === 'open' && !r.exists}
+                    onClick={() => {
+                      setPath(r.path);
+                      if (mode === 'open') void submit(false, r.path);
+                    }}
+                  >
+                    <span>{r.title}</span> <small className="muted">{r.path}</small>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+        {replacesEdits && document && (
+          <p className="warning">
+            {document.title} has unsaved changes; opening another document discards them.
+          </p>
+        )}
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="modal-actions">
+          {confirmReplace ? (
+            <button type="button" aria-label="Replace the existing file" disabled={busy} onClick={() => void submit(true)}>
+              Replace
+            </button>
+          ) : (
+            <button type="submit" aria-label={replacesEdits ? 'Discard changes and open' : SUBMIT[mode]} disabled={busy}>
+              {replacesEdits ? 'Discard changes and open' : SUBMIT[mode]}
+            </button>
+          )}
+          <button type="button" aria-label="Cancel" onClick={close}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Modal>
   );
 }
 
 function ConflictDialog({ message, actions }: { message: string; actions: DocumentActions }) {
   const busy = useDocumentUi((s) => s.busy);
-  const titleId = useId();
   const textId = useId();
-  const first = useRef<HTMLButtonElement>(null);
-  useEffect(() => first.current?.focus(), []);
   return (
-    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && close()}>
-      <div className="modal" role="alertdialog" aria-modal="true" aria-labelledby={titleId} aria-describedby={textId}>
-        <h2 id={titleId}>File changed on disk</h2>
-        <p id={textId}>{message}</p>
-        <div className="modal-actions">
-          <button ref={first} type="button" aria-label="Save as another file" disabled={busy} onClick={() => void actions.resolveConflict('saveAs')}>
-            Save As…
-          </button>
-          <button type="button" aria-label="Reload from disk" disabled={busy} onClick={() => void actions.resolveConflict('reload')}>
-            Reload from disk
-          </button>
-          <button type="button" aria-label="Overwrite" disabled={busy} onClick={() => void actions.resolveConflict('overwrite')}>
-            Overwrite
-          </button>
-          <button type="button" aria-label="Cancel" onClick={close}>
-            Cancel
-          </button>
-        </div>
+    <Modal title="File changed on disk" role="alertdialog" onCancel={close} describedBy={textId}>
+      <p id={textId}>{message}</p>
+      <div className="modal-actions">
+        <button type="button" aria-label="Save as another file" disabled={busy} onClick={() => void actions.resolveConflict('saveAs')}>
+          Save As…
+        </button>
+        <button type="button" aria-label="Reload from disk" disabled={busy} onClick={() => void actions.resolveConflict('reload')}>
+          Reload from disk
+        </button>
+        <button type="button" aria-label="Overwrite" disabled={busy} onClick={() => void actions.resolveConflict('overwrite')}>
+          Overwrite
+        </button>
+        <button type="button" aria-label="Cancel" onClick={close}>
+          Cancel
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }
 
 function UnsavedDialog({ title, actions }: { title: string; actions: DocumentActions }) {
-  const titleId = useId();
   const textId = useId();
   const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => cancel.current?.focus(), []);
   return (
-    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && close()}>
-      <div className="modal" role="alertdialog" aria-modal="true" aria-labelledby={titleId} aria-describedby={textId}>
-        <h2 id={titleId}>Unsaved changes</h2>
-        <p id={textId}>{title} has unsaved changes. Discard them, or cancel and save first.</p>
-        <div className="modal-actions">
-          <button type="button" aria-label="Discard changes" onClick={() => void actions.discardAndProceed()}>
-            Discard changes
-          </button>
-          <button ref={cancel} type="button" aria-label="Cancel" onClick={close}>
-            Cancel
-          </button>
-        </div>
+    <Modal title="Unsaved changes" role="alertdialog" onCancel={close} describedBy={textId} initialFocus={cancel}>
+      <p id={textId}>{title} has unsaved changes. Discard them, or cancel and save first.</p>
+      <div className="modal-actions">
+        <button type="button" aria-label="Discard changes" onClick={() => void actions.discardAndProceed()}>
+          Discard changes
+        </button>
+        <button ref={cancel} type="button" aria-label="Cancel" onClick={close}>
+          Cancel
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }
 

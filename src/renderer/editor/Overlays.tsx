@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { MSG_KINDS, type MsgKind } from '../../shared';
+import { Modal } from '../Modal';
 import { selectGraph, useStudio, type StudioState } from '../store';
 import { addGraph, removeGraph, renameGraph } from './actions';
 import { useEditor, type EditorState, type PromptRequest } from './editorStore';
@@ -38,17 +39,18 @@ function FindNode() {
     close();
   };
   return (
-    <div className="find-node" role="dialog" aria-label="Find node">
+    <Modal title="Find node" onCancel={close} cancelOnOutsideClick className="find-node" backdropClassName="modal-backdrop clear">
       <input
-        autoFocus
         type="search"
         aria-label="Find node"
         placeholder="Node name…"
         value={query}
         onChange={(e) => setQuery(e.target.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter' && matches[0]) pick(matches[0]);
-          if (e.key === 'Escape') close();
+          if (e.key !== 'Enter' || !matches[0]) return;
+          // Else the Enter would also press the button the focus goes back to (Find).
+          e.preventDefault();
+          pick(matches[0]);
         }}
       />
       <ul className="find-results">
@@ -64,36 +66,33 @@ function FindNode() {
       <button type="button" aria-label="Close find" onClick={close}>
         Close
       </button>
-    </div>
+    </Modal>
   );
 }
 
 function HelpSheet() {
   const close = () => useEditor.getState().setHelpOpen(false);
   return (
-    <div className="modal-backdrop" onClick={close}>
-      <div className="modal" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" onClick={(e) => e.stopPropagation()}>
-        <h2>Keyboard shortcuts</h2>
-        <table className="shortcuts" data-testid="shortcuts">
-          <tbody>
-            {SHORTCUTS.map((s) => (
-              <tr key={s.keys}>
-                <th scope="row">
-                  <kbd>{s.keys}</kbd>
-                </th>
-                <td>{s.does}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <p className="muted">Drag from an output port (right) to an input port (left) to connect; the "any" ports take a message the manifest does not declare.</p>
-        <div className="modal-actions">
-          <button type="button" aria-label="Close shortcuts" autoFocus onClick={close}>
-            Close
-          </button>
-        </div>
+    <Modal title="Keyboard shortcuts" onCancel={close} cancelOnOutsideClick>
+      <table className="shortcuts" data-testid="shortcuts">
+        <tbody>
+          {SHORTCUTS.map((s) => (
+            <tr key={s.keys}>
+              <th scope="row">
+                <kbd>{s.keys}</kbd>
+              </th>
+              <td>{s.does}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">Drag from an output port (right) to an input port (left) to connect; the "any" ports take a message the manifest does not declare.</p>
+      <div className="modal-actions">
+        <button type="button" aria-label="Close shortcuts" onClick={close}>
+          Close
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }
 
@@ -110,19 +109,13 @@ function PromptDialog({ prompt }: { prompt: PromptRequest }) {
     else close();
   };
   return (
-    <div className="modal-backdrop">
+    <Modal title={prompt.title} onCancel={close} initialFocus={input}>
       <form
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-label={prompt.title}
         onSubmit={(e) => {
           e.preventDefault();
           submit();
         }}
-        onKeyDown={(e) => e.key === 'Escape' && close()}
       >
-        <h2>{prompt.title}</h2>
         <div className="field-row">
           {kind !== undefined && (
             <label className="field">
@@ -155,7 +148,7 @@ function PromptDialog({ prompt }: { prompt: PromptRequest }) {
           </button>
         </div>
       </form>
-    </div>
+    </Modal>
   );
 }
 

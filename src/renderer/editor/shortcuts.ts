@@ -3,7 +3,7 @@
  * the sheet cannot drift from what the keys do.
  */
 import { useEffect } from 'react';
-import { useDocumentUi } from '../documents/documentUi';
+import { modalOpen } from '../Modal';
 import { useStudio } from '../store';
 import { autoLayout, copySelection, deleteSelection, duplicateSelection, paste } from './actions';
 import { useEditor } from './editorStore';
@@ -28,7 +28,7 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: `${MOD_LABEL}+F`, does: 'Find a node' },
   { keys: 'L', does: 'Auto layout' },
   { keys: 'F', does: 'Fit the graph in view' },
-  { keys: 'Escape', does: 'Clear the selection, close a panel' },
+  { keys: 'Escape', does: 'Clear the selection; in a dialog, cancel it' },
   { keys: '?', does: 'Show this sheet' },
   { keys: `${MOD_LABEL}+N`, does: 'New document' },
   { keys: `${MOD_LABEL}+S / ${MOD_LABEL}+Shift+S / ${MOD_LABEL}+O`, does: 'Save, Save As, Open' },
@@ -45,7 +45,7 @@ export function useEditorShortcuts(fitView: () => void): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       // Dialogs own the keyboard while they are open.
-      if (useDocumentUi.getState().dialog || useEditor.getState().prompt) return;
+      if (modalOpen()) return;
       const mod = isMac ? e.metaKey : e.ctrlKey;
       const key = e.key.toLowerCase();
       const editor = useEditor.getState();
@@ -87,9 +87,7 @@ export function useEditorShortcuts(fitView: () => void): void {
       } else if (!mod && !e.altKey && key === 'f') {
         fitView();
       } else if (e.key === 'Escape') {
-        if (editor.helpOpen) editor.setHelpOpen(false);
-        else if (editor.findOpen) editor.setFindOpen(false);
-        else studio.setSelection([], []);
+        studio.setSelection([], []);
       }
     };
     window.addEventListener('keydown', onKey);
