@@ -121,7 +121,7 @@ export function toChromeTrace(rec: Recording): ChromeTrace {
         out.push({ name: `graph ${e.state}`, cat: 'graph', ph: 'i', s: 'p', pid: pidOf(e.graphId), tid: HOST_TID, ts: us(e.ts), args: e.detail ? { detail: e.detail } : {} });
         return;
       case 'worker_terminated':
-        out.push({ name: 'thread terminated', cat: 'error', ph: 'i', s: 'p', pid: pidOf(e.graphId), tid: HOST_TID, ts: us(e.ts), args: { group: e.group, reason: e.reason } });
+        out.push({ name: 'thread terminated', cat: 'error', ph: 'i', s: 'p', pid: pidOf(e.graphId), tid: HOST_TID, ts: us(e.ts), args: { group: e.group, reason: e.reason, ...(e.handles ? { handles: e.handles } : {}) } });
         return;
       case 'log':
       case 'app_closed':

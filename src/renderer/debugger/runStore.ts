@@ -91,8 +91,11 @@ export function foldEvents(
       case 'log':
         logs.push(e);
         break;
-      case 'graph':
       case 'worker_terminated':
+        // A thread ended by the runtime (stop timeout, handles left open, a crash): an error line.
+        logs.push({ type: 'error', ts: e.ts, graphId: e.graphId, extension: '', phase: 'thread terminated', message: e.reason, stack: '' });
+        break;
+      case 'graph':
       case 'app_closed':
         break;
     }

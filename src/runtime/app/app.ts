@@ -67,7 +67,7 @@ export class App implements EngineHost {
   private resolveClosed!: () => void;
   /** Resolves once the app has closed (by `close()` or a `ten:close_app` cmd). */
   readonly closed: Promise<void> = new Promise<void>((r) => (this.resolveClosed = r));
-  private readonly retired: LiveCounts = { engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0 };
+  private readonly retired: LiveCounts = { engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0 };
 
   constructor(opts: AppOptions = {}) {
     let property: TenAppProperty = {};
@@ -194,7 +194,8 @@ export class App implements EngineHost {
 
   /**
    * Live runtime objects: engines and threads now, plus what stopped graphs reported alive at
-   * close (extensions, paths, timers). All zero once every graph has stopped cleanly.
+   * close (extensions, paths, timers) and the handles user code left open in threads that had
+   * to be terminated for them. All zero once every graph has stopped cleanly.
    */
   live(): LiveCounts {
     const out: LiveCounts = { ...this.retired, engines: this.engines.size, threads: 0 };
@@ -325,5 +326,6 @@ export class App implements EngineHost {
     this.retired.extensions += engine.closedLive.extensions;
     this.retired.paths += engine.closedLive.paths;
     this.retired.timers += engine.closedLive.timers;
+    this.retired.handles += engine.closedLive.handles;
   }
 }

@@ -9,7 +9,7 @@ import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threa
 import { WORKER_SOURCE, type ModuleBuilder } from './build';
 import type { WorkerPool } from './pool';
 import { deepMerge } from '../core/props';
-import type { FromWorker, GroupSample, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
+import type { FromWorker, GroupSample, HandleCounts, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import type { WireMsg } from '../core/wire';
 import type { TenGraph } from '../../shared/graph/types';
 import type { AddonPackage } from './packages';
@@ -37,6 +37,8 @@ interface GroupWorker {
   exit: Promise<void>;
   created: Promise<{ ok: boolean; error?: string }>;
   closedLive: LiveCounts | null;
+  /** Handles user code left open that kept the thread alive after its extensions closed. */
+  leftover: HandleCounts | null;
 }
 
 export type EngineState = 'starting' | 'running' | 'stopping' | 'stopped';
@@ -56,7 +58,7 @@ export class Engine {
   private samples = new Map<number, (s: GroupSample) => void>();
   private nextReq = 0;
   /** Leaks reported by workers at close, summed. */
-  readonly closedLive: LiveCounts = { engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0 };
+  readonly closedLive: LiveCounts = { engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0 };
 
   constructor(host: EngineHost, graphId: string, name: string, graph: TenGraph, syncStopBeforeDeinit: boolean) {
     this.host = host;
@@ -127,6 +129,7 @@ export class Engine {
         ),
         created,
         closedLive: null,
+        leftover: null,
       };
       worker.on('message', (m: FromWorker) => this.onWorker(gw, m, resolveCreated));
       worker.on('error', (e) => this.host.emit({ type: 'error', ts: Date.now(), graphId: this.graphId, extension: '', phase: `thread:${g}`, message: e.message, stack: e.stack ?? '' }));
@@ -176,13 +179,19 @@ export class Engine {
         ]);
         clearTimeout(timer);
         if (timedOut && !w.exited) {
-          this.host.emit({
-            type: 'worker_terminated',
-            ts: Date.now(),
-            graphId: this.graphId,
-            group: w.group,
-            reason: `Extension group '${w.group}' did not stop within ${ms} ms; its thread was terminated.`,
-          });
+          // A thread that reported leftover handles is being terminated already.
+          if (w.leftover === null) {
+            this.host.emit({
+              type: 'worker_terminated',
+              ts: Date.now(),
+              graphId: this.graphId,
+              group: w.group,
+              reason:
+                w.closedLive === null
+                  ? `Extension group '${w.group}' did not stop within ${ms} ms; its thread was terminated.`
+                  : `Extension group '${w.group}' closed all its extensions, but its thread did not end within ${ms} ms (a callback still running after on_deinit_done?); terminated.`,
+            });
+          }
           await w.worker.terminate();
           await w.exit;
         }
@@ -254,6 +263,28 @@ export class Engine {
     return n;
   }
 
+  /**
+   * Every extension of the group closed, but handles user code left open kept its thread alive
+   * past the grace (group.ts): reported as a leak, and the thread is terminated now rather than
+   * at the stop timeout.
+   */
+  private terminateLeftover(w: GroupWorker, handles: HandleCounts): void {
+    w.leftover = handles;
+    const counts = Object.entries(handles);
+    // Something Node does not list still counts as one.
+    this.closedLive.handles += Math.max(1, counts.reduce((sum, [, n]) => sum + n, 0));
+    const what = counts.length > 0 ? counts.map(([type, n]) => `${n} ${type}`).join(', ') : 'a handle Node does not list';
+    this.host.emit({
+      type: 'worker_terminated',
+      ts: Date.now(),
+      graphId: this.graphId,
+      group: w.group,
+      reason: `Extension group '${w.group}' closed all its extensions, but its thread was kept alive by ${what} after on_deinit_done; terminated. Clear timers and close sockets and servers in on_stop or on_deinit.`,
+      handles,
+    });
+    void w.worker.terminate();
+  }
+
   private post(w: GroupWorker, m: ToWorker): void {
     if (!w.exited) w.worker.postMessage(m);
   }
@@ -295,6 +326,9 @@ export class Engine {
         this.closedLive.extensions += m.live.extensions;
         this.closedLive.paths += m.live.paths;
         this.closedLive.timers += m.live.timers;
+        return;
+      case 'leftover':
+        this.terminateLeftover(w, m.handles);
         return;
     }
   }

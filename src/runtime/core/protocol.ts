@@ -60,7 +60,16 @@ export interface LiveCounts {
   extensions: number;
   paths: number;
   timers: number;
+  /**
+   * Ours: handles (timers, sockets, servers, ports…) that user code left open in a group thread
+   * after all its extensions had closed, so that the engine had to terminate the thread. Counted
+   * at close only (0 in a running group's sample).
+   */
+  handles: number;
 }
+
+/** Handle types as `process.getActiveResourcesInfo()` names them (`Timeout`, `TCPSocketWrap`…) → count. */
+export type HandleCounts = Record<string, number>;
 
 /** Per-extension counters kept on the message path (plain increments). */
 export interface ExtensionCounters {
@@ -97,6 +106,7 @@ export type FromWorker =
   | { t: 'start_failed'; error: string }
   | { t: 'abort'; reason: string }
   | { t: 'closed'; live: LiveCounts }
+  | { t: 'leftover'; handles: HandleCounts }
   | { t: 'trace'; records: TraceRecord[]; dropped: number };
 
 /**
@@ -144,7 +154,15 @@ export type RuntimeEvent =
     }
   | { type: 'error'; ts: number; graphId: string; extension: string; phase: string; message: string; stack: string }
   | { type: 'graph'; ts: number; graphId: string; name: string; state: GraphState; detail?: string }
-  | { type: 'worker_terminated'; ts: number; graphId: string; group: string; reason: string }
+  | {
+      type: 'worker_terminated';
+      ts: number;
+      graphId: string;
+      group: string;
+      reason: string;
+      /** Ours: set when every extension of the group had closed but these handles kept its thread alive. */
+      handles?: HandleCounts;
+    }
   | { type: 'app_closed'; ts: number };
 
 export type GraphState = 'starting' | 'started' | 'start_failed' | 'stopping' | 'stopped';

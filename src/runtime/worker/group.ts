@@ -18,6 +18,7 @@ import {
   type FromWorker,
   type GroupInit,
   type GroupSample,
+  type HandleCounts,
   type LifecyclePhase,
   type LiveCounts,
   type RouteDest,
@@ -56,6 +57,13 @@ interface ConversionRule {
 const OUTBOX_FLUSH_VALUES = 8192;
 /** Packed buffer bytes after which an outbox posts at once (frames up to PACK_MAX_BYTES). */
 const OUTBOX_FLUSH_BYTES = 1 << 20;
+
+/**
+ * Ours: how long a group thread whose extensions have all closed may stay alive for handles
+ * user code left open (a timer's last tick, a socket closing); meanwhile misuse of a closed
+ * ten_env is still reported. Then the group reports what is left and the engine terminates it.
+ */
+const LEFTOVER_GRACE_MS = 300;
 
 /** Batches messages for one peer group (flat encoding); flushed once per loop turn or when full. */
 class Outbox {
@@ -476,7 +484,10 @@ export class GroupRuntime {
     this.maybeClose();
   }
 
-  /** Second phase of the two-phase close: when every extension is closed the thread ends. */
+  /**
+   * Second phase of the two-phase close: when every extension is closed the thread ends — at once
+   * unless handles left by user code keep it alive (then see reportLeftover).
+   */
   private maybeClose(): void {
     if (this.closed || !this.closing) return;
     for (const x of this.exts.values()) if (x.state !== 'closed') return;
@@ -487,6 +498,27 @@ export class GroupRuntime {
     post({ t: 'closed', live: this.live() });
     this.runloop.close();
     for (const box of this.peers.values()) box.port.close();
+    // Unref'd, not closed: the thread ends by itself as soon as nothing else keeps it alive, and
+    // until then a leftover timer's misuse of a closed ten_env still reaches the host.
+    parentPort!.unref();
+    setTimeout(() => this.reportLeftover(), LEFTOVER_GRACE_MS).unref();
+  }
+
+  /**
+   * The thread outlived the grace after its last extension closed: user code left handles open
+   * (a timer never cleared, a socket, a server). Reports their types — Node keeps no record of
+   * where a handle was created — and stops talking; the engine terminates the thread.
+   */
+  private reportLeftover(): void {
+    const handles: HandleCounts = {};
+    // A flush of our own may be pending (an event emitted this turn): its Immediate is not a leak.
+    let ours = this.flushArmed ? 1 : 0;
+    for (const r of process.getActiveResourcesInfo()) {
+      if (r === 'Immediate' && ours > 0) ours--;
+      else handles[r] = (handles[r] ?? 0) + 1;
+    }
+    this.flush();
+    post({ t: 'leftover', handles });
     parentPort!.close();
   }
 
@@ -565,7 +597,7 @@ export class GroupRuntime {
       if (x.state !== 'closed') extensions++;
       paths += x.paths.size;
     }
-    return { engines: 0, threads: 0, extensions, paths, timers: (this.pathTimer ? 1 : 0) + this.timers.size };
+    return { engines: 0, threads: 0, extensions, paths, timers: (this.pathTimer ? 1 : 0) + this.timers.size, handles: 0 };
   }
 
   sample(): GroupSample {

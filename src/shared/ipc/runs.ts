@@ -109,7 +109,18 @@ export type RunEvent =
     }
   | { type: 'error'; ts: number; graphId: string; extension: string; phase: string; message: string; stack: string }
   | { type: 'graph'; ts: number; graphId: string; name: string; state: RunGraph['state']; detail?: string }
-  | { type: 'worker_terminated'; ts: number; graphId: string; group: string; reason: string }
+  | {
+      type: 'worker_terminated';
+      ts: number;
+      graphId: string;
+      group: string;
+      reason: string;
+      /**
+       * Set when every extension of the group had closed but handles left open kept its thread
+       * alive: their types as Node names them (`Timeout`, `TCPSocketWrap`…) → count.
+       */
+      handles?: Record<string, number>;
+    }
   | { type: 'app_closed'; ts: number };
 
 /**

@@ -1,5 +1,6 @@
 // §5 lifecycle: gating until on_init_done, manual triggers, stop failing pending paths, path
-// timeouts, close_app, ten_env after close, exceptions, the stop timeout, owner violations.
+// timeouts, close_app, ten_env after close, handles left open after close, exceptions, the stop
+// timeout, owner violations.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, flow, graph, probe } from './harness';
 
@@ -80,7 +81,7 @@ describe('lifecycle', () => {
     await h.app.startGraph(graph([probe('a', 'g1', { actions: [{ op: 'closeApp' }] }), probe('b', 'g2')]));
     await h.app.closed;
     expect(h.events.some((e) => e.type === 'app_closed')).toBe(true);
-    expect(h.app.live()).toEqual({ engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0 });
+    expect(h.app.live()).toEqual({ engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0 });
   });
 
   it('after on_deinit_done every ten_env call returns TenIsClosed and is reported', async () => {
@@ -92,6 +93,69 @@ describe('lifecycle', () => {
     await stopped;
     const closed = { code: 6, message: 'ten_env is closed.' };
     expect(r).toMatchObject({ log: closed, send: closed, get: closed, cmd: closed, result: null });
+    // Its timer ended within the grace after the group closed: the thread ended by itself.
+    expect(h.violations().map((v) => v.object)).toContain('TenEnv(a)');
+    expect(h.events.filter((e) => e.type === 'worker_terminated')).toEqual([]);
+  });
+});
+
+describe('handles left open after on_deinit_done', () => {
+  it('a group whose extensions closed cleanly ends its thread without a report', async () => {
+    h = new Harness();
+    const id = await h.app.startGraph(graph([probe('a', 'g1', { actions: [{ op: 'sendCmd', name: 'q' }] }), probe('b', 'g2')], [flow('a', 'cmd', 'q', ['b'])]));
+    await h.report('a', 'result');
+    await h.app.stopGraph(id);
+    expect(h.events.filter((e) => e.type === 'worker_terminated')).toEqual([]);
+    expect(h.phases('a')).toContain('on_deinit_done');
+  });
+
+  it('an interval never cleared: the group is reported as kept alive by a Timeout and terminated, not left to the stop timeout', async () => {
+    // The stop timeout is long enough that a stop resolving with the leak event is the early path.
+    h = new Harness({ stopTimeoutMs: 30_000 });
+    const id = await h.app.startGraph(graph([probe('leaky', 'g1', { leaveInterval: 'idle' }), probe('fine', 'g2')]));
+    await h.until(() => h!.phases('leaky').includes('on_start_done'), 'leaky started');
+    await h.app.stopGraph(id);
+    const t = h.events.filter((e) => e.type === 'worker_terminated');
+    expect(t).toEqual([
+      expect.objectContaining({
+        group: 'g1',
+        graphId: id,
+        handles: { Timeout: 1 },
+        reason: expect.stringContaining("Extension group 'g1' closed all its extensions, but its thread was kept alive by 1 Timeout after on_deinit_done; terminated."),
+      }),
+    ]);
+    expect(h.phases('leaky')).toContain('on_deinit_done');
+    // The leftover handle is a leak the live counts keep.
+    await h.closeAndCheckLeaks({ handles: 1 });
+    h = undefined;
+  });
+
+  it('a leftover timer using the closed ten_env during the grace is reported before the thread is terminated', async () => {
+    h = new Harness({ stopTimeoutMs: 30_000 });
+    const id = await h.app.startGraph(graph([probe('leaky', 'g1', { leaveInterval: 'use_env' })]));
+    await h.until(() => h!.phases('leaky').includes('on_start_done'), 'leaky started');
+    await h.app.stopGraph(id);
+    const v = h.violations();
+    expect(v.length).toBeGreaterThan(0);
+    expect(v[0]).toMatchObject({ object: 'TenEnv(leaky)', policy: 'fail' });
+    expect(v[0].reason).toContain('after ten_env was closed');
+    const reported = h.events.findIndex((e) => e.type === 'worker_terminated' && e.handles?.Timeout === 1);
+    expect(reported).toBeGreaterThan(h.events.indexOf(v[0]));
+    await h.closeAndCheckLeaks({ handles: 1 });
+    h = undefined;
+  });
+
+  it('a leftover callback that never returns is left to the stop timeout, whose report says the extensions had closed', async () => {
+    h = new Harness({ stopTimeoutMs: 1500 });
+    const id = await h.app.startGraph(graph([probe('stuck', 'g1', { leaveInterval: 'busy' })]));
+    await h.until(() => h!.phases('stuck').includes('on_start_done'), 'stuck started');
+    await h.app.stopGraph(id);
+    expect(h.events.filter((e) => e.type === 'worker_terminated')).toEqual([
+      expect.objectContaining({
+        group: 'g1',
+        reason: "Extension group 'g1' closed all its extensions, but its thread did not end within 1500 ms (a callback still running after on_deinit_done?); terminated.",
+      }),
+    ]);
   });
 });
 

@@ -36,6 +36,13 @@ describe('run view folding', () => {
     expect(failed.logs).toHaveLength(1);
   });
 
+  it('shows a terminated thread, such as one kept alive by handles left open, as an error line in the logs', () => {
+    const reason = "Extension group 'g1' closed all its extensions, but its thread was kept alive by 1 Timeout after on_deinit_done; terminated.";
+    const s = foldEvents(empty, [{ type: 'worker_terminated', ts: 5, graphId: 'g', group: 'g1', reason, handles: { Timeout: 1 } }]);
+    expect(s.logs).toEqual([{ type: 'error', ts: 5, graphId: 'g', extension: '', phase: 'thread terminated', message: reason, stack: '' }]);
+    expect(s.lifecycle).toEqual({});
+  });
+
   it('turns the latest metrics into per-node numbers and edge rates, reusing unchanged entries', () => {
     const first = foldMetrics({ metrics: {}, edgeRates: {} }, batch([metrics('started', 4, 120)]));
     expect(first.metrics.relay).toEqual({ queue: 4, inPerSec: 120, outPerSec: 60, thread: 3 });
