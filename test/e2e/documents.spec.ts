@@ -164,6 +164,8 @@ test('unsaved edits of a closed page are offered again on the next visit', async
   await expect(page.getByTestId('dirty-indicator')).toBeVisible();
   // The recovery copy is written within two seconds of the edit; then the page goes away unsaved.
   await expect(page.getByTestId('dirty-indicator')).toHaveAttribute('title', /recovery copy was kept/);
+  // Leaving asks first; the user goes anyway.
+  page.once('dialog', (dialog) => void dialog.accept());
   await page.reload();
   const banner = page.getByRole('region', { name: 'Recovered edits' });
   await expect(banner).toContainText('hello_pipeline');
@@ -274,4 +276,38 @@ test('New starts an untitled document after asking about unsaved edits; its firs
   const saved = JSON.parse(readFileSync(file, 'utf8'));
   expect(saved.ten.predefined_graphs[0].graph.nodes.map((n: { name: string }) => n.name)).toEqual(['data_generator_1']);
   expect(consoleErrors).toEqual([]);
+});
+
+test('leaving the page asks first only while there are unsaved edits', async ({ page, context, studio }) => {
+  const asked: string[] = [];
+  const track = (p: Page) => p.on('dialog', (dialog) => {
+    asked.push(dialog.type());
+    void dialog.dismiss();
+  });
+
+  // Clean: the page closes without a question.
+  track(page);
+  await openHello(page, studio.url);
+  await page.getByTestId('node-ticker').click();
+  await page.close({ runBeforeUnload: true });
+  await expect.poll(() => page.isClosed()).toBe(true);
+  expect(asked).toEqual([]);
+
+  // Unsaved edits: closing asks, and staying keeps the page and its edits.
+  const second = await context.newPage();
+  track(second);
+  await openHello(second, studio.url);
+  await dragNode(second, 'ticker', 40, 40);
+  await expect(second.getByTestId('dirty-indicator')).toBeVisible();
+  await second.close({ runBeforeUnload: true });
+  await expect.poll(() => asked).toEqual(['beforeunload']);
+  expect(second.isClosed()).toBe(false);
+  await expect(second.getByTestId('dirty-indicator')).toBeVisible();
+
+  // Undone back to the saved content: no question any more.
+  await second.keyboard.press('Control+z');
+  await expect(second.getByTestId('dirty-indicator')).toHaveCount(0);
+  await second.close({ runBeforeUnload: true });
+  await expect.poll(() => second.isClosed()).toBe(true);
+  expect(asked).toEqual(['beforeunload']);
 });

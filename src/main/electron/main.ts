@@ -3,7 +3,7 @@
  * the browser mode uses. Everything with behaviour lives in `src/host`. Loaded from source by
  * `boot.ts` (through tsx), like the CLI, so the runtime finds its files next to its sources.
  */
-import { app, BrowserWindow, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Host } from '../../host';
@@ -72,6 +72,22 @@ function createWindow(): void {
     if (url.startsWith('https://')) void shell.openExternal(url);
     return { action: 'deny' };
   });
+  // The renderer listens to 'beforeunload' only while it has unsaved edits. Electron shows no
+  // dialog for it and would just keep the window open; it asks here instead (closing, quitting
+  // and reloading all pass through this), and leaving goes on when the user says so.
+  const win = mainWindow;
+  contents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'question',
+      title: 'Unsaved changes',
+      message: 'The document has unsaved changes. Leave anyway?',
+      detail: 'A recovery copy of the edits is kept and offered the next time the studio opens.',
+      buttons: ['Leave', 'Stay'],
+      defaultId: 1,
+      cancelId: 1,
+    });
+    if (choice === 0) event.preventDefault();
+  });
   mainWindow.on('closed', () => {
     mainWindow = null;
   });
@@ -89,7 +105,9 @@ void app.whenReady().then(() => {
     dataDir: process.env.TEN_STUDIO_DATA_DIR || app.getPath('userData'),
   });
   registerIpc(host);
-  app.on('before-quit', () => void host.dispose());
+  // Not on 'before-quit': a window kept open for its unsaved edits cancels the quit, and its
+  // host must still be there.
+  app.on('will-quit', () => void host.dispose());
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

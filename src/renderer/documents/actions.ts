@@ -306,7 +306,16 @@ export function createDocumentActions(host: HostApi): DocumentActions {
         (list) => ui().setRecoveries(list),
         (err: unknown) => reportError('Could not list recovered edits', err),
       );
+      // Leaving the page with unsaved edits asks first (in Electron the main process asks, on
+      // 'will-prevent-unload'). Listening only while there are edits lets a clean page go quietly.
+      const onBeforeUnload = (e: BeforeUnloadEvent) => e.preventDefault();
+      const guardLeaving = (dirty: boolean) => {
+        if (dirty) window.addEventListener('beforeunload', onBeforeUnload);
+        else window.removeEventListener('beforeunload', onBeforeUnload);
+      };
+      guardLeaving(studio().dirty);
       const unsubscribe = useStudio.subscribe((s, prev) => {
+        if (s.dirty !== prev.dirty) guardLeaving(s.dirty);
         if (s.document && s.dirty && s.document !== prev.document) scheduleRecovery(s.document);
         // Undo or redo back to the saved content leaves no unsaved edits to recover.
         const undoneToSaved = !s.dirty && prev.dirty && s.savedRevision === prev.savedRevision;
@@ -317,6 +326,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
       window.addEventListener('pagehide', onHide);
       return () => {
         unsubscribe();
+        guardLeaving(false);
         window.removeEventListener('pagehide', onHide);
         cancelRecovery();
       };

@@ -149,6 +149,30 @@ describe('document actions in the renderer', () => {
     stop();
   });
 
+  it('asks before the page is left only while there are unsaved edits', async () => {
+    const host = fakeHost();
+    const actions = createDocumentActions(host.api);
+    const stop = actions.start();
+    const leave = () => {
+      const event = new Event('beforeunload', { cancelable: true });
+      window.dispatchEvent(event);
+      return event.defaultPrevented ? 'asks' : 'leaves';
+    };
+    useStudio.getState().openDocument(doc);
+    expect(leave()).toBe('leaves');
+    useStudio.getState().applyStep([{ type: 'editGraph', graph: 'g', edit: { type: 'addNode', node: { type: 'extension', name: 'n', addon: 'x' } } }]);
+    expect(leave()).toBe('asks');
+    useStudio.getState().undo();
+    expect(leave()).toBe('leaves');
+    useStudio.getState().redo();
+    await actions.save();
+    expect(leave()).toBe('leaves');
+    useStudio.getState().undo();
+    expect(leave()).toBe('asks');
+    stop();
+    expect(leave()).toBe('leaves');
+  });
+
   it('sends a document without a file to Save As', async () => {
     const host = fakeHost();
     const actions = createDocumentActions(host.api);
