@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { HostEvent, RunInfo } from '../../src/shared';
 import { FAR_ZOOM } from '../../src/renderer/canvas/detail';
 import type { Page } from '@playwright/test';
+import { waitUntilDrawn } from './canvasView';
 import { expect, snap, test } from './fixtures';
 
 const NODES = 400;
@@ -76,7 +77,9 @@ test('zoomed out, a large graph draws nodes as boxes with their heat and no labe
     await feedTelemetry(page);
 
     // Fitted: every node is one box, no ports, no strips, no edge labels; edges are still drawn.
+    // The whole chain is in view, so every node and edge is rendered.
     await expect.poll(() => zoomOf(page)).toBeLessThan(FAR_ZOOM);
+    expect(await waitUntilDrawn(page, NODES, null)).toMatchObject({ nodesInView: NODES, nodesRendered: NODES });
     await expect(page.locator('.ext-node-far')).toHaveCount(NODES);
     await expect(page.locator('.ext-node')).toHaveCount(0);
     await expect(page.locator('.react-flow__node .port')).toHaveCount(0);
@@ -102,6 +105,8 @@ test('zoomed out, a large graph draws nodes as boxes with their heat and no labe
     await expect(page.getByTestId('rate-n3')).toHaveText('40');
     await expect(page.locator('.ext-node-far')).toHaveCount(0);
     await expect(page.locator('.edge-label').first()).toBeVisible();
+    // Zoomed in, only the few nodes in view are rendered.
+    expect((await waitUntilDrawn(page, NODES, null)).nodesRendered).toBeLessThan(NODES / 10);
     await snap(page, 'zoomed in: full nodes');
 
     // Zooming out step by step: the drawing flips exactly where the zoom crosses FAR_ZOOM.

@@ -1,11 +1,11 @@
 import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } from '@xyflow/react';
 import { memo, useEffect, useMemo, useRef } from 'react';
-import type { MsgKind } from '../../shared';
 import { useRunView, type RunViewState } from '../debugger/runStore';
 import { useEditor, type EditorState } from '../editor/editorStore';
-import { ANY_IN, ANY_OUT, portHandleId, portLabel, type PortView } from '../editor/model';
+import { portLabel, type PortView } from '../editor/model';
 import { useFarZoom } from './detail';
 import { KIND_COLORS } from './FlowEdge';
+import { KIND_SHORT, NODE_STYLES, nodeGeometry, portRows } from './nodeGeometry';
 
 export type ExtensionNodeData = {
   name: string;
@@ -62,17 +62,19 @@ function LiveStrip({ name }: { name: string }) {
   );
 }
 
-function Port({ node, direction, port }: { node: string; direction: 'in' | 'out'; port: PortView }) {
-  const id = portHandleId(direction, port.kind, port.name);
+/** Port handles' styles per kind, built once: size from `NODE_BOX`, colour of the kind. */
+const HANDLE_STYLES = Object.fromEntries(Object.entries(KIND_COLORS).map(([kind, background]) => [kind, { ...NODE_STYLES.handle, background }]));
+
+function Port({ node, direction, id, port }: { node: string; direction: 'in' | 'out'; id: string; port: PortView }) {
   const label = `${direction === 'in' ? 'Input' : 'Output'} ${portLabel(port.kind, port.name)} of ${node}${port.declared ? '' : ' (not declared by the manifest)'}`;
   return (
-    <div className={`port port-${direction}${port.declared ? '' : ' undeclared'}`} title={label}>
+    <div className={`port port-${direction}${port.declared ? '' : ' undeclared'}`} style={NODE_STYLES.row} title={label}>
       <Handle
         id={id}
         type={direction === 'in' ? 'target' : 'source'}
         position={direction === 'in' ? Position.Left : Position.Right}
         className={`kind-${port.kind}`}
-        style={{ background: KIND_COLORS[port.kind] }}
+        style={HANDLE_STYLES[port.kind]}
         aria-label={label}
         data-testid={`port-${node}-${direction}-${port.kind}-${port.name}`}
       />
@@ -84,21 +86,50 @@ function Port({ node, direction, port }: { node: string; direction: 'in' | 'out'
   );
 }
 
+/** The `any` port of one side: takes a message the manifest does not declare. */
+function AnyPort({ node, direction, id }: { node: string; direction: 'in' | 'out'; id: string }) {
+  const input = direction === 'in';
+  return (
+    <div className={`port port-${direction} any`} style={NODE_STYLES.row} title={input ? 'Receive a message the manifest does not declare' : 'Send a message the manifest does not declare'}>
+      <Handle
+        id={id}
+        type={input ? 'target' : 'source'}
+        position={input ? Position.Left : Position.Right}
+        className="any"
+        style={NODE_STYLES.handle}
+        aria-label={`${input ? 'Input' : 'Output'} any message of ${node}`}
+        data-testid={`port-${node}-${direction}-any`}
+      />
+      <span className="port-name muted-port">any</span>
+    </div>
+  );
+}
+
+function PortColumn({ node, direction, ports }: { node: string; direction: 'in' | 'out'; ports: PortView[] }) {
+  return (
+    <div className={`ports-col${direction === 'out' ? ' out' : ''}`} style={NODE_STYLES.column}>
+      {portRows(direction, ports).map((r) =>
+        r.port ? <Port key={r.id} node={node} direction={direction} id={r.id} port={r.port} /> : <AnyPort key={r.id} node={node} direction={direction} id={r.id} />,
+      )}
+    </div>
+  );
+}
+
 /**
  * Edge ends of a node drawn far away. React Flow anchors edges on the handles it measures in a
  * node, so every port keeps an empty, unpainted handle (same id) at the middle of its side.
  */
-function FarAnchors({ direction, ports, any }: { direction: 'in' | 'out'; ports: PortView[]; any: string }) {
-  const ids = [...ports.map((p) => portHandleId(direction, p.kind, p.name)), any];
+function FarAnchors({ direction, ports }: { direction: 'in' | 'out'; ports: PortView[] }) {
   const type = direction === 'in' ? 'target' : 'source';
   const position = direction === 'in' ? Position.Left : Position.Right;
-  return ids.map((id) => <div key={id} className={`far-anchor far-anchor-${direction} ${type}`} data-handleid={id} data-handlepos={position} />);
+  return portRows(direction, ports).map((r) => <div key={r.id} className={`far-anchor far-anchor-${direction} ${type}`} data-handleid={r.id} data-handlepos={position} />);
 }
 
 /**
  * A node below `FAR_ZOOM`: one box in its group's colour with its queue heat as background, no
  * text (too small to read), its name, phase, queue and rate in its accessible name and
- * tooltip. About as large as the full node, so the layout looks the same when zooming through.
+ * tooltip. As large as the full node's estimate (`nodeGeometry`), so the layout looks the same
+ * when zooming through.
  */
 function FarNode({ data, selected, problems }: { data: ExtensionNodeData; selected: boolean; problems: string | null }) {
   const lifecycle = useRunView(useMemo(() => lifecycleOf(data.name), [data.name]));
@@ -110,7 +141,7 @@ function FarNode({ data, selected, problems }: { data: ExtensionNodeData; select
     metrics?.thread != null && `thread ${metrics.thread}`,
   ].filter(Boolean);
   const summary = [`Extension ${data.name} (${data.addon})${data.group ? ` in ${data.group}` : ''}`, ...live, problems].filter(Boolean).join(', ');
-  const rows = Math.max(data.inPorts.length, data.outPorts.length) + 1;
+  const size = useMemo(() => nodeGeometry(data), [data]);
   return (
     <div
       className={`ext-node-far ${heat(metrics?.queue ?? 0)}${selected ? ' selected' : ''}${problems ? ' has-problems' : ''}${data.known ? '' : ' unknown'}`}
@@ -118,22 +149,13 @@ function FarNode({ data, selected, problems }: { data: ExtensionNodeData; select
       role="group"
       aria-label={summary}
       title={summary}
-      style={{ borderLeftColor: data.groupColor, height: FAR_BASE_HEIGHT + rows * FAR_ROW_HEIGHT }}
+      style={{ borderLeftColor: data.groupColor, width: size.width, height: size.height }}
     >
-      <FarAnchors direction="in" ports={data.inPorts} any={ANY_IN} />
-      <FarAnchors direction="out" ports={data.outPorts} any={ANY_OUT} />
+      <FarAnchors direction="in" ports={data.inPorts} />
+      <FarAnchors direction="out" ports={data.outPorts} />
     </div>
   );
 }
-
-/**
- * Height of a full node without its port rows, and of one row, as Chromium lays them out with
- * styles.css (a running node's live strip adds about 22 more, not followed here).
- */
-const FAR_BASE_HEIGHT = 64;
-const FAR_ROW_HEIGHT = 19;
-
-const KIND_SHORT: Record<MsgKind, string> = { cmd: 'cmd', data: 'data', audio_frame: 'audio', video_frame: 'video' };
 
 function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>) {
   const badge = useEditor(useMemo(() => badgeOf(data.name), [data.name]));
@@ -151,14 +173,18 @@ function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>)
     <div
       className={`ext-node${selected ? ' selected' : ''}${badge ? ' has-problems' : ''}${data.known ? '' : ' unknown'}`}
       data-testid={`node-${data.name}`}
-      style={{ borderLeftColor: data.groupColor }}
+      style={{ ...NODE_STYLES.node, borderLeftColor: data.groupColor }}
       role="group"
       aria-label={`Extension ${data.name} (${data.addon})`}
     >
-      <div className="ext-node-head">
+      <div className="ext-node-head" style={NODE_STYLES.head}>
         <div>
-          <div className="ext-node-name">{data.name}</div>
-          <div className="ext-node-addon">{data.addon}</div>
+          <div className="ext-node-name" style={NODE_STYLES.name}>
+            {data.name}
+          </div>
+          <div className="ext-node-addon" style={NODE_STYLES.addon}>
+            {data.addon}
+          </div>
         </div>
         {badge && (
           <span className="problem-badge" data-testid={`badge-${data.name}`} role="img" aria-label={`${badge.count} problem${badge.count === 1 ? '' : 's'}: ${badge.first}`} title={badge.first}>
@@ -167,30 +193,14 @@ function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>)
         )}
       </div>
       {data.group && (
-        <div className="ext-node-group" title="Extension group (one thread each)" style={{ color: data.groupColor }}>
+        <div className="ext-node-group" title="Extension group (one thread each)" style={{ ...NODE_STYLES.group, color: data.groupColor }}>
           ● {data.group}
         </div>
       )}
       <LiveStrip name={data.name} />
-      <div className="ports">
-        <div className="ports-col">
-          {data.inPorts.map((p) => (
-            <Port key={`${p.kind}:${p.name}`} node={data.name} direction="in" port={p} />
-          ))}
-          <div className="port port-in any" title="Receive a message the manifest does not declare">
-            <Handle id={ANY_IN} type="target" position={Position.Left} className="any" aria-label={`Input any message of ${data.name}`} data-testid={`port-${data.name}-in-any`} />
-            <span className="port-name muted-port">any</span>
-          </div>
-        </div>
-        <div className="ports-col out">
-          {data.outPorts.map((p) => (
-            <Port key={`${p.kind}:${p.name}`} node={data.name} direction="out" port={p} />
-          ))}
-          <div className="port port-out any" title="Send a message the manifest does not declare">
-            <Handle id={ANY_OUT} type="source" position={Position.Right} className="any" aria-label={`Output any message of ${data.name}`} data-testid={`port-${data.name}-out-any`} />
-            <span className="port-name muted-port">any</span>
-          </div>
-        </div>
+      <div className="ports" style={NODE_STYLES.ports}>
+        <PortColumn node={data.name} direction="in" ports={data.inPorts} />
+        <PortColumn node={data.name} direction="out" ports={data.outPorts} />
       </div>
     </div>
   );

@@ -7,13 +7,17 @@ import {
   MiniMap,
   Panel,
   ReactFlow,
+  getViewportForBounds,
   useReactFlow,
+  useStore,
+  useStoreApi,
   type Connection,
   type EdgeChange,
   type FinalConnectionState,
   type IsValidConnection,
   type NodeChange,
   type OnConnectEnd,
+  type ReactFlowState,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import type { AddonSummary, NodePosition } from '../../shared';
@@ -24,7 +28,9 @@ import { useEditorShortcuts } from '../editor/shortcuts';
 import { selectGraph, selectGraphLayout, useStudio, type StudioState } from '../store';
 import { ExtensionNode, type ExtensionFlowNode, type ExtensionNodeData } from './ExtensionNode';
 import { FlowEdge, KIND_COLORS, type FlowEdgeType } from './FlowEdge';
+import { RemeasureOnDetailFlip } from './detail';
 import { graphToCanvas, groupColors, usedPorts, type CanvasModel } from './graphView';
+import { nodeGeometry, portRows, type NodeGeometry } from './nodeGeometry';
 
 const nodeTypes = { extension: ExtensionNode };
 const edgeTypes = { flow: FlowEdge };
@@ -49,9 +55,18 @@ const selectNotice = (s: EditorState) => s.notice;
 /** Which graph of which document is shown: automatic positions are kept per graph. */
 const selectGraphKey = (s: StudioState) => `${s.document?.id ?? ''}\n${s.graphName ?? ''}`;
 
-/** Node data per name, reused while nothing it shows changed, so memoised nodes skip rendering. */
-type DataCache = Map<string, { key: string; data: ExtensionNodeData }>;
+/**
+ * Node data per name, reused while nothing it shows changed, so memoised nodes skip rendering;
+ * with the node's estimated geometry, which React Flow uses until the node has been measured.
+ */
+type DataCache = Map<string, { key: string; data: ExtensionNodeData; geometry: NodeGeometry }>;
 
+/**
+ * React Flow's nodes of the graph. The canvas renders only the nodes and edges in view
+ * (`onlyRenderVisibleElements`), and React Flow draws an edge only between nodes whose size and
+ * handles it knows; a node never on screen is never measured, so each node carries its estimated
+ * size and handles (`nodeGeometry`) until the DOM has measured it.
+ */
 function deriveNodes(
   model: CanvasModel,
   layout: Record<string, NodePosition> | undefined,
@@ -70,13 +85,21 @@ function deriveNodes(
     const key = JSON.stringify([n.addon, n.type, n.group, colors.get(n.group), known, ports]);
     let entry = cache.get(n.name);
     if (!entry || entry.key !== key) {
-      entry = {
-        key,
-        data: { name: n.name, addon: n.addon, nodeType: n.type, group: n.group, groupColor: colors.get(n.group) ?? 'var(--border)', known, inPorts: ports.inPorts, outPorts: ports.outPorts },
-      };
+      const data = { name: n.name, addon: n.addon, nodeType: n.type, group: n.group, groupColor: colors.get(n.group) ?? 'var(--border)', known, inPorts: ports.inPorts, outPorts: ports.outPorts };
+      entry = { key, data, geometry: nodeGeometry(data) };
       cache.set(n.name, entry);
     }
-    return { id: n.name, type: 'extension', position: layout?.[n.name] ?? auto.get(n.name) ?? n.position, data: entry.data, selected: chosen.has(n.name) };
+    const { width, height, handles } = entry.geometry;
+    return {
+      id: n.name,
+      type: 'extension',
+      position: layout?.[n.name] ?? auto.get(n.name) ?? n.position,
+      data: entry.data,
+      selected: chosen.has(n.name),
+      initialWidth: width,
+      initialHeight: height,
+      handles,
+    };
   });
   return nodes;
 }
@@ -99,16 +122,40 @@ function stableAutoPositions(model: CanvasModel, graphKey: string, store: { key:
   return store.positions;
 }
 
-/** Keeps the previous node object (and its measured size) when nothing about it changed. */
+/** The handle ids of a node's ports, top to bottom: what its measured handle bounds depend on. */
+function portIds(data: ExtensionNodeData): string {
+  return [...portRows('in', data.inPorts), ...portRows('out', data.outPorts)].map((r) => r.id).join('\n');
+}
+
+/**
+ * A node the DOM has measured, without the estimate. React Flow takes a node's `handles` over
+ * the handle bounds it measured whenever it adopts a new node object (a selection, a drag step),
+ * so a measured node must not carry them: the DOM's positions (a live strip, long names, the far
+ * drawing's anchors) would be replaced by the estimate.
+ */
+function measuredNode(n: ExtensionFlowNode, measured: NonNullable<ExtensionFlowNode['measured']>): ExtensionFlowNode {
+  return { ...n, measured, handles: undefined };
+}
+
+/**
+ * Keeps the previous node object (and its measured size) when nothing about it changed. A
+ * measured node whose ports changed goes back to the estimate until it is measured again
+ * (`ExtensionNode` asks for that when it is on screen).
+ */
 function mergeNodes(next: ExtensionFlowNode[], prev: ExtensionFlowNode[]): ExtensionFlowNode[] {
   const byId = new Map(prev.map((n) => [n.id, n]));
   return next.map((n) => {
     const p = byId.get(n.id);
     if (!p) return n;
     if (p.data === n.data && p.selected === n.selected && p.position.x === n.position.x && p.position.y === n.position.y) return p;
-    return p.measured ? { ...n, measured: p.measured } : n;
+    if (!p.measured || (p.data !== n.data && portIds(p.data) !== portIds(n.data))) return n;
+    return measuredNode(n, p.measured);
   });
 }
+
+/** A request to bring nodes (all of them when `nodes` is absent) into view. */
+type FitRequest = { nodes?: string[]; duration?: number; maxZoom?: number };
+const selectPaneSized = (s: ReactFlowState) => s.width > 0 && s.height > 0;
 
 export function GraphCanvas() {
   const graph = useStudio(selectGraph);
@@ -169,7 +216,11 @@ export function GraphCanvas() {
   useEffect(() => setEdges(derived.edges), [derived.edges]);
 
   const onNodesChange = useCallback((changes: NodeChange<ExtensionFlowNode>[]) => {
-    setNodes((nds) => applyNodeChanges(changes, nds));
+    setNodes((nds) => {
+      const next = applyNodeChanges(changes, nds);
+      if (!changes.some((c) => c.type === 'dimensions')) return next;
+      return next.map((n) => (n.measured && n.handles ? measuredNode(n, n.measured) : n));
+    });
     if (changes.some((c) => c.type === 'select')) {
       const s = useStudio.getState();
       const chosen = new Set(s.selectedNodes);
@@ -285,6 +336,33 @@ export function GraphCanvas() {
     [rf],
   );
 
+  // Fits are done here, not with React Flow's fitView: that one waits until every node has been
+  // measured, which a node never on screen never is, and fits only measured nodes (the zoom
+  // controls' fit button calls it, so that button is hidden; the panel's "Fit view" and F fit
+  // here). A request is applied in the commit after it was made, once React Flow has taken that
+  // commit's nodes (its store takes them in its own effects, which run before this one): a new
+  // graph's nodes, the positions after a relayout. Nodes not yet measured count with their
+  // estimated size.
+  const store = useStoreApi<ExtensionFlowNode, FlowEdgeType>();
+  const paneSized = useStore(selectPaneSized);
+  const fitRequest = useRef<FitRequest | null>(null);
+  const [fitSeq, setFitSeq] = useState(0);
+  useEffect(() => {
+    const request = fitRequest.current;
+    if (!request || !paneSized) return;
+    fitRequest.current = null;
+    const { nodeLookup, width, height, minZoom, maxZoom } = store.getState();
+    const ids = (request.nodes ?? [...nodeLookup.keys()]).filter((id) => nodeLookup.has(id));
+    // An empty graph is not fitted.
+    if (ids.length === 0) return;
+    const viewport = getViewportForBounds(rf.getNodesBounds(ids), width, height, minZoom, request.maxZoom ?? maxZoom, 0.1);
+    void rf.setViewport(viewport, { duration: request.duration });
+  }, [fitSeq, paneSized, store, rf]);
+  const requestFit = useCallback((request: FitRequest) => {
+    fitRequest.current = request;
+    setFitSeq((n) => n + 1);
+  }, []);
+
   // Focus requests (problems panel, find) select the item and bring it into view.
   useEffect(() => {
     if (!focus) return;
@@ -292,31 +370,21 @@ export function GraphCanvas() {
     if (focus.node) {
       s.setSelection([focus.node], []);
       useStudio.setState({ selectedNode: focus.node });
-      void rf.fitView({ nodes: [{ id: focus.node }], duration: 250, maxZoom: 1.2 });
+      requestFit({ nodes: [focus.node], duration: 250, maxZoom: 1.2 });
     } else if (focus.edge) {
       const edge = rf.getEdge(focus.edge);
       s.setSelection([], [focus.edge]);
-      if (edge) void rf.fitView({ nodes: [{ id: edge.source }, { id: edge.target }], duration: 250, maxZoom: 1.2 });
+      if (edge) requestFit({ nodes: [edge.source, edge.target], duration: 250, maxZoom: 1.2 });
     } else {
-      // The whole graph, once React Flow has taken the new positions (after a relayout).
-      const timer = setTimeout(() => void rf.fitView({ duration: 250 }), 50);
-      return () => clearTimeout(timer);
+      // The whole graph (after a relayout).
+      requestFit({ duration: 250 });
     }
-  }, [focus, rf]);
+  }, [focus, rf, requestFit]);
 
-  // Another document or graph is shown: fit it once React Flow has its nodes (the `fitView`
-  // prop only applies to the first one). An empty graph is not fitted: React Flow would keep the
-  // request and zoom in on the first node dropped.
-  const nodeCount = useRef(0);
-  nodeCount.current = model?.nodes.length ?? 0;
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      if (nodeCount.current > 0) void rf.fitView();
-    }, 50);
-    return () => clearTimeout(timer);
-  }, [graphKey, rf]);
+  // The first document or graph, and every other one shown later, is fitted.
+  useEffect(() => requestFit({}), [graphKey, requestFit]);
 
-  const fitView = useCallback(() => void rf.fitView({ duration: 200 }), [rf]);
+  const fitView = useCallback(() => requestFit({ duration: 200 }), [requestFit]);
   useEditorShortcuts(fitView);
 
   const editor = useEditor.getState();
@@ -338,14 +406,15 @@ export function GraphCanvas() {
         selectionKeyCode="Shift"
         multiSelectionKeyCode={MULTI_SELECTION_KEYS}
         connectionRadius={24}
-        fitView
+        onlyRenderVisibleElements
         minZoom={0.05}
         proOptions={PRO_OPTIONS}
         colorMode="dark"
       >
         <Background gap={24} />
+        <RemeasureOnDetailFlip />
         <MiniMap pannable zoomable ariaLabel="Minimap" style={MINIMAP_STYLE} nodeColor={minimapColor} />
-        <Controls showInteractive={false} aria-label="Canvas zoom controls" />
+        <Controls showInteractive={false} showFitView={false} aria-label="Canvas zoom controls" />
         <Panel position="top-left" className="canvas-actions">
           <button type="button" aria-label="Auto layout" title="Lay the graph out left to right (L)" onClick={autoLayout} disabled={!graph}>
             Auto layout
