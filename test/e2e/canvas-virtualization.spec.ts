@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import type { HostEvent, RunInfo } from '../../src/shared';
 import { nodeGeometry } from '../../src/renderer/canvas/nodeGeometry';
 import { countCanvas } from './canvasView';
 import { expect, snap, test } from './fixtures';
@@ -121,4 +122,75 @@ test('only what is in view is rendered, and edges to nodes never rendered are st
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+});
+
+/** What src/renderer/debugger/benchHooks.ts exposes on a page opened with `?bench-hooks`. */
+interface HooksWindow {
+  tenStudioBench: { follow(run: RunInfo): void; emit(event: HostEvent): void };
+}
+
+/** Where an edge's path ends and where the centre of the left side of a handle is, both on screen. */
+async function endAndHandle(page: Page, edge: string, handle: string): Promise<{ end: { x: number; y: number }; handle: { x: number; y: number } }> {
+  const { x, y } = await pathEnd(page, edge);
+  return page.evaluate(
+    ({ x, y, handle }) => {
+      const viewport = document.querySelector('.react-flow__viewport')!;
+      const m = new DOMMatrixReadOnly(getComputedStyle(viewport).transform);
+      const origin = document.querySelector('.react-flow')!.getBoundingClientRect();
+      const h = document.querySelector(`[data-testid="${handle}"]`)!.getBoundingClientRect();
+      return { end: { x: origin.left + m.e + x * m.a, y: origin.top + m.f + y * m.a }, handle: { x: h.left, y: h.top + h.height / 2 } };
+    },
+    { x, y, handle },
+  );
+}
+
+test("a rendered node's measured ports win over the estimate, also after it is selected and moved", async ({ page, studio }) => {
+  await page.goto(`${studio.url}&bench-hooks`);
+  await page.getByRole('button', { name: 'Open example Hello pipeline' }).click();
+  const edge = 'edge-ticker-data-tick-relay';
+  await expect(page.getByTestId(edge)).toHaveCount(1);
+  // A running graph: every node gets a live strip above its ports, which the estimate leaves out.
+  await page.evaluate(() => {
+    const hooks = (window as unknown as HooksWindow).tenStudioBench;
+    const ts = Date.now();
+    hooks.follow({ runId: 'r', documentId: 'd', title: 'hello', state: 'running', graphs: [{ graphId: 'g', name: 'hello_pipeline', state: 'started' }], startedAt: ts, tracing: null });
+    const names = ['ticker', 'mic', 'relay', 'echo', 'stats'];
+    const events = names.map((extension) => ({ type: 'lifecycle' as const, ts, graphId: 'g', extension, phase: 'on_start_done' as const, phaseMs: 1 }));
+    const extensions = names.map((extension) => ({
+      extension,
+      group: 'g',
+      state: 'started',
+      inMsgsDepth: 0,
+      inMsgsHighWater: 0,
+      pending: 0,
+      msgsInPerSec: 1,
+      msgsOutPerSec: 1,
+      inPerSecByName: {},
+      outPerSecByName: {},
+      handlerP50Ms: 0.1,
+      handlerP99Ms: 0.4,
+      msgsInTotal: 1,
+      msgsOutTotal: 1,
+    }));
+    const metrics = [{ ts, intervalMs: 100, graphs: [{ graphId: 'g', name: 'hello_pipeline', extensions, runloops: [], edges: [] }] }];
+    hooks.emit({ type: 'telemetry', time: ts, batches: [{ runId: 'r', events, metrics, traces: [], dropped: { events: 0, traces: 0, metrics: 0 } }] });
+  });
+  await expect(page.getByTestId('lifecycle-relay')).toHaveText('started');
+  const closeTo = async () => {
+    const { end, handle } = await endAndHandle(page, edge, 'port-relay-in-data-tick');
+    return Math.max(Math.abs(end.x - handle.x), Math.abs(end.y - handle.y));
+  };
+  await expect.poll(closeTo).toBeLessThan(1.5);
+  // Selecting and dragging give React Flow new node objects; the measured ports stay.
+  const relay = page.getByTestId('node-relay').locator('.ext-node-name');
+  await relay.click();
+  await expect(page.locator('.react-flow__node[data-id="relay"]')).toHaveClass(/\bselected\b/);
+  await expect.poll(closeTo).toBeLessThan(1.5);
+  const box = (await relay.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 40, box.y + box.height / 2 + 30, { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(closeTo).toBeLessThan(1.5);
+  await page.keyboard.press('Control+z');
 });
