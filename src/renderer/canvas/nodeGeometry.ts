@@ -6,7 +6,8 @@
  * on screen was never measured, so every flow node carries this estimate (`initialWidth`,
  * `initialHeight`, `handles`) until the DOM has measured it. The sizes below are the node's box
  * model: `ExtensionNode` applies them as inline styles (`NODE_STYLES`), so the estimate and the
- * drawing come from the same numbers; `styles.css` has only colours and fonts for these parts.
+ * drawing come from the same numbers; `styles.css` keeps only their colours, fonts and flex
+ * layout.
  */
 import { Position, type NodeHandle } from '@xyflow/react';
 import type { CSSProperties } from 'react';
