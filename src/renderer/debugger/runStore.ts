@@ -110,7 +110,7 @@ export function foldEvents(
 /** The latest metrics of a batch as per-node and per-edge numbers; unchanged entries keep their objects. */
 export function foldMetrics(state: Pick<RunViewState, 'metrics' | 'edgeRates'>, batch: RunBatch): Pick<RunViewState, 'metrics' | 'edgeRates'> {
   const latest = batch.metrics[batch.metrics.length - 1];
-  if (!latest) return state;
+  if (!latest) return { metrics: state.metrics, edgeRates: state.edgeRates };
   const metrics: Record<string, NodeMetricsView> = {};
   const edgeRates: Record<string, number> = {};
   for (const g of latest.graphs) {

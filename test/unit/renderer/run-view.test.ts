@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricsSnapshot, RunBatch, RunEvent } from '../../../src/shared';
-import { foldEvents, foldMetrics, syncLifecycle, violationNodes, type ViolationEvent } from '../../../src/renderer/debugger/runStore';
+import { foldEvents, foldMetrics, syncLifecycle, useRunView, violationNodes, type ViolationEvent } from '../../../src/renderer/debugger/runStore';
 
 const empty = { lifecycle: {}, violations: [], logs: [] };
 
@@ -49,6 +49,21 @@ describe('run view folding', () => {
     expect(first.edgeRates).toEqual({ 'ticker->relay': 100 });
     const again = foldMetrics(first, batch([metrics('started', 4, 120)]));
     expect(again.metrics.relay).toBe(first.metrics.relay);
+  });
+
+  it('keeps the events of a batch that carries no metrics sample', () => {
+    const view = useRunView.getState();
+    view.follow({ runId: 'r', documentId: 'd', title: 't', state: 'running', graphs: [], startedAt: 1, tracing: null });
+    view.apply({ type: 'telemetry', time: 1, batches: [batch([metrics('started', 4, 120)])] });
+    view.apply({
+      type: 'telemetry',
+      time: 2,
+      batches: [batch([], [{ type: 'error', ts: 3, graphId: 'g', extension: 'relay', phase: 'on_data', message: 'boom', stack: '' }])],
+    });
+    const after = useRunView.getState();
+    expect(after.logs).toHaveLength(1);
+    expect(after.lifecycle.relay).toMatchObject({ label: 'error' });
+    expect(after.metrics.relay).toEqual({ queue: 4, inPerSec: 120, outPerSec: 60, thread: 3 });
   });
 
   it('moves badges forward to the state metrics report, never back', () => {
