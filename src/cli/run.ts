@@ -6,6 +6,7 @@
 import { createWriteStream, existsSync, readFileSync, statSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TenAppProperty } from '../shared/graph/types';
+import { parseJsonText, stringifyJson } from '../shared/json/text';
 import { App, type RuntimeEvent, type ViolationPolicy } from '../runtime';
 import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
 import { UsageError, type ParsedArgs } from './args';
@@ -96,7 +97,7 @@ export function chooseGraphs(property: TenAppProperty, file: string, graph: stri
 function readProperty(path: string): TenAppProperty {
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    value = parseJsonText(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new UsageError(`${path} is not valid JSON: ${(e as Error).message}`);
   }
@@ -146,7 +147,7 @@ export async function run(args: ParsedArgs): Promise<number> {
   const ended = new Promise<EndReason>((r) => (end = r));
 
   const onEvent = (e: RuntimeEvent): void => {
-    if (events && !events.writableEnded) events.write(`${JSON.stringify(e)}\n`);
+    if (events && !events.writableEnded) events.write(`${stringifyJson(e)}\n`);
     outcome.observe(e);
     const line = formatEvent(e, t0, minLogLevel);
     if (line) (line.stderr ? process.stderr : process.stdout).write(`${line.text}\n`);

@@ -11,6 +11,7 @@ import {
   buildCatalogue,
   checkGraph,
   checkPropertyDocument,
+  exportJson,
   loadApp,
   loadPackage,
   loadPredefinedGraph,
@@ -81,7 +82,7 @@ export class EditorService {
    */
   async validateDocument(document: GraphDocument): Promise<Diagnostic[]> {
     // Pretty-printed so that diagnostics carry a line and column the user could look up.
-    const parsed = parseJsonDocument(JSON.stringify(document.property, null, 2), DOCUMENT_FILE);
+    const parsed = parseJsonDocument(exportJson(document.property, 'json'), DOCUMENT_FILE);
     if (!parsed.ok) return parsed.diagnostics;
     const baseDir = this.baseDir(document);
     const appDir = document.origin.kind === 'app' ? modelPath(document.origin.dir) : undefined;

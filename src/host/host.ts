@@ -9,6 +9,7 @@ import { readRecording, RunManager, writeChromeTrace, writeJsonFile, type Teleme
 import { EditorService } from './editor';
 import {
   HostError,
+  parseJsonText,
   type ExampleSummary,
   type GraphDocument,
   type HostEvent,
@@ -184,7 +185,7 @@ export class Host {
 async function readJson(file: string): Promise<unknown> {
   const text = await readFile(file, 'utf8');
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch (err) {
     throw new HostError('E_INTERNAL', `${file}: ${(err as Error).message}`);
   }

@@ -2,6 +2,7 @@ export * from './graph/types';
 export * from './ipc';
 export * from './json/located';
 export * from './json/clone';
+export * from './json/text';
 export * from './graph/diagnostics';
 export * from './graph/check';
 export * from './graph/document';

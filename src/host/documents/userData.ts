@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FileDocumentKind, GraphDocument, RecentFile, RecoveryInfo } from '../../shared';
+import { stringifyJson, type FileDocumentKind, type GraphDocument, type RecentFile, type RecoveryInfo } from '../../shared';
 import { sha256, writeFileAtomic } from './atomic';
 import { formatJson, readJsonText } from './json';
 
@@ -112,7 +112,7 @@ export class UserData {
     const savedAt = Date.now();
     await mkdir(this.recoveryDir, { recursive: true });
     const body: RecoveryFile = { format: RECOVERY_FORMAT, version: 1, savedAt, document };
-    await writeFileAtomic(this.recoveryFile(document.id), JSON.stringify(body));
+    await writeFileAtomic(this.recoveryFile(document.id), stringifyJson(body) as string);
     return savedAt;
   }
 

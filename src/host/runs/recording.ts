@@ -3,7 +3,7 @@
  * validated when read back), and their Chrome trace export.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { HostError, validateRecording, type Recording } from '../../shared';
+import { HostError, parseJsonText, stringifyJson, validateRecording, type Recording } from '../../shared';
 import { writeFileAtomic } from '../documents';
 import { resolveUserPath } from '../documents/paths';
 import { toChromeTrace } from './perfetto';
@@ -12,7 +12,7 @@ import { toChromeTrace } from './perfetto';
 export async function writeJsonFile(path: string, value: unknown, overwrite: boolean): Promise<{ path: string; bytes: number }> {
   const file = resolveUserPath(path);
   if (!overwrite && (await exists(file))) throw new HostError('E_EXISTS', `${file} already exists; pass overwrite to replace it.`);
-  const text = JSON.stringify(value);
+  const text = stringifyJson(value) as string;
   try {
     await writeFileAtomic(file, text);
   } catch (e) {
@@ -32,7 +32,7 @@ export async function readRecording(path: string): Promise<Recording> {
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonText(text);
   } catch (e) {
     throw new HostError('E_PARSE', `${file} is not JSON: ${(e as Error).message}`);
   }

@@ -3,7 +3,7 @@
  * through the document store, so every change marks the document unsaved and can be undone.
  */
 import dagre from '@dagrejs/dagre';
-import { UNSPECIFIED_GROUP, type MsgKind, type NodePosition, type PropertyEdit, type TenExtensionNode, type TenGraph, type TenNode } from '../../shared';
+import { stringifyJson, UNSPECIFIED_GROUP, type MsgKind, type NodePosition, type PropertyEdit, type TenExtensionNode, type TenGraph, type TenNode } from '../../shared';
 import { edgeId, graphToCanvas } from '../canvas/graphView';
 import { selectGraph, useStudio } from '../store';
 import { useEditor, type ClipboardContent } from './editorStore';
@@ -217,7 +217,7 @@ export function replaceNodeProperty(node: string, property: Record<string, unkno
       .filter((k) => !(k in property))
       .map((k) => graphEdit(target.name, { type: 'deleteProperty', node, path: [k] })),
     ...Object.entries(property)
-      .filter(([k, v]) => JSON.stringify(old[k]) !== JSON.stringify(v))
+      .filter(([k, v]) => stringifyJson(old[k]) !== stringifyJson(v))
       .map(([k, v]) => graphEdit(target.name, { type: 'setProperty', node, path: [k], value: v })),
   ];
   return edits.length ? useStudio.getState().applyStep(edits) : null;

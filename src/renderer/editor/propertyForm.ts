@@ -3,20 +3,21 @@
  * immediate check of what the user typed. The full check (ajv) runs on the host; this one only
  * needs to be right about types, integer ranges and placeholders, so it works without eval.
  */
-import type { TenValueSchema, TenValueType } from '../../shared';
+import { parseJsonText, stringifyJson, type TenValueSchema, type TenValueType } from '../../shared';
 
 /** `${env:VAR}` or `${env:VAR|default}`: TEN resolves these when the app starts. */
 export const ENV_PLACEHOLDER = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*(\|[^}]*)?\}$/;
 
-const INTEGER_RANGES: Partial<Record<TenValueType, readonly [number, number]>> = {
-  int8: [-128, 127],
-  int16: [-32768, 32767],
-  int32: [-2147483648, 2147483647],
-  int64: [-(2 ** 63), 2 ** 63 - 1],
-  uint8: [0, 255],
-  uint16: [0, 65535],
-  uint32: [0, 4294967295],
-  uint64: [0, 2 ** 64 - 1],
+/** Exact bounds: an int64/uint64 beyond 2^53 is a `bigint` (see json/located.ts), typed as digits. */
+const INTEGER_RANGES: Partial<Record<TenValueType, readonly [bigint, bigint]>> = {
+  int8: [-128n, 127n],
+  int16: [-32768n, 32767n],
+  int32: [-2147483648n, 2147483647n],
+  int64: [-9223372036854775808n, 9223372036854775807n],
+  uint8: [0n, 255n],
+  uint16: [0n, 65535n],
+  uint32: [0n, 4294967295n],
+  uint64: [0n, 18446744073709551615n],
 };
 
 export type FieldInput = 'number' | 'bool' | 'string' | 'json';
@@ -63,13 +64,17 @@ export function parseField(schema: TenValueSchema | undefined, text: string): Fi
     const range = schema ? INTEGER_RANGES[schema.type] : undefined;
     if (range) {
       if (!Number.isInteger(n)) return { ok: false, error: `expects an integer (${schema!.type})`, value: n };
-      if (n < range[0] || n > range[1]) return { ok: false, error: `out of range of ${schema!.type} (${range[0]} … ${range[1]})`, value: n };
+      // Digits typed beyond 2^53 are kept exactly, as the file parser keeps them.
+      const exact = /^-?\d+$/.test(raw) ? BigInt(raw) : BigInt(n);
+      const value = Number.isSafeInteger(n) ? n : exact;
+      if (exact < range[0] || exact > range[1]) return { ok: false, error: `out of range of ${schema!.type} (${range[0]} … ${range[1]})`, value };
+      return { ok: true, value };
     }
     if (schema?.type === 'float32' && Math.abs(n) > 3.4028234663852886e38) return { ok: false, error: 'out of range of float32', value: n };
     return { ok: true, value: n };
   }
   try {
-    const value: unknown = JSON.parse(raw);
+    const value: unknown = parseJsonText(raw);
     if (schema?.type === 'array' && !Array.isArray(value)) return { ok: false, error: 'expects a JSON array' };
     if (schema?.type === 'object' && (typeof value !== 'object' || value === null || Array.isArray(value))) return { ok: false, error: 'expects a JSON object' };
     return { ok: true, value };
@@ -82,14 +87,19 @@ export function parseField(schema: TenValueSchema | undefined, text: string): Fi
 export function fieldText(value: unknown): string {
   if (value === undefined) return '';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  return stringifyJson(value) ?? '';
+}
+
+/** The raw JSON mode's text for a node's properties (integers beyond 2^53 with all their digits). */
+export function propertyObjectText(property: Record<string, unknown>): string {
+  return stringifyJson(property, 2) as string;
 }
 
 /** Parses the raw JSON mode's text: it must be a JSON object. */
 export function parsePropertyObject(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
   try {
-    const value: unknown = JSON.parse(text.trim() === '' ? '{}' : text);
+    const value: unknown = parseJsonText(text.trim() === '' ? '{}' : text);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: 'The properties must be a JSON object.' };
     return { ok: true, value: value as Record<string, unknown> };
   } catch (err) {

@@ -3,7 +3,7 @@ import { UNSPECIFIED_GROUP, type TenNode, type TenValueSchema } from '../../shar
 import { graphToCanvas } from '../canvas/graphView';
 import { deleteSelection, renameNode, replaceNodeProperty, setGroup, setNodeProperty } from '../editor/actions';
 import { useEditor, type EditorState } from '../editor/editorStore';
-import { describeType, fieldText, inputFor, parseField, parsePropertyObject } from '../editor/propertyForm';
+import { describeType, fieldText, inputFor, parseField, parsePropertyObject, propertyObjectText } from '../editor/propertyForm';
 import { selectGraph, useStudio, type StudioState } from '../store';
 
 const selectSelected = (s: StudioState) => s.selectedNode;
@@ -222,7 +222,7 @@ function PropertyField({ node, name, schema, required, value, fallback, hostErro
 }
 
 function RawProperties({ node, property }: { node: string; property: Record<string, unknown> }) {
-  const text = JSON.stringify(property, null, 2);
+  const text = propertyObjectText(property);
   const [draft, setDraft] = useState(text);
   useEffect(() => setDraft(text), [text]);
   const parsed = parsePropertyObject(draft);

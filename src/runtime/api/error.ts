@@ -2,6 +2,8 @@
  * Error codes of the TEN runtime, with TEN's Node.js binding names (`ErrorCode*`) and the short
  * aliases used in the TEN semantics document. Values match TEN's `ten_error_code_t`.
  */
+import { parseJsonText } from '../../shared/json/text';
+
 export enum TenErrorCode {
   ErrorCodeGeneric = 1,
   ErrorCodeInvalidJSON = 2,
@@ -52,7 +54,7 @@ export const TEN_IS_CLOSED_TEXT = 'ten_env is closed.';
  */
 export function parseJsonArg(text: string): [unknown, TenError | undefined] {
   try {
-    return [JSON.parse(text), undefined];
+    return [parseJsonText(text), undefined];
   } catch (e) {
     return [undefined, new TenError(TenErrorCode.ErrorCodeInvalidJSON, `Invalid JSON: ${(e as Error).message}`)];
   }

@@ -4,6 +4,7 @@ import { TenError, TenErrorCode } from './error';
 import { LogLevel } from './log_level';
 import { AudioFrame, Cmd, CmdResult, Data, VideoFrame, wrapWire } from './msg';
 import type { WireMsg } from '../core/wire';
+import { parseJsonText } from '../../shared/json/text';
 import type { ToProxy, ToTester } from '../tester/protocol';
 
 type Pending = { kind: 'cmd'; onResult: (r: CmdResult | undefined, e: TenError | undefined) => void } | { kind: 'msg'; done: (e: TenError | undefined) => void };
@@ -98,7 +99,7 @@ export class ExtensionTester {
 
   setTestModeSingle(addonName: string, propertyJsonStr: string): TenError | undefined {
     try {
-      JSON.parse(propertyJsonStr || '{}');
+      parseJsonText(propertyJsonStr || '{}');
     } catch (e) {
       return new TenError(TenErrorCode.ErrorCodeInvalidJSON, `Invalid JSON: ${(e as Error).message}`);
     }
@@ -164,7 +165,7 @@ export class ExtensionTester {
     };
     const graph = {
       nodes: [
-        { type: 'extension' as const, name: TEST_EXTENSION, addon: this.addon, extension_group: 'test_extension_group', property: JSON.parse(this.propertyJson) as Record<string, unknown> },
+        { type: 'extension' as const, name: TEST_EXTENSION, addon: this.addon, extension_group: 'test_extension_group', property: parseJsonText(this.propertyJson) as Record<string, unknown> },
         { type: 'extension' as const, name: TESTER_PROXY, addon: TESTER_PROXY, extension_group: 'ten:tester', property: { channel: channelName } },
       ],
       connections: (['cmd', 'data', 'audio_frame', 'video_frame'] as const).flatMap((kind) => [

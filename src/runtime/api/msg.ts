@@ -112,9 +112,11 @@ export class Msg {
     return this._set('setPropertyNumber', path, value);
   }
 
+  /** A bigint (an int64/uint64 beyond 2^53) comes back as the nearest double, as in TEN's Node.js binding. */
   getPropertyNumber(path: string): [number, TenError | undefined] {
     const v = getProp(this._w.props, path);
     if (v === undefined) return [0, missing(path)];
+    if (typeof v === 'bigint') return [Number(v), undefined];
     return typeof v === 'number' ? [v, undefined] : [0, typeError(path, 'number')];
   }
 

@@ -126,9 +126,14 @@ export class TenEnv {
     return err ?? this._b.setProperty(path, value);
   }
 
+  /**
+   * A number, as in TEN's Node.js binding: an int64/uint64 beyond 2^53 (a `bigint` here) comes
+   * back as the nearest double; `getPropertyToJson` gives its exact digits.
+   */
   async getPropertyNumber(path: string): Promise<[number, TenError | undefined]> {
     const [v, err] = this._b.getProperty(path);
     if (err) return [0, err];
+    if (typeof v === 'bigint') return [Number(v), undefined];
     return typeof v === 'number' ? [v, undefined] : [0, wrongType(path, 'number')];
   }
 

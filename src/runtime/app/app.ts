@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { TenAppProperty, TenGraph } from '../../shared/graph/types';
+import { parseJsonText } from '../../shared/json/text';
 import type { GroupSample, LiveCounts, RuntimeEvent, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import { newWireMsg, type WireMsg } from '../core/wire';
 import { DEFAULT_CACHE_DIR, ModuleBuilder } from './build';
@@ -73,7 +74,7 @@ export class App implements EngineHost {
     let property: TenAppProperty = {};
     let appDir = opts.appDir;
     if (typeof opts.property === 'string') {
-      property = JSON.parse(readFileSync(opts.property, 'utf8')) as TenAppProperty;
+      property = parseJsonText(readFileSync(opts.property, 'utf8')) as TenAppProperty;
       appDir ??= dirname(resolve(opts.property));
     } else if (opts.property) {
       property = opts.property;
@@ -282,7 +283,7 @@ export class App implements EngineHost {
     if (typeof p.predefined_graph_name === 'string') source = p.predefined_graph_name;
     else if (typeof p.graph_json === 'string') {
       try {
-        source = { graph: JSON.parse(p.graph_json) as TenGraph };
+        source = { graph: parseJsonText(p.graph_json) as TenGraph };
       } catch (e) {
         this.reply(from, msg, 1, `Invalid graph JSON: ${(e as Error).message}`);
         return;

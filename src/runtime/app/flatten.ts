@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { flattenGraph } from '../../shared/graph/flatten';
 import { resolveImportUri, type FileSource } from '../../shared/app/files';
 import type { TenGraph } from '../../shared/graph/types';
+import { parseJsonText } from '../../shared/json/text';
 
 const diskFiles: FileSource = {
   async readText(path) {
@@ -59,7 +60,7 @@ export async function loadImportedGraph(uri: string, appDir: string | undefined)
   if (text === null) throw new Error(`Failed to load the graph of import_uri '${uri}': cannot read ${r.path}`);
   let graph: unknown;
   try {
-    graph = JSON.parse(text);
+    graph = parseJsonText(text);
   } catch (e) {
     throw new Error(`Failed to load the graph of import_uri '${uri}': ${r.path}: ${(e as Error).message}`);
   }

@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseJsonText } from '../../shared/json/text';
 
 export interface AddonPackage {
   name: string;
@@ -17,7 +18,7 @@ export interface AddonPackage {
 
 function readJson(file: string): Record<string, unknown> | null {
   if (!existsSync(file)) return null;
-  const v: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  const v: unknown = parseJsonText(readFileSync(file, 'utf8'));
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 }
 

@@ -3,6 +3,8 @@
  * Values are plain JSON plus ArrayBuffers (TEN `buf`), so messages stay structured-clonable.
  */
 
+import { stringifyJson } from '../../shared/json/text';
+
 export type PropObject = Record<string, unknown>;
 
 type Segment = string | number;
@@ -59,9 +61,12 @@ export function setProp(root: PropObject, path: string, value: unknown): boolean
   return true;
 }
 
-/** JSON text of a property value; buffers are not JSON and are reported as such by callers. */
+/**
+ * JSON text of a property value; buffers are not JSON and are reported as such by callers. An
+ * int64/uint64 beyond 2^53 (a `bigint`) is written as its exact integer literal.
+ */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (v instanceof ArrayBuffer ? undefined : v)) ?? '';
+  return stringifyJson(value, 0, (_k, v: unknown) => (v instanceof ArrayBuffer ? undefined : v)) ?? '';
 }
 
 /** Deep-merges `over` onto `base` (objects merge, everything else replaces). */

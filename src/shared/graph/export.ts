@@ -2,8 +2,10 @@
  * Writing TEN files back: stable key order (TEN's field order first, then the user's other keys
  * in their original order), 2-space indentation, a final newline. Values inside `property`
  * blocks keep the user's order. Canvas layout never enters TEN files: the host's documents
- * keep it in a sidecar (`DocumentLayout` in the IPC contract).
+ * keep it in a sidecar (`DocumentLayout` in the IPC contract). Integers beyond 2^53 (`bigint`
+ * from the located parser) are written as the same integer literal.
  */
+import { stringifyJson } from '../json/text';
 
 type Ctx = 'root' | 'ten' | 'graphInfo' | 'graph' | 'node' | 'connection' | 'flow' | 'loc' | 'free';
 
@@ -61,5 +63,5 @@ export type ExportKind = 'property' | 'graph' | 'json';
 /** Serialises a TEN document: stable key order, 2-space indent, trailing newline. */
 export function exportJson(value: unknown, kind: ExportKind = 'graph'): string {
   const ctx: Ctx = kind === 'property' ? 'root' : kind === 'graph' ? 'graph' : 'free';
-  return JSON.stringify(order(value, ctx), null, 2) + '\n';
+  return `${stringifyJson(order(value, ctx), 2)}\n`;
 }

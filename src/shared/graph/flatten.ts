@@ -8,6 +8,7 @@
 import { dirnamePath, resolveImportUri, type FileSource } from '../app/files';
 import { cloneJson } from '../json/clone';
 import { parseJson, pointer } from '../json/located';
+import { stringifyJson } from '../json/text';
 import { checkGraphShape } from './check';
 import { diag, type Diagnostic, type SourceRef } from './diagnostics';
 import { MSG_KINDS, type MsgKind, type TenConnection, type TenFlow, type TenGraph, type TenLoc, type TenNode } from './types';
@@ -147,7 +148,7 @@ function addFlow(conn: TenConnection, kind: MsgKind, flow: TenFlow): void {
   for (const side of ['dest', 'source'] as const) {
     for (const l of flow[side] ?? []) {
       const target = (same[side] ??= []);
-      if (!target.some((t) => JSON.stringify(t) === JSON.stringify(l))) target.push(l);
+      if (!target.some((t) => stringifyJson(t) === stringifyJson(l))) target.push(l);
     }
   }
 }

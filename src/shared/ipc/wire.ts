@@ -1,7 +1,10 @@
 /**
  * The wire format both transports use. Electron IPC carries the same request/response shapes
- * through `ipcRenderer.invoke`; the WebSocket carries them as JSON text frames.
+ * through `ipcRenderer.invoke` (structured clone, which keeps `bigint`); the WebSocket carries
+ * them as JSON text frames written by `stringifyJson` and read by `parseJsonText`, so integers
+ * beyond 2^53 in documents cross it exactly, as `bigint`, and numbers stay numbers.
  */
+import { parseJsonText, stringifyJson } from '../json/text';
 import { HOST_METHODS, isHostMethod, type HostEvent, type HostMethod } from './contract';
 import { HostError, type HostErrorInfo } from './errors';
 
@@ -31,7 +34,7 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; error: HostError;
  */
 export function validateRequest(method: unknown, params: unknown): HostError | null {
   if (!isHostMethod(method)) {
-    return new HostError('E_UNKNOWN_METHOD', `Unknown method ${JSON.stringify(method)}.`);
+    return new HostError('E_UNKNOWN_METHOD', `Unknown method ${stringifyJson(method)}.`);
   }
   const problem = HOST_METHODS[method].validate(params);
   return problem ? new HostError('E_BAD_PARAMS', `${method} ${problem}.`) : null;
@@ -40,14 +43,14 @@ export function validateRequest(method: unknown, params: unknown): HostError | n
 export function encodeRequest(id: number, method: HostMethod, params?: unknown): string {
   const msg: RequestMessage = { type: 'request', id, method };
   if (params !== undefined) msg.params = params;
-  return JSON.stringify(msg);
+  return stringifyJson(msg) as string;
 }
 
 /** Parses and validates one client frame. Never throws. */
 export function decodeRequest(text: string): Decoded<RequestMessage> {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonText(text);
   } catch {
     return { ok: false, error: new HostError('E_BAD_MESSAGE', 'Request is not valid JSON.') };
   }
@@ -68,22 +71,22 @@ export function decodeRequest(text: string): Decoded<RequestMessage> {
 }
 
 export function encodeResult(id: number, result: unknown): string {
-  return JSON.stringify({ type: 'response', id, ok: true, result } satisfies ResponseMessage);
+  return stringifyJson({ type: 'response', id, ok: true, result } satisfies ResponseMessage) as string;
 }
 
 export function encodeError(id: number, error: HostErrorInfo): string {
-  return JSON.stringify({ type: 'response', id, ok: false, error } satisfies ResponseMessage);
+  return stringifyJson({ type: 'response', id, ok: false, error } satisfies ResponseMessage) as string;
 }
 
 export function encodeEvent(event: HostEvent): string {
-  return JSON.stringify({ type: 'event', event } satisfies EventMessage);
+  return stringifyJson({ type: 'event', event } satisfies EventMessage) as string;
 }
 
 /** Parses one server frame on the client. Never throws. */
 export function decodeServerMessage(text: string): Decoded<ServerMessage> {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonText(text);
   } catch {
     return { ok: false, error: new HostError('E_BAD_MESSAGE', 'Server frame is not valid JSON.') };
   }

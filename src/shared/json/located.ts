@@ -17,7 +17,11 @@ export interface JsonSyntaxError {
   position: TextPosition;
 }
 
-/** Parsed JSON plus the position of every value, keyed by RFC 6901 JSON pointer. */
+/**
+ * Parsed JSON plus the position of every value, keyed by RFC 6901 JSON pointer. An integer literal
+ * (no fraction, no exponent) outside the safe integer range is a `bigint` in `value`; every other
+ * number is a `number`. Write such values back with `stringifyJson` (json/text.ts), not `JSON.stringify`.
+ */
 export interface LocatedJson {
   value: unknown;
   /** Pointer (`""` is the root, `/ten/predefined_graphs/0`) → where that value starts. */
@@ -233,7 +237,9 @@ export function parseJson(text: string): JsonParseResult {
     const m = NUMBER.exec(text);
     if (m) {
       i += m[0].length;
-      return Number(m[0]);
+      const n = Number(m[0]);
+      // An integer literal beyond 2^53 (int64/uint64 ids, nanosecond timestamps) is kept exactly.
+      return Number.isSafeInteger(n) || /[.eE]/.test(m[0]) ? n : BigInt(m[0]);
     }
     throw new SyntaxFailure(`expected a value, found ${describe(i)}`, i);
   };

@@ -5,6 +5,7 @@
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { escapePointerToken } from '../json/located';
+import { stringifyJson } from '../json/text';
 import { INTERFACE_SCHEMA, MANIFEST_LOCK_SCHEMA, MANIFEST_SCHEMA, PROPERTY_SCHEMA } from './document-schemas';
 
 /** Which TEN file a document is. */
@@ -45,12 +46,12 @@ function validatorFor(kind: TenFileKind): ValidateFunction {
 }
 
 const show = (v: unknown): string => {
-  const s = JSON.stringify(v);
+  const s = stringifyJson(v);
   return s === undefined ? String(v) : s;
 };
 
 /** Words one ajv error like TEN's schema library. */
-function tenWording(e: ErrorObject): string {
+function tenWording(e: ErrorObject, data: unknown): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
@@ -58,37 +59,37 @@ function tenWording(e: ErrorObject): string {
     case 'additionalProperties':
       return `Additional properties are not allowed (${show(p.additionalProperty).replace(/^"|"$/g, "'")} was unexpected)`;
     case 'minItems':
-      return `${show(e.data)} has less than ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
+      return `${show(data)} has less than ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
     case 'maxItems':
-      return `${show(e.data)} has more than ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
+      return `${show(data)} has more than ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
     case 'minLength':
-      return `${show(e.data)} is shorter than ${String(p.limit)} character${p.limit === 1 ? '' : 's'}`;
+      return `${show(data)} is shorter than ${String(p.limit)} character${p.limit === 1 ? '' : 's'}`;
     case 'pattern':
-      return `${show(e.data)} does not match ${show(p.pattern)}`;
+      return `${show(data)} does not match ${show(p.pattern)}`;
     case 'enum':
-      return `${show(e.data)} is not one of ${show(p.allowedValues)}`;
+      return `${show(data)} is not one of ${show(p.allowedValues)}`;
     case 'const':
       return `${show(p.allowedValue)} was expected`;
     case 'type':
-      return `${show(e.data)} is not of type ${show(p.type)}`;
+      return `${show(data)} is not of type ${show(p.type)}`;
     case 'oneOf':
       return p.passingSchemas
-        ? `${show(e.data)} is valid under more than one of the schemas listed in the 'oneOf' keyword`
-        : `${show(e.data)} is not valid under any of the schemas listed in the 'oneOf' keyword`;
+        ? `${show(data)} is valid under more than one of the schemas listed in the 'oneOf' keyword`
+        : `${show(data)} is not valid under any of the schemas listed in the 'oneOf' keyword`;
     case 'anyOf':
-      return `${show(e.data)} is not valid under any of the schemas listed in the 'anyOf' keyword`;
+      return `${show(data)} is not valid under any of the schemas listed in the 'anyOf' keyword`;
     case 'not':
-      return `${show(e.schema)} is not allowed for ${show(e.data)}`;
+      return `${show(e.schema)} is not allowed for ${show(data)}`;
     case 'uniqueItems':
-      return `${show(e.data)} has non-unique elements`;
+      return `${show(data)} has non-unique elements`;
     case 'minProperties':
-      return `${show(e.data)} has less than ${String(p.limit)} propert${p.limit === 1 ? 'y' : 'ies'}`;
+      return `${show(data)} has less than ${String(p.limit)} propert${p.limit === 1 ? 'y' : 'ies'}`;
     case 'minimum':
-      return `${show(e.data)} is less than the minimum of ${String(p.limit)}`;
+      return `${show(data)} is less than the minimum of ${String(p.limit)}`;
     case 'maximum':
-      return `${show(e.data)} is greater than the maximum of ${String(p.limit)}`;
+      return `${show(data)} is greater than the maximum of ${String(p.limit)}`;
     case 'format':
-      return `${show(e.data)} is not a ${show(p.format)}`;
+      return `${show(data)} is not a ${show(p.format)}`;
     case 'propertyNames':
       return `${show(p.propertyName)} is not a valid property name`;
     default:
@@ -103,7 +104,7 @@ function tenWording(e: ErrorObject): string {
  */
 export function validateTenFile(kind: TenFileKind, value: unknown): SchemaViolation[] {
   const fn = validatorFor(kind);
-  if (fn(value)) return [];
+  if (fn(withNumbers(value))) return [];
   const seen = new Set<string>();
   const out: SchemaViolation[] = [];
   // Combinator errors first: TEN's library reports the `oneOf` itself, not its branches.
@@ -115,7 +116,8 @@ export function validateTenFile(kind: TenFileKind, value: unknown): SchemaViolat
     .sort((a, b) => rank(a) - rank(b));
   for (const e of errors) {
     if (e.keyword === 'if') continue;
-    const message = `${tenWording(e)} @ ${e.instancePath || '/'}`;
+    // The user's value, not the schema pass's stand-in for a bigint.
+    const message = `${tenWording(e, valueAt(value, e.instancePath))} @ ${e.instancePath || '/'}`;
     if (seen.has(message)) continue;
     seen.add(message);
     // An unexpected key is located at itself, so the editor can underline that very key.
@@ -123,6 +125,34 @@ export function validateTenFile(kind: TenFileKind, value: unknown): SchemaViolat
     out.push({ message, pointer: extra === undefined ? e.instancePath : `${e.instancePath}/${escapePointerToken(extra)}` });
   }
   return out;
+}
+
+/**
+ * ajv's `number`/`integer` types do not know `bigint` (an integer beyond 2^53, see json/located.ts):
+ * the schema pass sees a copy where each is the nearest double, an integer like the literal.
+ * Unchanged (not copied) when there is none.
+ */
+function withNumbers(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (value === null || typeof value !== 'object') return value;
+  let copy: unknown[] | Record<string, unknown> | undefined;
+  const entries = Object.entries(value);
+  for (const [k, v] of entries) {
+    const w = withNumbers(v);
+    if (w === v) continue;
+    copy ??= Array.isArray(value) ? [...value] : Object.fromEntries(entries);
+    Object.defineProperty(copy, k, { value: w, enumerable: true, writable: true, configurable: true });
+  }
+  return copy ?? value;
+}
+
+/** The value at a JSON pointer (ajv's `instancePath`). */
+function valueAt(root: unknown, ptr: string): unknown {
+  let cur = root;
+  for (const token of ptr.split('/').slice(1)) {
+    cur = (cur as Record<string, unknown>)[token.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return cur;
 }
 
 function rank(e: ErrorObject): number {

@@ -8,6 +8,7 @@
  * so numeric and binary types are checked by a custom `tenType` keyword with TEN's wording.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { stringifyJson } from '../json/text';
 
 /** The types of TEN's value-schema dialect. */
 export type TenValueType =
@@ -57,17 +58,25 @@ export type TenValueSchema =
 /** A parsed schema, or TEN's text for why it is not one. */
 export type SchemaParseResult = { ok: true; schema: TenValueSchema } | { ok: false; error: string };
 
-const INTEGER_RANGES: Record<string, readonly [number, number]> = {
-  int8: [-128, 127],
-  int16: [-32768, 32767],
-  int32: [-2147483648, 2147483647],
-  // JS numbers are doubles: beyond ±2^53 precision is already lost, the bounds are approximate.
-  int64: [-(2 ** 63), 2 ** 63 - 1],
-  uint8: [0, 255],
-  uint16: [0, 65535],
-  uint32: [0, 4294967295],
-  uint64: [0, 2 ** 64 - 1],
+/** Exact bounds of TEN's integer types. */
+const INTEGER_RANGES: Record<string, readonly [bigint, bigint]> = {
+  int8: [-128n, 127n],
+  int16: [-32768n, 32767n],
+  int32: [-2147483648n, 2147483647n],
+  int64: [-9223372036854775808n, 9223372036854775807n],
+  uint8: [0n, 255n],
+  uint16: [0n, 65535n],
+  uint32: [0n, 4294967295n],
+  uint64: [0n, 18446744073709551615n],
 };
+
+/** The same bounds as doubles, for `number` values (no bigint arithmetic on the message path). */
+const NUMBER_RANGES: Record<string, readonly [number, number]> = Object.fromEntries(
+  Object.entries(INTEGER_RANGES).map(([t, [lo, hi]]) => [t, [Number(lo), Number(hi)]]),
+);
+
+/** The integers a float64 holds exactly (TEN refuses to convert an int64 beyond them). */
+const FLOAT64_EXACT = 2n ** 53n;
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
@@ -92,7 +101,7 @@ export function parseValueSchema(json: unknown, path = ''): SchemaParseResult {
   if (!isRecord(json)) return { ok: false, error: `${at}Invalid schema json.` };
   const type = json.type;
   if (typeof type !== 'string' || !TEN_VALUE_TYPES.includes(type as TenValueType)) {
-    return { ok: false, error: `${at}Invalid schema json, unknown type: ${JSON.stringify(type)}.` };
+    return { ok: false, error: `${at}Invalid schema json, unknown type: ${stringifyJson(type)}.` };
   }
   const t = type as TenValueType;
   if (t === 'array') {
@@ -158,13 +167,15 @@ function checkTenType(t: TenValueType, v: unknown): string | undefined {
   if (isIntegerType(t)) {
     if (typeof v === 'bigint') {
       const [lo, hi] = INTEGER_RANGES[t]!;
-      return v < BigInt(lo) || v > BigInt(hi) ? `out of range of ${t}` : undefined;
+      return v < lo || v > hi ? `out of range of ${t}` : undefined;
     }
     if (typeof v !== 'number' || !Number.isInteger(v)) return `unsupported conversion from \`${actual}\` to \`${t}\``;
-    const [lo, hi] = INTEGER_RANGES[t]!;
+    // A double is compared as a double: beyond 2^53 (only from exponent literals or arithmetic) that is approximate.
+    const [lo, hi] = NUMBER_RANGES[t]!;
     return v < lo || v > hi ? `out of range of ${t}` : undefined;
   }
   if (isFloatType(t)) {
+    if (typeof v === 'bigint') return v < -FLOAT64_EXACT || v > FLOAT64_EXACT ? `out of range of ${t}` : undefined;
     if (typeof v !== 'number' || !Number.isFinite(v)) return `unsupported conversion from \`${actual}\` to \`${t}\``;
     return t === 'float32' && Math.abs(v) > FLOAT32_MAX ? `out of range of ${t}` : undefined;
   }

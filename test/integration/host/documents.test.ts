@@ -8,7 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Host } from '../../../src/host';
 import { startServer, type RunningServer } from '../../../src/main/server';
-import type { GraphDocument, OpenedDocument, RecentFile, RecoveryInfo, SavedDocument } from '../../../src/shared';
+import { applyPropertyEdit, parseJson, type GraphDocument, type OpenedDocument, type RecentFile, type RecoveryInfo, type SavedDocument } from '../../../src/shared';
 import { connect, errorOf, resultOf, type TestClient } from './wsClient';
 
 let root: string;
@@ -110,6 +110,38 @@ describe('documents over the WebSocket', () => {
     expect(reopened.document.property).toEqual(parsed);
     expect(reopened.document.layout).toEqual(layout);
     expect(reopened.document.base).toEqual(saved.document.base);
+  });
+
+  it('keeps integers beyond 2^53 exactly through open, an edit of something else, save, export and recovery', async () => {
+    const dir = await copyApp();
+    const file = join(dir, 'property.json');
+    const big = '"trace_id": 18446744073709551615,\n                "seed": 9007199254740993,\n                "offset_ns": -9223372036854775808,\n                "ids": [9223372036854775807, 1],';
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"interval_ms": 10,', `"interval_ms": 10,\n                ${big}`));
+    const { document } = await open(dir);
+    const ticker = () => (document.property.ten!.predefined_graphs![0]!.graph as { nodes: { property?: Record<string, unknown> }[] }).nodes[0]!.property!;
+    expect(ticker()).toMatchObject({ trace_id: 18446744073709551615n, seed: 9007199254740993n, offset_ns: -9223372036854775808n, ids: [9223372036854775807n, 1] });
+
+    const renamed = applyPropertyEdit(document.property, { type: 'editGraph', graph: 'hello_pipeline', edit: { type: 'renameNode', from: 'mic', to: 'microphone' } });
+    if (!renamed.ok) throw new Error(renamed.error);
+    const edited = { ...document, property: renamed.doc };
+    resultOf(await client.call('saveRecovery', { document: edited }));
+    const restored = resultOf<GraphDocument>(await client.call('restoreRecovery', { documentId: document.id }));
+    expect(restored).toEqual(edited);
+    const { diagnostics } = resultOf<{ diagnostics: { pointer: string }[] }>(await client.call('validateDocument', { document: restored }));
+    expect(diagnostics.filter((d) => d.pointer.includes('/nodes/0/'))).toEqual([]);
+
+    resultOf(await client.call('saveDocument', { document: restored }));
+    const written = await readFile(file, 'utf8');
+    expect(written).toContain('"name": "microphone"');
+    for (const literal of ['"trace_id": 18446744073709551615,', '"seed": 9007199254740993,', '"offset_ns": -9223372036854775808,', '9223372036854775807,']) {
+      expect(written).toContain(literal);
+    }
+    const reread = parseJson(written);
+    expect(reread.ok && reread.doc.value).toEqual(renamed.doc);
+
+    const exported = join(work, 'exported.json');
+    resultOf(await client.call('exportDocument', { document: restored, path: exported, format: 'graph', graphName: 'hello_pipeline' }));
+    expect(await readFile(exported, 'utf8')).toContain('"trace_id": 18446744073709551615,');
   });
 
   it('opens a lone property.json and a standalone graph file, and saves each in its own form', async () => {

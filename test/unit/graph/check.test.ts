@@ -110,6 +110,28 @@ describe('checking a graph as TEN does before running it', () => {
     expect(r.diagnostics[0]!.line).toBe(10);
   });
 
+  it('checks integers beyond 2^53 exactly at the uint64/int64 bounds, located where the user wrote them', async () => {
+    const text = [
+      '{"nodes": [',
+      '  {"type": "extension", "name": "a", "addon": "x", "property": {"u": 18446744073709551615, "i": -9223372036854775808}},',
+      '  {"type": "extension", "name": "b", "addon": "x", "property": {"u": 18446744073709551616, "i": 9223372036854775807}},',
+      '  {"type": "extension", "name": "c", "addon": "x", "property": {"u": 1, "i": -9223372036854775809}}',
+      ']}',
+    ].join('\n');
+    const { value, at: where } = at(text);
+    const catalogue = buildCatalogue([
+      {
+        source: 'app',
+        manifest: { type: 'extension', name: 'x', version: '1.0.0', api: { property: { properties: { u: { type: 'uint64' }, i: { type: 'int64' } } } } },
+      },
+    ]);
+    const r = await checkGraph(value, where, { catalogue });
+    expect(r.diagnostics.map((d) => [d.code, d.pointer, d.message, d.line, d.column])).toEqual([
+      ['E051', '/nodes/1/property/u', "nodes[1] 'b' property.u: out of range of uint64", 3, 70],
+      ['E051', '/nodes/2/property/i', "nodes[2] 'c' property.i: out of range of int64", 4, 78],
+    ]);
+  });
+
   it('reports addons that are not installed, except TEN built-ins', async () => {
     const { value, at: where } = at(
       JSON.stringify({ nodes: [{ type: 'extension', name: 'a', addon: 'missing' }, { type: 'extension', name: 'ten_b', addon: 'ten:test_extension' }] }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportJson, locate, parseJson, pointer, stripLineComments } from '../../../src/shared';
+import { exportJson, locate, parseJson, parseJsonText, pointer, stringifyJson, stripLineComments } from '../../../src/shared';
 
 describe('located JSON parser', () => {
   it('parses like JSON.parse and records where every value starts', () => {
@@ -51,6 +51,25 @@ describe('located JSON parser', () => {
     expect(r.ok && r.doc.value).toBe('aé\n"/');
   });
 
+  it('keeps integer literals beyond 2^53 exactly, as bigint; every other number stays a number', () => {
+    const text = '{"a": 9007199254740993, "u64": 18446744073709551615, "i64": -9223372036854775808, "big": 123456789012345678901234567890,\n "safe": 9007199254740991, "neg": -9007199254740991, "exp": 1e19, "frac": 12345678901234567890.5, "z": -0}';
+    const r = parseJson(text);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.doc.value).toEqual({
+      a: 9007199254740993n,
+      u64: 18446744073709551615n,
+      i64: -9223372036854775808n,
+      big: 123456789012345678901234567890n,
+      safe: 9007199254740991,
+      neg: -9007199254740991,
+      exp: 1e19,
+      frac: Number('12345678901234567890.5'),
+      z: -0,
+    });
+    expect(r.doc.positions.get('/u64')).toMatchObject({ line: 1, column: 32 });
+  });
+
   it('strips // comments outside strings only', () => {
     expect(JSON.parse(stripLineComments('{"u": "http://x", // note\n"v": 1}'))).toEqual({ u: 'http://x', v: 1 });
   });
@@ -92,5 +111,95 @@ describe('export', () => {
         2,
       ) + '\n',
     );
+  });
+});
+
+describe('exact integers through export and JSON text', () => {
+  const text = `{
+  "ten": {
+    "predefined_graphs": [
+      {
+        "name": "g",
+        "graph": {
+          "nodes": [
+            {
+              "type": "extension",
+              "name": "a",
+              "addon": "x",
+              "property": {
+                "id": 9007199254740993,
+                "max": 18446744073709551615,
+                "min": -9223372036854775808,
+                "list": [
+                  1,
+                  9223372036854775807,
+                  2.5
+                ]
+              }
+            }
+          ]
+        }
+      }
+    ]
+  }
+}
+`;
+
+  it('parse → export gives back the same text, and parse → export → parse the same values', () => {
+    const first = parseJson(text);
+    if (!first.ok) throw new Error(first.error.message);
+    const out = exportJson(first.doc.value, 'property');
+    expect(out).toBe(text);
+    const second = parseJson(out);
+    expect(second.ok && second.doc.value).toEqual(first.doc.value);
+  });
+
+  it('writes an integer-valued double beyond 2^53 in exponent form, so it reads back as a double', () => {
+    const out = exportJson({ ten: {}, d: 1e19, n: -(2 ** 60), b: 10n ** 19n }, 'property');
+    expect(out).toContain('"d": 1e+19');
+    expect(out).toContain('"b": 10000000000000000000');
+    expect(parseJson(out).ok && (parseJson(out) as { doc: { value: unknown } }).doc.value).toEqual({ ten: {}, d: 1e19, n: -(2 ** 60), b: 10n ** 19n });
+  });
+
+  it('stringifyJson is JSON.stringify on everything else, on its exact path too', () => {
+    const date = new Date(0);
+    const value = {
+      digits: '12345678901234567',
+      arr: [undefined, () => 1, Number.NaN, Symbol('s'), {}, []],
+      skip: undefined,
+      date,
+      nested: { a: [1, { b: 'x' }], e: {} },
+      quote: 'a"\\\n\u2028',
+      boxed: [Object(1), Object('s'), Object(true)],
+    };
+    const replacer = function (this: unknown, k: string, v: unknown) {
+      return k === 'b' ? 'replaced' : v;
+    };
+    for (const indent of [undefined, 0, 2, 20]) {
+      expect(stringifyJson(value, indent)).toBe(JSON.stringify(value, null, indent));
+      expect(stringifyJson(value, indent, replacer)).toBe(JSON.stringify(value, replacer, indent));
+      expect(stringifyJson({ ...value, big: 1n }, indent)).toBe(JSON.stringify({ ...value, big: 1 }, null, indent));
+    }
+    expect(stringifyJson(undefined)).toBeUndefined();
+    expect(stringifyJson(5n)).toBe('5');
+    const cyclic: Record<string, unknown> = { n: 1n };
+    cyclic.self = cyclic;
+    expect(() => stringifyJson(cyclic)).toThrow(TypeError);
+  });
+
+  it('parseJsonText reads exact integers and throws SyntaxError on bad text', () => {
+    expect(parseJsonText('{"a": [18446744073709551615, 1]}')).toEqual({ a: [18446744073709551615n, 1] });
+    expect(parseJsonText('{"a": 1}')).toEqual({ a: 1 });
+    expect(() => parseJsonText('{"a": 18446744073709551615,}')).toThrow(SyntaxError);
+    expect(() => parseJsonText('{"a": 1,}')).toThrow(SyntaxError);
+  });
+});
+
+describe('JSON text fast path', () => {
+  it('takes the exact path only for digit runs that can be unsafe integers', () => {
+    // A fraction or an exponent after 16+ digits is a float: JSON.parse reads it the same.
+    expect(parseJsonText('[0.30000000000000004, 12345678901234567.5, 12345678901234567e2]')).toEqual([0.30000000000000004, Number('12345678901234567.5'), Number('12345678901234567e2')]);
+    expect(parseJsonText('[12345678901234567, "x12345678901234567"]')).toEqual([12345678901234567n, 'x12345678901234567']);
+    expect(stringifyJson([0.30000000000000004, 2 ** 60, 2n ** 60n])).toBe('[0.30000000000000004,1.152921504606847e+18,1152921504606846976]');
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stripLineComments, validateTenFile, type TenFileKind } from '../../../src/shared';
+import { parseJson, stripLineComments, validateTenFile, type TenFileKind } from '../../../src/shared';
 import { CORPUS, HAS_CORPUS } from './corpus';
 
 /** TEN's official schemas, compiled separately (tests only; the project ships its own). */
@@ -114,4 +114,18 @@ describe.skipIf(!HAS_CORPUS)('differential: mutated real files get the same verd
       { numRuns: 600 },
     );
   }, 30_000);
+});
+
+describe('structural schemas and integers beyond 2^53', () => {
+  it('accept them where a number is allowed and check ranges on them, without changing the document', () => {
+    const r = parseJson(`{"ten": {"services": {"api": {"enabled": true, "port": 18446744073709551615}},
+      "predefined_graphs": [{"name": "g", "graph": {"nodes": [{"type": "extension", "name": "a", "addon": "x",
+      "property": {"id": 18446744073709551615, "n": [-9223372036854775808]}}]}}]}}`);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(validateTenFile('property', r.doc.value).map((v) => v.message)).toEqual([
+      '18446744073709551615 is greater than the maximum of 65535 @ /ten/services/api/port',
+    ]);
+    const ten = (r.doc.value as { ten: { services: { api: { port: unknown } } } }).ten;
+    expect(ten.services.api.port).toBe(18446744073709551615n);
+  });
 });

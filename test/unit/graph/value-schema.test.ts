@@ -34,6 +34,24 @@ describe('TEN value schemas on ajv', () => {
     expect(compileValueSchema(schema)(value).ok).toBe(ok);
   });
 
+  it.each([
+    ['uint64', 18446744073709551615n, undefined],
+    ['uint64', 18446744073709551616n, 'out of range of uint64'],
+    ['uint64', 9007199254740993n, undefined],
+    ['uint64', -9007199254740993n, 'out of range of uint64'],
+    ['int64', 9223372036854775807n, undefined],
+    ['int64', 9223372036854775808n, 'out of range of int64'],
+    ['int64', -9223372036854775808n, undefined],
+    ['int64', -9223372036854775809n, 'out of range of int64'],
+    ['int32', 9007199254740993n, 'out of range of int32'],
+    ['uint32', 18446744073709551615n, 'out of range of uint32'],
+    ['float64', 9007199254740993n, 'out of range of float64'],
+    ['float32', 18446744073709551615n, 'out of range of float32'],
+    ['string', 9007199254740993n, 'unsupported conversion from `int64` to `string`'],
+  ])('%s checks the exact integer %s', (type, value, error) => {
+    expect(compileValueSchema(obj({ n: { type } }))({ n: value })).toEqual(error ? { ok: false, error: `.n: ${error}` } : { ok: true, value: { n: value } });
+  });
+
   it('uses TEN texts with TEN paths', () => {
     const v = compileValueSchema(obj({ a: { type: 'array', items: obj({ n: { type: 'int8' } }) }, s: { type: 'string' } }, ['s']));
     expect(v({ s: 'x', a: [{ n: 1 }, { n: 1232 }] })).toEqual({ ok: false, error: '.a[1].n: out of range of int8' });

@@ -99,6 +99,14 @@ describe('editor commands', () => {
     expect((shown().nodes[1] as { property: unknown }).property).toEqual({ y: 2 });
   });
 
+  it('replaces properties holding integers beyond 2^53, changing only what differs', () => {
+    expect(setNodeProperty('b', 'id', 18446744073709551615n)).toBeNull();
+    expect(replaceNodeProperty('b', { x: 1, id: 18446744073709551615n, seed: 9007199254740993n })).toBeNull();
+    expect((shown().nodes[1] as { property: unknown }).property).toEqual({ x: 1, id: 18446744073709551615n, seed: 9007199254740993n });
+    useStudio.getState().undo();
+    expect((shown().nodes[1] as { property: unknown }).property).toEqual({ x: 1, id: 18446744073709551615n });
+  });
+
   it('lays every node out left to right as one undoable step', () => {
     autoLayout();
     const nodes = useStudio.getState().document!.layout!.graphs.main!.nodes;

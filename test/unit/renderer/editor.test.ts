@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { AddonSummary, GraphDocument, TenGraph } from '../../../src/shared';
 import { ANY_IN, ANY_OUT, applyEdits, checkConnection, nodePorts, parseHandleId, portHandleId, uniqueName } from '../../../src/renderer/editor/model';
 import { badgesOf, locateProblems } from '../../../src/renderer/editor/problems';
-import { parseField, parsePropertyObject } from '../../../src/renderer/editor/propertyForm';
+import { describeType, fieldText, parseField, parsePropertyObject, propertyObjectText } from '../../../src/renderer/editor/propertyForm';
 import { layeredLayout } from '../../../src/renderer/canvas/graphView';
 import { selectGraph, useStudio } from '../../../src/renderer/store';
 
@@ -91,6 +91,26 @@ describe('names, fields and problems', () => {
     expect(parseField(undefined, '')).toEqual({ ok: true, value: undefined });
     expect(parsePropertyObject('[1]')).toMatchObject({ ok: false });
     expect(parsePropertyObject('{"a": 1}')).toEqual({ ok: true, value: { a: 1 } });
+  });
+
+  it('shows and edits integers beyond 2^53 with every digit, in the form and in raw JSON mode', () => {
+    expect(fieldText(18446744073709551615n)).toBe('18446744073709551615');
+    expect(fieldText([9007199254740993n])).toBe('[9007199254740993]');
+    expect(describeType({ type: 'uint64' })).toBe('uint64, 0 … 18446744073709551615');
+    expect(parseField({ type: 'uint64' }, '18446744073709551615')).toEqual({ ok: true, value: 18446744073709551615n });
+    expect(parseField({ type: 'uint64' }, '18446744073709551616')).toEqual({
+      ok: false,
+      error: 'out of range of uint64 (0 … 18446744073709551615)',
+      value: 18446744073709551616n,
+    });
+    expect(parseField({ type: 'int64' }, '-9223372036854775808')).toEqual({ ok: true, value: -9223372036854775808n });
+    expect(parseField({ type: 'int64' }, '-9223372036854775809')).toMatchObject({ ok: false, error: 'out of range of int64 (-9223372036854775808 … 9223372036854775807)' });
+    expect(parseField({ type: 'int64' }, '9007199254740991')).toEqual({ ok: true, value: 9007199254740991 });
+    expect(parseField({ type: 'array', items: { type: 'uint64' } }, '[9007199254740993]')).toEqual({ ok: true, value: [9007199254740993n] });
+    const property = { seed: 9007199254740993n, n: 1 };
+    const text = propertyObjectText(property);
+    expect(text).toBe('{\n  "seed": 9007199254740993,\n  "n": 1\n}');
+    expect(parsePropertyObject(text)).toEqual({ ok: true, value: property });
   });
 
   it('places diagnostics on nodes, edges and property paths', () => {

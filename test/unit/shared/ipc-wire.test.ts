@@ -21,6 +21,18 @@ describe('HostApi wire format', () => {
     });
   });
 
+  it('carries integers beyond 2^53 exactly both ways, and numbers stay numbers', () => {
+    const property = { ten: { predefined_graphs: [{ name: 'g', graph: { nodes: [{ type: 'extension', name: 'a', addon: 'x', property: { u: 18446744073709551615n, i: -9223372036854775808n, s: 9007199254740993n, ns: 1.7e18, f: 0.5 } }] } }] } };
+    const document = { id: 'property:/p/property.json', title: 'p', origin: { kind: 'property', file: '/p/property.json' }, property };
+    const frame = encodeResult(3, document);
+    expect(frame).toContain('"u":18446744073709551615,"i":-9223372036854775808,"s":9007199254740993,"ns":1.7e+18');
+    expect(decodeServerMessage(frame)).toEqual({ ok: true, value: { type: 'response', id: 3, ok: true, result: document } });
+    const ns = (decodeServerMessage(frame) as { value: { result: typeof document } }).value.result.property.ten.predefined_graphs[0]!.graph.nodes[0]!.property.ns;
+    expect(typeof ns).toBe('number');
+    const request = decodeRequest(encodeRequest(4, 'validateDocument', { document }));
+    expect(request).toEqual({ ok: true, value: { type: 'request', id: 4, method: 'validateDocument', params: { document } } });
+  });
+
   it('accepts a request without params for methods that take none', () => {
     const decoded = decodeRequest(encodeRequest(1, 'version'));
     expect(decoded.ok).toBe(true);
