@@ -311,3 +311,34 @@ test('leaving the page asks first only while there are unsaved edits', async ({ 
   await expect.poll(() => second.isClosed()).toBe(true);
   expect(asked).toEqual(['beforeunload']);
 });
+
+test('integers beyond 2^53 are shown with every digit and saved unchanged after other edits', async ({ page, studio, consoleErrors }) => {
+  const app = join(work, 'app');
+  cpSync(resolve('resources/examples/hello-pipeline'), app, { recursive: true });
+  const file = join(app, 'property.json');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('"interval_ms": 10,', '"interval_ms": 10,\n                "seed": 18446744073709551615,'));
+
+  await openHello(page, studio.url);
+  await page.keyboard.press('Control+o');
+  const open = page.getByRole('dialog', { name: 'Open' });
+  await open.getByLabel('Path').fill(app);
+  await open.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
+
+  await page.getByTestId('node-ticker').click();
+  await expect(page.getByLabel('seed', { exact: true })).toHaveValue('18446744073709551615');
+  await page.getByRole('button', { name: 'Raw JSON mode' }).click();
+  await expect(page.getByLabel('Node properties (JSON)')).toHaveValue(/"seed": 18446744073709551615,/);
+  await page.getByRole('button', { name: 'Raw JSON mode' }).click();
+
+  const name = page.getByLabel('Name', { exact: true });
+  await name.fill('source');
+  await name.press('Enter');
+  await expect(page.getByTestId('node-source')).toBeVisible();
+  await page.keyboard.press('Control+s');
+  await expect(page.getByRole('status', { name: 'File status' })).toContainText('Saved');
+  const saved = readFileSync(file, 'utf8');
+  expect(saved).toContain('"name": "source"');
+  expect(saved).toContain('"seed": 18446744073709551615,');
+  expect(consoleErrors).toEqual([]);
+});
