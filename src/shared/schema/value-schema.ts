@@ -80,6 +80,11 @@ const FLOAT64_EXACT = 2n ** 53n;
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
+function inRange(v: bigint, t: 'int64' | 'uint64'): boolean {
+  const [lo, hi] = INTEGER_RANGES[t]!;
+  return v >= lo && v <= hi;
+}
+
 function isIntegerType(t: TenValueType): boolean {
   return t in INTEGER_RANGES;
 }
@@ -141,13 +146,16 @@ export function propertyBlockToSchema(block: unknown, path = ''): SchemaParseRes
   return parseValueSchema({ type: 'object', properties: block.properties ?? {}, required: block.required }, path);
 }
 
-/** TEN's name for the type of a runtime value (JSON integers are int64, other numbers float64). */
+/**
+ * TEN's name for the type of a runtime value, as TEN's JSON reader types a literal: integers are
+ * int64, integers above int64's maximum uint64, beyond uint64 float64, other numbers float64.
+ */
 export function tenTypeOfValue(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'string') return 'string';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int64' : 'float64';
-  if (typeof v === 'bigint') return 'int64';
+  if (typeof v === 'bigint') return inRange(v, 'int64') ? 'int64' : inRange(v, 'uint64') ? 'uint64' : 'float64';
   if (v instanceof Uint8Array || v instanceof ArrayBuffer) return 'buf';
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'object') return 'object';

@@ -48,6 +48,9 @@ describe('TEN value schemas on ajv', () => {
     ['float64', 9007199254740993n, 'out of range of float64'],
     ['float32', 18446744073709551615n, 'out of range of float32'],
     ['string', 9007199254740993n, 'unsupported conversion from `int64` to `string`'],
+    ['bool', 18446744073709551615n, 'unsupported conversion from `uint64` to `bool`'],
+    ['string', 18446744073709551616n, 'unsupported conversion from `float64` to `string`'],
+    ['string', -9223372036854775809n, 'unsupported conversion from `float64` to `string`'],
   ])('%s checks the exact integer %s', (type, value, error) => {
     expect(compileValueSchema(obj({ n: { type } }))({ n: value })).toEqual(error ? { ok: false, error: `.n: ${error}` } : { ok: true, value: { n: value } });
   });
