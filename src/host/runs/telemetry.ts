@@ -89,6 +89,7 @@ export class RunTelemetry {
   private lastSample: AppSample | null = null;
   private lastSnapshot: MetricsSnapshot | null = null;
   private sampling = false;
+  private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly offs: (() => void)[] = [];
   /** When traced cmds were sent, by graph, cmd id and sender, to give their results a latency. */
@@ -123,6 +124,7 @@ export class RunTelemetry {
 
   /** Stops sampling and unsubscribes from the app. */
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     for (const off of this.offs.splice(0)) off();
@@ -140,7 +142,9 @@ export class RunTelemetry {
     try {
       // A sample can fail only while the app is closing; that run has nothing more to report.
       const sample = await this.app.sample().catch(() => null);
-      if (sample === null || sample.graphs.length === 0) return;
+      // A sample still in flight when the run stopped comes back after its end was reported
+      // (with threads that are gone); it is not news.
+      if (this.stopped || sample === null || sample.graphs.length === 0) return;
       const snapshot = computeMetrics(this.lastSample, sample);
       this.lastSample = sample;
       this.lastSnapshot = snapshot;
