@@ -3,22 +3,10 @@
  * immediate check of what the user typed. The full check (ajv) runs on the host; this one only
  * needs to be right about types, integer ranges and placeholders, so it works without eval.
  */
-import { parseJsonText, stringifyJson, type TenValueSchema, type TenValueType } from '../../shared';
+import { INTEGER_RANGES, parseJsonText, stringifyJson, type TenValueSchema } from '../../shared';
 
 /** `${env:VAR}` or `${env:VAR|default}`: TEN resolves these when the app starts. */
 export const ENV_PLACEHOLDER = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*(\|[^}]*)?\}$/;
-
-/** Exact bounds: an int64/uint64 beyond 2^53 is a `bigint` (see json/located.ts), typed as digits. */
-const INTEGER_RANGES: Partial<Record<TenValueType, readonly [bigint, bigint]>> = {
-  int8: [-128n, 127n],
-  int16: [-32768n, 32767n],
-  int32: [-2147483648n, 2147483647n],
-  int64: [-9223372036854775808n, 9223372036854775807n],
-  uint8: [0n, 255n],
-  uint16: [0n, 65535n],
-  uint32: [0n, 4294967295n],
-  uint64: [0n, 18446744073709551615n],
-};
 
 export type FieldInput = 'number' | 'bool' | 'string' | 'json';
 

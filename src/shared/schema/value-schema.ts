@@ -58,8 +58,8 @@ export type TenValueSchema =
 /** A parsed schema, or TEN's text for why it is not one. */
 export type SchemaParseResult = { ok: true; schema: TenValueSchema } | { ok: false; error: string };
 
-/** Exact bounds of TEN's integer types. */
-const INTEGER_RANGES: Record<string, readonly [bigint, bigint]> = {
+/** Exact bounds of TEN's integer types (an int64/uint64 beyond 2^53 is a `bigint`, see json/located.ts). */
+export const INTEGER_RANGES: Partial<Record<TenValueType, readonly [bigint, bigint]>> = {
   int8: [-128n, 127n],
   int16: [-32768n, 32767n],
   int32: [-2147483648n, 2147483647n],
