@@ -7,6 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   HostError,
+  stringifyJson,
   validateDocument,
   validateLayout,
   type DocumentLayout,
@@ -192,7 +193,7 @@ export class DocumentService {
     if (manifest.type !== undefined && manifest.type !== 'app') {
       throw new HostError(
         'E_PARSE',
-        `${manifestFile}: at /type: this is a TEN ${JSON.stringify(manifest.type)} package, not an app; open its app folder instead.`,
+        `${manifestFile}: at /type: this is a TEN ${stringifyJson(manifest.type)} package, not an app; open its app folder instead.`,
       );
     }
     const { value, located, fingerprint } = await readJsonFile(propertyFile);

@@ -303,6 +303,14 @@ describe('documents over the WebSocket', () => {
     expect(notApp.message).toContain('has no manifest.json');
   });
 
+  it('explains a manifest of another package type even when that type is an integer beyond 2^53', async () => {
+    const dir = await copyApp();
+    await writeFile(join(dir, 'manifest.json'), '{ "type": 12345678901234567890, "name": "odd" }\n');
+    const err = errorOf(await client.call('openDocument', { path: dir }));
+    expect(err).toMatchObject({ code: 'E_PARSE' });
+    expect(err.message).toContain('this is a TEN 12345678901234567890 package, not an app');
+  });
+
   it('ignores a damaged layout sidecar with a warning and still opens the document', async () => {
     const dir = await copyApp();
     await writeFile(join(dir, 'property.studio-layout.json'), '{"version": 1, "graphs": {"g": {"nodes": {"a": {"x": "1"}}}}}');
