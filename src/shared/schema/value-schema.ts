@@ -183,7 +183,13 @@ function checkTenType(t: TenValueType, v: unknown): string | undefined {
     return v < lo || v > hi ? `out of range of ${t}` : undefined;
   }
   if (isFloatType(t)) {
-    if (typeof v === 'bigint') return v < -FLOAT64_EXACT || v > FLOAT64_EXACT ? `out of range of ${t}` : undefined;
+    if (typeof v === 'bigint') {
+      // An int64/uint64 converts only while a double holds it exactly; beyond uint64 TEN's reader
+      // already made the literal a float64, which is out of range only as a float32.
+      if (actual !== 'float64') return v < -FLOAT64_EXACT || v > FLOAT64_EXACT ? `out of range of ${t}` : undefined;
+      const magnitude = Math.abs(Number(v));
+      return magnitude === Infinity || (t === 'float32' && magnitude > FLOAT32_MAX) ? `out of range of ${t}` : undefined;
+    }
     if (typeof v !== 'number' || !Number.isFinite(v)) return `unsupported conversion from \`${actual}\` to \`${t}\``;
     return t === 'float32' && Math.abs(v) > FLOAT32_MAX ? `out of range of ${t}` : undefined;
   }

@@ -47,6 +47,11 @@ describe('TEN value schemas on ajv', () => {
     ['uint32', 18446744073709551615n, 'out of range of uint32'],
     ['float64', 9007199254740993n, 'out of range of float64'],
     ['float32', 18446744073709551615n, 'out of range of float32'],
+    // Beyond uint64 TEN's reader makes the literal a float64: a float field takes it as it is.
+    ['float64', 18446744073709551616n, undefined],
+    ['float64', -9223372036854775809n, undefined],
+    ['float32', 100000000000000000000n, undefined],
+    ['float32', 10n ** 39n, 'out of range of float32'],
     ['string', 9007199254740993n, 'unsupported conversion from `int64` to `string`'],
     ['bool', 18446744073709551615n, 'unsupported conversion from `uint64` to `bool`'],
     ['string', 18446744073709551616n, 'unsupported conversion from `float64` to `string`'],
