@@ -175,6 +175,9 @@ export function createDocumentActions(host: HostApi): DocumentActions {
    */
   const applySaved = (sent: GraphDocument, revision: number, saved: GraphDocument) => {
     const current = studio().document;
+    // Another document was opened while the save ran (New, an example): it is not the one saved,
+    // and taking the saved file's identity would let its Save overwrite that file.
+    if (current && current.id !== sent.id) return;
     if (current === sent || !current) {
       studio().markSaved(saved, revision);
       ui().setRecoverySavedAt(null);

@@ -182,6 +182,28 @@ describe('document actions in the renderer', () => {
     expect(useDocumentUi.getState().dialog).toEqual({ kind: 'file', mode: 'saveAs' });
   });
 
+  it('leaves a document opened while a save of the previous one was in flight as it is', async () => {
+    let finish: (v: unknown) => void = () => undefined;
+    const host = fakeHost({
+      saveDocument: (p: { document: GraphDocument }) =>
+        new Promise((r) => (finish = () => r({ document: { ...p.document, base: { sha256: 'y', mtimeMs: 2, size: 2 } }, files: ['/a/property.json'], warnings: [] }))),
+    });
+    const actions = createDocumentActions(host.api);
+    // Saving a document without edits; Ctrl+N (unlike the toolbar's New, not disabled while
+    // busy) replaces it at once, as it has no edits to ask about.
+    useStudio.getState().openDocument(doc);
+    const saving = actions.save();
+    await vi.advanceTimersByTimeAsync(0);
+    actions.newDocument();
+    useStudio.getState().moveNode('main', 'm', { x: 3, y: 3 });
+    finish(undefined);
+    await saving;
+    // The new document did not take the saved file's identity: its Save must not overwrite that file.
+    expect(useStudio.getState().document).toMatchObject({ title: 'Untitled', origin: { kind: 'untitled' } });
+    expect(useStudio.getState().document?.base).toBeUndefined();
+    expect(useStudio.getState().dirty).toBe(true);
+  });
+
   it('starts an untitled document, asking first when there are unsaved edits; Save goes to Save As', async () => {
     const host = fakeHost();
     const actions = createDocumentActions(host.api);
