@@ -1,5 +1,5 @@
 import { ReactFlowProvider } from '@xyflow/react';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, type CSSProperties, type ReactNode } from 'react';
 import { GraphCanvas } from './canvas/GraphCanvas';
 import { createDocumentActions } from './documents/actions';
 import { useRunView } from './debugger/runStore';
@@ -10,7 +10,9 @@ import { useEditorSync } from './editor/sync';
 import { connectHost } from './transport/client';
 import { BottomPanel } from './panels/BottomPanel';
 import { Inspector } from './panels/Inspector';
+import { useShownSizes } from './panels/layout';
 import { Sidebar } from './panels/Sidebar';
+import { Splitter } from './panels/Splitter';
 import { Toolbar } from './panels/Toolbar';
 import { useStudio } from './store';
 
@@ -58,17 +60,34 @@ export function App() {
 
   return (
     <ReactFlowProvider>
-      <div className="app">
+      <LayoutGrid>
         <Toolbar documents={documents} host={host} />
         <Sidebar onOpenExample={(id) => documents.guardUnsaved(() => openExample(id))} />
+        <Splitter pane="sidebar" />
         <main className="center">
           <GraphCanvas />
         </main>
+        <Splitter pane="inspector" />
         <Inspector />
+        <Splitter pane="bottom" />
         <BottomPanel />
         <EditorOverlays />
         <DocumentDialogs actions={documents} />
-      </div>
+      </LayoutGrid>
     </ReactFlowProvider>
+  );
+}
+
+/**
+ * The window's grid, sized by the splitters. Only this element re-renders while one is dragged:
+ * its children are the same elements each time, so React leaves them alone.
+ */
+function LayoutGrid({ children }: { children: ReactNode }) {
+  const sizes = useShownSizes();
+  const style = { '--sidebar-width': `${sizes.sidebar}px`, '--inspector-width': `${sizes.inspector}px`, '--bottom-height': `${sizes.bottom}px` } as CSSProperties;
+  return (
+    <div className="app" style={style}>
+      {children}
+    </div>
   );
 }

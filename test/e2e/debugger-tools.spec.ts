@@ -109,6 +109,7 @@ test('a violation of the misbehaving extension shows object, owner, caller and i
   await page.goto(studio.url);
   await openExample(page, 'Misbehaving extension', 'rogue');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByRole('tab', { name: /^Violations/ }).click();
   const violations = page.getByTestId('violations');
   const first = violations.getByRole('button').first();
   await expect(first).toBeVisible({ timeout: 20_000 });

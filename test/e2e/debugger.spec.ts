@@ -35,6 +35,7 @@ test('run shows every lifecycle reach started with live rates, then stop', async
 test('the misbehaving extension shows up in the violations panel', async ({ page, studio }) => {
   await openExample(page, studio.url, 'Misbehaving extension', 'rogue');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByRole('tab', { name: /^Violations/ }).click();
   const violations = page.getByTestId('violations');
   await expect(violations.getByRole('button').first()).toBeVisible({ timeout: 20_000 });
   await expect(violations).toContainText('rogue');

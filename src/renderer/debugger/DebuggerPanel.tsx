@@ -1,7 +1,8 @@
 /**
- * The debugger's own panel: the message inspector (tracing on edges, traced steps, one cmd's
- * path) and the run's files (recording save and replay with a time slider, Perfetto export),
- * with what the host and this client dropped on the way.
+ * The debugger's parts of the bottom panel: the message inspector (tracing on edges, traced
+ * steps, one cmd's path), the run's files (recording save and replay with a time slider,
+ * Perfetto export), the notice and replay slider shown above every tab, and what the host and
+ * this client dropped on the way.
  */
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { TraceStep } from '../../shared';
@@ -19,37 +20,24 @@ const selectDropped = (s: DebugState) => s.dropped;
 const selectStreamDropped = (s: DebugState) => s.streamDropped;
 const selectTracesDropped = (s: DebugState) => s.tracesDropped;
 
-type Tab = 'messages' | 'files';
-
-export function DebuggerPanel() {
-  const [tab, setTab] = useState<Tab>('messages');
+/** The debugger's notice and, while a recording is replayed, its time slider: shown above every tab. */
+export function DebuggerStatus() {
   const notice = useDebug(selectNotice);
   const replay = useDebug(selectReplay);
   return (
-    <section className="debugger-panel" aria-label="Debugger">
-      <div className="debugger-tabs" role="tablist" aria-label="Debugger views">
-        <button type="button" role="tab" aria-selected={tab === 'messages'} aria-label="Messages" onClick={() => setTab('messages')}>
-          Messages
-        </button>
-        <button type="button" role="tab" aria-selected={tab === 'files'} aria-label="Recording and trace" onClick={() => setTab('files')}>
-          Recording{replay ? ' ▶' : ''}
-        </button>
-        <DropCounters />
-      </div>
+    <>
       {notice && (
         <p className={notice.error ? 'error debugger-notice' : 'debugger-notice'} role={notice.error ? 'alert' : 'status'} aria-label="Debugger notice">
           {notice.text}
         </p>
       )}
       {replay && <ReplaySlider />}
-      {tab === 'messages' ? <MessageInspector /> : <RunFiles />}
-      <EdgeTraceMenu onTrace={() => setTab('messages')} />
-    </section>
+    </>
   );
 }
 
 /** The edge context menu: trace the edge's messages (or stop tracing) in the running graph. */
-function EdgeTraceMenu({ onTrace }: { onTrace: () => void }) {
+export function EdgeTraceMenu({ onTrace }: { onTrace: () => void }) {
   const menu = useDebug(selectEdgeMenu);
   return menu ? <EdgeTraceMenuOpen menu={menu} onTrace={onTrace} /> : null;
 }
@@ -95,7 +83,7 @@ function EdgeTraceMenuOpen({ menu, onTrace }: { menu: EdgeMenu; onTrace: () => v
 }
 
 /** What was not kept on the way from the runtime to this view, as numbers. */
-function DropCounters() {
+export function DropCounters() {
   const total = useDebug(selectDroppedTotal);
   const host = useDebug(selectDropped);
   const stream = useDebug(selectStreamDropped);
@@ -168,7 +156,7 @@ function useSelectedEdgeEnds(): { src: string; dest: string } | null {
   }, [graph, selected]);
 }
 
-function MessageInspector() {
+export function MessageInspector() {
   const run = useRunView(selectRun);
   const replay = useDebug(selectReplay);
   const traces = useDebug(selectTraces);
@@ -213,8 +201,6 @@ function MessageInspector() {
         <button type="button" aria-pressed={frozen !== null} aria-label={frozen ? 'Resume traced messages' : 'Pause traced messages'} onClick={() => setFrozen(frozen ? null : traces)}>
           {frozen ? 'Resume' : 'Pause'}
         </button>
-      </div>
-      <div className="debugger-row">
         <span className="tracing-state" data-testid="tracing-state">
           {replay ? 'Recorded trace steps' : run?.tracing ? `Tracing ${describeTracing(run.tracing)}` : 'Tracing off'}
           {frozen ? ` · paused (${Math.max(0, traces.length - frozen.length)} newer)` : ''}
@@ -284,7 +270,7 @@ function CmdPathView({ path, onClose }: { path: CmdPath; onClose: () => void }) 
   );
 }
 
-function RunFiles() {
+export function RunFiles() {
   const run = useRunView(selectRun);
   const replay = useDebug(selectReplay);
   const live = isActive(run) && !replay;

@@ -32,6 +32,8 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: '?', does: 'Show this sheet' },
   { keys: `${MOD_LABEL}+N`, does: 'New document' },
   { keys: `${MOD_LABEL}+S / ${MOD_LABEL}+Shift+S / ${MOD_LABEL}+O`, does: 'Save, Save As, Open' },
+  { keys: 'Arrows, Home, End (on a splitter)', does: 'Resize the pane by 16 px, to its smallest, to its largest; Enter or double-click: its default size' },
+  { keys: '← / →, Home, End (on a bottom panel tab)', does: 'Show the previous, next, first or last tab' },
 ];
 
 function typingIn(target: EventTarget | null): boolean {

@@ -1,25 +1,177 @@
-import { useMemo, useState } from 'react';
-import { DebuggerPanel } from '../debugger/DebuggerPanel';
-import { useRunView, violationNodes, type RunViewState } from '../debugger/runStore';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { DebuggerStatus, DropCounters, EdgeTraceMenu, MessageInspector, RunFiles } from '../debugger/DebuggerPanel';
+import { selectReplay, selectTraces, useDebug } from '../debugger/debugStore';
+import { useRunView, violationNodes, type RunViewState, type ViolationEvent } from '../debugger/runStore';
 import { useEditor, type EditorState } from '../editor/editorStore';
 import type { Problem } from '../editor/problems';
 import { selectGraph, useStudio, type StudioState } from '../store';
+import { BOTTOM_TABS, useLayout, type BottomTab, type LayoutState } from './layout';
 
 const selectEvents = (s: StudioState) => s.events;
 const selectDropped = (s: StudioState) => s.droppedEvents;
 const selectError = (s: StudioState) => s.error;
 const selectProblems = (s: EditorState) => s.problems;
 const selectValidating = (s: EditorState) => s.validating;
+const selectTab = (s: LayoutState) => s.tab;
 
+/**
+ * The area under the canvas: one wide panel at a time behind DevTools-style tabs (Problems,
+ * Logs, Violations, Messages, Recording), each tab with its count or what arrived since it was
+ * last shown. All panels stay mounted, so filters, pauses and scroll positions survive a switch.
+ */
 export function BottomPanel() {
+  const tab = useLayout(selectTab);
+  const tabs = useRef<Partial<Record<BottomTab, HTMLButtonElement | null>>>({});
+  // Arrow keys, Home and End move between the tabs (WAI-ARIA tabs pattern, automatic activation).
+  const onKeyDown = (e: KeyboardEvent) => {
+    const i = BOTTOM_TABS.indexOf(tab);
+    const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: BOTTOM_TABS.length - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    const to = BOTTOM_TABS[(next + BOTTOM_TABS.length) % BOTTOM_TABS.length];
+    useLayout.getState().setTab(to);
+    tabs.current[to]?.focus();
+  };
+  const tabProps = (id: BottomTab) => ({
+    ref: (el: HTMLButtonElement | null) => {
+      tabs.current[id] = el;
+    },
+    id: `bottom-tab-${id}`,
+    active: tab === id,
+    panel: `bottom-panel-${id}`,
+    onSelect: () => useLayout.getState().setTab(id),
+  });
+  const panel = (id: BottomTab, content: ReactNode) => (
+    <div className={`bottom-panel bottom-panel-${id}`} role="tabpanel" id={`bottom-panel-${id}`} aria-labelledby={`bottom-tab-${id}`} hidden={tab !== id}>
+      {content}
+    </div>
+  );
   return (
-    <section className="bottom" aria-label="Problems, logs and violations">
-      <ProblemsPanel />
-      <LogsPanel />
-      <ViolationsPanel />
-      <DebuggerPanel />
+    <section className="bottom" aria-label="Problems, logs and debugger">
+      <div className="bottom-tabs" role="tablist" aria-label="Bottom panel" onKeyDown={onKeyDown}>
+        <ProblemsTab {...tabProps('problems')} />
+        <LogsTab {...tabProps('logs')} />
+        <ViolationsTab {...tabProps('violations')} />
+        <MessagesTab {...tabProps('messages')} />
+        <RecordingTab {...tabProps('recording')} />
+        <DropCounters />
+      </div>
+      <StudioError />
+      <DebuggerStatus />
+      {panel('problems', <ProblemsPanel />)}
+      {panel('logs', <LogsPanel />)}
+      {panel('violations', <ViolationsPanel />)}
+      {panel('messages', <MessageInspector />)}
+      {panel('recording', <RunFiles />)}
+      <EdgeTraceMenu onTrace={() => useLayout.getState().setTab('messages')} />
     </section>
   );
+}
+
+interface TabProps {
+  ref: (el: HTMLButtonElement | null) => void;
+  id: string;
+  active: boolean;
+  panel: string;
+  onSelect: () => void;
+}
+
+interface TabContent {
+  label: string;
+  badge?: number;
+  badgeLabel?: string;
+  /** Marks the badge as something to look at (problems, new violations). */
+  fresh?: boolean;
+  /** The count is being worked out (problems while the document is checked). */
+  busy?: boolean;
+  ariaLabel?: string;
+}
+
+function Tab({ ref, id, active, panel, onSelect, label, badge, badgeLabel, fresh = false, busy = false, ariaLabel }: TabProps & TabContent) {
+  return (
+    <button
+      ref={ref}
+      type="button"
+      role="tab"
+      id={id}
+      className={busy ? 'busy' : undefined}
+      aria-selected={active}
+      aria-controls={panel}
+      aria-label={ariaLabel}
+      aria-busy={busy || undefined}
+      title={busy ? 'Checking…' : undefined}
+      tabIndex={active ? 0 : -1}
+      onClick={onSelect}
+    >
+      {label}
+      {badge !== undefined && (
+        <span className={`count${fresh ? ' fresh' : ''}`} aria-label={badgeLabel}>
+          {badge}
+        </span>
+      )}
+    </button>
+  );
+}
+
+/**
+ * How many of `items` are newer than the newest one there was while the tab was shown: what
+ * arrived since the user last looked (0 while the tab is shown).
+ */
+function useUnseen<T>(items: readonly T[], time: (item: T) => number, active: boolean): number {
+  const [seen, setSeen] = useState(-Infinity);
+  let newest = -Infinity;
+  let unseen = 0;
+  for (const item of items) {
+    const t = time(item);
+    if (t > newest) newest = t;
+    if (t > seen) unseen++;
+  }
+  useEffect(() => {
+    if (active && newest > seen) setSeen(newest);
+  }, [active, newest, seen]);
+  return active ? 0 : unseen;
+}
+
+function ProblemsTab(props: TabProps) {
+  const problems = useEditor(selectProblems);
+  const validating = useEditor(selectValidating);
+  return <Tab {...props} label="Problems" badge={problems.length} fresh={problems.length > 0} busy={validating} />;
+}
+
+const hostLogTime = (e: StudioState['events'][number]) => (e.type === 'log' ? e.time : -Infinity);
+const runLogTime = (e: RunViewState['logs'][number]) => e.ts;
+
+function LogsTab(props: TabProps) {
+  const unseen = useUnseen(useStudio(selectEvents), hostLogTime, props.active) + useUnseen(useRunView(selectRunLogs), runLogTime, props.active);
+  return <Tab {...props} label="Logs" badge={unseen > 0 ? unseen : undefined} badgeLabel={`${unseen} new`} />;
+}
+
+function ViolationsTab(props: TabProps) {
+  const violations = useRunView(selectViolations);
+  const unseen = useUnseen(violations, violationTime, props.active);
+  return <Tab {...props} label="Violations" badge={violations.length} fresh={unseen > 0} badgeLabel={unseen > 0 ? `${violations.length}, ${unseen} new` : undefined} />;
+}
+
+const traceTime = (s: ReturnType<typeof selectTraces>[number]) => s.ts;
+
+function MessagesTab(props: TabProps) {
+  const unseen = useUnseen(useDebug(selectTraces), traceTime, props.active);
+  return <Tab {...props} label="Messages" badge={unseen > 0 ? unseen : undefined} badgeLabel={`${unseen} new`} />;
+}
+
+function RecordingTab(props: TabProps) {
+  const replay = useDebug(selectReplay);
+  return <Tab {...props} label={replay ? 'Recording ▶' : 'Recording'} ariaLabel={replay ? 'Recording and trace (replaying)' : 'Recording and trace'} />;
+}
+
+/** The studio's own error (an example or a file that could not be read), whichever tab is shown. */
+function StudioError() {
+  const error = useStudio(selectError);
+  return error ? (
+    <p className="error" role="alert">
+      {error}
+    </p>
+  ) : null;
 }
 
 /** Shows the problem's graph and brings its node or connection into view. */
@@ -34,9 +186,6 @@ function ProblemsPanel() {
   const validating = useEditor(selectValidating);
   return (
     <section className="problems-panel" aria-label="Problems">
-      <h2>
-        Problems <span className="count">{problems.length}</span> {validating && <span className="muted-inline">checking…</span>}
-      </h2>
       <ol className="problem-list" data-testid="problems">
         {problems.map((p) => (
           <li key={p.id}>
@@ -45,13 +194,14 @@ function ProblemsPanel() {
             </button>
           </li>
         ))}
-        {problems.length === 0 && !validating && <li className="muted ok">No problems.</li>}
+        {problems.length === 0 && <li className={validating ? 'muted' : 'muted ok'}>{validating ? 'Checking…' : 'No problems.'}</li>}
       </ol>
     </section>
   );
 }
 
 const selectViolations = (s: RunViewState) => s.violations;
+const violationTime = (v: ViolationEvent) => v.ts;
 const selectRunLogs = (s: RunViewState) => s.logs;
 
 const selectMetrics = (s: RunViewState) => s.metrics;
@@ -63,9 +213,6 @@ function ViolationsPanel() {
   const nodes = useMemo(() => (graph?.nodes ?? []).map((n) => ({ name: n.name, addon: n.type === 'extension' ? n.addon : n.type })), [graph]);
   return (
     <section className="violations-panel" aria-label="Violations">
-      <h2>
-        Violations <span className="count">{violations.length}</span>
-      </h2>
       <ol className="problem-list" data-testid="violations" aria-label="Thread-check violations">
         {violations.map((v, i) => {
           const where = violationNodes(v, nodes, metrics);
@@ -114,7 +261,6 @@ function LogsPanel() {
   const events = useStudio(selectEvents);
   const runLogs = useRunView(selectRunLogs);
   const dropped = useStudio(selectDropped);
-  const error = useStudio(selectError);
   const [minLevel, setMinLevel] = useState(1);
   const [source, setSource] = useState('');
   const [text, setText] = useState('');
@@ -132,9 +278,6 @@ function LogsPanel() {
   }, [paused, lines, minLevel, source, text]);
   return (
     <section className="logs-panel" aria-label="Logs and events">
-      <h2>
-        Logs &amp; events {dropped > 0 && <span className="muted-inline">({dropped} older dropped)</span>}
-      </h2>
       <div className="log-filters">
         <select aria-label="Minimum log level" value={minLevel} onChange={(e) => setMinLevel(Number(e.target.value))}>
           <option value={1}>all levels</option>
@@ -147,18 +290,17 @@ function LogsPanel() {
         <button type="button" aria-pressed={paused !== null} aria-label={paused ? 'Resume logs' : 'Pause logs'} onClick={() => setPaused(paused ? null : lines)}>
           {paused ? 'Resume' : 'Pause'}
         </button>
+        <span className="log-count muted-inline">
+          {shown.length} of {lines.length} lines{dropped > 0 ? ` · ${dropped} older dropped` : ''}
+        </span>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
       <ol className="log-list" data-testid="logs">
         {shown.map((l, i) => (
           <li key={i} className={LEVEL_CLASS(l.level)}>
             <time>{new Date(l.time).toLocaleTimeString()}</time> <b>{l.source}</b> {l.message}
           </li>
         ))}
+        {shown.length === 0 && <li className="muted">{lines.length > 0 ? 'No line matches the filters.' : 'Logs of the host and of a running graph appear here.'}</li>}
       </ol>
     </section>
   );
