@@ -11,7 +11,7 @@
  *   form (`1e+19`), which every JSON reader, TEN's included, takes as a float.
  *
  * Both are `JSON.stringify`/`JSON.parse` on the fast path; they take the slow path only when the
- * text or the value has a digit run long enough to be an unsafe integer.
+ * text or the value has a digit run long enough to be an unsafe integer outside its strings.
  */
 import { parseJson } from './located';
 
@@ -21,9 +21,36 @@ export type JsonReplacer = (this: unknown, key: string, value: unknown) => unkno
 /**
  * 16 or more digits that are not a fraction and have no fraction or exponent after them: the
  * shortest text that can be an integer literal beyond 2^53 (`0.30000000000000004` is not one).
- * A string holding such digits also matches, which only costs the exact path.
+ * A string holding such digits also matches; `hasLongLiteral` then looks closer.
  */
 const LONG_DIGITS = /(?<![\d.])\d{16,}(?![\d.eE])/;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const DOT = 0x2e;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isFractionOrExponent = (c: number) => c === DOT || c === 0x45 || c === 0x65;
+
+/**
+ * Whether JSON text has such a digit run outside its strings. Asked only when `LONG_DIGITS`
+ * matched: a timestamp in a trace preview or a log line is no reason for the exact path, which
+ * costs several times `JSON.parse`/`JSON.stringify` on a telemetry batch. A plain loop, as a
+ * regular expression over strings runs out of stack on a long string full of escapes.
+ */
+function hasLongLiteral(text: string): boolean {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < n && text.charCodeAt(i) !== QUOTE; i++) if (text.charCodeAt(i) === BACKSLASH) i++;
+    } else if (isDigit(c)) {
+      const start = i;
+      while (i + 1 < n && isDigit(text.charCodeAt(i + 1))) i++;
+      if (i + 1 - start >= 16 && text.charCodeAt(start - 1) !== DOT && !isFractionOrExponent(text.charCodeAt(i + 1))) return true;
+    }
+  }
+  return false;
+}
 
 /**
  * `JSON.stringify` that writes a `bigint` as its integer literal and an unsafe-integer double in
@@ -33,7 +60,7 @@ const LONG_DIGITS = /(?<![\d.])\d{16,}(?![\d.eE])/;
 export function stringifyJson(value: unknown, indent?: number, replacer?: JsonReplacer): string | undefined {
   try {
     const text = JSON.stringify(value, replacer, indent) as string | undefined;
-    if (text === undefined || !LONG_DIGITS.test(text)) return text;
+    if (text === undefined || !LONG_DIGITS.test(text) || !hasLongLiteral(text)) return text;
   } catch (err) {
     // A bigint is a TypeError; so is a cycle, which the exact writer reports in turn.
     if (!(err instanceof TypeError)) throw err;
@@ -46,7 +73,7 @@ export function stringifyJson(value: unknown, indent?: number, replacer?: JsonRe
  * text that is not JSON.
  */
 export function parseJsonText(text: string): unknown {
-  if (!LONG_DIGITS.test(text)) return JSON.parse(text);
+  if (!LONG_DIGITS.test(text) || !hasLongLiteral(text)) return JSON.parse(text);
   const parsed = parseJson(text);
   if (!parsed.ok) throw new SyntaxError(parsed.error.message);
   return parsed.doc.value;
