@@ -169,6 +169,13 @@ test('unsaved edits of a closed page are offered again on the next visit', async
   await page.reload();
   const banner = page.getByRole('region', { name: 'Recovered edits' });
   await expect(banner).toContainText('hello_pipeline');
+  // The offer leaves the canvas actions usable: nothing covers them.
+  for (const name of ['Auto layout', 'Fit view', 'Find node', 'Keyboard shortcuts']) {
+    const button = page.getByRole('button', { name, exact: true });
+    const box = (await button.boundingBox())!;
+    const onTop = await page.evaluate(([x, y]) => document.elementFromPoint(x!, y!)?.closest('button')?.getAttribute('aria-label') ?? null, [box.x + box.width / 2, box.y + box.height / 2]);
+    expect(onTop, `${name} is not covered`).toBe(name);
+  }
   await snap(page, 'recovery offer');
   await banner.getByRole('button', { name: 'Restore recovered edits of hello_pipeline' }).click();
   await expect(banner).toHaveCount(0);
