@@ -95,9 +95,10 @@ const TIMING_SAMPLE = 8;
 /** Dests of a delivered message: cleared without allocating (never mutated, only replaced). */
 const NO_DESTS = Object.freeze([]) as unknown as WireLoc[];
 
-/** Microseconds in a TEN property → milliseconds. */
+/** Microseconds in a TEN property → milliseconds; beyond 2^53 (int64 max for "never") a bigint. */
 function usToMs(v: unknown, fallback: number): number {
-  return typeof v === 'number' && v > 0 ? v / 1000 : fallback;
+  const us = typeof v === 'bigint' ? Number(v) : v;
+  return typeof us === 'number' && us > 0 ? us / 1000 : fallback;
 }
 
 function schemaKind(w: WireMsg): SchemaKind | null {
@@ -160,7 +161,7 @@ export class ExtRuntime implements EnvBackend {
     this.loc = g.locOf(spec.name).loc;
     const ten = (spec.property.ten ?? {}) as Record<string, unknown>;
     const pt = ten.path_timeout;
-    if (typeof pt === 'number') {
+    if (typeof pt === 'number' || typeof pt === 'bigint') {
       this.outTimeoutMs = this.inTimeoutMs = usToMs(pt, DEFAULT_PATH_TIMEOUT_MS);
     } else if (pt && typeof pt === 'object') {
       const o = pt as Record<string, unknown>;

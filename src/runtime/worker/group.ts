@@ -65,6 +65,9 @@ const OUTBOX_FLUSH_BYTES = 1 << 20;
  */
 const LEFTOVER_GRACE_MS = 300;
 
+/** The longest delay `setInterval` takes; a longer one fires after 1 ms instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Batches messages for one peer group (flat encoding); flushed once per loop turn or when full. */
 class Outbox {
   readonly port: MessagePort;
@@ -247,7 +250,7 @@ export class GroupRuntime {
     this.pathTimer = setInterval(() => {
       const now = Date.now();
       for (const x of this.exts.values()) x.checkPaths(now);
-    }, every);
+    }, Math.min(every, MAX_TIMER_MS));
   }
 
   // ---- routing ---------------------------------------------------------------------------
