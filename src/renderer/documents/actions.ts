@@ -239,8 +239,17 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     async saveAs(path, overwrite) {
       const { document: doc, revision } = studio();
       if (!doc) return;
+      const wasPending = pending;
       cancelRecovery();
-      const saved = await busy(() => serial(() => host.saveDocumentAs({ document: doc, path, ...(overwrite ? { overwrite } : {}) })));
+      let saved;
+      try {
+        saved = await busy(() => serial(() => host.saveDocumentAs({ document: doc, path, ...(overwrite ? { overwrite } : {}) })));
+      } catch (err) {
+        // Nothing was written (the file exists, a bad path): the edits keep their recovery copy
+        // (unless edits made meanwhile have scheduled a newer one).
+        if (wasPending && pending === null) scheduleRecovery(wasPending);
+        throw err;
+      }
       applySaved(doc, revision, saved.document);
       ui().setDialog(null);
       ui().setNotice(savedNotice(saved.files));

@@ -182,6 +182,22 @@ describe('document actions in the renderer', () => {
     expect(useDocumentUi.getState().dialog).toEqual({ kind: 'file', mode: 'saveAs' });
   });
 
+  it('keeps the pending recovery copy of edits when Save As writes nothing', async () => {
+    const host = fakeHost({
+      saveDocumentAs: () => {
+        throw new HostError('E_EXISTS', '/b.json already exists; nothing was written. Confirm to replace it.');
+      },
+    });
+    const actions = createDocumentActions(host.api);
+    const stop = actions.start();
+    actions.newDocument();
+    useStudio.getState().moveNode('main', 'n', { x: 1, y: 1 });
+    await expect(actions.saveAs('/b.json', false)).rejects.toMatchObject({ code: 'E_EXISTS' });
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(host.of('saveRecovery')).toHaveLength(1);
+    stop();
+  });
+
   it('leaves a document opened while a save of the previous one was in flight as it is', async () => {
     let finish: (v: unknown) => void = () => undefined;
     const host = fakeHost({
