@@ -58,8 +58,10 @@ export function parseField(schema: TenValueSchema | undefined, text: string): Fi
       if (exact < range[0] || exact > range[1]) return { ok: false, error: `out of range of ${schema!.type} (${range[0]} … ${range[1]})`, value };
       return { ok: true, value };
     }
-    if (schema?.type === 'float32' && Math.abs(n) > 3.4028234663852886e38) return { ok: false, error: 'out of range of float32', value: n };
-    return { ok: true, value: n };
+    // Integer digits beyond 2^53 are kept exactly here too (TEN types such a literal by its size).
+    const value = /^-?\d+$/.test(raw) && !Number.isSafeInteger(n) ? BigInt(raw) : n;
+    if (schema?.type === 'float32' && Math.abs(n) > 3.4028234663852886e38) return { ok: false, error: 'out of range of float32', value };
+    return { ok: true, value };
   }
   try {
     const value: unknown = parseJsonText(raw);

@@ -107,6 +107,10 @@ describe('names, fields and problems', () => {
     expect(parseField({ type: 'int64' }, '-9223372036854775809')).toMatchObject({ ok: false, error: 'out of range of int64 (-9223372036854775808 … 9223372036854775807)' });
     expect(parseField({ type: 'int64' }, '9007199254740991')).toEqual({ ok: true, value: 9007199254740991 });
     expect(parseField({ type: 'array', items: { type: 'uint64' } }, '[9007199254740993]')).toEqual({ ok: true, value: [9007199254740993n] });
+    // In a float field too: leaving the field without an edit must not round the file's digits.
+    expect(parseField({ type: 'float64' }, fieldText(18446744073709551616n))).toEqual({ ok: true, value: 18446744073709551616n });
+    expect(parseField({ type: 'float64' }, '2.5')).toEqual({ ok: true, value: 2.5 });
+    expect(parseField({ type: 'float32' }, '1e39')).toEqual({ ok: false, error: 'out of range of float32', value: 1e39 });
     const property = { seed: 9007199254740993n, n: 1 };
     const text = propertyObjectText(property);
     expect(text).toBe('{\n  "seed": 9007199254740993,\n  "n": 1\n}');
