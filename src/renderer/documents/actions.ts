@@ -194,7 +194,9 @@ export function createDocumentActions(host: HostApi): DocumentActions {
 
     async save(force = false) {
       const { document: doc, revision } = studio();
-      if (!doc) return;
+      // Like the toolbar's disabled Save: sent behind a running save, this content would carry
+      // the fingerprint from before it and be refused as changed on disk.
+      if (!doc || ui().busy) return;
       if (documentPath(doc) === null) {
         showFile('saveAs');
         return;

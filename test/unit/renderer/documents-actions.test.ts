@@ -182,6 +182,29 @@ describe('document actions in the renderer', () => {
     expect(useDocumentUi.getState().dialog).toEqual({ kind: 'file', mode: 'saveAs' });
   });
 
+  it('ignores a second Save while one is running (Ctrl+S pressed twice), as the toolbar does', async () => {
+    const waiting: (() => void)[] = [];
+    const finish = () => waiting.splice(0).forEach((f) => f());
+    const host = fakeHost({
+      saveDocument: (p: { document: GraphDocument }) =>
+        new Promise((r) => waiting.push(() => r({ document: { ...p.document, base: { sha256: 'y', mtimeMs: 2, size: 2 } }, files: ['/a/property.json'], warnings: [] }))),
+    });
+    const actions = createDocumentActions(host.api);
+    useStudio.getState().openDocument(doc);
+    useStudio.getState().moveNode('g', 'n', { x: 1, y: 1 });
+    const first = actions.save();
+    await vi.advanceTimersByTimeAsync(0);
+    // Sent again, it would carry the fingerprint from before the first save: a false conflict.
+    const second = actions.save();
+    finish();
+    await vi.advanceTimersByTimeAsync(0);
+    finish();
+    await Promise.all([first, second]);
+    expect(host.of('saveDocument')).toHaveLength(1);
+    expect(useDocumentUi.getState().dialog).toBeNull();
+    expect(useStudio.getState()).toMatchObject({ dirty: false, document: { base: { sha256: 'y' } } });
+  });
+
   it('keeps the pending recovery copy of edits when Save As writes nothing', async () => {
     const host = fakeHost({
       saveDocumentAs: () => {
