@@ -5,7 +5,7 @@
  */
 import { HostError, type ExportFormat, type GraphDocument, type HostApi } from '../../shared';
 import { useStudio } from '../store';
-import { useDocumentUi } from './documentUi';
+import { useDocumentUi, type DocumentDialog } from './documentUi';
 
 /** Quiet time after the last edit before the recovery copy is written. */
 export const RECOVERY_DEBOUNCE_MS = 1000;
@@ -137,6 +137,14 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     }
   };
 
+  /**
+   * Closes the dialog a request came from (Save As, the conflict question), if it is still the
+   * one shown: a dialog opened while the request ran (Ctrl+O during a save) is not its own.
+   */
+  const closeOwnDialog = (own: DocumentDialog | null) => {
+    if (own !== null && ui().dialog === own) ui().setDialog(null);
+  };
+
   const showFile = (mode: 'open' | 'saveAs' | 'export') => {
     ui().setDialog({ kind: 'file', mode });
     void refreshRecent();
@@ -201,12 +209,13 @@ export function createDocumentActions(host: HostApi): DocumentActions {
         showFile('saveAs');
         return;
       }
+      const own = ui().dialog;
       const wasPending = pending;
       cancelRecovery();
       try {
         const saved = await busy(() => serial(() => host.saveDocument({ document: doc, ...(force ? { force } : {}) })));
         applySaved(doc, revision, saved.document);
-        ui().setDialog(null);
+        closeOwnDialog(own);
         ui().setNotice(savedNotice(saved.files));
         studio().setError(saved.warnings.length > 0 ? saved.warnings.join(' ') : null);
         void refreshRecent();
@@ -241,6 +250,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     async saveAs(path, overwrite) {
       const { document: doc, revision } = studio();
       if (!doc) return;
+      const own = ui().dialog;
       const wasPending = pending;
       cancelRecovery();
       let saved;
@@ -253,7 +263,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
         throw err;
       }
       applySaved(doc, revision, saved.document);
-      ui().setDialog(null);
+      closeOwnDialog(own);
       ui().setNotice(savedNotice(saved.files));
       studio().setError(saved.warnings.length > 0 ? saved.warnings.join(' ') : null);
       void refreshRecent();

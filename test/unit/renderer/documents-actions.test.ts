@@ -205,6 +205,47 @@ describe('document actions in the renderer', () => {
     expect(useStudio.getState()).toMatchObject({ dirty: false, document: { base: { sha256: 'y' } } });
   });
 
+  it('leaves a dialog opened while a save was in flight open when the save completes', async () => {
+    let finish: (v: unknown) => void = () => undefined;
+    const host = fakeHost({ saveDocument: (p: { document: GraphDocument }) => new Promise((r) => (finish = () => r({ document: p.document, files: ['/a/property.json'], warnings: [] }))) });
+    const actions = createDocumentActions(host.api);
+    useStudio.getState().openDocument(doc);
+    useStudio.getState().moveNode('g', 'n', { x: 1, y: 1 });
+    const saving = actions.save();
+    await vi.advanceTimersByTimeAsync(0);
+    actions.showOpen();
+    finish(undefined);
+    await saving;
+    expect(useStudio.getState().dirty).toBe(false);
+    expect(useDocumentUi.getState().dialog).toEqual({ kind: 'file', mode: 'open' });
+  });
+
+  it('closes only its own Save As dialog when a Save As completes', async () => {
+    const waiting: (() => void)[] = [];
+    const host = fakeHost({
+      saveDocumentAs: (p: { document: GraphDocument; path: string }) =>
+        new Promise((r) => waiting.push(() => r({ document: { ...p.document, id: `property:${p.path}`, origin: { kind: 'property', file: p.path } }, files: [p.path], warnings: [] }))),
+    });
+    const actions = createDocumentActions(host.api);
+    useStudio.getState().openDocument(doc);
+    actions.showSaveAs();
+    let saving = actions.saveAs('/b.json', false);
+    await vi.advanceTimersByTimeAsync(0);
+    waiting.splice(0).forEach((f) => f());
+    await saving;
+    expect(useDocumentUi.getState().dialog).toBeNull();
+    // The Save As dialog is closed (Escape) while its save runs, and Ctrl+O opens Open.
+    actions.showSaveAs();
+    saving = actions.saveAs('/c.json', false);
+    await vi.advanceTimersByTimeAsync(0);
+    useDocumentUi.getState().setDialog(null);
+    actions.showOpen();
+    waiting.splice(0).forEach((f) => f());
+    await saving;
+    expect(useStudio.getState().document?.id).toBe('property:/c.json');
+    expect(useDocumentUi.getState().dialog).toEqual({ kind: 'file', mode: 'open' });
+  });
+
   it('keeps the pending recovery copy of edits when Save As writes nothing', async () => {
     const host = fakeHost({
       saveDocumentAs: () => {
