@@ -127,6 +127,16 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     timer = setTimeout(flushRecovery, wait);
   };
 
+  /**
+   * After a save of `sent` that wrote nothing: edits whose recovery copy the save had cancelled
+   * (`wasPending`) get one again, of the document as it is now. Edits made while the save ran
+   * may already have scheduled or written a newer copy than `wasPending`, which must not win.
+   */
+  const keepRecovery = (sent: GraphDocument, wasPending: GraphDocument | null) => {
+    const { document: current, dirty } = studio();
+    if (wasPending && pending === null && dirty && current?.id === sent.id) scheduleRecovery(current);
+  };
+
   /** Runs a request with the toolbar's file actions disabled meanwhile. */
   const busy = async <T>(run: () => Promise<T>): Promise<T> => {
     ui().setBusy(true);
@@ -220,8 +230,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
         studio().setError(saved.warnings.length > 0 ? saved.warnings.join(' ') : null);
         void refreshRecent();
       } catch (err) {
-        // Nothing was written: the edits stay unsaved and keep their recovery copy.
-        if (wasPending) scheduleRecovery(wasPending);
+        keepRecovery(doc, wasPending);
         if (err instanceof HostError && err.code === 'E_CONFLICT') ui().setDialog({ kind: 'conflict', message: err.message });
         else reportError('Could not save', err);
       }
@@ -257,9 +266,8 @@ export function createDocumentActions(host: HostApi): DocumentActions {
       try {
         saved = await busy(() => serial(() => host.saveDocumentAs({ document: doc, path, ...(overwrite ? { overwrite } : {}) })));
       } catch (err) {
-        // Nothing was written (the file exists, a bad path): the edits keep their recovery copy
-        // (unless edits made meanwhile have scheduled a newer one).
-        if (wasPending && pending === null) scheduleRecovery(wasPending);
+        // Nothing was written (the file exists, a bad path).
+        keepRecovery(doc, wasPending);
         throw err;
       }
       applySaved(doc, revision, saved.document);

@@ -262,6 +262,49 @@ describe('document actions in the renderer', () => {
     stop();
   });
 
+  it('keeps the newest edits in the recovery copy when a save fails while edits come in', async () => {
+    let fail: () => void = () => undefined;
+    const host = fakeHost({ saveDocument: () => new Promise((_r, reject) => (fail = () => reject(new Error('disk full')))) });
+    const actions = createDocumentActions(host.api);
+    const stop = actions.start();
+    useStudio.getState().openDocument(doc);
+    useStudio.getState().moveNode('g', 'n', { x: 1, y: 1 });
+    const saving = actions.save();
+    await vi.advanceTimersByTimeAsync(0);
+    useStudio.getState().moveNode('g', 'n', { x: 2, y: 2 });
+    fail();
+    await saving;
+    await vi.advanceTimersByTimeAsync(5000);
+    const copies = host.of('saveRecovery') as { document: GraphDocument }[];
+    expect(copies.length).toBeGreaterThan(0);
+    expect(copies.at(-1)?.document.layout?.graphs.g?.nodes.n).toEqual({ x: 2, y: 2 });
+    stop();
+  });
+
+  it('never lets a failed save or Save As write an older recovery copy over one written while it ran', async () => {
+    const failing: (() => void)[] = [];
+    const refuse = () => new Promise((_r, reject) => failing.push(() => reject(new HostError('E_IO', 'disk full'))));
+    const host = fakeHost({ saveDocument: refuse, saveDocumentAs: refuse });
+    const actions = createDocumentActions(host.api);
+    const stop = actions.start();
+    useStudio.getState().openDocument(doc);
+    let x = 0;
+    for (const run of [() => actions.save(), () => actions.saveAs('/b.json', false).catch(() => undefined)]) {
+      useStudio.getState().moveNode('g', 'n', { x: ++x, y: 0 });
+      const saving = run();
+      await vi.advanceTimersByTimeAsync(0);
+      // Edits while the save runs; their copy is written (queued behind the save) before it fails.
+      useStudio.getState().moveNode('g', 'n', { x: ++x, y: 0 });
+      await vi.advanceTimersByTimeAsync(5000);
+      failing.splice(0).forEach((f) => f());
+      await saving;
+      await vi.advanceTimersByTimeAsync(5000);
+      const copies = host.of('saveRecovery') as { document: GraphDocument }[];
+      expect(copies.at(-1)?.document.layout?.graphs.g?.nodes.n).toEqual({ x, y: 0 });
+    }
+    stop();
+  });
+
   it('leaves a document opened while a save of the previous one was in flight as it is', async () => {
     let finish: (v: unknown) => void = () => undefined;
     const host = fakeHost({
