@@ -45,6 +45,15 @@ async function post(path: string, body: unknown): Promise<{ status: number; json
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+/** POSTs JSON text and returns the response's text as is (res.json() would round big integers). */
+async function postText(path: string, body: string): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${base}${path}`, { method: 'POST', body, signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, text: await res.text() };
+}
+
+/** Integers a double cannot hold (uint64 max, int64 min, 2^53 + 1), as a body's members. */
+const BIG = '"id":18446744073709551615,"ts":-9223372036854775808,"nested":{"a":[9007199254740993]}';
+
 describe('http_gateway with cmd_echo', () => {
   it('answers a POST with the echoed properties', async () => {
     const { status, json } = await post('/cmd/ping', { seq: 7, text: 'hi', nested: { a: [1, 2] } });
@@ -56,6 +65,25 @@ describe('http_gateway with cmd_echo', () => {
     const { status, json } = await post('/', { ten: { name: 'ping' }, seq: 1 });
     expect(status).toBe(200);
     expect(json.properties).toEqual({ seq: 1 });
+  });
+
+  it('keeps integers beyond 2^53 exact from the request to the response on /cmd/<name>', async () => {
+    expect(await postText('/cmd/ping', `{${BIG}}`)).toEqual({ status: 200, text: `{"status_code":0,"properties":{${BIG}}}` });
+  });
+
+  it('keeps integers beyond 2^53 exact in the envelope form, wherever the ten key is', async () => {
+    const answers = await Promise.all([
+      postText('/', `{"ten":{"name":"ping"},${BIG}}`),
+      postText('/', ` { ${BIG} , "ten" : { "name" : "ping", "x": [1, {"y": "},["}] } } `),
+      postText('/', `{"q":"say \\"hi\\", {ok}","t\\u0065n":{"name":"ping"},${BIG}}`),
+      postText('/', '{"ten":{"name":"ping"}}'),
+    ]);
+    expect(answers).toEqual([
+      { status: 200, text: `{"status_code":0,"properties":{${BIG}}}` },
+      { status: 200, text: `{"status_code":0,"properties":{${BIG}}}` },
+      { status: 200, text: `{"status_code":0,"properties":{"q":"say \\"hi\\", {ok}",${BIG}}}` },
+      { status: 200, text: '{"status_code":0,"properties":{}}' },
+    ]);
   });
 
   it('reports an ERROR result (through a forwarder) as HTTP 500 with its detail', async () => {

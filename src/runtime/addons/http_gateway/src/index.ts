@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import {
   Addon,
   Cmd,
-  CmdResult,
   Extension,
   RegisterAddonAsExtension,
   StatusCode,
@@ -19,7 +18,8 @@ const CMD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 interface Reply {
   status: number;
-  body: Record<string, unknown>;
+  /** The response body as JSON text. */
+  json: string;
 }
 
 class HttpGateway extends Extension {
@@ -46,8 +46,8 @@ class HttpGateway extends Extension {
     this.tenEnv = tenEnv;
     const server = http.createServer((req, res) => {
       this.handle(req).then(
-        (reply) => send(res, reply),
-        (err: unknown) => send(res, { status: 500, body: { error: `http_gateway: ${String(err)}` } }),
+        (answer) => send(res, answer),
+        (err: unknown) => send(res, reply(500, { error: `http_gateway: ${String(err)}` })),
       );
     });
     await new Promise<void>((resolve, reject) => {
@@ -83,35 +83,38 @@ class HttpGateway extends Extension {
     const url = new URL(req.url ?? "/", `http://${HOST}`);
     if (req.method === "GET" && url.pathname === "/health") {
       const address = this.server?.address() as AddressInfo | null | undefined;
-      return { status: 200, body: { extension: this.name, port: address?.port ?? 0 } };
+      return reply(200, { extension: this.name, port: address?.port ?? 0 });
     }
-    if (req.method !== "POST") return { status: 405, body: { error: "Use POST /cmd/<name> with a JSON object body." } };
+    if (req.method !== "POST") return reply(405, { error: "Use POST /cmd/<name> with a JSON object body." });
 
     const raw = await readBody(req, this.maxBodyBytes);
-    if (raw === undefined) return { status: 413, body: { error: `The body exceeds ${this.maxBodyBytes} bytes.` } };
+    if (raw === undefined) return reply(413, { error: `The body exceeds ${this.maxBodyBytes} bytes.` });
+    // JSON.parse checks the shape; the cmd gets the text itself, so big integers keep their digits.
+    const json = raw.length ? raw : "{}";
     let body: unknown;
     try {
-      body = raw.length ? JSON.parse(raw) : {};
+      body = JSON.parse(json);
     } catch (err) {
-      return { status: 400, body: { error: `The body is not valid JSON: ${(err as Error).message}` } };
+      return reply(400, { error: `The body is not valid JSON: ${(err as Error).message}` });
     }
     if (body === null || typeof body !== "object" || Array.isArray(body)) {
-      return { status: 400, body: { error: "The body must be a JSON object." } };
+      return reply(400, { error: "The body must be a JSON object." });
     }
 
-    const props = { ...(body as Record<string, unknown>) };
-    if (url.pathname === "/" && isCloseApp(props.ten)) return this.closeApp();
+    const ten = (body as { ten?: unknown }).ten;
+    if (url.pathname === "/" && isCloseApp(ten)) return this.closeApp();
     let name: string;
+    let props = json;
     if (url.pathname.startsWith(CMD_PREFIX)) {
       name = decodeURIComponent(url.pathname.slice(CMD_PREFIX.length));
-    } else if (url.pathname === "/" && isTenEnvelope(props.ten)) {
+    } else if (url.pathname === "/" && isTenEnvelope(ten)) {
       // TEN's HTTP example format: {"ten": {"name": "<cmd>"}, ...properties}.
-      name = props.ten.name;
-      delete props.ten;
+      name = ten.name;
+      props = withoutMember(json, "ten");
     } else {
-      return { status: 404, body: { error: "Use POST /cmd/<name>, or POST / with {\"ten\": {\"name\": ...}}." } };
+      return reply(404, { error: "Use POST /cmd/<name>, or POST / with {\"ten\": {\"name\": ...}}." });
     }
-    if (!CMD_NAME.test(name)) return { status: 400, body: { error: `'${name}' is not a valid cmd name.` } };
+    if (!CMD_NAME.test(name)) return reply(400, { error: `'${name}' is not a valid cmd name.` });
     return this.sendCmd(name, props);
   }
 
@@ -120,53 +123,51 @@ class HttpGateway extends Extension {
    * first; their properties are returned too, in order, as `partial_results`.
    */
   private async collect(tenEnv: TenEnv, cmd: Cmd, name: string): Promise<Reply> {
-    const partials: Record<string, unknown>[] = [];
+    const partials: string[] = [];
     for await (const [result, err] of tenEnv.sendCmdEx(cmd)) {
       if (err) {
         const status = err.errorCode === TenErrorCode.ErrorCodeMsgNotConnected ? 404 : 502;
-        return { status, body: { error: err.errorMessage } };
+        return reply(status, { error: err.errorMessage });
       }
       if (!result) break;
-      const properties = propertiesOf(result);
+      // Properties go into the response as the runtime's exact JSON text, never through a JS number.
+      const properties = result.getPropertyToJson("")[0] || "{}";
       if (!result.isCompleted()) {
         partials.push(properties);
         continue;
       }
       const ok = result.getStatusCode() === StatusCode.OK;
-      return {
-        status: ok ? 200 : 500,
-        body: {
-          status_code: result.getStatusCode(),
-          ...(ok ? {} : { detail: properties.detail ?? "" }),
-          properties,
-          ...(partials.length ? { partial_results: partials } : {}),
-        },
-      };
+      const members = [`"status_code":${result.getStatusCode()}`];
+      if (!ok) members.push(`"detail":${result.getPropertyToJson("detail")[0] || '""'}`);
+      members.push(`"properties":${properties}`);
+      if (partials.length) members.push(`"partial_results":[${partials.join(",")}]`);
+      return { status: ok ? 200 : 500, json: `{${members.join(",")}}` };
     }
-    return { status: 502, body: { error: `No result for '${name}'.` } };
+    return reply(502, { error: `No result for '${name}'.` });
   }
 
   /** TEN's HTTP example lets a client close the app; here only when allow_close_app is set. */
   private async closeApp(): Promise<Reply> {
     const tenEnv = this.tenEnv;
-    if (!this.allowCloseApp) return { status: 403, body: { error: "close_app is disabled (set allow_close_app)." } };
-    if (!tenEnv) return { status: 503, body: { error: "The graph is stopping." } };
+    if (!this.allowCloseApp) return reply(403, { error: "close_app is disabled (set allow_close_app)." });
+    if (!tenEnv) return reply(503, { error: "The graph is stopping." });
     const [result, err] = await tenEnv.sendCmd(Cmd.Create("ten:close_app"));
-    if (err) return { status: 502, body: { error: err.errorMessage } };
-    return { status: 200, body: { status_code: result?.getStatusCode() ?? StatusCode.OK } };
+    if (err) return reply(502, { error: err.errorMessage });
+    return reply(200, { status_code: result?.getStatusCode() ?? StatusCode.OK });
   }
 
-  private async sendCmd(name: string, props: Record<string, unknown>): Promise<Reply> {
+  /** `props` is the cmd's properties as JSON object text. */
+  private async sendCmd(name: string, props: string): Promise<Reply> {
     const tenEnv = this.tenEnv;
-    if (!tenEnv) return { status: 503, body: { error: "The graph is stopping." } };
+    if (!tenEnv) return reply(503, { error: "The graph is stopping." });
     const cmd = Cmd.Create(name);
-    const setErr = cmd.setPropertyFromJson("", JSON.stringify(props));
-    if (setErr) return { status: 400, body: { error: setErr.errorMessage } };
+    const setErr = cmd.setPropertyFromJson("", props);
+    if (setErr) return reply(400, { error: setErr.errorMessage });
 
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<Reply>((resolve) => {
       timer = setTimeout(
-        () => resolve({ status: 504, body: { error: `No result for '${name}' within ${this.timeoutMs} ms.` } }),
+        () => resolve(reply(504, { error: `No result for '${name}' within ${this.timeoutMs} ms.` })),
         this.timeoutMs,
       );
     });
@@ -179,9 +180,39 @@ class HttpGateway extends Extension {
   }
 }
 
-function propertiesOf(result: CmdResult): Record<string, unknown> {
-  const [json] = result.getPropertyToJson("");
-  return json ? (JSON.parse(json) as Record<string, unknown>) : {};
+function reply(status: number, body: Record<string, unknown>): Reply {
+  return { status, json: JSON.stringify(body) };
+}
+
+/**
+ * `text`, a JSON object that JSON.parse accepted, without its top-level members named `key`; the
+ * other members are kept exactly as written (JSON.parse + JSON.stringify would round big integers).
+ */
+function withoutMember(text: string, key: string): string {
+  const kept: string[] = [];
+  let depth = 0;
+  let start = text.indexOf("{") + 1;
+  for (let i = start; depth >= 0; i++) {
+    const c = text[i];
+    if (c === '"') i = closingQuote(text, i);
+    else if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") depth--;
+    if ((c === "," && depth === 0) || depth < 0) {
+      const member = text.slice(start, i);
+      const open = member.indexOf('"');
+      // `{}` has one blank member; a member's key is its first string (escapes decoded).
+      if (open >= 0 && JSON.parse(member.slice(open, closingQuote(member, open) + 1)) !== key) kept.push(member);
+      start = i + 1;
+    }
+  }
+  return `{${kept.join(",")}}`;
+}
+
+/** The index of the quote closing the JSON string that opens at `open`. */
+function closingQuote(text: string, open: number): number {
+  let i = open + 1;
+  while (text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+  return i;
 }
 
 function isCloseApp(value: unknown): boolean {
@@ -214,11 +245,10 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string | un
   });
 }
 
-function send(res: http.ServerResponse, reply: Reply): void {
+function send(res: http.ServerResponse, answer: Reply): void {
   if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(reply.body);
-  res.writeHead(reply.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
+  res.writeHead(answer.status, { "content-type": "application/json", "content-length": Buffer.byteLength(answer.json) });
+  res.end(answer.json);
 }
 
 @RegisterAddonAsExtension("http_gateway")
