@@ -35,6 +35,12 @@ export interface StudioState {
   /** The revision that is in the file; null when no revision is (a restored recovery copy). */
   savedRevision: number | null;
   graphName: string | null;
+  /**
+   * Counts the documents shown: opening one with another id than the shown one's gives a new
+   * number; Save As (a new id for the same document) and reopening the shown one keep it. The
+   * canvas fits the view and places nodes without a position anew for each.
+   */
+  opened: number;
   selectedNode: string | null;
   /** Every selected node and edge (edge ids as the canvas names them); `selectedNode` is the inspected one. */
   selectedNodes: string[];
@@ -96,6 +102,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
   revision: 0,
   savedRevision: 0,
   graphName: null,
+  opened: 0,
   selectedNode: null,
   selectedNodes: [],
   selectedEdges: [],
@@ -109,8 +116,9 @@ export const useStudio = create<StudioState>()((set, get) => ({
   setExamples: (examples) => set({ examples }),
   openDocument: (document, dirty = false) => {
     const revision = newRevision();
-    set({
+    set((s) => ({
       document,
+      opened: s.document?.id === document.id ? s.opened : s.opened + 1,
       dirty,
       revision,
       savedRevision: dirty ? null : revision,
@@ -120,7 +128,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
       selectedEdges: [],
       past: [],
       future: [],
-    });
+    }));
   },
   markSaved: (document, revision) =>
     set((s) => {

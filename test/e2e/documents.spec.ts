@@ -134,6 +134,50 @@ test('open an app folder, edit, save, then resolve a changed-on-disk conflict', 
   expect(consoleErrors).toEqual([]);
 });
 
+/** The canvas's viewport and every rendered node's position, as React Flow's DOM places them. */
+function canvasView(page: Page): Promise<{ viewport: string; nodes: Record<string, string> }> {
+  return page.evaluate(async () => {
+    // Two frames: a fit requested by the last commit has been applied by then.
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const nodes: Record<string, string> = {};
+    for (const el of document.querySelectorAll<HTMLElement>('.react-flow__node')) nodes[el.dataset.id ?? ''] = el.style.transform;
+    return { viewport: document.querySelector<HTMLElement>('.react-flow__viewport')?.style.transform ?? '', nodes };
+  });
+}
+
+test('Save As of an example keeps the view and the positions shown', async ({ page, studio, consoleErrors }) => {
+  await openHello(page, studio.url);
+  // The nodes have automatic positions; deleting the first one leaves the others where they are
+  // (placed anew, relay would move to the first column), then one is dragged and the view panned.
+  await page.getByTestId('node-ticker').click();
+  await page.keyboard.press('Delete');
+  await expect(page.getByTestId('node-ticker')).toHaveCount(0);
+  await dragNode(page, 'echo', 40, 30);
+  const pane = (await page.getByTestId('canvas').boundingBox())!;
+  await page.mouse.move(pane.x + 5, pane.y + 300);
+  await page.mouse.down();
+  await page.mouse.move(pane.x + 45, pane.y + 330, { steps: 4 });
+  await page.mouse.move(pane.x + 85, pane.y + 360, { steps: 4 });
+  await page.mouse.up();
+  const before = await canvasView(page);
+  expect(Object.keys(before.nodes).sort()).toEqual(['echo', 'mic', 'relay', 'stats']);
+
+  const file = join(work, 'hello.json');
+  await page.keyboard.press('Control+Shift+S');
+  const saveAs = page.getByRole('dialog', { name: 'Save As' });
+  await saveAs.getByLabel('Path').fill(file);
+  await saveAs.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(saveAs).toHaveCount(0);
+  await expect(page.getByTestId('document-title')).toContainText('hello.json');
+  expect(await canvasView(page)).toEqual(before);
+
+  // Opening another document still fits its view.
+  await page.getByRole('button', { name: 'Open example Hello pipeline' }).click();
+  await expect(page.getByTestId('node-ticker')).toBeVisible();
+  expect((await canvasView(page)).viewport).not.toBe(before.viewport);
+  expect(consoleErrors).toEqual([]);
+});
+
 test('a bad path or a broken file is reported in the dialog and nothing is lost', async ({ page, studio }) => {
   const broken = join(work, 'property.json');
   writeFileSync(broken, '{\n  "ten": {,\n}\n');

@@ -52,8 +52,11 @@ const selectEdgesSel = (s: StudioState) => s.selectedEdges;
 const selectAddons = (s: EditorState) => s.addons;
 const selectFocus = (s: EditorState) => s.focus;
 const selectNotice = (s: EditorState) => s.notice;
-/** Which graph of which document is shown: automatic positions are kept per graph. */
-const selectGraphKey = (s: StudioState) => `${s.document?.id ?? ''}\n${s.graphName ?? ''}`;
+/**
+ * Which graph of which opened document is shown: automatic positions are kept per graph. Not the
+ * document's id, which Save As changes while the same graph stays in view.
+ */
+const selectGraphKey = (s: StudioState) => `${s.opened}\n${s.graphName ?? ''}`;
 
 /**
  * Node data per name, reused while nothing it shows changed, so memoised nodes skip rendering;
