@@ -410,12 +410,15 @@ export class GroupRuntime {
    * `ten:timer` (props `timer_id`, `timeout_us`, `times`; times ≤ 0 = until cancelled): answered
    * OK at once, then a `ten:timeout` cmd with the `timer_id` goes to the requester per tick. The
    * engine's timers in TEN; here they live in the requester's group, off the host thread.
-   * `timeout_us` < 0 cancels the timer with that id.
+   * `timeout_us` < 0 cancels the timer with that id. Integers beyond 2^53 arrive as `bigint`: an
+   * id keeps all its digits, a timeout or count is taken as the nearest double (see
+   * `MAX_TIMER_MS` for the longest timeout).
    */
   startTimer(w: WireMsg, x: ExtRuntime): void {
-    const id = typeof w.props.timer_id === 'number' || typeof w.props.timer_id === 'string' ? String(w.props.timer_id) : '0';
-    const us = typeof w.props.timeout_us === 'number' ? w.props.timeout_us : 0;
-    const times = typeof w.props.times === 'number' ? w.props.times : 1;
+    const { timer_id: rawId, timeout_us: rawUs, times: rawTimes } = w.props;
+    const id = typeof rawId === 'number' || typeof rawId === 'string' || typeof rawId === 'bigint' ? String(rawId) : '0';
+    const us = typeof rawUs === 'number' || typeof rawUs === 'bigint' ? Number(rawUs) : 0;
+    const times = typeof rawTimes === 'number' || typeof rawTimes === 'bigint' ? Number(rawTimes) : 1;
     const key = `${x.name}\u0000${id}`;
     const prev = this.timers.get(key);
     if (prev) clearInterval(prev);
@@ -438,7 +441,7 @@ export class GroupRuntime {
       t.src = { app: this.appUri, graph: this.graphId, ext: '' };
       t.dests = [{ app: this.appUri, graph: this.graphId, ext: x.name }];
       this.runloop.postMsg(t);
-    }, Math.max(1, us / 1000));
+    }, Math.min(Math.max(1, us / 1000), MAX_TIMER_MS));
     this.timers.set(key, timer);
   }
 

@@ -18,6 +18,26 @@ describe('app', () => {
     expect(ticks.map((t) => [t.name, t.props])).toEqual(Array(3).fill(['ten:timeout', { timer_id: 7 }]));
   });
 
+  it('ten:timer takes ids and timeouts beyond 2^53 (bigint) as they are', async () => {
+    h = new Harness();
+    // Two ids a double cannot tell apart; uint64 max microseconds, TEN's "never", is clamped to
+    // the longest delay a Node timer takes, so it does not fire during the test.
+    const timer = (id: string, us: string) => ({ op: 'timer', json: `{"timer_id":${id},"timeout_us":${us},"times":1}` });
+    await h.app.startGraph(
+      graph([
+        probe('a', 'g1', {
+          actions: [timer('9007199254740993', '18446744073709551615'), timer('9007199254740995', '5000'), timer('9007199254740997', '5000')],
+        }),
+      ]),
+    );
+    expect((await h.report('a', 'result', 3)).map((r) => r.result)).toMatchObject(Array(3).fill({ status: 0 }));
+    const ticks = await h.report('a', 'cmd', 2);
+    expect(ticks.map((t) => [t.name, t.json]).sort()).toEqual([
+      ['ten:timeout', '{"timer_id":9007199254740995}'],
+      ['ten:timeout', '{"timer_id":9007199254740997}'],
+    ]);
+  });
+
   it('starts and stops a predefined graph from an extension, and sends a cmd into it', async () => {
     h = new Harness({
       property: {
