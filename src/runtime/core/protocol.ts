@@ -3,7 +3,7 @@
  * events the host publishes. Every union is discriminated by `t` (control) or `type` (events).
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { RunLifecyclePhase, RunViolationPolicy, TraceStep } from '../../shared';
+import type { RunEvent, RunGraph, RunLifecyclePhase, RunViolationPolicy, TraceStep } from '../../shared';
 import type { RunloopCounters } from './runloop';
 import type { WireMsg } from './wire';
 
@@ -128,44 +128,16 @@ export type TraceRecord = Omit<TraceStep, 'graphId' | 'latencyMs'>;
 /** Extension lifecycle phases as events report them (the host's stream carries the same). */
 export type LifecyclePhase = RunLifecyclePhase;
 
-/** Events published by the App; `ts` is milliseconds since epoch. */
+/**
+ * Events published by the App; `ts` is milliseconds since epoch. They are the host stream's
+ * `RunEvent`s, less the `phaseMs` the host derives, and a log may carry TEN's structured fields.
+ */
 export type RuntimeEvent =
-  | { type: 'lifecycle'; ts: number; graphId: string; extension: string; phase: LifecyclePhase }
-  | {
-      type: 'violation';
-      ts: number;
-      graphId: string;
-      object: string;
-      owner: string;
-      caller: string;
-      reason: string;
-      stack: string;
-      policy: ViolationPolicy;
-    }
-  | {
-      type: 'log';
-      ts: number;
-      graphId: string;
-      extension: string;
-      level: number;
-      message: string;
-      category?: string;
-      fields?: unknown;
-    }
-  | { type: 'error'; ts: number; graphId: string; extension: string; phase: string; message: string; stack: string }
-  | { type: 'graph'; ts: number; graphId: string; name: string; state: GraphState; detail?: string }
-  | {
-      type: 'worker_terminated';
-      ts: number;
-      graphId: string;
-      group: string;
-      reason: string;
-      /** Ours: set when every extension of the group had closed but these handles kept its thread alive. */
-      handles?: HandleCounts;
-    }
-  | { type: 'app_closed'; ts: number };
+  | Omit<Extract<RunEvent, { type: 'lifecycle' }>, 'phaseMs'>
+  | (Extract<RunEvent, { type: 'log' }> & { fields?: unknown })
+  | Exclude<RunEvent, { type: 'lifecycle' | 'log' }>;
 
-export type GraphState = 'starting' | 'started' | 'start_failed' | 'stopping' | 'stopped';
+export type GraphState = RunGraph['state'];
 
 export function routeKey(kind: string, src: string, name: string): string {
   return `${kind}\u0000${src}\u0000${name}`;
