@@ -13,6 +13,19 @@ async function openHello(page: Page, url: string): Promise<void> {
   await expect(page.getByTestId('node-ticker')).toBeVisible();
 }
 
+/** Copies the Hello pipeline example to an app folder of this test and opens it with Open. */
+async function openHelloCopy(page: Page, url: string): Promise<string> {
+  const app = join(work, 'app');
+  cpSync(resolve('resources/examples/hello-pipeline'), app, { recursive: true });
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  const open = page.getByRole('dialog', { name: 'Open' });
+  await open.getByLabel('Path').fill(app);
+  await open.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
+  return app;
+}
+
 /** Drags a canvas node by (dx, dy) screen pixels with real mouse events. */
 async function dragNode(page: Page, name: string, dx: number, dy: number): Promise<void> {
   const box = (await page.getByTestId(`node-${name}`).boundingBox())!;
@@ -196,14 +209,7 @@ test('a bad path or a broken file is reported in the dialog and nothing is lost'
 });
 
 test('unsaved edits of a closed page are offered again on the next visit', async ({ page, studio }) => {
-  const app = join(work, 'app');
-  cpSync(resolve('resources/examples/hello-pipeline'), app, { recursive: true });
-  await page.goto(studio.url);
-  await page.getByRole('button', { name: 'Open', exact: true }).click();
-  const open = page.getByRole('dialog', { name: 'Open' });
-  await open.getByLabel('Path').fill(app);
-  await open.getByRole('button', { name: 'Open', exact: true }).click();
-  await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
+  const app = await openHelloCopy(page, studio.url);
   await dragNode(page, 'stats', 50, 50);
   await expect(page.getByTestId('dirty-indicator')).toBeVisible();
   // The recovery copy is written within two seconds of the edit; then the page goes away unsaved.
@@ -231,14 +237,7 @@ test('unsaved edits of a closed page are offered again on the next visit', async
 });
 
 test('export writes TEN JSON only, and replacing unsaved edits asks first', async ({ page, studio }) => {
-  const app = join(work, 'app');
-  cpSync(resolve('resources/examples/hello-pipeline'), app, { recursive: true });
-  await page.goto(studio.url);
-  await page.getByRole('button', { name: 'Open', exact: true }).click();
-  const open = page.getByRole('dialog', { name: 'Open' });
-  await open.getByLabel('Path').fill(app);
-  await open.getByRole('button', { name: 'Open', exact: true }).click();
-  await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
+  const app = await openHelloCopy(page, studio.url);
 
   // Export one graph as standalone graph JSON.
   const exported = join(work, 'hello.graph.json');
@@ -278,20 +277,13 @@ test('export writes TEN JSON only, and replacing unsaved edits asks first', asyn
 
   // The discarded edits are not offered back when the app is opened again.
   await page.getByRole('button', { name: 'Open', exact: true }).click();
-  await open.getByRole('button', { name: `Open recent ${app}` }).click();
+  await page.getByRole('dialog', { name: 'Open' }).getByRole('button', { name: `Open recent ${app}` }).click();
   await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
   await expect(page.getByRole('region', { name: 'Recovered edits' })).toHaveCount(0);
 });
 
 test('New starts an untitled document after asking about unsaved edits; its first Save is Save As', async ({ page, studio, consoleErrors }) => {
-  const app = join(work, 'app');
-  cpSync(resolve('resources/examples/hello-pipeline'), app, { recursive: true });
-  await page.goto(studio.url);
-  await page.getByRole('button', { name: 'Open', exact: true }).click();
-  const open = page.getByRole('dialog', { name: 'Open' });
-  await open.getByLabel('Path').fill(app);
-  await open.getByRole('button', { name: 'Open', exact: true }).click();
-  await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
+  await openHelloCopy(page, studio.url);
   await dragNode(page, 'mic', 40, 40);
   await expect(page.getByTestId('dirty-indicator')).toBeVisible();
 

@@ -1,44 +1,13 @@
 // `ten-studio run` as a user runs it: a child process, its exit code and its --events file.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from './cli';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ten-cli-run-it-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI; kills it (and fails) if it is still running after `ms`. `onStdout` sees the
- * output so far and may act on the child (signal it, call its HTTP port).
- */
-function cli(args: string[], ms = 45_000, onStdout?: (stdout: string, child: ChildProcess) => void): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/ten-studio.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      onStdout?.(stdout, child);
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`ten-studio ${args.join(' ')} did not exit within ${ms} ms.\n${stdout}\n${stderr}`));
-    }, ms);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function readEvents(file: string): Record<string, unknown>[] {
   return readFileSync(file, 'utf8')

@@ -1,31 +1,13 @@
 // `ten-studio run --record` and `ten-studio trace` as a user runs them: child processes, files.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Recording } from '../../../src/shared';
+import { cli } from './cli';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ten-cli-trace-it-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function cli(args: string[], ms = 45_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/ten-studio.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`ten-studio ${args.join(' ')} did not exit within ${ms} ms.\n${stdout}\n${stderr}`));
-    }, ms);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('ten-studio run --record and ten-studio trace', () => {
   it('records a run and converts the recording to a Chrome trace with one thread per group', async () => {
