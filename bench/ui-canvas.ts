@@ -232,6 +232,8 @@ async function main(): Promise<void> {
             handlerP99Ms: 0.4,
             msgsInTotal: seq * 10,
             msgsOutTotal: seq * 10,
+            waiting: [],
+            droppedNoHandler: 0,
           }));
           const runloops = Array.from({ length: 10 }, (_, g) => ({ group: `g${g}`, runloopId: `r${g}`, threadId: g + 2, depth: seq % 50, highWater: 50, drainsPerSec: 100, avgBatch: 2, maxBatch: 9, busyPct: 20 }));
           const edges = pairs.map(([a, b], k) => ({ src: `n${a}`, dest: `n${b}`, msgsPerSec: 10 + ((k + seq * 11) % 300) }));

@@ -50,6 +50,8 @@ async function feedTelemetry(page: Page): Promise<void> {
       handlerP99Ms: 0.4,
       msgsInTotal: 10,
       msgsOutTotal: 10,
+      waiting: [],
+      droppedNoHandler: 0,
     }));
     hooks.emit({ type: 'telemetry', time: ts, batches: [{ runId, events: [], metrics: [{ ts, intervalMs: 100, graphs: [{ graphId: 'g', name: 'chain', extensions, runloops: [], edges: [] }] }], traces: [], dropped }] });
   }, NODES);

@@ -171,6 +171,8 @@ test("a rendered node's measured ports win over the estimate, also after it is s
       handlerP99Ms: 0.4,
       msgsInTotal: 1,
       msgsOutTotal: 1,
+      waiting: [],
+      droppedNoHandler: 0,
     }));
     const metrics = [{ ts, intervalMs: 100, graphs: [{ graphId: 'g', name: 'hello_pipeline', extensions, runloops: [], edges: [] }] }];
     hooks.emit({ type: 'telemetry', time: ts, batches: [{ runId: 'r', events, metrics, traces: [], dropped: { events: 0, traces: 0, metrics: 0 } }] });

@@ -45,3 +45,18 @@ test('the misbehaving extension shows up in the violations panel', async ({ page
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('stopped', { timeout: 20_000 });
 });
+
+test('a cmd nobody answers shows on its sender long before the path timeout', async ({ page, studio }) => {
+  await openExample(page, studio.url, 'Misbehaving extension', 'asker');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  // `mute` never answers `question`: after the 5 s threshold the sender shows what it waits for.
+  const waiting = page.getByTestId('waiting-asker');
+  await expect(waiting).toBeVisible({ timeout: 30_000 });
+  await expect(waiting).toContainText('question→mute');
+  await expect(waiting).toHaveAttribute('title', /has had no result for \d+(\.\d+)? s/);
+  await page.getByRole('tab', { name: /^Logs/ }).click();
+  await expect(page.getByTestId('logs')).toContainText("cmd 'question' sent to 'mute' has had no result");
+  await snap(page, 'unanswered cmd');
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('stopped', { timeout: 20_000 });
+});

@@ -61,6 +61,8 @@ export function computeMetrics(prev: AppSample | null, cur: AppSample): MetricsS
           handlerP99Ms: roundOrNull(histQuantile(hist, 0.99)),
           msgsInTotal: x.msgsIn,
           msgsOutTotal: x.msgsOut,
+          waiting: x.waiting,
+          droppedNoHandler: x.droppedNoHandler,
         });
         for (const [dest, n] of Object.entries(x.outByDest ?? {})) {
           if (dest === '') continue;

@@ -58,6 +58,20 @@ function LiveStrip({ name }: { name: string }) {
         <b data-testid={`rate-${name}`}>{rate}</b>/s
       </span>
       {metrics?.thread != null && <span title="Thread of the node's extension group">t{metrics.thread}</span>}
+      {metrics?.waiting && (
+        <span
+          className="waiting"
+          data-testid={`waiting-${name}`}
+          title={`cmd '${metrics.waiting.cmd}' sent to ${metrics.waiting.dest ? `'${metrics.waiting.dest}'` : 'the app'} has had no result for ${metrics.waiting.ageMs / 1000} s. It fails with 'Path timeout.' after 3 minutes unless answered; an extension without onCmd/on_cmd never answers.`}
+        >
+          ⏳ {metrics.waiting.cmd}→{metrics.waiting.dest || 'app'} {metrics.waiting.ageMs / 1000}s
+        </span>
+      )}
+      {metrics != null && metrics.dropped > 0 && (
+        <span className="dropped" data-testid={`dropped-${name}`} title={`${metrics.dropped} data/frames dropped: this extension has no handler for them (TEN's default). The logs say which names.`}>
+          ⊘{metrics.dropped}
+        </span>
+      )}
     </div>
   );
 }

@@ -26,6 +26,10 @@ export interface NodeMetricsView {
   inPerSec: number;
   outPerSec: number;
   thread: number | null;
+  /** The oldest cmd this node sent that has long waited for its result (none: null). */
+  waiting: { cmd: string; dest: string; ageMs: number } | null;
+  /** Data and frames it dropped for want of a handler. */
+  dropped: number;
 }
 
 export type ViolationEvent = Extract<RunEvent, { type: 'violation' }>;
@@ -116,14 +120,35 @@ export function foldMetrics(state: Pick<RunViewState, 'metrics' | 'edgeRates'>, 
   for (const g of latest.graphs) {
     const threads = new Map(g.runloops.map((r) => [r.group, r.threadId]));
     for (const x of g.extensions) {
-      const next: NodeMetricsView = { queue: x.inMsgsDepth, inPerSec: Math.round(x.msgsInPerSec), outPerSec: Math.round(x.msgsOutPerSec), thread: threads.get(x.group) ?? null };
+      const w = x.waiting?.[0];
+      const next: NodeMetricsView = {
+        queue: x.inMsgsDepth,
+        inPerSec: Math.round(x.msgsInPerSec),
+        outPerSec: Math.round(x.msgsOutPerSec),
+        thread: threads.get(x.group) ?? null,
+        // Whole seconds, so a long wait re-renders the node once a second, not per sample.
+        waiting: w ? { cmd: w.cmd, dest: w.dest, ageMs: Math.floor(w.ageMs / 1000) * 1000 } : null,
+        dropped: x.droppedNoHandler ?? 0,
+      };
       const prev = state.metrics[x.extension];
-      metrics[x.extension] =
-        prev && prev.queue === next.queue && prev.inPerSec === next.inPerSec && prev.outPerSec === next.outPerSec && prev.thread === next.thread ? prev : next;
+      metrics[x.extension] = prev && sameMetrics(prev, next) ? prev : next;
     }
     for (const e of g.edges) edgeRates[`${e.src}->${e.dest}`] = Math.round(e.msgsPerSec);
   }
   return { metrics, edgeRates };
+}
+
+function sameMetrics(a: NodeMetricsView, b: NodeMetricsView): boolean {
+  return (
+    a.queue === b.queue &&
+    a.inPerSec === b.inPerSec &&
+    a.outPerSec === b.outPerSec &&
+    a.thread === b.thread &&
+    a.dropped === b.dropped &&
+    a.waiting?.cmd === b.waiting?.cmd &&
+    a.waiting?.dest === b.waiting?.dest &&
+    a.waiting?.ageMs === b.waiting?.ageMs
+  );
 }
 
 /** The runtime's extension states (as metrics report them) in the badge's words. */

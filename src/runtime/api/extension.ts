@@ -3,8 +3,9 @@ import type { TenEnv } from './ten_env';
 
 /**
  * Base class of a TEN extension. Override the async callbacks you need; the runtime calls the
- * matching `*_done` when each lifecycle method resolves. Without an `onCmd` override every cmd is
- * answered OK; without a data/frame override the message is forwarded along the graph.
+ * matching `*_done` when each lifecycle method resolves. As in TEN's Node.js binding, without an
+ * `onCmd` override a cmd is never answered, and without a data/frame override the message is
+ * dropped.
  */
 export abstract class Extension {
   /** The instance name (the graph node's `name`). */

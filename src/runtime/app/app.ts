@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import type { TenAppProperty, TenGraph } from '../../shared/graph/types';
 import { parseJsonText } from '../../shared/json/text';
 import type { GroupSample, LiveCounts, RuntimeEvent, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
-import { newWireMsg, type WireMsg } from '../core/wire';
+import { isCmdType, newWireMsg, type WireMsg } from '../core/wire';
 import { DEFAULT_CACHE_DIR, ModuleBuilder } from './build';
 import { Engine, type EngineHost } from './engine';
 import { flattenForRun, loadImportedGraph } from './flatten';
@@ -29,6 +29,11 @@ export interface AppOptions {
   violationPolicy?: ViolationPolicy;
   /** Ours: a group that has not closed this long after stop is terminated (default 5000 ms). */
   stopTimeoutMs?: number;
+  /**
+   * Ours: a cmd whose result has not arrived this long after it was sent is reported (a warning
+   * and `waiting` in the sender's samples), long before its path timeout (default 5000 ms).
+   */
+  unansweredAfterMs?: number;
   /**
    * Ours: at most this many booted, idle group threads kept for the next graph start (default 8;
    * 0 disables). The App keeps as many as the last started graph had groups.
@@ -55,6 +60,7 @@ export class App implements EngineHost {
   readonly uri: string;
   readonly policy: ViolationPolicy;
   readonly stopTimeoutMs: number;
+  readonly unansweredAfterMs: number;
   readonly builder: ModuleBuilder;
   readonly pool: WorkerPool;
   private readonly property: TenAppProperty;
@@ -87,6 +93,7 @@ export class App implements EngineHost {
     this.uri = property.ten?.uri ?? 'localhost';
     this.policy = opts.violationPolicy ?? 'fail';
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
+    this.unansweredAfterMs = opts.unansweredAfterMs ?? 5000;
     if (opts.onEvent) this.listeners.add(opts.onEvent);
   }
 
@@ -262,6 +269,13 @@ export class App implements EngineHost {
       case 'timeout':
       case 'trigger_life_cycle': {
         const d = msg.dests[0];
+        if (d && d.app && d.app !== this.uri) {
+          // No remote serves another app's URI (this app opens no connections to other apps).
+          const text = `Could not find suitable remote based on uri: ${d.app}`;
+          if (isCmdType(msg.type)) this.reply(from, msg, 1, text);
+          else if (msg.type !== 'cmd_result') this.emit({ type: 'log', ts: Date.now(), graphId: from.graphId, extension: msg.src.ext, level: 3, message: `Dropped ${msg.type} '${msg.name}': ${text}` });
+          return;
+        }
         const target = this.engines.get(d?.graph ?? '');
         if (!target) {
           if (msg.type !== 'cmd_result' && msg.type !== 'data' && msg.type !== 'audio_frame' && msg.type !== 'video_frame') {

@@ -28,6 +28,7 @@ export interface EngineHost {
   pool: WorkerPool;
   policy: ViolationPolicy;
   stopTimeoutMs: number;
+  unansweredAfterMs: number;
 }
 
 interface GroupWorker {
@@ -146,6 +147,7 @@ export class Engine {
         peers: ports,
         policy: this.host.policy,
         syncStopBeforeDeinit: this.syncStopBeforeDeinit,
+        unansweredAfterMs: this.host.unansweredAfterMs,
       };
       worker.postMessage(init, Object.values(ports));
     }

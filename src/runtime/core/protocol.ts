@@ -42,6 +42,8 @@ export interface GroupInit {
   peers: Record<string, MessagePort>;
   policy: ViolationPolicy;
   syncStopBeforeDeinit: boolean;
+  /** Ours: a cmd without a result this long is reported (a warning, and `waiting` in samples). */
+  unansweredAfterMs: number;
 }
 
 export type ToWorker =
@@ -88,6 +90,18 @@ export interface ExtensionCounters {
   outPaths: number;
   inPaths: number;
   pending: number;
+  /** Ours: the oldest cmds (at most 3) that have waited for their result past the app's threshold. */
+  waiting: WaitingCmd[];
+  /** Data and frames dropped because the extension has no handler for them (TEN's Node.js default). */
+  droppedNoHandler: number;
+}
+
+/** A cmd still waiting for its result, as samples report it. */
+export interface WaitingCmd {
+  cmd: string;
+  /** Destination extension ('' when the App answers it). */
+  dest: string;
+  ageMs: number;
 }
 
 export interface GroupSample {

@@ -1,7 +1,8 @@
 /**
  * The runtime side of one extension on its group's thread: lifecycle state machine, the
  * `EnvBackend` behind its `TenEnv`, IN/OUT paths, schemas, the pre-`on_init_done` queue and
- * counters. Delivery to and from other extensions goes through the owning `GroupRuntime`.
+ * counters. Where its messages go is the router's decision (routing/router.ts); what it needs
+ * from its group is the narrow `ExtHost` below.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -12,11 +13,32 @@ import { TenEnv, type EnvBackend, type ResultHandler } from '../api/ten_env';
 import type { LogLevel } from '../api/log_level';
 import { deepMerge, getProp, setProp, type PropObject } from '../core/props';
 import { HIST_BUCKETS, histBucket } from '../core/histogram';
-import type { ExtensionCounters, LifecyclePhase, NodeSpec } from '../core/protocol';
+import type { ExtensionCounters, LifecyclePhase, NodeSpec, WaitingCmd } from '../core/protocol';
+import type { Runloop } from '../core/runloop';
 import { ExtensionSchemas, type SchemaKind } from '../core/schema';
-import { isCmdType, newWireMsg, routeKind, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
+import { cloneWire, isCmdType, newWireMsg, routeKind, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
+import { convertMsg, resultConversion } from '../routing/convert';
+import type { Route, Router } from '../routing/router';
 import { PathTables, type OutPath, type PathGroup, type ResultPolicy } from './paths';
-import type { GroupRuntime, Target } from './group';
+
+/** What an extension's runtime needs from its group (worker/group.ts implements it). */
+export interface ExtHost {
+  readonly router: Router;
+  readonly runloop: Runloop<WireMsg>;
+  /** The extension whose callback is running synchronously right now ('' between callbacks). */
+  current: string;
+  lifecycle(extension: string, phase: LifecyclePhase): void;
+  reportError(extension: string, phase: string, e: unknown): void;
+  startFailed(error: string): void;
+  extStopped(x: ExtRuntime): void;
+  extClosed(x: ExtRuntime): void;
+  /** Reports an owner violation; true when the policy lets the call proceed. */
+  violation(object: string, reason: string, stack: string, owner?: string, caller?: string): boolean;
+  log(extension: string, level: LogLevel, message: string, category: string | undefined, fields: unknown): void;
+  clearTimers(extension: string): void;
+  /** An OUT path was added: the group starts watching for cmds nobody answers. */
+  watchOutPaths(): void;
+}
 
 export type ExtState =
   | 'created'
@@ -84,11 +106,6 @@ class KeyCounter {
   }
 }
 
-/** The `result` rules of a msg_conversion, if any. */
-function resultConversion(conversion: unknown): unknown {
-  return conversion !== null && typeof conversion === 'object' ? (conversion as { result?: unknown }).result : undefined;
-}
-
 /** Power of two: one data/frame handler call in this many is timed. */
 const TIMING_SAMPLE = 8;
 
@@ -114,7 +131,8 @@ export class ExtRuntime implements EnvBackend {
   readonly paths = new PathTables();
   state: ExtState = 'created';
   ext: Extension | null = null;
-  private readonly g: GroupRuntime;
+  private readonly g: ExtHost;
+  private readonly router: Router;
   private props: PropObject;
   private readonly schemas: ExtensionSchemas;
   private pending: WireMsg[] = [];
@@ -146,19 +164,24 @@ export class ExtRuntime implements EnvBackend {
   /** Last graph lookup of this extension's sends: a stream of one name skips the table. */
   private routeName = '';
   private routeKind: RouteKind | '' = '';
-  private routeTargets: Target[] | null = null;
+  private routeTargets: Route[] | null = null;
   private readonly notConnected = new Map<string, number>();
+  /** Data and frames dropped because the extension has no handler for them (TEN's Node.js default). */
+  private droppedNoHandler = 0;
+  /** Names already logged as dropped for want of a handler (logged once per name). */
+  private readonly droppedNames = new Set<string>();
   private readonly onCmdRejected = (e: unknown): void => this.handlerError('on_cmd', e);
   private readonly onDataRejected = (e: unknown): void => this.handlerError('on_data', e);
 
-  constructor(g: GroupRuntime, spec: NodeSpec) {
+  constructor(g: ExtHost, spec: NodeSpec) {
     this.g = g;
+    this.router = g.router;
     this.spec = spec;
     this.name = spec.name;
     this.props = spec.property;
     this.schemas = new ExtensionSchemas(spec.api);
     this.env = new TenEnv(this);
-    this.loc = g.locOf(spec.name).loc;
+    this.loc = g.router.locOf(spec.name).loc;
     const ten = (spec.property.ten ?? {}) as Record<string, unknown>;
     const pt = ten.path_timeout;
     if (typeof pt === 'number' || typeof pt === 'bigint') {
@@ -329,7 +352,7 @@ export class ExtRuntime implements EnvBackend {
 
   // ---- receiving -------------------------------------------------------------------------
 
-  /** Delivers a message addressed to this extension (synchronous for same-group senders). */
+  /** Handles a message addressed to this extension (always on a runloop task of its own, never inside a send). */
   receive(w: WireMsg): void {
     if (w.type === 'cmd_result') {
       this.onResult(w);
@@ -338,7 +361,7 @@ export class ExtRuntime implements EnvBackend {
     switch (this.state) {
       case 'deiniting':
       case 'closed':
-        if (isCmdType(w.type)) this.g.replyError(w, this.name, DEINIT_TEXT);
+        if (isCmdType(w.type)) this.router.replyError(w, this.name, DEINIT_TEXT);
         return;
       case 'created':
       case 'configuring':
@@ -357,7 +380,7 @@ export class ExtRuntime implements EnvBackend {
     if (kind !== null) {
       const problem = this.schemas.msg('in', kind, w.name)(w.props);
       if (problem !== null) {
-        if (kind === 'cmd') this.g.replyError(w, this.name, problem);
+        if (kind === 'cmd') this.router.replyError(w, this.name, problem);
         else this.log(3, `Dropped ${w.type} '${w.name}': ${problem}`, undefined, undefined);
         return;
       }
@@ -405,10 +428,9 @@ export class ExtRuntime implements EnvBackend {
       this.returnWire(this.okResult(w));
       return;
     }
-    if (!this.hasOnCmd) {
-      this.returnWire(this.okResult(w));
-      return;
-    }
+    // TEN's Node.js and Python bindings: an extension without on_cmd never answers (the sender
+    // sees it in its `waiting` counters and a warning long before the path times out).
+    if (!this.hasOnCmd) return;
     const cmdId = w.cmdId;
     const t0 = performance.now();
     let p: Promise<void>;
@@ -440,7 +462,7 @@ export class ExtRuntime implements EnvBackend {
     this.returnWire(r);
   }
 
-  /** Data and frames: the handler if overridden, else TEN's default of forwarding along the graph. */
+  /** Data and frames: the handler if overridden, else dropped (TEN's Node.js and Python default). */
   private onMsgIn(w: WireMsg): void {
     const x = this.ext!;
     const timed = (++this.msgSeq & (TIMING_SAMPLE - 1)) === 0;
@@ -480,7 +502,7 @@ export class ExtRuntime implements EnvBackend {
       if (timed) this.addHandlerTime(performance.now() - t0, TIMING_SAMPLE);
     }
     if (!called) {
-      this.forward(w);
+      this.dropUnhandled(w);
       return;
     }
     // A handler returning one shared settled promise (a common fast path) gets the rejection
@@ -495,9 +517,13 @@ export class ExtRuntime implements EnvBackend {
     this.g.reportError(this.name, phase, e);
   }
 
-  /** Default for data and frames without a handler: send on along the graph. */
-  private forward(w: WireMsg): void {
-    this.dispatch(w, true);
+  /** Default for data and frames without a handler: dropped, as TEN's Node.js runtime does; said once per name. */
+  private dropUnhandled(w: WireMsg): void {
+    this.droppedNoHandler++;
+    if (this.droppedNames.has(w.name)) return;
+    this.droppedNames.add(w.name);
+    const handler = w.type === 'data' ? 'onData' : w.type === 'audio_frame' ? 'onAudioFrame' : 'onVideoFrame';
+    this.log(2, `Extension '${this.name}' has no ${handler}: ${w.type} '${w.name}' is dropped, as TEN's Node.js runtime does (said once per name; the count is in the node's metrics).`, undefined, undefined);
   }
 
   private onResult(w: WireMsg): void {
@@ -519,7 +545,7 @@ export class ExtRuntime implements EnvBackend {
       case 'deliver': {
         const { path, result } = d;
         // msg_conversion `result`: the result is converted back on its way to the sender.
-        if (path.resultConversion !== undefined) this.g.convert(result, path.resultConversion);
+        if (path.resultConversion !== undefined) convertMsg(result, path.resultConversion);
         if (path.handler) {
           path.handler(result);
         } else if (path.upstream && this.paths.in.has(path.upstream)) {
@@ -550,7 +576,6 @@ export class ExtRuntime implements EnvBackend {
     return r;
   }
 
-  /** Fails OUT paths past their deadline with `Path timeout.` and forgets expired IN paths. */
   /** Fails the OUT paths towards extensions whose thread has ended. */
   failPathsTo(dests: ReadonlySet<string>, text: string): void {
     const now = Date.now();
@@ -559,6 +584,7 @@ export class ExtRuntime implements EnvBackend {
     }
   }
 
+  /** Fails OUT paths past their deadline with `Path timeout.` and forgets expired IN paths. */
   checkPaths(now: number): void {
     for (const p of this.paths.takeExpiredOut(now)) {
       if (this.paths.out.has(p.cmdId)) this.applyResult(this.errorResult(p.cmdId, p.cmdName, 'Path timeout.', now));
@@ -566,13 +592,29 @@ export class ExtRuntime implements EnvBackend {
     this.paths.dropExpiredIn(now);
   }
 
+  /**
+   * Ours: warns once per cmd that has waited `afterMs` for its result (the receiver may never
+   * answer: a Node.js or Python extension without on_cmd does not), long before `Path timeout.`.
+   * Returns whether any OUT path is still waiting.
+   */
+  checkUnanswered(now: number, afterMs: number): boolean {
+    for (const p of this.paths.out.values()) {
+      if (p.reported || now - p.sentAt < afterMs) continue;
+      p.reported = true;
+      const to = p.destExt ? `sent to '${p.destExt}'` : 'sent to the app';
+      const left = Math.max(0, Math.round((p.expiresAt - now) / 1000));
+      this.log(3, `cmd '${p.cmdName}' ${to} has had no result for ${now - p.sentAt} ms; it fails with 'Path timeout.' in ${left} s unless answered (an extension without onCmd/on_cmd never answers).`, undefined, undefined);
+    }
+    return this.paths.out.size > 0;
+  }
+
   // ---- sending ---------------------------------------------------------------------------
 
-  /** Sends a message along the graph (or to its explicit dests); `forwarded` skips schema/sent checks. */
-  private dispatch(w: WireMsg, forwarded: boolean, handler: ResultHandler | null = null, policy: ResultPolicy = 'first_error_or_last_ok', upstream = ''): TenError | undefined {
+  /** Sends a message along the graph (or to its explicit dests), checked against the out schema. */
+  private dispatch(w: WireMsg, handler: ResultHandler | null = null, policy: ResultPolicy = 'first_error_or_last_ok', upstream = ''): TenError | undefined {
     const kind = routeKind(w.type);
     if (kind === null) return new TenError(TenErrorCode.ErrorCodeInvalidArgument, 'A cmd_result is returned with returnResult.');
-    if (!forwarded && !this.schemas.none) {
+    if (!this.schemas.none) {
       const sk = schemaKind(w);
       if (sk !== null) {
         const problem = this.schemas.msg('out', sk, w.name)(w.props);
@@ -584,70 +626,65 @@ export class ExtRuntime implements EnvBackend {
     // TEN keeps the id of a forwarded cmd (its OUT path pairs with the IN path of the same id);
     // only a cmd without one gets a fresh id.
     if (isCmd && !w.cmdId) w.cmdId = randomUUID();
-    if (w.type === 'start_graph' || w.type === 'stop_graph' || w.type === 'close_app') {
+    const router = this.router;
+    const engine = router.engineTarget(w.type);
+    if (engine !== null) {
       this.addOutPath(w, handler, upstream, null);
       this.countOut(w);
-      this.g.toApp(w);
+      router.deliver(w, engine, this.name);
       return undefined;
     }
-    if (w.type === 'timer') {
-      this.addOutPath(w, handler, upstream, null);
-      this.countOut(w);
-      this.g.startTimer(w, this);
-      return undefined;
-    }
-    let targets: Target[] | null;
+    let routes: Route[] | null;
     if (w.dests.length === 0 && w.name === this.routeName && kind === this.routeKind) {
-      targets = this.routeTargets;
+      routes = this.routeTargets;
     } else {
-      targets = this.g.resolveDests(w, kind, this.name);
+      routes = router.resolve(w, kind, this.name);
       if (w.dests.length === 0) {
         this.routeName = w.name;
         this.routeKind = kind;
-        this.routeTargets = targets;
+        this.routeTargets = routes;
       }
     }
-    if (targets === null) {
+    if (routes === null) {
       const misses = (this.notConnected.get(w.name) ?? 0) + 1;
       this.notConnected.set(w.name, misses);
       const text = `Failed to find destination of a '${kind}' message '${w.name}' from graph.`;
       if (misses % 1000 === 1) this.log(3, text, undefined, undefined);
       return new TenError(TenErrorCode.ErrorCodeMsgNotConnected, text);
     }
-    const n = targets.length;
+    const n = routes.length;
     if (n === 1 && !isCmd) {
       // The common case (one destination, no result path) without the copy bookkeeping.
-      const t = targets[0];
-      w.dests = t.dests;
-      if (t.conversion !== undefined) this.g.convert(w, t.conversion);
+      const r = routes[0];
+      w.dests = r.dests;
+      if (r.conversion !== undefined) convertMsg(w, r.conversion);
       this.countOut(w);
-      if (t.local !== null) this.g.deliverLocal(t.local, w, this.name);
-      else this.g.deliver(w, this.name);
+      router.deliver(w, r.target, this.name);
       return undefined;
     }
     // Copies are made from the pristine original before it is addressed to destination 0.
     const copies: WireMsg[] = new Array<WireMsg>(n);
     const sentName = w.name;
     copies[0] = w;
-    for (let i = 1; i < n; i++) copies[i] = this.g.clone(w);
+    for (let i = 1; i < n; i++) copies[i] = cloneWire(w);
     for (let i = 0; i < n; i++) {
       const c = copies[i];
       if (isCmd && i > 0) {
         c.parentCmdId = w.cmdId;
         c.cmdId = randomUUID();
       }
-      c.dests = targets[i].dests;
-      if (targets[i].conversion !== undefined) this.g.convert(c, targets[i].conversion);
+      c.dests = routes[i].dests;
+      if (routes[i].conversion !== undefined) convertMsg(c, routes[i].conversion);
     }
     if (isCmd) {
-      // Paths exist before delivery: a same-group receiver may answer synchronously.
+      // Every path exists before any copy leaves, so any result finds its group complete.
       const group: PathGroup | null =
         n > 1 ? { policy, ids: copies.map((c) => c.cmdId), remaining: n, finals: new Map(), done: false } : null;
-      for (let i = 0; i < n; i++) this.addOutPath(copies[i], handler, upstream, group, sentName, resultConversion(targets[i].conversion));
+      for (let i = 0; i < n; i++) this.addOutPath(copies[i], handler, upstream, group, sentName, resultConversion(routes[i].conversion));
     }
     for (let i = 0; i < n; i++) {
       this.countOut(copies[i]);
-      this.g.deliver(copies[i], this.name);
+      router.deliver(copies[i], routes[i].target, this.name);
     }
     return undefined;
   }
@@ -660,6 +697,7 @@ export class ExtRuntime implements EnvBackend {
     cmdName = w.name,
     resultConv: unknown = undefined,
   ): void {
+    const now = Date.now();
     const path: OutPath = {
       cmdId: w.cmdId,
       cmdName,
@@ -668,9 +706,12 @@ export class ExtRuntime implements EnvBackend {
       upstream,
       destExt: w.dests.length > 0 ? w.dests[0].ext : '',
       group,
-      expiresAt: Date.now() + this.outTimeoutMs,
+      sentAt: now,
+      expiresAt: now + this.outTimeoutMs,
+      reported: false,
     };
     this.paths.out.set(w.cmdId, path);
+    this.g.watchOutPaths();
   }
 
   private countOut(w: WireMsg): void {
@@ -695,7 +736,7 @@ export class ExtRuntime implements EnvBackend {
     r.src = this.loc;
     r.dests = [{ app: inPath.srcApp, graph: inPath.srcGraph, ext: inPath.srcExt }];
     this.countOut(r);
-    this.g.deliver(r, this.name);
+    this.router.send(r, this.name);
     return undefined;
   }
 
@@ -750,7 +791,7 @@ export class ExtRuntime implements EnvBackend {
     const upstream = w.cmdId && this.paths.in.has(w.cmdId) ? w.cmdId : '';
     const prevId = w.cmdId;
     const prevParent = w.parentCmdId;
-    const e = this.dispatch(w, false, handler, isEx ? 'each_ok_and_error' : 'first_error_or_last_ok', upstream);
+    const e = this.dispatch(w, handler, isEx ? 'each_ok_and_error' : 'first_error_or_last_ok', upstream);
     if (e) {
       // A failed send leaves the message as it was: still owned and usable.
       w.cmdId = prevId;
@@ -764,7 +805,7 @@ export class ExtRuntime implements EnvBackend {
   sendMsg(msg: Data | AudioFrame | VideoFrame): TenError | undefined {
     const err = this.checkEnv('send') ?? this.checkUnsent(msg, 'send');
     if (err) return err;
-    const e = this.dispatch(msg._w, false);
+    const e = this.dispatch(msg._w);
     if (e) return e;
     msg._sent = true;
     return undefined;
@@ -816,7 +857,7 @@ export class ExtRuntime implements EnvBackend {
 
   // ---- telemetry -------------------------------------------------------------------------
 
-  counters(group: string): ExtensionCounters {
+  counters(group: string, unansweredAfterMs: number): ExtensionCounters {
     return {
       extension: this.name,
       group,
@@ -831,6 +872,18 @@ export class ExtRuntime implements EnvBackend {
       outPaths: this.paths.out.size,
       inPaths: this.paths.in.size,
       pending: this.pending.length,
+      waiting: this.waiting(Date.now(), unansweredAfterMs),
+      droppedNoHandler: this.droppedNoHandler,
     };
+  }
+
+  /** The oldest cmds (at most 3) waiting at least `afterMs` for their result. */
+  private waiting(now: number, afterMs: number): WaitingCmd[] {
+    const out: WaitingCmd[] = [];
+    for (const p of this.paths.out.values()) {
+      const ageMs = now - p.sentAt;
+      if (ageMs >= afterMs) out.push({ cmd: p.cmdName, dest: p.destExt, ageMs });
+    }
+    return out.sort((a, b) => b.ageMs - a.ageMs).slice(0, 3);
   }
 }

@@ -1,19 +1,18 @@
 /**
  * One extension group on its worker thread (TEN extension thread): owns the runloop, the group's
- * extensions, the routing table of the graph, direct channels to the other groups, and the
- * events it reports to the engine.
+ * extensions, its router (routing/router.ts: where every message sent here goes) with the
+ * channels to the other groups, its timers, and the events it reports to the engine.
  *
- * Delivery: same group → the receiver's handler is called synchronously (re-entrant, as in
- * TEN); another group → appended to that group's outbox and posted as one batch per loop turn
- * (FIFO per channel); another graph or a built-in app cmd → through the App on the host thread.
+ * Arrival: everything for an extension of this group — from itself, from other groups (one
+ * batch per channel and loop turn), from the App — is a runloop task, so no handler ever runs
+ * inside a send. The group hands each message to its extension (worker/extension_rt.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { parentPort, threadId, type MessagePort } from 'node:worker_threads';
+import { parentPort, threadId } from 'node:worker_threads';
 import { registeredAddon } from '../api/addon';
 import { installRuntimeHooks } from '../api/hooks';
 import type { LogLevel } from '../api/log_level';
-import { getProp, setProp, type PropObject } from '../core/props';
 import {
   type FromWorker,
   type GroupInit,
@@ -21,42 +20,18 @@ import {
   type HandleCounts,
   type LifecyclePhase,
   type LiveCounts,
-  type RouteDest,
   type RuntimeEvent,
   type ToWorker,
   type ViolationPolicy,
 } from '../core/protocol';
 import { Runloop } from '../core/runloop';
 import { declaresSchemas, loadSchemaCompiler } from '../core/schema';
-import { cloneWire, decodePeer, isCmdType, newWireMsg, PeerEncoder, PeerIndex, wireBuf, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
-import { ExtRuntime } from './extension_rt';
-import { Tracer } from './tracer';
-
-/** A resolved destination of one send. */
-export interface Target {
-  loc: WireLoc;
-  /** `[loc]`, shared: message dests are replaced, never mutated. */
-  dests: WireLoc[];
-  conversion: unknown;
-  /** The receiver when it runs in this group: a send calls it without any lookup. */
-  local: ExtRuntime | null;
-}
-
-interface ConversionRule {
-  path?: string;
-  conversion_mode?: string;
-  value?: unknown;
-  original_path?: string;
-}
-
-/**
- * Values after which an outbox posts at once (~1000 data messages): a sender looping without
- * yielding still feeds the next group while it runs, and batches stay small enough for the
- * young generation instead of piling up a whole burst in one array.
- */
-const OUTBOX_FLUSH_VALUES = 8192;
-/** Packed buffer bytes after which an outbox posts at once (frames up to PACK_MAX_BYTES). */
-const OUTBOX_FLUSH_BYTES = 1 << 20;
+import { decodePeer, isCmdType, newWireMsg, PeerIndex, wireBuf, type SharedLoc, type WireMsg } from '../core/wire';
+import { Outbox } from '../routing/outbox';
+import { Router } from '../routing/router';
+import { FnTarget, LocalTarget } from '../routing/target';
+import { Tracer } from '../routing/tracer';
+import { ExtRuntime, type ExtHost } from './extension_rt';
 
 /**
  * Ours: how long a group thread whose extensions have all closed may stay alive for handles
@@ -68,69 +43,36 @@ const LEFTOVER_GRACE_MS = 300;
 /** The longest delay `setInterval` takes; a longer one fires after 1 ms instead. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Batches messages for one peer group (flat encoding); flushed once per loop turn or when full. */
-class Outbox {
-  readonly port: MessagePort;
-  closed = false;
-  private readonly encoder: PeerEncoder;
-
-  constructor(port: MessagePort, index: PeerIndex) {
-    this.port = port;
-    this.encoder = new PeerEncoder(index);
-  }
-
-  /**
-   * True when the batch is big enough to post now rather than at the end of the turn. Large
-   * frame buffers go in the transfer list with no duplicate check here: scanning the list per
-   * message made a batch quadratic (see flush).
-   */
-  push(w: WireMsg): boolean {
-    const e = this.encoder;
-    e.encode(w);
-    return e.size >= OUTBOX_FLUSH_VALUES || e.packedBytes >= OUTBOX_FLUSH_BYTES;
-  }
-
-  flush(): void {
-    const taken = this.encoder.take();
-    if (taken === null) return;
-    const { values: batch, transfer } = taken;
-    try {
-      this.port.postMessage(batch, transfer);
-    } catch (e) {
-      // Two messages of the batch share one buffer (unlockBuf with the same ArrayBuffer): the
-      // port refuses duplicates before sending anything, so post again with each buffer once.
-      if (!(e instanceof Error && e.name === 'DataCloneError')) throw e;
-      this.port.postMessage(batch, [...new Set(transfer)]);
-    }
-  }
-}
-
 function post(m: FromWorker, transfer?: ArrayBuffer[]): void {
   parentPort!.postMessage(m, transfer);
 }
 
-export class GroupRuntime {
+export class GroupRuntime implements ExtHost {
   readonly appUri: string;
   readonly graphId: string;
   readonly group: string;
   readonly runloop: Runloop<WireMsg>;
+  readonly router: Router;
   private readonly exts = new Map<string, ExtRuntime>();
   /** The extension whose callback is running synchronously right now ('' between callbacks). */
   current = '';
   private readonly groupOf: Map<string, string>;
-  private readonly targets: Map<string, Map<string, Map<string, Target[]>>>;
-  private readonly locs = new Map<string, { loc: WireLoc; dests: WireLoc[] }>();
-  private readonly locOfBound = (ext: string): { loc: WireLoc; dests: WireLoc[] } => this.locOf(ext);
+  private readonly locOfBound = (ext: string): SharedLoc => this.router.locOf(ext);
   private readonly peers = new Map<string, Outbox>();
   private readonly peerIndex: PeerIndex;
   private readonly policy: ViolationPolicy;
   private readonly syncStopBeforeDeinit: boolean;
+  private readonly unansweredAfterMs: number;
   private events: RuntimeEvent[] = [];
   private flushArmed = false;
   private readonly dirty = new Set<Outbox>();
+  private readonly markDirty = (box: Outbox): void => {
+    this.dirty.add(box);
+    this.armFlush();
+  };
   private pathTimer: NodeJS.Timeout | null = null;
-  /** Ours: message tracing; null (off) unless the host asks, so the message path pays one check. */
-  private tracer: Tracer | null = null;
+  /** Watches OUT paths for cmds nobody answers while any extension has one (see watchOutPaths). */
+  private waitTimer: NodeJS.Timeout | null = null;
   /** `ten:timer` timers by `${extension}\u0000${timer_id}`. */
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private closing = false;
@@ -143,24 +85,38 @@ export class GroupRuntime {
     this.group = init.group;
     this.policy = init.policy;
     this.syncStopBeforeDeinit = init.syncStopBeforeDeinit;
+    this.unansweredAfterMs = init.unansweredAfterMs;
     this.groupOf = new Map(Object.entries(init.groupOf));
-    this.targets = this.buildTargets(init.routes);
     this.runloop = new Runloop<WireMsg>(`group:${init.group}`, (m) => this.onInbound(m), (e) => this.reportError('', 'runloop', e));
+    this.router = new Router(
+      {
+        appUri: init.appUri,
+        graphId: init.graphId,
+        group: init.group,
+        groupOf: this.groupOf,
+        routes: init.routes,
+        local: new LocalTarget(this.runloop),
+        host: new FnTarget('host', (w) => this.toApp(w)),
+        timers: new FnTarget('timers', (w) => this.startTimer(w)),
+      },
+      {
+        log: (extension, level, message) => this.log(extension, level, message, undefined, undefined),
+        traced: () => this.armFlush(),
+      },
+    );
     this.peerIndex = new PeerIndex(this.groupOf.keys(), this.locOfBound);
     for (const [g, port] of Object.entries(init.peers)) {
-      const box = new Outbox(port, this.peerIndex);
+      const box = new Outbox(port, this.peerIndex, this.markDirty);
       this.peers.set(g, box);
+      this.router.addPeer(g, box);
       port.on('message', (batch: unknown[]) => this.receiveBatch(batch));
       port.on('close', () => {
         box.closed = true;
         this.peerClosed(g);
       });
     }
+    this.router.bindTargets();
     for (const spec of init.nodes) this.exts.set(spec.name, new ExtRuntime(this, spec));
-    for (const byKind of this.targets.values())
-      for (const byName of byKind.values())
-        for (const targets of byName.values())
-          for (const t of targets) if (this.groupOf.get(t.loc.ext) === this.group) t.local = this.exts.get(t.loc.ext) ?? null;
     installRuntimeHooks({
       sentMutation: (object, method) => this.violation(object, `${method} on a message after its owner sent it`, new Error().stack ?? ''),
     });
@@ -206,7 +162,7 @@ export class GroupRuntime {
         this.runloop.postMsgs(m.batch);
         return;
       case 'trace':
-        this.tracer = m.config ? new Tracer(m.config, this.group) : null;
+        this.router.tracer = m.config ? new Tracer(m.config, this.group) : null;
         return;
     }
   }
@@ -229,20 +185,6 @@ export class GroupRuntime {
     this.runloop.postMsgs(decodePeer(batch, this.peerIndex, this.locOfBound));
   }
 
-  /**
-   * The location of an extension of this graph and its one-element dests, created once and
-   * frozen: messages share them (sends replace `src`/`dests`, nothing mutates them).
-   */
-  locOf(ext: string): { loc: WireLoc; dests: WireLoc[] } {
-    let l = this.locs.get(ext);
-    if (!l) {
-      const loc = Object.freeze({ app: this.appUri, graph: this.graphId, ext }) as WireLoc;
-      l = { loc, dests: Object.freeze([loc]) as unknown as WireLoc[] };
-      this.locs.set(ext, l);
-    }
-    return l;
-  }
-
   private startPathTimer(): void {
     let every = Infinity;
     for (const x of this.exts.values()) every = Math.min(every, x.checkIntervalMs);
@@ -253,157 +195,48 @@ export class GroupRuntime {
     }, Math.min(every, MAX_TIMER_MS));
   }
 
-  // ---- routing ---------------------------------------------------------------------------
-
-  /** Destinations of a send: explicit dests win, else the graph's flows for (kind, src, name). */
-  resolveDests(w: WireMsg, kind: RouteKind, src: string): Target[] | null {
-    if (w.dests.length > 0) {
-      return w.dests.map((d) => {
-        const loc = { app: d.app || this.appUri, graph: d.graph || this.graphId, ext: d.ext };
-        return { loc, dests: [loc], conversion: undefined, local: null };
-      });
-    }
-    // `*` flows exist only in ExtensionTester graphs: everything goes to the other side.
-    const byName = this.targets.get(src)?.get(kind);
-    if (!byName) return null;
-    return byName.get(w.name) ?? byName.get('*') ?? null;
-  }
-
   /**
-   * Resolved destinations per source extension, kind and name, built once: a send looks them up
-   * with three map reads and allocates nothing. Their locations are shared and never mutated.
+   * Ours: while any extension has an OUT path, a light check every second (or twice per
+   * threshold when shorter) reports cmds that have waited `unansweredAfterMs` for their result.
+   * Armed by the first OUT path, stopped when none is left; unref'd, it never keeps a thread alive.
    */
-  private buildTargets(routes: Record<string, RouteDest[]>): Map<string, Map<string, Map<string, Target[]>>> {
-    const out = new Map<string, Map<string, Map<string, Target[]>>>();
-    for (const [key, flows] of Object.entries(routes)) {
-      if (flows.length === 0) continue;
-      const [kind, src, name] = key.split('\u0000');
-      let byKind = out.get(src);
-      if (!byKind) out.set(src, (byKind = new Map()));
-      let byName = byKind.get(kind);
-      if (!byName) byKind.set(kind, (byName = new Map()));
-      byName.set(
-        name,
-        flows.map((f) => ({ ...this.locOf(f.ext), conversion: f.msgConversion, local: null })),
-      );
-    }
-    return out;
+  watchOutPaths(): void {
+    if (this.waitTimer !== null || this.closed) return;
+    const every = Math.max(10, Math.min(1000, Math.floor(this.unansweredAfterMs / 2)));
+    this.waitTimer = setInterval(() => {
+      const now = Date.now();
+      let any = false;
+      for (const x of this.exts.values()) if (x.checkUnanswered(now, this.unansweredAfterMs)) any = true;
+      if (!any) this.stopWatching();
+    }, every);
+    this.waitTimer.unref();
   }
 
-  clone(w: WireMsg): WireMsg {
-    return cloneWire(w);
+  private stopWatching(): void {
+    if (this.waitTimer !== null) clearInterval(this.waitTimer);
+    this.waitTimer = null;
   }
 
-  /** Applies a `per_property` msg_conversion to a copy addressed to one destination. */
-  convert(c: WireMsg, conversion: unknown): void {
-    const mc = conversion as { type?: unknown; rules?: unknown; keep_original?: unknown } | null;
-    if (!mc || mc.type !== 'per_property' || !Array.isArray(mc.rules)) return;
-    const orig = c.props;
-    const props: PropObject = mc.keep_original === true ? structuredClone(orig) : {};
-    for (const r of mc.rules as ConversionRule[]) {
-      if (typeof r?.path !== 'string') continue;
-      const v = r.conversion_mode === 'fixed_value' ? r.value : getProp(orig, r.original_path ?? r.path);
-      if (r.path === 'ten.name') {
-        if (typeof v === 'string') c.name = v;
-        continue;
-      }
-      if (v !== undefined) setProp(props, r.path, structuredClone(v));
-    }
-    c.props = props;
-  }
-
-  /** Delivers an addressed message (one dest) from a local extension. */
-  deliver(w: WireMsg, from: string): void {
-    const d = w.dests[0];
-    const traced = this.tracer !== null && this.traceSent(w, from);
-    if (d.app && d.app !== this.appUri) return this.undeliverable(w, from, 'Failed to find destination.');
-    if (d.graph && d.graph !== this.graphId) {
-      this.toApp(w);
-      return;
-    }
-    const g = this.groupOf.get(d.ext);
-    if (g === undefined) return this.undeliverable(w, from, 'Failed to find destination.');
-    if (g === this.group) {
-      const x = this.exts.get(d.ext);
-      if (!x) return this.undeliverable(w, from, `The extension[${d.ext}] is invalid.`);
-      if (traced) this.receiveTraced(x, w, from);
-      else x.receive(w);
-      return;
-    }
-    const box = this.peers.get(g);
-    if (!box || box.closed) return this.undeliverable(w, from, 'The destination extension has been terminated.');
-    const full = box.push(w);
-    if (traced) this.tracer!.record('queued', w, from, d.ext);
-    if (full) {
-      box.flush();
-      return;
-    }
-    this.dirty.add(box);
-    this.armFlush();
-  }
-
-  /**
-   * Delivers to a receiver of this group resolved from the graph (`Target.local`): the same
-   * as `deliver` without its lookups, unless tracing needs the general path.
-   */
-  deliverLocal(x: ExtRuntime, w: WireMsg, from: string): void {
-    if (this.tracer !== null) this.deliver(w, from);
-    else x.receive(w);
-  }
-
-  /** A message that arrived from another group or the App. */
+  /** A message that arrived for an extension of this group (from it, another group, or the App). */
   private onInbound(w: WireMsg): void {
     const ext = w.dests[0]?.ext ?? '';
     const x = this.exts.get(ext);
     if (x) {
-      if (this.tracer !== null && this.tracer.wants(w, w.src.ext, ext)) this.receiveTraced(x, w, w.src.ext);
+      if (this.router.tracer !== null && this.router.arrivalTraced(w, ext)) this.receiveTraced(x, w, w.src.ext);
       else x.receive(w);
       return;
     }
-    if (isCmdType(w.type)) this.replyError(w, ext, `The extension[${ext}] is invalid.`);
+    if (isCmdType(w.type)) this.router.replyError(w, ext, `The extension[${ext}] is invalid.`);
   }
 
-  /** Tracing: records the `sent` step of a message on a traced edge; true when it is traced. */
-  private traceSent(w: WireMsg, from: string): boolean {
-    const dest = w.dests[0]?.ext ?? '';
-    if (!this.tracer!.wants(w, from, dest)) return false;
-    this.tracer!.record('sent', w, from, dest);
-    this.armFlush();
-    return true;
-  }
-
-  /** Tracing: delivers and records the `delivered` step with the synchronous handler time. */
+  /** Tracing: delivers and records the `delivered` step with the handler's synchronous time. */
   private receiveTraced(x: ExtRuntime, w: WireMsg, src: string): void {
     // The receiver may re-key the message (a cmd around a loop, a result going upstream).
     const cmdId = w.cmdId;
     const t0 = performance.now();
     x.receive(w);
-    this.tracer!.record('delivered', w, src, x.name, performance.now() - t0, cmdId);
+    this.router.tracer!.record('delivered', w, src, x.name, performance.now() - t0, cmdId);
     this.armFlush();
-  }
-
-  /** A cmd cannot reach its destination: the sender gets an ERROR result; data is dropped. */
-  private undeliverable(w: WireMsg, from: string, text: string): void {
-    if (isCmdType(w.type)) {
-      // Posted, so the sender's send call returns before its result handler runs.
-      this.runloop.postTaskTail(() => this.replyError(w, w.dests[0]?.ext ?? '', text));
-    } else if (w.type !== 'cmd_result') {
-      this.log(from, 3, `Dropped ${w.type} '${w.name}': ${text}`, undefined, undefined);
-    }
-  }
-
-  /** Answers a cmd that never reached a handler (no IN path) with an ERROR result. */
-  replyError(w: WireMsg, from: string, text: string): void {
-    const r = newWireMsg('cmd_result', w.name);
-    r.status = 1;
-    r.cmdId = w.cmdId;
-    r.origName = w.name;
-    r.origType = w.type;
-    r.props.detail = text;
-    r.src = { app: this.appUri, graph: this.graphId, ext: from };
-    r.dests = [{ ...w.src }];
-    if (r.dests[0].ext === '' && r.dests[0].graph === '') return;
-    this.deliver(r, from);
   }
 
   /**
@@ -414,7 +247,9 @@ export class GroupRuntime {
    * id keeps all its digits, a timeout or count is taken as the nearest double (see
    * `MAX_TIMER_MS` for the longest timeout).
    */
-  startTimer(w: WireMsg, x: ExtRuntime): void {
+  startTimer(w: WireMsg): boolean {
+    const x = this.exts.get(w.src.ext);
+    if (!x) return false;
     const { timer_id: rawId, timeout_us: rawUs, times: rawTimes } = w.props;
     const id = typeof rawId === 'number' || typeof rawId === 'string' || typeof rawId === 'bigint' ? String(rawId) : '0';
     const us = typeof rawUs === 'number' || typeof rawUs === 'bigint' ? Number(rawUs) : 0;
@@ -427,7 +262,7 @@ export class GroupRuntime {
     ok.src = { app: this.appUri, graph: this.graphId, ext: '' };
     ok.dests = [{ ...w.src }];
     this.runloop.postTaskTail(() => x.receive(ok));
-    if (us < 0) return;
+    if (us < 0) return true;
     let fired = 0;
     const timer = setInterval(() => {
       fired++;
@@ -443,6 +278,7 @@ export class GroupRuntime {
       this.runloop.postMsg(t);
     }, Math.min(Math.max(1, us / 1000), MAX_TIMER_MS));
     this.timers.set(key, timer);
+    return true;
   }
 
   /** Cancels the `ten:timer` timers of an extension (at its close). */
@@ -455,10 +291,13 @@ export class GroupRuntime {
     }
   }
 
-  toApp(w: WireMsg): void {
+  /** The host link: messages for other graphs, other apps, and the App's built-in cmds. */
+  private toApp(w: WireMsg): boolean {
+    if (this.closed) return false;
     // A packed buffer is a view of a whole batch: the clone would copy all of it.
     const buf = wireBuf(w);
     post({ t: 'to_app', msg: w }, buf instanceof ArrayBuffer && buf.byteLength > 0 ? [buf] : undefined);
+    return true;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -500,6 +339,7 @@ export class GroupRuntime {
     this.closed = true;
     if (this.pathTimer) clearInterval(this.pathTimer);
     this.pathTimer = null;
+    this.stopWatching();
     this.flush();
     post({ t: 'closed', live: this.live() });
     this.runloop.close();
@@ -583,8 +423,9 @@ export class GroupRuntime {
     for (const box of this.dirty) if (!box.closed) box.flush();
     this.dirty.clear();
     this.flushEvents();
-    if (this.tracer !== null) {
-      const taken = this.tracer.take();
+    const tracer = this.router.tracer;
+    if (tracer !== null) {
+      const taken = tracer.take();
       if (taken) post({ t: 'trace', records: taken.records, dropped: taken.dropped });
     }
   }
@@ -610,7 +451,7 @@ export class GroupRuntime {
     return {
       group: this.group,
       runloop: this.runloop.counters(),
-      extensions: [...this.exts.values()].map((x) => x.counters(this.group)),
+      extensions: [...this.exts.values()].map((x) => x.counters(this.group, this.unansweredAfterMs)),
       live: this.live(),
     };
   }

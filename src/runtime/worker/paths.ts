@@ -31,7 +31,11 @@ export interface OutPath {
   /** msg_conversion `result` rules of this destination, applied to its results. */
   resultConversion?: unknown;
   group: PathGroup | null;
+  /** When the cmd was sent (ms since epoch). */
+  sentAt: number;
   expiresAt: number;
+  /** Ours: whether the wait for this result was reported as long (see ExtRuntime.checkUnanswered). */
+  reported: boolean;
 }
 
 export interface InPath {

@@ -145,6 +145,10 @@ export interface ExtensionMetrics {
   handlerP99Ms: number | null;
   msgsInTotal: number;
   msgsOutTotal: number;
+  /** The oldest cmds (at most 3) this extension sent that have waited long for their result. */
+  waiting: { cmd: string; dest: string; ageMs: number }[];
+  /** Data and frames dropped because the extension has no handler for them. */
+  droppedNoHandler: number;
 }
 
 /** One runloop (one extension group's thread) in a metrics snapshot. */

@@ -1,5 +1,5 @@
 // §3 routing: fan-out policies, isolation of copies, unconnected sends, explicit dests,
-// default handlers, same-group synchronous delivery, loops, msg_conversion.
+// default handlers, asynchronous same-group delivery, FIFO per path, loops, msg_conversion.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, flow, graph, plain, probe } from './harness';
 
@@ -124,38 +124,96 @@ describe('destinations', () => {
     expect(h.of('wired', 'cmd')).toHaveLength(0);
   });
 
-  it('default handlers: no onCmd answers OK; no onData forwards along the graph', async () => {
-    h = new Harness();
+  it("default handlers follow TEN's Node.js binding: no onCmd never answers, no onData drops (and says so once)", async () => {
+    h = new Harness({ unansweredAfterMs: 100 });
     await h.app.startGraph(
       graph(
-        [probe('src', 'g0', { actions: [{ op: 'sendCmd', name: 'c' }, { op: 'sendData', name: 'd', props: { k: 'v' } }] }), plain('p', 'g1'), probe('sink', 'g2')],
+        [
+          probe('src', 'g0', { actions: [{ op: 'sendData', name: 'd', props: { k: 'v' } }, { op: 'sendCmd', name: 'c' }] }),
+          plain('p', 'g1'),
+          probe('sink', 'g2'),
+        ],
         [flow('src', 'cmd', 'c', ['p']), flow('src', 'data', 'd', ['p']), flow('p', 'data', 'd', ['sink'])],
       ),
     );
-    const [r] = await h.report('src', 'result');
-    expect(r.result).toEqual({ status: 0, detail: '', from: '', final: true, completed: true });
-    const [d] = await h.report('sink', 'data');
-    expect(d.props).toMatchObject({ k: 'v' });
+    // Long before the 3-minute path timeout, the unanswered cmd is reported with who waits on whom.
+    const events = h.events;
+    const noResult = (e: (typeof events)[number]): boolean => e.type === 'log' && e.message.includes('has had no result');
+    await h.until(() => events.some(noResult), 'the unanswered-cmd warning');
+    const warn = events.find(noResult) as Extract<(typeof events)[number], { type: 'log' }>;
+    expect(warn).toMatchObject({ extension: 'src', level: 3 });
+    expect(warn.message).toMatch(/^cmd 'c' sent to 'p' has had no result for \d+ ms/);
+    const sample = await h.app.sample();
+    const exts = sample.graphs[0].groups.flatMap((g) => g.extensions);
+    const src = exts.find((x) => x.extension === 'src')!;
+    expect(src.waiting).toEqual([expect.objectContaining({ cmd: 'c', dest: 'p' })]);
+    expect(src.waiting[0].ageMs).toBeGreaterThanOrEqual(100);
+    const p = exts.find((x) => x.extension === 'p')!;
+    expect(p.droppedNoHandler).toBe(1);
+    expect(h.events.filter((e) => e.type === 'log' && e.extension === 'p' && e.message.includes('has no onData'))).toHaveLength(1);
+    expect(h.of('sink', 'data')).toHaveLength(0);
+    expect(h.of('src', 'result')).toHaveLength(0);
   });
 
-  it('same-group delivery is synchronous, cross-group is not', async () => {
+  it('no handler runs inside a send: same-group data, cmds and results run on a later runloop task', async () => {
     h = new Harness();
     await h.app.startGraph(
       graph(
         [
-          probe('src', 'g0', { actions: [{ op: 'waitStarted', names: ['near'] }, { op: 'sendData', name: 'near' }, { op: 'sendData', name: 'far' }] }),
+          probe('src', 'g0', {
+            actions: [{ op: 'waitStarted', names: ['near'] }, { op: 'sendData', name: 'near' }, { op: 'sendData', name: 'far' }, { op: 'sendCmd', name: 'q' }],
+          }),
           probe('near', 'g0'),
           probe('far', 'g1'),
         ],
-        [flow('src', 'data', 'near', ['near']), flow('src', 'data', 'far', ['far'])],
+        [flow('src', 'data', 'near', ['near']), flow('src', 'data', 'far', ['far']), flow('src', 'cmd', 'q', ['near'])],
       ),
     );
     const sent = await h.report('src', 'sent', 2);
     expect(sent.map((s) => [s.name, s.sync])).toEqual([
-      ['near', true],
+      ['near', false],
       ['far', false],
     ]);
+    const [r] = await h.report('src', 'result');
+    expect(r).toMatchObject({ sync: false, result: ok('near') });
+    await h.report('near', 'data');
     await h.report('far', 'data');
+  });
+
+  it("TEN's send_data_nodejs pattern: state set after `await sendData` is there when the same-group answer arrives", async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [
+          probe('client', 'g1', { actions: [{ op: 'sendCmd', name: 'test' }] }),
+          probe('main', 'g0', { reply: { test: 'pingpong' } }),
+          probe('echo', 'g0', { echoData: { ping: 'pong' } }),
+        ],
+        [flow('client', 'cmd', 'test', ['main']), flow('main', 'data', 'ping', ['echo']), flow('echo', 'data', 'pong', ['main'])],
+      ),
+    );
+    const [r] = await h.report('client', 'result');
+    expect(r.result).toEqual(ok('main'));
+    expect(h.errors()).toEqual([]);
+  });
+
+  it('per-path FIFO holds with asynchronous delivery, in one group and across groups, data and cmds interleaved', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [
+          probe('src', 'g0', { actions: [{ op: 'waitStarted', names: ['near'] }, { op: 'sendSeq', name: 's', ms: 500 }] }),
+          probe('near', 'g0', { expectSeq: 500 }),
+          probe('far', 'g1', { expectSeq: 500 }),
+        ],
+        [flow('src', 'data', 's', ['near', 'far']), flow('src', 'cmd', 's_mark', ['near', 'far'])],
+      ),
+    );
+    for (const x of ['near', 'far']) {
+      const [o] = await h.report(x, 'order');
+      expect(o).toMatchObject({ inOrder: true, count: 500 });
+      expect(o.marks).toEqual([50, 100, 150, 200, 250, 300, 350, 400, 450]);
+    }
   });
 
   it('a cmd looping back to an extension gets a fresh id, and results unwind the loop', async () => {

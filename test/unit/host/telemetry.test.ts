@@ -20,6 +20,8 @@ function ext(name: string, o: Partial<ExtensionCounters> = {}): ExtensionCounter
     outPaths: 0,
     inPaths: 0,
     pending: 0,
+    waiting: [],
+    droppedNoHandler: 0,
     ...o,
   };
 }
@@ -159,7 +161,7 @@ describe('toChromeTrace', () => {
             {
               graphId: 'G',
               name: 'main',
-              extensions: [{ extension: 'a', group: 'g1', state: 'started', inMsgsDepth: 4, inMsgsHighWater: 9, pending: 0, msgsInPerSec: 0, msgsOutPerSec: 0, inPerSecByName: {}, outPerSecByName: {}, handlerP50Ms: null, handlerP99Ms: null, msgsInTotal: 0, msgsOutTotal: 0 }],
+              extensions: [{ extension: 'a', group: 'g1', state: 'started', inMsgsDepth: 4, inMsgsHighWater: 9, pending: 0, msgsInPerSec: 0, msgsOutPerSec: 0, inPerSecByName: {}, outPerSecByName: {}, handlerP50Ms: null, handlerP99Ms: null, msgsInTotal: 0, msgsOutTotal: 0, waiting: [], droppedNoHandler: 0 }],
               runloops: [{ group: 'g1', runloopId: 'x', threadId: 7, depth: 4, highWater: 9, drainsPerSec: 1, avgBatch: 1, maxBatch: 1, busyPct: 3 }],
               edges: [],
             },

@@ -30,6 +30,8 @@ function sample(ts: number, depth: number, rate: number): MetricsSnapshot {
             handlerP99Ms: null,
             msgsInTotal: 0,
             msgsOutTotal: 0,
+            waiting: [],
+            droppedNoHandler: 0,
           },
         ],
         runloops: [{ group: 'workers', runloopId: 'rl', threadId: 3, depth, highWater: depth, drainsPerSec: 1, avgBatch: 1, maxBatch: 1, busyPct: 1 }],

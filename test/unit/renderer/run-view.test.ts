@@ -4,7 +4,7 @@ import { foldEvents, foldMetrics, syncLifecycle, useRunView, violationNodes, typ
 
 const empty = { lifecycle: {}, violations: [], logs: [] };
 
-function metrics(state: string, depth = 0, rate = 0): MetricsSnapshot {
+function metrics(state: string, depth = 0, rate = 0, waiting: { cmd: string; dest: string; ageMs: number }[] = [], dropped = 0): MetricsSnapshot {
   return {
     ts: 2,
     intervalMs: 100,
@@ -13,7 +13,7 @@ function metrics(state: string, depth = 0, rate = 0): MetricsSnapshot {
         graphId: 'g',
         name: 'main',
         extensions: [
-          { extension: 'relay', group: 'workers', state, inMsgsDepth: depth, inMsgsHighWater: depth, pending: 0, msgsInPerSec: rate, msgsOutPerSec: rate / 2, inPerSecByName: {}, outPerSecByName: {}, handlerP50Ms: null, handlerP99Ms: null, msgsInTotal: 0, msgsOutTotal: 0 },
+          { extension: 'relay', group: 'workers', state, inMsgsDepth: depth, inMsgsHighWater: depth, pending: 0, msgsInPerSec: rate, msgsOutPerSec: rate / 2, inPerSecByName: {}, outPerSecByName: {}, handlerP50Ms: null, handlerP99Ms: null, msgsInTotal: 0, msgsOutTotal: 0, waiting, droppedNoHandler: dropped },
         ],
         runloops: [{ group: 'workers', runloopId: 'r', threadId: 3, depth, highWater: depth, drainsPerSec: 0, avgBatch: 0, maxBatch: 0, busyPct: 0 }],
         edges: [{ src: 'ticker', dest: 'relay', msgsPerSec: 99.6 }],
@@ -45,10 +45,24 @@ describe('run view folding', () => {
 
   it('turns the latest metrics into per-node numbers and edge rates, reusing unchanged entries', () => {
     const first = foldMetrics({ metrics: {}, edgeRates: {} }, batch([metrics('started', 4, 120)]));
-    expect(first.metrics.relay).toEqual({ queue: 4, inPerSec: 120, outPerSec: 60, thread: 3 });
+    expect(first.metrics.relay).toEqual({ queue: 4, inPerSec: 120, outPerSec: 60, thread: 3, waiting: null, dropped: 0 });
     expect(first.edgeRates).toEqual({ 'ticker->relay': 100 });
     const again = foldMetrics(first, batch([metrics('started', 4, 120)]));
     expect(again.metrics.relay).toBe(first.metrics.relay);
+  });
+
+  it('shows the oldest unanswered cmd in whole seconds and the data dropped for want of a handler', () => {
+    const waiting = [
+      { cmd: 'c', dest: 'p', ageMs: 5_400 },
+      { cmd: 'd', dest: 'q', ageMs: 5_100 },
+    ];
+    const first = foldMetrics({ metrics: {}, edgeRates: {} }, batch([metrics('started', 0, 0, waiting, 3)]));
+    expect(first.metrics.relay).toMatchObject({ waiting: { cmd: 'c', dest: 'p', ageMs: 5_000 }, dropped: 3 });
+    // Within the same second the node keeps its object (no re-render per sample).
+    const later = foldMetrics(first, batch([metrics('started', 0, 0, [{ cmd: 'c', dest: 'p', ageMs: 5_900 }], 3)]));
+    expect(later.metrics.relay).toBe(first.metrics.relay);
+    const answered = foldMetrics(later, batch([metrics('started', 0, 0, [], 3)]));
+    expect(answered.metrics.relay!.waiting).toBeNull();
   });
 
   it('keeps the events of a batch that carries no metrics sample', () => {
@@ -63,7 +77,7 @@ describe('run view folding', () => {
     const after = useRunView.getState();
     expect(after.logs).toHaveLength(1);
     expect(after.lifecycle.relay).toMatchObject({ label: 'error' });
-    expect(after.metrics.relay).toEqual({ queue: 4, inPerSec: 120, outPerSec: 60, thread: 3 });
+    expect(after.metrics.relay).toEqual({ queue: 4, inPerSec: 120, outPerSec: 60, thread: 3, waiting: null, dropped: 0 });
   });
 
   it('moves badges forward to the state metrics report, never back', () => {
@@ -78,7 +92,7 @@ describe('run view folding', () => {
       { name: 'rogue', addon: 'misbehaving' },
       { name: 'sink', addon: 'counter_sink' },
     ];
-    const threads = { rogue: { queue: 0, inPerSec: 0, outPerSec: 0, thread: 9 }, sink: { queue: 0, inPerSec: 0, outPerSec: 0, thread: 9 } };
+    const threads = { rogue: { queue: 0, inPerSec: 0, outPerSec: 0, thread: 9, waiting: null, dropped: 0 }, sink: { queue: 0, inPerSec: 0, outPerSec: 0, thread: 9, waiting: null, dropped: 0 } };
     const v = (object: string, caller: string, stack = ''): ViolationEvent => ({ type: 'violation', ts: 1, graphId: 'g', object, owner: 'thread 2 runloop 1', caller, reason: 'r', stack, policy: 'report' });
     expect(violationNodes(v("TenEnv of 'rogue'", 'thread 9 runloop 2'), nodes, threads)).toEqual(['rogue']);
     expect(violationNodes(v('data(tick)', 'sink (thread 9 runloop 2)'), nodes, threads)).toEqual(['sink']);

@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { Cmd } from '../../../src/runtime/api/msg';
-import type { GroupRuntime } from '../../../src/runtime/worker/group';
-import { ExtRuntime } from '../../../src/runtime/worker/extension_rt';
+import { ExtRuntime, type ExtHost } from '../../../src/runtime/worker/extension_rt';
 
 /** An extension with `ten` properties whose sent `ten:timer` cmd keeps an OUT path. */
 function extensionWith(ten: Record<string, unknown>): { x: ExtRuntime; results: string[] } {
+  const timers = { kind: 'timers', deliver: () => true };
   const group = {
     current: '',
-    locOf: (ext: string) => ({ loc: { app: 'app', graph: 'g', ext } }),
-    startTimer: () => undefined,
-  } as unknown as GroupRuntime;
+    router: {
+      locOf: (ext: string) => ({ loc: { app: 'app', graph: 'g', ext } }),
+      engineTarget: () => timers,
+      deliver: () => undefined,
+    },
+    watchOutPaths: () => undefined,
+  } as unknown as ExtHost;
   const x = new ExtRuntime(group, { name: 'a', addon: 'probe', entry: '', api: {}, property: { ten } });
   const results: string[] = [];
   expect(x.sendCmd(Cmd.Create('ten:timer'), (r) => results.push(r?.getPropertyString('detail')[0] ?? ''), false)).toBeUndefined();

@@ -2,7 +2,7 @@
 // budget per time window (the rest is counted, not buffered).
 import { describe, expect, it } from 'vitest';
 import { newWireMsg } from '../../../src/runtime/core/wire';
-import { Tracer } from '../../../src/runtime/worker/tracer';
+import { Tracer } from '../../../src/runtime/routing/tracer';
 
 const data = () => newWireMsg('data', 'tick');
 function cmd() {

@@ -10,7 +10,15 @@ import {
   TenEnv,
 } from "ten-runtime-nodejs";
 
-type Mode = "none" | "mutate_after_send" | "use_after_close" | "throw_in_handler" | "throw_in_phase" | "hang_in_stop";
+type Mode =
+  | "none"
+  | "mutate_after_send"
+  | "use_after_close"
+  | "throw_in_handler"
+  | "throw_in_phase"
+  | "hang_in_stop"
+  | "ask_unanswered"
+  | "never_answer";
 type Phase = "configure" | "init" | "start" | "stop" | "deinit";
 
 const MODES: readonly Mode[] = [
@@ -20,6 +28,8 @@ const MODES: readonly Mode[] = [
   "throw_in_handler",
   "throw_in_phase",
   "hang_in_stop",
+  "ask_unanswered",
+  "never_answer",
 ];
 const PHASES: readonly Phase[] = ["configure", "init", "start", "stop", "deinit"];
 
@@ -84,6 +94,10 @@ class Misbehaving extends Extension {
   async onData(tenEnv: TenEnv, data: Data): Promise<void> {
     this.received++;
     const due = this.received % this.everyN === 0;
+    if (this.mode === "ask_unanswered") {
+      if (due) void this.ask(tenEnv);
+      return;
+    }
     if (this.mode === "throw_in_handler" && due) {
       throw new Error(`misbehaving: deliberate exception in onData (message #${this.received})`);
     }
@@ -95,8 +109,21 @@ class Misbehaving extends Extension {
     }
   }
 
+  /** Sends a `question` cmd and logs its result, which a `never_answer` receiver never gives. */
+  private async ask(tenEnv: TenEnv): Promise<void> {
+    const [result, err] = await tenEnv.sendCmd(Cmd.Create("question"));
+    if (err) tenEnv.logWarn(`misbehaving: question failed: ${err.errorMessage}`);
+    else if (result) tenEnv.logInfo(`misbehaving: question answered with status ${result.getStatusCode()}`);
+  }
+
   async onCmd(tenEnv: TenEnv, cmd: Cmd): Promise<void> {
     this.received++;
+    if (this.mode === "never_answer") {
+      // As a TEN Node.js or Python extension without onCmd/on_cmd: the sender waits until its
+      // path times out (3 minutes); the studio shows the wait on the sender long before that.
+      if (this.received === 1) tenEnv.logInfo(`misbehaving: '${cmd.getName()}' received; never answering cmds`);
+      return;
+    }
     if (this.mode === "throw_in_handler" && this.received % this.everyN === 0) {
       throw new Error(`misbehaving: deliberate exception in onCmd '${cmd.getName()}'`);
     }
