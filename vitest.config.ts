@@ -8,7 +8,9 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+        // Some unit suites walk the whole TEN corpus (hundreds of files, property-based runs): on a
+        // shared 2-core machine they need more than vitest's 5 s default without being slow.
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
       },
       {
         resolve: { alias },
