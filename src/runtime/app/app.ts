@@ -11,7 +11,7 @@ import { parseJsonText } from '../../shared/json/text';
 import type { GroupSample, LiveCounts, RuntimeEvent, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import { isCmdType, newWireMsg, type WireMsg } from '../core/wire';
 import { DEFAULT_CACHE_DIR, ModuleBuilder } from './build';
-import { Engine, type EngineHost } from './engine';
+import { Engine, STOPPED_WHILE_STARTING, type EngineHost } from './engine';
 import { flattenForRun, loadImportedGraph } from './flatten';
 import { WorkerPool } from './pool';
 import { discoverAddons, type AddonPackage } from './packages';
@@ -68,6 +68,8 @@ export class App implements EngineHost {
   private readonly addonDirs: string[];
   private addonCache: Map<string, AddonPackage> | null = null;
   private readonly engines = new Map<string, Engine>();
+  /** Stopped graphs whose threads user code keeps alive; they end when the app closes. */
+  private readonly lingering = new Set<Engine>();
   private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
   private readonly traceListeners = new Set<TraceListener>();
   private closing: Promise<void> | null = null;
@@ -153,6 +155,7 @@ export class App implements EngineHost {
     }
     // Names, `source` flows, selectors and subgraphs are flattened first; the engine runs flat graphs.
     graph = await flattenForRun(graph, baseDir, this.appDir);
+    if (this.closing) throw new Error('The app is closing.');
     const graphId = randomUUID();
     const engine = new Engine(this, graphId, name, graph, opts.syncStopBeforeDeinit ?? false);
     this.engines.set(graphId, engine);
@@ -161,9 +164,10 @@ export class App implements EngineHost {
       await engine.start(this.uri);
     } catch (e) {
       this.retire(engine);
-      const detail = e instanceof Error ? e.message : String(e);
+      let detail = e instanceof Error ? e.message : String(e);
+      if (detail === STOPPED_WHILE_STARTING && this.closing) detail = `The app is closing: ${detail.charAt(0).toLowerCase()}${detail.slice(1)}`;
       this.emit({ type: 'graph', ts: Date.now(), graphId, name, state: 'start_failed', detail });
-      throw e;
+      throw e instanceof Error && e.message === detail ? e : new Error(detail);
     }
     this.emit({ type: 'graph', ts: Date.now(), graphId, name, state: 'started' });
     return graphId;
@@ -176,10 +180,16 @@ export class App implements EngineHost {
     await this.stopEngine(engine);
   }
 
-  /** Stops every graph, then closes the app. */
+  /**
+   * Stops every graph, then closes the app: threads that user code kept alive after their
+   * graph stopped are reported with what keeps them and ended.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.engines.values()].map((e) => this.stopEngine(e)));
+      const leaked = await Promise.all([...this.lingering].map((e) => e.endLeftovers()));
+      for (const n of leaked) this.retired.handles += n;
+      this.lingering.clear();
       await this.pool.close();
       this.emit({ type: 'app_closed', ts: Date.now() });
       this.resolveClosed();
@@ -211,6 +221,7 @@ export class App implements EngineHost {
       out.threads += e.liveThreads();
       out.extensions += e.liveExtensionsEstimate();
     }
+    for (const e of this.lingering) out.threads += e.liveThreads();
     return out;
   }
 
@@ -331,6 +342,8 @@ export class App implements EngineHost {
     this.emit({ type: 'graph', ts: Date.now(), graphId: engine.graphId, name: engine.name, state: 'stopping' });
     await engine.stop();
     this.retire(engine);
+    for (const e of this.lingering) if (e.liveThreads() === 0) this.lingering.delete(e);
+    if (engine.liveThreads() > 0) this.lingering.add(engine);
     this.emit({ type: 'graph', ts: Date.now(), graphId: engine.graphId, name: engine.name, state: 'stopped' });
     // An app not in long_running_mode exits when its last graph closes.
     if (this.engines.size === 0 && !this.closing && this.property.ten?.long_running_mode === false) void this.close();

@@ -37,10 +37,20 @@ interface GroupWorker {
   exited: boolean;
   exit: Promise<void>;
   created: Promise<{ ok: boolean; error?: string }>;
+  /** Live counts the group posted when its last extension closed (null until then). */
   closedLive: LiveCounts | null;
-  /** Handles user code left open that kept the thread alive after its extensions closed. */
-  leftover: HandleCounts | null;
+  /** Resolves when the group's last extension has closed (its `closed` message). */
+  closed: Promise<void>;
+  resolveClosed: () => void;
+  /** Answers the app's question at close: what keeps a closed group's thread alive. */
+  resolveLeftover: ((handles: HandleCounts) => void) | null;
 }
+
+/** Ours: how long a closed group's thread may take to say what keeps it alive when the app closes. */
+const LEFTOVER_ANSWER_MS = 1000;
+
+/** Thrown by `start` when a stop came while the graph was starting. */
+export const STOPPED_WHILE_STARTING = 'The graph was stopped while it started.';
 
 export type EngineState = 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -83,6 +93,7 @@ export class Engine {
     // Build what the threads will import once, here, instead of compiling in every thread.
     const sources = [WORKER_SOURCE, ...entries.keys()];
     const urls = await this.host.builder.build(sources);
+    if (this.stopping !== null) throw new Error(STOPPED_WHILE_STARTING);
     sources.forEach((s, i) => entries.set(s, urls[i]));
     for (const n of plan.nodes) {
       const pkg = addons.get(n.addon)!;
@@ -106,6 +117,8 @@ export class Engine {
       const worker = this.host.pool.take(new URL(entries.get(WORKER_SOURCE)!), `ten:${this.name}:${g}`);
       let resolveCreated!: (r: { ok: boolean; error?: string }) => void;
       const created = new Promise<{ ok: boolean; error?: string }>((r) => (resolveCreated = r));
+      let resolveClosed!: () => void;
+      const closed = new Promise<void>((r) => (resolveClosed = r));
       const gw: GroupWorker = {
         group: g,
         worker,
@@ -130,7 +143,9 @@ export class Engine {
         ),
         created,
         closedLive: null,
-        leftover: null,
+        closed,
+        resolveClosed,
+        resolveLeftover: null,
       };
       worker.on('message', (m: FromWorker) => this.onWorker(gw, m, resolveCreated));
       worker.on('error', (e) => this.host.emit({ type: 'error', ts: Date.now(), graphId: this.graphId, extension: '', phase: `thread:${g}`, message: e.message, stack: e.stack ?? '' }));
@@ -152,6 +167,11 @@ export class Engine {
       worker.postMessage(init, Object.values(ports));
     }
     const results = await Promise.all([...this.workers.values()].map((w) => w.created));
+    // Stopped meanwhile (stop_graph, close_app): the stop has told every group; none is started.
+    if (this.stopping !== null) {
+      await this.stopping;
+      throw new Error(STOPPED_WHILE_STARTING);
+    }
     const failed = results.find((r) => !r.ok);
     if (failed) {
       await this.stop();
@@ -168,6 +188,12 @@ export class Engine {
     return this.stopping;
   }
 
+  /**
+   * The graph is stopped when every group has closed its extensions (TEN: the last
+   * on_deinit_done), whether or not its thread has ended: a thread that user code keeps alive
+   * (a timer, a socket) lives on with the app, as in TEN, and is ended by `endLeftovers` when
+   * the app closes. A group whose extensions do not close within the stop timeout is terminated.
+   */
   private async doStop(): Promise<void> {
     this.state = 'stopping';
     for (const w of this.workers.values()) this.post(w, { t: 'stop' });
@@ -177,23 +203,18 @@ export class Engine {
         let timer: NodeJS.Timeout | undefined;
         const timedOut = await Promise.race([
           w.exit.then(() => false),
+          w.closed.then(() => false),
           new Promise<boolean>((r) => (timer = setTimeout(() => r(true), ms))),
         ]);
         clearTimeout(timer);
-        if (timedOut && !w.exited) {
-          // A thread that reported leftover handles is being terminated already.
-          if (w.leftover === null) {
-            this.host.emit({
-              type: 'worker_terminated',
-              ts: Date.now(),
-              graphId: this.graphId,
-              group: w.group,
-              reason:
-                w.closedLive === null
-                  ? `Extension group '${w.group}' did not stop within ${ms} ms; its thread was terminated.`
-                  : `Extension group '${w.group}' closed all its extensions, but its thread did not end within ${ms} ms (a callback still running after on_deinit_done?); terminated.`,
-            });
-          }
+        if (timedOut && !w.exited && w.closedLive === null) {
+          this.host.emit({
+            type: 'worker_terminated',
+            ts: Date.now(),
+            graphId: this.graphId,
+            group: w.group,
+            reason: `Extension group '${w.group}' did not stop within ${ms} ms; its thread was terminated.`,
+          });
           await w.worker.terminate();
           await w.exit;
         }
@@ -202,6 +223,60 @@ export class Engine {
     this.state = 'stopped';
     // Threads for the next start boot now, while nothing else of this graph competes for the CPU.
     if (this.workerEntry) this.host.pool.refill(this.workerEntry, this.workers.size);
+  }
+
+  /**
+   * The app is closing: every thread of this stopped graph still alive says what keeps it alive
+   * (reported as `worker_terminated` with its handles) and is terminated. Returns the number of
+   * leaked handles (a thread that does not answer counts as one).
+   */
+  async endLeftovers(): Promise<number> {
+    let leaked = 0;
+    await Promise.all(
+      [...this.workers.values()]
+        .filter((w) => !w.exited)
+        .map(async (w) => {
+          let timer: NodeJS.Timeout | undefined;
+          const answer = await Promise.race([
+            new Promise<HandleCounts>((r) => {
+              w.resolveLeftover = r;
+              this.post(w, { t: 'leftover' });
+            }),
+            w.exit.then(() => 'exited' as const),
+            new Promise<'silent'>((r) => (timer = setTimeout(() => r('silent'), LEFTOVER_ANSWER_MS))),
+          ]);
+          clearTimeout(timer);
+          w.resolveLeftover = null;
+          if (answer === 'exited') return;
+          // Nothing listed: the question itself woke a thread that was about to end.
+          if (answer !== 'silent' && Object.keys(answer).length === 0) {
+            await w.worker.terminate();
+            await w.exit;
+            return;
+          }
+          let reason: string;
+          if (answer === 'silent') {
+            leaked += 1;
+            reason = `Extension group '${w.group}' closed all its extensions, but its thread did not answer when the app closed (a callback still running after on_deinit_done?); terminated.`;
+          } else {
+            const counts = Object.entries(answer);
+            leaked += counts.reduce((sum, [, n]) => sum + n, 0);
+            const what = counts.map(([type, n]) => `${n} ${type}`).join(', ');
+            reason = `Extension group '${w.group}' closed all its extensions, but its thread was kept alive by ${what} after on_deinit_done; terminated when the app closed. Clear timers and close sockets and servers in on_stop or on_deinit.`;
+          }
+          this.host.emit({
+            type: 'worker_terminated',
+            ts: Date.now(),
+            graphId: this.graphId,
+            group: w.group,
+            reason,
+            ...(answer === 'silent' ? {} : { handles: answer }),
+          });
+          await w.worker.terminate();
+          await w.exit;
+        }),
+    );
+    return leaked;
   }
 
   /** Sends a message from outside the graph (the App, another graph) to its destination extension. */
@@ -265,28 +340,6 @@ export class Engine {
     return n;
   }
 
-  /**
-   * Every extension of the group closed, but handles user code left open kept its thread alive
-   * past the grace (group.ts): reported as a leak, and the thread is terminated now rather than
-   * at the stop timeout.
-   */
-  private terminateLeftover(w: GroupWorker, handles: HandleCounts): void {
-    w.leftover = handles;
-    const counts = Object.entries(handles);
-    // Something Node does not list still counts as one.
-    this.closedLive.handles += Math.max(1, counts.reduce((sum, [, n]) => sum + n, 0));
-    const what = counts.length > 0 ? counts.map(([type, n]) => `${n} ${type}`).join(', ') : 'a handle Node does not list';
-    this.host.emit({
-      type: 'worker_terminated',
-      ts: Date.now(),
-      graphId: this.graphId,
-      group: w.group,
-      reason: `Extension group '${w.group}' closed all its extensions, but its thread was kept alive by ${what} after on_deinit_done; terminated. Clear timers and close sockets and servers in on_stop or on_deinit.`,
-      handles,
-    });
-    void w.worker.terminate();
-  }
-
   private post(w: GroupWorker, m: ToWorker): void {
     if (!w.exited) w.worker.postMessage(m);
   }
@@ -328,9 +381,10 @@ export class Engine {
         this.closedLive.extensions += m.live.extensions;
         this.closedLive.paths += m.live.paths;
         this.closedLive.timers += m.live.timers;
+        w.resolveClosed();
         return;
       case 'leftover':
-        this.terminateLeftover(w, m.handles);
+        w.resolveLeftover?.(m.handles);
         return;
     }
   }

@@ -53,7 +53,9 @@ export type ToWorker =
   | { t: 'deinit' }
   | { t: 'sample'; reqId: number }
   | { t: 'msgs'; batch: WireMsg[] }
-  | { t: 'trace'; config: TraceConfig | null };
+  | { t: 'trace'; config: TraceConfig | null }
+  /** The app is closing: a thread still alive after its extensions closed says what keeps it. */
+  | { t: 'leftover' };
 
 /** Live runtime objects of a thread; all zero after a clean close. */
 export interface LiveCounts {

@@ -33,13 +33,6 @@ import { FnTarget, LocalTarget } from '../routing/target';
 import { Tracer } from '../routing/tracer';
 import { ExtRuntime, type ExtHost } from './extension_rt';
 
-/**
- * Ours: how long a group thread whose extensions have all closed may stay alive for handles
- * user code left open (a timer's last tick, a socket closing); meanwhile misuse of a closed
- * ten_env is still reported. Then the group reports what is left and the engine terminates it.
- */
-const LEFTOVER_GRACE_MS = 300;
-
 /** The longest delay `setInterval` takes; a longer one fires after 1 ms instead. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -73,6 +66,8 @@ export class GroupRuntime implements ExtHost {
   private pathTimer: NodeJS.Timeout | null = null;
   /** Watches OUT paths for cmds nobody answers while any extension has one (see watchOutPaths). */
   private waitTimer: NodeJS.Timeout | null = null;
+  /** Resolves when every channel to another group has finished closing. */
+  private readonly portsClosed: Promise<void>;
   /** `ten:timer` timers by `${extension}\u0000${timer_id}`. */
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private closing = false;
@@ -105,16 +100,23 @@ export class GroupRuntime implements ExtHost {
       },
     );
     this.peerIndex = new PeerIndex(this.groupOf.keys(), this.locOfBound);
+    const portsClosed: Promise<void>[] = [];
     for (const [g, port] of Object.entries(init.peers)) {
       const box = new Outbox(port, this.peerIndex, this.markDirty);
       this.peers.set(g, box);
       this.router.addPeer(g, box);
       port.on('message', (batch: unknown[]) => this.receiveBatch(batch));
-      port.on('close', () => {
-        box.closed = true;
-        this.peerClosed(g);
-      });
+      portsClosed.push(
+        new Promise<void>((resolve) =>
+          port.on('close', () => {
+            box.closed = true;
+            this.peerClosed(g);
+            resolve();
+          }),
+        ),
+      );
     }
+    this.portsClosed = Promise.all(portsClosed).then(() => undefined);
     this.router.bindTargets();
     for (const spec of init.nodes) this.exts.set(spec.name, new ExtRuntime(this, spec));
     installRuntimeHooks({
@@ -163,6 +165,9 @@ export class GroupRuntime implements ExtHost {
         return;
       case 'trace':
         this.router.tracer = m.config ? new Tracer(m.config, this.group) : null;
+        return;
+      case 'leftover':
+        void this.reportLeftover();
         return;
     }
   }
@@ -344,18 +349,23 @@ export class GroupRuntime implements ExtHost {
     post({ t: 'closed', live: this.live() });
     this.runloop.close();
     for (const box of this.peers.values()) box.port.close();
-    // Unref'd, not closed: the thread ends by itself as soon as nothing else keeps it alive, and
-    // until then a leftover timer's misuse of a closed ten_env still reaches the host.
+    // Unref'd, not closed: the thread ends by itself as soon as nothing else keeps it alive. Until
+    // then (as in TEN, where an extension's timer runs on after on_deinit_done while the app
+    // lives) its callbacks run, and their calls on the closed ten_env fail and are reported.
     parentPort!.unref();
-    setTimeout(() => this.reportLeftover(), LEFTOVER_GRACE_MS).unref();
   }
 
   /**
-   * The thread outlived the grace after its last extension closed: user code left handles open
-   * (a timer never cleared, a socket, a server). Reports their types — Node keeps no record of
-   * where a handle was created — and stops talking; the engine terminates the thread.
+   * The app is closing and this thread is still alive after its last extension closed: user code
+   * left handles open (a timer never cleared, a socket, a server). Reports their types — Node
+   * keeps no record of where a handle was created — and stops talking; the engine terminates it.
    */
-  private reportLeftover(): void {
+  private async reportLeftover(): Promise<void> {
+    // Our own closes finish first (a closing port is listed until its close completes), and a
+    // turn passes for an Immediate of ours: a thread that had only those has ended by now, and
+    // what is left is the user's.
+    await this.portsClosed;
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const handles: HandleCounts = {};
     // A flush of our own may be pending (an event emitted this turn): its Immediate is not a leak.
     let ours = this.flushArmed ? 1 : 0;

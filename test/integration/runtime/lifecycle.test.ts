@@ -93,69 +93,105 @@ describe('lifecycle', () => {
     await stopped;
     const closed = { code: 6, message: 'ten_env is closed.' };
     expect(r).toMatchObject({ log: closed, send: closed, get: closed, cmd: closed, result: null });
-    // Its timer ended within the grace after the group closed: the thread ended by itself.
-    expect(h.violations().map((v) => v.object)).toContain('TenEnv(a)');
+    // Its timer ended after the group closed: the thread ended by itself, nothing to report.
+    await h.until(() => h!.violations().some((v) => v.object === 'TenEnv(a)'), 'the violation of the closed TenEnv');
     expect(h.events.filter((e) => e.type === 'worker_terminated')).toEqual([]);
   });
 });
 
-describe('handles left open after on_deinit_done', () => {
+describe('after on_deinit_done (as TEN: the graph stops at the last on_deinit_done, threads end when the app closes)', () => {
   it('a group whose extensions closed cleanly ends its thread without a report', async () => {
     h = new Harness();
     const id = await h.app.startGraph(graph([probe('a', 'g1', { actions: [{ op: 'sendCmd', name: 'q' }] }), probe('b', 'g2')], [flow('a', 'cmd', 'q', ['b'])]));
     await h.report('a', 'result');
     await h.app.stopGraph(id);
-    expect(h.events.filter((e) => e.type === 'worker_terminated')).toEqual([]);
     expect(h.phases('a')).toContain('on_deinit_done');
   });
 
-  it('an interval never cleared: the group is reported as kept alive by a Timeout and terminated, not left to the stop timeout', async () => {
-    // The stop timeout is long enough that a stop resolving with the leak event is the early path.
+  it("a timer left running fires after on_deinit_done while the app lives, and every ten_env call fails with TenIsClosed (TEN's call_api_after_closing_nodejs)", async () => {
+    h = new Harness();
+    const id = await h.app.startGraph(graph([probe('a', 'g1', { lateTimerMs: 1000 })]));
+    await h.until(() => h!.phases('a').includes('on_start_done'), 'a started');
+    await h.app.stopGraph(id);
+    expect(h.events.some((e) => e.type === 'graph' && e.graphId === id && e.state === 'stopped')).toBe(true);
+    const [r] = await h.report('a', 'late_timer');
+    const closed = { code: 6, message: 'ten_env is closed.' };
+    const errors = r.errors as Record<string, unknown>;
+    expect(Object.keys(errors)).toHaveLength(13);
+    for (const [call, e] of Object.entries(errors)) expect([call, e]).toEqual([call, closed]);
+    // The timer was the thread's last handle: it ended by itself, nothing is reported at close.
+    await h.closeAndCheckLeaks();
+    h = undefined;
+  });
+
+  it('an interval never cleared: the graph still stops at the last on_deinit_done; the app reports the Timeout and ends the thread when it closes', async () => {
+    // The stop timeout is long: the stop must not wait for the thread.
     h = new Harness({ stopTimeoutMs: 30_000 });
     const id = await h.app.startGraph(graph([probe('leaky', 'g1', { leaveInterval: 'idle' }), probe('fine', 'g2')]));
     await h.until(() => h!.phases('leaky').includes('on_start_done'), 'leaky started');
     await h.app.stopGraph(id);
-    const t = h.events.filter((e) => e.type === 'worker_terminated');
-    expect(t).toEqual([
+    expect(h.phases('leaky')).toContain('on_deinit_done');
+    expect(h.events.filter((e) => e.type === 'worker_terminated')).toEqual([]);
+    // Kept alive by the interval, the thread lives on with the app.
+    expect(h.app.live().threads).toBeGreaterThanOrEqual(1);
+    // The leftover handle is a leak the live counts keep.
+    await h.closeAndCheckLeaks({ handles: 1 });
+    expect(h.events.filter((e) => e.type === 'worker_terminated')).toEqual([
       expect.objectContaining({
         group: 'g1',
         graphId: id,
         handles: { Timeout: 1 },
-        reason: expect.stringContaining("Extension group 'g1' closed all its extensions, but its thread was kept alive by 1 Timeout after on_deinit_done; terminated."),
+        reason: expect.stringContaining("Extension group 'g1' closed all its extensions, but its thread was kept alive by 1 Timeout after on_deinit_done; terminated when the app closed."),
       }),
     ]);
-    expect(h.phases('leaky')).toContain('on_deinit_done');
-    // The leftover handle is a leak the live counts keep.
-    await h.closeAndCheckLeaks({ handles: 1 });
     h = undefined;
   });
 
-  it('a leftover timer using the closed ten_env during the grace is reported before the thread is terminated', async () => {
+  it('a leftover timer using the closed ten_env is reported while the app lives', async () => {
     h = new Harness({ stopTimeoutMs: 30_000 });
     const id = await h.app.startGraph(graph([probe('leaky', 'g1', { leaveInterval: 'use_env' })]));
     await h.until(() => h!.phases('leaky').includes('on_start_done'), 'leaky started');
     await h.app.stopGraph(id);
+    await h.until(() => h!.violations().length > 0, 'a violation from the leftover timer');
     const v = h.violations();
-    expect(v.length).toBeGreaterThan(0);
     expect(v[0]).toMatchObject({ object: 'TenEnv(leaky)', policy: 'fail' });
     expect(v[0].reason).toContain('after ten_env was closed');
+    await h.closeAndCheckLeaks({ handles: 1 });
     const reported = h.events.findIndex((e) => e.type === 'worker_terminated' && e.handles?.Timeout === 1);
     expect(reported).toBeGreaterThan(h.events.indexOf(v[0]));
-    await h.closeAndCheckLeaks({ handles: 1 });
     h = undefined;
   });
 
-  it('a leftover callback that never returns is left to the stop timeout, whose report says the extensions had closed', async () => {
-    h = new Harness({ stopTimeoutMs: 1500 });
+  it('a leftover callback that never returns: the graph stops, and the app ends the thread when it closes, saying the extensions had closed', async () => {
+    h = new Harness({ stopTimeoutMs: 30_000 });
     const id = await h.app.startGraph(graph([probe('stuck', 'g1', { leaveInterval: 'busy' })]));
     await h.until(() => h!.phases('stuck').includes('on_start_done'), 'stuck started');
     await h.app.stopGraph(id);
+    await h.report('stuck', 'spinning');
+    await h.closeAndCheckLeaks({ handles: 1 });
     expect(h.events.filter((e) => e.type === 'worker_terminated')).toEqual([
       expect.objectContaining({
         group: 'g1',
-        reason: "Extension group 'g1' closed all its extensions, but its thread did not end within 1500 ms (a callback still running after on_deinit_done?); terminated.",
+        reason: "Extension group 'g1' closed all its extensions, but its thread did not answer when the app closed (a callback still running after on_deinit_done?); terminated.",
       }),
     ]);
+    h = undefined;
+  });
+
+  it('close_app while a graph is starting ends cleanly: the start fails with a clear error and no thread is reported as crashed', async () => {
+    h = new Harness();
+    const failed = h.app.startGraph(graph([probe('a', 'g1'), probe('b', 'g2')])).then(
+      () => null,
+      (e: unknown) => (e as Error).message,
+    );
+    // The app closes once the graph's engine exists and its threads are being created.
+    await h.until(() => h!.events.some((e) => e.type === 'graph' && e.state === 'starting'), 'the graph starting');
+    await h.app.close();
+    expect(await failed).toBe('The app is closing: the graph was stopped while it started.');
+    expect(h.events.filter((e) => e.type === 'worker_terminated')).toEqual([]);
+    expect(h.errors()).toEqual([]);
+    await h.closeAndCheckLeaks();
+    h = undefined;
   });
 });
 
