@@ -6,10 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TenAppProperty, TenGraph } from '../../shared/graph/types';
 import { parseJsonText } from '../../shared/json/text';
 import type { GroupSample, LiveCounts, RuntimeEvent, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import { isCmdType, newWireMsg, type WireMsg } from '../core/wire';
+import { GRAPH_PROXY } from '../../shared/graph/flatten';
 import { DEFAULT_CACHE_DIR, ModuleBuilder } from './build';
 import { Engine, STOPPED_WHILE_STARTING, type EngineHost } from './engine';
 import { flattenForRun, loadImportedGraph } from './flatten';
@@ -56,6 +58,18 @@ export type TraceListener = (graphId: string, records: TraceRecord[], dropped: n
 /** What a graph start is given: a predefined graph's name or a graph document. */
 export type GraphSource = string | { graph: TenGraph; name?: string };
 
+export interface StartGraphOptions {
+  syncStopBeforeDeinit?: boolean;
+  /**
+   * The location that started the graph with a `start_graph` cmd (TEN's `host_loc`): a graph
+   * with `exposed_messages` talks to it through TEN's graph proxy.
+   */
+  hostLoc?: { app: string; graph: string; extension: string };
+}
+
+/** The runtime's own packages every app has: TEN's graph proxy. */
+const GRAPH_PROXY_DIR = fileURLToPath(new URL('../graph_proxy/', import.meta.url));
+
 export class App implements EngineHost {
   readonly uri: string;
   readonly policy: ViolationPolicy;
@@ -70,6 +84,8 @@ export class App implements EngineHost {
   private readonly engines = new Map<string, Engine>();
   /** Stopped graphs whose threads user code keeps alive; they end when the app closes. */
   private readonly lingering = new Set<Engine>();
+  /** Starts of predefined graphs by name, while they run (a singleton started on demand waits here). */
+  private readonly starting = new Map<string, Promise<string>>();
   private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
   private readonly traceListeners = new Set<TraceListener>();
   private closing: Promise<void> | null = null;
@@ -133,7 +149,18 @@ export class App implements EngineHost {
    * Starts a graph; resolves with its graph id once every extension is created (on_configure
    * follows), rejects with a readable error when the graph cannot start.
    */
-  async startGraph(source: GraphSource, opts: { syncStopBeforeDeinit?: boolean } = {}): Promise<string> {
+  async startGraph(source: GraphSource, opts: StartGraphOptions = {}): Promise<string> {
+    if (typeof source !== 'string') return this.doStartGraph(source, opts);
+    const p = this.doStartGraph(source, opts);
+    this.starting.set(source, p);
+    try {
+      return await p;
+    } finally {
+      if (this.starting.get(source) === p) this.starting.delete(source);
+    }
+  }
+
+  private async doStartGraph(source: GraphSource, opts: StartGraphOptions): Promise<string> {
     if (this.closing) throw new Error('The app is closing.');
     let graph: TenGraph;
     let name: string;
@@ -154,9 +181,11 @@ export class App implements EngineHost {
       name = source.name ?? 'graph';
     }
     // Names, `source` flows, selectors and subgraphs are flattened first; the engine runs flat graphs.
-    graph = await flattenForRun(graph, baseDir, this.appDir);
+    graph = await flattenForRun(graph, baseDir, this.appDir, opts.hostLoc);
     if (this.closing) throw new Error('The app is closing.');
     const graphId = randomUUID();
+    // The graph proxy compares a message's source graph with its own to tell inside from outside.
+    for (const n of graph.nodes ?? []) if (n.type === 'extension' && n.addon === GRAPH_PROXY) n.property = { ...n.property, graph_id: graphId };
     const engine = new Engine(this, graphId, name, graph, opts.syncStopBeforeDeinit ?? false);
     this.engines.set(graphId, engine);
     this.emit({ type: 'graph', ts: Date.now(), graphId, name, state: 'starting' });
@@ -242,7 +271,7 @@ export class App implements EngineHost {
   }
 
   addons(): Map<string, AddonPackage> {
-    this.addonCache ??= discoverAddons(this.appDir, this.addonDirs);
+    this.addonCache ??= discoverAddons(this.appDir, [GRAPH_PROXY_DIR, ...this.addonDirs]);
     return this.addonCache;
   }
 
@@ -287,19 +316,43 @@ export class App implements EngineHost {
           else if (msg.type !== 'cmd_result') this.emit({ type: 'log', ts: Date.now(), graphId: from.graphId, extension: msg.src.ext, level: 3, message: `Dropped ${msg.type} '${msg.name}': ${text}` });
           return;
         }
-        const target = this.engines.get(d?.graph ?? '');
-        if (!target) {
-          if (msg.type !== 'cmd_result' && msg.type !== 'data' && msg.type !== 'audio_frame' && msg.type !== 'video_frame') {
-            this.reply(from, msg, 1, 'Graph not found.');
-          }
-          return;
-        }
-        if (!target.deliver(msg) && msg.type !== 'cmd_result' && msg.type !== 'data' && msg.type !== 'audio_frame' && msg.type !== 'video_frame') {
-          this.reply(from, msg, 1, 'Failed to find destination.');
-        }
+        const found = this.engineFor(d?.graph ?? '');
+        if (found instanceof Promise) void found.then((e) => this.deliverTo(from, msg, e));
+        else this.deliverTo(from, msg, found);
         return;
       }
     }
+  }
+
+  /**
+   * The engine a message's `dest.graph` names (TEN `ten_app_handle_in_msg`): a graph id, else the
+   * name of a singleton predefined graph, started on demand when it is not running yet.
+   */
+  private engineFor(graph: string): Engine | null | Promise<Engine | null> {
+    const byId = this.engines.get(graph);
+    if (byId) return byId;
+    const pre = (this.property.ten?.predefined_graphs ?? []).find((g) => g.name === graph);
+    if (!pre?.singleton) return null;
+    for (const e of this.engines.values()) if (e.name === graph && e.state === 'running') return e;
+    if (this.closing) return null;
+    const start = this.starting.get(graph) ?? this.startGraph(graph);
+    return start.then(
+      (id) => this.engines.get(id) ?? null,
+      () => null,
+    );
+  }
+
+  private deliverTo(from: Engine, msg: WireMsg, target: Engine | null): void {
+    const dataLike = msg.type === 'cmd_result' || msg.type === 'data' || msg.type === 'audio_frame' || msg.type === 'video_frame';
+    const d = msg.dests[0];
+    if (!target) {
+      if (!dataLike) this.reply(from, msg, 1, 'Graph not found.');
+      else if (msg.type !== 'cmd_result') this.emit({ type: 'log', ts: Date.now(), graphId: from.graphId, extension: msg.src.ext, level: 3, message: `Discard message to non-existent graph '${d?.graph ?? ''}'.` });
+      return;
+    }
+    // A graph named by a predefined name travels on with its id (TEN rewrites names before dispatch).
+    if (d && d.graph !== target.graphId) msg.dests = [{ ...d, graph: target.graphId }];
+    if (!target.deliver(msg) && !dataLike) this.reply(from, msg, 1, 'Failed to find destination.');
   }
 
   private onStartGraphCmd(from: Engine, msg: WireMsg): void {
@@ -318,7 +371,8 @@ export class App implements EngineHost {
       this.reply(from, msg, 1, 'The start_graph cmd names no graph.');
       return;
     }
-    this.startGraph(source, { syncStopBeforeDeinit: p.sync_stop_before_deinit === true }).then(
+    const hostLoc = { app: msg.src.app, graph: msg.src.graph, extension: msg.src.ext };
+    this.startGraph(source, { syncStopBeforeDeinit: p.sync_stop_before_deinit === true, hostLoc }).then(
       (graphId) => this.reply(from, msg, 0, '', { graph_id: graphId }),
       (e: unknown) => this.reply(from, msg, 1, e instanceof Error ? e.message : String(e)),
     );

@@ -42,9 +42,17 @@ function isFlat(graph: TenGraph): boolean {
  * The flattened graph, or an Error whose message lists the flattener's diagnostics.
  * `baseDir` resolves relative subgraph `import_uri`s; `appDir` resolves `${app_base_dir}`.
  */
-export async function flattenForRun(graph: TenGraph, baseDir: string | undefined, appDir: string | undefined): Promise<TenGraph> {
-  if (isFlat(graph)) return graph;
-  const r = await flattenGraph(graph, { files: diskFiles, baseDir, appBaseDir: appDir });
+export async function flattenForRun(
+  graph: TenGraph,
+  baseDir: string | undefined,
+  appDir: string | undefined,
+  hostLoc?: Record<string, unknown>,
+): Promise<TenGraph> {
+  // A graph with exposed_messages started by another graph talks to its starter through TEN's
+  // graph proxy (src/runtime/graph_proxy), whose host_loc is the starter.
+  const proxy = hostLoc !== undefined && (graph.exposed_messages ?? []).length > 0;
+  if (!proxy && isFlat(graph)) return graph;
+  const r = await flattenGraph(graph, { files: diskFiles, baseDir, appBaseDir: appDir, ...(proxy ? { graphProxy: { hostLoc } } : {}) });
   if (!r.ok) throw new Error(`The graph cannot be flattened: ${r.diagnostics.map((d) => d.message).join('; ')}`);
   return r.graph;
 }

@@ -9,6 +9,7 @@
  * what happens on arrival stays with the group (worker/group.ts). Neither decides where a
  * message goes.
  */
+import { GRAPH_PROXY } from '../../shared/graph/flatten';
 import type { LogLevel } from '../api/log_level';
 import type { RouteDest } from '../core/protocol';
 import { isCmdType, newWireMsg, type MsgType, type RouteKind, type SharedLoc, type WireLoc, type WireMsg } from '../core/wire';
@@ -152,7 +153,9 @@ export class Router {
   resolve(w: WireMsg, kind: RouteKind, src: string): Route[] | null {
     if (w.dests.length > 0) {
       return w.dests.map((d) => {
-        const loc = { app: d.app || this.appUri, graph: d.graph || this.graphId, ext: d.ext };
+        // Addressed to a graph, not to an extension: its graph proxy takes it (TEN).
+        const ext = d.ext || (d.graph ? GRAPH_PROXY : '');
+        const loc = { app: d.app || this.appUri, graph: d.graph || this.graphId, ext };
         return { loc, dests: [loc], conversion: undefined, target: this.targetOf(loc) };
       });
     }

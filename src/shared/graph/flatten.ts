@@ -216,11 +216,12 @@ export async function flattenGraph(graph: TenGraph, opts: FlattenOptions = {}): 
   const at = opts.at ?? { src: {}, base: '' };
   try {
     let g = await flattenInner(graph, opts.baseDir, opts, 0, at);
+    // The proxy is built from exposed_messages, so before they are dropped.
+    if (opts.graphProxy) g = injectGraphProxy(g, opts.graphProxy.hostLoc);
     if (!opts.preserveExposed) {
       delete g.exposed_messages;
       delete g.exposed_properties;
     }
-    if (opts.graphProxy) g = injectGraphProxy(g, opts.graphProxy.hostLoc);
     return { ok: true, graph: g };
   } catch (err) {
     if (err instanceof FlattenError) return { ok: false, diagnostics: [diag(err.code, err.message, at.src, at.base + err.ptr)] };

@@ -69,6 +69,68 @@ describe('app', () => {
     await h.until(() => h!.app.graphs().length === 1, 'the other graph stopped');
   });
 
+  it('a singleton predefined graph is started on demand when a message names it; its name resolves to its graph id', async () => {
+    h = new Harness({
+      property: {
+        ten: {
+          predefined_graphs: [
+            { name: 'default', singleton: true, auto_start: false, graph: { nodes: [probe('b', 'gb')] } },
+            { name: 'not_singleton', auto_start: false, graph: { nodes: [probe('c', 'gc')] } },
+          ],
+        },
+      },
+    });
+    const main = await h.app.startGraph(
+      graph([
+        probe('a', 'g1', {
+          actions: [
+            { op: 'sendCmd', name: 'first', dests: [{ graphId: 'default', extensionName: 'b' }] },
+            { op: 'sendCmd', name: 'second', dests: [{ graphId: 'default', extensionName: 'b' }] },
+            { op: 'sendCmd', name: 'nope', dests: [{ graphId: 'not_singleton', extensionName: 'c' }] },
+          ],
+        }),
+      ]),
+    );
+    const rs = await h.report('a', 'result', 3);
+    expect(rs[0].result).toMatchObject({ status: 0, from: 'b' });
+    expect(rs[1].result).toMatchObject({ status: 0, from: 'b' });
+    expect(rs[2].result).toMatchObject({ status: 1, detail: 'Graph not found.' });
+    // Started once, on the first message; the second found it running.
+    const started = h.events.filter((e) => e.type === 'graph' && e.state === 'started' && e.graphId !== main);
+    expect(started).toEqual([expect.objectContaining({ name: 'default' })]);
+    expect(h.app.graphs()).toHaveLength(2);
+    expect(h.of('b', 'cmd').map((c) => c.name)).toEqual(['first', 'second']);
+  });
+
+  it("a graph started with start_graph talks to its starter through its exposed_messages (TEN's graph proxy)", async () => {
+    h = new Harness();
+    const inner = {
+      nodes: [probe('x', 'gx', { reply: { start: 'data:from_new_graph' } })],
+      exposed_messages: [
+        { type: 'cmd_in', name: 'start', extension: 'x' },
+        { type: 'data_out', name: 'from_new_graph', extension: 'x' },
+      ],
+    };
+    await h.app.startGraph(
+      graph([
+        probe('starter', 'g1', {
+          actions: [
+            { op: 'startGraph', json: JSON.stringify(inner) },
+            // Addressed to the graph, not to an extension: its graph proxy takes it to `x`.
+            { op: 'sendCmd', name: 'start', dests: [{ graphId: '$last' }] },
+          ],
+        }),
+      ]),
+    );
+    const rs = await h.report('starter', 'result', 2);
+    expect(rs[0].result).toMatchObject({ status: 0 });
+    expect(rs[1].result).toMatchObject({ status: 0, from: 'x' });
+    // `x` sent its exposed data_out along its graph: the proxy took it to the starter.
+    const [d] = await h.report('starter', 'data');
+    expect(d.name).toBe('from_new_graph');
+    expect(h.of('x', 'cmd')).toEqual([expect.objectContaining({ name: 'start' })]);
+  });
+
   it('samples runloop and extension counters without touching the message path', async () => {
     h = new Harness();
     await h.app.startGraph(

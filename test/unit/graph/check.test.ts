@@ -197,4 +197,26 @@ describe('checking a graph as TEN does before running it', () => {
       expect(missing.diagnostics[0]).toMatchObject({ code: 'E026', file: '/app/property.json', pointer: '/ten/predefined_graphs/0/graph/nodes/1/graph/import_uri' });
     }
   });
+
+  it("adds TEN's graph proxy for exposed_messages when asked, with the host location, and drops them after", async () => {
+    const g: TenGraph = {
+      nodes: [{ type: 'extension', name: 'x', addon: 'ax' }],
+      exposed_messages: [
+        { type: 'cmd_in', name: 'start', extension: 'x' },
+        { type: 'data_out', name: 'out', extension: 'x' },
+      ],
+    };
+    const hostLoc = { app: 'msgpack://127.0.0.1:8001/', graph: 'g1', extension: 'starter' };
+    const r = await flattenGraph(g, { graphProxy: { hostLoc } });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.graph.nodes).toContainEqual({ type: 'extension', name: 'ten:graph_proxy', addon: 'ten:graph_proxy', property: { host_loc: hostLoc } });
+    expect(r.graph.connections).toEqual(
+      expect.arrayContaining([
+        { extension: 'ten:graph_proxy', cmd: [{ name: 'start', dest: [{ extension: 'x' }] }] },
+        { extension: 'x', data: [{ name: 'out', dest: [{ extension: 'ten:graph_proxy' }] }] },
+      ]),
+    );
+    expect(r.graph.exposed_messages).toBeUndefined();
+  });
 });
