@@ -13,7 +13,7 @@ import type { SourceControl } from '../extensions/bench_source/src';
 import type { CounterStats } from '../../src/runtime/addons/counter_sink/src';
 import { Host } from '../../src/host';
 import { startServer, type RunningServer } from '../../src/main/server';
-import { decodeServerMessage, encodeRequest, type GraphDocument, type HostEvent, type HostMethod, type RunInfo, type TenGraph } from '../../src/shared';
+import { decodeServerMessage, encodeRequest, wsProtocols, type GraphDocument, type HostEvent, type HostMethod, type RunInfo, type TenGraph } from '../../src/shared';
 import { benchApp, ChannelReader, graphOf, uniqueChannel, wallNow, type BenchEdge, type BenchNode } from './runtime-graph';
 
 const BENCH_EXTENSIONS_DIR = fileURLToPath(new URL('../extensions', import.meta.url));
@@ -126,7 +126,7 @@ export class CountingClient {
   }
 
   static connect(server: RunningServer): Promise<CountingClient> {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { headers: { origin: `http://127.0.0.1:${server.port}` } });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, wsProtocols(server.token), { headers: { origin: `http://127.0.0.1:${server.port}` } });
     return new Promise((resolveOpen, reject) => {
       ws.once('error', reject);
       ws.once('open', () => resolveOpen(new CountingClient(ws)));

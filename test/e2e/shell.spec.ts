@@ -71,7 +71,32 @@ test('switching examples replaces the graph', async ({ page, studio }) => {
   await expect(page.getByTestId('edge-ticker-data-tick-rogue')).toHaveCount(1);
 });
 
-test('the page is refused without the token', async ({ page, studio }) => {
-  const response = await page.goto(`http://127.0.0.1:${studio.port}/`);
-  expect(response?.status()).toBe(401);
+test('the token stays out of cookies and the address bar, and a reload keeps the connection', async ({ page, context, studio }) => {
+  await openHello(page, studio.url);
+  // The token was in the printed address; the page keeps it and removes it from the address bar.
+  expect(new URL(page.url()).searchParams.has('token')).toBe(false);
+  expect(new URL(page.url()).pathname).toBe('/');
+  // No cookie: a cookie would be sent to every server on 127.0.0.1, whatever its port.
+  expect(await context.cookies()).toEqual([]);
+  await page.reload();
+  await expect(page.getByRole('status', { name: 'Host connection' })).toContainText('browser');
+  await expect(page.getByTestId('document-title')).toBeVisible();
+});
+
+test('a page opened without the token says how to get in, and reaches nothing', async ({ browser, studio }) => {
+  // A fresh context: nothing kept from another tab.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    const response = await page.goto(`http://127.0.0.1:${studio.port}/`);
+    expect(response?.status()).toBe(200);
+    // Every request fails with the same explanation (the examples list, the addons, the runs).
+    await expect(page.getByRole('alert').filter({ hasText: 'Could not list examples' })).toContainText(
+      'This page was opened without its access token. Open the address that `ten-studio serve` printed',
+    );
+    await expect(page.getByRole('status', { name: 'Host connection' })).toHaveText('closed');
+    await expect(page.getByTestId('document-title')).toHaveCount(0);
+  } finally {
+    await context.close();
+  }
 });

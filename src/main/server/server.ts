@@ -1,18 +1,30 @@
 /**
- * Browser mode: the same host behind HTTP + WebSocket on 127.0.0.1, guarded by a random
- * per-launch token and by Host/Origin checks so that no other site (DNS rebinding included)
- * can reach it. A thin adapter: every request goes through the contract's `decodeRequest`
- * and then `Host.handle`, exactly like the Electron IPC adapter.
+ * Browser mode: the same host behind HTTP + WebSocket on 127.0.0.1. The HostApi is reachable
+ * only over the WebSocket, and only with the random per-launch token, which the page presents in
+ * the socket's handshake (a subprotocol, see `WS_PROTOCOL`); no cookie carries it. The static
+ * page and its assets hold no secret and are served without the token, but only under our own
+ * Host (DNS rebinding) and Origin. A thin adapter: every request goes through the contract's
+ * `decodeRequest` and then `Host.handle`, exactly like the Electron IPC adapter.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { decodeRequest, encodeError, encodeEvent, encodeResult, HostError } from '../../shared';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+  decodeRequest,
+  encodeError,
+  encodeEvent,
+  encodeResult,
+  HostError,
+  MAX_FRAME_BYTES,
+  WS_PROTOCOL,
+  WS_TOKEN_PREFIX,
+} from '../../shared';
 import type { Host } from '../../host';
+import { readRegularFile } from '../../host/regularFile';
 
 export interface ServerOptions {
   host: Host;
@@ -23,6 +35,11 @@ export interface ServerOptions {
   token?: string;
   /** Per client: past this many buffered bytes events are skipped and counted (default 8 MB). */
   maxBufferedBytes?: number;
+  /**
+   * Where the server reports what it did to a client on its own (a connection closed for a bad
+   * frame). Each line also goes to the host's event stream as a `server` warning.
+   */
+  log?: (message: string) => void;
 }
 
 export interface RunningServer {
@@ -34,9 +51,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const COOKIE = 'ten_studio_token';
 /** Past this many buffered bytes a client is too slow: events are dropped for it, and counted. */
 const MAX_BUFFERED = 8 * 1024 * 1024;
+/** The built page's files are small; anything past this is not one of them. */
+const MAX_STATIC_BYTES = 32 * 1024 * 1024;
 /** How often a lagging client's buffer is checked so its skip count reaches it without new events. */
 const NOTICE_MS = 250;
 
@@ -54,18 +72,32 @@ const MIME: Record<string, string> = {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const token = options.token ?? randomBytes(24).toString('hex');
-  const rendererDir = resolve(options.rendererDir);
+  // Symbolic links are resolved before the containment check: a link inside the built folder
+  // that points out of it is not served.
+  const rendererDir = await realpath(resolve(options.rendererDir));
   let port = 0;
+
+  const log = (message: string): void => {
+    options.log?.(message);
+    options.host.emit({ type: 'log', time: Date.now(), level: 'warn', source: 'server', message });
+  };
 
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
-  /** 403 for a foreign Host/Origin, 401 for a missing or wrong token, else null. */
-  function refusal(req: IncomingMessage): 401 | 403 | null {
+  /** 403 for a foreign Host or Origin (another site, DNS rebinding), else null. */
+  function foreign(req: IncomingMessage): 403 | null {
     if (!allowedHosts().has(req.headers.host ?? '')) return 403;
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins().has(origin)) return 403;
-    return tokenOf(req) !== null && tokensEqual(tokenOf(req)!, token) ? null : 401;
+    return origin !== undefined && !allowedOrigins().has(origin) ? 403 : null;
+  }
+
+  /** The WebSocket upgrade's refusal: 403 as above, 401 without the right token, else null. */
+  function wsRefusal(req: IncomingMessage): 401 | 403 | null {
+    const refused = foreign(req);
+    if (refused) return refused;
+    const presented = tokenOf(req);
+    return presented !== null && tokensEqual(presented, token) ? null : 401;
   }
 
   const csp = () =>
@@ -85,11 +117,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     void serveHttp(req, res);
   });
 
+  /** Static files only: the built page and its assets, which hold no secret. */
   async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const refused = refusal(req);
-    if (refused) {
-      res.writeHead(refused, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(refused === 401 ? 'Missing or wrong token.\n' : 'Forbidden host or origin.\n');
+    if (foreign(req)) {
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Forbidden host or origin.\n');
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -103,30 +135,37 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     try {
-      const info = await stat(file);
-      if (!info.isFile()) throw new Error('not a file');
-      const body = await readFile(file);
+      // Contained after links are resolved; then only a regular file of bounded size (a FIFO
+      // or a device planted in the folder would hang or never end).
+      const real = await realpath(file);
+      if (!within(rendererDir, real)) throw new Error('outside the renderer folder');
+      const { bytes } = await readRegularFile(real, MAX_STATIC_BYTES);
       res.writeHead(200, {
-        'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+        'content-type': MIME[extname(real)] ?? 'application/octet-stream',
         'content-security-policy': csp(),
         'x-content-type-options': 'nosniff',
         'referrer-policy': 'no-referrer',
         'cache-control': 'no-store',
-        // The page's own asset requests carry no query string: the cookie authorises them.
-        'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
       });
-      res.end(req.method === 'HEAD' ? undefined : body);
+      res.end(req.method === 'HEAD' ? undefined : bytes);
     } catch {
       res.writeHead(404).end('Not found.\n');
     }
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    // The page offers [WS_PROTOCOL, its token]; the answer names the first, never the token.
+    handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
   const sockets = new Set<WebSocket>();
   const missedBy = new Map<WebSocket, () => number>();
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refused = refusal(req);
+    // A peer that resets during the handshake must not take the process down.
+    socket.on('error', () => socket.destroy());
+    const refused = wsRefusal(req);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (refused || path !== '/ws') {
       const status = refused ?? 404;
@@ -134,11 +173,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`));
   });
 
-  function onConnection(ws: WebSocket): void {
+  let clientCount = 0;
+
+  function onConnection(ws: WebSocket, peer: string): void {
     sockets.add(ws);
+    const name = `client ${++clientCount} (${peer})`;
+    // A malformed frame (bad opcode, bad UTF-8, a frame over MAX_FRAME_BYTES, …) is an 'error'
+    // on this socket only: ws has already closed it with the matching close code (1002, 1007,
+    // 1009). Without this listener the error would be thrown and end the whole server.
+    ws.on('error', (err: Error & { code?: string }) => {
+      log(`Closed the connection of ${name}: ${describeFrameError(err)}.`);
+    });
     const ctx = { transport: 'browser' as const };
     const maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED;
     // Events skipped for this client since it was last told. The count goes out as a
@@ -168,24 +216,44 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ws.send(encodeEvent(event));
     });
     missedBy.set(ws, () => missed);
-    ws.on('message', (data, isBinary) => {
+    /** Sends the frame `make` builds; one that cannot be built (a result too deep to encode) is an E_INTERNAL error. */
+    const reply = (id: number, make: () => string): void => {
+      if (ws.readyState !== ws.OPEN) return;
+      let frame: string;
+      try {
+        frame = make();
+      } catch (err) {
+        frame = encodeError(id, { code: 'E_INTERNAL', message: `The answer could not be encoded: ${(err as Error).message}` });
+      }
+      ws.send(frame);
+    };
+    const onMessage = (data: RawData, isBinary: boolean): void => {
       if (isBinary) {
-        ws.send(encodeError(-1, new HostError('E_BAD_MESSAGE', 'Binary frames are not accepted.').toInfo()));
+        reply(-1, () => encodeError(-1, new HostError('E_BAD_MESSAGE', 'Binary frames are not accepted.').toInfo()));
         return;
       }
       const decoded = decodeRequest(data.toString());
       if (!decoded.ok) {
-        ws.send(encodeError(decoded.id ?? -1, decoded.error.toInfo()));
+        reply(decoded.id ?? -1, () => encodeError(decoded.id ?? -1, decoded.error.toInfo()));
         return;
       }
       const { id, method, params } = decoded.value;
       options.host.handle(method, params, ctx).then(
-        (result) => ws.readyState === ws.OPEN && ws.send(encodeResult(id, result)),
+        (result) => reply(id, () => encodeResult(id, result)),
         (err: unknown) => {
           const info = err instanceof HostError ? err.toInfo() : { code: 'E_INTERNAL' as const, message: String(err) };
-          if (ws.readyState === ws.OPEN) ws.send(encodeError(id, info));
+          reply(id, () => encodeError(id, info));
         },
       );
+    };
+    ws.on('message', (data, isBinary) => {
+      // Whatever a frame holds, it fails its own request only: a throw here would end the server.
+      try {
+        onMessage(data, isBinary);
+      } catch (err) {
+        log(`A frame from ${name} failed: ${(err as Error).message ?? String(err)}.`);
+        reply(-1, () => encodeError(-1, { code: 'E_BAD_MESSAGE', message: `The request could not be read: ${(err as Error).message}` }));
+      }
     });
     ws.on('close', () => {
       unsubscribe();
@@ -202,6 +270,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   port = (server.address() as AddressInfo).port;
 
   return {
+    // The page takes the token from here, keeps it in memory and drops it from the address bar.
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
@@ -214,20 +283,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
+/** The token the client offered as a `ten-studio.token.<hex>` subprotocol, or null. */
 function tokenOf(req: IncomingMessage): string | null {
-  const fromQuery = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
-  if (fromQuery) return fromQuery;
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [name, ...rest] = part.trim().split('=');
-    if (name === COOKIE) return rest.join('=');
+  const header = req.headers['sec-websocket-protocol'];
+  if (typeof header !== 'string') return null;
+  for (const part of header.split(',')) {
+    const name = part.trim();
+    if (name.startsWith(WS_TOKEN_PREFIX)) return name.slice(WS_TOKEN_PREFIX.length);
   }
   return null;
+}
+
+/** Why ws rejected a client's frame, in words (its message plus the close code sent). */
+function describeFrameError(err: Error & { code?: string }): string {
+  const limit = `${MAX_FRAME_BYTES / 1024 / 1024} MiB`;
+  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return `a message over ${limit} (close code 1009)`;
+  if (err.code === 'WS_ERR_INVALID_UTF8') return 'a text frame that is not valid UTF-8 (close code 1007)';
+  return `a malformed frame: ${err.message}${err.code ? ` [${err.code}]` : ''}`;
 }
 
 function tokensEqual(a: string, b: string): boolean {
   const ba = Buffer.from(a);
   const bb = Buffer.from(b);
   return ba.length === bb.length && timingSafeEqual(ba, bb);
+}
+
+/** Whether `path` is `root` or inside it. */
+function within(root: string, path: string): boolean {
+  return path === root || path.startsWith(root + sep);
 }
 
 /** Maps a URL path into the renderer folder; null when it would escape it. */
@@ -241,5 +324,5 @@ function resolveStatic(root: string, pathname: string): string | null {
   if (decoded.includes('\0')) return null;
   const rel = decoded === '/' ? 'index.html' : normalize(decoded).replace(/^([/\\])+/, '');
   const full = join(root, rel);
-  return full === root || full.startsWith(root + sep) ? full : null;
+  return within(root, full) ? full : null;
 }

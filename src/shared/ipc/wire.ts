@@ -8,6 +8,28 @@ import { parseJsonText, stringifyJson } from '../json/text';
 import { HOST_METHODS, isHostMethod, type HostEvent, type HostMethod } from './contract';
 import { HostError, type HostErrorInfo } from './errors';
 
+/**
+ * Browser mode's WebSocket subprotocols. The page offers both: the server answers with
+ * `WS_PROTOCOL`, and reads the per-launch token from the second (`ten-studio.token.<hex>`).
+ * The token travels in the handshake of the one socket the page opens to the studio, never in a
+ * cookie (cookies are not isolated by port, so every server on 127.0.0.1 would receive it) nor
+ * in the socket's URL (which ends up in logs and history).
+ */
+export const WS_PROTOCOL = 'ten-studio.v1';
+export const WS_TOKEN_PREFIX = 'ten-studio.token.';
+
+/** The subprotocols a client offers to present `token`. */
+export function wsProtocols(token: string): string[] {
+  return [WS_PROTOCOL, WS_TOKEN_PREFIX + token];
+}
+
+/**
+ * The largest frame the server reads (64 MiB); a bigger one closes that client's connection
+ * (close code 1009). Clients check their frames against it before sending, so a request that is
+ * too large fails with `E_TOO_LARGE` instead of costing the connection.
+ */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
 export interface RequestMessage {
   type: 'request';
   id: number;

@@ -1,6 +1,6 @@
 /** A minimal client for the browser-mode WebSocket, speaking the real wire format. */
 import WebSocket from 'ws';
-import { decodeServerMessage, encodeRequest, type HostEvent, type HostMethod, type ServerMessage } from '../../../src/shared';
+import { decodeServerMessage, encodeRequest, wsProtocols, type HostEvent, type HostMethod, type ServerMessage } from '../../../src/shared';
 import type { RunningServer } from '../../../src/main/server';
 
 export interface TestClient {
@@ -14,9 +14,12 @@ export interface TestClient {
   socket: WebSocket;
 }
 
-export function connect(server: RunningServer): Promise<TestClient> {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, {
+/** Connects as the page does: the token as a subprotocol, our own Origin. */
+export function connect(server: Pick<RunningServer, 'port' | 'token'>): Promise<TestClient> {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, wsProtocols(server.token), {
     headers: { origin: `http://127.0.0.1:${server.port}` },
+    // Documents come back whole (a 71 MB one in the large-document tests).
+    maxPayload: 0,
   });
   const waiting = new Map<number, (m: ServerMessage) => void>();
   const events: HostEvent[] = [];
