@@ -1,13 +1,18 @@
 /** The node:fs implementation of the graph model's `FileSource`. */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FileSource } from '../shared/app/files';
+import { readRegularText } from './regularFile';
 
-/** Reads files from disk; paths are made absolute and use `/` as the model expects. */
+/**
+ * Reads files from disk; paths are made absolute and use `/` as the model expects. Only regular
+ * files within the size limit are read (`readRegularFile`): a FIFO or a device named by an
+ * import_uri or an app's package folder is "cannot be read", not a hang.
+ */
 export const nodeFiles: FileSource = {
   async readText(path) {
     try {
-      return await readFile(path, 'utf8');
+      return await readRegularText(path);
     } catch {
       return null;
     }

@@ -2,11 +2,12 @@
  * The electron-free host: implements every HostApi method once. Transports (Electron IPC, the
  * browser-mode WebSocket server) validate requests with `validateRequest` and call `handle`.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultDataDir, DocumentService } from './documents';
 import { readRecording, RunManager, writeChromeTrace, writeJsonFile, type TelemetryLimits } from './runs';
 import { EditorService } from './editor';
+import { readRegularText } from './regularFile';
 import {
   HostError,
   parseJsonText,
@@ -183,7 +184,7 @@ export class Host {
 }
 
 async function readJson(file: string): Promise<unknown> {
-  const text = await readFile(file, 'utf8');
+  const text = await readRegularText(file);
   try {
     return parseJsonText(text);
   } catch (err) {

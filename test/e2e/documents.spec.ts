@@ -208,6 +208,29 @@ test('a bad path or a broken file is reported in the dialog and nothing is lost'
   await expect(page.getByTestId('node-ticker')).toBeVisible();
 });
 
+test('a file that is not UTF-8 opens with a located warning, and Save leaves its bytes alone', async ({ page, studio }) => {
+  const app = join(work, 'app');
+  cpSync(resolve('resources/examples/hello-pipeline'), app, { recursive: true });
+  const file = join(app, 'property.json');
+  // The URI's host written in Latin-1: 'é' as the single byte 0xe9.
+  const bytes = Buffer.from(readFileSync(file, 'utf8').replace('127.0.0.1', 'caf\u0000'), 'utf8');
+  bytes[bytes.indexOf(0)] = 0xe9;
+  writeFileSync(file, bytes);
+  await page.goto(studio.url);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  const open = page.getByRole('dialog', { name: 'Open' });
+  await open.getByLabel('Path').fill(app);
+  await open.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByTestId('document-title')).toHaveText('hello_pipeline');
+  await expect(page.getByRole('alert').filter({ hasText: 'not valid UTF-8' })).toContainText(
+    `${file}:3:26: not valid UTF-8 (byte 0xe9`,
+  );
+  // Save (no edit is needed to ask for one; an edit would leave a recovery copy for later tests).
+  await page.keyboard.press('Control+s');
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not save' })).toContainText('nothing was written. Use Save As');
+  expect(readFileSync(file)).toEqual(bytes);
+});
+
 test('unsaved edits of a closed page are offered again on the next visit', async ({ page, studio }) => {
   const app = await openHelloCopy(page, studio.url);
   await dragNode(page, 'stats', 50, 50);

@@ -3,7 +3,7 @@
  * save as and export with atomic writes and on-disk conflict detection; the recent-files list;
  * recovery copies of unsaved edits. Electron-free, so browser mode and tests use the real thing.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   HostError,
@@ -24,8 +24,9 @@ import {
   type TenAppProperty,
   type TenGraph,
 } from '../../shared';
-import { changedOnDisk, fingerprintOf, readWithFingerprint, removeStaleTemps, sha256, writeFileAtomic } from './atomic';
-import { formatJson, positionOf, readJsonText } from './json';
+import { FileRefusedError, fileKind, readRegularText } from '../regularFile';
+import { changedOnDisk, readIfExists, readWithFingerprint, removeStaleTemps, sha256, writeFileAtomic } from './atomic';
+import { formatJson, positionOf, readJsonText, utf8Problem, type Utf8Problem } from './json';
 import { layoutPathFor, resolveUserPath } from './paths';
 import { graphShapeProblem, looksLikeGraph, pickGraph, propertyShapeProblem, unwrapGraph, wrapGraph } from './shape';
 import { documentPath, recoveryInfo, UserData } from './userData';
@@ -40,6 +41,7 @@ export interface DocumentServiceOptions {
 /** Maps a file-system error to a stable HostError that says what failed where. */
 export function ioError(err: unknown, action: string, path: string): HostError {
   if (err instanceof HostError) return err;
+  if (err instanceof FileRefusedError) return new HostError('E_IO', `Cannot ${action} ${path}: ${err.reason}.`);
   const code = (err as NodeJS.ErrnoException).code;
   switch (code) {
     case 'ENOENT':
@@ -60,8 +62,31 @@ export function ioError(err: unknown, action: string, path: string): HostError {
   }
 }
 
-/** Reads and parses a JSON file; syntax errors become `E_PARSE` with `file:line:column`. */
-async function readJsonFile(file: string): Promise<{ value: unknown; located: LocatedJson; fingerprint: FileFingerprint }> {
+/** What open says about a file that is not valid UTF-8 (and why Save will not write over it). */
+function encodingWarning(file: string, problem: Utf8Problem): string {
+  const byte = `0x${problem.byte.toString(16).padStart(2, '0')}`;
+  return (
+    `${file}:${problem.line}:${problem.column}: not valid UTF-8 (byte ${byte} at offset ${problem.offset}); such bytes are shown as U+FFFD (\u{FFFD}). ` +
+    'Saving would replace them, so Save will not write over this file: use Save As to write a corrected copy.'
+  );
+}
+
+/** Refuses to write over a file whose bytes are not valid UTF-8: they would be lost. */
+function refuseInvalidUtf8(file: string, bytes: Uint8Array): void {
+  const problem = utf8Problem(bytes);
+  if (!problem) return;
+  throw new HostError(
+    'E_IO',
+    `Cannot save ${file}: it is not valid UTF-8 at ${problem.line}:${problem.column} (byte 0x${problem.byte.toString(16).padStart(2, '0')}), ` +
+      'and saving would replace those bytes with U+FFFD; nothing was written. Use Save As to write a corrected copy.',
+  );
+}
+
+/**
+ * Reads and parses a JSON file; syntax errors become `E_PARSE` with `file:line:column`. Bytes
+ * that are not UTF-8 are read as U+FFFD and reported in `encoding` (the file still opens).
+ */
+async function readJsonFile(file: string): Promise<{ value: unknown; located: LocatedJson; fingerprint: FileFingerprint; encoding: string | null }> {
   let read: Awaited<ReturnType<typeof readWithFingerprint>>;
   try {
     read = await readWithFingerprint(file);
@@ -73,7 +98,8 @@ async function readJsonFile(file: string): Promise<{ value: unknown; located: Lo
     const { line, column, message } = parsed.problem;
     throw new HostError('E_PARSE', `${file}:${line}:${column}: invalid JSON: ${message}.`);
   }
-  return { value: parsed.value, located: parsed.located, fingerprint: read.fingerprint };
+  const problem = utf8Problem(read.bytes);
+  return { value: parsed.value, located: parsed.located, fingerprint: read.fingerprint, encoding: problem && encodingWarning(file, problem) };
 }
 
 /** `E_PARSE` for a file that is JSON but not in the shape the studio needs, located in the file. */
@@ -118,6 +144,14 @@ function titleFor(origin: DocumentOrigin, fallback: string): string {
   }
 }
 
+/** A file or app folder as read: what the document is made of, and what open should warn about. */
+interface Opened {
+  origin: DocumentOrigin;
+  property: TenAppProperty;
+  base: FileFingerprint;
+  warnings: string[];
+}
+
 /** The name a standalone graph is shown under: its file name without `.json`. */
 function graphNameFor(file: string): string {
   return basename(file).replace(/\.json$/i, '') || 'graph';
@@ -154,8 +188,8 @@ export class DocumentService {
     } catch (err) {
       throw ioError(err, 'open', path);
     }
-    const warnings: string[] = [];
     const opened = info.isDirectory() ? await this.openAppFolder(path) : await this.openFile(path);
+    const warnings = [...opened.warnings];
     const tenFile = tenFileOf(opened.origin)!;
     for (const name of await removeStaleTemps(tenFile)) {
       warnings.push(`Removed ${name}, left by a save that was interrupted; ${basename(tenFile)} itself is intact.`);
@@ -175,7 +209,7 @@ export class DocumentService {
     return { document, recovery: recovery ? recoveryInfo(recovery) : null, warnings };
   }
 
-  private async openAppFolder(dir: string): Promise<{ origin: DocumentOrigin; property: TenAppProperty; base: FileFingerprint }> {
+  private async openAppFolder(dir: string): Promise<Opened> {
     const manifestFile = join(dir, 'manifest.json');
     const propertyFile = join(dir, 'property.json');
     const hasManifest = await stat(manifestFile).then(
@@ -188,7 +222,7 @@ export class DocumentService {
         `${dir} is not a TEN app folder: it has no manifest.json. Open an app folder, a property.json or a graph JSON file.`,
       );
     }
-    const { value: manifest, located: manifestAt } = await readJsonFile(manifestFile);
+    const { value: manifest, located: manifestAt, encoding: manifestEncoding } = await readJsonFile(manifestFile);
     if (!isRecord(manifest)) throw shapeError(manifestFile, manifestAt, { pointer: '', message: 'manifest.json must hold a JSON object' });
     if (manifest.type !== undefined && manifest.type !== 'app') {
       throw new HostError(
@@ -196,9 +230,10 @@ export class DocumentService {
         `${manifestFile}: at /type: this is a TEN ${stringifyJson(manifest.type)} package, not an app; open its app folder instead.`,
       );
     }
-    const { value, located, fingerprint } = await readJsonFile(propertyFile);
+    const { value, located, fingerprint, encoding } = await readJsonFile(propertyFile);
     const problem = propertyShapeProblem(value);
     if (problem) throw shapeError(propertyFile, located, problem);
+    const warnings = [manifestEncoding, encoding].filter((w) => w !== null);
     const origin: DocumentOrigin = {
       kind: 'app',
       dir,
@@ -206,15 +241,16 @@ export class DocumentService {
       ...(typeof manifest.name === 'string' ? { appName: manifest.name } : {}),
       packages: await listPackages(join(dir, 'ten_packages')),
     };
-    return { origin, property: value as TenAppProperty, base: fingerprint };
+    return { origin, property: value as TenAppProperty, base: fingerprint, warnings };
   }
 
-  private async openFile(file: string): Promise<{ origin: DocumentOrigin; property: TenAppProperty; base: FileFingerprint }> {
-    const { value, located, fingerprint } = await readJsonFile(file);
+  private async openFile(file: string): Promise<Opened> {
+    const { value, located, fingerprint, encoding } = await readJsonFile(file);
+    const warnings = encoding === null ? [] : [encoding];
     if (basename(file).toLowerCase() !== 'property.json' && looksLikeGraph(value)) {
       const problem = graphShapeProblem(value);
       if (problem) throw shapeError(file, located, problem);
-      return { origin: { kind: 'graph', file }, property: wrapGraph(value as TenGraph, graphNameFor(file)), base: fingerprint };
+      return { origin: { kind: 'graph', file }, property: wrapGraph(value as TenGraph, graphNameFor(file)), base: fingerprint, warnings };
     }
     if (basename(file).toLowerCase() !== 'property.json' && !(isRecord(value) && isRecord(value.ten))) {
       throw new HostError(
@@ -224,7 +260,7 @@ export class DocumentService {
     }
     const problem = propertyShapeProblem(value);
     if (problem) throw shapeError(file, located, problem);
-    return { origin: { kind: 'property', file }, property: value as TenAppProperty, base: fingerprint };
+    return { origin: { kind: 'property', file }, property: value as TenAppProperty, base: fingerprint, warnings };
   }
 
   /** Reads the layout sidecar; a missing one is normal, a bad one is ignored with a warning. */
@@ -232,7 +268,7 @@ export class DocumentService {
     const file = layoutPathFor(tenFile);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await readRegularText(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warnings.push(`${ioError(err, 'read', file).message} Using the automatic layout.`);
       return undefined;
@@ -335,7 +371,7 @@ export class DocumentService {
     }
     const origin = document.origin;
     const { files, base, warnings } = await this.exclusive(tenFile, async () => {
-      if (!force) await this.checkUnchanged(tenFile, document.base);
+      await this.checkUnchanged(tenFile, document.base, force);
       return this.writeDocumentFiles(document, tenFile, origin.kind === 'graph' ? 'graph' : 'property');
     });
     const saved: GraphDocument = { ...document, base };
@@ -344,15 +380,20 @@ export class DocumentService {
     return { document: saved, files, warnings };
   }
 
-  /** Throws `E_CONFLICT` when `file` exists and is not what `base` says it was. */
-  private async checkUnchanged(file: string, base: FileFingerprint | undefined): Promise<void> {
-    let now: FileFingerprint | null;
+  /**
+   * Throws `E_CONFLICT` when `file` exists and is not what `base` says it was (unless `force`),
+   * and `E_IO` when its bytes are not valid UTF-8: writing the document would replace them.
+   */
+  private async checkUnchanged(file: string, base: FileFingerprint | undefined, force: boolean): Promise<void> {
+    let now: Awaited<ReturnType<typeof readIfExists>>;
     try {
-      now = await fingerprintOf(file);
+      now = await readIfExists(file);
     } catch (err) {
       throw ioError(err, 'check', file);
     }
-    if (now && (!base || changedOnDisk(base, now))) {
+    if (!now) return;
+    refuseInvalidUtf8(file, now.bytes);
+    if (!force && (!base || changedOnDisk(base, now.fingerprint))) {
       throw new HostError(
         'E_CONFLICT',
         `${file} changed on disk since it was ${base ? 'opened or last saved' : 'read'}; nothing was written. ` +
@@ -369,6 +410,9 @@ export class DocumentService {
     });
     if (existing?.isDirectory()) {
       throw new HostError('E_BAD_PARAMS', `${path} is a folder; give a file name, such as ${join(path, 'property.json')}.`);
+    }
+    if (existing && !existing.isFile()) {
+      throw new HostError('E_IO', `Cannot write ${path}: it is ${fileKind(existing)}, not a regular file; nothing was written.`);
     }
     if (existing && !overwrite) {
       throw new HostError('E_EXISTS', `${path} already exists; nothing was written. Confirm to replace it.`);

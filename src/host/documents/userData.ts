@@ -3,9 +3,10 @@
  * Every file here is written with `writeFileAtomic`, so a crash mid-write leaves the previous
  * copy; an unreadable file is reported through `warn` and skipped, never fatal.
  */
-import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringifyJson, type FileDocumentKind, type GraphDocument, type RecentFile, type RecoveryInfo } from '../../shared';
+import { FileRefusedError, readRegularText } from '../regularFile';
 import { sha256, writeFileAtomic } from './atomic';
 import { formatJson, readJsonText } from './json';
 
@@ -31,6 +32,14 @@ interface RecoveryFile {
 
 const FILE_KINDS: readonly string[] = ['app', 'property', 'graph'];
 
+/**
+ * Recovery copies hold the user's unsaved documents, and the recent list says which files they
+ * open: only their owner may read them. Files are 0600; the recovery folder is 0700.
+ */
+const PRIVATE_FILE = 0o600;
+const PRIVATE_DIR = 0o700;
+const ownUid = typeof process.geteuid === 'function' ? process.geteuid() : null;
+
 function isRecentEntry(x: unknown): x is RecentEntry {
   const e = x as RecentEntry;
   return (
@@ -46,6 +55,8 @@ function isRecentEntry(x: unknown): x is RecentEntry {
 export class UserData {
   /** Serialises read-modify-write of the recent list within this process. */
   private recentQueue: Promise<unknown> = Promise.resolve();
+  /** The recovery folder, checked and made private once per host (see `privateRecoveryDir`). */
+  private recoveryReady: Promise<void> | undefined;
 
   constructor(
     readonly dir: string,
@@ -63,10 +74,12 @@ export class UserData {
   private async readRecent(): Promise<RecentEntry[]> {
     let text: string;
     try {
-      text = await readFile(this.recentFile, 'utf8');
+      text = await readRegularText(this.recentFile);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
+      if (!(err instanceof FileRefusedError)) throw err;
+      this.warn(`Ignoring the recent-files list ${this.recentFile}: ${err.reason}.`);
+      return [];
     }
     const parsed = readJsonText(text);
     const entries = parsed.ok ? (parsed.value as { format?: unknown; entries?: unknown }).entries : undefined;
@@ -96,8 +109,9 @@ export class UserData {
     const run = this.recentQueue.then(async () => {
       const entries = (await this.readRecent()).filter((e) => e.path !== entry.path);
       entries.unshift({ ...entry, openedAt: Date.now() });
-      await mkdir(this.dir, { recursive: true });
-      await writeFileAtomic(this.recentFile, formatJson({ format: RECENT_FORMAT, version: 1, entries: entries.slice(0, MAX_RECENT) }));
+      await mkdir(this.dir, { recursive: true, mode: PRIVATE_DIR });
+      const text = formatJson({ format: RECENT_FORMAT, version: 1, entries: entries.slice(0, MAX_RECENT) });
+      await writeFileAtomic(this.recentFile, text, { mode: PRIVATE_FILE });
     });
     this.recentQueue = run.catch(() => undefined);
     return run;
@@ -110,19 +124,49 @@ export class UserData {
 
   async saveRecovery(document: GraphDocument): Promise<number> {
     const savedAt = Date.now();
-    await mkdir(this.recoveryDir, { recursive: true });
+    await this.privateRecoveryDir();
     const body: RecoveryFile = { format: RECOVERY_FORMAT, version: 1, savedAt, document };
-    await writeFileAtomic(this.recoveryFile(document.id), stringifyJson(body) as string);
+    await writeFileAtomic(this.recoveryFile(document.id), stringifyJson(body) as string, { mode: PRIVATE_FILE });
     return savedAt;
+  }
+
+  /**
+   * Creates the recovery folder 0700, or checks the one there: it must be a real folder (not a
+   * symbolic link) owned by this user. One left readable by others (by an earlier version, or a
+   * umask) is narrowed to 0700 and its copies to 0600. Done once per host.
+   */
+  private privateRecoveryDir(): Promise<void> {
+    this.recoveryReady ??= (async () => {
+      await mkdir(this.dir, { recursive: true, mode: PRIVATE_DIR });
+      await mkdir(this.recoveryDir, { mode: PRIVATE_DIR }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+      const info = await lstat(this.recoveryDir);
+      if (!info.isDirectory()) throw new Error(`${this.recoveryDir} is not a folder; recovery copies are not written through a link`);
+      if (ownUid !== null && info.uid !== ownUid) {
+        throw new Error(`${this.recoveryDir} belongs to user ${info.uid}, not to you; recovery copies are not written there`);
+      }
+      if ((info.mode & 0o077) !== 0) await chmod(this.recoveryDir, PRIVATE_DIR);
+      for (const name of await readdir(this.recoveryDir)) {
+        const file = join(this.recoveryDir, name);
+        const entry = await lstat(file).catch(() => null);
+        if (entry?.isFile() && (entry.mode & 0o077) !== 0) await chmod(file, entry.mode & PRIVATE_FILE);
+      }
+    })();
+    // A failure is reported to this save and tried again by the next one.
+    this.recoveryReady.catch(() => (this.recoveryReady = undefined));
+    return this.recoveryReady;
   }
 
   private async readRecovery(file: string): Promise<RecoveryFile | null> {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await readRegularText(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
+      if (!(err instanceof FileRefusedError)) throw err;
+      this.warn(`Ignoring recovery copy ${file}: ${err.reason}.`);
+      return null;
     }
     const parsed = readJsonText(text);
     const body = parsed.ok ? (parsed.value as Partial<RecoveryFile>) : undefined;

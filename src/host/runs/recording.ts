@@ -2,10 +2,11 @@
  * Recording files: a run's events, metrics and traces as one JSON document (written atomically,
  * validated when read back), and their Chrome trace export.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { HostError, parseJsonText, stringifyJson, validateRecording, type Recording } from '../../shared';
 import { writeFileAtomic } from '../documents';
 import { resolveUserPath } from '../documents/paths';
+import { FileRefusedError, readRegularText } from '../regularFile';
 import { toChromeTrace } from './perfetto';
 
 /** Writes JSON to `path` atomically; `E_EXISTS` when it exists and `overwrite` is not set. */
@@ -16,7 +17,7 @@ export async function writeJsonFile(path: string, value: unknown, overwrite: boo
   try {
     await writeFileAtomic(file, text);
   } catch (e) {
-    throw new HostError('E_IO', `Could not write ${file}: ${(e as Error).message}`);
+    throw new HostError('E_IO', `Could not write ${file}: ${e instanceof FileRefusedError ? e.reason : (e as Error).message}`);
   }
   return { path: file, bytes: Buffer.byteLength(text) };
 }
@@ -26,9 +27,9 @@ export async function readRecording(path: string): Promise<Recording> {
   const file = resolveUserPath(path);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readRegularText(file);
   } catch (e) {
-    throw new HostError('E_IO', `Could not read ${file}: ${(e as Error).message}`);
+    throw new HostError('E_IO', `Could not read ${file}: ${e instanceof FileRefusedError ? e.reason : (e as Error).message}`);
   }
   let value: unknown;
   try {

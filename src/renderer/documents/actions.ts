@@ -179,7 +179,9 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     if (discard) await discardEdits().catch((err: unknown) => reportError('Could not discard the recovery copy', err));
     studio().openDocument(opened.document);
     ui().setRecoverySavedAt(null);
-    studio().setError(null);
+    // What the host found while opening (bytes that are not UTF-8, an interrupted save cleaned
+    // up, an unreadable layout sidecar) is shown, not just logged.
+    studio().setError(opened.warnings.length > 0 ? opened.warnings.join(' ') : null);
     const dropped = discard && opened.recovery?.documentId === previous?.id;
     if (opened.recovery && !dropped) ui().addRecovery(opened.recovery);
     ui().setDialog(null);
