@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { modelPath, nodeFiles } from '../host';
+import { FileRefusedError, readRegularText } from '../host/regularFile';
 import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
 import {
   basenamePath,
@@ -42,8 +43,12 @@ export async function checkInput(args: ParsedArgs): Promise<CheckedInput> {
   const target = args.positionals[0];
   if (target === undefined) throw new UnreadableInput('missing <app-dir | property.json | graph.json>');
   const path = modelPath(target);
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new UnreadableInput(`cannot read ${target}`);
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    throw new UnreadableInput(`cannot read ${target}: ${reasonOf(err)}`);
+  }
   const graphName = typeof args.options.get('graph') === 'string' ? (args.options.get('graph') as string) : undefined;
   if (info.isDirectory()) {
     const packagesOpt = args.options.get('packages');
@@ -52,12 +57,20 @@ export async function checkInput(args: ParsedArgs): Promise<CheckedInput> {
     // not missing anything; `--no-builtins` checks against the app's own packages only, as TEN would.
     if (args.options.get('no-builtins') !== true) packageDirs.push(BUILTIN_ADDONS_DIR);
     const app = await loadApp(path, nodeFiles, { packageDirs });
-    if (!app.property) throw new UnreadableInput(`cannot read ${target}/property.json`);
+    // A property.json that cannot be read at all is exit code 2; one that does not parse (a syntax
+    // error, nesting too deep) is a located E001 among the diagnostics, exit code 1.
+    if (!app.property && app.diagnostics.some((d) => d.code === 'E003' && d.file?.endsWith('/property.json'))) {
+      throw new UnreadableInput(`cannot read ${target}/property.json: ${await unreadableReason(`${path}/property.json`)}`);
+    }
     const v = await validateApp(app, { files: nodeFiles, graph: graphName });
     return { diagnostics: v.diagnostics, graphs: v.graphs, appDir: path };
   }
-  const text = await nodeFiles.readText(path);
-  if (text === null) throw new UnreadableInput(`cannot read ${target}`);
+  let text: string;
+  try {
+    text = await readRegularText(path);
+  } catch (err) {
+    throw new UnreadableInput(`cannot read ${target}: ${reasonOf(err)}`);
+  }
   const parsed = parseJsonDocument(text, path);
   if (!parsed.ok) return { diagnostics: parsed.diagnostics, graphs: [] };
   const doc: JsonDocument = parsed.doc;
@@ -88,6 +101,32 @@ export async function checkInput(args: ParsedArgs): Promise<CheckedInput> {
   const at = { src: sourceOf(doc), base: '' };
   const { diagnostics } = await checkGraph(doc.value, at, { files: nodeFiles, baseDir: dirnamePath(path) });
   return { diagnostics, graphs: [{ name: '', graph: { graph: doc.value as LocatedGraph['graph'], at, baseDir: dirnamePath(path) } }] };
+}
+
+/** Why a file could not be read, in words. */
+function reasonOf(err: unknown): string {
+  if (err instanceof FileRefusedError) return err.reason;
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file or folder';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a folder';
+    default:
+      return (err as Error).message;
+  }
+}
+
+/** The reason a file the model found unreadable cannot be read (it reads the file once more). */
+async function unreadableReason(path: string): Promise<string> {
+  try {
+    await readRegularText(path);
+    return 'it changed while it was read';
+  } catch (err) {
+    return reasonOf(err);
+  }
 }
 
 /** A `ten` section makes a property.json; otherwise graph fields make a graph, and the name decides. */

@@ -56,6 +56,15 @@ export function locate(doc: LocatedJson | undefined, ptr: string): TextPosition 
   }
 }
 
+/**
+ * The deepest nesting of arrays and objects the parser accepts. No TEN document comes near it
+ * (a property.json is a few levels deep; nested property values a few more), and every recursive
+ * walk the studio makes over a parsed value (schema checks, the exporter, structured clone into a
+ * worker) is safe at this depth, where 100,000 levels would overflow the stack somewhere.
+ * Deeper text is a located syntax error that names the depth.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
 class SyntaxFailure extends Error {
   constructor(
     message: string,
@@ -157,10 +166,13 @@ export function parseJson(text: string): JsonParseResult {
 
   const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
-  const parseValue = (ptr: string): unknown => {
+  const parseValue = (ptr: string, depth: number): unknown => {
     skipWs();
     positions.set(ptr, toPosition(i));
     const c = text[i];
+    if ((c === '{' || c === '[') && depth >= MAX_JSON_DEPTH) {
+      throw new SyntaxFailure(`nested too deeply: depth ${depth + 1} exceeds the limit of ${MAX_JSON_DEPTH}`, i);
+    }
     if (c === '{') {
       i++;
       const obj: Record<string, unknown> = {};
@@ -181,7 +193,7 @@ export function parseJson(text: string): JsonParseResult {
         skipWs();
         if (text[i] !== ':') throw new SyntaxFailure(`expected ':' after property name, found ${describe(i)}`, i);
         i++;
-        const value = parseValue(`${ptr}/${escapePointerToken(key)}`);
+        const value = parseValue(`${ptr}/${escapePointerToken(key)}`, depth + 1);
         // defineProperty, not assignment: a "__proto__" key must stay plain data.
         Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
         skipWs();
@@ -207,7 +219,7 @@ export function parseJson(text: string): JsonParseResult {
       for (;;) {
         skipWs();
         if (text[i] === ']') throw new SyntaxFailure('trailing comma in array', i);
-        arr.push(parseValue(`${ptr}/${arr.length}`));
+        arr.push(parseValue(`${ptr}/${arr.length}`, depth + 1));
         skipWs();
         if (text[i] === ',') {
           i++;
@@ -245,7 +257,7 @@ export function parseJson(text: string): JsonParseResult {
   };
 
   try {
-    const value = parseValue('');
+    const value = parseValue('', 0);
     skipWs();
     if (i < text.length) throw new SyntaxFailure(`unexpected ${describe(i)} after the JSON value`, i);
     return { ok: true, doc: { value, positions } };
@@ -254,9 +266,11 @@ export function parseJson(text: string): JsonParseResult {
       const position = toPosition(Math.min(err.offset, text.length));
       return { ok: false, error: { message: `${err.message} at line ${position.line} column ${position.column}`, position } };
     }
-    // Deep nesting overflows the stack; report it as a syntax problem rather than crash.
+    if (!(err instanceof RangeError)) throw err;
+    // A stack that overflows before MAX_JSON_DEPTH (a caller already deep in its own recursion)
+    // is still reported as a syntax problem rather than a crash.
     const position = toPosition(Math.min(i, text.length));
-    return { ok: false, error: { message: `JSON nested too deeply at line ${position.line} column ${position.column}`, position } };
+    return { ok: false, error: { message: `JSON nested too deeply for the stack at line ${position.line} column ${position.column}`, position } };
   }
 }
 

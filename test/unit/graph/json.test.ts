@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportJson, locate, parseJson, parseJsonText, pointer, stringifyJson, stripLineComments } from '../../../src/shared';
+import { exportJson, locate, MAX_JSON_DEPTH, parseJson, parseJsonText, pointer, stringifyJson, stripLineComments } from '../../../src/shared';
 
 describe('located JSON parser', () => {
   it('parses like JSON.parse and records where every value starts', () => {
@@ -13,6 +13,23 @@ describe('located JSON parser', () => {
     expect(r.doc.positions.get('/a/1/b')).toMatchObject({ line: 2, column: 18 });
     expect(r.doc.positions.get(pointer('c/d'))).toMatchObject({ line: 3, column: 10 });
     expect(pointer('c/d')).toBe('/c~1d');
+  });
+
+  it(`accepts nesting up to ${MAX_JSON_DEPTH} levels and refuses deeper text at the bracket that exceeds it, naming the depth`, () => {
+    const ok = parseJson('['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH));
+    expect(ok.ok).toBe(true);
+    const text = '{"a":\n  ' + '['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH) + '}';
+    const deep = parseJson(text);
+    expect(deep).toEqual({
+      ok: false,
+      error: {
+        message: `nested too deeply: depth ${MAX_JSON_DEPTH + 1} exceeds the limit of ${MAX_JSON_DEPTH} at line 2 column ${MAX_JSON_DEPTH + 2}`,
+        position: { line: 2, column: MAX_JSON_DEPTH + 2, offset: 6 + 2 + MAX_JSON_DEPTH - 1 },
+      },
+    });
+    // 100,000 levels, which overflowed the stack before: the same located error, not a crash.
+    const huge = parseJson('['.repeat(100_000) + ']'.repeat(100_000));
+    expect(huge.ok ? null : huge.error.message).toBe(`nested too deeply: depth ${MAX_JSON_DEPTH + 1} exceeds the limit of ${MAX_JSON_DEPTH} at line 1 column ${MAX_JSON_DEPTH + 1}`);
   });
 
   it('locates a missing member at its closest parent', () => {
