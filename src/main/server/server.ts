@@ -4,7 +4,9 @@
  * the socket's handshake (a subprotocol, see `WS_PROTOCOL`); no cookie carries it. The static
  * page and its assets hold no secret and are served without the token, but only under our own
  * Host (DNS rebinding) and Origin. A thin adapter: every request goes through the contract's
- * `decodeRequest` and then `Host.handle`, exactly like the Electron IPC adapter.
+ * validation (`decodeClientFrame`) and then `Host.handle`, exactly like the Electron IPC adapter;
+ * the one thing it adds is the per-connection mirror of each document the page edits, so that
+ * a request carrying a document sends only what changed (`docsync.ts`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -14,7 +16,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
-  decodeRequest,
+  decodeClientFrame,
+  DocumentMirrors,
   encodeError,
   encodeEvent,
   encodeResult,
@@ -188,6 +191,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log(`Closed the connection of ${name}: ${describeFrameError(err)}.`);
     });
     const ctx = { transport: 'browser' as const };
+    const mirrors = new DocumentMirrors();
     const maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED;
     // Events skipped for this client since it was last told. The count goes out as a
     // `stream.dropped` event once the client's buffer has room again — before its next event,
@@ -232,11 +236,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         reply(-1, () => encodeError(-1, new HostError('E_BAD_MESSAGE', 'Binary frames are not accepted.').toInfo()));
         return;
       }
-      const decoded = decodeRequest(data.toString());
+      const decoded = decodeClientFrame(data.toString(), mirrors);
       if (!decoded.ok) {
         reply(decoded.id ?? -1, () => encodeError(decoded.id ?? -1, decoded.error.toInfo()));
         return;
       }
+      // A sync frame updated this connection's document mirror; it has no answer.
+      if (decoded.value === null) return;
       const { id, method, params } = decoded.value;
       options.host.handle(method, params, ctx).then(
         (result) => reply(id, () => encodeResult(id, result)),

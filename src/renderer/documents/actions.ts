@@ -199,7 +199,9 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     // and taking the saved file's identity would let its Save overwrite that file.
     if (current && current.id !== sent.id) return;
     if (current === sent || !current) {
-      studio().markSaved(saved, revision);
+      // The host saved the property it was sent; keeping that same object (rather than the
+      // answer's copy of it) keeps what the host already holds of it recognisable (docsync.ts).
+      studio().markSaved({ ...saved, property: sent.property }, revision);
       ui().setRecoverySavedAt(null);
       return;
     }

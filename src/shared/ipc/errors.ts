@@ -15,7 +15,9 @@ export type HostErrorCode =
   /** A file is not valid JSON or not in the expected shape; the message says where. */
   | 'E_PARSE'
   /** The runtime could not start or stop a run; the message says why. */
-  | 'E_RUN';
+  | 'E_RUN'
+  /** A request is larger than a transport carries in one message; nothing was sent. */
+  | 'E_TOO_LARGE';
 
 export interface HostErrorInfo {
   code: HostErrorCode;

@@ -3,3 +3,4 @@ export * from './runs';
 export * from './errors';
 export * from './wire';
 export * from './client';
+export * from './docsync';

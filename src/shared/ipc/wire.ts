@@ -6,6 +6,7 @@
  */
 import { parseJsonText, stringifyJson } from '../json/text';
 import { HOST_METHODS, isHostMethod, type HostEvent, type HostMethod } from './contract';
+import type { DocumentMirrors, DocumentRef, DropMessage, SyncMessage } from './docsync';
 import { HostError, type HostErrorInfo } from './errors';
 
 /**
@@ -35,6 +36,35 @@ export interface RequestMessage {
   id: number;
   method: HostMethod;
   params?: unknown;
+  /**
+   * Browser mode: `params.document` comes without its `property`, which is the server's mirror of
+   * this document at this revision (see `docsync.ts`).
+   */
+  document?: DocumentRef;
+}
+
+/** The number of bytes `text` takes as UTF-8 (what a WebSocket frame limit counts). */
+export function utf8Length(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      // A surrogate pair: two UTF-16 units, four bytes.
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 2;
+        i++;
+      } else n += 2;
+    } else n += 2;
+  }
+  return n;
+}
+
+/** Whether `text` fits in one frame the server reads (checked without counting when it surely does). */
+export function fitsInFrame(text: string): boolean {
+  return text.length * 3 <= MAX_FRAME_BYTES || utf8Length(text) <= MAX_FRAME_BYTES;
 }
 
 export type ResponseMessage =
@@ -62,14 +92,29 @@ export function validateRequest(method: unknown, params: unknown): HostError | n
   return problem ? new HostError('E_BAD_PARAMS', `${method} ${problem}.`) : null;
 }
 
-export function encodeRequest(id: number, method: HostMethod, params?: unknown): string {
+export function encodeRequest(id: number, method: HostMethod, params?: unknown, document?: DocumentRef): string {
   const msg: RequestMessage = { type: 'request', id, method };
   if (params !== undefined) msg.params = params;
+  if (document !== undefined) msg.document = document;
   return stringifyJson(msg) as string;
 }
 
-/** Parses and validates one client frame. Never throws. */
+/** A document sync frame (client → server). */
+export function encodeSync(message: SyncMessage | DropMessage): string {
+  return stringifyJson(message) as string;
+}
+
+/** Parses and validates one request frame. Never throws. */
 export function decodeRequest(text: string): Decoded<RequestMessage> {
+  return decodeClientFrame(text, null) as Decoded<RequestMessage>;
+}
+
+/**
+ * Parses one client frame: a request, validated, its `params.document.property` taken from
+ * `mirrors` when it refers to one; or, with `mirrors`, a sync frame, which is applied there and
+ * decodes to `null` (it gets no response). Never throws.
+ */
+export function decodeClientFrame(text: string, mirrors: DocumentMirrors | null): Decoded<RequestMessage | null> {
   let raw: unknown;
   try {
     raw = parseJsonText(text);
@@ -80,6 +125,7 @@ export function decodeRequest(text: string): Decoded<RequestMessage> {
     return { ok: false, error: new HostError('E_BAD_MESSAGE', 'Request must be a JSON object.') };
   }
   const rec = raw as Record<string, unknown>;
+  if (mirrors && rec.type === 'sync') return decodeSync(rec, mirrors);
   if (rec.type !== 'request' || !Number.isSafeInteger(rec.id)) {
     return {
       ok: false,
@@ -87,9 +133,48 @@ export function decodeRequest(text: string): Decoded<RequestMessage> {
     };
   }
   const id = rec.id as number;
-  const problem = validateRequest(rec.method, rec.params);
+  let params = rec.params;
+  if (rec.document !== undefined) {
+    const filled = withMirroredProperty(params, rec.document, mirrors);
+    if (filled instanceof HostError) return { ok: false, error: filled, id };
+    params = filled;
+  }
+  const problem = validateRequest(rec.method, params);
   if (problem) return { ok: false, error: problem, id };
-  return { ok: true, value: { type: 'request', id, method: rec.method as HostMethod, params: rec.params } };
+  return { ok: true, value: { type: 'request', id, method: rec.method as HostMethod, params } };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function decodeSync(rec: Record<string, unknown>, mirrors: DocumentMirrors): Decoded<null> {
+  const bad = (why: string): Decoded<null> => ({ ok: false, error: new HostError('E_BAD_MESSAGE', `Sync frame ${why}.`) });
+  if (typeof rec.key !== 'string') return bad('needs a string "key"');
+  if (rec.drop === true) {
+    mirrors.apply({ type: 'sync', key: rec.key, drop: true });
+    return { ok: true, value: null };
+  }
+  if (!Number.isSafeInteger(rec.base) || !Number.isSafeInteger(rec.rev) || !Array.isArray(rec.changes)) {
+    return bad('needs integer "base" and "rev" and a "changes" array');
+  }
+  mirrors.apply({ type: 'sync', key: rec.key, base: rec.base as number, rev: rec.rev as number, changes: rec.changes as SyncMessage['changes'] });
+  return { ok: true, value: null };
+}
+
+/** `params` with `document.property` filled in from the mirror `ref` names, or why it cannot be. */
+function withMirroredProperty(params: unknown, ref: unknown, mirrors: DocumentMirrors | null): unknown {
+  if (!mirrors) return new HostError('E_BAD_MESSAGE', 'This transport keeps no document copies; send the document whole.');
+  if (!isRecord(ref) || typeof ref.key !== 'string' || !Number.isSafeInteger(ref.rev)) {
+    return new HostError('E_BAD_MESSAGE', 'Request "document" needs a string "key" and an integer "rev".');
+  }
+  if (!isRecord(params) || !isRecord(params.document) || 'property' in params.document) {
+    return new HostError('E_BAD_MESSAGE', 'A request with "document" carries params.document without its "property".');
+  }
+  try {
+    const property = mirrors.resolve({ key: ref.key, rev: ref.rev as number });
+    return { ...params, document: { ...params.document, property } };
+  } catch (err) {
+    return err;
+  }
 }
 
 export function encodeResult(id: number, result: unknown): string {
