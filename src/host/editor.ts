@@ -11,11 +11,10 @@ import {
   buildCatalogue,
   checkGraph,
   checkPropertyDocument,
-  exportJson,
+  documentFromValue,
   loadApp,
   loadPackage,
   loadPredefinedGraph,
-  parseJsonDocument,
   predefinedGraphs,
   type AddonSummary,
   type Catalogue,
@@ -81,9 +80,9 @@ export class EditorService {
    * then each predefined graph with the catalogue. Pointers refer to `document.property`.
    */
   async validateDocument(document: GraphDocument): Promise<Diagnostic[]> {
-    // Pretty-printed so that diagnostics carry a line and column the user could look up.
-    const parsed = parseJsonDocument(exportJson(document.property, 'json'), DOCUMENT_FILE);
-    if (!parsed.ok) return parsed.diagnostics;
+    // Diagnostics carry the line and column of the text the document is saved as; that text is
+    // written and located only when there is a diagnostic to place.
+    const parsed = { doc: documentFromValue(document.property as unknown, DOCUMENT_FILE) };
     const baseDir = this.baseDir(document);
     const appDir = document.origin.kind === 'app' ? modelPath(document.origin.dir) : undefined;
     const catalogue = await this.catalogue(appDir);

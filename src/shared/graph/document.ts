@@ -3,10 +3,11 @@
  * survive a round trip), its text positions, and the checks TEN runs when it loads them.
  */
 import { dirnamePath, resolveImportUri, type FileSource } from '../app/files';
-import { parseJson, pointer, type LocatedJson } from '../json/located';
+import { parseJson, pointer, textPositions, type LocatedJson } from '../json/located';
 import { validateTenFile, type TenFileKind } from '../schema/document-validate';
 import { checkAppFields, checkGraphShape, staticCheck, type GraphAt } from './check';
 import { diag, type Diagnostic, type SourceRef } from './diagnostics';
+import { exportJson, type ExportKind } from './export';
 import type { TenGraph, TenPredefinedGraph } from './types';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -30,6 +31,24 @@ export function parseJsonDocument<T = unknown>(text: string, file?: string): Par
     return { ok: false, diagnostics: [d] };
   }
   return { ok: true, doc: { file, located: r.doc, value: r.doc.value as T } };
+}
+
+/**
+ * A document held in memory (the editor's, as edited) as if read from the text it would be
+ * written as (`exportJson(value, kind)`). The positions of that text are worked out only when a
+ * diagnostic first asks for one: a document without problems is checked without being written
+ * out and parsed again, which for a 71 MB document cost most of a check.
+ */
+export function documentFromValue<T>(value: T, file: string, kind: ExportKind = 'json'): JsonDocument<T> {
+  let positions: LocatedJson['positions'] | undefined;
+  const located: LocatedJson = {
+    value,
+    get positions() {
+      positions ??= textPositions(exportJson(value, kind));
+      return positions;
+    },
+  };
+  return { file, located, value };
 }
 
 /** The file and positions diagnostics about `doc` need. */

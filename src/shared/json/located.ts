@@ -25,7 +25,12 @@ export interface JsonSyntaxError {
 export interface LocatedJson {
   value: unknown;
   /** Pointer (`""` is the root, `/ten/predefined_graphs/0`) → where that value starts. */
-  positions: ReadonlyMap<string, TextPosition>;
+  positions: PositionLookup;
+}
+
+/** Where values start, by JSON pointer: a map filled while parsing, or a lookup in the text ({@link textPositions}). */
+export interface PositionLookup {
+  get(pointer: string): TextPosition | undefined;
 }
 
 /** Either the located document or the first syntax error. */
@@ -272,6 +277,118 @@ export function parseJson(text: string): JsonParseResult {
     const position = toPosition(Math.min(i, text.length));
     return { ok: false, error: { message: `JSON nested too deeply for the stack at line ${position.line} column ${position.column}`, position } };
   }
+}
+
+/**
+ * Positions in JSON `text` (which must be valid JSON) found on demand: a lookup walks from the
+ * nearest pointer already found down the containers on the way to the value, skipping the values
+ * before it without parsing them. For a large document with a few problems this costs a scan of
+ * the text on the way to each, where parsing it with positions would record one for every value.
+ */
+export function textPositions(text: string): PositionLookup {
+  const found = new Map<string, number>();
+  let lineStarts: number[] | undefined;
+  const toPosition = (offset: number): TextPosition => {
+    if (!lineStarts) {
+      lineStarts = [0];
+      for (let k = text.indexOf('\n'); k !== -1; k = text.indexOf('\n', k + 1)) lineStarts.push(k + 1);
+    }
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - lineStarts[lo]! + 1, offset };
+  };
+  const skipWs = (i: number): number => {
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+      else return i;
+    }
+  };
+  /** The offset just after the string starting at `i` (a quote). */
+  const stringEnd = (i: number): number => {
+    for (let k = i + 1; ; ) {
+      const q = text.indexOf('"', k);
+      if (q === -1) return text.length;
+      let slashes = 0;
+      for (let b = q - 1; text.charCodeAt(b) === 92; b--) slashes++;
+      if (slashes % 2 === 0) return q + 1;
+      k = q + 1;
+    }
+  };
+  /** The offset just after the value starting at `i`. */
+  const valueEnd = (i: number): number => {
+    const c = text.charCodeAt(i);
+    if (c === 34) return stringEnd(i);
+    if (c === 123 || c === 91) {
+      let depth = 0;
+      for (let k = i; k < text.length; k++) {
+        const d = text.charCodeAt(k);
+        if (d === 34) k = stringEnd(k) - 1;
+        else if (d === 123 || d === 91) depth++;
+        else if (d === 125 || d === 93) {
+          if (--depth === 0) return k + 1;
+        }
+      }
+      return text.length;
+    }
+    let k = i;
+    while (k < text.length && !',]} \t\r\n'.includes(text[k]!)) k++;
+    return k;
+  };
+  /** The start of member `token` of the container whose value starts at `at`, or -1. */
+  const child = (at: number, token: string): number => {
+    const open = text.charCodeAt(at);
+    let i = skipWs(at + 1);
+    if (open === 91) {
+      if (!/^(0|[1-9]\d*)$/.test(token)) return -1;
+      for (let n = Number(token); ; n--) {
+        if (text.charCodeAt(i) === 93) return -1;
+        if (n === 0) return i;
+        i = skipWs(valueEnd(i));
+        if (text.charCodeAt(i) !== 44) return -1;
+        i = skipWs(i + 1);
+      }
+    }
+    if (open !== 123) return -1;
+    for (;;) {
+      if (text.charCodeAt(i) !== 34) return -1;
+      const end = stringEnd(i);
+      const raw = text.slice(i + 1, end - 1);
+      const key = raw.includes('\\') ? (JSON.parse(text.slice(i, end)) as string) : raw;
+      const value = skipWs(skipWs(end) + 1);
+      if (key === token) return value;
+      i = skipWs(valueEnd(value));
+      if (text.charCodeAt(i) !== 44) return -1;
+      i = skipWs(i + 1);
+    }
+  };
+  /** The offset where the value at `ptr` starts, or -1; every pointer on the way is remembered. */
+  const offsetOf = (ptr: string): number => {
+    const known = found.get(ptr);
+    if (known !== undefined) return known;
+    let at: number;
+    if (ptr === '') at = skipWs(text.charCodeAt(0) === 0xfeff ? 1 : 0);
+    else {
+      const cut = ptr.lastIndexOf('/');
+      const parent = cut === -1 ? -1 : offsetOf(ptr.slice(0, cut));
+      if (parent < 0) return -1;
+      at = child(parent, ptr.slice(cut + 1).replace(/~1/g, '/').replace(/~0/g, '~'));
+    }
+    if (at < 0 || at >= text.length) return -1;
+    found.set(ptr, at);
+    return at;
+  };
+  return {
+    get: (ptr: string) => {
+      const at = offsetOf(ptr);
+      return at < 0 ? undefined : toPosition(at);
+    },
+  };
 }
 
 /** Removes `//` line comments outside strings (TEN's schema files are JSON5-ish). */

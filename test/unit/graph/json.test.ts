@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exportJson, locate, MAX_JSON_DEPTH, parseJson, parseJsonText, pointer, stringifyJson, stripLineComments } from '../../../src/shared';
+import fc from 'fast-check';
+import { exportJson, locate, MAX_JSON_DEPTH, parseJson, textPositions, parseJsonText, pointer, stringifyJson, stripLineComments } from '../../../src/shared';
 
 describe('located JSON parser', () => {
   it('parses like JSON.parse and records where every value starts', () => {
@@ -30,6 +31,34 @@ describe('located JSON parser', () => {
     // 100,000 levels, which overflowed the stack before: the same located error, not a crash.
     const huge = parseJson('['.repeat(100_000) + ']'.repeat(100_000));
     expect(huge.ok ? null : huge.error.message).toBe(`nested too deeply: depth ${MAX_JSON_DEPTH + 1} exceeds the limit of ${MAX_JSON_DEPTH} at line 1 column ${MAX_JSON_DEPTH + 1}`);
+  });
+
+  it('finds the same positions on demand (textPositions) as the parser records, and none for missing pointers', () => {
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof(
+        { depthSize: 'small' },
+        fc.oneof(fc.string(), fc.constantFrom('"\\"', 'a\\"b', '}{][,:')),
+        fc.integer(),
+        fc.constant(null),
+        fc.array(tie('v'), { maxLength: 5 }),
+        fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('a/b', '~0', 'x"y', '\\')), tie('v'), { maxKeys: 5 }),
+      ),
+    })).v;
+    fc.assert(
+      fc.property(value, fc.boolean(), (v, pretty) => {
+        const text = pretty ? exportJson(v, 'json') : JSON.stringify(v);
+        const parsed = parseJson(text);
+        if (!parsed.ok) throw new Error(parsed.error.message);
+        const all = parsed.doc.positions as Map<string, unknown>;
+        const lookup = textPositions(text);
+        // In an order that makes later lookups start from pointers found earlier.
+        for (const ptr of [...all.keys()].reverse()) expect(lookup.get(ptr), ptr).toEqual(all.get(ptr));
+        for (const ptr of [...all.keys()].map((p) => `${p}/missing`).concat(['/00', '/-1', '/ nope'])) {
+          if (!all.has(ptr)) expect(lookup.get(ptr), ptr).toBeUndefined();
+        }
+      }),
+      { numRuns: 300, seed: 3 },
+    );
   });
 
   it('locates a missing member at its closest parent', () => {

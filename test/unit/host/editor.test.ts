@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Host } from '../../../src/host';
-import { HOST_METHODS, type GraphDocument, type TenGraph } from '../../../src/shared';
+import { exportJson, HOST_METHODS, locate, parseJson, type GraphDocument, type TenGraph } from '../../../src/shared';
 
 const host = new Host({ resourcesDir: resolve('resources'), version: 'test', dataDir: join(tmpdir(), 'ten-studio-editor-test') });
 
@@ -41,6 +41,14 @@ describe('editor host methods', () => {
     expect(found.map((d) => d.code).sort()).toEqual(['E030', 'E051']);
     expect(found.find((d) => d.code === 'E051')!.pointer).toMatch(new RegExp(`^/ten/predefined_graphs/0/graph/nodes/${index}/property`));
     expect(found.find((d) => d.code === 'E030')!.line).toBeGreaterThan(1);
+    // Each is placed where it is in the text the document would be saved as.
+    const text = exportJson(broken.property, 'json');
+    const parsed = parseJson(text);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    for (const d of found) {
+      const at = locate(parsed.doc, d.pointer)!;
+      expect([d.line, d.column], d.pointer).toEqual([at.line, at.column]);
+    }
   });
 
   it('checks params strictly', () => {
