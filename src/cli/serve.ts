@@ -19,7 +19,8 @@ export async function serve(args: ParsedArgs): Promise<number> {
   const port = intOption(args, 'port', 0, 65535) ?? 0;
   ensureRendererBuilt();
   const host = new Host({ resourcesDir: RESOURCES_DIR, version: packageVersion() });
-  const server = await startServer({ host, rendererDir: RENDERER_DIR, port });
+  // What the server does to a client on its own (a connection closed for a bad frame) goes to stderr.
+  const server = await startServer({ host, rendererDir: RENDERER_DIR, port, log: (line) => process.stderr.write(`ten-studio serve: ${line}\n`) });
   process.stdout.write(`${server.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
