@@ -1,4 +1,6 @@
 /** A small argv parser: `--flag`, `--key value`, `--key=value`, and positionals. */
+import { valuedOptions, type CommandSpec } from './commands';
+
 export interface ParsedArgs {
   positionals: string[];
   options: Map<string, string | true>;
@@ -30,6 +32,30 @@ export function parseArgs(argv: readonly string[], valued: readonly string[]): P
     } else options.set(key, true);
   }
   return { positionals, options };
+}
+
+/** What a command's arguments asked for: its usage, or a run with these arguments. */
+export type CommandArgs = { help: true } | ({ help: false } & ParsedArgs);
+
+/**
+ * Parses a command's arguments strictly against its spec: `-h`/`--help` (before a `--`) asks for
+ * the usage; an option the command does not take, a flag given a value, or a value option
+ * without one is a `UsageError` naming it.
+ */
+export function parseCommandArgs(argv: readonly string[], spec: CommandSpec): CommandArgs {
+  const end = argv.indexOf('--');
+  const head = end === -1 ? argv : argv.slice(0, end);
+  if (head.includes('--help') || head.includes('-h')) return { help: true };
+  const short = head.find((a) => /^-[^-]/.test(a) && !/^-\d/.test(a));
+  if (short !== undefined) throw new UsageError(`unknown option ${short}.`);
+  const parsed = parseArgs(argv, valuedOptions(spec));
+  for (const [key, value] of parsed.options) {
+    const option = spec.options.find((o) => o.name === key);
+    if (!option) throw new UsageError(`unknown option --${key}.`);
+    if (option.value === undefined && value !== true) throw new UsageError(`--${key} takes no value.`);
+    if (option.value !== undefined && (value === true || value === '')) throw new UsageError(`--${key} needs a value (${option.value}).`);
+  }
+  return { help: false, ...parsed };
 }
 
 export function intOption(args: ParsedArgs, key: string, min: number, max: number): number | undefined {

@@ -1,73 +1,61 @@
 /** `ten-studio` command line: one entry, one subcommand per verb. */
-import { parseArgs, UsageError } from './args';
+import { parseCommandArgs, UsageError, type ParsedArgs } from './args';
+import { commandSpec, commandUsage, mainUsage } from './commands';
 import { serve } from './serve';
 import { conformance } from './conformance';
 import { flatten } from './flatten';
 import { validate } from './validate';
-import { run, RUN_VALUED } from './run';
-import { trace, TRACE_VALUED } from './trace';
+import { run } from './run';
+import { trace } from './trace';
+import { packageVersion } from './paths';
 
-const USAGE = `Usage: ten-studio <command> [options]
-
-Commands:
-  serve [--port N]   Start browser mode on 127.0.0.1 and print the URL (with its token).
-  run <app-dir | property.json> [--graph NAME] [--duration S] [--events FILE.jsonl]
-      [--record FILE [--trace all|SRC>DEST,… [--trace-sample N]]]
-      [--violation-policy fail|report|abort]
-                     Run a graph headless; exit 0 only when it ended cleanly.
-                     --record writes a recording (events, metrics) the studio opens;
-                     --trace adds traced messages on those edges to it.
-  trace <recording.json> --out <trace.json>
-                     Convert a recording to Chrome trace JSON (open it in Perfetto).
-  validate <app-dir | property.json | graph.json> [--graph NAME] [--json] [--packages DIR[,DIR]] [--no-builtins]
-                     Check TEN files; exit 0 valid, 1 invalid, 2 unreadable.
-  flatten <app-dir | property.json | graph.json> [--graph NAME]
-                     Print the flattened graph (what the runtime runs) as JSON.
-  conformance <dir>  Run <dir>/cases.json (ten-corpus graph-check format); exit 1 on any failure.
-  help               Show this text.
-`;
-
-const VALUED: Record<string, string[]> = {
-  serve: ['port'],
-  validate: ['graph', 'packages'],
-  flatten: ['graph', 'packages'],
-  conformance: [],
-  run: RUN_VALUED,
-  trace: TRACE_VALUED,
-};
+const RUNNERS: Record<string, (args: ParsedArgs) => Promise<number>> = { serve, run, trace, validate, flatten, conformance };
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
-  try {
-    switch (command) {
-      case 'serve':
-        return await serve(parseArgs(rest, VALUED.serve!));
-      case 'validate':
-        return await validate(parseArgs(rest, VALUED.validate!));
-      case 'flatten':
-        return await flatten(parseArgs(rest, VALUED.flatten!));
-      case 'conformance':
-        return await conformance(parseArgs(rest, VALUED.conformance!));
-      case 'run':
-        return await run(parseArgs(rest, VALUED.run!));
-      case 'trace':
-        return await trace(parseArgs(rest, VALUED.trace!));
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
-        return 2;
+  switch (command) {
+    case undefined:
+      process.stderr.write(mainUsage());
+      return 2;
+    case 'help':
+    case '--help':
+    case '-h': {
+      const topic = rest[0];
+      if (command === 'help' && topic !== undefined) {
+        const spec = commandSpec(topic);
+        if (!spec) return unknownCommand(topic);
+        process.stdout.write(commandUsage(spec));
+        return 0;
+      }
+      process.stdout.write(mainUsage());
+      return 0;
     }
+    case '--version':
+      process.stdout.write(`ten-studio ${packageVersion()}\n`);
+      return 0;
+  }
+  const spec = commandSpec(command);
+  const runner = RUNNERS[command];
+  if (!spec || !runner) return unknownCommand(command);
+  try {
+    const args = parseCommandArgs(rest, spec);
+    if (args.help) {
+      process.stdout.write(commandUsage(spec));
+      return 0;
+    }
+    return await runner(args);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`ten-studio ${command}: ${err.message}\n`);
+      process.stderr.write(`ten-studio ${command}: ${err.message}\nSee 'ten-studio ${command} --help'.\n`);
       return 2;
     }
     process.stderr.write(`ten-studio ${command}: ${(err as Error).stack ?? String(err)}\n`);
     return 1;
   }
+}
+
+function unknownCommand(name: string): number {
+  const hint = name.startsWith('-') ? `Unknown option "${name}".` : `Unknown command "${name}".`;
+  process.stderr.write(`${hint}\n\n${mainUsage()}`);
+  return 2;
 }

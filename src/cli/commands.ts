@@ -1,0 +1,121 @@
+/**
+ * What each `ten-studio` command accepts, in one table: the parser refuses any option not listed
+ * here (naming it), and `--help` prints the command's usage from the same entries, so the help
+ * cannot drift from what the command takes.
+ */
+
+export interface OptionSpec {
+  /** The long name, without the dashes. */
+  name: string;
+  /** The value's placeholder (`NAME`, `FILE`); absent for a flag that takes no value. */
+  value?: string;
+  help: string;
+}
+
+export interface CommandSpec {
+  name: string;
+  /** The arguments after the command's name, as the usage line shows them. */
+  args: string;
+  /** One line for the command list of `ten-studio --help`. */
+  summary: string;
+  options: readonly OptionSpec[];
+  /** Further paragraphs: exit codes, examples. */
+  details?: string;
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'serve',
+    args: '[--port N]',
+    summary: 'Start browser mode on 127.0.0.1 and print the URL (with its token).',
+    options: [{ name: 'port', value: 'N', help: 'Listen on this port (0 or absent: a free one). A fixed port keeps the layout stored by the page across restarts.' }],
+    details: 'Open the printed URL (it carries the access token). Stop with Ctrl-C.',
+  },
+  {
+    name: 'run',
+    args: '<app-dir | property.json> [options]',
+    summary: 'Run a graph headless; exit 0 only when it ended cleanly.',
+    options: [
+      { name: 'graph', value: 'NAME', help: 'Start this predefined graph (default: the auto_start ones).' },
+      { name: 'duration', value: 'S', help: 'Stop after S seconds (default: run until Ctrl-C or until the graphs stop).' },
+      { name: 'events', value: 'FILE.jsonl', help: 'Write every runtime event to FILE as JSON lines.' },
+      { name: 'record', value: 'FILE', help: 'Write a recording (events, metrics) the studio opens and `ten-studio trace` converts.' },
+      { name: 'trace', value: 'EDGES', help: 'With --record: trace messages on EDGES (all, or src>dest, src>, >dest separated by commas).' },
+      { name: 'trace-sample', value: 'N', help: 'With --trace: keep one traced message in N.' },
+      { name: 'violation-policy', value: 'fail|report|abort', help: 'What a thread-check violation does (default: fail, the run exits non-zero).' },
+    ],
+    details:
+      'Exit codes: 0 the run ended cleanly, 1 it failed (a start failure, an error, a violation under\n' +
+      'the fail policy, a leak after close), 2 a usage mistake, 130 interrupted twice.\n\n' +
+      'Example: ten-studio run resources/examples/hello-pipeline --duration 5 --record run.json',
+  },
+  {
+    name: 'trace',
+    args: '<recording.json> --out <trace.json>',
+    summary: 'Convert a recording to Chrome trace JSON (open it in Perfetto).',
+    options: [{ name: 'out', value: 'FILE', help: 'Where to write the trace (replaced if it exists). Required.' }],
+    details: 'Open the trace in https://ui.perfetto.dev or chrome://tracing.',
+  },
+  {
+    name: 'validate',
+    args: '<app-dir | property.json | graph.json | manifest.json> [options]',
+    summary: 'Check TEN files; exit 0 valid, 1 invalid, 2 unreadable.',
+    options: [
+      { name: 'graph', value: 'NAME', help: 'Check only this predefined graph.' },
+      { name: 'json', help: 'Print the result as one JSON object ({valid, errors: [...]}).' },
+      { name: 'packages', value: 'DIR[,DIR]', help: 'More package folders to resolve addons from (an app folder only).' },
+      { name: 'no-builtins', help: "Check against the app's own packages only, without the studio's built-in addons." },
+    ],
+    details: 'Exit codes: 0 valid, 1 invalid (each problem printed with its file, line and column), 2 unreadable input or a usage mistake.',
+  },
+  {
+    name: 'flatten',
+    args: '<app-dir | property.json | graph.json> [options]',
+    summary: 'Print the flattened graph (what the runtime runs) as JSON.',
+    options: [
+      { name: 'graph', value: 'NAME', help: 'The predefined graph to flatten (required when there are several).' },
+      { name: 'packages', value: 'DIR[,DIR]', help: 'More package folders to resolve addons from (an app folder only).' },
+      { name: 'no-builtins', help: "Resolve addons from the app's own packages only." },
+    ],
+    details: 'Exit codes: 0 printed, 1 the graph has errors, 2 unreadable input or a usage mistake.',
+  },
+  {
+    name: 'conformance',
+    args: '<dir>',
+    summary: 'Run <dir>/cases.json (ten-corpus graph-check format); exit 1 on any failure.',
+    options: [],
+    details: 'Prints one line per failing case, then `N passed, N failed`. Exit codes: 0 all passed, 1 some failed, 2 the folder cannot be read.',
+  },
+];
+
+export function commandSpec(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/** Long names of the options that take a value. */
+export function valuedOptions(spec: CommandSpec): string[] {
+  return spec.options.filter((o) => o.value !== undefined).map((o) => o.name);
+}
+
+/** `ten-studio <command> --help`. */
+export function commandUsage(spec: CommandSpec): string {
+  const rows = [
+    ...spec.options.map((o) => [`--${o.name}${o.value ? ` ${o.value}` : ''}`, o.help] as const),
+    ['-h, --help', 'Show this help.'] as const,
+  ];
+  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  const lines = [`Usage: ten-studio ${spec.name} ${spec.args}`, '', spec.summary, '', 'Options:'];
+  for (const [left, help] of rows) lines.push(`  ${left.padEnd(width)}${help}`);
+  if (spec.details) lines.push('', spec.details);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `ten-studio --help`. */
+export function mainUsage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  const lines = ['Usage: ten-studio <command> [options]', '', 'Commands:'];
+  for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(width)}${c.summary}`);
+  lines.push(`  ${'help'.padEnd(width)}Show this text, or \`help <command>\` for one command's usage.`);
+  lines.push('', "Every command answers --help with its own usage, e.g. 'ten-studio run --help'.");
+  return `${lines.join('\n')}\n`;
+}
