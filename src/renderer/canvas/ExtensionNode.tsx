@@ -1,6 +1,6 @@
 import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } from '@xyflow/react';
 import { memo, useEffect, useMemo, useRef } from 'react';
-import { useRunView, type RunViewState } from '../debugger/runStore';
+import { useFiguresEnded, useRunView, type RunViewState } from '../debugger/runStore';
 import { useEditor, type EditorState } from '../editor/editorStore';
 import { portLabel, type PortView } from '../editor/model';
 import { useFarZoom } from './detail';
@@ -35,15 +35,26 @@ function heat(queue: number): string {
   return 'heat-0';
 }
 
-/** The running graph's view of one node: lifecycle phase, queue depth and message rate. */
+const ENDED_TITLE = 'Figures of the last run (its last sample before it stopped), not live; Run again for live figures.';
+
+/**
+ * The running graph's view of one node: lifecycle phase, queue depth and message rate. After
+ * the run ended it keeps the last figures, dimmed and labelled as the last run's.
+ */
 function LiveStrip({ name }: { name: string }) {
   const lifecycle = useRunView(useMemo(() => lifecycleOf(name), [name]));
   const metrics = useRunView(useMemo(() => metricsOf(name), [name]));
+  const ended = useFiguresEnded();
   if (!lifecycle && !metrics) return null;
   const timings = lifecycle ? Object.entries(lifecycle.timings).map(([phase, ms]) => `${phase} ${ms.toFixed(1)} ms`) : [];
   const rate = metrics ? Math.max(metrics.inPerSec, metrics.outPerSec) : 0;
   return (
-    <div className={`live-strip ${heat(metrics?.queue ?? 0)}`}>
+    <div className={`live-strip ${heat(metrics?.queue ?? 0)}${ended ? ' ended' : ''}`} title={ended ? ENDED_TITLE : undefined}>
+      {ended && (
+        <span className="last-run" data-testid={`last-run-${name}`}>
+          last run
+        </span>
+      )}
       <span
         className={`lifecycle lifecycle-${lifecycle?.label ?? 'unknown'}`}
         data-testid={`lifecycle-${name}`}
@@ -148,7 +159,9 @@ function FarAnchors({ direction, ports }: { direction: 'in' | 'out'; ports: Port
 function FarNode({ data, selected, problems }: { data: ExtensionNodeData; selected: boolean; problems: string | null }) {
   const lifecycle = useRunView(useMemo(() => lifecycleOf(data.name), [data.name]));
   const metrics = useRunView(useMemo(() => metricsOf(data.name), [data.name]));
+  const ended = useFiguresEnded();
   const live = [
+    ended && (lifecycle || metrics) && 'last run',
     lifecycle?.label,
     metrics && `queue ${metrics.queue}`,
     metrics && `${Math.max(metrics.inPerSec, metrics.outPerSec)} msgs/s`,

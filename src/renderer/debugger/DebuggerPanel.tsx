@@ -9,6 +9,8 @@ import type { TraceStep } from '../../shared';
 import { graphToCanvas } from '../canvas/graphView';
 import { selectGraph, useStudio, type StudioState } from '../store';
 import { selectDroppedTotal, selectEdgeMenu, selectNotice, selectReplay, selectTraces, useDebug, type DebugState, type EdgeMenu } from './debugStore';
+import { Modal } from '../Modal';
+import { describeDrops } from './drops';
 import { cmdPath, filterSteps, type CmdPath } from './replay';
 import { isActive, useRunView, type RunViewState } from './runStore';
 import { closeReplay, describeTracing, exportTrace, followCmd, openRecording, report, saveRecording, seek, setTracing, traceEdge } from './session';
@@ -82,17 +84,51 @@ function EdgeTraceMenuOpen({ menu, onTrace }: { menu: EdgeMenu; onTrace: () => v
   );
 }
 
-/** What was not kept on the way from the runtime to this view, as numbers. */
+/**
+ * What was not kept on the way from the runtime to this view: the total with its parts, and a
+ * button that explains each part (what, why) and where the dropped items can still be found.
+ */
 export function DropCounters() {
   const total = useDebug(selectDroppedTotal);
   const host = useDebug(selectDropped);
   const stream = useDebug(selectStreamDropped);
   const local = useDebug(selectTracesDropped);
-  const detail = `Dropped by the host: ${host.events} events, ${host.traces} trace steps, ${host.metrics} metrics samples; skipped on this connection: ${stream} events; trace steps beyond this view's list: ${local}`;
+  const [open, setOpen] = useState(false);
+  const lines = useMemo(() => describeDrops(host, stream, local), [host, stream, local]);
+  if (total === 0) {
+    return (
+      <span className="drop-counter" data-testid="dropped" title="Everything the run reported reached this view." aria-label="Nothing dropped">
+        0 dropped
+      </span>
+    );
+  }
+  const summary = `${total.toLocaleString('en-US')} dropped: ${lines.map((l) => l.short).join(', ')}`;
   return (
-    <span className={`drop-counter${total > 0 ? ' some' : ''}`} data-testid="dropped" title={detail} aria-label={detail}>
-      {total.toLocaleString()} dropped
-    </span>
+    <>
+      <button type="button" className="drop-counter some" data-testid="dropped" title={`${summary}. What, why, and where to find them`} aria-label={`${summary}. Explain`} onClick={() => setOpen(true)}>
+        {summary} · why?
+      </button>
+      {open && (
+        <Modal title="What did not reach this view" onCancel={() => setOpen(false)} cancelOnOutsideClick>
+          <ul className="drop-lines" data-testid="dropped-explanation">
+            {lines.map((l) => (
+              <li key={l.short}>{l.explanation}</li>
+            ))}
+          </ul>
+          <p className="drop-more">
+            <b>Where to find more.</b> Save recording (Recording tab) writes the host&apos;s history of the run, with what the live view
+            dropped (the newest 10,000 events, 5,000 logs and 20,000 trace steps); open it here to replay it, or export it to Perfetto.
+            Reloading the window reads the recent history again. For every event of a run, with nothing left out, run it with{' '}
+            <code>ten-studio run &lt;app&gt; --events run.jsonl</code>. Details: docs/telemetry.md.
+          </p>
+          <div className="modal-actions">
+            <button type="button" aria-label="Close" onClick={() => setOpen(false)}>
+              Close
+            </button>
+          </div>
+        </Modal>
+      )}
+    </>
   );
 }
 

@@ -5,7 +5,7 @@
  */
 import { memo, type MouseEvent } from 'react';
 import { useDebug } from './debugStore';
-import { useRunView, type RunViewState } from './runStore';
+import { useFiguresEnded, useRunView, type RunViewState } from './runStore';
 
 const rateSelectors = new Map<string, (s: RunViewState) => number | undefined>();
 
@@ -22,9 +22,16 @@ function selectEdgeRate(source: string, target: string): (s: RunViewState) => nu
 
 function EdgeRateView({ source, target }: { source: string; target: string }) {
   const rate = useRunView(selectEdgeRate(source, target));
+  const ended = useFiguresEnded();
   if (rate === undefined) return null;
-  return (
-    <span className="edge-rate" title={`Messages per second from ${source} to ${target} (all message names together)`}>
+  const what = `Messages per second from ${source} to ${target} (all message names together)`;
+  return ended ? (
+    <span className="edge-rate ended" title={`${what} in the last run's last sample; not live.`}>
+      {' '}
+      · last {rate}/s
+    </span>
+  ) : (
+    <span className="edge-rate" title={what}>
       {' '}
       · {rate}/s
     </span>

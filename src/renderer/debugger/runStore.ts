@@ -6,6 +6,7 @@
  */
 import { create } from 'zustand';
 import type { HostEvent, RunBatch, RunEvent, RunInfo, RunLifecyclePhase } from '../../shared';
+import { useDebug, type DebugState } from './debugStore';
 
 const MAX_VIOLATIONS = 200;
 const MAX_LOGS = 1000;
@@ -278,4 +279,18 @@ export function violationNodes(v: ViolationEvent, nodes: readonly { name: string
 /** Whether the followed run is still going (Stop is offered). */
 export function isActive(run: RunInfo | null): boolean {
   return run !== null && (run.state === 'starting' || run.state === 'running' || run.state === 'stopping');
+}
+
+const selectRunEnded = (s: RunViewState) => s.run !== null && !isActive(s.run);
+const selectReplaying = (s: DebugState) => s.replay !== null;
+
+/**
+ * True while the canvas shows the figures of a run that has ended (stopped or failed): the last
+ * sample it took, not live numbers, so overlays draw them dimmed and labelled. A replayed
+ * recording shows its own instant and is not "ended" in this sense.
+ */
+export function useFiguresEnded(): boolean {
+  const ended = useRunView(selectRunEnded);
+  const replaying = useDebug(selectReplaying);
+  return ended && !replaying;
 }

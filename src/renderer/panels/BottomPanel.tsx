@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { logLevelName, type LogLevel } from '../../shared';
 import { DebuggerStatus, DropCounters, EdgeTraceMenu, MessageInspector, RunFiles } from '../debugger/DebuggerPanel';
 import { selectReplay, selectTraces, useDebug } from '../debugger/debugStore';
 import { useRunView, violationNodes, type RunViewState, type ViolationEvent } from '../debugger/runStore';
@@ -248,42 +249,42 @@ function ViolationsPanel() {
 /** One line of the logs panel: a host log line or a runtime log of the run. */
 interface LogLine {
   time: number;
-  /** TEN's levels: 2 debug, 3 info, 4 warn, 5 error (1 verbose, 6 fatal). */
-  level: number;
+  level: LogLevel;
   source: string;
   message: string;
 }
 
-const HOST_LEVEL: Record<string, number> = { debug: 2, info: 3, warn: 4, error: 5 };
-const LEVEL_CLASS = (level: number) => (level >= 5 ? 'log-error' : level === 4 ? 'log-warn' : 'log-info');
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+const LEVEL_TAG: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
 
 function LogsPanel() {
   const events = useStudio(selectEvents);
   const runLogs = useRunView(selectRunLogs);
   const dropped = useStudio(selectDropped);
-  const [minLevel, setMinLevel] = useState(1);
+  const [minLevel, setMinLevel] = useState<LogLevel>('debug');
   const [source, setSource] = useState('');
   const [text, setText] = useState('');
   const [paused, setPaused] = useState<LogLine[] | null>(null);
   const lines = useMemo(() => {
     const out: LogLine[] = [];
-    for (const e of events) if (e.type === 'log') out.push({ time: e.time, level: HOST_LEVEL[e.level] ?? 3, source: e.source, message: e.message });
-    for (const e of runLogs) out.push({ time: e.ts, level: e.type === 'error' ? 5 : e.level, source: e.extension, message: e.type === 'error' ? `${e.phase}: ${e.message}` : e.message });
+    for (const e of events) if (e.type === 'log') out.push({ time: e.time, level: e.level, source: e.source, message: e.message });
+    for (const e of runLogs) out.push({ time: e.ts, level: e.type === 'error' ? 'error' : logLevelName(e.level), source: e.extension, message: e.type === 'error' ? `${e.phase}: ${e.message}` : e.message });
     return out.sort((a, b) => a.time - b.time);
   }, [events, runLogs]);
   const shown = useMemo(() => {
     const q = text.trim().toLowerCase();
     const src = source.trim().toLowerCase();
-    return (paused ?? lines).filter((l) => l.level >= minLevel && (!src || l.source.toLowerCase().includes(src)) && (!q || l.message.toLowerCase().includes(q))).slice(-500);
+    const min = LEVEL_RANK[minLevel];
+    return (paused ?? lines).filter((l) => LEVEL_RANK[l.level] >= min && (!src || l.source.toLowerCase().includes(src)) && (!q || l.message.toLowerCase().includes(q))).slice(-500);
   }, [paused, lines, minLevel, source, text]);
   return (
     <section className="logs-panel" aria-label="Logs and events">
       <div className="log-filters">
-        <select aria-label="Minimum log level" value={minLevel} onChange={(e) => setMinLevel(Number(e.target.value))}>
-          <option value={1}>all levels</option>
-          <option value={3}>info+</option>
-          <option value={4}>warn+</option>
-          <option value={5}>error+</option>
+        <select aria-label="Minimum log level" value={minLevel} onChange={(e) => setMinLevel(e.target.value as LogLevel)}>
+          <option value="debug">all levels</option>
+          <option value="info">info+</option>
+          <option value="warn">warn+</option>
+          <option value="error">error</option>
         </select>
         <input aria-label="Filter logs by extension" placeholder="extension" value={source} onChange={(e) => setSource(e.target.value)} />
         <input aria-label="Filter logs by text" placeholder="text" value={text} onChange={(e) => setText(e.target.value)} />
@@ -296,8 +297,8 @@ function LogsPanel() {
       </div>
       <ol className="log-list" data-testid="logs">
         {shown.map((l, i) => (
-          <li key={i} className={LEVEL_CLASS(l.level)}>
-            <time>{new Date(l.time).toLocaleTimeString()}</time> <b>{l.source}</b> {l.message}
+          <li key={i} className={`log-${l.level}`} data-level={l.level}>
+            <time>{new Date(l.time).toLocaleTimeString()}</time> <span className="log-level">{LEVEL_TAG[l.level]}</span> <b>{l.source}</b> {l.message}
           </li>
         ))}
         {shown.length === 0 && <li className="muted">{lines.length > 0 ? 'No line matches the filters.' : 'Logs of the host and of a running graph appear here.'}</li>}

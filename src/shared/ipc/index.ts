@@ -4,3 +4,4 @@ export * from './errors';
 export * from './wire';
 export * from './client';
 export * from './docsync';
+export * from './logLevels';

@@ -102,7 +102,7 @@ export type RunEvent =
       ts: number;
       graphId: string;
       extension: string;
-      /** TEN log level: 1 verbose, 2 debug, 3 info, 4 warn, 5 error, 6 fatal (see the runtime's LogLevel). */
+      /** TEN log level: 1 debug, 2 info, 3 warn, 4 error (`logLevelName`; the runtime's LogLevel). */
       level: number;
       message: string;
       category?: string;
