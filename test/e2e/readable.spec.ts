@@ -1,5 +1,5 @@
 // What the studio shows reads right: log levels as logged, a stopped run's figures marked as the
-// last run's, and the "dropped" note explained.
+// last run's, the "dropped" note explained, and group colours that stay put.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -117,4 +117,29 @@ test('the dropped note says what was dropped, why, and where to find more', asyn
   await shot(page, 'dropped explained');
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
+});
+
+test('extension groups keep their colours when a node in a new group is added', async ({ page, studio }) => {
+  await openHello(page, studio.url);
+  const nodes = ['ticker', 'mic', 'relay', 'echo', 'stats'];
+  const colours = async () => {
+    const out: Record<string, string> = {};
+    for (const n of nodes) out[n] = await page.getByTestId(`node-${n}`).evaluate((el) => getComputedStyle(el).borderLeftColor);
+    return out;
+  };
+  const before = await colours();
+  expect(new Set(Object.values(before)).size).toBe(3);
+  await shot(page, 'group colours before');
+  // A group whose name sorts before all the others: a colour by sorted position moved every group.
+  await page.getByLabel('Extension group for new nodes').fill('aaa_new_group');
+  await page.getByRole('button', { name: 'Add counter_sink to the graph' }).click();
+  await expect(page.getByTestId('node-counter_sink_1')).toBeVisible();
+  expect(await colours()).toEqual(before);
+  const added = await page.getByTestId('node-counter_sink_1').evaluate((el) => getComputedStyle(el).borderLeftColor);
+  expect(Object.values(before)).not.toContain(added);
+  await shot(page, 'group colours after adding a group');
+  // Undo removes the new group; the others still keep theirs.
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('node-counter_sink_1')).toHaveCount(0);
+  expect(await colours()).toEqual(before);
 });

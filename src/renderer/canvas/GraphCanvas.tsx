@@ -56,6 +56,7 @@ const selectNotice = (s: EditorState) => s.notice;
  * Which graph of which opened document is shown: automatic positions are kept per graph. Not the
  * document's id, which Save As changes while the same graph stays in view.
  */
+const selectOpened = (s: StudioState) => s.opened;
 const selectGraphKey = (s: StudioState) => `${s.opened}\n${s.graphName ?? ''}`;
 
 /**
@@ -77,10 +78,14 @@ function deriveNodes(
   selected: readonly string[],
   addons: Record<string, AddonSummary>,
   cache: DataCache,
+  scope: number,
 ) {
   const used = usedPorts(model.edges);
   const chosen = new Set(selected);
-  const colors = groupColors(model.nodes.filter((n) => n.group).map((n) => n.group));
+  const colors = groupColors(
+    model.nodes.filter((n) => n.group).map((n) => n.group),
+    scope,
+  );
   const nodes: ExtensionFlowNode[] = model.nodes.map((n) => {
     const addon = n.type === 'extension' ? addons[n.addon] : undefined;
     const ports = nodePorts(addon, used.get(n.name) ?? []);
@@ -173,6 +178,7 @@ export function GraphCanvas() {
   const edgeCache = useRef<EdgeCache>(new Map());
   const autoPositions = useRef({ key: '', positions: new Map<string, NodePosition>() });
   const graphKey = useStudio(selectGraphKey);
+  const opened = useStudio(selectOpened);
 
   // The projection only changes with the graph; selection and layout changes reuse it.
   const model = useMemo(() => (graph ? graphToCanvas(graph) : null), [graph]);
@@ -180,7 +186,7 @@ export function GraphCanvas() {
   const derived = useMemo(() => {
     if (!model) return { nodes: [] as ExtensionFlowNode[], edges: [] as FlowEdgeType[] };
     const auto = stableAutoPositions(model, graphKey, autoPositions.current);
-    const nodes = deriveNodes(model, layout, auto, selectedNodes, addons, cache.current);
+    const nodes = deriveNodes(model, layout, auto, selectedNodes, addons, cache.current, opened);
     const chosen = new Set(selectedEdges);
     const groupOf = new Map(model.nodes.map((n) => [n.name, n.group]));
     const previous = edgeCache.current;
@@ -210,7 +216,7 @@ export function GraphCanvas() {
       return edge;
     });
     return { nodes, edges };
-  }, [model, layout, graphKey, selectedNodes, selectedEdges, addons]);
+  }, [model, layout, graphKey, selectedNodes, selectedEdges, addons, opened]);
 
   // React Flow drives drags and measurements on local copies; the document changes when a drag ends.
   const [nodes, setNodes] = useState<ExtensionFlowNode[]>([]);

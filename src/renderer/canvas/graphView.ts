@@ -129,15 +129,99 @@ const COLUMN_GAP = 280;
 const ROW_GAP = 200;
 const MIN_WRAP_COLUMNS = 12;
 
-const GROUP_PALETTE = ['#4fa3f7', '#f2a93b', '#5ccf8a', '#c57cf5', '#f25f5c', '#2ec4b6', '#ffd166', '#9aa5b1', '#e07aa5', '#8fd14f', '#6c8cff', '#d9a066'];
+/**
+ * Group colours, each at least 4.5:1 against the node background (`--panel-2`) so a group's name
+ * in its colour stays readable; neighbours in the list differ in hue or lightness.
+ */
+export const GROUP_PALETTE = [
+  '#4fa3f7', '#f2a93b', '#5ccf8a', '#c57cf5', '#f25f5c', '#2ec4b6', '#ffd166', '#9aa5b1',
+  '#e07aa5', '#8fd14f', '#6c8cff', '#d9a066', '#46d6e8', '#ffb3c1', '#c9d46c', '#a8b9ff',
+] as const;
+
+/** FNV-1a over the name's UTF-16 code units: a stable, well-spread 32-bit hash. */
+export function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The palette slot a group's name asks for. */
+export function preferredSlot(name: string): number {
+  return nameHash(name) % GROUP_PALETTE.length;
+}
+
+/** Groups by hash, ties by name: the order in which groups claim their colours. */
+function byHash(a: { name: string; hash: number }, b: { name: string; hash: number }): number {
+  return a.hash - b.hash || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
 
 /**
- * Colours of a graph's extension groups: by the group's place among the graph's group names in
- * sorted order, so that up to twelve groups never share a colour and the legend matches the canvas.
+ * Colours of extension groups, derived from their names: each group takes the colour its name
+ * hashes to, so a document opened fresh shows the same colours in every session, and nothing is
+ * stored in the TEN JSON. When two groups ask for the same colour, the one with the smaller hash
+ * keeps it and the other takes the next free one. A palette remembers the colour it gave each
+ * group, so a group keeps its colour while other groups are added and removed, even when a
+ * newcomer hashes to the same colour (the newcomer moves on instead), and a newcomer avoids the
+ * colours of groups that were removed while others are free, so undoing a removal brings the
+ * group back in its colour. Up to 16 groups shown together never share a colour.
  */
-export function groupColors(groups: Iterable<string>): Map<string, string> {
-  const sorted = [...new Set(groups)].sort((a, b) => a.localeCompare(b));
-  return new Map(sorted.map((g, i) => [g, GROUP_PALETTE[i % GROUP_PALETTE.length]!]));
+export class GroupPalette {
+  private readonly given = new Map<string, number>();
+
+  colors(groups: Iterable<string>): Map<string, string> {
+    const size = GROUP_PALETTE.length;
+    const ranked = [...new Set(groups)].map((name) => ({ name, hash: nameHash(name) })).sort(byHash);
+    const taken = new Set<number>();
+    const out = new Map<string, string>();
+    const newcomers: typeof ranked = [];
+    // Colours given before stay; of two groups given the same one apart, the smaller hash keeps it.
+    for (const group of ranked) {
+      const slot = this.given.get(group.name);
+      if (slot === undefined || taken.has(slot)) newcomers.push(group);
+      else {
+        taken.add(slot);
+        out.set(group.name, GROUP_PALETTE[slot]!);
+      }
+    }
+    if (newcomers.length === 0) return out;
+    const shown = new Set(ranked.map((g) => g.name));
+    const removed = new Set<number>();
+    for (const [name, slot] of this.given) if (!shown.has(name)) removed.add(slot);
+    for (const { name, hash } of newcomers) {
+      const slot = this.free(hash % size, taken, removed);
+      taken.add(slot);
+      this.given.set(name, slot);
+      out.set(name, GROUP_PALETTE[slot]!);
+    }
+    return out;
+  }
+
+  /** From `start` on: the first slot neither taken nor a removed group's, else the first not taken, else `start`. */
+  private free(start: number, taken: ReadonlySet<number>, removed: ReadonlySet<number>): number {
+    const size = GROUP_PALETTE.length;
+    let fallback = -1;
+    for (let i = 0; i < size; i++) {
+      const slot = (start + i) % size;
+      if (taken.has(slot)) continue;
+      if (!removed.has(slot)) return slot;
+      if (fallback === -1) fallback = slot;
+    }
+    return fallback === -1 ? start : fallback;
+  }
+}
+
+let current: { scope: number; palette: GroupPalette } = { scope: NaN, palette: new GroupPalette() };
+
+/**
+ * The colours of these groups in the document shown (`scope`: `StudioState.opened`, which Save As
+ * keeps); the canvas, its minimap and the palette's legend agree. Another document starts afresh.
+ */
+export function groupColors(groups: Iterable<string>, scope: number): Map<string, string> {
+  if (current.scope !== scope) current = { scope, palette: new GroupPalette() };
+  return current.palette.colors(groups);
 }
 
 /** The messages each node sends (`out`) and receives (`in`) through the edges. */

@@ -122,10 +122,13 @@ function Palette() {
   );
 }
 
+const selectOpened = (s: StudioState) => s.opened;
+
 function GroupLegend() {
   const groupsJson = useStudio(selectGroups);
   const groups = useMemo(() => JSON.parse(groupsJson) as [string, number][], [groupsJson]);
-  const colors = useMemo(() => groupColors(groups.map(([g]) => g)), [groups]);
+  const opened = useStudio(selectOpened);
+  const colors = useMemo(() => groupColors(groups.map(([g]) => g), opened), [groups, opened]);
   if (groups.length === 0) return null;
   const rename = (from: string) =>
     useEditor.getState().setPrompt({
