@@ -30,6 +30,7 @@ import { ExtensionNode, type ExtensionFlowNode, type ExtensionNodeData } from '.
 import { FlowEdge, KIND_COLORS, type FlowEdgeType } from './FlowEdge';
 import { RemeasureOnDetailFlip } from './detail';
 import { graphToCanvas, groupColors, usedPorts, type CanvasModel } from './graphView';
+import { initialLayout } from './flowLayout';
 import { nodeGeometry, portRows, type NodeGeometry } from './nodeGeometry';
 
 const nodeTypes = { extension: ExtensionNode };
@@ -101,7 +102,7 @@ function deriveNodes(
     return {
       id: n.name,
       type: 'extension',
-      position: layout?.[n.name] ?? auto.get(n.name) ?? n.position,
+      position: layout?.[n.name] ?? auto.get(n.name) ?? ORIGIN,
       data: entry.data,
       selected: chosen.has(n.name),
       initialWidth: width,
@@ -115,18 +116,30 @@ function deriveNodes(
 /** Edge objects per id, reused while nothing they show changed, so memoised edges skip rendering. */
 type EdgeCache = Map<string, { key: string; edge: FlowEdgeType }>;
 
+const ORIGIN: NodePosition = { x: 0, y: 0 };
+
 /**
  * Automatic positions of nodes without a stored one, kept per graph once given: an edit
- * upstream must not move every node below it (and re-render them all).
+ * upstream must not move every node below it (and re-render them all). The layout runs only when
+ * a node has neither (a document opened without a sidecar, nodes the sidecar does not list).
  */
-function stableAutoPositions(model: CanvasModel, graphKey: string, store: { key: string; positions: Map<string, NodePosition> }): Map<string, NodePosition> {
+function stableAutoPositions(
+  model: CanvasModel,
+  stored: Record<string, NodePosition> | undefined,
+  addons: Record<string, AddonSummary>,
+  graphKey: string,
+  store: { key: string; positions: Map<string, NodePosition> },
+): Map<string, NodePosition> {
   if (store.key !== graphKey) {
     store.key = graphKey;
     store.positions = new Map();
   }
   const names = new Set(model.nodes.map((n) => n.name));
   for (const name of [...store.positions.keys()]) if (!names.has(name)) store.positions.delete(name);
-  for (const n of model.nodes) if (!store.positions.has(n.name)) store.positions.set(n.name, n.position);
+  const missing = model.nodes.filter((n) => !store.positions.has(n.name) && !stored?.[n.name]);
+  if (missing.length === 0) return store.positions;
+  const placed = initialLayout(model, addons);
+  for (const n of missing) store.positions.set(n.name, placed.get(n.name) ?? ORIGIN);
   return store.positions;
 }
 
@@ -185,7 +198,7 @@ export function GraphCanvas() {
   const nodeByName = useMemo(() => new Map((graph?.nodes ?? []).map((n) => [n.name, n])), [graph]);
   const derived = useMemo(() => {
     if (!model) return { nodes: [] as ExtensionFlowNode[], edges: [] as FlowEdgeType[] };
-    const auto = stableAutoPositions(model, graphKey, autoPositions.current);
+    const auto = stableAutoPositions(model, layout, addons, graphKey, autoPositions.current);
     const nodes = deriveNodes(model, layout, auto, selectedNodes, addons, cache.current, opened);
     const chosen = new Set(selectedEdges);
     const groupOf = new Map(model.nodes.map((n) => [n.name, n.group]));

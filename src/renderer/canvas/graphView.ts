@@ -1,7 +1,8 @@
 /**
  * Projects a TEN graph onto canvas nodes and edges: one node per graph node, one edge per
  * (source, kind, message name, destination). `names` flows give one edge per name, and
- * `source` (reversed) flows are drawn in their real direction.
+ * `source` (reversed) flows are drawn in their real direction. Positions are not part of it:
+ * they come from the layout sidecar or, for nodes it does not list, `flowLayout.ts`.
  */
 import { MSG_KINDS, UNSPECIFIED_GROUP, type MsgKind, type TenGraph, type TenLoc, type TenNode } from '../../shared';
 
@@ -11,7 +12,6 @@ export type CanvasNode = {
   addon: string;
   group: string;
   property: Record<string, unknown>;
-  position: { x: number; y: number };
 };
 
 export type CanvasEdge = {
@@ -55,17 +55,12 @@ export function graphToCanvas(graph: TenGraph): CanvasModel {
     }
   }
   const edgeList = [...edges.values()];
-  const positions = layeredLayout(
-    graph.nodes.map((n) => n.name),
-    edgeList,
-  );
   const nodes = graph.nodes.map<CanvasNode>((n) => ({
     name: n.name,
     type: n.type,
     addon: n.type === 'extension' ? n.addon : n.type,
     group: n.type === 'extension' ? (n.extension_group ?? UNSPECIFIED_GROUP) : '',
     property: (n.property as Record<string, unknown> | undefined) ?? {},
-    position: positions.get(n.name) ?? { x: 0, y: 0 },
   }));
   return { nodes, edges: edgeList };
 }

@@ -2,17 +2,12 @@
  * The editor's commands. Each one builds graph-model edits and applies them as one undoable step
  * through the document store, so every change marks the document unsaved and can be undone.
  */
-import dagre from '@dagrejs/dagre';
 import { stringifyJson, UNSPECIFIED_GROUP, type MsgKind, type NodePosition, type PropertyEdit, type TenExtensionNode, type TenGraph, type TenNode } from '../../shared';
+import { flowLayout, initialLayout } from '../canvas/flowLayout';
 import { edgeId, graphToCanvas } from '../canvas/graphView';
 import { selectGraph, useStudio } from '../store';
 import { useEditor, type ClipboardContent } from './editorStore';
 import { isValidName, renameLayoutGraph, uniqueName, updateGraphLayout } from './model';
-
-/** Approximate node size on the canvas, for the automatic layout. */
-const NODE_WIDTH = 220;
-const NODE_BASE_HEIGHT = 100;
-const PORT_ROW = 20;
 
 function report(error: string | null): boolean {
   if (error) useEditor.getState().setNotice(error);
@@ -83,8 +78,10 @@ export function deleteSelection(): void {
 /** Shown positions of the current graph's nodes: stored ones, else the automatic placement. */
 function positionsOf(graph: TenGraph, graphName: string): Record<string, NodePosition> {
   const stored = useStudio.getState().document?.layout?.graphs[graphName]?.nodes ?? {};
+  const model = graphToCanvas(graph);
+  const placed = model.nodes.every((n) => stored[n.name]) ? null : initialLayout(model, useEditor.getState().addons);
   const out: Record<string, NodePosition> = {};
-  for (const n of graphToCanvas(graph).nodes) out[n.name] = stored[n.name] ?? n.position;
+  for (const n of model.nodes) out[n.name] = stored[n.name] ?? placed?.get(n.name) ?? { x: 0, y: 0 };
   return out;
 }
 
@@ -258,27 +255,12 @@ export function removeGraph(name: string): string | null {
   return useStudio.getState().applyStep([{ type: 'removeGraph', name }], { graphName: null });
 }
 
-/** Lays the shown graph out left to right with dagre, as one undoable step. */
+/** Lays the shown graph out by data flow, left to right (`flowLayout`), as one undoable step. */
 export function autoLayout(): void {
   const target = currentGraph();
   if (!target) return;
-  const model = graphToCanvas(target.graph);
-  const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'LR', nodesep: 50, ranksep: 100 });
-  g.setDefaultEdgeLabel(() => ({}));
-  const addons = useEditor.getState().addons;
-  for (const n of model.nodes) {
-    const ports = addons[n.addon]?.ports.length ?? 0;
-    g.setNode(n.name, { width: NODE_WIDTH, height: NODE_BASE_HEIGHT + ports * PORT_ROW });
-  }
-  for (const e of model.edges) if (g.hasNode(e.source) && g.hasNode(e.target)) g.setEdge(e.source, e.target);
-  dagre.layout(g);
-  const positions: Record<string, NodePosition> = {};
-  for (const name of g.nodes()) {
-    const n = g.node(name);
-    // dagre places centres; the canvas positions top-left corners.
-    positions[name] = { x: Math.round(n.x - n.width / 2), y: Math.round(n.y - n.height / 2) };
-  }
+  const placed = flowLayout(graphToCanvas(target.graph), useEditor.getState().addons);
+  const positions: Record<string, NodePosition> = Object.fromEntries(placed);
   if (report(useStudio.getState().applyStep([], { layout: (l) => updateGraphLayout(l, target.name, () => positions) }))) {
     useEditor.getState().requestFocus({});
   }
