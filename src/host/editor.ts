@@ -5,7 +5,8 @@
  */
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { builtinAddonPackages } from '../runtime/addons';
+import { BUILTIN_ADDONS_DIR, builtinAddonPackages } from '../runtime/addons';
+import { discoverAddons } from '../runtime/app/packages';
 import {
   appCatalogue,
   buildCatalogue,
@@ -23,6 +24,7 @@ import {
   type GraphDocument,
 } from '../shared';
 import { modelPath, nodeFiles } from './files';
+import { packageRunnability } from './runnable';
 
 export interface EditorServiceOptions {
   /** Folder of the built-in examples (`<dir>/<id>/property.json`), for an example's import_uris. */
@@ -59,13 +61,21 @@ export class EditorService {
     return appCatalogue(app, builtins);
   }
 
-  /** Every addon a node can use: the app's packages first (they may override a built-in), then built-ins. */
+  /**
+   * Every addon a node can use: the app's packages first (they may override a built-in), then
+   * built-ins; each with its language and whether the studio's runtime can run it here.
+   */
   async listAddons(appDir: string | undefined): Promise<AddonSummary[]> {
     const catalogue = await this.catalogue(appDir);
+    const runnable = {
+      app: appDir === undefined ? new Map() : discoverAddons(appDir, []),
+      builtin: discoverAddons(undefined, [this.options.builtinAddonsDir ?? BUILTIN_ADDONS_DIR]),
+    };
     return catalogue.addons
       .filter((a) => a.manifest.type === undefined || a.manifest.type === 'extension')
       .map((a) => {
         const summary: AddonSummary = { name: a.name, version: a.version, source: a.source, ports: a.ports };
+        Object.assign(summary, packageRunnability(a.dir, a.manifest, runnable[a.source].has(a.name)));
         const description = englishText(a.manifest.description);
         if (description) summary.description = description;
         if (a.propertySchema) summary.propertySchema = a.propertySchema;

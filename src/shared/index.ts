@@ -27,3 +27,4 @@ export {
 } from './app/files';
 export * from './app/app';
 export * from './conformance/run';
+export * from './manifest/language';

@@ -21,6 +21,7 @@ import {
   type TraceSettings,
   type TraceStep,
 } from '../../shared';
+import { formatBlockers, runBlockers } from '../runnable';
 import { RunTelemetry, type TelemetryLimits } from './telemetry';
 
 export interface RunManagerOptions {
@@ -59,11 +60,16 @@ export class RunManager {
   /** Starts a run of the document's chosen graphs; see `HostApi.startRun`. */
   async start(document: GraphDocument, graph: string | undefined, policy: RunViolationPolicy = 'fail'): Promise<RunInfo> {
     const graphs = chooseGraphs(document, graph);
+    const appDir = this.appDirOf(document);
+    const addonDirs = [this.options.builtinAddonsDir ?? BUILTIN_ADDONS_DIR, ...(this.options.addonDirs ?? [])];
+    // Every node that cannot start, each with its reason, rather than the runtime's first "not installed".
+    const { blockers, nodes } = runBlockers(document.property, graphs, appDir, addonDirs);
+    if (blockers.length) throw new HostError('E_RUN', formatBlockers(blockers, nodes));
     const runId = randomUUID();
     const app = new App({
       property: document.property,
-      appDir: this.appDirOf(document),
-      addonDirs: [this.options.builtinAddonsDir ?? BUILTIN_ADDONS_DIR, ...(this.options.addonDirs ?? [])],
+      appDir,
+      addonDirs,
       violationPolicy: policy,
       ...(this.options.stopTimeoutMs !== undefined ? { stopTimeoutMs: this.options.stopTimeoutMs } : {}),
     });

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { UNSPECIFIED_GROUP, type TenNode, type TenValueSchema } from '../../shared';
+import { LANGUAGE_LABEL, UNSPECIFIED_GROUP, type TenNode, type TenValueSchema } from '../../shared';
 import { graphToCanvas } from '../canvas/graphView';
 import { deleteSelection, renameNode, replaceNodeProperty, setGroup, setNodeProperty } from '../editor/actions';
 import { useEditor, type EditorState } from '../editor/editorStore';
@@ -69,6 +69,21 @@ function NodeInspector({ node }: { node: TenNode }) {
             <dd>
               {node.addon} {addon ? <span className="muted-inline">{addon.source === 'app' ? '(app package)' : '(built-in)'}</span> : <span className="error-inline">(not installed)</span>}
             </dd>
+            {addon?.language && (
+              <>
+                <dt>Language</dt>
+                <dd data-testid="inspector-language">
+                  {LANGUAGE_LABEL[addon.language]}{' '}
+                  {addon.runsHere === false ? (
+                    <span className="warning-inline" title={addon.cannotRun}>
+                      (cannot run here: {addon.cannotRun})
+                    </span>
+                  ) : (
+                    <span className="muted-inline">(runs here)</span>
+                  )}
+                </dd>
+              </>
+            )}
           </>
         )}
       </dl>

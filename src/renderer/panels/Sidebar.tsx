@@ -1,6 +1,6 @@
 import { useReactFlow } from '@xyflow/react';
 import { useMemo, useRef, useState } from 'react';
-import { UNSPECIFIED_GROUP } from '../../shared';
+import { canRunHere, LANGUAGE_LABEL, languageBlocker, PACKAGE_LANGUAGES, UNSPECIFIED_GROUP, type AddonSummary } from '../../shared';
 import { ADDON_DRAG_TYPE } from '../canvas/GraphCanvas';
 import { groupColors } from '../canvas/graphView';
 import { addNode, renameGroup } from '../editor/actions';
@@ -49,6 +49,38 @@ export function Sidebar({ onOpenExample }: { onOpenExample: (id: string) => void
   );
 }
 
+interface PaletteSection {
+  key: string;
+  title: string;
+  /** Whether the studio's runtime runs packages of this section's language. */
+  runs: boolean;
+  hint: string;
+  addons: AddonSummary[];
+}
+
+/**
+ * The palette's sections: the app's own packages by language (TypeScript, Python, C++, Go,
+ * other), then the built-ins, each saying whether the studio can run that language here.
+ */
+export function paletteSections(addons: readonly AddonSummary[]): PaletteSection[] {
+  const out: PaletteSection[] = [];
+  for (const language of PACKAGE_LANGUAGES) {
+    const list = addons.filter((a) => a.source === 'app' && (a.language ?? 'unknown') === language);
+    if (list.length === 0) continue;
+    const runs = canRunHere(language);
+    out.push({
+      key: `app-${language}`,
+      title: `App · ${LANGUAGE_LABEL[language]}`,
+      runs,
+      hint: runs ? `The app's ${LANGUAGE_LABEL[language]} packages: Run starts them here.` : `The app's ${LANGUAGE_LABEL[language]} packages: you can edit graphs with them, but Run cannot start them here (${languageBlocker(language) ?? ''}).`,
+      addons: list,
+    });
+  }
+  const builtins = addons.filter((a) => a.source === 'builtin');
+  if (builtins.length) out.push({ key: 'builtin', title: 'Built-in · TypeScript', runs: true, hint: "The studio's own addons (TypeScript, Node.js).", addons: builtins });
+  return out;
+}
+
 function Palette() {
   const addons = useEditor(selectAddonList);
   const error = useEditor(selectAddonsError);
@@ -70,6 +102,7 @@ function Palette() {
     const q = query.trim().toLowerCase();
     return q ? addons.filter((a) => a.name.toLowerCase().includes(q) || (a.description ?? '').toLowerCase().includes(q)) : addons;
   }, [addons, query]);
+  const sections = useMemo(() => paletteSections(shown), [shown]);
 
   return (
     <section aria-label="Addon palette">
@@ -96,28 +129,40 @@ function Palette() {
           {error}
         </p>
       )}
-      <ul className="palette-list">
-        {shown.map((a) => (
-          <li
-            key={a.name}
-            className="palette-item"
-            data-testid={`palette-${a.name}`}
-            draggable
-            onDragStart={(e) => {
-              e.dataTransfer.setData(ADDON_DRAG_TYPE, a.name);
-              e.dataTransfer.effectAllowed = 'copy';
-            }}
-            title={a.description ?? a.name}
-          >
-            <span className="palette-name">{a.name}</span>
-            <span className={`palette-source ${a.source}`}>{a.source === 'app' ? 'app' : 'built-in'}</span>
-            <button type="button" className="palette-add" aria-label={`Add ${a.name} to the graph`} title="Add to the graph (or drag onto the canvas)" onClick={() => addNode(a.name, centre())}>
-              +
-            </button>
-          </li>
-        ))}
-        {shown.length === 0 && <li className="muted">{addons.length === 0 ? 'Loading addons…' : 'No addon matches.'}</li>}
-      </ul>
+      {sections.map((section) => (
+        <section key={section.key} className="palette-section" aria-label={section.title} data-testid={`palette-section-${section.key}`}>
+          <h3 title={section.hint}>
+            {section.title} <span className={section.runs ? 'runs-here' : 'cannot-run'}>{section.runs ? 'runs here' : "can't run here"}</span>
+          </h3>
+          <ul className="palette-list">
+            {section.addons.map((a) => (
+              <li
+                key={a.name}
+                className={`palette-item${a.runsHere === false ? ' cannot-run' : ''}`}
+                data-testid={`palette-${a.name}`}
+                draggable
+                onDragStart={(e) => {
+                  e.dataTransfer.setData(ADDON_DRAG_TYPE, a.name);
+                  e.dataTransfer.effectAllowed = 'copy';
+                }}
+                title={[a.description ?? a.name, a.cannotRun && `Cannot run here: ${a.cannotRun}.`].filter(Boolean).join('\n')}
+              >
+                <span className="palette-name">{a.name}</span>
+                {a.runsHere === false && section.runs && (
+                  <span className="palette-no-run" aria-label={`Cannot run here: ${a.cannotRun ?? ''}`}>
+                    can't run
+                  </span>
+                )}
+                <span className={`palette-source source-${a.source}`}>{a.source === 'app' ? 'app' : 'built-in'}</span>
+                <button type="button" className="palette-add" aria-label={`Add ${a.name} to the graph`} title="Add to the graph (or drag onto the canvas)" onClick={() => addNode(a.name, centre())}>
+                  +
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+      {shown.length === 0 && <p className="muted">{addons.length === 0 ? 'Loading addons…' : 'No addon matches.'}</p>}
     </section>
   );
 }

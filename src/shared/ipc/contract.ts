@@ -7,6 +7,7 @@
 import type { Diagnostic } from '../graph/diagnostics';
 import type { TenAppProperty } from '../graph/types';
 import type { AddonPort } from '../manifest/catalogue';
+import type { PackageLanguage } from '../manifest/language';
 import type { TenValueSchema } from '../schema/value-schema';
 import {
   arrayOf,
@@ -156,6 +157,11 @@ export interface AddonSummary {
   propertySchema?: TenValueSchema;
   /** The package's own `property.json`: defaults for a new node. */
   defaultProperty?: Record<string, unknown>;
+  /** Its language: from the runtime its manifest depends on, else from its files. */
+  language?: PackageLanguage;
+  /** Whether the studio's runtime can run it here (`canRunHere` and an entry file); `cannotRun` says why not. */
+  runsHere?: boolean;
+  cannotRun?: string;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
