@@ -8,6 +8,8 @@ import { defaultDataDir, DocumentService } from './documents';
 import { readRecording, RunManager, writeChromeTrace, writeJsonFile, type TelemetryLimits } from './runs';
 import { EditorService } from './editor';
 import { readRegularText } from './regularFile';
+import { listDirectory } from './directory';
+import { resolveUserPath } from './documents/paths';
 import {
   HostError,
   parseJsonText,
@@ -16,6 +18,7 @@ import {
   type HostEvent,
   type HostMethod,
   type HostMethodTypes,
+  type NativeDialogPurpose,
   type TenAppProperty,
   type VersionInfo,
 } from '../shared';
@@ -37,6 +40,11 @@ export interface HostOptions {
   telemetryFlushMs?: number;
   /** Telemetry sampling period and buffer bounds (see `DEFAULT_LIMITS`). */
   telemetryLimits?: Partial<TelemetryLimits>;
+  /**
+   * The system's file dialog, where there is one (the Electron shell passes it): the chosen path,
+   * or null when cancelled. Without it `choosePath` fails with `E_UNSUPPORTED`.
+   */
+  nativeDialog?: (purpose: NativeDialogPurpose, defaultPath: string | undefined) => Promise<string | null>;
 }
 
 export interface RequestContext {
@@ -109,6 +117,13 @@ export class Host {
         ),
       listAddons: (p) => editor.listAddons(p.appDir),
       validateDocument: async (p) => ({ diagnostics: await editor.validateDocument(p.document) }),
+      listDirectory: (p) => listDirectory(p),
+      choosePath: async (p) => {
+        if (!options.nativeDialog) {
+          throw new HostError('E_UNSUPPORTED', 'choosePath: this host has no native file dialogs (browser mode); the studio browses folders with listDirectory instead.');
+        }
+        return { path: await options.nativeDialog(p.purpose, p.defaultPath === undefined ? undefined : resolveUserPath(p.defaultPath)) };
+      },
     };
   }
 

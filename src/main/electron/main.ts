@@ -13,8 +13,10 @@ import {
   IPC_EVENT_CHANNEL,
   ipcChannel,
   validateRequest,
+  type NativeDialogPurpose,
   type ResponseMessage,
 } from '../../shared';
+import { nativeDialogSpec } from './dialogs';
 
 const appRoot = app.getAppPath();
 const rendererIndex = join(appRoot, 'out', 'renderer', 'index.html');
@@ -47,6 +49,18 @@ function registerIpc(host: Host): void {
     });
   }
   host.onEvent((event) => mainWindow?.webContents.send(IPC_EVENT_CHANNEL, event));
+}
+
+/** The system's file dialog for `choosePath`, attached to the studio's window. */
+async function showFileDialog(purpose: NativeDialogPurpose, defaultPath: string | undefined): Promise<string | null> {
+  const spec = nativeDialogSpec(purpose, defaultPath, process.platform);
+  const win = mainWindow;
+  if (spec.kind === 'open') {
+    const r = win ? await dialog.showOpenDialog(win, spec.options) : await dialog.showOpenDialog(spec.options);
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  }
+  const r = win ? await dialog.showSaveDialog(win, spec.options) : await dialog.showSaveDialog(spec.options);
+  return r.canceled || !r.filePath ? null : r.filePath;
 }
 
 function createWindow(): void {
@@ -103,6 +117,7 @@ void app.whenReady().then(() => {
     version: app.getVersion(),
     // Electron's per-user folder, unless the user or a test points the studio elsewhere.
     dataDir: process.env.TEN_STUDIO_DATA_DIR || app.getPath('userData'),
+    nativeDialog: showFileDialog,
   });
   registerIpc(host);
   // Not on 'before-quit': a window kept open for its unsaved edits cancels the quit, and its

@@ -11,6 +11,7 @@ import type { PackageLanguage } from '../manifest/language';
 import type { TenValueSchema } from '../schema/value-schema';
 import {
   arrayOf,
+  integerIn,
   isAbsolutePath,
   isBoolean,
   isFiniteNumber,
@@ -20,6 +21,7 @@ import {
   objectOf,
   oneOf,
   recordOf,
+  stringUpTo,
   taggedUnion,
   type FieldSpec,
 } from './params';
@@ -175,6 +177,52 @@ export interface HostLogEvent {
   message: string;
 }
 
+/** What a folder entry is to the studio, besides a file or a folder. */
+export type TenMark =
+  /** A TEN app folder: `manifest.json` of type `app` and a `property.json`; Open opens it. */
+  | 'app'
+  /** An extension (or other) package folder: a `manifest.json` of another type. */
+  | 'package'
+  /** A file named `property.json`. */
+  | 'property';
+
+export interface DirectoryEntry {
+  name: string;
+  /** Absolute path (the folder's path joined with the name; links are not resolved). */
+  path: string;
+  /** What it is, links followed; `other` for sockets, devices and broken links. */
+  kind: 'dir' | 'file' | 'other';
+  /** A symbolic link (to `kind`, or broken). */
+  link?: 'ok' | 'broken';
+  /** Bytes, for files. */
+  size?: number;
+  mtimeMs?: number;
+  ten?: TenMark;
+}
+
+/** One page of a folder's entries: folders first, then files, each by name (numbers in order). */
+export interface DirectoryListing {
+  /** The folder, absolute and normalised (`~` expanded, links not resolved). */
+  path: string;
+  /** Its parent, or null at a root. */
+  parent: string | null;
+  /** From the root down to the folder, for breadcrumbs. */
+  crumbs: { name: string; path: string }[];
+  /** The user's home folder. */
+  home: string;
+  /** What the folder itself is (an app folder, a package). */
+  ten?: TenMark;
+  entries: DirectoryEntry[];
+  /** Index of `entries[0]` among all matching entries, and how many match in all. */
+  offset: number;
+  total: number;
+  /** Entries left out because their names start with a dot (shown with `showHidden`). */
+  hidden: number;
+}
+
+/** What a native file dialog is for (Electron); browser mode has none (`E_UNSUPPORTED`). */
+export type NativeDialogPurpose = 'open' | 'saveAs' | 'export' | 'openRecording' | 'saveRecording' | 'exportTrace';
+
 /** Everything on the host's event stream: host logs and run telemetry (see `./runs`). */
 export type HostEvent = HostLogEvent | TelemetryHostEvent;
 
@@ -219,6 +267,21 @@ export interface HostMethodTypes extends RunMethodTypes {
    * `document.property`.
    */
   validateDocument: { params: { document: GraphDocument }; result: { diagnostics: Diagnostic[] } };
+  /**
+   * One page of a folder, for the studio's own file browser: `offset`/`limit` page through it
+   * (default 0 and 500, at most 1,000 a page), `match` keeps names containing it (case
+   * insensitive), `showHidden` adds names starting with a dot. Errors: `E_NOT_FOUND`,
+   * `E_NOT_DIR`, `E_IO` (permission denied).
+   */
+  listDirectory: {
+    params: { path: string; showHidden?: boolean; offset?: number; limit?: number; match?: string };
+    result: DirectoryListing;
+  };
+  /**
+   * Shows the system's file dialog (Electron) and returns the chosen path, or null when it was
+   * cancelled. `E_UNSUPPORTED` where there is none (browser mode: the studio browses itself).
+   */
+  choosePath: { params: { purpose: NativeDialogPurpose; defaultPath?: string }; result: { path: string | null } };
 }
 
 export type HostMethod = keyof HostMethodTypes;
@@ -302,6 +365,9 @@ export function validateDocument(value: unknown): string | null {
   return documentCheck(value, 'document');
 }
 
+/** Most entries one `listDirectory` page returns. */
+export const MAX_DIRECTORY_PAGE = 1000;
+
 export const HOST_METHODS: { readonly [M in HostMethod]: { readonly validate: ParamsValidator } } = {
   ...runMethodValidators(documentCheck),
   version: { validate: noParams },
@@ -328,6 +394,21 @@ export const HOST_METHODS: { readonly [M in HostMethod]: { readonly validate: Pa
   discardRecovery: { validate: params({ documentId: isNonEmptyString }) },
   listAddons: { validate: params({ appDir: [isAbsolutePath, 'optional'] }) },
   validateDocument: { validate: params({ document: documentCheck }) },
+  listDirectory: {
+    validate: params({
+      path: isAbsolutePath,
+      showHidden: [isBoolean, 'optional'],
+      offset: [integerIn(0, 100_000_000), 'optional'],
+      limit: [integerIn(1, MAX_DIRECTORY_PAGE), 'optional'],
+      match: [stringUpTo(256), 'optional'],
+    }),
+  },
+  choosePath: {
+    validate: params({
+      purpose: oneOf(['open', 'saveAs', 'export', 'openRecording', 'saveRecording', 'exportTrace']),
+      defaultPath: [isAbsolutePath, 'optional'],
+    }),
+  },
 };
 
 export const HOST_METHOD_NAMES = Object.keys(HOST_METHODS) as HostMethod[];

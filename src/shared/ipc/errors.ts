@@ -17,7 +17,11 @@ export type HostErrorCode =
   /** The runtime could not start or stop a run; the message says why. */
   | 'E_RUN'
   /** A request is larger than a transport carries in one message; nothing was sent. */
-  | 'E_TOO_LARGE';
+  | 'E_TOO_LARGE'
+  /** A folder was asked for and the path is something else (a file). */
+  | 'E_NOT_DIR'
+  /** This host cannot do it (native file dialogs in browser mode); the client has another way. */
+  | 'E_UNSUPPORTED';
 
 export interface HostErrorInfo {
   code: HostErrorCode;

@@ -39,6 +39,15 @@ export const isAbsolutePath: Check = (v, p) => {
   return absolute ? null : `expects ${at(p)} to be an absolute path (or start with ~/), got ${JSON.stringify(v)}`;
 };
 
+export function integerIn(min: number, max: number): Check {
+  return (v, p) => (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? null : `expects ${at(p)} to be an integer from ${min} to ${max}`);
+}
+
+/** A string of at most `max` characters (empty allowed). */
+export function stringUpTo(max: number): Check {
+  return (v, p) => (typeof v === 'string' && v.length <= max ? null : `expects ${at(p)} to be a string of at most ${max} characters`);
+}
+
 export function oneOf(values: readonly string[]): Check {
   return (v, p) =>
     typeof v === 'string' && values.includes(v)

@@ -16,7 +16,7 @@ import {
   type RunBatch,
   type RunInfo,
 } from '../../../src/shared';
-import { app, BrowserWindow, ipcMain, type FakeFrame } from '../../fixtures/fake-electron';
+import { app, BrowserWindow, dialog, ipcMain, type FakeFrame } from '../../fixtures/fake-electron';
 import { launchStudio, waitFor, type Studio } from './studio';
 
 vi.mock('electron', () => import('../../fixtures/fake-electron'));
@@ -84,6 +84,20 @@ describe('Electron IPC adapter', () => {
         const result = await api.saveDocumentAs({ document: example, path: saved });
         expect(result.files[0]).toBe(saved);
         expect(JSON.parse(await readFile(saved, 'utf8'))).toEqual(example.property);
+      },
+      listDirectory: async () => {
+        const listing = await api.listDirectory({ path: dir });
+        expect(listing.path).toBe(dir);
+        expect(listing.entries.find((e) => e.name === 'property.json')).toMatchObject({ kind: 'file', ten: 'property', path: saved });
+      },
+      choosePath: async () => {
+        // The system's dialog, attached to the studio's window; what the user picks comes back.
+        const picked = join(dir, 'picked.json');
+        dialog.picks.push(picked, null);
+        expect(await api.choosePath({ purpose: 'saveAs', defaultPath: dir })).toEqual({ path: picked });
+        expect(dialog.fileDialogs.at(-1)).toMatchObject({ kind: 'save', window: studio.window, options: { defaultPath: dir, properties: expect.arrayContaining(['showOverwriteConfirmation']) } });
+        expect(await api.choosePath({ purpose: 'open' })).toEqual({ path: null });
+        expect(dialog.fileDialogs.at(-1)).toMatchObject({ kind: 'open', window: studio.window, options: { properties: expect.arrayContaining(['openFile']) } });
       },
       openDocument: async () => {
         opened = (await api.openDocument({ path: saved })).document;

@@ -107,6 +107,8 @@ describe('HostApi wire format', () => {
       saveRecording: { runId: 'r', path: '/tmp/r.json', overwrite: true },
       openRecording: { path: '/tmp/r.json' },
       exportChromeTrace: { source: { kind: 'file', path: '/tmp/r.json' }, path: '/tmp/t.json' },
+      listDirectory: { path: '~', showHidden: true, offset: 0, limit: 1000, match: 'prop' },
+      choosePath: { purpose: 'export', defaultPath: '/tmp/x.json' },
     };
     for (const method of HOST_METHOD_NAMES) {
       expect(validateRequest(method, valid[method])).toBeNull();
