@@ -72,7 +72,7 @@ export function App() {
         <Splitter pane="bottom" />
         <BottomPanel />
         <EditorOverlays />
-        <DocumentDialogs actions={documents} />
+        <DocumentDialogs actions={documents} host={host} />
       </LayoutGrid>
     </ReactFlowProvider>
   );

@@ -10,11 +10,11 @@ function focusIn(dialog: Locator): Promise<string | null> {
   });
 }
 
-/** How many controls Tab reaches in `dialog`. */
+/** How many controls Tab reaches in `dialog` (a listbox or other widget with tabindex 0 included). */
 function controlCount(dialog: Locator): Promise<number> {
   return dialog.evaluate(
     (d) =>
-      [...d.querySelectorAll<HTMLElement>('a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled])')].filter(
+      [...d.querySelectorAll<HTMLElement>('a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])')].filter(
         (el) => el.getClientRects().length > 0,
       ).length,
   );
@@ -59,16 +59,21 @@ test('every dialog traps the focus, cancels on Escape and gives the focus back',
   await openButton.click();
   const open = page.getByRole('dialog', { name: 'Open' });
   await expect(open.getByLabel('Path')).toBeFocused();
+  // The file browser's controls are all there once its first folder is listed.
+  const listed = (dialog: Locator) => expect(dialog.getByRole('listbox')).toHaveAttribute('aria-busy', 'false');
+  await listed(open);
   await checkModal(page, open, openButton);
 
   // A shortcut opens the dialog from where the focus is, and the focus goes back there.
   await page.keyboard.press('Control+Shift+S');
+  await listed(page.getByRole('dialog', { name: 'Save As' }));
   await checkModal(page, page.getByRole('dialog', { name: 'Save As' }), openButton);
 
   const exportButton = page.getByRole('button', { name: 'Export', exact: true });
   await exportButton.click();
   const exportDialog = page.getByRole('dialog', { name: 'Export' });
   await exportDialog.getByLabel('Export format').selectOption('graph');
+  await listed(exportDialog);
   await checkModal(page, exportDialog, exportButton);
 
   const addGraph = page.getByRole('button', { name: 'Add graph' });

@@ -1,14 +1,18 @@
 /**
- * In-app dialogs for documents: a path dialog with recent files (browser mode has no native
- * file dialogs), the conflict choice after a refused save, and recovery offers. Also owns the
- * keyboard shortcuts Ctrl+N, Ctrl+O, Ctrl+S and Ctrl+Shift+S (Cmd on macOS).
+ * In-app dialogs for documents: Open, Save As and Export with the studio's file browser (browser
+ * mode has no native file dialogs; in Electron, Open and Save As use the system's and Export its
+ * save dialog through "Export to…"), the conflict choice after a refused save, and recovery
+ * offers. Also owns the keyboard shortcuts Ctrl+N, Ctrl+O, Ctrl+S and Ctrl+Shift+S (Cmd on macOS).
  */
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { HostError, type ExportFormat } from '../../shared';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { HostError, type ExportFormat, type HostApi } from '../../shared';
 import { Modal, modalOpen } from '../Modal';
 import { useStudio } from '../store';
 import type { DocumentActions } from './actions';
-import { documentPath } from './actions';
+import { documentFolder, documentPath } from './actions';
+import { FileBrowser } from './FileBrowser';
+import { baseName, dirName, endsWithSeparator, joinPath } from './paths';
+import { lastPlace, placesFor } from './places';
 import { useDocumentUi, type FileDialogMode } from './documentUi';
 
 const TITLES: Record<FileDialogMode, string> = { open: 'Open', saveAs: 'Save As', export: 'Export' };
@@ -19,7 +23,7 @@ const HINTS: Record<FileDialogMode, string> = {
   export: 'Writes TEN JSON only (no layout) and leaves the open document as it is.',
 };
 
-export function DocumentDialogs({ actions }: { actions: DocumentActions }) {
+export function DocumentDialogs({ actions, host }: { actions: DocumentActions; host: HostApi }) {
   const dialog = useDocumentUi((s) => s.dialog);
 
   useEffect(() => {
@@ -41,7 +45,7 @@ export function DocumentDialogs({ actions }: { actions: DocumentActions }) {
   return (
     <>
       <RecoveryBanner actions={actions} />
-      {dialog?.kind === 'file' && <FileDialog key={dialog.mode} mode={dialog.mode} actions={actions} />}
+      {dialog?.kind === 'file' && <FileDialog key={dialog.mode} mode={dialog.mode} actions={actions} host={host} />}
       {dialog?.kind === 'conflict' && <ConflictDialog message={dialog.message} actions={actions} />}
       {dialog?.kind === 'unsaved' && <UnsavedDialog title={dialog.title} actions={actions} />}
     </>
@@ -52,9 +56,10 @@ function close() {
   useDocumentUi.getState().setDialog(null);
 }
 
-function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: DocumentActions }) {
+function FileDialog({ mode, actions, host }: { mode: FileDialogMode; actions: DocumentActions; host: HostApi }) {
   const document = useStudio((s) => s.document);
   const graphName = useStudio((s) => s.graphName);
+  const native = useStudio((s) => s.version?.transport === 'electron');
   const replacesEdits = useStudio((s) => s.dirty) && mode === 'open';
   const recent = useDocumentUi((s) => s.recent);
   const busy = useDocumentUi((s) => s.busy);
@@ -64,19 +69,35 @@ function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: Document
   const [exportGraph, setExportGraph] = useState(graphName ?? '');
   const [error, setError] = useState<string | null>(null);
   const [confirmReplace, setConfirmReplace] = useState(false);
+  const [goTo, setGoTo] = useState<{ path: string } | null>(null);
+  /** The folder the browser shows: an empty path field means it (or a file of the default name in it). */
+  const [folder, setFolder] = useState<string | null>(null);
   const hintId = useId();
   const input = useRef<HTMLInputElement>(null);
   const graphs = document?.property.ten?.predefined_graphs?.map((g) => g.name) ?? [];
+  const docFolder = document ? documentFolder(document) : null;
+  const places = useMemo(() => placesFor('~', docFolder, recent), [docFolder, recent]);
+  // The folder the browser shows first: the typed path's, the document's, the last place, home.
+  const [start] = useState(() => (path ? dirName(path) : (docFolder ?? lastPlace() ?? '~')));
+  const pathNow = useRef(path);
+  pathNow.current = path;
+  const defaultName = mode === 'export' && format === 'graph' ? `${exportGraph || 'graph'}.json` : 'property.json';
+  const fallback = folder === null ? null : mode === 'open' ? folder : joinPath(folder, defaultName);
+
+  const changePath = (next: string) => {
+    setPath(next);
+    setConfirmReplace(false);
+  };
 
   const submit = async (overwrite: boolean, target = path) => {
-    const trimmed = target.trim();
+    const trimmed = target.trim() || fallback || '';
     if (!trimmed) {
-      setError('Enter a path.');
+      setError('Enter a path, or pick one in the browser.');
       return;
     }
     setError(null);
     try {
-      if (mode === 'open') await actions.openPath(trimmed, replacesEdits);
+      if (mode === 'open') await actions.openChosen(trimmed, replacesEdits);
       else if (mode === 'saveAs') await actions.saveAs(trimmed, overwrite);
       else await actions.exportTo(trimmed, format, format === 'graph' ? exportGraph : undefined, overwrite);
     } catch (err) {
@@ -90,13 +111,28 @@ function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: Document
     }
   };
 
+  /** Electron: the system's save dialog (it confirms a replacement), then export there. */
+  const exportNative = async () => {
+    const chosen = await actions.choose('export', path.trim() || (docFolder ? joinPath(docFolder, defaultName) : undefined));
+    if (chosen === undefined || chosen === null) return;
+    changePath(chosen);
+    await submit(true, chosen);
+  };
+
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     void submit(false);
   };
 
+  // A folder path typed with a trailing separator is shown in the browser.
+  useEffect(() => {
+    if (native || !endsWithSeparator(path.trim()) || path.trim().length < 2) return;
+    const timer = setTimeout(() => setGoTo({ path: path.trim() }), 250);
+    return () => clearTimeout(timer);
+  }, [path, native]);
+
   return (
-    <Modal title={TITLES[mode]} onCancel={close} describedBy={hintId} initialFocus={input}>
+    <Modal title={TITLES[mode]} onCancel={close} describedBy={hintId} initialFocus={input} className={native ? 'modal' : 'modal modal-wide'} backdropClassName="modal-backdrop modal-backdrop-top">
       <form onSubmit={onSubmit}>
         <label className="field">
           <span>Path</span>
@@ -106,16 +142,37 @@ function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: Document
             aria-label="Path"
             value={path}
             spellCheck={false}
-            placeholder={mode === 'open' ? '/home/me/my_app' : '/home/me/my_app/property.json'}
-            onChange={(e) => {
-              setPath(e.target.value);
-              setConfirmReplace(false);
-            }}
+            placeholder={fallback ?? (mode === 'open' ? '/home/me/my_app' : '/home/me/my_app/property.json')}
+            onChange={(e) => changePath(e.target.value)}
           />
         </label>
         <p className="muted" id={hintId}>
           {HINTS[mode]}
+          {native ? '' : ' Pick it below or type it; a path ending in / shows that folder.'}
         </p>
+        {!native && (
+          <FileBrowser
+            host={host}
+            start={start}
+            places={places}
+            goTo={goTo}
+            onFolder={(listing, cause) => {
+              setFolder(listing.path);
+              // Only a folder the user went to in the browser changes the field: the first one
+              // arrives while the user may be typing, and a typed folder path is theirs.
+              if (cause !== 'user') return;
+              if (mode === 'open') changePath(listing.path);
+              else changePath(joinPath(listing.path, baseName(pathNow.current) || defaultName));
+            }}
+            onSelect={(entry) => {
+              if (mode === 'open' || entry.kind === 'file') changePath(entry.path);
+            }}
+            onChoose={(entry) => {
+              changePath(entry.path);
+              void submit(false, entry.path);
+            }}
+          />
+        )}
         {mode === 'export' && (
           <div className="field-row">
             <label className="field">
@@ -141,7 +198,7 @@ function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: Document
         )}
         {recent.length > 0 && (
           <>
-            <h3>Recent</h3>
+            <h3>Recent files</h3>
             <ul className="recent-list" aria-label="Recent files">
               {recent.map((r) => (
                 <li key={r.path}>
@@ -151,7 +208,7 @@ function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: Document
                     title={r.exists ? r.path : `${r.path} (no longer exists)`}
                     disabled={mode === 'open' && !r.exists}
                     onClick={() => {
-                      setPath(r.path);
+                      changePath(r.path);
                       if (mode === 'open') void submit(false, r.path);
                     }}
                   >
@@ -173,6 +230,11 @@ function FileDialog({ mode, actions }: { mode: FileDialogMode; actions: Document
           </p>
         )}
         <div className="modal-actions">
+          {native && mode === 'export' && (
+            <button type="button" aria-label="Export to a file chosen in the system dialog" disabled={busy} onClick={() => void exportNative()}>
+              Export to…
+            </button>
+          )}
           {confirmReplace ? (
             <button type="button" aria-label="Replace the existing file" disabled={busy} onClick={() => void submit(true)}>
               Replace

@@ -3,9 +3,11 @@
  * Requests go through one queue, so a recovery copy written just before a save can never land
  * after it (the host deletes the copy when a save succeeds).
  */
-import { HostError, type ExportFormat, type GraphDocument, type HostApi } from '../../shared';
+import { HostError, type ExportFormat, type GraphDocument, type HostApi, type NativeDialogPurpose } from '../../shared';
 import { useStudio } from '../store';
 import { useDocumentUi, type DocumentDialog } from './documentUi';
+import { baseName, dirName, joinPath } from './paths';
+import { lastPlace, rememberPlace } from './places';
 
 /** Quiet time after the last edit before the recovery copy is written. */
 export const RECOVERY_DEBOUNCE_MS = 1000;
@@ -25,6 +27,16 @@ export interface DocumentActions {
    * the unsaved edits of the current document are dropped with their recovery copy.
    */
   openPath(path: string, discardEdits?: boolean): Promise<void>;
+  /**
+   * Opens a path picked in a file dialog: a `property.json` whose folder is a TEN app opens the
+   * app (so its packages come with it); anything else as `openPath`.
+   */
+  openChosen(path: string, discardEdits?: boolean): Promise<void>;
+  /**
+   * The system's file dialog (Electron): the chosen path, null when cancelled, or undefined when
+   * the host has none or it failed (the failure is shown).
+   */
+  choose(purpose: NativeDialogPurpose, defaultPath?: string): Promise<string | null | undefined>;
   /** Runs `proceed` at once, or after the user agreed to drop the current unsaved edits. */
   guardUnsaved(proceed: () => void): void;
   /** Answers the unsaved-edits question: drop the edits (and their recovery copy) and go on. */
@@ -52,6 +64,13 @@ export function documentPath(doc: GraphDocument): string | null {
     case 'graph':
       return doc.origin.file;
   }
+}
+
+/** The folder a document's file dialogs start in: its app folder or its file's folder. */
+export function documentFolder(doc: GraphDocument): string | null {
+  if (doc.origin.kind === 'app') return doc.origin.dir;
+  const path = documentPath(doc);
+  return path === null ? null : dirName(path);
 }
 
 /** An empty document without a file, with one empty graph `main` to draw in. */
@@ -178,6 +197,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     const opened = await busy(() => serial(() => host.openDocument({ path })));
     if (discard) await discardEdits().catch((err: unknown) => reportError('Could not discard the recovery copy', err));
     studio().openDocument(opened.document);
+    rememberPlace(path, opened.document.origin.kind === 'app');
     ui().setRecoverySavedAt(null);
     // What the host found while opening (bytes that are not UTF-8, an interrupted save cleaned
     // up, an unreadable layout sidecar) is shown, not just logged.
@@ -208,10 +228,54 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     studio().markSaved({ ...current, id: saved.id, title: saved.title, origin: saved.origin, base: saved.base }, revision);
   };
 
+  /** Electron shows the system's file dialogs; browser mode the studio's own. */
+  const native = () => studio().version?.transport === 'electron';
+
+  const choose = async (purpose: NativeDialogPurpose, defaultPath?: string): Promise<string | null | undefined> => {
+    try {
+      return (await host.choosePath({ purpose, ...(defaultPath ? { defaultPath } : {}) })).path;
+    } catch (err) {
+      if (!(err instanceof HostError && err.code === 'E_UNSUPPORTED')) reportError('Could not show the file dialog', err);
+      return undefined;
+    }
+  };
+
+  const openChosen = async (path: string, discard = false) => {
+    let target = path;
+    if (baseName(path) === 'property.json') {
+      const folder = await host.listDirectory({ path: dirName(path), limit: 1 }).catch(() => null);
+      if (folder?.ten === 'app') target = folder.path;
+    }
+    await openPath(target, discard);
+  };
+
+  /** Electron's Open: the system's dialog first, then the unsaved-edits question, so a cancel loses nothing. */
+  const openNative = async () => {
+    const doc = studio().document;
+    const start = (doc && documentFolder(doc)) ?? lastPlace() ?? undefined;
+    const path = await choose('open', start);
+    if (path === undefined) return showFile('open');
+    if (path === null) return;
+    actions.guardUnsaved(() => void openChosen(path).catch((err: unknown) => reportError(`Could not open ${path}`, err)));
+  };
+
+  /** Electron's Save As: the system's dialog confirms a replacement itself. */
+  const saveAsNative = async () => {
+    const doc = studio().document;
+    if (!doc) return;
+    const current = documentPath(doc);
+    const folder = documentFolder(doc) ?? lastPlace();
+    const suggested = doc.origin.kind === 'app' || current === null ? (folder ? joinPath(folder, 'property.json') : undefined) : current;
+    const path = await choose('saveAs', suggested);
+    if (path === undefined) return showFile('saveAs');
+    if (path === null) return;
+    await actions.saveAs(path, true).catch((err: unknown) => reportError('Could not save', err));
+  };
+
   const actions: DocumentActions = {
     newDocument: () => actions.guardUnsaved(() => studio().openDocument(untitledDocument())),
-    showOpen: () => showFile('open'),
-    showSaveAs: () => showFile('saveAs'),
+    showOpen: () => (native() ? void openNative() : showFile('open')),
+    showSaveAs: () => (native() ? void saveAsNative() : showFile('saveAs')),
     showExport: () => showFile('export'),
 
     async save(force = false) {
@@ -220,7 +284,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
       // the fingerprint from before it and be refused as changed on disk.
       if (!doc || ui().busy) return;
       if (documentPath(doc) === null) {
-        showFile('saveAs');
+        actions.showSaveAs();
         return;
       }
       const own = ui().dialog;
@@ -241,6 +305,8 @@ export function createDocumentActions(host: HostApi): DocumentActions {
     },
 
     openPath,
+    openChosen,
+    choose,
 
     guardUnsaved(proceed) {
       const { document, dirty } = studio();
@@ -275,6 +341,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
         throw err;
       }
       applySaved(doc, revision, saved.document);
+      rememberPlace(path);
       closeOwnDialog(own);
       ui().setNotice(savedNotice(saved.files));
       studio().setError(saved.warnings.length > 0 ? saved.warnings.join(' ') : null);
@@ -295,6 +362,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
           }),
         ),
       );
+      rememberPlace(result.path);
       ui().setDialog(null);
       ui().setNotice(`Exported ${fileName(result.path)}`);
     },
@@ -303,7 +371,7 @@ export function createDocumentActions(host: HostApi): DocumentActions {
       const doc = studio().document;
       if (!doc) return;
       if (choice === 'overwrite') return actions.save(true);
-      if (choice === 'saveAs') return showFile('saveAs');
+      if (choice === 'saveAs') return actions.showSaveAs();
       const path = documentPath(doc);
       if (!path) return;
       // Reloading is the explicit choice to drop these edits, so their recovery copy goes too.

@@ -32,7 +32,7 @@ function fakeHost(answers: Partial<Record<keyof HostApi, (params: never) => unkn
 beforeEach(() => {
   vi.useFakeTimers();
   vi.stubGlobal('window', new EventTarget());
-  useStudio.setState({ document: null, dirty: false, graphName: null, error: null });
+  useStudio.setState({ document: null, dirty: false, graphName: null, error: null, version: null });
   useDocumentUi.setState({ dialog: null, recoveries: [], busy: false, notice: null, recoverySavedAt: null });
 });
 
@@ -366,5 +366,70 @@ describe('document actions in the renderer', () => {
     expect(host.of('discardRecovery')).toEqual([{ documentId: 'app:/a' }]);
     expect(useStudio.getState().dirty).toBe(false);
     expect(useDocumentUi.getState().dialog).toBeNull();
+  });
+});
+
+describe('file dialogs in Electron (the system dialog, through choosePath)', () => {
+  const electron = { app: 'TEN Graph Studio', version: 't', node: '20', platform: 'linux', transport: 'electron' as const };
+  const opened = (document: GraphDocument) => ({ document, recovery: null, warnings: [] });
+
+  it("opens what the system dialog picked, a TEN app's property.json as the app", async () => {
+    const picks = ['/apps/hello/property.json', '/graphs/g.json', null];
+    const host = fakeHost({
+      choosePath: () => ({ path: picks.shift() ?? null }),
+      listDirectory: ((p: { path: string }) => ({ path: p.path, ten: p.path === '/apps/hello' ? 'app' : undefined })) as never,
+      openDocument: ((p: { path: string }) => opened({ ...doc, id: `x:${p.path}` })) as never,
+    });
+    useStudio.setState({ version: electron });
+    const actions = createDocumentActions(host.api);
+    useStudio.getState().openDocument(doc);
+    actions.showOpen();
+    await vi.waitFor(() => expect(host.of('openDocument')).toEqual([{ path: '/apps/hello' }]));
+    expect(host.of('choosePath')[0]).toEqual({ purpose: 'open', defaultPath: '/a' });
+    actions.showOpen();
+    await vi.waitFor(() => expect(host.of('openDocument')).toHaveLength(2));
+    expect(host.of('openDocument')[1]).toEqual({ path: '/graphs/g.json' });
+    // Cancelled: nothing opens, no dialog of the studio's own.
+    actions.showOpen();
+    await vi.waitFor(() => expect(host.of('choosePath')).toHaveLength(3));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(host.of('openDocument')).toHaveLength(2);
+    expect(useDocumentUi.getState().dialog).toBeNull();
+  });
+
+  it('asks about unsaved edits after the pick, so a cancelled pick loses nothing', async () => {
+    const host = fakeHost({ choosePath: () => ({ path: null }) });
+    useStudio.setState({ version: electron });
+    const actions = createDocumentActions(host.api);
+    useStudio.getState().openDocument(doc);
+    useStudio.getState().moveNode('g', 'n', { x: 1, y: 1 });
+    actions.showOpen();
+    await vi.waitFor(() => expect(host.of('choosePath')).toHaveLength(1));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(useDocumentUi.getState().dialog).toBeNull();
+    expect(useStudio.getState().dirty).toBe(true);
+  });
+
+  it('saves as the picked file (the system dialog confirmed a replacement) and falls back to its own dialog without one', async () => {
+    const host = fakeHost({
+      choosePath: () => ({ path: '/b/property.json' }),
+      saveDocumentAs: ((p: { document: GraphDocument; path: string }) => ({ document: { ...p.document, id: `property:${p.path}` }, files: [p.path], warnings: [] })) as never,
+    });
+    useStudio.setState({ version: electron });
+    const actions = createDocumentActions(host.api);
+    useStudio.getState().openDocument(doc);
+    actions.showSaveAs();
+    await vi.waitFor(() => expect(host.of('saveDocumentAs')).toHaveLength(1));
+    expect(host.of('choosePath')[0]).toEqual({ purpose: 'saveAs', defaultPath: '/a/property.json' });
+    expect(host.of('saveDocumentAs')[0]).toMatchObject({ path: '/b/property.json', overwrite: true });
+
+    const plain = fakeHost({
+      choosePath: () => {
+        throw new HostError('E_UNSUPPORTED', 'no dialogs');
+      },
+    });
+    const fallback = createDocumentActions(plain.api);
+    fallback.showOpen();
+    await vi.waitFor(() => expect(useDocumentUi.getState().dialog).toEqual({ kind: 'file', mode: 'open' }));
   });
 });
