@@ -1,0 +1,501 @@
+/**
+ * The msgpack primitives TEN's protocol uses, written the way msgpack-c 6 (TEN's bundled copy)
+ * writes them: every integer in its smallest form whatever width it was packed with, strings as
+ * fixstr/str8/str16/str32, binaries as bin8/16/32, floats as `ca`/`cb`, ext headers as
+ * fixext/ext8/16/32. Reading accepts every msgpack form of a kind; a byte that is not what the
+ * field needs ends decoding with a `DecodeFail` that says where and what was expected.
+ */
+import { Buffer } from 'node:buffer';
+
+/** Raised inside the decoder only; the public decode functions turn it into a located error. */
+export class DecodeFail {
+  /** Where inside the field the failure is (`.a`, `[2]`), filled in while the decoder unwinds. */
+  readonly path: string[] = [];
+  constructor(
+    /** Offset of the offending byte from the start of the frame (or stream) being read. */
+    readonly at: number,
+    readonly expected: string,
+    readonly found: string,
+  ) {}
+}
+
+const TWO_32 = 0x1_0000_0000;
+const MAX_U64 = (1n << 64n) - 1n;
+const MIN_I64 = -(1n << 63n);
+
+/** Describes the msgpack object that starts with byte `b`, for error texts. */
+export function describeByte(b: number | undefined): string {
+  if (b === undefined) return 'the end of the message';
+  const hex = `0x${b.toString(16).padStart(2, '0')}`;
+  if (b <= 0x7f) return `positive fixint ${b} (${hex})`;
+  if (b <= 0x8f) return `fixmap (${hex})`;
+  if (b <= 0x9f) return `fixarray (${hex})`;
+  if (b <= 0xbf) return `fixstr (${hex})`;
+  if (b >= 0xe0) return `negative fixint ${b - 256} (${hex})`;
+  const names: Record<number, string> = {
+    0xc0: 'nil',
+    0xc1: 'the never-used byte',
+    0xc2: 'false',
+    0xc3: 'true',
+    0xc4: 'bin8',
+    0xc5: 'bin16',
+    0xc6: 'bin32',
+    0xc7: 'ext8',
+    0xc8: 'ext16',
+    0xc9: 'ext32',
+    0xca: 'float32',
+    0xcb: 'float64',
+    0xcc: 'uint8',
+    0xcd: 'uint16',
+    0xce: 'uint32',
+    0xcf: 'uint64',
+    0xd0: 'int8',
+    0xd1: 'int16',
+    0xd2: 'int32',
+    0xd3: 'int64',
+    0xd4: 'fixext1',
+    0xd5: 'fixext2',
+    0xd6: 'fixext4',
+    0xd7: 'fixext8',
+    0xd8: 'fixext16',
+    0xd9: 'str8',
+    0xda: 'str16',
+    0xdb: 'str32',
+    0xdc: 'array16',
+    0xdd: 'array32',
+    0xde: 'map16',
+    0xdf: 'map32',
+  };
+  return `${names[b]} (${hex})`;
+}
+
+/**
+ * Reads msgpack objects from `b[pos..end)`. Offsets in failures are relative to `origin` (the
+ * first byte of the frame), so an error names the byte a peer sent.
+ */
+export class Reader {
+  b: Buffer;
+  dv: DataView;
+  pos: number;
+  end: number;
+  origin: number;
+
+  constructor(b: Uint8Array, pos = 0, end = b.length, origin = pos) {
+    this.b = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.pos = pos;
+    this.end = end;
+    this.origin = origin;
+  }
+
+  fail(expected: string, at = this.pos): DecodeFail {
+    return new DecodeFail(at - this.origin, expected, describeByte(at < this.end ? this.b[at] : undefined));
+  }
+
+  /** Fails unless `n` more bytes are there; `what` names the object being read. */
+  need(n: number, what: string, start: number): void {
+    if (this.pos + n > this.end) {
+      throw new DecodeFail(start - this.origin, `${what} with ${n} more byte${n === 1 ? '' : 's'}`, `only ${this.end - this.pos} before the end of the message`);
+    }
+  }
+
+  /** A non-negative integer of any width (as a number; beyond 2^53 the caller gets a failure). */
+  uint(what: string): number {
+    const v = this.anyInt(what);
+    if (typeof v === 'bigint' || v < 0) throw this.fail(what, this.lastStart);
+    return v;
+  }
+
+  /** Where the last object read by `anyInt` started. */
+  lastStart = 0;
+
+  /** Any msgpack integer: a number, or a bigint beyond ±2^53. */
+  anyInt(what: string): number | bigint {
+    const start = (this.lastStart = this.pos);
+    if (start >= this.end) throw this.fail(what);
+    const t = this.b[start];
+    this.pos++;
+    if (t <= 0x7f) return t;
+    if (t >= 0xe0) return t - 256;
+    const dv = this.dv;
+    const at = this.pos;
+    switch (t) {
+      case 0xcc:
+        this.need(1, 'uint8', start);
+        this.pos += 1;
+        return this.b[at];
+      case 0xcd:
+        this.need(2, 'uint16', start);
+        this.pos += 2;
+        return dv.getUint16(at);
+      case 0xce:
+        this.need(4, 'uint32', start);
+        this.pos += 4;
+        return dv.getUint32(at);
+      case 0xcf: {
+        this.need(8, 'uint64', start);
+        this.pos += 8;
+        const hi = dv.getUint32(at);
+        if (hi < 0x20_0000) return hi * TWO_32 + dv.getUint32(at + 4);
+        return dv.getBigUint64(at);
+      }
+      case 0xd0:
+        this.need(1, 'int8', start);
+        this.pos += 1;
+        return dv.getInt8(at);
+      case 0xd1:
+        this.need(2, 'int16', start);
+        this.pos += 2;
+        return dv.getInt16(at);
+      case 0xd2:
+        this.need(4, 'int32', start);
+        this.pos += 4;
+        return dv.getInt32(at);
+      case 0xd3: {
+        this.need(8, 'int64', start);
+        this.pos += 8;
+        const hi = dv.getInt32(at);
+        if (hi >= -0x20_0000 && hi < 0x20_0000) return hi * TWO_32 + dv.getUint32(at + 4);
+        return dv.getBigInt64(at);
+      }
+      default:
+        this.pos = start;
+        throw this.fail(what);
+    }
+  }
+
+  /** A float (`ca`/`cb`); `null` when the next object is not one (nothing consumed). */
+  float(): number | null {
+    const t = this.b[this.pos];
+    const start = this.pos;
+    if (t === 0xcb) {
+      this.pos++;
+      this.need(8, 'float64', start);
+      this.pos += 8;
+      return this.dv.getFloat64(start + 1);
+    }
+    if (t === 0xca) {
+      this.pos++;
+      this.need(4, 'float32', start);
+      this.pos += 4;
+      return this.dv.getFloat32(start + 1);
+    }
+    return null;
+  }
+
+  /** A msgpack str, decoded as UTF-8 (invalid sequences become U+FFFD, as Node decodes). */
+  str(what: string): string {
+    const start = this.pos;
+    if (start >= this.end) throw this.fail(what);
+    const t = this.b[start];
+    let n: number;
+    let at: number;
+    if (t >= 0xa0 && t <= 0xbf) {
+      n = t - 0xa0;
+      at = start + 1;
+    } else if (t === 0xd9) {
+      this.pos = start + 1;
+      this.need(1, 'str8 length', start);
+      n = this.b[start + 1];
+      at = start + 2;
+    } else if (t === 0xda) {
+      this.pos = start + 1;
+      this.need(2, 'str16 length', start);
+      n = this.dv.getUint16(start + 1);
+      at = start + 3;
+    } else if (t === 0xdb) {
+      this.pos = start + 1;
+      this.need(4, 'str32 length', start);
+      n = this.dv.getUint32(start + 1);
+      at = start + 5;
+    } else {
+      throw this.fail(what);
+    }
+    this.pos = at;
+    this.need(n, 'a string', start);
+    this.pos = at + n;
+    return n === 0 ? '' : this.b.toString('utf8', at, at + n);
+  }
+
+  /** A msgpack bin as a view into the buffer being read (no copy). */
+  bin(what: string): Uint8Array {
+    const start = this.pos;
+    if (start >= this.end) throw this.fail(what);
+    const t = this.b[start];
+    let n: number;
+    let at: number;
+    if (t === 0xc4) {
+      this.pos = start + 1;
+      this.need(1, 'bin8 length', start);
+      n = this.b[start + 1];
+      at = start + 2;
+    } else if (t === 0xc5) {
+      this.pos = start + 1;
+      this.need(2, 'bin16 length', start);
+      n = this.dv.getUint16(start + 1);
+      at = start + 3;
+    } else if (t === 0xc6) {
+      this.pos = start + 1;
+      this.need(4, 'bin32 length', start);
+      n = this.dv.getUint32(start + 1);
+      at = start + 5;
+    } else {
+      throw this.fail(what);
+    }
+    this.pos = at;
+    this.need(n, 'a binary', start);
+    this.pos = at + n;
+    return this.b.subarray(at, at + n);
+  }
+}
+
+/** Bytes of an ext header for a body of `n` bytes (msgpack-c's choice of form). */
+export function extHeaderSize(n: number): number {
+  if (n === 1 || n === 2 || n === 4 || n === 8 || n === 16) return 2;
+  if (n < 0x100) return 3;
+  if (n < 0x10000) return 4;
+  return 6;
+}
+
+/**
+ * A growable output buffer. Messages are appended one after another; `mark`/`reset` undo a
+ * message that failed half-way (its bytes never reach the stream).
+ */
+export class Writer {
+  b: Buffer;
+  dv: DataView;
+  pos = 0;
+
+  constructor(initial = 64 * 1024) {
+    this.b = Buffer.allocUnsafe(initial);
+    this.dv = new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength);
+  }
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.b.length) return;
+    let size = this.b.length * 2;
+    while (size < need) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.b.copy(grown, 0, 0, this.pos);
+    this.b = grown;
+    this.dv = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
+  }
+
+  /** The bytes written so far (a view; copy it if the writer is reused before it is consumed). */
+  bytes(): Buffer {
+    return this.b.subarray(0, this.pos);
+  }
+
+  /** Hands the written bytes over and starts a fresh buffer of the same capacity. */
+  take(): Buffer {
+    const out = this.b.subarray(0, this.pos);
+    this.b = Buffer.allocUnsafe(Math.max(256, this.b.length));
+    this.dv = new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength);
+    this.pos = 0;
+    return out;
+  }
+
+  byte(v: number): void {
+    this.ensure(1);
+    this.b[this.pos++] = v;
+  }
+
+  /** A non-negative integer below 2^53 in its smallest form. */
+  uint(v: number): void {
+    this.ensure(9);
+    const b = this.b;
+    const p = this.pos;
+    if (v < 0x80) {
+      b[p] = v;
+      this.pos = p + 1;
+    } else if (v < 0x100) {
+      b[p] = 0xcc;
+      b[p + 1] = v;
+      this.pos = p + 2;
+    } else if (v < 0x10000) {
+      b[p] = 0xcd;
+      this.dv.setUint16(p + 1, v);
+      this.pos = p + 3;
+    } else if (v < TWO_32) {
+      b[p] = 0xce;
+      this.dv.setUint32(p + 1, v);
+      this.pos = p + 5;
+    } else {
+      b[p] = 0xcf;
+      this.dv.setUint32(p + 1, Math.floor(v / TWO_32));
+      this.dv.setUint32(p + 5, v >>> 0);
+      this.pos = p + 9;
+    }
+  }
+
+  /** A safe integer (either sign) in its smallest form, as msgpack-c's pack_intN writes it. */
+  int(v: number): void {
+    if (v >= 0) {
+      this.uint(v);
+      return;
+    }
+    this.ensure(9);
+    const b = this.b;
+    const p = this.pos;
+    if (v >= -32) {
+      b[p] = v & 0xff;
+      this.pos = p + 1;
+    } else if (v >= -128) {
+      b[p] = 0xd0;
+      this.dv.setInt8(p + 1, v);
+      this.pos = p + 2;
+    } else if (v >= -32768) {
+      b[p] = 0xd1;
+      this.dv.setInt16(p + 1, v);
+      this.pos = p + 3;
+    } else if (v >= -0x8000_0000) {
+      b[p] = 0xd2;
+      this.dv.setInt32(p + 1, v);
+      this.pos = p + 5;
+    } else {
+      b[p] = 0xd3;
+      this.dv.setBigInt64(p + 1, BigInt(v));
+      this.pos = p + 9;
+    }
+  }
+
+  /** An integer beyond ±2^53 (or any bigint in range) in its smallest form. */
+  bigint(v: bigint): void {
+    if (v >= -(1n << 53n) && v <= 1n << 53n) {
+      this.int(Number(v));
+      return;
+    }
+    if (v > MAX_U64 || v < MIN_I64) throw new RangeError(`${v} does not fit in 64 bits`);
+    this.ensure(9);
+    const p = this.pos;
+    if (v >= 0n) {
+      if (v < 1n << 32n) {
+        this.uint(Number(v));
+        return;
+      }
+      this.b[p] = 0xcf;
+      this.dv.setBigUint64(p + 1, v);
+    } else {
+      this.b[p] = 0xd3;
+      this.dv.setBigInt64(p + 1, v);
+    }
+    this.pos = p + 9;
+  }
+
+  f32(v: number): void {
+    this.ensure(5);
+    this.b[this.pos] = 0xca;
+    this.dv.setFloat32(this.pos + 1, v);
+    this.pos += 5;
+  }
+
+  f64(v: number): void {
+    this.ensure(9);
+    this.b[this.pos] = 0xcb;
+    this.dv.setFloat64(this.pos + 1, v);
+    this.pos += 9;
+  }
+
+  /** A msgpack str: fixstr, str8, str16 or str32 by UTF-8 length (msgpack-c's choice). */
+  str(s: string): void {
+    const len = s.length;
+    if (len < 32) {
+      // ASCII fast path: written straight behind a fixstr header.
+      this.ensure(1 + len);
+      const b = this.b;
+      const p = this.pos + 1;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[p + i] = c;
+      }
+      if (i === len) {
+        b[this.pos] = 0xa0 | len;
+        this.pos = p + len;
+        return;
+      }
+    }
+    const n = Buffer.byteLength(s, 'utf8');
+    this.ensure(5 + n);
+    const b = this.b;
+    let p = this.pos;
+    if (n < 32) {
+      b[p++] = 0xa0 | n;
+    } else if (n < 0x100) {
+      b[p++] = 0xd9;
+      b[p++] = n;
+    } else if (n < 0x10000) {
+      b[p++] = 0xda;
+      this.dv.setUint16(p, n);
+      p += 2;
+    } else {
+      b[p++] = 0xdb;
+      this.dv.setUint32(p, n);
+      p += 4;
+    }
+    this.pos = p + (n === 0 ? 0 : b.write(s, p, n, 'utf8'));
+  }
+
+  /** A msgpack bin: bin8, bin16 or bin32 by length. */
+  bin(bytes: Uint8Array): void {
+    const n = bytes.byteLength;
+    this.ensure(5 + n);
+    const b = this.b;
+    let p = this.pos;
+    if (n < 0x100) {
+      b[p++] = 0xc4;
+      b[p++] = n;
+    } else if (n < 0x10000) {
+      b[p++] = 0xc5;
+      this.dv.setUint16(p, n);
+      p += 2;
+    } else {
+      b[p++] = 0xc6;
+      this.dv.setUint32(p, n);
+      p += 4;
+    }
+    b.set(bytes, p);
+    this.pos = p + n;
+  }
+
+  /**
+   * Writes the ext header of a body already written at `[bodyStart, pos)`, where `bodyStart`
+   * was reserved with 6 spare bytes in front (`reserveExtHeader`): the body moves back when its
+   * header is shorter, so frames follow each other without gaps.
+   */
+  finishExt(headerAt: number, type: number): void {
+    const bodyStart = headerAt + 6;
+    const n = this.pos - bodyStart;
+    const h = extHeaderSize(n);
+    const b = this.b;
+    if (h < 6) b.copyWithin(headerAt + h, bodyStart, this.pos);
+    let p = headerAt;
+    if (h === 2) {
+      b[p++] = n === 1 ? 0xd4 : n === 2 ? 0xd5 : n === 4 ? 0xd6 : n === 8 ? 0xd7 : 0xd8;
+    } else if (h === 3) {
+      b[p++] = 0xc7;
+      b[p++] = n;
+    } else if (h === 4) {
+      b[p++] = 0xc8;
+      this.dv.setUint16(p, n);
+      p += 2;
+    } else {
+      b[p++] = 0xc9;
+      this.dv.setUint32(p, n);
+      p += 4;
+    }
+    b[p] = type;
+    this.pos = headerAt + h + n;
+  }
+
+  /** Reserves the largest ext header in front of a body; returns where the header goes. */
+  reserveExtHeader(): number {
+    this.ensure(6);
+    const at = this.pos;
+    this.pos += 6;
+    return at;
+  }
+}
