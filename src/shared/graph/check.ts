@@ -105,13 +105,15 @@ export function checkGraphShape(graph: unknown, at: GraphAt): Diagnostic[] {
           flows.forEach((f, fi) => {
             const fp = `${p}/${kind}/${fi}`;
             const label = `connections[${ci}].${kind}[${fi}]`;
+            // TEN's context prefix for flow problems (`GraphConnection::validate_and_complete`).
+            const ten = `connections[${ci}]: ${kind}[${fi}]`;
             if (!isRecord(f)) return bad(fp, `${label} must be an object`);
-            if (f.name !== undefined && f.names !== undefined) bad(fp, `${label}: Both 'name' and 'names' fields are specified, but they are mutually exclusive`);
-            else if (f.name === undefined && f.names === undefined) bad(fp, `${label}: Neither 'name' nor 'names' field is specified, but one must be provided`);
+            if (f.name !== undefined && f.names !== undefined) bad(fp, `${ten}: Both 'name' and 'names' fields are specified, but they are mutually exclusive`);
+            else if (f.name === undefined && f.names === undefined) bad(fp, `${ten}: Neither 'name' nor 'names' field is specified, but one must be provided`);
             if (f.name !== undefined && !isStr(f.name)) bad(`${fp}/name`, `${label}.name must be a string`);
             if (f.names !== undefined) {
               if (!Array.isArray(f.names) || !f.names.every(isStr)) bad(`${fp}/names`, `${label}.names must be an array of strings`);
-              else if (f.names.length === 0) bad(`${fp}/names`, `${label}: 'names' field is empty, must contain at least one name`);
+              else if (f.names.length === 0) bad(`${fp}/names`, `${ten}: 'names' field is empty, must contain at least one name`);
             }
             checkLocs(f.dest, `${fp}/dest`, `${label}.dest`);
             checkLocs(f.source, `${fp}/source`, `${label}.source`);
@@ -127,67 +129,67 @@ export function checkGraphShape(graph: unknown, at: GraphAt): Diagnostic[] {
   return out;
 }
 
-/** Every `app` value written in connections, with its pointer (relative to the graph). */
-function connectionApps(graph: TenGraph): { app: string; ptr: string }[] {
-  const out: { app: string; ptr: string }[] = [];
-  (graph.connections ?? []).forEach((c, ci) => {
-    if (isStr(c.app)) out.push({ app: c.app, ptr: pointer('connections', ci, 'app') });
-    for (const [kind, flows] of flowsOf(c)) {
-      flows.forEach((f, fi) => {
-        for (const side of ['dest', 'source'] as const) {
-          (f[side] ?? []).forEach((l, li) => {
-            if (isStr(l.app)) out.push({ app: l.app, ptr: pointer('connections', ci, kind, fi, side, li, 'app') });
-          });
-        }
-      });
-    }
-  });
-  return out;
+/** The problem with one location's `app` as TEN's `GraphLoc::validate_app_field` words it, or undefined. */
+function locAppProblem(app: unknown, declared: 'none' | 'single' | 'multi'): string | undefined {
+  if (typeof app === 'string') {
+    if (app === 'localhost') return declared === 'multi' ? ERR_LOCALHOST_MULTI : ERR_LOCALHOST_SINGLE;
+    if (declared === 'none') return ERR_APP_SHOULD_NOT;
+    return undefined;
+  }
+  return declared === 'none' ? undefined : ERR_APP_SHOULD;
 }
 
 /**
- * TEN's `app` field rules: no empty app; all nodes or none declare `app`; without node apps,
- * connections must not name one; `localhost` is never allowed.
+ * TEN's `app` field rules (`Graph::validate_and_complete`), with TEN's texts and context
+ * prefixes (`nodes[0]: …`, `connections[1]: cmd[0]: dest[2]: …`). TEN stops at the first
+ * problem; we report each one at its place.
+ *
+ * - A node's `app` must not be empty.
+ * - Either every extension node declares `app` or none does.
+ * - `localhost` is never written explicitly (single-app wording when at most one app is named).
+ * - When no node declares `app`, no connection end may; when the nodes do, every extension end
+ *   must (subgraph and selector ends carry no app). TEN checks sections and `dest` entries; we
+ *   check `source` entries the same way (TEN rejects them later, as an unknown extension).
  */
 export function checkAppFields(graph: TenGraph, at: GraphAt): Diagnostic[] {
   const out: Diagnostic[] = [];
   const d = (code: 'E020' | 'E021' | 'E022' | 'E023' | 'E029', msg: string, ptr: string): void => void out.push(diag(code, msg, at.src, at.base + ptr));
-  const nodeApps = (graph.nodes ?? []).map((n, i) => ({ app: n.app, ptr: pointer('nodes', i, 'app') }));
-  const connApps = connectionApps(graph);
-  const empty = [...nodeApps, ...connApps].find((a) => a.app === '');
-  if (empty) {
-    d('E020', ERR_APP_EMPTY, empty.ptr);
+  const nodes = graph.nodes ?? [];
+  let declaredCount = 0;
+  const uris = new Set<string>();
+  nodes.forEach((n, i) => {
+    if (typeof n.app !== 'string') return;
+    if (n.app === '') d('E020', `nodes[${i}]: ${ERR_APP_EMPTY}`, pointer('nodes', i, 'app'));
+    uris.add(n.app);
+    declaredCount++;
+  });
+  if (out.length) return out;
+  const extensionCount = nodes.filter((n) => n.type === 'extension').length;
+  if (declaredCount !== 0 && declaredCount !== extensionCount) {
+    const first = nodes.findIndex((n) => n.type === 'extension' && n.app === undefined);
+    d('E021', ERR_APP_MIXED, first === -1 ? '/nodes' : pointer('nodes', first));
     return out;
   }
-  const declared = nodeApps.filter((a) => a.app !== undefined);
-  if (declared.length === 0) {
-    for (const a of connApps) {
-      if (a.app === 'localhost') d('E023', ERR_LOCALHOST_SINGLE, a.ptr);
-      else d('E022', ERR_APP_SHOULD_NOT, a.ptr);
-    }
-    return out;
-  }
-  if (declared.length !== nodeApps.length) {
-    d('E021', ERR_APP_MIXED, nodeApps.find((a) => a.app === undefined)!.ptr.replace(/\/app$/, ''));
-    return out;
-  }
-  // Every node runs in a declared app, so every connection end must say which app it means.
+  const declared = uris.size === 0 ? 'none' : uris.size === 1 ? 'single' : 'multi';
+  nodes.forEach((n, i) => {
+    if (n.type === 'extension' && n.app === 'localhost') d('E023', `nodes[${i}]: ${declared === 'multi' ? ERR_LOCALHOST_MULTI : ERR_LOCALHOST_SINGLE}`, pointer('nodes', i, 'app'));
+  });
+  const codeOf = (msg: string): 'E022' | 'E023' | 'E029' => (msg === ERR_APP_SHOULD_NOT ? 'E022' : msg === ERR_APP_SHOULD ? 'E029' : 'E023');
+  const checkLoc = (l: TenLoc | TenConnection, ptr: string, prefix: string): void => {
+    if (l.extension === undefined && (l.subgraph !== undefined || l.selector !== undefined)) return;
+    const msg = locAppProblem(l.app, declared);
+    if (msg !== undefined) d(codeOf(msg), `${prefix}${msg}`, l.app === undefined ? ptr : `${ptr}/app`);
+  };
   (graph.connections ?? []).forEach((c, ci) => {
-    if (c.app === undefined) d('E029', ERR_APP_SHOULD, pointer('connections', ci));
+    checkLoc(c, pointer('connections', ci), `connections[${ci}]: `);
     for (const [kind, flows] of flowsOf(c)) {
       flows.forEach((f, fi) => {
         for (const side of ['dest', 'source'] as const) {
-          (f[side] ?? []).forEach((l, li) => {
-            if (l.app === undefined) d('E029', ERR_APP_SHOULD, pointer('connections', ci, kind, fi, side, li));
-          });
+          (f[side] ?? []).forEach((l, li) => checkLoc(l, pointer('connections', ci, kind, fi, side, li), `connections[${ci}]: ${kind}[${fi}]: ${side}[${li}]: `));
         }
       });
     }
   });
-  const single = new Set(declared.map((a) => a.app)).size === 1;
-  for (const a of [...declared, ...connApps]) {
-    if (a.app === 'localhost') d('E023', single ? ERR_LOCALHOST_SINGLE : ERR_LOCALHOST_MULTI, a.ptr);
-  }
   return out;
 }
 
@@ -234,11 +236,17 @@ export function staticCheck(graph: TenGraph, at: GraphAt, phase: StaticPhase = '
   });
   const subgraphNames = new Set(nodes.filter((n) => n.type === 'subgraph').map((n) => n.name));
 
-  /** Checks one end (a connection's source or a flow's dest/source entry). */
-  const checkEnd = (loc: TenLoc | TenConnection, ptr: string, context: string, isSource: boolean): void => {
+  /**
+   * Checks one end: a connection's source (`flow` undefined) or a flow's dest/source entry, with
+   * TEN's texts (`connection_extensions_exist.rs`, `subgraph_references.rs`).
+   */
+  const checkEnd = (loc: TenLoc | TenConnection, ptr: string, ci: number, flow?: { kind: MsgKind; fi: number; side: 'dest' | 'source'; li: number }): void => {
+    const section = `connections[${ci}]`;
+    const flowCtx = flow ? `${section}.${flow.kind}[${flow.fi}]` : section;
+    const endCtx = flow ? `${flowCtx}.${flow.side}[${flow.li}]` : section;
     const t = locTarget(loc);
     if (!t) {
-      d('E013', `Missing extension name in ${context}`, ptr);
+      d('E013', flow ? `Missing extension name in connection[${ci}].${flow.kind}[${flow.fi}].${flow.side}[${flow.li}]` : `Missing extension name in ${section}`, ptr);
       return;
     }
     switch (t.role) {
@@ -251,15 +259,15 @@ export function staticCheck(graph: TenGraph, at: GraphAt, phase: StaticPhase = '
           if (subgraphNames.has(sub)) return;
           // `ten:` names TEN's built-in extensions, never a subgraph.
           if (sub !== 'ten') {
-            d('E014', `The subgraph '${sub}' ${isSource ? 'declared in' : 'referenced in'} ${context} (from extension '${t.name}') is not defined in nodes.`, `${ptr}/extension`);
+            d('E014', `The subgraph '${sub}' referenced in ${endCtx} (from extension '${t.name}') is not defined in nodes.`, `${ptr}/extension`);
             return;
           }
         }
-        d(isSource ? 'E012' : 'E013', `The extension declared in ${context} is not defined in nodes, extension: ${t.name}.`, `${ptr}/extension`);
+        d(flow ? 'E013' : 'E012', `The extension declared in ${flowCtx} is not defined in nodes, extension: ${t.name}.`, `${ptr}/extension`);
         return;
       }
       case 'subgraph':
-        if (!subgraphs.has(key(undefined, t.name))) d('E014', `The subgraph '${t.name}' declared in ${context} is not defined in nodes.`, `${ptr}/subgraph`);
+        if (!subgraphs.has(key(undefined, t.name))) d('E014', `The subgraph '${t.name}' ${flow ? 'referenced' : 'declared'} in ${endCtx} is not defined in nodes.`, `${ptr}/subgraph`);
         return;
       case 'selector':
         if (!selectors.has(key(undefined, t.name))) d('E018', `Can't find selector: ${t.name}`, `${ptr}/selector`);
@@ -267,10 +275,13 @@ export function staticCheck(graph: TenGraph, at: GraphAt, phase: StaticPhase = '
     }
   };
 
+  /** TEN's names of the kinds in its message-name and result-conversion texts (sic: `auto_frame`). */
+  const MERGE_LABEL: Record<MsgKind, string> = { cmd: 'cmd', data: 'data', audio_frame: 'auto_frame', video_frame: 'video_frame' };
+  const CONVERSION_LABEL: Record<MsgKind, string> = { cmd: 'cmd', data: 'data', audio_frame: 'audio frame', video_frame: 'video frame' };
   const sections = new Map<string, number>();
   (graph.connections ?? []).forEach((c, ci) => {
     const cp = pointer('connections', ci);
-    checkEnd(c, cp, `connections[${ci}]`, true);
+    checkEnd(c, cp, ci);
     const t = locTarget(c);
     if (t) {
       const k = `${t.role}:${key(c.app, t.name)}`;
@@ -286,14 +297,15 @@ export function staticCheck(graph: TenGraph, at: GraphAt, phase: StaticPhase = '
         for (const name of f.names ?? (f.name !== undefined ? [f.name] : [])) {
           const prev = seen.get(name);
           if (prev !== undefined) {
-            d('E016', `connection[${ci}]: Merge the following ${kind} into one section: '${name}' is defined in flow[${prev}] and flow[${fi}].`, fp);
+            // TEN's text for one duplicate (`message_names.rs`; TEN joins several with newlines).
+            d('E016', `- connection[${ci}]:\n  - Merge the following ${MERGE_LABEL[kind]} into one section:\n    '${name}' is defined in flow[${prev}] and flow[${fi}].`, fp);
           } else seen.set(name, fi);
         }
         for (const side of ['dest', 'source'] as const) {
           (f[side] ?? []).forEach((l, li) => {
-            checkEnd(l, `${fp}/${side}/${li}`, `connections[${ci}].${kind}[${fi}]`, false);
+            checkEnd(l, `${fp}/${side}/${li}`, ci, { kind, fi, side, li });
             if (side === 'dest' && kind !== 'cmd' && isRecord(l.msg_conversion) && l.msg_conversion.result !== undefined) {
-              d('E017', `result conversion is not allowed for ${kind} out msg`, `${fp}/dest/${li}/msg_conversion/result`);
+              d('E017', `result conversion is not allowed for ${CONVERSION_LABEL[kind]} out msg`, `${fp}/dest/${li}/msg_conversion/result`);
             }
           });
         }

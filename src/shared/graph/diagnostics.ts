@@ -58,6 +58,11 @@ export interface Diagnostic {
   /** 1-based; absent when the document has no text (built in memory). */
   line?: number;
   column?: number;
+  /**
+   * Where inside an imported file (a subgraph's) the problem is, when `pointer` is the place
+   * that imports it: TEN's text does not say, so it is kept beside the message.
+   */
+  inside?: { file: string; pointer: string };
 }
 
 /** A source document: its file name and the located JSON it was parsed from. */
@@ -81,5 +86,6 @@ export function diag(code: DiagnosticCode, message: string, src: SourceRef | und
 /** `file:line:column pointer: CODE message`, the human one-line form used by the CLI. */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = [d.file ?? '<input>', d.line, d.column].filter((x) => x !== undefined).join(':');
-  return `${where} ${d.pointer || '/'}: ${d.code} ${d.message}`;
+  const inside = d.inside ? ` (in ${d.inside.file} at ${d.inside.pointer || '/'})` : '';
+  return `${where} ${d.pointer || '/'}: ${d.code} ${d.message}${inside}`;
 }

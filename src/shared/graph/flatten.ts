@@ -77,8 +77,16 @@ class FlattenError extends Error {
     message: string,
     readonly ptr: string,
     readonly code: Diagnostic['code'] = 'E027',
+    /** The problem's place inside an imported subgraph file, when `ptr` is its import. */
+    readonly inside?: { file: string; pointer: string },
   ) {
     super(message);
+  }
+
+  diagnostic(at: { src: SourceRef; base: string } | undefined): Diagnostic {
+    const d = diag(this.code, this.message, at?.src, (at?.base ?? '') + this.ptr);
+    if (this.inside) d.inside = this.inside;
+    return d;
   }
 }
 
@@ -207,6 +215,18 @@ export type FlattenResult = { ok: true; graph: TenGraph } | { ok: false; diagnos
 
 const MAX_DEPTH = 16;
 
+/** TEN wraps every problem of its subgraph step in this (`Graph::flatten_graph`). */
+const FLATTEN_PREFIX = 'Failed to flatten graph: ';
+
+function withFlattenPrefix(message: string): string {
+  return message.startsWith(FLATTEN_PREFIX) ? message : `${FLATTEN_PREFIX}${message}`;
+}
+
+/** TEN prints an exposed message type with Rust's `{:?}`: `cmd_in` is `CmdIn`. */
+function rustVariant(type: string): string {
+  return type.replace(/(^|_)([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase());
+}
+
 /**
  * Flattens a graph completely: names → selectors → reversed connections → subgraphs
  * (→ graph proxy when asked). The result has only extension nodes and forward flows with a
@@ -224,7 +244,7 @@ export async function flattenGraph(graph: TenGraph, opts: FlattenOptions = {}): 
     }
     return { ok: true, graph: g };
   } catch (err) {
-    if (err instanceof FlattenError) return { ok: false, diagnostics: [diag(err.code, err.message, at.src, at.base + err.ptr)] };
+    if (err instanceof FlattenError) return { ok: false, diagnostics: [err.diagnostic(at)] };
     throw err;
   }
 }
@@ -238,25 +258,27 @@ async function flattenInner(
 ): Promise<TenGraph> {
   let g = reverseConnections(resolveSelectors(expandNames(graph)));
   if (!(g.nodes ?? []).some((n) => n.type === 'subgraph')) return g;
-  if (depth >= MAX_DEPTH) throw new FlattenError(`Subgraphs nested more than ${MAX_DEPTH} levels (a cycle?)`, '/nodes', 'E026');
+  if (depth >= MAX_DEPTH) throw new FlattenError(`${FLATTEN_PREFIX}Subgraphs nested more than ${MAX_DEPTH} levels (a cycle?)`, '/nodes', 'E026');
   const subs = new Map<string, TenGraph>();
   for (const [i, n] of (g.nodes ?? []).entries()) {
     if (n.type !== 'subgraph') continue;
     const uri = n.graph.import_uri;
     const ptr = pointer('nodes', i, 'graph', 'import_uri');
+    if (uri === '') throw new FlattenError(`${FLATTEN_PREFIX}Subgraph node '${n.name}' has an empty import_uri`, ptr, 'E026');
     const res = resolveImportUri(uri, baseDir, opts.appBaseDir);
-    if (!res.ok) throw new FlattenError(res.error, ptr, 'E026');
+    if (!res.ok) throw new FlattenError(`${FLATTEN_PREFIX}${res.error}`, ptr, 'E026');
     const text = opts.files ? await opts.files.readText(res.path) : null;
-    if (text === null) throw new FlattenError(`Failed to load subgraph '${n.name}': cannot read ${res.path}`, ptr, 'E026');
+    // TEN's texts (`load_graph_from_uri`), plus what TEN leaves out: the reason the file is not a graph.
+    if (text === null) throw new FlattenError(`${FLATTEN_PREFIX}Failed to read content file from ${res.path}`, ptr, 'E026');
     const parsed = parseJson(text);
-    if (!parsed.ok) throw new FlattenError(`Failed to load subgraph '${n.name}': ${res.path}: ${parsed.error.message}`, ptr, 'E026');
+    if (!parsed.ok) throw new FlattenError(`${FLATTEN_PREFIX}Failed to parse graph file from ${res.path} (${parsed.error.message})`, ptr, 'E026');
     const shape = checkGraphShape(parsed.doc.value, { src: { file: res.path }, base: '' });
-    if (shape.length) throw new FlattenError(`Failed to load subgraph '${n.name}': ${res.path}: ${shape[0]!.message}`, ptr, 'E026');
+    if (shape.length) throw new FlattenError(`${FLATTEN_PREFIX}Failed to parse graph file from ${res.path} (${shape[0]!.message})`, ptr, 'E026');
     try {
       subs.set(n.name, await flattenInner(parsed.doc.value as TenGraph, dirnamePath(res.path), { ...opts, preserveExposed: true }, depth + 1, at));
     } catch (err) {
-      // A problem inside the subgraph's file is reported at the node that imports it.
-      if (err instanceof FlattenError) throw new FlattenError(`Failed to flatten subgraph '${n.name}' (${res.path}${err.ptr}): ${err.message}`, ptr, err.code);
+      // A problem inside the subgraph's file is reported at the node that imports it, in TEN's words.
+      if (err instanceof FlattenError) throw new FlattenError(withFlattenPrefix(err.message), ptr, err.code, err.inside ?? { file: res.path, pointer: err.ptr });
       throw err;
     }
   }
@@ -276,11 +298,12 @@ function inlineSubgraphs(g: TenGraph, subs: Map<string, TenGraph>): TenGraph {
   const prefixed = (sub: string, ext: string): string => `${sub}_${ext}`;
   const exposedTarget = (sub: string, type: string, name: string, ptr: string): string => {
     const inner = subs.get(sub);
-    if (!inner) throw new FlattenError(`Subgraph '${sub}' not found`, ptr);
+    if (!inner) throw new FlattenError(`${FLATTEN_PREFIX}Subgraph '${sub}' not found`, ptr);
     const list = inner.exposed_messages as ExposedMessage[] | undefined;
-    if (!list || list.length === 0) throw new FlattenError(`Subgraph '${sub}' does not have exposed_messages defined`, ptr);
+    if (!list) throw new FlattenError(`${FLATTEN_PREFIX}Subgraph '${sub}' does not have exposed_messages defined`, ptr);
     const hit = list.find((m) => m.type === type && m.name === name);
-    if (!hit?.extension) throw new FlattenError(`Message '${name}' of type '${type}' is not exposed by subgraph '${sub}'`, ptr);
+    if (!hit) throw new FlattenError(`${FLATTEN_PREFIX}Message '${name}' of type '${rustVariant(type)}' is not exposed by subgraph '${sub}'`, ptr);
+    if (!hit.extension) throw new FlattenError(`${FLATTEN_PREFIX}Exposed message '${name}' in subgraph '${sub}' does not specify an extension`, ptr);
     return prefixed(sub, hit.extension);
   };
   /** Rewrites `<subgraph>:<extension>` ends to the flattened extension name. */
@@ -310,10 +333,10 @@ function inlineSubgraphs(g: TenGraph, subs: Map<string, TenGraph>): TenGraph {
     for (const [k, v] of Object.entries(n.property ?? {})) {
       const ptr = pointer('nodes', nodeIndex.get(n)!, 'property', k);
       if (!inner.exposed_properties) {
-        throw new FlattenError(`Subgraph '${n.name}' does not have exposed_properties defined, but properties are specified in the subgraph node`, ptr);
+        throw new FlattenError(`${FLATTEN_PREFIX}Subgraph '${n.name}' does not have exposed_properties defined, but properties are specified in the subgraph node`, ptr);
       }
       const target = exposedProps.find((p) => p.name === k)?.extension;
-      if (target === undefined) throw new FlattenError(`Property '${k}' specified in subgraph node '${n.name}' is not exposed by the subgraph`, ptr);
+      if (target === undefined) throw new FlattenError(`${FLATTEN_PREFIX}Property '${k}' specified in subgraph node '${n.name}' is not exposed by the subgraph`, ptr);
       const node = nodes.find((x) => x.name === prefixed(n.name, target));
       if (node && node.type === 'extension') node.property = { ...(node.property ?? {}), [k]: clone(v) };
     }
@@ -384,12 +407,25 @@ export const GRAPH_PROXY = 'ten:graph_proxy';
 export function injectGraphProxy(graph: TenGraph, hostLoc?: Record<string, unknown>): TenGraph {
   const exposed = (graph.exposed_messages ?? []) as ExposedMessage[];
   if (exposed.length === 0) return graph;
+  if ((graph.nodes ?? []).some((n) => n.name === GRAPH_PROXY)) {
+    const i = (graph.nodes ?? []).findIndex((n) => n.name === GRAPH_PROXY);
+    throw new FlattenError(`Graph already contains a node named '${GRAPH_PROXY}', cannot inject graph_proxy`, pointer('nodes', i, 'name'), 'E011');
+  }
   const g = clone(graph);
   const added: TenConnection[] = [];
   exposed.forEach((m, i) => {
     const ext = m.extension;
-    if (!ext || !(g.nodes ?? []).some((n) => n.type === 'extension' && n.name === ext)) {
-      throw new FlattenError(`Extension '${ext ?? ''}' referenced in exposed_messages does not exist in the graph`, pointer('exposed_messages', i), 'E028');
+    if (ext === undefined) {
+      throw new FlattenError(
+        m.subgraph !== undefined
+          ? 'Subgraph references in exposed_messages are not supported for graph_proxy injection. Please flatten the graph first.'
+          : "exposed_messages entry must specify either 'extension' or 'subgraph'",
+        pointer('exposed_messages', i),
+        'E028',
+      );
+    }
+    if (!(g.nodes ?? []).some((n) => n.type === 'extension' && n.name === ext)) {
+      throw new FlattenError(`Extension '${ext}' referenced in exposed_messages does not exist in the graph`, pointer('exposed_messages', i, 'extension'), 'E028');
     }
     const split = splitExposedType(m.type);
     if (!split) throw new FlattenError(`exposed_messages[${i}]: unknown type '${String(m.type)}'`, pointer('exposed_messages', i, 'type'), 'E004');
@@ -409,7 +445,7 @@ export function injectGraphProxyChecked(graph: TenGraph, hostLoc?: Record<string
   try {
     return { ok: true, graph: injectGraphProxy(graph, hostLoc) };
   } catch (err) {
-    if (err instanceof FlattenError) return { ok: false, diagnostics: [diag(err.code, err.message, at?.src, (at?.base ?? '') + err.ptr)] };
+    if (err instanceof FlattenError) return { ok: false, diagnostics: [err.diagnostic(at)] };
     throw err;
   }
 }

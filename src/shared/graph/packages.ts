@@ -21,7 +21,15 @@ export interface PackageCheckOptions {
   appUri?: string;
 }
 
-/** Every extension node's addon is in the catalogue (or is a TEN built-in). */
+/** A string as Rust's `{:?}` prints it (TEN formats the missing packages that way). */
+function rustString(v: string): string {
+  return `"${v.replace(/[\\"\n\r\t]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!)}"`;
+}
+
+/**
+ * Every extension node's addon is in the catalogue (or is a TEN built-in), with TEN's text for
+ * one missing package (TEN lists all of them in one message; we report each at its node).
+ */
 export function checkNodesInstalled(graph: TenGraph, at: GraphAt, catalogue: Catalogue, opts: PackageCheckOptions = {}): Diagnostic[] {
   const out: Diagnostic[] = [];
   (graph.nodes ?? []).forEach((n, i) => {
@@ -31,7 +39,7 @@ export function checkNodesInstalled(graph: TenGraph, at: GraphAt, catalogue: Cat
     out.push(
       diag(
         'E030',
-        `The following packages are declared in nodes but not installed: [("${n.app ?? ''}", Extension, "${n.addon}")]. (node '${n.name}')`,
+        `The following packages are declared in nodes but not installed: [(${rustString(n.app ?? '')}, Extension, ${rustString(n.addon)})].`,
         at.src,
         at.base + pointer('nodes', i, 'addon'),
       ),
@@ -70,7 +78,7 @@ export function checkConnectionsCompatible(graph: TenGraph, at: GraphAt, catalog
               out.push(
                 diag(
                   'E031',
-                  `connections[${ci}].${kind}[${fi}] '${name}': Schema incompatible to [extension: ${d.extension}], ${r.error}`,
+                  `- connections[${ci}]: \n  - ${kind}[${fi}]:  Schema incompatible to [extension: ${d.extension}], ${r.error}`,
                   at.src,
                   at.base + pointer('connections', ci, kind, fi, 'dest', di),
                 ),

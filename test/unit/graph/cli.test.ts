@@ -58,7 +58,7 @@ describe('ten-studio validate', () => {
     expect(res.valid).toBe(false);
     expect(res.errors[0]).toEqual({
       code: 'E020',
-      message: "the 'app' field can not be empty, remove the field if the graph is a single-app graph",
+      message: "nodes[0]: the 'app' field can not be empty, remove the field if the graph is a single-app graph",
       file: f,
       pointer: '/nodes/0/app',
       line: 3,

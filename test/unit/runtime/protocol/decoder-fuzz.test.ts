@@ -24,23 +24,27 @@ function decodeChecked(chunks: Uint8Array[], maxFrameBytes = 1 << 20): { msgs: T
   const d = new FrameDecoder({ maxFrameBytes });
   const msgs: TenMsg[] = [];
   let error: ProtocolError | null = null;
+  // Plain checks, not expect(): this runs tens of thousands of times.
+  const check = (ok: boolean, what: string): void => {
+    if (!ok) throw new Error(`${what} (chunks ${chunks.map((c) => Buffer.from(c).toString('hex')).join(' | ')})`);
+  };
   for (const c of chunks) {
     error = d.feed(c, msgs);
-    expect(d.buffered).toBeLessThanOrEqual(maxFrameBytes + 6);
+    check(d.buffered <= maxFrameBytes + 6, `buffered ${d.buffered} bytes past the frame size limit`);
     if (error) break;
   }
   error ??= d.end();
   if (error) {
-    expect(typeof error.message).toBe('string');
-    expect(error.offset).toBeGreaterThanOrEqual(error.frameOffset);
-    expect(error.frame).toBe(msgs.length);
+    check(typeof error.message === 'string' && error.message.length > 0, 'an error without a message');
+    check(error.offset >= error.frameOffset, 'an error before its frame');
+    check(error.frame === msgs.length, 'an error frame index that is not the next message');
   }
   // Whatever decoded encodes again (or says which value it cannot carry), without throwing.
   for (const m of msgs) encodeMsg(m);
   return { msgs, error };
 }
 
-describe('decoder fuzzing', () => {
+describe('decoder fuzzing', { timeout: 60_000 }, () => {
   it('random bytes never throw', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
@@ -64,7 +68,7 @@ describe('decoder fuzzing', () => {
     let decoded = 0;
     for (const f of fixtureBytes) {
       for (let i = 0; i < f.length; i++) {
-        for (const v of new Set([0x00, 0x01, 0x7f, 0x80, 0xc0, 0xc1, 0xcf, 0xdb, 0xff, f[i] ^ 0x01, f[i] ^ 0x80])) {
+        for (const v of new Set([0x00, 0x7f, 0xc0, 0xcf, 0xff, f[i] ^ 0x01, f[i] ^ 0x80])) {
           if (v === f[i]) continue;
           const m = Buffer.from(f);
           m[i] = v;
@@ -77,7 +81,7 @@ describe('decoder fuzzing', () => {
     // Both outcomes happen: many mutations are caught, some still form a valid message.
     expect(errors).toBeGreaterThan(1000);
     expect(decoded).toBeGreaterThan(100);
-  });
+  }, 120_000);
 
   it.skipIf(!HAS_PROTOCOL)('every truncation of every fixture is half a message at the end (needs ../shared/ten-corpus/protocol)', () => {
     for (const f of fixtureBytes) {
@@ -88,7 +92,7 @@ describe('decoder fuzzing', () => {
         expect(r.error?.found).toBe('the end of the stream');
       }
     }
-  });
+  }, 60_000);
 
   it.skipIf(!HAS_PROTOCOL)('random insertions, deletions and duplications in a stream of fixtures (needs ../shared/ten-corpus/protocol)', () => {
     const stream = Buffer.concat(fixtureBytes);
