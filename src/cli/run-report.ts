@@ -63,6 +63,11 @@ export function formatEvent(e: RuntimeEvent, t0: number, minLogLevel: number): E
       return { text: `${at} TERMINATED extension group ${e.group}: ${e.reason}`, stderr: true };
     case 'app_closed':
       return { text: `${at} app closed`, stderr: false };
+    case 'connection': {
+      const who = e.uri || e.peer;
+      const graph = e.graphId ? ` graph ${e.graphId}` : '';
+      return { text: `${at} connection #${e.id} ${who} ${e.state}${graph}${e.detail ? `: ${e.detail}` : ''}`, stderr: e.state === 'error' };
+    }
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { App, type AppOptions } from './app/app';
 
-export { App, type AppOptions, type AppSample, type GraphSource, type TraceListener } from './app/app';
+export { App, type AppLiveCounts, type AppOptions, type AppSample, type GraphSource, type StartGraphOptions, type TraceListener } from './app/app';
 export { HIST_BUCKETS, histBucket, histBucketMs, histQuantile } from './core/histogram';
 export type {
   RuntimeEvent,
@@ -19,9 +19,13 @@ export type {
 } from './core/protocol';
 export type { RunloopCounters } from './core/runloop';
 
-/** Creates an App and starts its `auto_start` predefined graphs. */
+/**
+ * Creates an App, listens on its `ten.uri` (when it names one), and starts its `auto_start`
+ * predefined graphs.
+ */
 export async function startApp(opts: AppOptions = {}): Promise<App> {
   const app = new App(opts);
+  await app.listen();
   await app.startAutoGraphs();
   return app;
 }

@@ -7,11 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TenAppProperty, TenGraph } from '../../shared/graph/types';
+import { UNSPECIFIED_GROUP, type TenAppProperty, type TenGraph } from '../../shared/graph/types';
 import { parseJsonText } from '../../shared/json/text';
 import type { GroupSample, LiveCounts, RuntimeEvent, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
-import { isCmdType, newWireMsg, type WireMsg } from '../core/wire';
+import { newWireMsg, type WireMsg } from '../core/wire';
 import { GRAPH_PROXY } from '../../shared/graph/flatten';
+import { AppNet, otherApps, type ConnectionSample, type DialPolicy, type NetEngine, type NetHost, type NetLive, type NetStartOptions } from '../protocol/net';
+import { listensOn, type TransportLimits } from '../protocol/transport';
 import { DEFAULT_CACHE_DIR, ModuleBuilder } from './build';
 import { Engine, STOPPED_WHILE_STARTING, type EngineHost } from './engine';
 import { flattenForRun, loadImportedGraph } from './flatten';
@@ -43,13 +45,33 @@ export interface AppOptions {
   spareThreads?: number;
   /** Where the JavaScript built for worker threads is kept (default: a folder in the OS temp dir). */
   cacheDir?: string;
+  /**
+   * Whether the app stays up when its last graph ends, and the default `long_running_mode` of
+   * the graphs the host starts through this API (a start_graph cmd says its own). Default: the
+   * property's `ten.long_running_mode`, else true (a studio host must not lose graphs because a
+   * client left); `ten-studio app` passes TEN's default, false.
+   */
+  longRunning?: boolean;
+  /** Ours: how connections to other apps are dialled (default TEN's: 5 retries every 500 ms). */
+  dial?: DialPolicy;
+  /**
+   * Ours: limits of TEN protocol connections: the largest message accepted (`maxFrameBytes`,
+   * default 64 MiB), and the output queued for a slow peer past which its data-like messages
+   * are dropped (16 MiB) and past which it is closed (256 MiB).
+   */
+  transportLimits?: Partial<TransportLimits>;
 }
+
+/** Everything the App reports alive; all zero after close. */
+export type AppLiveCounts = LiveCounts & NetLive;
 
 /** Counters of the whole app, read by sampling (never pushed on the message path). */
 export interface AppSample {
   ts: number;
   /** Per graph; `unresponsive` lists groups that did not answer in time (busy or ended). */
   graphs: { graphId: string; name: string; state: string; groups: GroupSample[]; unresponsive?: string[] }[];
+  /** Connections of TEN's protocol (to other apps and clients), with traffic per direction. */
+  connections?: ConnectionSample[];
 }
 
 /** Receives trace records of a graph, plus how many its groups dropped since the last batch. */
@@ -58,7 +80,7 @@ export type TraceListener = (graphId: string, records: TraceRecord[], dropped: n
 /** What a graph start is given: a predefined graph's name or a graph document. */
 export type GraphSource = string | { graph: TenGraph; name?: string };
 
-export interface StartGraphOptions {
+export interface StartGraphOptions extends NetStartOptions {
   syncStopBeforeDeinit?: boolean;
   /**
    * The location that started the graph with a `start_graph` cmd (TEN's `host_loc`): a graph
@@ -70,8 +92,12 @@ export interface StartGraphOptions {
 /** The runtime's own packages every app has: TEN's graph proxy. */
 const GRAPH_PROXY_DIR = fileURLToPath(new URL('../graph_proxy/', import.meta.url));
 
-export class App implements EngineHost {
+export class App implements EngineHost, NetHost {
   readonly uri: string;
+  /** Whether the app stays up without graphs; the default long_running_mode of the host's starts. */
+  readonly longRunning: boolean;
+  /** Listening, connections, remotes: TEN's msgpack protocol (src/runtime/protocol). */
+  readonly net: AppNet;
   readonly policy: ViolationPolicy;
   readonly stopTimeoutMs: number;
   readonly unansweredAfterMs: number;
@@ -112,7 +138,26 @@ export class App implements EngineHost {
     this.policy = opts.violationPolicy ?? 'fail';
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
     this.unansweredAfterMs = opts.unansweredAfterMs ?? 5000;
+    this.longRunning = opts.longRunning ?? property.ten?.long_running_mode !== false;
+    this.net = new AppNet(this, { dial: opts.dial, limits: opts.transportLimits });
     if (opts.onEvent) this.listeners.add(opts.onEvent);
+  }
+
+  /**
+   * Listens on `ten.uri` when it names one (`msgpack://host:port/`; TEN: any URI but
+   * `client:…`). An app that cannot listen closes itself, as in TEN; the promise rejects with
+   * the reason.
+   */
+  async listen(): Promise<void> {
+    if (!listensOn(this.uri) || this.net.listening) return;
+    try {
+      await this.net.listen();
+    } catch (e) {
+      const message = (e as Error).message;
+      this.emit({ type: 'error', ts: Date.now(), graphId: '', extension: '', phase: 'listen', message, stack: '' });
+      await this.close();
+      throw e;
+    }
   }
 
   /** Subscribes to runtime events; returns the unsubscribe function. */
@@ -183,21 +228,29 @@ export class App implements EngineHost {
     // Names, `source` flows, selectors and subgraphs are flattened first; the engine runs flat graphs.
     graph = await flattenForRun(graph, baseDir, this.appDir, opts.hostLoc);
     if (this.closing) throw new Error('The app is closing.');
-    const graphId = randomUUID();
+    if (opts.syncStopBeforeDeinit && otherApps(graph, this.uri).length > 0) {
+      throw new Error('sync_stop_before_deinit=true requires all nodes in the graph to belong to the same app, but nodes from multiple apps were found');
+    }
+    const graphId = opts.graphId ?? randomUUID();
     // The graph proxy compares a message's source graph with its own to tell inside from outside.
     for (const n of graph.nodes ?? []) if (n.type === 'extension' && n.addon === GRAPH_PROXY) n.property = { ...n.property, graph_id: graphId };
     const engine = new Engine(this, graphId, name, graph, opts.syncStopBeforeDeinit ?? false);
     this.engines.set(graphId, engine);
     this.emit({ type: 'graph', ts: Date.now(), graphId, name, state: 'starting' });
     try {
+      // The graph's other apps start their part first (TEN answers start_graph bottom-up).
+      await this.net.prepare(engine, graph, (n) => n.extension_group ?? UNSPECIFIED_GROUP, { ...opts, longRunningMode: opts.longRunningMode ?? this.longRunning });
       await engine.start(this.uri);
     } catch (e) {
-      this.retire(engine);
       let detail = e instanceof Error ? e.message : String(e);
       if (detail === STOPPED_WHILE_STARTING && this.closing) detail = `The app is closing: ${detail.charAt(0).toLowerCase()}${detail.slice(1)}`;
+      // The start_graph it came from is answered with the reason before its connection closes.
+      await this.net.engineStopped(engine, detail);
+      this.retire(engine);
       this.emit({ type: 'graph', ts: Date.now(), graphId, name, state: 'start_failed', detail });
       throw e instanceof Error && e.message === detail ? e : new Error(detail);
     }
+    this.net.started(engine);
     this.emit({ type: 'graph', ts: Date.now(), graphId, name, state: 'started' });
     return graphId;
   }
@@ -216,6 +269,8 @@ export class App implements EngineHost {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.engines.values()].map((e) => this.stopEngine(e)));
+      // Then the connections no graph holds, and the listening endpoint.
+      await this.net.close();
       const leaked = await Promise.all([...this.lingering].map((e) => e.endLeftovers()));
       for (const n of leaked) this.retired.handles += n;
       this.lingering.clear();
@@ -236,7 +291,7 @@ export class App implements EngineHost {
     const graphs = await Promise.all(
       [...this.engines.values()].map(async (e) => ({ graphId: e.graphId, name: e.name, state: e.state, ...(await e.sample()) })),
     );
-    return { ts: Date.now(), graphs };
+    return { ts: Date.now(), graphs, connections: this.net.sample() };
   }
 
   /**
@@ -244,8 +299,8 @@ export class App implements EngineHost {
    * close (extensions, paths, timers) and the handles user code left open in threads that had
    * to be terminated for them. All zero once every graph has stopped cleanly.
    */
-  live(): LiveCounts {
-    const out: LiveCounts = { ...this.retired, engines: this.engines.size, threads: 0 };
+  live(): AppLiveCounts {
+    const out: AppLiveCounts = { ...this.retired, engines: this.engines.size, threads: 0, ...this.net.live() };
     for (const e of this.engines.values()) {
       out.threads += e.liveThreads();
       out.extensions += e.liveExtensionsEstimate();
@@ -275,18 +330,37 @@ export class App implements EngineHost {
     return this.addonCache;
   }
 
-  requestStop(engine: Engine): void {
-    void this.stopEngine(engine);
+  requestStop(engine: Engine | NetEngine): void {
+    const e = this.engines.get(engine.graphId);
+    if (e) void this.stopEngine(e);
   }
 
-  /** Built-in app cmds and cross-graph messages sent by an extension. */
+  // ---- NetHost ----------------------------------------------------------------------------
+
+  engineById(graphId: string): Engine | undefined {
+    return this.engines.get(graphId);
+  }
+
+  /** TEN's lookup of a connection's `dest.graph`: see `engineFor`. */
+  async resolveGraph(graph: string): Promise<Engine | null> {
+    return this.engineFor(graph);
+  }
+
+  /** Built-in app cmds, cross-graph and cross-app messages sent by an extension. */
   fromGraph(from: Engine, msg: WireMsg): void {
+    const to = msg.dests[0]?.app;
+    if (to && to !== this.uri) {
+      // Another app: over the graph's remote for it (TEN's msgpack protocol).
+      this.net.fromLocal(from, msg);
+      return;
+    }
     switch (msg.type) {
       case 'start_graph':
         this.onStartGraphCmd(from, msg);
         return;
       case 'stop_graph': {
-        const id = typeof msg.props.graph_id === 'string' ? msg.props.graph_id : '';
+        // No graph id: the sender's own graph (TEN's engine stops itself).
+        const id = typeof msg.props.graph_id === 'string' && msg.props.graph_id !== '' ? msg.props.graph_id : from.graphId;
         const target = this.engines.get(id);
         if (!target) {
           this.reply(from, msg, 1, 'Failed to find the engine to be shut down.');
@@ -309,13 +383,6 @@ export class App implements EngineHost {
       case 'timeout':
       case 'trigger_life_cycle': {
         const d = msg.dests[0];
-        if (d && d.app && d.app !== this.uri) {
-          // No remote serves another app's URI (this app opens no connections to other apps).
-          const text = `Could not find suitable remote based on uri: ${d.app}`;
-          if (isCmdType(msg.type)) this.reply(from, msg, 1, text);
-          else if (msg.type !== 'cmd_result') this.emit({ type: 'log', ts: Date.now(), graphId: from.graphId, extension: msg.src.ext, level: 3, message: `Dropped ${msg.type} '${msg.name}': ${text}` });
-          return;
-        }
         const found = this.engineFor(d?.graph ?? '');
         if (found instanceof Promise) void found.then((e) => this.deliverTo(from, msg, e));
         else this.deliverTo(from, msg, found);
@@ -372,7 +439,8 @@ export class App implements EngineHost {
       return;
     }
     const hostLoc = { app: msg.src.app, graph: msg.src.graph, extension: msg.src.ext };
-    this.startGraph(source, { syncStopBeforeDeinit: p.sync_stop_before_deinit === true, hostLoc }).then(
+    // The cmd's own long_running_mode (TEN's field, false unless set), not the app's default.
+    this.startGraph(source, { syncStopBeforeDeinit: p.sync_stop_before_deinit === true, longRunningMode: p.long_running_mode === true, hostLoc }).then(
       (graphId) => this.reply(from, msg, 0, '', { graph_id: graphId }),
       (e: unknown) => this.reply(from, msg, 1, e instanceof Error ? e.message : String(e)),
     );
@@ -395,12 +463,14 @@ export class App implements EngineHost {
     if (engine.state === 'stopped') return;
     this.emit({ type: 'graph', ts: Date.now(), graphId: engine.graphId, name: engine.name, state: 'stopping' });
     await engine.stop();
+    // Two-phase close: the graph's remotes close once its extensions have.
+    await this.net.engineStopped(engine);
     this.retire(engine);
     for (const e of this.lingering) if (e.liveThreads() === 0) this.lingering.delete(e);
     if (engine.liveThreads() > 0) this.lingering.add(engine);
     this.emit({ type: 'graph', ts: Date.now(), graphId: engine.graphId, name: engine.name, state: 'stopped' });
     // An app not in long_running_mode exits when its last graph closes.
-    if (this.engines.size === 0 && !this.closing && this.property.ten?.long_running_mode === false) void this.close();
+    if (this.engines.size === 0 && !this.closing && !this.longRunning) void this.close();
   }
 
   private retire(engine: Engine): void {

@@ -81,7 +81,8 @@ export class Engine {
 
   /** Creates every group and extension; resolves when all exist (TEN answers start_graph here). */
   async start(appUri: string): Promise<void> {
-    const plan = planGraph(this.graph);
+    // This app's part of the graph: nodes of other apps run there (app/routes.ts).
+    const plan = planGraph(this.graph, appUri);
     const addons = this.host.addons();
     const byGroup = new Map<string, NodeSpec[]>();
     const entries = new Map<string, string>();
@@ -286,6 +287,42 @@ export class Engine {
     if (!w || w.exited) return false;
     this.post(w, { t: 'msgs', batch: [msg] });
     return true;
+  }
+
+  /**
+   * Delivers messages from outside the graph (another app) with one post per group. A message's
+   * `packed` buffer may be a view of bytes the caller does not own (a socket read): each group's
+   * buffers are copied into one ArrayBuffer, which moves to the group with the batch. Messages
+   * to unknown extensions are the caller's to refuse (see `hasExtension`).
+   */
+  deliverMany(msgs: WireMsg[]): void {
+    const byWorker = new Map<GroupWorker, WireMsg[]>();
+    for (const m of msgs) {
+      const g = this.extGroup.get(m.dests[0]?.ext ?? '');
+      const w = g === undefined ? undefined : this.workers.get(g);
+      if (!w || w.exited) continue;
+      let list = byWorker.get(w);
+      if (!list) byWorker.set(w, (list = []));
+      list.push(m);
+    }
+    for (const [w, batch] of byWorker) {
+      let total = 0;
+      for (const m of batch) if (m.packed !== null) total += m.packed.byteLength;
+      let transfer: ArrayBuffer[] = [];
+      if (total > 0) {
+        const pack = new Uint8Array(total);
+        let at = 0;
+        for (const m of batch) {
+          const b = m.packed;
+          if (b === null) continue;
+          pack.set(b, at);
+          m.packed = pack.subarray(at, at + b.byteLength);
+          at += b.byteLength;
+        }
+        transfer = [pack.buffer];
+      }
+      w.worker.postMessage({ t: 'msgs', batch } satisfies ToWorker, transfer);
+    }
   }
 
   hasExtension(name: string): boolean {

@@ -26,6 +26,8 @@ export interface NodeSpec {
 export interface RouteDest {
   ext: string;
   msgConversion?: unknown;
+  /** Set when the destination runs in another app (its URI); messages to it go through the App. */
+  app?: string;
 }
 
 export interface GroupInit {

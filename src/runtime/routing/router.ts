@@ -28,6 +28,12 @@ export interface Route {
 }
 
 export const NOT_FOUND_TEXT = 'Failed to find destination.';
+
+/** A location and its one-element dests, frozen (a destination in another app: see `locOf`). */
+function frozenLoc(app: string, graph: string, ext: string): SharedLoc {
+  const loc = Object.freeze({ app, graph, ext }) as WireLoc;
+  return { loc, dests: Object.freeze([loc]) as unknown as WireLoc[] };
+}
 export const TERMINATED_TEXT = 'The destination extension has been terminated.';
 
 export interface RouterConfig {
@@ -90,7 +96,7 @@ export class Router {
       // Targets are filled in by addPeer/resolveTargets once every channel is known.
       byName.set(
         name,
-        flows.map((f) => ({ ...this.locOf(f.ext), conversion: f.msgConversion, target: null })),
+        flows.map((f) => ({ ...(f.app ? frozenLoc(f.app, this.graphId, f.ext) : this.locOf(f.ext)), conversion: f.msgConversion, target: null })),
       );
     }
   }

@@ -121,7 +121,35 @@ export type RunEvent =
        */
       handles?: Record<string, number>;
     }
-  | { type: 'app_closed'; ts: number };
+  | { type: 'app_closed'; ts: number }
+  | {
+      /** Ours: a connection of TEN's msgpack protocol changed state (see docs/protocol.md). */
+      type: 'connection';
+      ts: number;
+      /** The graph it is bound to ('' while it belongs to the app). */
+      graphId: string;
+      /** The connection's number in its app. */
+      id: number;
+      /** The peer app's URI, a client's identity, or '' before its first message. */
+      uri: string;
+      /** `host:port` of the socket's far end. */
+      peer: string;
+      role: RunConnectionRole;
+      state: RunConnectionState;
+      /** Why (an error's located text, what was dropped, the graph it migrated to). */
+      detail?: string;
+    };
+
+/** TEN's protocol roles of a connection: accepted from an app or a client, or dialled. */
+export type RunConnectionRole = 'in_internal' | 'in_external' | 'out_internal' | 'out_external';
+
+/**
+ * A connection's life as events report it: `opened` (accepted or dialled), `migrating` (its
+ * first message is being handled), `attached` (bound to a graph: migrated, or linked as a
+ * remote), `reset` (the first message found no graph), `closing`, `closed`, `error` (the stream
+ * broke: a located protocol error, an overflow), `dropped` (messages it could not deliver).
+ */
+export type RunConnectionState = 'opened' | 'migrating' | 'attached' | 'reset' | 'closing' | 'closed' | 'error' | 'dropped';
 
 /**
  * One extension in a metrics snapshot. Rates are per second over the snapshot's interval;

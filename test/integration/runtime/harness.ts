@@ -2,7 +2,7 @@
 // runtime events and probe reports, event-driven waits (no timed assertions), leak checks.
 import { resolve } from 'node:path';
 import { expect } from 'vitest';
-import { App, type AppOptions, type LiveCounts, type RuntimeEvent } from '../../../src/runtime';
+import { App, type AppLiveCounts, type AppOptions, type RuntimeEvent } from '../../../src/runtime';
 import type { TenGraph, TenExtensionNode, TenConnection } from '../../../src/shared/graph/types';
 
 export const FIXTURE_APP = resolve(import.meta.dirname, '../../fixtures/runtime/app');
@@ -75,10 +75,10 @@ export class Harness {
   }
 
   /** Closes the app and asserts nothing is left alive (but the leaks a test expects). */
-  async closeAndCheckLeaks(expected: Partial<LiveCounts> = {}): Promise<void> {
+  async closeAndCheckLeaks(expected: Partial<AppLiveCounts> = {}): Promise<void> {
     await this.app.close();
     this.channel.close();
-    expect(this.app.live()).toEqual({ engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, ...expected });
+    expect(this.app.live()).toEqual({ engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, connections: 0, remotes: 0, sockets: 0, ...expected });
   }
 }
 

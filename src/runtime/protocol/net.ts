@@ -1,0 +1,998 @@
+/**
+ * The app's side of TEN's multi-app machinery (spec §2–3): the listening endpoint, the app's
+ * orphan connections and what their first message does (`ten_app_handle_in_msg`), and per
+ * engine its remotes, weak remotes and orphans (`EngineNet`): start_graph propagation to the
+ * other apps of a graph, routing to and from remotes, duplicate channels, two-phase close.
+ *
+ * Everything runs on the host thread with the App and the engines; nothing here is on the data
+ * path of a graph that stays in one app.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server, Socket } from 'node:net';
+import type { RunConnectionState } from '../../shared/ipc/runs';
+import type { TenGraph } from '../../shared/graph/types';
+import { parseJsonText } from '../../shared/json/text';
+import type { RuntimeEvent, ViolationPolicy } from '../core/protocol';
+import { isCmdType, newWireMsg, wireBuf, type WireMsg } from '../core/wire';
+import { fromTen, graphFromTen, graphToTen, tenResultFor, toTen } from './bridge';
+import { Connection, Remote, shortlexLessOrEqual, type Owner, type RemoteHost } from './connection';
+import { MSG_TYPE_CODE, STATUS_ERROR, STATUS_OK, TenMsg, tenLoc } from './message';
+import { DEFAULT_LIMITS, Protocol, dial, listen, type TransportLimits } from './transport';
+
+/** What a start_graph names: a predefined graph, or a graph document. */
+export type NetGraphSource = string | { graph: TenGraph; name?: string };
+
+/** A start_graph that arrived over a connection, and where its answer goes. */
+export interface StartOrigin {
+  connection: Connection;
+  cmd: TenMsg;
+}
+
+/** Options the net passes to the App's graph start. */
+export interface NetStartOptions {
+  graphId?: string;
+  longRunningMode?: boolean;
+  syncStopBeforeDeinit?: boolean;
+  origin?: StartOrigin;
+}
+
+/** The engine as the net sees it (app/engine.ts implements it). */
+export interface NetEngine {
+  readonly graphId: string;
+  readonly name: string;
+  readonly state: string;
+  hasExtension(name: string): boolean;
+  /** Delivers messages from outside the graph to their extensions, one post per group. */
+  deliverMany(msgs: WireMsg[]): void;
+  /** Delivers one message from outside the graph; false when its extension is unknown. */
+  deliver(msg: WireMsg): boolean;
+}
+
+/** What the net needs from the App (app/app.ts implements it). */
+export interface NetHost {
+  readonly uri: string;
+  readonly policy: ViolationPolicy;
+  emit(ev: RuntimeEvent): void;
+  engineById(graphId: string): NetEngine | undefined;
+  /** The engine of a graph id, or of a singleton predefined graph's name (started on demand). */
+  resolveGraph(graph: string): Promise<NetEngine | null>;
+  startGraph(source: NetGraphSource, opts: NetStartOptions): Promise<string>;
+  stopGraph(graphId: string): Promise<void>;
+  close(): Promise<void>;
+  /** The engine must close (a remote it depended on is gone). */
+  requestStop(engine: NetEngine): void;
+}
+
+/** Ours: how TEN's dial behaves (5 retries every 500 ms); tests may shorten it. */
+export interface DialPolicy {
+  retries: number;
+  intervalMs: number;
+}
+
+export const TEN_DIAL: DialPolicy = { retries: 5, intervalMs: 500 };
+
+/** TEN's answer to a start_graph on a channel another one between the same apps replaces. */
+export const DUPLICATE_GRAPH_ID = '==duplicate==';
+
+/** One connection in a sample: traffic per direction and where it belongs. */
+export interface ConnectionSample {
+  id: number;
+  uri: string;
+  peer: string;
+  role: string;
+  graphId: string;
+  state: string;
+  migration: string;
+  attachTo: string;
+  weak: boolean;
+  bytesIn: number;
+  bytesOut: number;
+  msgsIn: number;
+  msgsOut: number;
+  dropsIn: number;
+  dropsOut: number;
+}
+
+/** Leak report of the net: all zero after close. */
+export interface NetLive {
+  connections: number;
+  remotes: number;
+  sockets: number;
+}
+
+const isDataLike = (t: string): boolean => t === 'data' || t === 'audio_frame' || t === 'video_frame';
+
+export class AppNet implements Owner {
+  readonly host: NetHost;
+  private readonly limits: TransportLimits;
+  readonly dialPolicy: DialPolicy;
+  private server: Server | null = null;
+  private readonly orphans = new Set<Connection>();
+  readonly engines = new Map<string, EngineNet>();
+  /** Every connection not closed yet, whoever owns it. */
+  readonly connections = new Set<Connection>();
+  /** Every remote not closed yet. */
+  readonly remotes = new Set<Remote>();
+  /** Sockets being dialled (their attempts are cancelled at close). */
+  readonly dialing = new Set<{ cancelled: boolean }>();
+  private closing: Promise<void> | null = null;
+  /** Connections closed after an error, per peer, for the report. */
+  errors = 0;
+
+  constructor(host: NetHost, opts: { limits?: Partial<TransportLimits>; dial?: DialPolicy } = {}) {
+    this.host = host;
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.dialPolicy = opts.dial ?? TEN_DIAL;
+  }
+
+  get ownerName(): string {
+    return `app ${this.host.uri}`;
+  }
+
+  get uri(): string {
+    return this.host.uri;
+  }
+
+  // ---- listening and accepting --------------------------------------------------------------
+
+  /** Listens on the app's URI (TEN: an app with a URI that is not `client:`). */
+  async listen(): Promise<void> {
+    this.server = await listen(this.host.uri, (s) => this.accept(s));
+  }
+
+  get listening(): boolean {
+    return this.server !== null;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const p = new Protocol('in_internal', this.limits);
+    const conn = this.newConnection(p, this, 'app', (c, m) => this.onAppMsg(c, m));
+    this.orphans.add(conn);
+    conn.onClosed = (c) => this.orphanClosed(c);
+    p.attach(socket);
+    this.event(conn, 'opened', '');
+  }
+
+  /** A connection, registered for the leak report, its errors reported as events and logs. */
+  newConnection(p: Protocol, owner: Owner, attachTo: 'app' | 'engine' | 'remote', handler: (c: Connection, m: TenMsg) => void): Connection {
+    const conn = new Connection(p, owner, attachTo, handler, (object, ownerName, caller, reason) => this.violation(object, ownerName, caller, reason));
+    this.connections.add(conn);
+    conn.onClosing = (c) => this.event(c, 'closing', '');
+    p.onError = (e) => {
+      this.errors++;
+      const text = e.message;
+      this.event(conn, 'error', text);
+      this.log(4, `Connection #${conn.id} (${conn.uri || p.peer}): ${text}`);
+    };
+    return conn;
+  }
+
+  private orphanClosed(c: Connection): void {
+    this.orphans.delete(c);
+    this.connectionClosed(c, '');
+  }
+
+  connectionClosed(c: Connection, graphId: string): void {
+    this.connections.delete(c);
+    this.event(c, 'closed', '', graphId);
+  }
+
+  /** TEN's `ten_app_handle_in_msg` for the first message of an app-owned connection. */
+  private onAppMsg(conn: Connection, m: TenMsg): void {
+    this.event(conn, 'migrating', `${m.type} '${m.name}'`);
+    switch (m.type) {
+      case 'start_graph':
+        void this.onStartGraph(conn, m);
+        return;
+      case 'close_app':
+        // C1: no engine, no result; the app closes.
+        conn.doneWithoutEngine();
+        void this.host.close();
+        return;
+      case 'stop_graph':
+        void this.onStopGraph(conn, m);
+        return;
+      case 'cmd_result':
+        conn.protocol.stats.dropsIn++;
+        this.resetConn(conn, 'a result for this app without a cmd waiting for it');
+        return;
+      default:
+        void this.toGraph(conn, m);
+    }
+  }
+
+  private resetConn(conn: Connection, why: string): void {
+    this.event(conn, 'reset', why);
+    conn.reset();
+  }
+
+  /** Answers a message on a connection the app still owns. */
+  private replyOnOrphan(conn: Connection, cmd: TenMsg, status: number, props: Record<string, unknown>): void {
+    const r = tenResultFor(cmd, status, props);
+    this.sendOrReport(conn, r, this);
+  }
+
+  private async toGraph(conn: Connection, m: TenMsg): Promise<void> {
+    const graph = m.dests[0]?.graph ?? '';
+    const engine = graph === '' ? null : await this.host.resolveGraph(graph).catch(() => null);
+    if (conn.state !== 'init') return;
+    const en = engine ? this.engines.get(engine.graphId) : undefined;
+    if (engine && en && !en.closing) {
+      // M2 + U1: the connection belongs to the engine now; the message is queued to it.
+      this.orphans.delete(conn);
+      en.adoptOrphan(conn, m);
+      return;
+    }
+    if (isCmdType(m.type)) {
+      // R1: back to INIT, and TEN's error on this connection. TEN ignores a cmd with no graph
+      // at all (and then aborts on the next bytes); it gets the same error here.
+      this.resetConn(conn, `graph '${graph}' not found`);
+      this.replyOnOrphan(conn, m, STATUS_ERROR, { detail: 'Graph not found.' });
+      return;
+    }
+    conn.protocol.stats.dropsIn++;
+    this.log(3, `Discard message to non-existent graph '${graph}'.`);
+    this.resetConn(conn, `dropped ${m.type} '${m.name}' to graph '${graph}' (not found)`);
+  }
+
+  private async onStopGraph(conn: Connection, m: TenMsg): Promise<void> {
+    const engine = this.host.engineById(m.graphId);
+    if (!engine) {
+      this.resetConn(conn, `no graph '${m.graphId}' to stop`);
+      this.replyOnOrphan(conn, m, STATUS_ERROR, { detail: 'Failed to find the engine to be shut down.' });
+      return;
+    }
+    await this.host.stopGraph(m.graphId).catch(() => undefined);
+    if (conn.state !== 'init') return;
+    this.resetConn(conn, `stopped graph ${m.graphId}`);
+    this.replyOnOrphan(conn, m, STATUS_OK, { detail: 'close engine done' });
+  }
+
+  /** A start_graph arriving first on an accepted connection: from a client, or a child from another app. */
+  private async onStartGraph(conn: Connection, m: TenMsg): Promise<void> {
+    let source: NetGraphSource;
+    try {
+      source = startGraphSource(m);
+    } catch (e) {
+      // TEN sends nothing back for a graph it cannot parse; the sender gets the reason here.
+      this.resetConn(conn, 'start_graph rejected');
+      this.replyOnOrphan(conn, m, STATUS_ERROR, { detail: (e as Error).message });
+      return;
+    }
+    const fromApp = conn.protocol.role === 'in_internal';
+    const inherited = fromApp && m.src.graph ? m.src.graph : undefined;
+    if (inherited !== undefined && (this.engines.has(inherited) || this.preparing.has(inherited))) {
+      // Another app of the graph dialled us for a graph this app already runs or is starting (a
+      // polygon): the connection joins that engine as soon as it exists.
+      const en = this.engines.get(inherited) ?? (await this.preparing.get(inherited)!.promise);
+      if (conn.state !== 'init') return;
+      if (en && !en.closing) {
+        this.orphans.delete(conn);
+        en.adoptOrphan(conn, m);
+      } else {
+        this.resetConn(conn, `graph ${inherited} is gone`);
+        this.replyOnOrphan(conn, m, STATUS_ERROR, { detail: 'Graph not found.' });
+      }
+      return;
+    }
+    if (inherited !== undefined) {
+      let resolve!: (en: EngineNet | undefined) => void;
+      const promise = new Promise<EngineNet | undefined>((r) => (resolve = r));
+      this.preparing.set(inherited, { promise, resolve });
+    }
+    const origin: StartOrigin = { connection: conn, cmd: m };
+    let graphId: string;
+    try {
+      graphId = await this.host.startGraph(source, {
+        graphId: inherited,
+        longRunningMode: m.longRunningMode,
+        syncStopBeforeDeinit: m.syncStopBeforeDeinit,
+        origin,
+      });
+    } catch (e) {
+      if (inherited !== undefined) {
+        this.preparing.get(inherited)?.resolve(undefined);
+        this.preparing.delete(inherited);
+      }
+      // Once the engine had the connection, its failed start answered and closed it.
+      if (conn.state !== 'init' || conn.attachTo !== 'app') return;
+      this.resetConn(conn, 'start_graph failed');
+      this.replyOnOrphan(conn, m, STATUS_ERROR, { detail: (e as Error).message });
+      return;
+    }
+    this.engines.get(graphId)?.answerOrigin(STATUS_OK, { graph_id: graphId });
+  }
+
+  /** Engines being created for a graph id another app gave (their start_graph is in progress). */
+  private readonly preparing = new Map<string, { promise: Promise<EngineNet | undefined>; resolve: (en: EngineNet | undefined) => void }>();
+
+  // ---- engines ----------------------------------------------------------------------------
+
+  /**
+   * Called by the App when it creates an engine, before its extensions start. Links the
+   * connection the start_graph came on (U1, L1), then starts the graph in every other app it
+   * touches and waits for them (TEN starts its own extensions once every child answered OK).
+   * Rejects with TEN's text when one fails.
+   */
+  async prepare(engine: NetEngine, graph: TenGraph, groupOf: (n: { name: string; extension_group?: string }) => string, opts: NetStartOptions): Promise<void> {
+    const en = new EngineNet(this, engine, opts.longRunningMode ?? false);
+    this.engines.set(engine.graphId, en);
+    this.preparing.get(engine.graphId)?.resolve(en);
+    this.preparing.delete(engine.graphId);
+    if (opts.origin) {
+      this.orphans.delete(opts.origin.connection);
+      en.linkOrigin(opts.origin.connection, opts.origin.cmd);
+    }
+    const targets = connectableApps(graph, this.host.uri).filter((uri) => !en.hasRemoteFor(uri));
+    if (targets.length === 0) return;
+    const child = new TenMsg('start_graph', 'ten:start_graph');
+    child.src = tenLoc(this.host.uri, engine.graphId);
+    child.longRunningMode = opts.longRunningMode ?? false;
+    const ten = graphToTen(withApps(graph, this.host.uri), engine.graphId, groupOf);
+    child.nodes = ten.nodes;
+    child.connections = ten.connections;
+    // With more than one child: the first error, or the last OK (TEN's path group policy).
+    await Promise.all(targets.map((uri) => en.startChild(uri, child)));
+  }
+
+  /** The engine's extensions are up: messages held for it go in. */
+  started(engine: NetEngine): void {
+    this.engines.get(engine.graphId)?.markRunning();
+  }
+
+  /**
+   * Two-phase close of an engine's remotes and orphans; resolves when all are closed. With
+   * `failure` (its start failed), the start_graph it came from is answered ERROR with that
+   * detail first, as TEN does before closing.
+   */
+  async engineStopped(engine: NetEngine, failure?: string): Promise<void> {
+    const en = this.engines.get(engine.graphId);
+    if (!en) return;
+    if (failure !== undefined) en.answerOrigin(STATUS_ERROR, { detail: failure });
+    await en.close();
+    this.engines.delete(engine.graphId);
+  }
+
+  /** A message from an extension to another app: through the engine's remote for that app. */
+  fromLocal(engine: NetEngine, w: WireMsg): void {
+    const en = this.engines.get(engine.graphId);
+    if (!en) {
+      this.replyLocal(engine, w, `Could not find suitable remote based on uri: ${w.dests[0]?.app ?? ''}`);
+      return;
+    }
+    en.sendFromLocal(w);
+  }
+
+  /** Answers a cmd of a local extension with an ERROR result (results and data are dropped). */
+  replyLocal(engine: NetEngine, w: WireMsg, detail: string): void {
+    if (!isCmdType(w.type)) return;
+    const r = newWireMsg('cmd_result', w.name);
+    r.status = STATUS_ERROR;
+    r.cmdId = w.cmdId;
+    r.seqId = w.seqId;
+    r.origName = w.name;
+    r.origType = w.type;
+    r.props = { detail };
+    r.src = { app: w.dests[0]?.app ?? '', graph: w.dests[0]?.graph ?? '', ext: w.dests[0]?.ext ?? '' };
+    r.dests = [{ ...w.src }];
+    // Posted: the sender's send call returns before its result arrives, as for local errors.
+    setImmediate(() => engine.deliver(r));
+  }
+
+  /** Messages of a remote for another graph of this app (engine → app). */
+  toOtherGraph(m: TenMsg, via: Remote): void {
+    const graphId = m.dests[0]?.graph ?? '';
+    const en = this.engines.get(graphId);
+    if (en) {
+      en.dispatch(m, via);
+      return;
+    }
+    if (isCmdType(m.type)) (via.engine as EngineNet).replyVia(via, m, 'Graph not found.');
+    else via.connection.protocol.stats.dropsIn++;
+  }
+
+  // ---- close and reports ------------------------------------------------------------------
+
+  /** App close: engines first (the App does that), then orphans, then the endpoint. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const d of this.dialing) d.cancelled = true;
+      const waits: Promise<void>[] = [];
+      for (const c of [...this.orphans]) waits.push(closed(c));
+      for (const en of [...this.engines.values()]) waits.push(en.close());
+      if (this.server) {
+        const server = this.server;
+        waits.push(new Promise<void>((r) => server.close(() => r())));
+      }
+      await Promise.all(waits);
+      this.server = null;
+    })();
+    return this.closing;
+  }
+
+  live(): NetLive {
+    let sockets = this.server ? 1 : 0;
+    for (const c of this.connections) if (c.protocol.hasSocket) sockets++;
+    return { connections: this.connections.size, remotes: this.remotes.size, sockets };
+  }
+
+  sample(): ConnectionSample[] {
+    const out: ConnectionSample[] = [];
+    for (const c of this.connections) {
+      const s = c.protocol.stats;
+      const remote = c.owner instanceof Remote ? c.owner : null;
+      out.push({
+        id: c.id,
+        uri: c.uri,
+        peer: c.protocol.peer,
+        role: c.protocol.role,
+        graphId: graphOf(c),
+        state: c.state,
+        migration: c.migration,
+        attachTo: c.attachTo,
+        weak: remote?.weak ?? false,
+        ...s,
+      });
+    }
+    return out;
+  }
+
+  // ---- reporting --------------------------------------------------------------------------
+
+  event(conn: Connection, state: RunConnectionState, detail: string, graphId = graphOf(conn)): void {
+    const role = conn.protocol.role === 'listen' ? 'in_internal' : conn.protocol.role;
+    this.host.emit({ type: 'connection', ts: Date.now(), graphId, id: conn.id, uri: conn.uri, peer: conn.protocol.peer, role, state, ...(detail ? { detail } : {}) });
+  }
+
+  log(level: number, message: string, graphId = ''): void {
+    this.host.emit({ type: 'log', ts: Date.now(), graphId, extension: '', level, message, category: 'protocol' });
+  }
+
+  violation(object: string, owner: string, caller: string, reason: string): boolean {
+    const policy = this.host.policy;
+    this.host.emit({ type: 'violation', ts: Date.now(), graphId: '', object, owner, caller, reason, stack: new Error().stack ?? '', policy });
+    return policy === 'report';
+  }
+
+  /** Sends, reporting a failure (a value TEN cannot carry, a closing connection) as a log line. */
+  sendOrReport(conn: Connection, m: TenMsg, caller: Owner): boolean {
+    const err = conn.send(m, caller);
+    if (err === null) return true;
+    this.log(3, `Connection #${conn.id} (${conn.uri || conn.protocol.peer}): cannot send ${m.type} '${m.name}': ${typeof err === 'string' ? err : err.message}`);
+    return false;
+  }
+
+  get limitsForDial(): TransportLimits {
+    return this.limits;
+  }
+}
+
+function graphOf(c: Connection): string {
+  const o = c.owner;
+  if (o instanceof EngineNet) return o.graphId;
+  if (o instanceof Remote && o.engine instanceof EngineNet) return o.engine.graphId;
+  return '';
+}
+
+function closed(c: Connection): Promise<void> {
+  c.close();
+  return c.closed;
+}
+
+/** What a received start_graph asks for; throws with a readable reason. */
+function startGraphSource(m: TenMsg): NetGraphSource {
+  if (m.graphJson !== '') {
+    let graph: unknown;
+    try {
+      graph = parseJsonText(m.graphJson);
+    } catch (e) {
+      throw new Error(`Invalid graph JSON: ${(e as Error).message}`);
+    }
+    if (graph === null || typeof graph !== 'object' || Array.isArray(graph)) throw new Error('Invalid graph JSON: a graph must be a JSON object.');
+    return { graph: graph as TenGraph };
+  }
+  if (m.nodes.length > 0) return { graph: graphFromTen(m.nodes, m.connections) };
+  if (m.predefinedGraph !== '') return m.predefinedGraph;
+  throw new Error('The start_graph cmd names no graph: it has no graph_json, no nodes and no predefined_graph.');
+}
+
+/** Every node and connection end with its app written out (nodes without one run here). */
+function withApps(graph: TenGraph, own: string): TenGraph {
+  return {
+    ...graph,
+    nodes: (graph.nodes ?? []).map((n) => (n.app ? n : { ...n, app: own })),
+    connections: (graph.connections ?? []).map((c) => {
+      const out = { ...c, app: c.app || own };
+      for (const kind of ['cmd', 'data', 'audio_frame', 'video_frame'] as const) {
+        if (c[kind]) out[kind] = c[kind]!.map((f) => ({ ...f, dest: (f.dest ?? []).map((d) => (d.app ? d : { ...d, app: own })) }));
+      }
+      return out;
+    }),
+  };
+}
+
+/**
+ * TEN's immediate connectable apps: for every flow touching this app, the app at its other end,
+ * whatever the direction; `client:` apps are never dialled.
+ */
+export function connectableApps(graph: TenGraph, own: string): string[] {
+  const out = new Set<string>();
+  const appOf = (a: string | undefined): string => a || own;
+  for (const c of graph.connections ?? []) {
+    const src = appOf(c.app);
+    for (const kind of ['cmd', 'data', 'audio_frame', 'video_frame'] as const) {
+      for (const f of c[kind] ?? []) {
+        for (const d of f.dest ?? []) {
+          const dst = appOf(d.app);
+          if (src === own && dst !== own) out.add(dst);
+          else if (dst === own && src !== own) out.add(src);
+        }
+      }
+    }
+  }
+  return [...out].filter((u) => !u.startsWith('client:'));
+}
+
+/** The apps other than `own` whose nodes a graph has. */
+export function otherApps(graph: TenGraph, own: string): string[] {
+  return [...new Set((graph.nodes ?? []).map((n) => n.app).filter((a): a is string => !!a && a !== own))];
+}
+
+interface Child {
+  uri: string;
+  remote: Remote | null;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/** Messages held for an engine that is still starting (TEN puts them back at the queue's front). */
+const MAX_HELD_FOR_ENGINE = 100_000;
+
+/** One engine's remotes, weak remotes and orphan connections. */
+export class EngineNet implements RemoteHost {
+  readonly net: AppNet;
+  readonly engine: NetEngine;
+  readonly longRunning: boolean;
+  /** Normal remotes by URI (at most one per URI). */
+  readonly remotes = new Map<string, Remote>();
+  /** Remotes carrying a child start_graph not answered yet (at most one per URI). */
+  readonly weak = new Set<Remote>();
+  /** Migrated connections not linked to a remote yet. */
+  readonly orphans = new Set<Connection>();
+  private readonly children = new Map<string, Child>();
+  /** Cmds relayed from one remote to another, by cmd id: where their results go back. */
+  private readonly relays = new Map<string, { back: Remote; src: TenMsg['src'] }>();
+  private running = false;
+  private held: { m: TenMsg; via: Remote }[] = [];
+  closing = false;
+  private closeDone: Promise<void> | null = null;
+  /** Outgoing batch to the engine's groups, posted once per loop turn. */
+  private batch: WireMsg[] = [];
+  private batchArmed = false;
+  private readonly flushBound = (): void => this.flushBatch();
+
+  constructor(net: AppNet, engine: NetEngine, longRunning: boolean) {
+    this.net = net;
+    this.engine = engine;
+    this.longRunning = longRunning;
+  }
+
+  get graphId(): string {
+    return this.engine.graphId;
+  }
+
+  get ownerName(): string {
+    return `engine ${this.engine.graphId}`;
+  }
+
+  hasRemoteFor(uri: string): boolean {
+    if (this.remotes.has(uri)) return true;
+    for (const w of this.weak) if (w.uri === uri) return true;
+    return false;
+  }
+
+  // ---- linking ----------------------------------------------------------------------------
+
+  /**
+   * U1 for the connection a start_graph created this engine from, and L1 at once (its start_graph
+   * is that first cmd); then the messages held behind it come in.
+   */
+  linkOrigin(conn: Connection, cmd: TenMsg): void {
+    this.net.event(conn, 'attached', `migrated to graph ${this.graphId}`);
+    const remote = this.link(conn);
+    this.origin = { remote, cmd };
+    conn.upgrade(remote, 'remote', conn.handler);
+  }
+
+  /** The start_graph this engine was created from, and the remote to answer it on. */
+  private origin: { remote: Remote; cmd: TenMsg } | null = null;
+
+  /** Answers the start_graph the engine was created from (once). */
+  answerOrigin(status: number, props: Record<string, unknown>): void {
+    const o = this.origin;
+    if (!o) return;
+    this.origin = null;
+    if (o.remote.state === 'init') this.send(o.remote, tenResultFor(o.cmd, status, props));
+  }
+
+  /** M2/U1 from the app: the connection is this engine's; `first` is its first message. */
+  adoptOrphan(conn: Connection, first: TenMsg): void {
+    this.orphans.add(conn);
+    conn.onClosed = (c) => this.orphanClosed(c);
+    this.net.event(conn, 'attached', `migrated to graph ${this.graphId}`);
+    // The first message goes in before the held ones (upgrade replays those).
+    conn.attach(this, 'engine', (c, m) => this.onOrphanMsg(c, m));
+    this.onOrphanMsg(conn, first);
+    if (conn.state === 'init') conn.upgrade(conn.owner, conn.attachTo, conn.handler);
+  }
+
+  private orphanClosed(c: Connection): void {
+    this.orphans.delete(c);
+    this.net.connectionClosed(c, this.graphId);
+  }
+
+  /** L1: a cmd or result on an orphan links it to a remote named by its source. */
+  private onOrphanMsg(conn: Connection, m: TenMsg): void {
+    if (m.type === 'data' || m.type === 'audio_frame' || m.type === 'video_frame') {
+      conn.protocol.stats.dropsIn++;
+      return;
+    }
+    if (m.type === 'start_graph' && this.isDuplicate(m.src.app ?? '')) {
+      // Another channel between the two apps wins: TEN's answer, sent on this one.
+      conn.duplicate = true;
+      const r = tenResultFor(m, STATUS_OK, { graph_id: DUPLICATE_GRAPH_ID });
+      this.net.sendOrReport(conn, r, this);
+      return;
+    }
+    if (!this.orphans.has(conn)) return;
+    const remote = this.link(conn);
+    if (m.type === 'start_graph') {
+      // Another app of the graph joins it (a polygon): this app's part exists or is being
+      // built, so it answers at once; messages that come before the extensions run are held.
+      // (Waiting for the start here could deadlock two apps that dialled each other.)
+      this.answerStartGraph(m, this.graphId);
+      return;
+    }
+    remote.receive(m);
+  }
+
+  /** Makes `conn` this engine's remote for its URI. */
+  private link(conn: Connection): Remote {
+    this.orphans.delete(conn);
+    const remote = new Remote(conn.uri, conn, this, false);
+    const prev = this.remotes.get(conn.uri);
+    // At most one remote per URI: a client reconnecting under the same identity replaces the old one.
+    if (prev) prev.close();
+    this.remotes.set(conn.uri, remote);
+    this.net.remotes.add(remote);
+    this.net.event(conn, 'attached', `remote ${conn.uri} of graph ${this.graphId}`);
+    return remote;
+  }
+
+  /** TEN's duplicate rule: a (weak) remote for `uri` exists and `uri` ≤ this app's URI (shortlex). */
+  private isDuplicate(uri: string): boolean {
+    return this.hasRemoteFor(uri) && shortlexLessOrEqual(uri, this.net.uri);
+  }
+
+  // ---- start_graph ------------------------------------------------------------------------
+
+  /** Answers the start_graph that created (or joined) this engine: OK with its graph id. */
+  answerStartGraph(m: TenMsg, graphId: string): void {
+    const remote = this.remotes.get(m.src.app ?? '');
+    const r = tenResultFor(m, STATUS_OK, { graph_id: graphId });
+    if (remote) this.send(remote, r);
+  }
+
+  /** Sends the child start_graph to `uri` over a new weak remote and waits for its answer. */
+  startChild(uri: string, template: TenMsg): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const m = cloneStartGraph(template, uri, this.graphId);
+      const child: Child = { uri, remote: null, resolve, reject };
+      this.children.set(m.cmdId, child);
+      const fail = (detail: string): void => {
+        if (!this.children.delete(m.cmdId)) return;
+        reject(new Error(detail));
+      };
+      const token = { cancelled: false };
+      this.net.dialing.add(token);
+      dial(uri, { ...this.net.dialPolicy, isCancelled: () => token.cancelled || this.closing }).then(
+        (socket) => {
+          this.net.dialing.delete(token);
+          const p = new Protocol('out_internal', this.net.limitsForDial);
+          p.uri = uri;
+          const conn = this.net.newConnection(p, this, 'remote', () => undefined);
+          conn.uri = uri;
+          conn.migration = 'done';
+          p.attach(socket);
+          this.net.event(conn, 'opened', `dialled for graph ${this.graphId}`);
+          if (this.closing) {
+            conn.onClosed = (c) => this.net.connectionClosed(c, this.graphId);
+            conn.close();
+            fail(`Failed to create remote (${uri})`);
+            return;
+          }
+          const remote = new Remote(uri, conn, this, true);
+          if (this.isDuplicate(uri)) {
+            // Created while another channel to the app appeared: closed, and counted as answered.
+            this.net.remotes.add(remote);
+            remote.close();
+            this.children.delete(m.cmdId);
+            resolve();
+            return;
+          }
+          this.weak.add(remote);
+          this.net.remotes.add(remote);
+          child.remote = remote;
+          this.net.event(conn, 'attached', `weak remote ${uri} of graph ${this.graphId}`);
+          this.send(remote, m);
+        },
+        () => {
+          this.net.dialing.delete(token);
+          fail(`Failed to connect to ${uri}`);
+        },
+      );
+    });
+  }
+
+  /** The answer to a child start_graph (TEN `cmd_result.c` for `original_cmd_type` start_graph). */
+  private onChildResult(child: Child, r: TenMsg): void {
+    const remote = child.remote;
+    if (r.status !== STATUS_OK) {
+      const detail = typeof r.props.detail === 'string' && r.props.detail !== '' ? r.props.detail : `Failed to start engine in app [${r.src.app ?? child.uri}].`;
+      child.reject(new Error(detail));
+      return;
+    }
+    const gid = r.props.graph_id;
+    if (typeof gid !== 'string') {
+      // TEN asserts here; the start fails with a reason instead.
+      child.reject(new Error(`The app ${child.uri} answered the start_graph without a graph_id.`));
+      return;
+    }
+    if (remote) {
+      this.weak.delete(remote);
+      if (gid === DUPLICATE_GRAPH_ID || this.remotes.has(remote.uri)) {
+        remote.connection.duplicate = true;
+        remote.close();
+      } else {
+        remote.weak = false;
+        this.remotes.set(remote.uri, remote);
+        this.net.event(remote.connection, 'attached', `remote ${remote.uri} of graph ${this.graphId}`);
+      }
+    }
+    child.resolve();
+  }
+
+  /** A remote the engine depends on closed while it was starting. */
+  private lostWhileStarting = false;
+
+  /** The engine's extensions are up: held messages go in, waiting start_graphs are answered. */
+  markRunning(): void {
+    this.running = true;
+    if (this.lostWhileStarting) {
+      this.net.host.requestStop(this.engine);
+      return;
+    }
+    const held = this.held;
+    this.held = [];
+    for (const { m, via } of held) this.dispatch(m, via);
+  }
+
+  // ---- messages from remotes --------------------------------------------------------------
+
+  onRemoteMsg(remote: Remote, m: TenMsg): void {
+    // TEN fills what a peer leaves out: the source graph, and the destination graph when empty
+    // or named by a predefined graph's name.
+    if (!m.src.graph) m.src.graph = this.graphId;
+    const d = m.dests[0];
+    if (d && (d.app === null || d.app === this.net.uri) && d.graph !== this.graphId && (d.graph === null || d.graph === '' || this.engine.name === d.graph)) d.graph = this.graphId;
+    this.dispatch(m, remote);
+  }
+
+  /** TEN's `ten_engine_dispatch_msg` for a message that came through `via`. */
+  dispatch(m: TenMsg, via: Remote): void {
+    const d = m.dests[0];
+    if (!d) {
+      via.connection.protocol.stats.dropsIn++;
+      return;
+    }
+    if (d.app !== null && d.app !== '' && d.app !== this.net.uri) {
+      this.relay(m, via, d.app);
+      return;
+    }
+    if (d.graph !== null && d.graph !== '' && d.graph !== this.graphId) {
+      this.net.toOtherGraph(m, via);
+      return;
+    }
+    if (!d.extension) {
+      this.engineMsg(m, via);
+      return;
+    }
+    if (!this.running) {
+      if (this.held.length >= MAX_HELD_FOR_ENGINE && isDataLike(m.type)) {
+        via.connection.protocol.stats.dropsIn++;
+        return;
+      }
+      this.held.push({ m, via });
+      return;
+    }
+    if (!this.engine.hasExtension(d.extension)) {
+      if (isCmdType(m.type)) this.replyVia(via, m, 'Failed to find destination.');
+      else via.connection.protocol.stats.dropsIn++;
+      return;
+    }
+    this.toGroups(m);
+  }
+
+  /** A message addressed to the engine itself (no extension). */
+  private engineMsg(m: TenMsg, via: Remote): void {
+    if (m.type === 'cmd_result') {
+      const child = this.children.get(m.cmdId);
+      if (child && m.origType === MSG_TYPE_CODE.start_graph) {
+        this.children.delete(m.cmdId);
+        this.onChildResult(child, m);
+        return;
+      }
+      const relay = this.relays.get(m.cmdId);
+      if (relay) {
+        if (m.isFinal) this.relays.delete(m.cmdId);
+        m.dests = [{ ...relay.src }];
+        this.send(relay.back, m);
+        return;
+      }
+      via.connection.protocol.stats.dropsIn++;
+      return;
+    }
+    switch (m.type) {
+      case 'start_graph':
+        this.replyVia(via, m, 'Receive a start_graph cmd after graph is built.');
+        return;
+      case 'stop_graph': {
+        const target = m.graphId || this.graphId;
+        if (!this.net.engines.has(target)) {
+          this.replyVia(via, m, 'Failed to find the engine to be shut down.');
+          return;
+        }
+        const r = tenResultFor(m, STATUS_OK, { detail: 'close engine done' });
+        void this.net.host.stopGraph(target).then(() => {
+          if (via.state === 'init') this.send(via, r);
+        });
+        return;
+      }
+      case 'close_app':
+        void this.net.host.close();
+        return;
+      default:
+        if (isCmdType(m.type)) this.replyVia(via, m, 'Failed to find destination.');
+        else via.connection.protocol.stats.dropsIn++;
+    }
+  }
+
+  /**
+   * A message for another app, relayed through this one. A cmd is re-addressed from here, so
+   * its result comes back here and is passed on (TEN's relay aborts the relaying app when the
+   * result comes back).
+   */
+  private relay(m: TenMsg, via: Remote, app: string): void {
+    const to = this.remotes.get(app);
+    if (!to || to.state !== 'init') {
+      if (isCmdType(m.type)) this.replyVia(via, m, to ? 'Remote is closing, do not proceed to send this message.' : `Could not find suitable remote based on uri: ${app}`);
+      else via.connection.protocol.stats.dropsIn++;
+      return;
+    }
+    if (isCmdType(m.type)) {
+      this.relays.set(m.cmdId, { back: via, src: { ...m.src } });
+      m.src = tenLoc(this.net.uri, this.graphId);
+    }
+    this.send(to, m);
+  }
+
+  /** Answers `m` with an ERROR result through the remote it came from. */
+  replyVia(via: Remote, m: TenMsg, detail: string): void {
+    this.send(via, tenResultFor(m, STATUS_ERROR, { detail }));
+  }
+
+  private send(remote: Remote, m: TenMsg): void {
+    const err = remote.send(m);
+    if (err !== null) this.net.log(3, `Cannot send ${m.type} '${m.name}' to ${remote.uri}: ${typeof err === 'string' ? err : err.message}`, this.graphId);
+  }
+
+  /** Into the engine's extension groups, batched per loop turn (the engine packs the buffers). */
+  private toGroups(m: TenMsg): void {
+    this.batch.push(fromTen(m, m.buf));
+    if (!this.batchArmed) {
+      this.batchArmed = true;
+      setImmediate(this.flushBound);
+    }
+  }
+
+  private flushBatch(): void {
+    this.batchArmed = false;
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    this.engine.deliverMany(batch);
+  }
+
+  // ---- messages from local extensions -----------------------------------------------------
+
+  /** TEN's `ten_engine_route_msg_to_remote`. */
+  sendFromLocal(w: WireMsg): void {
+    const uri = w.dests[0]?.app ?? '';
+    const remote = this.remotes.get(uri);
+    if (!remote) {
+      this.net.replyLocal(this.engine, w, `Could not find suitable remote based on uri: ${uri}`);
+      if (!isCmdType(w.type)) this.dropLocal(w, `no remote for ${uri}`);
+      return;
+    }
+    const buf = wireBuf(w);
+    const m = toTen(w, buf ? new Uint8Array(buf) : null);
+    const err = remote.send(m);
+    if (err === null) return;
+    const text = typeof err === 'string' ? err : err.message;
+    this.net.replyLocal(this.engine, w, text);
+    if (!isCmdType(w.type)) this.dropLocal(w, text);
+  }
+
+  private dropped = 0;
+
+  private dropLocal(w: WireMsg, why: string): void {
+    this.dropped++;
+    if (this.dropped % 1000 === 1) this.net.log(3, `Dropped ${w.type} '${w.name}' to ${w.dests[0]?.app ?? ''}: ${why} (${this.dropped} dropped so far)`, this.graphId);
+  }
+
+  // ---- close ------------------------------------------------------------------------------
+
+  /** A remote closed (bottom-up): a normal one closes the engine unless it is long-running. */
+  onRemoteClosed(remote: Remote): void {
+    this.net.remotes.delete(remote);
+    this.net.connectionClosed(remote.connection, this.graphId);
+    const wasWeak = this.weak.delete(remote);
+    if (this.remotes.get(remote.uri) === remote) this.remotes.delete(remote.uri);
+    for (const [id, child] of this.children) {
+      if (child.remote === remote) {
+        this.children.delete(id);
+        child.reject(new Error(`Failed to connect to ${remote.uri}`));
+      }
+    }
+    for (const [id, r] of this.relays) if (r.back === remote) this.relays.delete(id);
+    if (this.closing || wasWeak || remote.weak || remote.connection.duplicate || this.longRunning) return;
+    // A remote the graph depended on is gone: the engine closes (TEN's cascade), once it runs.
+    if (this.running) this.net.host.requestStop(this.engine);
+    else this.lostWhileStarting = true;
+  }
+
+  /** Closes every remote, weak remote and orphan; resolves when all are CLOSED. */
+  close(): Promise<void> {
+    this.closeDone ??= (async () => {
+      this.closing = true;
+      this.held = [];
+      for (const child of this.children.values()) child.reject(new Error(`Failed to create remote (${child.uri})`));
+      this.children.clear();
+      const waits: Promise<void>[] = [];
+      for (const r of [...this.remotes.values(), ...this.weak]) {
+        r.close();
+        waits.push(r.closed);
+      }
+      for (const c of [...this.orphans]) waits.push(closed(c));
+      await Promise.all(waits);
+    })();
+    return this.closeDone;
+  }
+}
+
+/** The child start_graph for `uri` (TEN clones the cmd: a new id, src this app, dest that app). */
+function cloneStartGraph(t: TenMsg, uri: string, graphId: string): TenMsg {
+  const m = new TenMsg('start_graph', 'ten:start_graph');
+  m.cmdId = randomUUID();
+  m.src = { ...t.src };
+  m.dests = [tenLoc(uri, graphId)];
+  m.longRunningMode = t.longRunningMode;
+  m.syncStopBeforeDeinit = t.syncStopBeforeDeinit;
+  m.nodes = t.nodes;
+  m.connections = t.connections;
+  return m;
+}

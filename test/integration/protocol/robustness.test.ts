@@ -1,0 +1,180 @@
+/**
+ * Where TEN aborts the process, our app closes only the offending connection, with a located
+ * error in the log and the event stream, and keeps serving everyone else: garbage, a wrong tag,
+ * a NULL property, half a message, a frame past the size limit, data before any graph, a peer
+ * that stops reading. Owner checks apply to connections.
+ */
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RuntimeEvent } from '../../../src/runtime';
+import { TenClient } from '../../../src/runtime/protocol/client';
+import { TenMsg, encodeMsg, tenLoc } from '../../../src/runtime/protocol';
+import { BUILTIN_ADDONS_DIR } from '../../../src/runtime/addons';
+import { closeAndCheck, connectionEvents, startTestApp, type TestApp } from './apps';
+
+let apps: TestApp[] = [];
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  await Promise.all(apps.map((a) => a.app.close()));
+  apps = [];
+});
+
+const serving = { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph: { nodes: [{ type: 'extension', name: 'echo', addon: 'mesh', property: { answer: 'still here' } }, { type: 'extension', name: 'sink', addon: 'mesh', property: { count: true } }] } }] } };
+
+async function servingApp(opts: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
+  const a = await startTestApp({ property: serving, ...opts });
+  apps.push(a);
+  await a.app.startAutoGraphs();
+  return a;
+}
+
+/** A raw TCP connection to the app: bytes in, the socket's end observed. */
+async function raw(uri: string): Promise<{ s: Socket; ended: Promise<void>; received: Buffer[] }> {
+  const port = Number(uri.split(':')[2]!.replace('/', ''));
+  const s = connect({ host: '127.0.0.1', port });
+  sockets.push(s);
+  const received: Buffer[] = [];
+  s.on('data', (b) => received.push(b));
+  s.on('error', () => undefined);
+  const ended = new Promise<void>((r) => s.once('close', () => r()));
+  await new Promise<void>((r) => s.once('connect', () => r()));
+  return { s, ended, received };
+}
+
+const errorsOf = (events: RuntimeEvent[]) => connectionEvents(events).filter((e) => e.state === 'error');
+
+async function stillServes(a: TestApp): Promise<void> {
+  const c = await TenClient.connect(a.uri);
+  const r = await c.cmd('hi', { graph: 'default', extension: 'echo' });
+  expect([r.status, r.props.detail]).toEqual([0, 'still here']);
+  await c.close();
+}
+
+describe('a bad connection is closed with a located error; the app keeps serving', () => {
+  it('garbage bytes', async () => {
+    const a = await servingApp();
+    const { s, ended } = await raw(a.uri);
+    s.write(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+    await ended;
+    await a.until((ev) => errorsOf(ev).length > 0, 'the error event');
+    const e = errorsOf(a.events)[0]!;
+    expect(e.detail).toBe('Malformed TEN message #1 at stream byte 0 (ext header): expected a msgpack ext object (one TEN message), found positive fixint 71 (0x47).');
+    expect(a.events.some((x) => x.type === 'log' && x.level === 4 && x.message.includes('Malformed TEN message #1 at stream byte 0'))).toBe(true);
+    await stillServes(a);
+    await closeAndCheck(a);
+  });
+
+  it('a NULL property after a good message, on a connection already bound to a graph', async () => {
+    const a = await servingApp();
+    const { s, ended, received } = await raw(a.uri);
+    const good = new TenMsg('cmd', 'hi');
+    good.dests = [tenLoc(a.uri, 'default', 'echo')];
+    good.seqId = '1';
+    s.write(encodeMsg(good) as Buffer);
+    if (received.length === 0) await new Promise((r) => s.once('data', r));
+    const bad = encodeMsg(good) as Buffer;
+    // properties {} → {"v": NULL}: a hand-made frame, as a broken peer would send it.
+    const props = bad.indexOf(Buffer.from('1000', 'hex'), bad.indexOf(Buffer.from('echo')));
+    const nullProp = Buffer.concat([bad.subarray(3, props), Buffer.from('1001a17601', 'hex'), bad.subarray(props + 2)]);
+    s.write(Buffer.concat([Buffer.from([0xc7, nullProp.length, 0x01]), nullProp]));
+    await ended;
+    await a.until((ev) => errorsOf(ev).length > 0, 'the error event');
+    const e = errorsOf(a.events)[0]!;
+    expect(e.detail).toMatch(new RegExp(`^Malformed TEN message #2 at stream byte \\d+ \\(properties \\.v\\): expected a TEN type tag from BOOL \\(2\\) to OBJECT \\(16\\), found NULL \\(1\\)`));
+    expect(e.graphId).not.toBe('');
+    await stillServes(a);
+    await closeAndCheck(a);
+  });
+
+  it('half a message, then the end of the stream', async () => {
+    const a = await servingApp();
+    const { s, ended } = await raw(a.uri);
+    const m = new TenMsg('cmd', 'hi');
+    m.dests = [tenLoc(a.uri, 'default', 'echo')];
+    const bytes = encodeMsg(m) as Buffer;
+    s.end(bytes.subarray(0, 20));
+    await ended;
+    await a.until((ev) => errorsOf(ev).length > 0, 'the error event');
+    expect(errorsOf(a.events)[0]!.detail).toBe(`Malformed TEN message #1 at stream byte 20 (stream): expected ${bytes.length - 20} more bytes of a ${bytes.length}-byte message, found the end of the stream.`);
+    await stillServes(a);
+    await closeAndCheck(a);
+  });
+
+  it('a frame past the size limit is refused from its header', async () => {
+    const a = await servingApp({ transportLimits: { maxFrameBytes: 4096 } });
+    const { s, ended } = await raw(a.uri);
+    s.write(Buffer.from('c90010000001', 'hex'));
+    await ended;
+    await a.until((ev) => errorsOf(ev).length > 0, 'the error event');
+    expect(errorsOf(a.events)[0]!.detail).toContain('expected a message of at most 4096 bytes (the frame size limit), found a message of 1048576 bytes');
+    await stillServes(a);
+    await closeAndCheck(a);
+  });
+
+  it('data as a first message is dropped and counted (TEN drops it silently); cmds after it still work', async () => {
+    const a = await servingApp();
+    const c = await TenClient.connect(a.uri);
+    const d = new TenMsg('data', 'early');
+    d.dests = [tenLoc(a.uri, 'default', 'sink')];
+    d.buf = new Uint8Array(0);
+    c.send(d);
+    const r = await c.cmd('hi', { graph: 'default', extension: 'echo' });
+    expect(r.status).toBe(0);
+    // After migration, data reaches the graph, an empty buf included (TEN aborts on that).
+    c.send(d);
+    const counted = await c.cmd('count', { graph: 'default', extension: 'sink' });
+    expect(counted.props.count).toBe(1);
+    const sample = (await a.app.sample()).connections!;
+    expect(sample.find((x) => x.migration === 'done')?.dropsIn).toBe(1);
+    await c.close();
+    await closeAndCheck(a);
+  });
+
+  it('a client that stops reading is closed past the hard limit of queued output', async () => {
+    const a = await startTestApp({
+      addonDirs: [BUILTIN_ADDONS_DIR],
+      transportLimits: { dropDataAboveBytes: 64 * 1024, closeAboveBytes: 1024 * 1024 },
+      property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, graph: { nodes: [{ type: 'extension', name: 'echo', addon: 'cmd_echo' }] } }] } },
+    });
+    apps.push(a);
+    const { s, ended } = await raw(a.uri);
+    s.pause();
+    // cmd_echo answers with the cmd's properties: 32 KiB per result, never read.
+    const m = new TenMsg('cmd', 'hi');
+    m.dests = [tenLoc(a.uri, 'default', 'echo')];
+    m.props = { pad: 'x'.repeat(32 * 1024) };
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 800; i++) {
+      m.seqId = String(i);
+      frames.push(encodeMsg(m) as Buffer);
+    }
+    s.write(Buffer.concat(frames));
+    await a.until((ev) => errorsOf(ev).some((e) => e.detail?.includes('is not reading')), 'the overflow error', 60_000);
+    expect(errorsOf(a.events).find((e) => e.detail?.includes('is not reading'))!.detail).toMatch(/^The peer .* is not reading: \d+ bytes are queued for it; the connection is closed\.$/);
+    s.destroy();
+    await ended;
+    const c = await TenClient.connect(a.uri);
+    const r = await c.cmd('hi', { graph: 'default', extension: 'echo' }, { small: 1 });
+    expect([r.status, r.props.small]).toEqual([0, 1]);
+    await c.close();
+    await closeAndCheck(a);
+  });
+});
+
+describe('owner checks apply to connections', () => {
+  it('a send by an object that does not own the connection is a violation, refused under the fail policy', async () => {
+    const a = await servingApp();
+    const c = await TenClient.connect(a.uri);
+    await c.cmd('hi', { graph: 'default', extension: 'echo' });
+    const conn = [...a.app.net.connections][0]!;
+    expect(conn.attachTo).toBe('remote');
+    const m = new TenMsg('cmd', 'sneaky');
+    const err = conn.send(m, a.app.net);
+    expect(err).toBe(`The connection belongs to ${conn.owner.ownerName}, not to app ${a.uri}.`);
+    const v = a.events.find((e) => e.type === 'violation');
+    expect(v).toMatchObject({ type: 'violation', owner: conn.owner.ownerName, caller: `app ${a.uri}`, policy: 'fail' });
+    await c.close();
+    await closeAndCheck(a);
+  });
+});

@@ -1,0 +1,321 @@
+/**
+ * Our versions of TEN's multi-app smoke tests (the ★ scenarios of ten-protocol.md §4), over real
+ * sockets between apps in this process, each ending with the leak check (engines, threads,
+ * connections, remotes, sockets all zero).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { TenClient } from '../../../src/runtime/protocol/client';
+import { closeAndCheck, cmdFlow, connectionEvents, freePort, mesh, startTestApp, uriOf, type TestApp } from './apps';
+import { App } from '../../../src/runtime';
+import { FIXTURE_APP } from '../runtime/harness';
+
+let apps: TestApp[] = [];
+let clients: TenClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await Promise.all(apps.map((a) => a.app.close()));
+  apps = [];
+  clients = [];
+});
+
+async function client(uri: string): Promise<TenClient> {
+  const c = await TenClient.connect(uri);
+  clients.push(c);
+  return c;
+}
+
+async function twoApps(opts: Parameters<typeof startTestApp>[0] = {}): Promise<[TestApp, TestApp]> {
+  const a = await startTestApp(opts);
+  const b = await startTestApp(opts);
+  apps.push(a, b);
+  return [a, b];
+}
+
+const helloGraph = (a: string, b: string) => ({
+  nodes: [mesh('ext1', a), mesh('ext2', b, { answer: 'hello world, too' })],
+  connections: [cmdFlow('ext1', a, 'hello_world', 'ext2', b)],
+});
+
+const noEngines = (t: TestApp) => t.until(() => t.app.graphs().length === 0, 'no graphs left');
+
+describe("TEN's multi-app scenarios", () => {
+  it('MultiAppCloseThroughEngine: close_app on the migrated connection, then disconnect; app 1 closes cleanly, app 2 loses the graph', async () => {
+    const [a, b] = await twoApps();
+    const c = await client(a.uri);
+    expect((await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) })).status).toBe(0);
+    c.closeApp();
+    await c.close();
+    await a.app.closed;
+    await noEngines(b);
+    await closeAndCheck(a, b);
+  });
+
+  it('close_app from fresh connections closes both apps (no result is sent)', async () => {
+    const [a, b] = await twoApps();
+    const c = await client(a.uri);
+    expect((await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) })).status).toBe(0);
+    for (const t of [a, b]) {
+      const closer = await client(t.uri);
+      closer.closeApp();
+    }
+    await Promise.all([a.app.closed, b.app.closed]);
+    await closeAndCheck(a, b);
+  });
+
+  it('BatchSendMsgsInMigration: 10 cmds back to back to a singleton graph by name are all answered, in order', async () => {
+    const a = await startTestApp({
+      property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, graph: { nodes: [mesh('migration', '', { answer: 'a' })].map(({ app: _a, ...n }) => n) } }] } },
+    });
+    apps.push(a);
+    const c = await client(a.uri);
+    const results = await Promise.all(Array.from({ length: 10 }, () => c.cmd('test', { graph: 'default', extension: 'migration' })));
+    expect(results.map((r) => [r.status, r.props.detail])).toEqual(Array.from({ length: 10 }, () => [0, 'a']));
+    const states = connectionEvents(a.events).map((e) => e.state);
+    // One first message, then the connection belongs to the graph: no reset in between.
+    expect(states.filter((s) => s === 'migrating')).toHaveLength(1);
+    expect(states).not.toContain('reset');
+    await c.close();
+    await closeAndCheck(a);
+  });
+
+  it('WrongEngineThenCorrectInMigration: Graph not found (reset), then migrated, then Graph not found through the remote', async () => {
+    const a = await startTestApp({
+      property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph: { nodes: [{ type: 'extension', name: 'migration', addon: 'mesh', property: { answer: 'ok' } }] } }] } },
+    });
+    apps.push(a);
+    await a.app.startAutoGraphs();
+    const c = await client(a.uri);
+    const wrong = await c.cmd('test', { graph: 'incorrect_graph_id', extension: 'migration' });
+    expect([wrong.status, wrong.props.detail]).toEqual([1, 'Graph not found.']);
+    expect(wrong.src).toMatchObject({ app: a.uri, graph: 'incorrect_graph_id' });
+    const right = await c.cmd('test', { graph: 'default', extension: 'migration' });
+    expect([right.status, right.props.detail]).toEqual([0, 'ok']);
+    const again = await c.cmd('test', { graph: 'incorrect_graph_id', extension: 'migration' });
+    expect([again.status, again.props.detail]).toEqual([1, 'Graph not found.']);
+    expect(connectionEvents(a.events).map((e) => e.state)).toEqual(expect.arrayContaining(['migrating', 'reset', 'attached']));
+    await c.close();
+    await closeAndCheck(a);
+  });
+
+  it('FailedToConnectToRemote: the exact error after the retries, and the app keeps serving its other graph', async () => {
+    const unreachable = uriOf(await freePort());
+    const a = await startTestApp({
+      property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph: { nodes: [{ type: 'extension', name: 'test', addon: 'mesh', property: { answer: 'fine' } }] } }] } },
+    });
+    apps.push(a);
+    await a.app.startAutoGraphs();
+    const c = await client(a.uri);
+    const graph = { nodes: [mesh('ext1', a.uri), mesh('ext2', unreachable)], connections: [cmdFlow('ext1', a.uri, 'hello_world', 'ext2', unreachable)] };
+    const r = await c.startGraph({ json: JSON.stringify(graph) });
+    expect([r.status, r.props.detail]).toEqual([1, `Failed to connect to ${unreachable}`]);
+    const other = await client(a.uri);
+    const ok = await other.cmd('test', { graph: 'default', extension: 'test' });
+    expect([ok.status, ok.props.detail]).toEqual([0, 'fine']);
+    await Promise.all([c.close(), other.close()]);
+    await closeAndCheck(a);
+  });
+
+  it("FailedToListen: an app whose URI no protocol serves closes itself, and so does one whose port is taken", async () => {
+    const bad = new App({ appDir: FIXTURE_APP, property: { ten: { uri: 'error://127.0.0.1:8001/' } } });
+    await expect(bad.listen()).rejects.toThrow("No protocol serves the scheme 'error' of 'error://127.0.0.1:8001/' (only msgpack:// is supported).");
+    await bad.closed;
+    const a = await startTestApp();
+    apps.push(a);
+    const clash = new App({ appDir: FIXTURE_APP, property: { ten: { uri: a.uri } } });
+    await expect(clash.listen()).rejects.toThrow(`Failed to listen on ${a.uri}: port ${a.uri.split(':')[2]!.slice(0, -1)} is in use`);
+    await clash.closed;
+    expect(clash.live()).toMatchObject({ sockets: 0, connections: 0 });
+    await closeAndCheck(a);
+  });
+
+  it('GraphLoopInMultiApp: three apps with a 2→3→2 loop; a second client joins at app 2 by graph id', async () => {
+    const [a, b] = await twoApps();
+    const c3 = await startTestApp();
+    apps.push(c3);
+    const graph = {
+      nodes: [mesh('ext1', a.uri), mesh('ext2', b.uri), mesh('ext3', c3.uri, { answer: 'hello world, too' })],
+      connections: [cmdFlow('ext1', a.uri, 'hello_world', 'ext2', b.uri), cmdFlow('ext2', b.uri, 'hello_world', 'ext3', c3.uri), cmdFlow('ext3', c3.uri, 'back', 'ext2', b.uri)],
+    };
+    const c = await client(a.uri);
+    const started = await c.startGraph({ json: JSON.stringify(graph) });
+    expect(started.status, String(started.props.detail)).toBe(0);
+    const g = started.props.graph_id as string;
+    const r1 = await c.cmd('hello_world', { graph: g, extension: 'ext1' });
+    expect([r1.status, r1.props.detail]).toEqual([0, 'hello world, too']);
+    const c2 = await client(b.uri);
+    const r2 = await c2.cmd('hello_world', { graph: g, extension: 'ext2' });
+    expect([r2.status, r2.props.detail]).toEqual([0, 'hello world, too']);
+    // One channel per pair of apps.
+    for (const t of [a, b, c3]) {
+      const remotes = t.app.net.engines.get(g)!.remotes;
+      const peers = [...remotes.keys()].filter((u) => u.startsWith('msgpack://'));
+      expect(new Set(peers).size).toBe(peers.length);
+    }
+    await closeAndCheck(a, b, c3);
+  });
+
+  it('a triangle: both ends dial each other, the duplicate channel is resolved and one per pair is left', async () => {
+    const [a, b] = await twoApps();
+    const c3 = await startTestApp();
+    apps.push(c3);
+    const graph = {
+      nodes: [mesh('ext1', a.uri), mesh('ext2', b.uri), mesh('ext3', c3.uri, { answer: 'three' })],
+      connections: [
+        { app: a.uri, extension: 'ext1', cmd: [{ name: 'to2', dest: [{ app: b.uri, extension: 'ext2' }] }, { name: 'to3', dest: [{ app: c3.uri, extension: 'ext3' }] }] },
+        cmdFlow('ext2', b.uri, 'to2', 'ext3', c3.uri),
+        cmdFlow('ext3', c3.uri, 'back', 'ext2', b.uri),
+      ],
+    };
+    const c = await client(a.uri);
+    const started = await c.startGraph({ json: JSON.stringify(graph) });
+    expect(started.status, String(started.props.detail)).toBe(0);
+    const g = started.props.graph_id as string;
+    expect((await c.cmd('to2', { graph: g, extension: 'ext1' })).props.detail).toBe('three');
+    expect((await c.cmd('to3', { graph: g, extension: 'ext1' })).props.detail).toBe('three');
+    await b.until(() => b.app.net.engines.get(g)!.weak.size === 0, 'weak remotes resolved in app 2');
+    await c3.until(() => c3.app.net.engines.get(g)!.weak.size === 0, 'weak remotes resolved in app 3');
+    // Between app 2 and app 3 exactly one channel is left, whoever dialled it.
+    const linked = (t: TestApp, peer: string) => [...t.app.net.connections].filter((x) => x.uri === peer && x.attachTo === 'remote' && x.state === 'init').length;
+    await b.until(() => linked(b, c3.uri) === 1, 'one channel to app 3');
+    await c3.until(() => linked(c3, b.uri) === 1, 'one channel to app 2');
+    await closeAndCheck(a, b, c3);
+  });
+
+  it('GraphNameBasic: a graph started through app 1 is joined at app 2 by its graph id', async () => {
+    const [a, b] = await twoApps();
+    const c = await client(a.uri);
+    const g = (await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) })).props.graph_id as string;
+    const c2 = await client(b.uri);
+    const r = await c2.cmd('hello_world', { graph: g, extension: 'ext2' });
+    expect([r.status, r.props.detail]).toEqual([0, 'hello world, too']);
+    await closeAndCheck(a, b);
+  });
+
+  it("EngineLongRunningMode: the graph survives its client's disconnect; without it, the graph ends", async () => {
+    const [a, b] = await twoApps();
+    const c = await client(a.uri);
+    const g = (await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) }, { longRunningMode: true })).props.graph_id as string;
+    await c.close();
+    const c2 = await client(a.uri);
+    const r = await c2.cmd('hello_world', { graph: g, extension: 'ext1' });
+    expect([r.status, r.props.detail]).toEqual([0, 'hello world, too']);
+    await c2.close();
+    expect(a.app.graphs()).toEqual([g]);
+
+    const c3 = await client(a.uri);
+    const g2 = (await c3.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) })).props.graph_id as string;
+    await c3.close();
+    await a.until(() => !a.app.graphs().includes(g2), 'the short-lived graph to end in app 1');
+    await b.until(() => !b.app.graphs().includes(g2), 'the short-lived graph to end in app 2 (cascade)');
+    await closeAndCheck(a, b);
+  });
+
+  it('CommandStopGraphActively: an extension in app 3 answers, then stops the graph; every app tears it down', async () => {
+    const [a, b] = await twoApps();
+    const c3 = await startTestApp();
+    apps.push(c3);
+    const graph = {
+      nodes: [mesh('ext1', a.uri), mesh('ext2', b.uri), mesh('ext3', c3.uri, { answer: 'done', stop_after_answer: true })],
+      connections: [cmdFlow('ext1', a.uri, 'hello_world', 'ext2', b.uri), cmdFlow('ext2', b.uri, 'hello_world', 'ext3', c3.uri)],
+    };
+    const c = await client(a.uri);
+    const g = (await c.startGraph({ json: JSON.stringify(graph) })).props.graph_id as string;
+    const r = await c.cmd('hello_world', { graph: g, extension: 'ext1' });
+    expect([r.status, r.props.detail]).toEqual([0, 'done']);
+    // The stop in app 3 closes its remotes; the engines that lost them close in turn.
+    await Promise.all([noEngines(a), noEngines(b), noEngines(c3)]);
+    await closeAndCheck(a, b, c3);
+  });
+
+  it('SendCmdToDeadExtMultiApp: app 1 closes; ext2 in app 2 sends bye to it in on_stop and gets an ERROR', async () => {
+    const [a, b] = await twoApps();
+    const graph = {
+      nodes: [mesh('ext1', a.uri, { answer: 'bye back' }), mesh('ext2', b.uri, { on_stop: { name: 'bye', app: a.uri, extension: 'ext1' } })],
+      connections: [cmdFlow('ext2', b.uri, 'bye', 'ext1', a.uri)],
+    };
+    const c = await client(a.uri);
+    const g = (await c.startGraph({ json: JSON.stringify(graph) })).props.graph_id as string;
+    expect(g).toBeTruthy();
+    const done = b.until((ev) => ev.some((e) => e.type === 'log' && e.message.startsWith('on_stop result')), 'ext2 on_stop result');
+    await a.app.close();
+    await done;
+    const line = b.events.find((e): e is Extract<typeof e, { type: 'log' }> => e.type === 'log' && e.message.startsWith('on_stop result'))!;
+    expect(line.message).toMatch(/^on_stop result ERROR (Could not find suitable remote based on uri: |Remote is closing)/);
+    await closeAndCheck(a, b);
+  });
+
+  it('PredefinedGraphMultiApp: an auto-start singleton across two apps waits for the late one, serves a client, and both apps exit when it leaves', async () => {
+    const portA = await freePort();
+    const portB = await freePort();
+    const [uriA, uriB] = [uriOf(portA), uriOf(portB)];
+    const predefined = [
+      {
+        name: 'default',
+        auto_start: true,
+        singleton: true,
+        graph: { nodes: [mesh('test_extension_1', uriA), mesh('test_extension_2', uriB, { answer: 'hello world, too' })], connections: [cmdFlow('test_extension_1', uriA, 'hello_world', 'test_extension_2', uriB)] },
+      },
+    ];
+    // TEN's dial timing here: 5 retries every 500 ms.
+    const a = await startTestApp({ port: portA, longRunning: false, dial: { retries: 5, intervalMs: 500 }, property: { ten: { predefined_graphs: predefined } } });
+    apps.push(a);
+    const autoStarted = a.app.startAutoGraphs();
+    await new Promise((r) => setTimeout(r, 300));
+    const b = await startTestApp({ port: portB, longRunning: false });
+    apps.push(b);
+    await autoStarted;
+    const c = await client(a.uri);
+    const r = await c.cmd('hello_world', { graph: 'default', extension: 'test_extension_1' });
+    expect([r.status, r.props.detail]).toEqual([0, 'hello world, too']);
+    await c.close();
+    await Promise.all([a.app.closed, b.app.closed]);
+    await closeAndCheck(a, b);
+  });
+
+  it('StartPredefinedGraphCrossApp: an extension starts a cross-app graph, says hello in it, stops it', async () => {
+    const portB = await freePort();
+    const uriB = uriOf(portB);
+    const portA = await freePort();
+    const uriA = uriOf(portA);
+    const a = await startTestApp({
+      port: portA,
+      property: {
+        ten: {
+          predefined_graphs: [
+            { name: 'default', auto_start: true, singleton: true, graph: { nodes: [{ type: 'extension', name: 'starter', addon: 'mesh' }] } },
+            { name: 'graph_1', graph: { nodes: [mesh('ext_a', uriA), mesh('ext_b', uriB, { answer: 'hello world, too' })], connections: [cmdFlow('ext_a', uriA, 'hello_world', 'ext_b', uriB)] } },
+          ],
+        },
+      },
+    });
+    const b = await startTestApp({ port: portB });
+    apps.push(a, b);
+    await a.app.startAutoGraphs();
+    const c = await client(a.uri);
+    const r = await c.cmd('start_and_hello', { graph: 'default', extension: 'starter' }, { graph: 'graph_1', app: uriA, extension: 'ext_a' });
+    expect([r.status, r.props.detail]).toEqual([0, 'OK/hello world, too/OK']);
+    await b.until(() => b.app.graphs().length === 0, 'graph_1 to end in app 2');
+    await c.close();
+    await closeAndCheck(a, b);
+  });
+
+  it('MultiAppConcurrent: 200 clients each start a two-app graph and say hello', async () => {
+    const [a, b] = await twoApps();
+    const run = async (): Promise<[number, unknown]> => {
+      const c = await TenClient.connect(a.uri, { retries: 5, intervalMs: 100 });
+      const started = await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) });
+      if (started.status !== 0) {
+        await c.close();
+        return [started.status, started.props.detail];
+      }
+      const r = await c.cmd('hello_world', { graph: '', extension: 'ext1' });
+      await c.close();
+      return [r.status, r.props.detail];
+    };
+    const results = await Promise.all(Array.from({ length: 200 }, run));
+    expect(results.filter(([s]) => s !== 0)).toEqual([]);
+    await noEngines(a);
+    await noEngines(b);
+    await closeAndCheck(a, b);
+  }, 300_000);
+});
