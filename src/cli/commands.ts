@@ -80,6 +80,47 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: 'Exit codes: 0 printed, 1 the graph has errors, 2 unreadable input or a usage mistake.',
   },
   {
+    name: 'app',
+    args: '<app-dir | property.json> [options]',
+    summary: "Run an app as TEN's app binary does: listen on its ten.uri, serve clients and other apps.",
+    options: [
+      { name: 'events', value: 'FILE.jsonl', help: 'Write every runtime event to FILE as JSON lines.' },
+      { name: 'violation-policy', value: 'fail|report|abort', help: 'What a thread-check violation does (default: fail, exit non-zero).' },
+      { name: 'long-running', help: 'Stay up without graphs (as ten.long_running_mode: true), and keep the auto_start graphs when a client leaves.' },
+    ],
+    details:
+      'Listens on ten.uri (msgpack://host:port/; loopback unless the address names another), starts the\n' +
+      "auto_start graphs, serves start_graph, cmds and close_app from clients and other apps (TEN's msgpack\n" +
+      'protocol, docs/protocol.md), and prints its runtime events and connections.\n\n' +
+      'It exits on close_app, on Ctrl-C, or when its last graph ends, unless ten.long_running_mode is true\n' +
+      'in property.json or --long-running is given. As in TEN, a graph ends when a client that joined it\n' +
+      'disconnects (ten-studio send included) unless the graph is long-running.\n\n' +
+      'Exit codes: 0 it closed cleanly, 1 something went wrong (a graph failed, a violation under fail or\n' +
+      'abort, a leak after close), 2 a usage mistake or an address it cannot listen on.',
+  },
+  {
+    name: 'send',
+    args: '<uri> <cmd-name> [options]',
+    summary: "Send one cmd to an app over TEN's msgpack protocol and print its result.",
+    options: [
+      { name: 'graph', value: 'G', help: "The graph: its id, or a singleton predefined graph's name (started on demand)." },
+      { name: 'ext', value: 'E', help: 'The extension in that graph. Without --graph and --ext the cmd goes to the app.' },
+      { name: 'prop', value: 'JSON', help: "The cmd's properties, a JSON object (integers beyond 2^53 keep every digit)." },
+      { name: 'json', help: 'Print the result as one JSON object (status, detail, properties, src).' },
+      { name: 'timeout', value: 'S', help: 'Seconds to wait for the result (default 30).' },
+      { name: 'retries', value: 'N', help: 'Connect attempts after the first fails, every 500 ms (default 0).' },
+    ],
+    details:
+      '<uri> is msgpack://host:port/; a studio app (ten-studio app) and a TEN app both answer. The result\n' +
+      'is matched to the cmd by seq_id.\n\n' +
+      'Built-in cmds: ten:start_graph (--prop {"predefined_graph_name": …} or {"graph_json": "…"},\n' +
+      'optionally "long_running_mode": true; the graph ends when this client disconnects unless it is\n' +
+      'long-running), ten:stop_graph (--prop {"graph_id": …}), ten:close_app (no result: exits 0 once sent).\n\n' +
+      'Exit codes: 0 the result is OK, 1 it is ERROR or none came, 2 a usage mistake or the app cannot be\n' +
+      'reached.\n\n' +
+      'Example: ten-studio send msgpack://127.0.0.1:8001/ hello --graph default --ext echo --prop \'{"n": 1}\'',
+  },
+  {
     name: 'conformance',
     args: '<dir>',
     summary: 'Run <dir>/cases.json (ten-corpus graph-check format); exit 1 on any failure.',

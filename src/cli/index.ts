@@ -7,9 +7,20 @@ import { flatten } from './flatten';
 import { validate } from './validate';
 import { run } from './run';
 import { trace } from './trace';
+import { appCommand } from './app';
+import { send } from './send';
 import { packageVersion } from './paths';
 
-const RUNNERS: Record<string, (args: ParsedArgs) => Promise<number>> = { serve, run, trace, validate, flatten, conformance };
+const RUNNERS: Record<string, (args: ParsedArgs) => Promise<number>> = {
+  serve,
+  run,
+  trace,
+  validate,
+  flatten,
+  app: appCommand,
+  send,
+  conformance,
+};
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;

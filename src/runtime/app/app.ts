@@ -46,12 +46,18 @@ export interface AppOptions {
   /** Where the JavaScript built for worker threads is kept (default: a folder in the OS temp dir). */
   cacheDir?: string;
   /**
-   * Whether the app stays up when its last graph ends, and the default `long_running_mode` of
-   * the graphs the host starts through this API (a start_graph cmd says its own). Default: the
-   * property's `ten.long_running_mode`, else true (a studio host must not lose graphs because a
-   * client left); `ten-studio app` passes TEN's default, false.
+   * Whether the app stays up when its last graph ends. Default: the property's
+   * `ten.long_running_mode`, else true (a studio host keeps its app); `ten-studio app` passes
+   * TEN's default (the property's value, else false).
    */
   longRunning?: boolean;
+  /**
+   * The `long_running_mode` of the graphs started through this API and `auto_start` (a
+   * start_graph cmd says its own): a long-running graph survives a client or a peer app that
+   * leaves. Default: `longRunning` (a studio host must not lose graphs because a client left);
+   * TEN's is false.
+   */
+  longRunningGraphs?: boolean;
   /** Ours: how connections to other apps are dialled (default TEN's: 5 retries every 500 ms). */
   dial?: DialPolicy;
   /**
@@ -94,8 +100,10 @@ const GRAPH_PROXY_DIR = fileURLToPath(new URL('../graph_proxy/', import.meta.url
 
 export class App implements EngineHost, NetHost {
   readonly uri: string;
-  /** Whether the app stays up without graphs; the default long_running_mode of the host's starts. */
+  /** Whether the app stays up without graphs. */
   readonly longRunning: boolean;
+  /** The long_running_mode of the graphs started through this API. */
+  readonly longRunningGraphs: boolean;
   /** Listening, connections, remotes: TEN's msgpack protocol (src/runtime/protocol). */
   readonly net: AppNet;
   readonly policy: ViolationPolicy;
@@ -139,6 +147,7 @@ export class App implements EngineHost, NetHost {
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
     this.unansweredAfterMs = opts.unansweredAfterMs ?? 5000;
     this.longRunning = opts.longRunning ?? property.ten?.long_running_mode !== false;
+    this.longRunningGraphs = opts.longRunningGraphs ?? this.longRunning;
     this.net = new AppNet(this, { dial: opts.dial, limits: opts.transportLimits });
     if (opts.onEvent) this.listeners.add(opts.onEvent);
   }
@@ -239,7 +248,7 @@ export class App implements EngineHost, NetHost {
     this.emit({ type: 'graph', ts: Date.now(), graphId, name, state: 'starting' });
     try {
       // The graph's other apps start their part first (TEN answers start_graph bottom-up).
-      await this.net.prepare(engine, graph, (n) => n.extension_group ?? UNSPECIFIED_GROUP, { ...opts, longRunningMode: opts.longRunningMode ?? this.longRunning });
+      await this.net.prepare(engine, graph, (n) => n.extension_group ?? UNSPECIFIED_GROUP, { ...opts, longRunningMode: opts.longRunningMode ?? this.longRunningGraphs });
       await engine.start(this.uri);
     } catch (e) {
       let detail = e instanceof Error ? e.message : String(e);

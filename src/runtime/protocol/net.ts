@@ -191,6 +191,7 @@ export class AppNet implements Owner {
       case 'close_app':
         // C1: no engine, no result; the app closes.
         conn.doneWithoutEngine();
+        this.log(2, `close_app from ${conn.uri || conn.protocol.peer}: the app closes.`);
         void this.host.close();
         return;
       case 'stop_graph':
@@ -602,7 +603,6 @@ export class EngineNet implements RemoteHost {
    * is that first cmd); then the messages held behind it come in.
    */
   linkOrigin(conn: Connection, cmd: TenMsg): void {
-    this.net.event(conn, 'attached', `migrated to graph ${this.graphId}`);
     const remote = this.link(conn);
     this.origin = { remote, cmd };
     conn.upgrade(remote, 'remote', conn.handler);
@@ -623,7 +623,7 @@ export class EngineNet implements RemoteHost {
   adoptOrphan(conn: Connection, first: TenMsg): void {
     this.orphans.add(conn);
     conn.onClosed = (c) => this.orphanClosed(c);
-    this.net.event(conn, 'attached', `migrated to graph ${this.graphId}`);
+    this.net.event(conn, 'attached', 'migrated');
     // The first message goes in before the held ones (upgrade replays those).
     conn.attach(this, 'engine', (c, m) => this.onOrphanMsg(c, m));
     this.onOrphanMsg(conn, first);
@@ -669,7 +669,7 @@ export class EngineNet implements RemoteHost {
     if (prev) prev.close();
     this.remotes.set(conn.uri, remote);
     this.net.remotes.add(remote);
-    this.net.event(conn, 'attached', `remote ${conn.uri} of graph ${this.graphId}`);
+    this.net.event(conn, 'attached', `remote ${conn.uri}`);
     return remote;
   }
 
@@ -727,7 +727,7 @@ export class EngineNet implements RemoteHost {
           this.weak.add(remote);
           this.net.remotes.add(remote);
           child.remote = remote;
-          this.net.event(conn, 'attached', `weak remote ${uri} of graph ${this.graphId}`);
+          this.net.event(conn, 'attached', `weak remote ${uri} (start_graph sent)`);
           this.send(remote, m);
         },
         () => {
@@ -760,7 +760,7 @@ export class EngineNet implements RemoteHost {
       } else {
         remote.weak = false;
         this.remotes.set(remote.uri, remote);
-        this.net.event(remote.connection, 'attached', `remote ${remote.uri} of graph ${this.graphId}`);
+        this.net.event(remote.connection, 'attached', `remote ${remote.uri} (start_graph answered OK)`);
       }
     }
     child.resolve();
@@ -863,6 +863,7 @@ export class EngineNet implements RemoteHost {
         return;
       }
       case 'close_app':
+        this.net.log(2, `close_app from ${via.uri}: the app closes.`, this.graphId);
         void this.net.host.close();
         return;
       default:

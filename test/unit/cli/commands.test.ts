@@ -5,6 +5,8 @@ import { COMMANDS, commandSpec, valuedOptions } from '../../../src/cli/commands'
 import { main } from '../../../src/cli/index';
 import { RUN_VALUED } from '../../../src/cli/run';
 import { TRACE_VALUED } from '../../../src/cli/trace';
+import { APP_VALUED } from '../../../src/cli/app';
+import { SEND_VALUED } from '../../../src/cli/send';
 
 let out = '';
 let err = '';
@@ -16,7 +18,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-const NAMES = ['serve', 'run', 'trace', 'validate', 'flatten', 'conformance'];
+const NAMES = ['serve', 'run', 'trace', 'validate', 'flatten', 'app', 'send', 'conformance'];
 
 describe('ten-studio <command> --help', () => {
   it('has a spec for every command', () => {
@@ -74,6 +76,8 @@ describe('ten-studio <command> --help', () => {
   it('the specs agree with the options the commands read', () => {
     expect(valuedOptions(commandSpec('run')!).sort()).toEqual([...RUN_VALUED].sort());
     expect(valuedOptions(commandSpec('trace')!).sort()).toEqual([...TRACE_VALUED].sort());
+    expect(valuedOptions(commandSpec('app')!).sort()).toEqual([...APP_VALUED].sort());
+    expect(valuedOptions(commandSpec('send')!).sort()).toEqual([...SEND_VALUED].sort());
   });
 });
 

@@ -1,0 +1,143 @@
+/**
+ * `ten-studio app <app-dir | property.json>`: runs an app as TEN's app binary does. It listens
+ * on its `ten.uri` (TEN's msgpack protocol), starts its `auto_start` graphs, serves start_graph,
+ * cmds and close_app from clients and other apps, and exits on close_app, on SIGINT/SIGTERM, or
+ * when its last graph ends unless `ten.long_running_mode` is true. It prints what `run` prints,
+ * plus the app's connections.
+ */
+import { createWriteStream, existsSync, readFileSync, statSync, type WriteStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { TenAppProperty } from '../shared/graph/types';
+import { parseJsonText, stringifyJson } from '../shared/json/text';
+import { App, type RuntimeEvent, type ViolationPolicy } from '../runtime';
+import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
+import { listensOn, parseMsgpackUri } from '../runtime/protocol/transport';
+import { UsageError, type ParsedArgs } from './args';
+import { logLevelOf } from './run';
+import { EXIT_INTERRUPTED, formatEvent, RunOutcome } from './run-report';
+
+export const APP_VALUED = ['events', 'violation-policy'];
+
+const POLICIES: readonly ViolationPolicy[] = ['fail', 'report', 'abort'];
+
+interface AppCliOptions {
+  propertyPath: string;
+  appDir: string;
+  eventsFile?: string;
+  policy: ViolationPolicy;
+  longRunning: boolean;
+}
+
+function appOptions(args: ParsedArgs): AppCliOptions {
+  const [target, ...extra] = args.positionals;
+  if (!target) throw new UsageError('Name an app folder or its property.json: ten-studio app <app-dir | property.json>.');
+  if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}".`);
+  for (const key of args.options.keys()) {
+    if (!APP_VALUED.includes(key) && key !== 'long-running') throw new UsageError(`Unknown option --${key}.`);
+  }
+  const full = resolve(target);
+  if (!existsSync(full)) throw new UsageError(`${target} does not exist.`);
+  const propertyPath = statSync(full).isDirectory() ? join(full, 'property.json') : full;
+  if (!existsSync(propertyPath)) throw new UsageError(`${target} has no property.json.`);
+  const opts: AppCliOptions = { propertyPath, appDir: dirname(propertyPath), policy: 'fail', longRunning: args.options.get('long-running') === true };
+  const events = args.options.get('events');
+  if (typeof events === 'string') {
+    opts.eventsFile = resolve(events);
+    if (!existsSync(dirname(opts.eventsFile))) throw new UsageError(`--events: the folder ${dirname(opts.eventsFile)} does not exist.`);
+  }
+  const policy = args.options.get('violation-policy');
+  if (policy !== undefined) {
+    if (!POLICIES.includes(policy as ViolationPolicy)) throw new UsageError(`--violation-policy must be one of ${POLICIES.join(', ')}.`);
+    opts.policy = policy as ViolationPolicy;
+  }
+  return opts;
+}
+
+function readProperty(path: string): TenAppProperty {
+  let value: unknown;
+  try {
+    value = parseJsonText(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`${path} must hold a JSON object.`);
+  return value as TenAppProperty;
+}
+
+export async function appCommand(args: ParsedArgs): Promise<number> {
+  const opts = appOptions(args);
+  const property = readProperty(opts.propertyPath);
+  const uri = property.ten?.uri ?? '';
+  if (!listensOn(uri)) {
+    throw new UsageError(`${opts.propertyPath} has no ten.uri to listen on (for example "msgpack://127.0.0.1:8001/"); use ten-studio run to run a graph without one.`);
+  }
+  const parsed = parseMsgpackUri(uri);
+  if ('error' in parsed) throw new UsageError(parsed.error);
+  const minLogLevel = logLevelOf(property);
+  const events: WriteStream | undefined = opts.eventsFile ? createWriteStream(opts.eventsFile) : undefined;
+  const outcome = new RunOutcome();
+  events?.on('error', (err) => outcome.fail(`cannot write ${opts.eventsFile}: ${err.message}`));
+  const t0 = Date.now();
+  let reason = 'graphs_ended';
+  const onEvent = (e: RuntimeEvent): void => {
+    if (e.type === 'log' && e.message.startsWith('close_app from ') && reason !== 'interrupt') reason = 'close_app';
+    if (events && !events.writableEnded) events.write(`${stringifyJson(e)}\n`);
+    outcome.observe(e);
+    const line = formatEvent(e, t0, minLogLevel);
+    if (line) (line.stderr ? process.stderr : process.stdout).write(`${line.text}\n`);
+  };
+  const app = new App({
+    property: opts.propertyPath,
+    appDir: opts.appDir,
+    addonDirs: [BUILTIN_ADDONS_DIR, join(opts.appDir, 'ten_packages', 'extension')],
+    violationPolicy: opts.policy,
+    // TEN's default: the app exits when its last graph ends, unless long_running_mode; its own
+    // graphs end when a client that joined them leaves.
+    longRunning: opts.longRunning || property.ten?.long_running_mode === true,
+    longRunningGraphs: opts.longRunning,
+    onEvent,
+  });
+
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      reason = 'interrupt';
+      process.stderr.write('Closing the app (press Ctrl-C again to exit at once)…\n');
+      void app.close();
+    } else {
+      process.stderr.write('Interrupted twice: exiting without waiting for the app to close.\n');
+      process.exit(EXIT_INTERRUPTED);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    try {
+      await app.listen();
+    } catch (e) {
+      process.stderr.write(`ten-studio app: ${(e as Error).message}\n`);
+      return 2;
+    }
+    process.stdout.write(`Listening on ${uri}\n`);
+    try {
+      await app.startAutoGraphs();
+    } catch (e) {
+      outcome.fail(`an auto_start graph failed to start: ${(e as Error).message.split('\n')[0]}`);
+      reason = 'start_failed';
+      await app.close();
+    }
+    await app.closed;
+    const leaks = Object.entries(app.live()).filter(([, n]) => n > 0);
+    if (leaks.length) outcome.fail(`runtime objects still alive after close: ${leaks.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    const code = outcome.exitCode();
+    events?.write(`${JSON.stringify({ type: 'app_end', ts: Date.now(), reason, exit_code: code, failures: outcome.reasons })}\n`);
+    if (code === 0) process.stdout.write(`App closed cleanly (${reason}).\n`);
+    else process.stderr.write(`App closed with failures (${reason}):\n${outcome.reasons.map((r) => `  - ${r}`).join('\n')}\n`);
+    return code;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    if (events && !events.writableFinished) await new Promise<void>((r) => events.end(r));
+  }
+}

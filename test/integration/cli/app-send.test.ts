@@ -1,0 +1,181 @@
+// `ten-studio app` and `ten-studio send` as users run them: child processes talking TEN's msgpack
+// protocol over loopback TCP, their output and exit codes (the process-level scenarios of TEN's
+// integration tests: an app that exits when its client leaves, apps in separate processes
+// sharing a graph, an app that cannot listen).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cli } from './cli';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ten-cli-app-it-'));
+const FIXTURE_PACKAGES = resolve('test/fixtures/runtime/app/ten_packages');
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => r(port));
+    });
+  });
+}
+
+/** An app folder with the test packages and this property. */
+function appDir(name: string, property: unknown): string {
+  const dir = join(tmp, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  symlinkSync(FIXTURE_PACKAGES, join(dir, 'ten_packages'));
+  writeFileSync(join(dir, 'property.json'), JSON.stringify(property, null, 2));
+  return dir;
+}
+
+interface Running {
+  child: ChildProcess;
+  out: () => string;
+  exited: Promise<number | null>;
+  /** Resolves once the output matches. */
+  waitFor(re: RegExp, ms?: number): Promise<void>;
+}
+
+const running: Running[] = [];
+afterEach(() => {
+  for (const r of running.splice(0)) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+});
+
+function startApp(args: string[]): Running {
+  const child = spawn(process.execPath, ['bin/ten-studio.mjs', 'app', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const listeners = new Set<() => void>();
+  const onData = (c: Buffer) => {
+    out += c.toString();
+    for (const l of listeners) l();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const r: Running = {
+    child,
+    out: () => out,
+    exited,
+    waitFor: (re, ms = 60_000) =>
+      new Promise<void>((resolveWait, reject) => {
+        if (re.test(out)) return resolveWait();
+        const timer = setTimeout(() => reject(new Error(`Timed out waiting for ${re} in:\n${out}`)), ms);
+        const check = () => {
+          if (!re.test(out)) return;
+          clearTimeout(timer);
+          listeners.delete(check);
+          resolveWait();
+        };
+        listeners.add(check);
+        void exited.then(() => {
+          if (!re.test(out)) {
+            clearTimeout(timer);
+            reject(new Error(`The app exited before ${re}:\n${out}`));
+          }
+        });
+      }),
+  };
+  running.push(r);
+  return r;
+}
+
+const echoApp = (port: number) => ({
+  ten: {
+    uri: `msgpack://127.0.0.1:${port}/`,
+    predefined_graphs: [{ name: 'default', auto_start: true, singleton: true, graph: { nodes: [{ type: 'extension', name: 'echo', addon: 'mesh', property: { answer: 'hello from the app' } }] } }],
+  },
+});
+
+describe('ten-studio app and send', () => {
+  it('answer --help', async () => {
+    for (const cmd of ['app', 'send']) {
+      const { code, stdout } = await cli([cmd, '--help']);
+      expect(code).toBe(0);
+      expect(stdout).toContain(`Usage: ten-studio ${cmd}`);
+    }
+  });
+
+  it('send talks to a running app: OK with the result, ERROR for a graph it does not have, close_app ends the app cleanly', async () => {
+    const port = await freePort();
+    const uri = `msgpack://127.0.0.1:${port}/`;
+    const app = startApp([appDir('echo', echoApp(port)), '--long-running']);
+    await app.waitFor(/echo on_start_done/);
+    const ok = await cli(['send', uri, 'hello', '--graph', 'default', '--ext', 'echo']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toBe('OK: hello from the app\n{\n  "from": "echo"\n}\n');
+    const json = await cli(['send', uri, 'hello', '--graph', 'default', '--ext', 'echo', '--json', '--prop', '{"n": 18446744073709551615}']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'OK', detail: 'hello from the app', src: { app: uri, extension: 'echo' } });
+    const missing = await cli(['send', uri, 'hello', '--graph', 'nope', '--ext', 'echo']);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('ERROR: Graph not found.\n');
+    // The long-running app kept its graph through both clients leaving.
+    expect(app.child.exitCode).toBeNull();
+    const close = await cli(['send', uri, 'ten:close_app']);
+    expect(close.code).toBe(0);
+    expect(await app.exited).toBe(0);
+    expect(app.out()).toContain('close_app from ');
+    expect(app.out()).toContain('App closed cleanly (close_app).');
+  });
+
+  it("as TEN's app binary: the graph ends when the client that joined it leaves, and the app exits", async () => {
+    const port = await freePort();
+    const uri = `msgpack://127.0.0.1:${port}/`;
+    const app = startApp([appDir('leaves', echoApp(port))]);
+    await app.waitFor(/echo on_start_done/);
+    const ok = await cli(['send', uri, 'hello', '--graph', 'default', '--ext', 'echo']);
+    expect(ok.code).toBe(0);
+    expect(await app.exited).toBe(0);
+    expect(app.out()).toContain('App closed cleanly (graphs_ended).');
+  });
+
+  it('an app that cannot listen exits 2 saying why; send to nothing exits 2', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const app = startApp([appDir('taken', echoApp(port))]);
+    expect(await app.exited).toBe(2);
+    expect(app.out()).toContain(`Failed to listen on msgpack://127.0.0.1:${port}/: port ${port} is in use`);
+    await new Promise<void>((r) => blocker.close(() => r()));
+    const nobody = await cli(['send', `msgpack://127.0.0.1:${port}/`, 'hello']);
+    expect(nobody.code).toBe(2);
+    expect(nobody.stderr).toContain(`Failed to connect to msgpack://127.0.0.1:${port}/`);
+    const bad = await cli(['send', 'http://x:1/', 'hello']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("No protocol serves the scheme 'http'");
+  });
+
+  it('two app processes share a graph started by send; close_app ends each', async () => {
+    const [pa, pb] = [await freePort(), await freePort()];
+    const [ua, ub] = [`msgpack://127.0.0.1:${pa}/`, `msgpack://127.0.0.1:${pb}/`];
+    const a = startApp([appDir('two-a', { ten: { uri: ua, long_running_mode: true } })]);
+    const b = startApp([appDir('two-b', { ten: { uri: ub, long_running_mode: true } })]);
+    await Promise.all([a.waitFor(/Listening on/), b.waitFor(/Listening on/)]);
+    const graph = {
+      nodes: [
+        { type: 'extension', name: 'ext1', addon: 'mesh', app: ua },
+        { type: 'extension', name: 'ext2', addon: 'mesh', app: ub, property: { answer: 'hello world, too' } },
+      ],
+      connections: [{ app: ua, extension: 'ext1', cmd: [{ name: 'hello_world', dest: [{ app: ub, extension: 'ext2' }] }] }],
+    };
+    const started = await cli(['send', ua, 'ten:start_graph', '--json', '--prop', JSON.stringify({ graph_json: JSON.stringify(graph), long_running_mode: true })]);
+    expect(started.code, started.stdout + started.stderr).toBe(0);
+    const graphId = JSON.parse(started.stdout).properties.graph_id as string;
+    const hello = await cli(['send', ua, 'hello_world', '--graph', graphId, '--ext', 'ext1']);
+    expect(hello.stdout).toBe('OK: hello world, too\n{\n  "from": "ext2"\n}\n');
+    // Joined at the other app by the graph id.
+    const direct = await cli(['send', ub, 'hello_world', '--graph', graphId, '--ext', 'ext2']);
+    expect(direct.code).toBe(0);
+    await b.waitFor(new RegExp(`connection #\\d+ ${ua.replace(/[/.]/g, '\\$&')} attached`));
+    expect((await cli(['send', ua, 'ten:close_app'])).code).toBe(0);
+    expect(await a.exited).toBe(0);
+    expect((await cli(['send', ub, 'ten:close_app'])).code).toBe(0);
+    expect(await b.exited).toBe(0);
+    expect(b.out()).toContain('App closed cleanly (close_app).');
+  });
+});
