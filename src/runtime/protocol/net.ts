@@ -616,7 +616,9 @@ export class EngineNet implements RemoteHost {
     const o = this.origin;
     if (!o) return;
     this.origin = null;
-    if (o.remote.state === 'init') this.send(o.remote, tenResultFor(o.cmd, status, props));
+    const r = tenResultFor(o.cmd, status, props);
+    if (status === STATUS_OK) r.src.graph = this.graphId;
+    if (o.remote.state === 'init') this.send(o.remote, r);
   }
 
   /** M2/U1 from the app: the connection is this engine's; `first` is its first message. */
@@ -684,6 +686,8 @@ export class EngineNet implements RemoteHost {
   answerStartGraph(m: TenMsg, graphId: string): void {
     const remote = this.remotes.get(m.src.app ?? '');
     const r = tenResultFor(m, STATUS_OK, { graph_id: graphId });
+    // As TEN's: the answer comes from the graph it started.
+    r.src.graph = graphId;
     if (remote) this.send(remote, r);
   }
 

@@ -27,6 +27,9 @@ describe('a graph across two apps', () => {
     expect(started.status, String(started.props.detail)).toBe(0);
     const graphId = started.props.graph_id as string;
     expect(graphId).toMatch(/^[0-9a-f-]{36}$/);
+    // As TEN answers (fixture 24): from the graph it started, to the client's identity.
+    expect(started.src).toEqual({ app: a.uri, graph: graphId, extension: null });
+    expect(started.dests[0]!.app).toMatch(/^[0-9a-f-]{36}$/);
     // Both apps run the same graph id; each runs only its own node.
     expect(a.app.graphs()).toEqual([graphId]);
     expect(b.app.graphs()).toEqual([graphId]);
