@@ -74,7 +74,10 @@ export async function appCommand(args: ParsedArgs): Promise<number> {
   const parsed = parseMsgpackUri(uri);
   if ('error' in parsed) throw new UsageError(parsed.error);
   const minLogLevel = logLevelOf(property);
-  const events: WriteStream | undefined = opts.eventsFile ? createWriteStream(opts.eventsFile) : undefined;
+  // `/dev/fd/N` is written through the descriptor itself: a pipe a parent gave (a socket pair)
+  // cannot be opened by path.
+  const fd = opts.eventsFile ? /^\/dev\/fd\/(\d+)$/.exec(opts.eventsFile) : null;
+  const events: WriteStream | undefined = fd ? createWriteStream('', { fd: Number(fd[1]) }) : opts.eventsFile ? createWriteStream(opts.eventsFile) : undefined;
   const outcome = new RunOutcome();
   events?.on('error', (err) => outcome.fail(`cannot write ${opts.eventsFile}: ${err.message}`));
   const t0 = Date.now();

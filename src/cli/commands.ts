@@ -84,7 +84,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '<app-dir | property.json> [options]',
     summary: "Run an app as TEN's app binary does: listen on its ten.uri, serve clients and other apps.",
     options: [
-      { name: 'events', value: 'FILE.jsonl', help: 'Write every runtime event to FILE as JSON lines.' },
+      { name: 'events', value: 'FILE.jsonl', help: 'Write every runtime event to FILE as JSON lines (/dev/fd/N: to that descriptor).' },
       { name: 'violation-policy', value: 'fail|report|abort', help: 'What a thread-check violation does (default: fail, exit non-zero).' },
       { name: 'long-running', help: 'Stay up without graphs (as ten.long_running_mode: true), and keep the auto_start graphs when a client leaves.' },
     ],

@@ -4,7 +4,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defaultDataDir, DocumentService } from './documents';
+import { defaultDataDir, DocumentService, LAYOUT_SUFFIX } from './documents';
 import { readRecording, RunManager, writeChromeTrace, writeJsonFile, type TelemetryLimits } from './runs';
 import { EditorService } from './editor';
 import { readRegularText } from './regularFile';
@@ -13,6 +13,8 @@ import { resolveUserPath } from './documents/paths';
 import {
   HostError,
   parseJsonText,
+  validateLayout,
+  type DocumentLayout,
   type ExampleSummary,
   type GraphDocument,
   type HostEvent,
@@ -101,7 +103,7 @@ export class Host {
       listRecoveries: () => docs.listRecoveries(),
       restoreRecovery: (p) => docs.restoreRecovery(p.documentId),
       discardRecovery: (p) => docs.discardRecovery(p.documentId),
-      startRun: (p) => runs.start(p.document, p.graph, p.violationPolicy),
+      startRun: (p) => runs.start(p.document, p.graph, p.violationPolicy, p.remoteApps),
       stopRun: (p) => runs.stop(p.runId),
       listRuns: async () => runs.list(),
       getRun: async (p) => runs.snapshot(p.runId),
@@ -194,7 +196,15 @@ export class Host {
       );
     }
     const property = (await readJson(join(this.examplesDir(), id, 'property.json'))) as TenAppProperty;
-    return { id: `example:${id}`, title: example.title, origin: { kind: 'example', exampleId: id }, property };
+    // An example may come with its canvas layout (the sidecar a saved document would have).
+    let layout: DocumentLayout | undefined;
+    try {
+      const stored = await readJson(join(this.examplesDir(), id, `property${LAYOUT_SUFFIX}`));
+      if (validateLayout(stored) === null) layout = stored as DocumentLayout;
+    } catch {
+      layout = undefined;
+    }
+    return { id: `example:${id}`, title: example.title, origin: { kind: 'example', exampleId: id }, property, ...(layout ? { layout } : {}) };
   }
 }
 

@@ -18,6 +18,7 @@ export type {
   TraceRecord,
 } from './core/protocol';
 export type { RunloopCounters } from './core/runloop';
+export type { ConnectionSample } from './protocol/net';
 
 /**
  * Creates an App, listens on its `ten.uri` (when it names one), and starts its `auto_start`

@@ -3,8 +3,8 @@
  * of rates and quantiles, and adds phase timings to lifecycle events. No I/O, no clocks: the
  * caller passes the samples with their timestamps, so it is unit-tested with made-up numbers.
  */
-import { HIST_BUCKETS, histQuantile, type AppSample, type ExtensionCounters, type GroupSample, type RuntimeEvent } from '../../runtime';
-import type { EdgeMetrics, ExtensionMetrics, GraphMetrics, MetricsSnapshot, RunEvent, RunloopMetrics } from '../../shared';
+import { HIST_BUCKETS, histQuantile, type AppSample, type ConnectionSample, type ExtensionCounters, type GroupSample, type RuntimeEvent } from '../../runtime';
+import type { ConnectionMetrics, EdgeMetrics, ExtensionMetrics, GraphMetrics, MetricsSnapshot, RunEvent, RunloopMetrics } from '../../shared';
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const round4 = (x: number): number => Math.round(x * 10_000) / 10_000;
@@ -72,7 +72,42 @@ export function computeMetrics(prev: AppSample | null, cur: AppSample): MetricsS
     }
     graphs.push({ graphId: g.graphId, name: g.name, extensions, runloops, edges });
   }
-  return { ts: cur.ts, intervalMs, graphs };
+  const snapshot: MetricsSnapshot = { ts: cur.ts, intervalMs, graphs };
+  if (cur.connections && cur.connections.length > 0) {
+    const before = new Map((prev?.connections ?? []).map((c) => [c.id, c]));
+    snapshot.connections = cur.connections.map((c) => {
+      const p = before.get(c.id);
+      return {
+        id: c.id,
+        uri: c.uri,
+        peer: c.peer,
+        role: c.role,
+        graphId: c.graphId,
+        state: connectionState(c),
+        weak: c.weak,
+        bytesInPerSec: perSec(c.bytesIn - (p?.bytesIn ?? 0)),
+        bytesOutPerSec: perSec(c.bytesOut - (p?.bytesOut ?? 0)),
+        msgsInPerSec: perSec(c.msgsIn - (p?.msgsIn ?? 0)),
+        msgsOutPerSec: perSec(c.msgsOut - (p?.msgsOut ?? 0)),
+        bytesIn: c.bytesIn,
+        bytesOut: c.bytesOut,
+        msgsIn: c.msgsIn,
+        msgsOut: c.msgsOut,
+        dropsIn: c.dropsIn,
+        dropsOut: c.dropsOut,
+      };
+    });
+  }
+  return snapshot;
+}
+
+/** A connection's place in its life, in the words the studio shows (docs/protocol.md). */
+function connectionState(c: ConnectionSample): ConnectionMetrics['state'] {
+  if (c.state === 'closing') return 'closing';
+  if (c.state === 'closed') return 'closed';
+  if (c.migration === 'first_msg') return 'migrating';
+  if (c.attachTo === 'app') return 'open';
+  return 'attached';
 }
 
 function roundOrNull(x: number | null): number | null {

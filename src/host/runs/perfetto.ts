@@ -5,7 +5,10 @@
  *   sends as 1 µs slices so flows can bind to them, lifecycle phases as slices;
  * - queue depth and busy % per runloop as counters (`C`), from the metrics snapshots;
  * - cmd → result as flows (`s` at the cmd's send, `f` at the result's delivery to the sender);
- * - violations and errors as thread-scoped instants (`i`).
+ * - violations and errors as thread-scoped instants (`i`);
+ * - TEN protocol connections (runs of graphs spanning apps): one process per app that reports
+ *   them, one thread per connection, its life (opened → closed) as a slice, migration, attach,
+ *   close and errors as instants, and its bytes/s per direction as counters.
  * Timestamps are microseconds since the first thing recorded.
  */
 import type { Recording, RunEvent, TraceStep } from '../../shared';
@@ -75,6 +78,22 @@ export function toChromeTrace(rec: Recording): ChromeTrace {
     return m ? Number(m[1]) : HOST_TID;
   };
 
+  // Connections: one process per app reporting them, one thread per connection, opened at its first event.
+  const connPids = new Map<string, number>();
+  const connThreads = new Map<string, { pid: number; tid: number; name: string; opened: number; uri: string }>();
+  const connPidOf = (app: string): number => {
+    let pid = connPids.get(app);
+    if (pid === undefined) connPids.set(app, (pid = 100_000 + connPids.size));
+    return pid;
+  };
+  const connThread = (app: string, id: number, uri: string, ts: number) => {
+    const key = `${app}\u0000${id}`;
+    let t = connThreads.get(key);
+    if (!t) connThreads.set(key, (t = { pid: connPidOf(app), tid: id, name: `connection #${id}`, opened: ts, uri }));
+    if (uri) t.uri = uri;
+    return t;
+  };
+
   for (const e of rec.events) addEvent(e);
 
   function addEvent(e: RunEvent): void {
@@ -123,9 +142,38 @@ export function toChromeTrace(rec: Recording): ChromeTrace {
       case 'worker_terminated':
         out.push({ name: 'thread terminated', cat: 'error', ph: 'i', s: 'p', pid: pidOf(e.graphId), tid: HOST_TID, ts: us(e.ts), args: { group: e.group, reason: e.reason, ...(e.handles ? { handles: e.handles } : {}) } });
         return;
+      case 'connection': {
+        const t = connThread(e.app ?? '', e.id, e.uri, e.ts);
+        out.push({
+          name: `${e.state}${e.detail ? `: ${e.detail}` : ''}`,
+          cat: 'connection',
+          ph: 'i',
+          s: 't',
+          pid: t.pid,
+          tid: t.tid,
+          ts: us(e.ts),
+          args: { uri: e.uri, peer: e.peer, role: e.role, graph: e.graphId, ...(e.detail ? { detail: e.detail } : {}) },
+        });
+        if (e.state === 'closed') {
+          out.push({ name: t.uri || e.peer, cat: 'connection', ph: 'X', pid: t.pid, tid: t.tid, ts: us(t.opened), dur: Math.max(1, Math.round((e.ts - t.opened) * 1000)), args: { peer: e.peer, role: e.role } });
+          t.opened = Number.NaN;
+        }
+        return;
+      }
       case 'log':
       case 'app_closed':
         return;
+    }
+  }
+  // Connections still open when the recording ends: their slice reaches its last event.
+  const lastTs = rec.events.reduce((m, e) => Math.max(m, e.ts), rec.run.startedAt);
+  for (const t of connThreads.values()) {
+    if (!Number.isNaN(t.opened)) out.push({ name: t.uri || t.name, cat: 'connection', ph: 'X', pid: t.pid, tid: t.tid, ts: us(t.opened), dur: Math.max(1, Math.round((lastTs - t.opened) * 1000)), args: { open: true } });
+  }
+  for (const m of rec.metrics) {
+    for (const c of m.connections ?? []) {
+      const t = connThread('', c.id, c.uri, m.ts);
+      out.push({ name: `bytes/s #${c.id} ${c.uri || c.peer}`, ph: 'C', pid: t.pid, ts: us(m.ts), args: { in: c.bytesInPerSec, out: c.bytesOutPerSec } });
     }
   }
 
@@ -172,6 +220,8 @@ export function toChromeTrace(rec: Recording): ChromeTrace {
     meta.push({ name: 'thread_name', ph: 'M', pid, tid: HOST_TID, args: { name: 'host' } });
   }
   for (const t of threads.values()) meta.push({ name: 'thread_name', ph: 'M', pid: t.pid, tid: t.tid, args: { name: t.name } });
+  for (const [app, pid] of connPids) meta.push({ name: 'process_name', ph: 'M', pid, args: { name: `connections of ${app || 'the studio app'}` } });
+  for (const t of connThreads.values()) meta.push({ name: 'thread_name', ph: 'M', pid: t.pid, tid: t.tid, args: { name: `${t.name} ${t.uri}` } });
   return {
     traceEvents: [...meta, ...out],
     displayTimeUnit: 'ms',

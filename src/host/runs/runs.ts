@@ -21,8 +21,9 @@ import {
   type TraceSettings,
   type TraceStep,
 } from '../../shared';
-import { formatBlockers, runBlockers } from '../runnable';
+import { formatBlockers, runBlockers, type NodeBlocker } from '../runnable';
 import { RunTelemetry, type TelemetryLimits } from './telemetry';
+import { AppProcess, planApps, stopRemotePart } from './apps';
 
 export interface RunManagerOptions {
   /** Folder holding `examples/<id>/` (an example document runs with that folder as its app). */
@@ -46,6 +47,8 @@ interface Run {
   app: App;
   telemetry: RunTelemetry;
   stopping: Promise<void> | null;
+  /** Apps of a graph spanning apps that the studio started as processes. */
+  processes: AppProcess[];
 }
 
 export class RunManager {
@@ -58,16 +61,31 @@ export class RunManager {
   }
 
   /** Starts a run of the document's chosen graphs; see `HostApi.startRun`. */
-  async start(document: GraphDocument, graph: string | undefined, policy: RunViolationPolicy = 'fail'): Promise<RunInfo> {
+  async start(document: GraphDocument, graph: string | undefined, policy: RunViolationPolicy = 'fail', remoteApps: string[] = []): Promise<RunInfo> {
     const graphs = chooseGraphs(document, graph);
+    let plan: ReturnType<typeof planApps>;
+    try {
+      plan = planApps(document, graphs, remoteApps);
+    } catch (e) {
+      throw new HostError('E_RUN', (e as Error).message);
+    }
     const appDir = this.appDirOf(document);
     const addonDirs = [this.options.builtinAddonsDir ?? BUILTIN_ADDONS_DIR, ...(this.options.addonDirs ?? [])];
-    // Every node that cannot start, each with its reason, rather than the runtime's first "not installed".
-    const { blockers, nodes } = runBlockers(document.property, graphs, appDir, addonDirs);
+    const property = plan ? { ...document.property, ten: { ...document.property.ten, uri: plan.own } } : document.property;
+    // Every node that cannot start, each with its reason, rather than the runtime's first "not
+    // installed": the studio app's nodes, and those of the apps it starts as processes (they run
+    // the same packages).
+    let blockers: NodeBlocker[] = [];
+    let nodes = 0;
+    for (const uri of plan ? [plan.own, ...plan.processes] : [undefined]) {
+      const found = runBlockers(uri === undefined ? property : { ...property, ten: { ...property.ten, uri } }, graphs, appDir, addonDirs);
+      blockers = blockers.concat(found.blockers);
+      nodes += found.nodes;
+    }
     if (blockers.length) throw new HostError('E_RUN', formatBlockers(blockers, nodes));
     const runId = randomUUID();
     const app = new App({
-      property: document.property,
+      property,
       appDir,
       addonDirs,
       violationPolicy: policy,
@@ -78,11 +96,21 @@ export class RunManager {
       app,
       telemetry: new RunTelemetry(app, runId, () => this.armFlush(), this.options.limits),
       stopping: null,
+      processes: [],
     };
     this.runs.set(runId, run);
     app.onEvent((ev) => this.onRuntimeEvent(run, ev));
     this.changed(run);
     run.telemetry.startSampling();
+    if (plan) {
+      try {
+        await this.startApps(run, plan, appDir);
+      } catch (e) {
+        run.info.error = (e as Error).message;
+        await this.finish(run, 'failed');
+        throw new HostError('E_RUN', `The run could not start. ${run.info.error}`);
+      }
+    }
     const failures: string[] = [];
     for (const name of graphs) {
       try {
@@ -172,6 +200,52 @@ export class RunManager {
     this.flushTimer = null;
   }
 
+  /**
+   * A graph spanning apps: the studio's app listens on its URI, the loopback apps start as
+   * processes (their events join the run's stream), remote ones are left to the engine to reach.
+   */
+  private async startApps(run: Run, plan: NonNullable<ReturnType<typeof planApps>>, appDir: string | undefined): Promise<void> {
+    run.info.apps = [
+      { uri: plan.own, where: 'studio', state: 'starting' },
+      ...plan.remote.map((uri) => ({ uri, where: 'remote' as const, state: 'running' as const })),
+    ];
+    for (const uri of plan.processes) {
+      const p = new AppProcess(
+        uri,
+        appDir,
+        (ev) => this.onProcessEvent(run, uri, ev),
+        () => this.changed(run),
+      );
+      run.processes.push(p);
+      run.info.apps.splice(1, 0, p.info);
+    }
+    this.changed(run);
+    await run.app.listen();
+    run.info.apps[0]!.state = 'running';
+    await Promise.all(run.processes.map((p) => p.listening()));
+  }
+
+  /**
+   * An event of an app process: lifecycle, logs, errors, violations and connections join the
+   * run's stream (tagged with the app where the event has room for it); its graph states do not
+   * decide the run's (the studio's own app does).
+   */
+  private onProcessEvent(run: Run, uri: string, ev: RuntimeEvent): void {
+    switch (ev.type) {
+      case 'graph':
+      case 'app_closed':
+        return;
+      case 'connection':
+        run.telemetry.push({ ...ev, app: uri });
+        return;
+      case 'log':
+        run.telemetry.push({ ...ev, message: `[${uri}] ${ev.message}` });
+        return;
+      default:
+        run.telemetry.push(ev);
+    }
+  }
+
   private get(runId: string): Run {
     const run = this.runs.get(runId);
     if (!run) throw new HostError('E_NOT_FOUND', `No run with id "${runId}" (listRuns shows the runs the host holds).`);
@@ -214,11 +288,16 @@ export class RunManager {
       run.info.state = 'stopping';
       this.changed(run);
       await run.telemetry.sampleOnce();
+      // Remote apps keep their (long-running) part of the graph unless told to stop it.
+      const remote = (run.info.apps ?? []).filter((a) => a.where === 'remote');
+      await Promise.all(remote.flatMap((a) => run.app.graphs().map((g) => stopRemotePart(a.uri, g))));
       try {
         await run.app.close();
       } catch (e) {
         run.info.error = `${run.info.error ? `${run.info.error}\n` : ''}Stopping failed: ${(e as Error).message}`;
       }
+      await Promise.all(run.processes.map((p) => p.stop()));
+      for (const a of run.info.apps ?? []) if (a.where === 'studio') a.state = 'stopped';
       run.telemetry.stop();
       run.info.state = state;
       run.info.stoppedAt = Date.now();

@@ -158,6 +158,11 @@ export class RunTelemetry {
     }
   }
 
+  /** An event from elsewhere than the App (an app process of the run): into the same stream. */
+  push(ev: RuntimeEvent): void {
+    this.onEvent(ev);
+  }
+
   private onEvent(ev: RuntimeEvent): void {
     const event = this.phases.annotate(ev);
     const isLog = event.type === 'log';

@@ -29,6 +29,7 @@ import { selectGraph, selectGraphLayout, useStudio, type StudioState } from '../
 import { ExtensionNode, type ExtensionFlowNode, type ExtensionNodeData } from './ExtensionNode';
 import { FlowEdge, KIND_COLORS, type FlowEdgeType } from './FlowEdge';
 import { RemeasureOnDetailFlip } from './detail';
+import { AppBoundaries } from './AppBoundaries';
 import { graphToCanvas, groupColors, usedPorts, type CanvasModel } from './graphView';
 import { initialLayout } from './flowLayout';
 import { nodeGeometry, portRows, type NodeGeometry } from './nodeGeometry';
@@ -434,6 +435,7 @@ export function GraphCanvas() {
         colorMode="dark"
       >
         <Background gap={24} />
+        <AppBoundaries />
         <RemeasureOnDetailFlip />
         <MiniMap pannable zoomable ariaLabel="Minimap" style={MINIMAP_STYLE} nodeColor={minimapColor} />
         <Controls showInteractive={false} showFitView={false} aria-label="Canvas zoom controls" />

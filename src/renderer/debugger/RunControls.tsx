@@ -1,5 +1,6 @@
+import { useMemo, useState } from 'react';
 import type { HostApi } from '../../shared';
-import { useStudio, type StudioState } from '../store';
+import { selectGraph, useStudio, type StudioState } from '../store';
 import { selectReplay, useDebug } from './debugStore';
 import { isActive, useRunView, type RunViewState } from './runStore';
 import { followNextRun } from './session';
@@ -19,11 +20,17 @@ export function RunButtons({ host }: { host: HostApi }) {
   // A replayed recording is not live, whatever state its run was saved in.
   const active = isActive(run) && !replay;
 
+  const graph = useStudio(selectGraph);
+  const apps = useMemo(() => [...new Set((graph?.nodes ?? []).map((n) => n.app).filter((a): a is string => typeof a === 'string' && a !== ''))], [graph]);
+  // Apps the user says are already running: the run connects to them instead of starting them.
+  const [remote, setRemote] = useState<ReadonlySet<string>>(new Set());
+
   const start = async () => {
     if (!document) return;
     const done = followNextRun();
+    const remoteApps = apps.filter((a) => remote.has(a) || !isLoopback(a));
     try {
-      const info = await host.startRun({ document, ...(graphName !== null ? { graph: graphName } : {}) });
+      const info = await host.startRun({ document, ...(graphName !== null ? { graph: graphName } : {}), ...(remoteApps.length ? { remoteApps } : {}) });
       if (useRunView.getState().run?.runId !== info.runId) useRunView.getState().follow(info);
     } catch (err) {
       useStudio.getState().setError(`Could not run the graph: ${(err as Error).message}`);
@@ -52,6 +59,32 @@ export function RunButtons({ host }: { host: HostApi }) {
       >
         Run
       </button>
+      {apps.length > 1 && (
+        <details className="run-apps-menu">
+          <summary title="Which apps of the graph the studio starts, and which it connects to">Apps ({apps.length})</summary>
+          <ul aria-label="Apps of the graph">
+            {apps.map((a) => (
+              <li key={a}>
+                <label title={isLoopback(a) ? undefined : 'Not on this machine: the run connects to it'}>
+                  <input
+                    type="checkbox"
+                    checked={isLoopback(a) && !remote.has(a)}
+                    disabled={!isLoopback(a) || active}
+                    onChange={(e) => {
+                      const next = new Set(remote);
+                      if (e.target.checked) next.delete(a);
+                      else next.add(a);
+                      setRemote(next);
+                    }}
+                  />{' '}
+                  start {a} here
+                </label>
+              </li>
+            ))}
+            <li className="muted">Unchecked apps must already be running (a studio or TEN app): the run connects to them.</li>
+          </ul>
+        </details>
+      )}
       <button type="button" aria-label="Stop" title="Stop the run (waits for every thread to exit)" disabled={!active || run?.state !== 'running'} onClick={() => void stop()}>
         Stop
       </button>
@@ -68,4 +101,10 @@ export function RunButtons({ host }: { host: HostApi }) {
       )}
     </>
   );
+}
+
+/** Whether an app URI names this machine's loopback address (the studio can start it). */
+function isLoopback(uri: string): boolean {
+  const m = /^msgpack:\/\/(\[[^\]]+\]|[^:/]+):\d+\/?$/i.exec(uri);
+  return m !== null && ['127.0.0.1', 'localhost', '[::1]'].includes(m[1]!.toLowerCase());
 }

@@ -33,14 +33,14 @@ const NO_DROPS: DropCounters = { events: 0, traces: 0, metrics: 0 };
 export function viewAt(
   rec: Recording,
   ts: number,
-): Pick<RunViewState, 'lifecycle' | 'violations' | 'logs' | 'metrics' | 'edgeRates'> & { traces: TraceStep[]; eventCount: number } {
+): Pick<RunViewState, 'lifecycle' | 'violations' | 'logs' | 'metrics' | 'edgeRates' | 'connectionEvents' | 'connections'> & { traces: TraceStep[]; eventCount: number } {
   const events: RunEvent[] = rec.events.filter((e) => e.ts <= ts);
   const folded = foldEvents({ lifecycle: {}, violations: [], logs: [] }, events);
   const sample = metricsAt(rec.metrics, ts);
   const metrics = sample
     ? foldMetrics({ metrics: {}, edgeRates: {} }, { runId: rec.run.runId, events: [], metrics: [sample], traces: [], dropped: NO_DROPS })
     : { metrics: {}, edgeRates: {} };
-  return { ...folded, ...metrics, traces: rec.traces.filter((t) => t.ts <= ts), eventCount: events.length };
+  return { ...folded, ...metrics, connections: sample?.connections ?? [], traces: rec.traces.filter((t) => t.ts <= ts), eventCount: events.length };
 }
 
 /** One cmd's journey as the message inspector shows it. */

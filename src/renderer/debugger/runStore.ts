@@ -5,11 +5,12 @@
  * single entries through narrow selectors, so one extension's change re-renders one node.
  */
 import { create } from 'zustand';
-import type { HostEvent, RunBatch, RunEvent, RunInfo, RunLifecyclePhase } from '../../shared';
+import type { ConnectionMetrics, HostEvent, RunBatch, RunEvent, RunInfo, RunLifecyclePhase } from '../../shared';
 import { useDebug, type DebugState } from './debugStore';
 
 const MAX_VIOLATIONS = 200;
 const MAX_LOGS = 1000;
+const MAX_CONNECTION_EVENTS = 500;
 
 /** Lifecycle of one extension: the phase shown on its badge and how long each phase took. */
 export interface LifecycleView {
@@ -34,6 +35,7 @@ export interface NodeMetricsView {
 }
 
 export type ViolationEvent = Extract<RunEvent, { type: 'violation' }>;
+export type ConnectionEvent = Extract<RunEvent, { type: 'connection' }>;
 export type RuntimeLog = Extract<RunEvent, { type: 'log' }> | Extract<RunEvent, { type: 'error' }>;
 
 export interface RunViewState {
@@ -44,6 +46,10 @@ export interface RunViewState {
   edgeRates: Record<string, number>;
   violations: ViolationEvent[];
   logs: RuntimeLog[];
+  /** TEN protocol connections of the run's app, as the latest metrics report them. */
+  connections: ConnectionMetrics[];
+  /** The latest connection events (opened, migrating, attached, reset, closing, closed, error), oldest first. */
+  connectionEvents: ConnectionEvent[];
   droppedEvents: number;
   /** Applies one host event (run state or telemetry); log events are the document store's. */
   apply(event: HostEvent): void;
@@ -67,12 +73,14 @@ const PHASE_LABEL: Record<RunLifecyclePhase, string> = {
 
 /** Folds a batch of runtime events into the lifecycle, violations and logs. */
 export function foldEvents(
-  state: Pick<RunViewState, 'lifecycle' | 'violations' | 'logs'>,
+  state: Pick<RunViewState, 'lifecycle' | 'violations' | 'logs'> & { connectionEvents?: ConnectionEvent[] },
   events: readonly RunEvent[],
-): Pick<RunViewState, 'lifecycle' | 'violations' | 'logs'> {
+): Pick<RunViewState, 'lifecycle' | 'violations' | 'logs' | 'connectionEvents'> {
+  const before = state.connectionEvents ?? [];
   let lifecycle = state.lifecycle;
   const violations: ViolationEvent[] = [];
   const logs: RuntimeLog[] = [];
+  const connectionEvents: ConnectionEvent[] = [];
   for (const e of events) {
     switch (e.type) {
       case 'lifecycle': {
@@ -100,6 +108,11 @@ export function foldEvents(
         // A thread ended by the runtime (stop timeout, handles left open, a crash): an error line.
         logs.push({ type: 'error', ts: e.ts, graphId: e.graphId, extension: '', phase: 'thread terminated', message: e.reason, stack: '' });
         break;
+      case 'connection':
+        connectionEvents.push(e);
+        // A connection that broke is an error line too, with its located reason.
+        if (e.state === 'error') logs.push({ type: 'error', ts: e.ts, graphId: e.graphId, extension: '', phase: `connection #${e.id} ${e.uri || e.peer}`, message: e.detail ?? '', stack: '' });
+        break;
       case 'graph':
       case 'app_closed':
         break;
@@ -109,6 +122,7 @@ export function foldEvents(
     lifecycle,
     violations: violations.length ? [...state.violations, ...violations].slice(-MAX_VIOLATIONS) : state.violations,
     logs: logs.length ? [...state.logs, ...logs].slice(-MAX_LOGS) : state.logs,
+    connectionEvents: connectionEvents.length ? [...before, ...connectionEvents].slice(-MAX_CONNECTION_EVENTS) : before,
   };
 }
 
@@ -230,8 +244,10 @@ export const useRunView = create<RunViewState>()((set, get) => ({
   edgeRates: {},
   violations: [],
   logs: [],
+  connections: [],
+  connectionEvents: [],
   droppedEvents: 0,
-  follow: (run) => set({ run, lifecycle: {}, metrics: {}, edgeRates: {}, violations: [], logs: [], droppedEvents: 0 }),
+  follow: (run) => set({ run, lifecycle: {}, metrics: {}, edgeRates: {}, violations: [], logs: [], connections: [], connectionEvents: [], droppedEvents: 0 }),
   apply: (event) => {
     const s = get();
     switch (event.type) {
@@ -245,7 +261,14 @@ export const useRunView = create<RunViewState>()((set, get) => ({
           const now = get();
           if (now.run?.runId !== merged.runId) return;
           const folded = foldEvents(now, merged.events);
-          set({ ...folded, lifecycle: syncLifecycle(folded.lifecycle, merged), ...foldMetrics(now, merged), droppedEvents: merged.dropped.events });
+          const latest = merged.metrics[merged.metrics.length - 1];
+          set({
+            ...folded,
+            lifecycle: syncLifecycle(folded.lifecycle, merged),
+            ...foldMetrics(now, merged),
+            ...(latest ? { connections: latest.connections ?? [] } : {}),
+            droppedEvents: merged.dropped.events,
+          });
         });
         return;
       }

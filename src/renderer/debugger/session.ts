@@ -63,7 +63,13 @@ async function resume(hostApi: HostApi): Promise<void> {
   const snap = await hostApi.getRun({ runId: run.runId });
   const batch = { runId: run.runId, events: [], metrics: snap.metrics ? [snap.metrics] : [], traces: [], dropped: snap.dropped };
   useDebug.getState().reset();
-  useRunView.setState({ run: snap.run, ...foldEvents({ lifecycle: {}, violations: [], logs: [] }, snap.events), ...foldMetrics({ metrics: {}, edgeRates: {} }, batch), droppedEvents: snap.dropped.events });
+  useRunView.setState({
+    run: snap.run,
+    ...foldEvents({ lifecycle: {}, violations: [], logs: [] }, snap.events),
+    ...foldMetrics({ metrics: {}, edgeRates: {} }, batch),
+    connections: snap.metrics?.connections ?? [],
+    droppedEvents: snap.dropped.events,
+  });
   useDebug.getState().addTraces(snap.traces, snap.dropped);
 }
 

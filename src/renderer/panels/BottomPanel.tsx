@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { logLevelName, type LogLevel } from '../../shared';
 import { DebuggerStatus, DropCounters, EdgeTraceMenu, MessageInspector, RunFiles } from '../debugger/DebuggerPanel';
+import { ConnectionsPanel } from '../debugger/ConnectionsPanel';
 import { selectReplay, selectTraces, useDebug } from '../debugger/debugStore';
 import { useRunView, violationNodes, type RunViewState, type ViolationEvent } from '../debugger/runStore';
 import { useEditor, type EditorState } from '../editor/editorStore';
@@ -54,6 +55,7 @@ export function BottomPanel() {
         <LogsTab {...tabProps('logs')} />
         <ViolationsTab {...tabProps('violations')} />
         <MessagesTab {...tabProps('messages')} />
+        <ConnectionsTab {...tabProps('connections')} />
         <RecordingTab {...tabProps('recording')} />
         <DropCounters />
       </div>
@@ -63,6 +65,7 @@ export function BottomPanel() {
       {panel('logs', <LogsPanel />)}
       {panel('violations', <ViolationsPanel />)}
       {panel('messages', <MessageInspector />)}
+      {panel('connections', <ConnectionsPanel />)}
       {panel('recording', <RunFiles />)}
       <EdgeTraceMenu onTrace={() => useLayout.getState().setTab('messages')} />
     </section>
@@ -158,6 +161,16 @@ const traceTime = (s: ReturnType<typeof selectTraces>[number]) => s.ts;
 function MessagesTab(props: TabProps) {
   const unseen = useUnseen(useDebug(selectTraces), traceTime, props.active);
   return <Tab {...props} label="Messages" badge={unseen > 0 ? unseen : undefined} badgeLabel={`${unseen} new`} />;
+}
+
+const selectConnectionCount = (s: RunViewState) => s.connections.length;
+const selectConnectionEvents = (s: RunViewState) => s.connectionEvents;
+const connectionEventTime = (e: RunViewState['connectionEvents'][number]) => e.ts;
+
+function ConnectionsTab(props: TabProps) {
+  const count = useRunView(selectConnectionCount);
+  const unseen = useUnseen(useRunView(selectConnectionEvents), connectionEventTime, props.active);
+  return <Tab {...props} label="Connections" badge={count > 0 ? count : undefined} fresh={unseen > 0} badgeLabel={`${count} connections${unseen > 0 ? `, ${unseen} new events` : ''}`} />;
 }
 
 function RecordingTab(props: TabProps) {

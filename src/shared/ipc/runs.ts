@@ -74,6 +74,24 @@ export interface RunInfo {
   error?: string;
   /** Current message tracing, or null when off (the default). */
   tracing: TraceSettings | null;
+  /**
+   * The apps of a graph that spans apps (absent for a graph in one app): the one the studio runs,
+   * the ones it started as processes, and the remote ones it connects to.
+   */
+  apps?: RunAppInfo[];
+}
+
+/** One app of a run whose graph spans apps. */
+export interface RunAppInfo {
+  /** The app's URI (`msgpack://host:port/`), as the graph's nodes name it. */
+  uri: string;
+  /** `studio`: the run's own app, in the studio; `process`: started by the studio as a process; `remote`: already running, connected to. */
+  where: 'studio' | 'process' | 'remote';
+  state: 'starting' | 'running' | 'stopped' | 'failed';
+  /** The process id of a `process` app. */
+  pid?: number;
+  /** Why it failed (its own words: the app's output). */
+  error?: string;
 }
 
 /**
@@ -138,6 +156,8 @@ export type RunEvent =
       state: RunConnectionState;
       /** Why (an error's located text, what was dropped, the graph it migrated to). */
       detail?: string;
+      /** The app that reports it, when it is not the run's own app (one the studio started). */
+      app?: string;
     };
 
 /** TEN's protocol roles of a connection: accepted from an app or a client, or dialled. */
@@ -211,11 +231,43 @@ export interface GraphMetrics {
   edges: EdgeMetrics[];
 }
 
+/**
+ * One connection of TEN's msgpack protocol of the run's app (to another app of the graph or a
+ * client) in a metrics snapshot: where it stands and its traffic per direction. `in` is what the
+ * peer sent to this app.
+ */
+export interface ConnectionMetrics {
+  id: number;
+  /** The peer: an app's URI, a client's identity, or '' before its first message. */
+  uri: string;
+  peer: string;
+  role: string;
+  /** The graph it belongs to ('' while the app holds it). */
+  graphId: string;
+  /** `open` (its first message pending), `migrating`, `attached`, `closing`, `closed`. */
+  state: 'open' | 'migrating' | 'attached' | 'closing' | 'closed';
+  /** A remote carrying a start_graph not answered yet. */
+  weak: boolean;
+  bytesInPerSec: number;
+  bytesOutPerSec: number;
+  msgsInPerSec: number;
+  msgsOutPerSec: number;
+  bytesIn: number;
+  bytesOut: number;
+  msgsIn: number;
+  msgsOut: number;
+  /** Messages it could not deliver (in) or send (out), since it opened. */
+  dropsIn: number;
+  dropsOut: number;
+}
+
 /** A metrics snapshot (the host samples at up to 10 Hz); rates cover `intervalMs` before `ts`. */
 export interface MetricsSnapshot {
   ts: number;
   intervalMs: number;
   graphs: GraphMetrics[];
+  /** The run's app's connections of TEN's msgpack protocol (absent when it has none). */
+  connections?: ConnectionMetrics[];
 }
 
 /** One traced step of a message (see `setTracing`); `ts` in epoch ms with sub-ms precision. */
@@ -307,7 +359,11 @@ export interface RunMethodTypes {
    * the `auto_start` graphs run, or the only graph when there is one. `E_BAD_PARAMS` when the
    * document names no such graph, `E_RUN` when the runtime cannot start it (the message says why).
    */
-  startRun: { params: { document: GraphDocument; graph?: string; violationPolicy?: RunViolationPolicy }; result: RunInfo };
+  /**
+   * `remoteApps`: apps of a graph spanning apps that are already running (the studio connects to
+   * them); the studio starts every other loopback app of the graph as a process of its own.
+   */
+  startRun: { params: { document: GraphDocument; graph?: string; violationPolicy?: RunViolationPolicy; remoteApps?: string[] }; result: RunInfo };
   /** Stops a run; resolves once every thread has exited. Stopped runs stay listed for a while. */
   stopRun: { params: { runId: string }; result: RunInfo };
   /** Every run the host holds, running ones first, then the most recent stopped ones. */
@@ -374,6 +430,7 @@ export function runMethodValidators(documentCheck: Check): { [M in keyof RunMeth
         document: documentCheck,
         graph: [isName, 'optional'],
         violationPolicy: [oneOf(['fail', 'report', 'abort']), 'optional'],
+        remoteApps: [arrayOf(isNonEmptyString), 'optional'],
       }),
     },
     stopRun: { validate: params({ runId: runIdCheck }) },

@@ -31,7 +31,7 @@ const write = (name: string, text: string): string => {
 const VALUED = ['graph', 'packages'];
 
 describe('ten-studio validate', () => {
-  it.each(['hello-pipeline', 'misbehaving-demo', 'gateway-and-media'])(
+  it.each(['hello-pipeline', 'misbehaving-demo', 'gateway-and-media', 'two-apps'])(
     'finds the built-in addons for the built-in example %s, and only with them',
     async (example) => {
       const dir = join('resources', 'examples', example);

@@ -1,0 +1,130 @@
+// A run of a graph spanning apps through the real host over the browser-mode WebSocket: the
+// studio runs one app, starts the other as a process of its own (or connects to it when the
+// user says it is already running), the apps' events and connections reach the stream, and
+// Stop ends the process.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Host } from '../../../src/host';
+import { startServer, type RunningServer } from '../../../src/main/server';
+import { App } from '../../../src/runtime';
+import { BUILTIN_ADDONS_DIR } from '../../../src/runtime/addons';
+import type { ConnectionMetrics, GraphDocument, HostEvent, RunBatch, RunEvent, RunInfo } from '../../../src/shared';
+import { connect, resultOf, type TestClient } from './wsClient';
+
+let host: Host;
+let server: RunningServer;
+let tmp: string;
+const clients: TestClient[] = [];
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'ten-studio-multi-app-'));
+  await writeFile(join(tmp, 'index.html'), '<!doctype html><title>studio</title>');
+  host = new Host({ resourcesDir: resolve('resources'), version: '0.0.0-test', dataDir: join(tmp, 'data') });
+  server = await startServer({ host, rendererDir: tmp, port: 0 });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await host.dispose();
+  await server.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function client(): Promise<TestClient> {
+  const c = await connect(server);
+  clients.push(c);
+  return c;
+}
+
+async function waitFor<T>(what: string, check: () => T | undefined | false, ms = 60_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}.`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function batches(events: HostEvent[], runId: string): RunBatch[] {
+  const out: RunBatch[] = [];
+  for (const e of events) if (e.type === 'telemetry') for (const b of e.batches) if (b.runId === runId) out.push(b);
+  return out;
+}
+const runEvents = (events: HostEvent[], runId: string): RunEvent[] => batches(events, runId).flatMap((b) => b.events);
+const connections = (events: HostEvent[], runId: string): ConnectionMetrics[] => batches(events, runId).flatMap((b) => b.metrics.flatMap((m) => m.connections ?? []));
+const A = 'msgpack://127.0.0.1:47311/';
+const B = 'msgpack://127.0.0.1:47312/';
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('runs of a graph across apps', () => {
+  it('runs the two-apps example with one click: the second app as a process, data and a cmd crossing both ways, Stop ends it', async () => {
+    const c = await client();
+    const doc = resultOf<GraphDocument>(await c.call('openExample', { id: 'two-apps' }));
+    const run = resultOf<RunInfo>(await c.call('startRun', { document: doc }));
+    expect(run.state).toBe('running');
+    expect(run.apps?.map((a) => [a.uri, a.where, a.state])).toEqual([
+      [A, 'studio', 'running'],
+      [B, 'process', 'running'],
+    ]);
+    const pid = run.apps!.find((a) => a.where === 'process')!.pid!;
+    expect(pidAlive(pid)).toBe(true);
+    // The process app's extensions report their lifecycle into the run's stream.
+    await waitFor('relay and echo on_start_done (in the process app)', () =>
+      ['relay', 'echo'].every((x) => runEvents(c.events, run.runId).some((e) => e.type === 'lifecycle' && e.extension === x && e.phase === 'on_start_done')),
+    );
+    // The studio app's connection to app B carries traffic both ways.
+    const busy = await waitFor('an attached connection to app B with traffic both ways', () =>
+      connections(c.events, run.runId).find((x) => x.uri === B && x.state === 'attached' && x.bytesInPerSec > 0 && x.bytesOutPerSec > 0 && x.msgsInPerSec > 0),
+    );
+    expect(busy.graphId).toBe(run.graphs[0]!.graphId);
+    const events = runEvents(c.events, run.runId);
+    expect(events.some((e) => e.type === 'connection' && e.uri === B && e.state === 'attached' && !e.app)).toBe(true);
+    // App B's side of the same link, reported by the process.
+    expect(events.some((e) => e.type === 'connection' && e.app === B && e.uri === A && e.state === 'attached')).toBe(true);
+    // Ticks come back to stats in the studio app.
+    await waitFor('stats to log ticks', () => runEvents(c.events, run.runId).some((e) => e.type === 'log' && e.extension === 'stats' && /tick/.test(e.message)));
+
+    const stopped = resultOf<RunInfo>(await c.call('stopRun', { runId: run.runId }));
+    expect(stopped.state).toBe('stopped');
+    expect(stopped.apps?.map((a) => [a.where, a.state])).toEqual([
+      ['studio', 'stopped'],
+      ['process', 'stopped'],
+    ]);
+    expect(pidAlive(pid)).toBe(false);
+    expect(runEvents(c.events, run.runId).some((e) => e.type === 'connection' && e.uri === B && e.state === 'closed')).toBe(true);
+  }, 120_000);
+
+  it('connects to an app the user says is already running instead of starting it', async () => {
+    const other = new App({ property: { ten: { uri: B } }, addonDirs: [BUILTIN_ADDONS_DIR] });
+    await other.listen();
+    try {
+      const c = await client();
+      const doc = resultOf<GraphDocument>(await c.call('openExample', { id: 'two-apps' }));
+      const run = resultOf<RunInfo>(await c.call('startRun', { document: doc, remoteApps: [B] }));
+      expect(run.apps?.map((a) => [a.uri, a.where])).toEqual([
+        [A, 'studio'],
+        [B, 'remote'],
+      ]);
+      // The graph's part for app B runs in the app we started here.
+      await waitFor('the graph in the remote app', () => other.graphs().includes(run.graphs[0]!.graphId));
+      await waitFor('traffic to the remote app', () => connections(c.events, run.runId).find((x) => x.uri === B && x.msgsOutPerSec > 0));
+      resultOf<RunInfo>(await c.call('stopRun', { runId: run.runId }));
+      // Its part of the graph ends with the run's (the remote it depended on closed).
+      await waitFor('the remote app to drop the graph', () => other.graphs().length === 0);
+    } finally {
+      await other.close();
+    }
+    expect(other.live()).toMatchObject({ engines: 0, connections: 0, remotes: 0, sockets: 0 });
+  }, 120_000);
+});
