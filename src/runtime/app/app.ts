@@ -355,6 +355,10 @@ export class App implements EngineHost, NetHost {
     return this.engineFor(graph);
   }
 
+  framesToApp(from: Engine, app: string, bytes: Uint8Array, count: number): void {
+    this.net.framesFromLocal(from, app, bytes, count);
+  }
+
   /** Built-in app cmds, cross-graph and cross-app messages sent by an extension. */
   fromGraph(from: Engine, msg: WireMsg): void {
     const to = msg.dests[0]?.app;

@@ -19,6 +19,8 @@ import { planGraph } from './routes';
 export interface EngineHost {
   emit(ev: RuntimeEvent): void;
   fromGraph(engine: Engine, msg: WireMsg): void;
+  /** Messages of the graph for another app, as TEN wire frames (protocol/group_links.ts). */
+  framesToApp(engine: Engine, app: string, bytes: Uint8Array, count: number): void;
   /** The engine must stop (failed start, abort policy); the host stops and retires it. */
   requestStop(engine: Engine): void;
   addons(): Map<string, AddonPackage>;
@@ -325,6 +327,33 @@ export class Engine {
     }
   }
 
+  /**
+   * Delivers TEN wire frames received from the app `srcApp`, each for the extension `ext`: the
+   * frames of each group are copied into one buffer, which moves to the group, and decoded there.
+   */
+  deliverFrames(frames: readonly { ext: string; raw: Uint8Array }[], srcApp: string): void {
+    const byWorker = new Map<GroupWorker, Uint8Array[]>();
+    for (const f of frames) {
+      const g = this.extGroup.get(f.ext);
+      const w = g === undefined ? undefined : this.workers.get(g);
+      if (!w || w.exited) continue;
+      let list = byWorker.get(w);
+      if (!list) byWorker.set(w, (list = []));
+      list.push(f.raw);
+    }
+    for (const [w, list] of byWorker) {
+      let total = 0;
+      for (const r of list) total += r.byteLength;
+      const pack = new Uint8Array(total);
+      let at = 0;
+      for (const r of list) {
+        pack.set(r, at);
+        at += r.byteLength;
+      }
+      w.worker.postMessage({ t: 'frames', bytes: pack.buffer, length: total, srcApp } satisfies ToWorker, [pack.buffer]);
+    }
+  }
+
   hasExtension(name: string): boolean {
     return this.extGroup.has(name);
   }
@@ -397,6 +426,9 @@ export class Engine {
       }
       case 'to_app':
         this.host.fromGraph(this, m.msg);
+        return;
+      case 'to_remote':
+        this.host.framesToApp(this, m.app, new Uint8Array(m.bytes, 0, m.length), m.count);
         return;
       case 'start_failed':
         this.host.emit({ type: 'graph', ts: Date.now(), graphId: this.graphId, name: this.name, state: 'start_failed', detail: m.error });

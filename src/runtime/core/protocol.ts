@@ -55,6 +55,11 @@ export type ToWorker =
   | { t: 'deinit' }
   | { t: 'sample'; reqId: number }
   | { t: 'msgs'; batch: WireMsg[] }
+  /**
+   * Messages from another app for this group's extensions, as TEN's wire frames (one after
+   * another in `bytes`), all received from the app `srcApp` (protocol/group_links.ts).
+   */
+  | { t: 'frames'; bytes: ArrayBuffer; length: number; srcApp: string }
   | { t: 'trace'; config: TraceConfig | null }
   /** The app is closing: a thread still alive after its extensions closed says what keeps it. */
   | { t: 'leftover' };
@@ -120,6 +125,8 @@ export type FromWorker =
   | { t: 'events'; events: RuntimeEvent[] }
   | { t: 'sample'; reqId: number; sample: GroupSample }
   | { t: 'to_app'; msg: WireMsg }
+  /** Messages for the app `app`, already TEN wire frames (`count` of them in `bytes[0..length)`). */
+  | { t: 'to_remote'; app: string; bytes: ArrayBuffer; length: number; count: number }
   | { t: 'stopped' }
   | { t: 'start_failed'; error: string }
   | { t: 'abort'; reason: string }

@@ -8,7 +8,7 @@
  */
 import { isCmdType, newWireMsg, type MsgType, type WireLoc, type WireMsg } from '../core/wire';
 import type { TenConnection, TenExtensionNode, TenFlow, TenGraph, TenLoc as GraphLoc, MsgKind } from '../../shared/graph/types';
-import { MSG_TYPE_CODE, TenMsg, tenLoc, type TenLoc } from './message';
+import { MSG_TYPE_CODE, TenMsg, shareLoc, tenLoc, type TenLoc } from './message';
 
 const TYPE_OF_CODE: Record<number, MsgType> = Object.fromEntries(Object.entries(MSG_TYPE_CODE).map(([t, c]) => [c, t as MsgType]));
 
@@ -21,8 +21,16 @@ const FIELD_PROPS: Partial<Record<MsgType, readonly string[]>> = {
   timeout: ['timer_id'],
 };
 
+/** The TEN location of each shared (frozen) runtime location: encoded once (message.ts `shareLoc`). */
+const tenLocs = new WeakMap<WireLoc, TenLoc>();
+
 /** A runtime location on the wire: empty parts are left out, as TEN leaves out unset ones. */
 export function toTenLoc(l: WireLoc): TenLoc {
+  if (Object.isFrozen(l)) {
+    let t = tenLocs.get(l);
+    if (t === undefined) tenLocs.set(l, (t = shareLoc(tenLoc(l.app || null, l.graph || null, l.ext || null))));
+    return t;
+  }
   return tenLoc(l.app || null, l.graph || null, l.ext || null);
 }
 

@@ -96,6 +96,7 @@ export class Connection {
       // A cmd from outside the TEN world (a client): a fresh id, which also names the client.
       m.cmdId = randomUUID();
       m.src.app = m.cmdId;
+      m.raw = null;
       this.protocol.role = 'in_external';
     }
     if (this.uri === '') this.uri = m.src.app ?? '';
@@ -165,14 +166,23 @@ export class Connection {
 
   /** Sends a message; only the owner may. */
   send(m: TenMsg, caller: Owner): EncodeError | string | null {
-    if (caller !== this.owner) {
-      const proceed = this.violation(`Connection #${this.id} (${this.uri || this.protocol.peer})`, this.owner.ownerName, caller.ownerName, `send of a ${m.type} '${m.name}' by an object that does not own the connection`);
-      if (!proceed) {
-        this.protocol.stats.dropsOut++;
-        return `The connection belongs to ${this.owner.ownerName}, not to ${caller.ownerName}.`;
-      }
-    }
-    return this.protocol.send(m);
+    const refused = this.checkOwner(caller, `send of a ${m.type} '${m.name}'`);
+    return refused ?? this.protocol.send(m);
+  }
+
+  /** Sends `count` messages already encoded as TEN frames; only the owner may. */
+  sendFrames(bytes: Uint8Array, count: number, caller: Owner): string | null {
+    const refused = this.checkOwner(caller, `send of ${count} encoded messages`);
+    return refused ?? this.protocol.sendFrames(bytes, count);
+  }
+
+  /** The owner check: a caller that does not own the connection is a violation (refused unless the policy is `report`). */
+  private checkOwner(caller: Owner, what: string): string | null {
+    if (caller === this.owner) return null;
+    const proceed = this.violation(`Connection #${this.id} (${this.uri || this.protocol.peer})`, this.owner.ownerName, caller.ownerName, `${what} by an object that does not own the connection`);
+    if (proceed) return null;
+    this.protocol.stats.dropsOut++;
+    return `The connection belongs to ${this.owner.ownerName}, not to ${caller.ownerName}.`;
   }
 
   /** Top-down close (`ten_connection_close`). */
@@ -267,6 +277,17 @@ export class Remote implements Owner {
       }
     }
     return this.connection.send(m, this);
+  }
+
+  /** Sends messages already encoded (by an extension group's thread) as they are. */
+  sendFrames(bytes: Uint8Array, count: number): string | null {
+    if (this.state !== 'init') return 'Remote is closing, do not proceed to send this message.';
+    return this.connection.sendFrames(bytes, count, this);
+  }
+
+  /** Whether results to this remote need their client's seq_id filled in (a client, not an app). */
+  get isClient(): boolean {
+    return this.connection.protocol.role === 'in_external';
   }
 
   /** Top-down close (`ten_remote_close`). */

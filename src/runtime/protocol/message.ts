@@ -9,7 +9,7 @@
  * received message encodes back to the same bytes.
  */
 import type { MsgType } from '../core/wire';
-import { DecodeFail, type Reader, type Writer } from './msgpack';
+import { DecodeFail, Writer, type Reader } from './msgpack';
 import { EncodeFail, TenType, ValueReader, tagName, within, writeNumber, writeObject, writeValue, type TypeTree } from './value';
 
 /** A location; `null` = not set (TEN leaves the key out), `''` = set to the empty string. */
@@ -128,6 +128,12 @@ export class TenMsg {
   channels = 0;
   dataFmt = 0;
   lineSize = 0;
+  /**
+   * The whole frame (ext header and body) this message was decoded from, a view of the received
+   * bytes; null for a message built here, and set to null by anything that changes the message
+   * (then the bytes no longer say what it is).
+   */
+  raw: Uint8Array | null = null;
 
   constructor(type: MsgType, name: string) {
     this.type = type;
@@ -406,7 +412,32 @@ function writeField(w: Writer, m: TenMsg, fd: Field): void {
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Encoded locations by object: the runtime shares one location object per extension for every
+ * message it sends (bridge.ts keeps the TenLoc of a WireLoc), so each is encoded once.
+ * Locations are never changed after they are shared.
+ */
+const encodedLocs = new WeakMap<TenLoc, Uint8Array>();
+const locWriter = new Writer(256);
+
+/** Marks `l` as shared and unchanging: its encoding is cached. */
+export function shareLoc(l: TenLoc): TenLoc {
+  locWriter.pos = 0;
+  encodeLoc(locWriter, l);
+  encodedLocs.set(l, Uint8Array.from(locWriter.bytes()));
+  return Object.freeze(l);
+}
+
 function writeLoc(w: Writer, l: TenLoc): void {
+  const cached = encodedLocs.get(l);
+  if (cached !== undefined) {
+    w.raw(cached);
+    return;
+  }
+  encodeLoc(w, l);
+}
+
+function encodeLoc(w: Writer, l: TenLoc): void {
   w.byte(TenType.OBJECT);
   w.uint((l.app !== null ? 1 : 0) + (l.graph !== null ? 1 : 0) + (l.extension !== null ? 1 : 0));
   if (l.app !== null) {

@@ -214,7 +214,7 @@ export class Reader {
     this.pos = at;
     this.need(n, 'a string', start);
     this.pos = at + n;
-    return n === 0 ? '' : this.b.toString('utf8', at, at + n);
+    return n === 0 ? '' : n <= INTERN_MAX ? intern(this.b, at, n) : this.b.toString('utf8', at, at + n);
   }
 
   /** A msgpack bin as a view into the buffer being read (no copy). */
@@ -249,6 +249,40 @@ export class Reader {
   }
 }
 
+/**
+ * Short strings repeat on every message of a stream (app URIs, graph ids, extension and message
+ * names, property keys): the same bytes decode to the same string from a small cache, without a
+ * new allocation and the native UTF-8 call. A slot holds the last string whose bytes hashed to it.
+ */
+const INTERN_MAX = 64;
+const INTERN_SLOTS = 4096;
+const internKeys: (Uint8Array | null)[] = new Array<Uint8Array | null>(INTERN_SLOTS).fill(null);
+const internVals: string[] = new Array<string>(INTERN_SLOTS).fill('');
+
+function intern(b: Buffer, at: number, n: number): string {
+  let h = n;
+  for (let i = 0; i < n; i++) h = (Math.imul(h, 31) + b[at + i]) | 0;
+  const slot = (h ^ (h >>> 15)) & (INTERN_SLOTS - 1);
+  const k = internKeys[slot];
+  if (k !== null && k.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (k[i] !== b[at + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return internVals[slot];
+  }
+  const str = b.toString('utf8', at, at + n);
+  // A copy: a view would keep the whole received chunk alive.
+  const key = new Uint8Array(n);
+  key.set(b.subarray(at, at + n));
+  internKeys[slot] = key;
+  internVals[slot] = str;
+  return str;
+}
+
 /** Bytes of an ext header for a body of `n` bytes (msgpack-c's choice of form). */
 export function extHeaderSize(n: number): number {
   if (n === 1 || n === 2 || n === 4 || n === 8 || n === 16) return 2;
@@ -258,8 +292,9 @@ export function extHeaderSize(n: number): number {
 }
 
 /**
- * A growable output buffer. Messages are appended one after another; `mark`/`reset` undo a
- * message that failed half-way (its bytes never reach the stream).
+ * A growable output buffer. Messages are appended one after another; a message that fails
+ * half-way is undone by resetting `pos`. Its memory is never from Node's shared Buffer pool, so a
+ * taken buffer's ArrayBuffer is its own and may be transferred to another thread.
  */
 export class Writer {
   b: Buffer;
@@ -267,7 +302,7 @@ export class Writer {
   pos = 0;
 
   constructor(initial = 64 * 1024) {
-    this.b = Buffer.allocUnsafe(initial);
+    this.b = Buffer.allocUnsafeSlow(initial);
     this.dv = new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength);
   }
 
@@ -277,7 +312,7 @@ export class Writer {
     if (need <= this.b.length) return;
     let size = this.b.length * 2;
     while (size < need) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
+    const grown = Buffer.allocUnsafeSlow(size);
     this.b.copy(grown, 0, 0, this.pos);
     this.b = grown;
     this.dv = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
@@ -291,7 +326,7 @@ export class Writer {
   /** Hands the written bytes over and starts a fresh buffer of the same capacity. */
   take(): Buffer {
     const out = this.b.subarray(0, this.pos);
-    this.b = Buffer.allocUnsafe(Math.max(256, this.b.length));
+    this.b = Buffer.allocUnsafeSlow(Math.max(256, this.b.length));
     this.dv = new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength);
     this.pos = 0;
     return out;
@@ -401,11 +436,12 @@ export class Writer {
   /** A msgpack str: fixstr, str8, str16 or str32 by UTF-8 length (msgpack-c's choice). */
   str(s: string): void {
     const len = s.length;
-    if (len < 32) {
-      // ASCII fast path: written straight behind a fixstr header.
-      this.ensure(1 + len);
+    if (len < 256) {
+      // ASCII fast path (ids, URIs, names): written straight behind a fixstr or str8 header.
+      const head = len < 32 ? 1 : 2;
+      this.ensure(head + len);
       const b = this.b;
-      const p = this.pos + 1;
+      const p = this.pos + head;
       let i = 0;
       for (; i < len; i++) {
         const c = s.charCodeAt(i);
@@ -413,7 +449,11 @@ export class Writer {
         b[p + i] = c;
       }
       if (i === len) {
-        b[this.pos] = 0xa0 | len;
+        if (head === 1) b[this.pos] = 0xa0 | len;
+        else {
+          b[this.pos] = 0xd9;
+          b[this.pos + 1] = len;
+        }
         this.pos = p + len;
         return;
       }
@@ -437,6 +477,13 @@ export class Writer {
       p += 4;
     }
     this.pos = p + (n === 0 ? 0 : b.write(s, p, n, 'utf8'));
+  }
+
+  /** Raw bytes (already msgpack), copied in. */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.b.set(bytes, this.pos);
+    this.pos += bytes.length;
   }
 
   /** A msgpack bin: bin8, bin16 or bin32 by length. */

@@ -18,6 +18,7 @@ import { fromTen, graphFromTen, graphToTen, tenResultFor, toTen } from './bridge
 import { Connection, Remote, shortlexLessOrEqual, type Owner, type RemoteHost } from './connection';
 import { MSG_TYPE_CODE, STATUS_ERROR, STATUS_OK, TenMsg, tenLoc } from './message';
 import { DEFAULT_LIMITS, Protocol, dial, listen, type TransportLimits } from './transport';
+import { decodeAll } from './stream';
 
 /** What a start_graph names: a predefined graph, or a graph document. */
 export type NetGraphSource = string | { graph: TenGraph; name?: string };
@@ -44,6 +45,8 @@ export interface NetEngine {
   hasExtension(name: string): boolean;
   /** Delivers messages from outside the graph to their extensions, one post per group. */
   deliverMany(msgs: WireMsg[]): void;
+  /** Delivers TEN frames received from the app `srcApp`, each for extension `ext`, one post per group. */
+  deliverFrames(frames: readonly { ext: string; raw: Uint8Array }[], srcApp: string): void;
   /** Delivers one message from outside the graph; false when its extension is unknown. */
   deliver(msg: WireMsg): boolean;
 }
@@ -162,6 +165,10 @@ export class AppNet implements Owner {
     const conn = new Connection(p, owner, attachTo, handler, (object, ownerName, caller, reason) => this.violation(object, ownerName, caller, reason));
     this.connections.add(conn);
     conn.onClosing = (c) => this.event(c, 'closing', '');
+    // What the read queued for extension groups goes at the end of the read, not a turn later.
+    p.onReadDone = () => {
+      for (const en of this.engines.values()) en.flushToGroups();
+    };
     p.onError = (e) => {
       this.errors++;
       const text = e.message;
@@ -356,6 +363,20 @@ export class AppNet implements Owner {
     if (failure !== undefined) en.answerOrigin(STATUS_ERROR, { detail: failure });
     await en.close();
     this.engines.delete(engine.graphId);
+  }
+
+  /**
+   * Messages of an engine's extensions for the app `app`, already TEN frames: written to the
+   * engine's remote for that app as they are; when that cannot be done (no such remote, a client
+   * whose results need its seq_id, a peer that is behind) they are decoded and sent one by one,
+   * which answers cmds and counts what is dropped.
+   */
+  framesFromLocal(engine: NetEngine, app: string, bytes: Uint8Array, count: number): void {
+    const en = this.engines.get(engine.graphId);
+    const remote = en?.remotes.get(app);
+    if (remote && !remote.isClient && remote.sendFrames(bytes, count) === null) return;
+    const { msgs } = decodeAll(bytes);
+    for (const m of msgs) this.fromLocal(engine, fromTen(m, m.buf));
   }
 
   /** A message from an extension to another app: through the engine's remote for that app. */
@@ -828,7 +849,39 @@ export class EngineNet implements RemoteHost {
       else via.connection.protocol.stats.dropsIn++;
       return;
     }
-    this.toGroups(m);
+    // Frames as they arrived go to the group as bytes (decoded there); a client's messages (its
+    // cmds get new ids here) go as runtime messages, all of them, so they keep their order.
+    if (m.raw !== null && !via.isClient) this.framesToGroups(m.raw, d.extension, via.uri);
+    else this.toGroups(m);
+  }
+
+  /** Frames per remote, posted once per loop turn. */
+  private frames = new Map<string, { ext: string; raw: Uint8Array }[]>();
+  private framesArmed = false;
+  private readonly flushFramesBound = (): void => this.flushFrames();
+
+  private framesToGroups(raw: Uint8Array, ext: string, srcApp: string): void {
+    let list = this.frames.get(srcApp);
+    if (!list) this.frames.set(srcApp, (list = []));
+    list.push({ ext, raw });
+    if (!this.framesArmed) {
+      this.framesArmed = true;
+      setImmediate(this.flushFramesBound);
+    }
+  }
+
+  private flushFrames(): void {
+    this.framesArmed = false;
+    const all = this.frames;
+    if (all.size === 0) return;
+    this.frames = new Map();
+    for (const [srcApp, list] of all) this.engine.deliverFrames(list, srcApp);
+  }
+
+  /** Posts what is queued for the engine's groups now (at the end of a read). */
+  flushToGroups(): void {
+    if (this.frames.size > 0) this.flushFrames();
+    if (this.batch.length > 0) this.flushBatch();
   }
 
   /** A message addressed to the engine itself (no extension). */

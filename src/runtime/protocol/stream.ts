@@ -165,6 +165,7 @@ export class FrameDecoder {
       const frameOffset = this.consumed - (p.length - take);
       const m = decodeFrame(p, this.partialHead, p.length - this.partialHead, this.partialHead, this.frames, frameOffset);
       if (!(m instanceof TenMsg)) return this.fail(m);
+      m.raw = p;
       out.push(m);
       this.frames++;
       pos = take;
@@ -196,6 +197,7 @@ export class FrameDecoder {
       }
       const m = decodeFrame(b, pos + h.head, h.body, h.head, this.frames, base + pos);
       if (!(m instanceof TenMsg)) return this.fail(m);
+      m.raw = b.subarray(pos, pos + total);
       out.push(m);
       this.frames++;
       pos += total;

@@ -87,6 +87,8 @@ export class Protocol {
   readonly stats: ProtocolStats = { bytesIn: 0, bytesOut: 0, msgsIn: 0, msgsOut: 0, dropsOut: 0, dropsIn: 0 };
   /** Decoded messages, in stream order. */
   onMsgs: (msgs: TenMsg[]) => void = () => {};
+  /** After the messages of one read were handed over: what they queued can go on now. */
+  onReadDone: () => void = () => {};
   /** The stream broke (a located protocol error, a socket error, an overflow); the protocol closes. */
   onError: (error: ProtocolError | Error) => void = () => {};
   /** Bottom-up: the socket is gone and the protocol is CLOSED. */
@@ -148,6 +150,7 @@ export class Protocol {
     if (out.length > 0) {
       this.batch = [];
       this.onMsgs(out);
+      this.onReadDone();
     }
     if (err) {
       this.onError(err);
@@ -197,6 +200,25 @@ export class Protocol {
       this.flushArmed = true;
       setImmediate(this.flushBound);
     }
+    return null;
+  }
+
+  /**
+   * Writes `count` messages already encoded as TEN frames, after what is queued (order kept).
+   * Returns why not when the protocol is closing, or when the peer is behind: past the high-water
+   * mark the caller sends them one by one instead (so data can be dropped and cmds kept).
+   */
+  sendFrames(bytes: Uint8Array, count: number): string | null {
+    if (this.state !== 'init') {
+      this.stats.dropsOut += count;
+      return 'The connection is closing.';
+    }
+    if (this.queuedBytes + bytes.byteLength > this.limits.dropDataAboveBytes) return 'behind';
+    this.flush();
+    if (!this.socket || this.socket.destroyed) return 'The connection is closing.';
+    this.stats.msgsOut += count;
+    this.stats.bytesOut += bytes.byteLength;
+    this.socket.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return null;
   }
 

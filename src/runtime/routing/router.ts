@@ -46,8 +46,10 @@ export interface RouterConfig {
   routes: Record<string, RouteDest[]>;
   /** Extensions of this thread. */
   local: MsgTarget;
-  /** The host thread: other graphs, other apps, the App's built-in cmds. */
+  /** The host thread: other graphs, the App's built-in cmds (and other apps without `remote`). */
   host: MsgTarget;
+  /** Other apps: their messages leave encoded for TEN's protocol (absent: through `host`). */
+  remote?: MsgTarget;
   /** `ten:timer` cmds (TEN's engine timers; here the thread's own). */
   timers: MsgTarget;
 }
@@ -68,6 +70,7 @@ export class Router {
   private readonly groupOf: ReadonlyMap<string, string>;
   private readonly local: MsgTarget;
   private readonly host: MsgTarget;
+  private readonly remote: MsgTarget;
   private readonly timers: MsgTarget;
   private readonly peers = new Map<string, MsgTarget>();
   private readonly hooks: RouterHooks;
@@ -83,6 +86,7 @@ export class Router {
     this.groupOf = cfg.groupOf;
     this.local = cfg.local;
     this.host = cfg.host;
+    this.remote = cfg.remote ?? cfg.host;
     this.timers = cfg.timers;
     this.hooks = hooks;
     this.table = new Map();
@@ -129,7 +133,8 @@ export class Router {
 
   /** Where a message to `d` goes; null when `d` names no extension of this graph. */
   targetOf(d: WireLoc): MsgTarget | null {
-    if ((d.app && d.app !== this.appUri) || (d.graph && d.graph !== this.graphId)) return this.host;
+    if (d.app && d.app !== this.appUri) return this.remote;
+    if (d.graph && d.graph !== this.graphId) return this.host;
     const g = this.groupOf.get(d.ext);
     if (g === undefined) return null;
     return g === this.group ? this.local : (this.peers.get(g) ?? null);

@@ -1,13 +1,14 @@
 /**
  * The one interface the router hands messages to. Whatever receives a message sent in a group's
  * thread is one of these: an extension of this thread (the thread's runloop), another group of
- * the graph (its outbox), the host thread (another graph, another app, the App's own cmds), or
- * the thread's timers (`ten:timer`). The router decides which; a target only carries.
+ * the graph (its outbox), the host thread (another graph, the App's own cmds), another app (TEN
+ * wire frames for the host to write to that app's connection, protocol/group_links.ts), or the
+ * thread's timers (`ten:timer`). The router decides which; a target only carries.
  */
 import type { Runloop } from '../core/runloop';
 import type { WireMsg } from '../core/wire';
 
-export type TargetKind = 'local' | 'peer' | 'host' | 'timers';
+export type TargetKind = 'local' | 'peer' | 'host' | 'timers' | 'remote';
 
 export interface MsgTarget {
   readonly kind: TargetKind;

@@ -30,6 +30,7 @@ import { decodePeer, isCmdType, newWireMsg, PeerIndex, wireBuf, type SharedLoc, 
 import { Outbox } from '../routing/outbox';
 import { Router } from '../routing/router';
 import { FnTarget, LocalTarget } from '../routing/target';
+import { RemoteOutbox, decodeInboundFrames } from '../protocol/group_links';
 import { Tracer } from '../routing/tracer';
 import { ExtRuntime, type ExtHost } from './extension_rt';
 
@@ -92,6 +93,7 @@ export class GroupRuntime implements ExtHost {
         routes: init.routes,
         local: new LocalTarget(this.runloop),
         host: new FnTarget('host', (w) => this.toApp(w)),
+        remote: new RemoteOutbox(post, (w, text) => this.router.undeliverable(w, w.src.ext, text)),
         timers: new FnTarget('timers', (w) => this.startTimer(w)),
       },
       {
@@ -162,6 +164,9 @@ export class GroupRuntime implements ExtHost {
         return;
       case 'msgs':
         this.runloop.postMsgs(m.batch);
+        return;
+      case 'frames':
+        this.runloop.postMsgs(decodeInboundFrames(m.bytes, m.length, m.srcApp, this.graphId, this.locOfBound));
         return;
       case 'trace':
         this.router.tracer = m.config ? new Tracer(m.config, this.group) : null;

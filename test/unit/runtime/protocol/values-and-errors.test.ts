@@ -192,8 +192,9 @@ describe('TEN values', () => {
     audio.buf = new Uint8Array(320);
     for (const m of [make('cmd', 'c'), make('close_app', 'ten:close_app'), sg, r, stop, tl, timer, timeout, data, video, audio]) {
       const back = roundTrip(m);
-      const { buf: _a, ...rest } = back;
-      const { buf: _b, ...want } = m;
+      const { buf: _a, raw, ...rest } = back;
+      const { buf: _b, raw: _r, ...want } = m;
+      expect(raw).toBeInstanceOf(Uint8Array);
       expect(rest).toEqual({ ...want, propTypes: back.propTypes, graphTypes: back.graphTypes });
       expect(back.buf?.length ?? 0).toBe(m.buf?.length ?? 0);
     }

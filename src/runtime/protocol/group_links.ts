@@ -1,0 +1,150 @@
+/**
+ * The message path between an extension group's thread and other apps. Messages to another app
+ * are encoded into TEN's wire frames in the sending thread (`RemoteOutbox`, a router target) and
+ * handed to the host as one buffer per app per loop turn, which the host writes to that app's
+ * connection as they are; messages from another app reach the group as the frames they arrived
+ * in (`decodeInboundFrames`). So the host thread, shared by every graph and connection of the
+ * app, neither encodes nor clones them, and a message crosses a thread boundary as bytes, not as
+ * a cloned object.
+ */
+import type { FromWorker } from '../core/protocol';
+import { wireBuf, type SharedLoc, type WireLoc, type WireMsg } from '../core/wire';
+import type { MsgTarget } from '../routing/target';
+import { fromTen, toTen } from './bridge';
+import { Writer } from './msgpack';
+import { FrameDecoder, encodeFrame } from './stream';
+import type { TenMsg } from './message';
+import { decodeWireBody, type LocResolver } from './wire_decode';
+
+/** Bytes after which a buffer is handed over at once rather than at the end of the turn. */
+const FLUSH_NOW_BYTES = 1 << 20;
+/** A message after this long without one is handed over at once (milliseconds). */
+const IDLE_MS = 1;
+
+interface AppBox {
+  w: Writer;
+  count: number;
+}
+
+/** Messages of a thread for other apps, as TEN frames, one buffer per app, posted once per turn. */
+export class RemoteOutbox implements MsgTarget {
+  readonly kind = 'remote';
+  private readonly boxes = new Map<string, AppBox>();
+  private armed = false;
+  private readonly flushBound = (): void => this.flush();
+
+  /**
+   * `post` hands a message to the host (with its transfer list); `refuse` answers a message that
+   * cannot be encoded (a value TEN's protocol cannot carry), as the router answers undeliverable ones.
+   */
+  constructor(
+    private readonly post: (m: FromWorker, transfer: ArrayBuffer[]) => void,
+    private readonly refuse: (w: WireMsg, text: string) => void,
+  ) {}
+
+  deliver(w: WireMsg): boolean {
+    const app = w.dests[0]!.app;
+    let box = this.boxes.get(app);
+    if (!box) this.boxes.set(app, (box = { w: new Writer(16 * 1024), count: 0 }));
+    const buf = wireBuf(w);
+    const err = encodeFrame(box.w, toTen(w, buf ? new Uint8Array(buf) : null));
+    if (err !== null) {
+      this.refuse(w, err.message);
+      return true;
+    }
+    box.count++;
+    if (box.w.pos >= FLUSH_NOW_BYTES) this.flushApp(app, box);
+    else if (box.count === 1 && performance.now() - this.lastFlush > IDLE_MS) {
+      // The first message after a quiet spell goes at once (a lone cmd must not wait a turn);
+      // a steady stream is batched per turn.
+      this.flushApp(app, box);
+    } else if (!this.armed) {
+      this.armed = true;
+      setImmediate(this.flushBound);
+    }
+    return true;
+  }
+
+  /** When the last buffer went to the host (performance.now()). */
+  private lastFlush = 0;
+
+  /** Hands every app's frames to the host. */
+  flush(): void {
+    this.armed = false;
+    for (const [app, box] of this.boxes) this.flushApp(app, box);
+  }
+
+  private flushApp(app: string, box: AppBox): void {
+    if (box.count === 0) return;
+    this.lastFlush = performance.now();
+    const bytes = box.w.take();
+    const count = box.count;
+    box.count = 0;
+    const ab = bytes.buffer as ArrayBuffer;
+    this.post({ t: 'to_remote', app, bytes: ab, length: bytes.byteLength, count }, [ab]);
+  }
+}
+
+/** Shared locations of extensions of other apps, by app and extension (frozen, like `locOf`'s). */
+const remoteLocs = new Map<string, Map<string, SharedLoc>>();
+
+function remoteLoc(app: string, graph: string, ext: string): WireLoc {
+  let byExt = remoteLocs.get(app);
+  if (!byExt) remoteLocs.set(app, (byExt = new Map()));
+  let l = byExt.get(ext);
+  if (l === undefined || l.loc.graph !== graph) {
+    const loc = Object.freeze({ app, graph, ext }) as WireLoc;
+    l = { loc, dests: Object.freeze([loc]) as unknown as WireLoc[] };
+    byExt.set(ext, l);
+  }
+  return l.loc;
+}
+
+/**
+ * TEN frames received from the app `srcApp` for extensions of this graph, as runtime messages,
+ * with what TEN fills in for a message from a remote: the source app is the remote's URI, an
+ * empty source graph and a destination graph that is empty or a graph's name become this graph.
+ * Locations are the shared ones (`locOf` for this graph's extensions), and frame buffers are
+ * views of `bytes` (the transferred batch), materialised only when read.
+ */
+export function decodeInboundFrames(bytes: ArrayBuffer, length: number, srcApp: string, graphId: string, locOf: (ext: string) => SharedLoc): WireMsg[] {
+  const b = new Uint8Array(bytes, 0, length);
+  const locs: LocResolver = {
+    src: (_app, graph, ext) => remoteLoc(srcApp, graph || graphId, ext),
+    dests: (ext) => locOf(ext).dests,
+  };
+  const out: WireMsg[] = [];
+  let pos = 0;
+  while (pos < length) {
+    const h = frameAt(b, pos);
+    if (h === null) break;
+    const end = pos + h.head + h.body;
+    const w = decodeWireBody(b, pos + h.head, h.body, locs) ?? generalDecode(b.subarray(pos, end), locs);
+    if (w !== null) out.push(w);
+    pos = end;
+  }
+  return out;
+}
+
+/** The header of the frame at `pos` (the host checked it; null only past the end). */
+function frameAt(b: Uint8Array, pos: number): { head: number; body: number } | null {
+  const t = b[pos];
+  if (t === undefined) return null;
+  if (t >= 0xd4 && t <= 0xd8) return { head: 2, body: 1 << (t - 0xd4) };
+  if (t === 0xc7) return { head: 3, body: b[pos + 1]! };
+  if (t === 0xc8) return { head: 4, body: (b[pos + 1]! << 8) | b[pos + 2]! };
+  if (t === 0xc9) return { head: 6, body: ((b[pos + 1]! << 24) >>> 0) + ((b[pos + 2]! << 16) | (b[pos + 3]! << 8) | b[pos + 4]!) };
+  return null;
+}
+
+/** A frame of a type the direct decoder does not cover: the general one, then the same locations. */
+function generalDecode(frame: Uint8Array, locs: LocResolver): WireMsg | null {
+  const msgs: TenMsg[] = [];
+  new FrameDecoder({ maxFrameBytes: Number.MAX_SAFE_INTEGER }).feed(frame, msgs);
+  const m = msgs[0];
+  if (m === undefined) return null;
+  const w = fromTen(m, m.buf);
+  w.src = locs.src(m.src.app ?? '', m.src.graph ?? '', m.src.extension ?? '');
+  if (m.dests[0] !== undefined) w.dests = locs.dests(m.dests[0].extension ?? '');
+  return w;
+}

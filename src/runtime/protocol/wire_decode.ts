@@ -1,0 +1,134 @@
+/**
+ * TEN frames straight into runtime messages, for the message path of an extension group that
+ * receives from another app: no `TenMsg` in between, locations resolved to the shared location
+ * objects the runtime already has, and no new strings for the ones that repeat (msgpack.ts
+ * interns them). Covers what flows between extensions (cmds, results, data, audio and video
+ * frames); other types return null and take the general decoder (message.ts).
+ *
+ * The host validated every frame before handing it here, so a failure means nothing but "take
+ * the general decoder".
+ */
+import { newWireMsg, type AudioFields, type MsgType, type WireLoc, type WireMsg } from '../core/wire';
+import { MSG_TYPE_CODE, TYPE_STRING } from './message';
+import { Reader } from './msgpack';
+import { TenType, ValueReader } from './value';
+
+const TYPE_OF_CODE: Record<number, MsgType> = Object.fromEntries(Object.entries(MSG_TYPE_CODE).map(([t, c]) => [c, t as MsgType]));
+
+/** Where a location of a frame comes from: the sender (`src`) or the receiver (`dest`). */
+export interface LocResolver {
+  src(app: string, graph: string, ext: string): WireLoc;
+  /** The receiver's shared one-element dests. */
+  dests(ext: string): WireLoc[];
+}
+
+class Fallback {}
+const FALLBACK = new Fallback();
+
+/** Reads one location OBJECT's parts (tag included) into `parts` [app, graph, extension]. */
+function readLocParts(vr: ValueReader, parts: string[]): void {
+  const r = vr.r;
+  if (vr.tag('a location') !== TenType.OBJECT) throw FALLBACK;
+  const n = r.uint('a count');
+  parts[0] = '';
+  parts[1] = '';
+  parts[2] = '';
+  for (let i = 0; i < n; i++) {
+    const key = r.str('a key');
+    if (vr.tag('a value') !== TenType.STRING) throw FALLBACK;
+    const v = r.str('a string');
+    if (key === 'app') parts[0] = v;
+    else if (key === 'graph') parts[1] = v;
+    else if (key === 'extension') parts[2] = v;
+  }
+}
+
+function str(vr: ValueReader): string {
+  if (vr.tag('a string') !== TenType.STRING) throw FALLBACK;
+  return vr.r.str('a string');
+}
+
+function num(vr: ValueReader, tag: number): number {
+  if (vr.tag('a number') !== tag) throw FALLBACK;
+  return Number(vr.number(tag));
+}
+
+const parts = ['', '', ''];
+
+/**
+ * Decodes one frame body at `b[at..at+n)` (the ext header already skipped) into a runtime
+ * message; null when it is not one of the types this path covers, or does not decode here.
+ * Buffers are views of `b`.
+ */
+export function decodeWireBody(b: Uint8Array, at: number, n: number, locs: LocResolver): WireMsg | null {
+  const r = new Reader(b, at, at + n);
+  const vr = new ValueReader(r);
+  try {
+    const type = TYPE_OF_CODE[r.uint('msg_type')];
+    if (type !== 'cmd' && type !== 'cmd_result' && type !== 'data' && type !== 'audio_frame' && type !== 'video_frame') return null;
+    if (str(vr) !== TYPE_STRING[type]) return null;
+    const w = newWireMsg(type, str(vr));
+    readLocParts(vr, parts);
+    w.src = locs.src(parts[0]!, parts[1]!, parts[2]!);
+    if (vr.tag('dests') !== TenType.ARRAY) return null;
+    const nd = r.uint('a count');
+    if (nd !== 1) return null;
+    readLocParts(vr, parts);
+    w.dests = locs.dests(parts[2]!);
+    if (vr.tag('properties') !== TenType.OBJECT) return null;
+    w.props = vr.payload(TenType.OBJECT, r.pos, 0) as Record<string, unknown>;
+    switch (type) {
+      case 'cmd':
+        w.cmdId = str(vr);
+        w.seqId = str(vr);
+        break;
+      case 'cmd_result':
+        w.cmdId = str(vr);
+        w.seqId = str(vr);
+        w.origType = TYPE_OF_CODE[num(vr, TenType.INT32)] ?? 'cmd';
+        w.status = num(vr, TenType.INT32);
+        if (vr.tag('is_final') !== TenType.BOOL) return null;
+        w.isFinal = vr.bool();
+        w.isCompleted = w.isFinal;
+        w.name = 'ten:result';
+        break;
+      case 'data':
+        if (vr.tag('buf') !== TenType.BUF) return null;
+        w.packed = r.bin('buf');
+        break;
+      case 'video_frame': {
+        const pixelFmt = num(vr, TenType.INT32);
+        w.ts = num(vr, TenType.INT64);
+        const width = num(vr, TenType.INT32);
+        const height = num(vr, TenType.INT32);
+        if (vr.tag('buf') !== TenType.BUF) return null;
+        w.packed = r.bin('buf');
+        w.video = { width, height, pixelFmt, eof: false };
+        break;
+      }
+      case 'audio_frame': {
+        w.ts = num(vr, TenType.INT64);
+        const a: AudioFields = {
+          sampleRate: num(vr, TenType.INT32),
+          bytesPerSample: num(vr, TenType.INT32),
+          samplesPerChannel: num(vr, TenType.INT32),
+          channels: num(vr, TenType.INT32),
+          channelLayout: 0,
+          dataFmt: num(vr, TenType.INT32),
+          lineSize: 0,
+          eof: false,
+        };
+        if (vr.tag('buf') !== TenType.BUF) return null;
+        w.packed = r.bin('buf');
+        a.lineSize = num(vr, TenType.INT32);
+        w.audio = a;
+        break;
+      }
+      default:
+        return null;
+    }
+    return r.pos === r.end ? w : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The message path between extension groups and other apps: what a group encodes for another
+ * app decodes to the same message, the direct decoder agrees with the general one on every type
+ * it covers (random messages), with TEN's fill-ins for a message from a remote, and a value TEN
+ * cannot carry is refused with its path.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { newWireMsg, type MsgType, type SharedLoc, type WireLoc, type WireMsg } from '../../../../src/runtime/core/wire';
+import type { FromWorker } from '../../../../src/runtime/core/protocol';
+import { RemoteOutbox, decodeInboundFrames } from '../../../../src/runtime/protocol/group_links';
+import { decodeAll } from '../../../../src/runtime/protocol';
+
+const A = 'msgpack://127.0.0.1:8001/';
+const B = 'msgpack://127.0.0.1:8002/';
+const G = '95d85a69-8c40-48ff-b8c2-530c7e2cc3cf';
+
+function shared(app: string, ext: string): SharedLoc {
+  const loc = Object.freeze({ app, graph: G, ext }) as WireLoc;
+  return { loc, dests: Object.freeze([loc]) as unknown as WireLoc[] };
+}
+const receivers = new Map<string, SharedLoc>();
+/** This graph's shared locations, one per extension (as the group's router keeps them). */
+const locOf = (ext: string): SharedLoc => {
+  let l = receivers.get(ext);
+  if (!l) receivers.set(ext, (l = shared(B, ext)));
+  return l;
+};
+
+/** Encodes through a RemoteOutbox and returns what it hands to the host. */
+function outbox(msgs: WireMsg[]): { posted: Extract<FromWorker, { t: 'to_remote' }>[]; refused: [WireMsg, string][] } {
+  const posted: Extract<FromWorker, { t: 'to_remote' }>[] = [];
+  const refused: [WireMsg, string][] = [];
+  const box = new RemoteOutbox(
+    (m) => {
+      if (m.t === 'to_remote') posted.push(m);
+    },
+    (w, text) => refused.push([w, text]),
+  );
+  for (const w of msgs) box.deliver(w);
+  box.flush();
+  return { posted, refused };
+}
+
+function msg(type: MsgType, name: string, o: Partial<WireMsg> = {}): WireMsg {
+  const w = newWireMsg(type, name);
+  w.src = shared(A, 'sender').loc;
+  w.dests = shared(B, 'receiver').dests;
+  return Object.assign(w, o);
+}
+
+describe('group ↔ other app', () => {
+  it('messages a group sends to another app arrive in its group as they were sent, with TEN fill-ins', () => {
+    const buf = new Uint8Array([1, 2, 3, 4]).buffer;
+    const sent = [
+      msg('data', 'tick', { props: { seq: 7, big: 18446744073709551615n }, buf }),
+      msg('cmd', 'hello', { cmdId: 'c1', seqId: 's1', props: { text: 'hi' } }),
+      msg('cmd_result', 'hello', { cmdId: 'c1', status: 1, isFinal: false, origType: 'cmd', props: { detail: 'no' } }),
+      msg('audio_frame', 'pcm', { ts: 1733450000123, buf, audio: { sampleRate: 16000, bytesPerSample: 2, samplesPerChannel: 2, channels: 1, channelLayout: 0, dataFmt: 1, lineSize: 4, eof: false } }),
+      msg('video_frame', 'v', { ts: 5, buf, video: { width: 2, height: 1, pixelFmt: 2, eof: false } }),
+      msg('timeout', 'ten:timeout', { cmdId: 'c2', props: { timer_id: 9 } }),
+    ];
+    const { posted, refused } = outbox(sent);
+    expect(refused).toEqual([]);
+    // The first message after a quiet spell goes at once, the rest in one buffer.
+    expect(posted.map((p) => [p.app, p.count])).toEqual([
+      [B, 1],
+      [B, sent.length - 1],
+    ]);
+    const got = posted.flatMap((p) => decodeInboundFrames(p.bytes, p.length, A, G, locOf));
+    expect(got.map((w) => [w.type, w.name, w.cmdId, w.status, w.props])).toEqual([
+      ['data', 'tick', '', 0, { seq: 7, big: 18446744073709551615n }],
+      ['cmd', 'hello', 'c1', 0, { text: 'hi' }],
+      ['cmd_result', 'ten:result', 'c1', 1, { detail: 'no' }],
+      ['audio_frame', 'pcm', '', 0, {}],
+      ['video_frame', 'v', '', 0, {}],
+      ['timeout', 'ten:timeout', 'c2', 0, { timer_id: 9 }],
+    ]);
+    expect(got[1]!.seqId).toBe('s1');
+    expect(got[2]!.isFinal).toBe(false);
+    expect(got[3]!.audio).toMatchObject({ sampleRate: 16000, lineSize: 4 });
+    expect(got[3]!.ts).toBe(1733450000123);
+    expect(got[4]!.video).toMatchObject({ width: 2, height: 1, pixelFmt: 2 });
+    for (const w of got) {
+      // From the remote's URI; to this graph's shared location of the receiver.
+      expect(w.src).toEqual({ app: A, graph: G, ext: 'sender' });
+      expect(w.dests[0]).toBe(locOf('receiver').loc);
+    }
+    expect([...(got[0]!.packed ?? [])]).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a value TEN cannot carry is refused with where it is; the rest goes', () => {
+    const { posted, refused } = outbox([msg('cmd', 'bad', { props: { a: [null] } }), msg('data', 'ok')]);
+    expect(refused.map(([w, text]) => [w.name, text])).toEqual([['bad', "The properties field at .a[0] cannot be sent: null has no TEN wire type (TEN's msgpack protocol cannot carry a JSON null; a TEN peer aborts on it)."]]);
+    expect(posted.reduce((n, p) => n + p.count, 0)).toBe(1);
+  });
+
+  it('the direct decoder agrees with the general one (random messages)', () => {
+    const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.boolean(), fc.string(), fc.integer(), fc.double({ noNaN: true }), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), tie('v'), { maxKeys: 3 })),
+    })).v;
+    fc.assert(
+      fc.property(fc.constantFrom<MsgType>('cmd', 'cmd_result', 'data', 'audio_frame', 'video_frame'), fc.string({ maxLength: 20 }), fc.dictionary(fc.string({ maxLength: 6 }), value, { maxKeys: 4 }), fc.uint8Array({ maxLength: 64 }), (type, name, props, bytes) => {
+        const w = msg(type, name.replace(/^ten:/, 'x'), { props, cmdId: type === 'data' ? '' : 'id', buf: bytes.buffer as ArrayBuffer });
+        if (type === 'audio_frame') w.audio = { sampleRate: 1, bytesPerSample: 2, samplesPerChannel: 3, channels: 4, channelLayout: 0, dataFmt: 1, lineSize: 6, eof: false };
+        if (type === 'video_frame') w.video = { width: 1, height: 2, pixelFmt: 3, eof: false };
+        const { posted } = outbox([w]);
+        const direct = decodeInboundFrames(posted[0]!.bytes, posted[0]!.length, A, G, locOf)[0]!;
+        const general = decodeAll(new Uint8Array(posted[0]!.bytes, 0, posted[0]!.length)).msgs[0]!;
+        expect(direct.type).toBe(general.type);
+        expect(direct.name).toBe(general.name);
+        expect(direct.props).toEqual(general.props);
+        expect(direct.cmdId).toBe(general.cmdId);
+        expect([...(direct.packed ?? [])]).toEqual([...(general.buf ?? [])]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
