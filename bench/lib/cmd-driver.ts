@@ -7,13 +7,17 @@ export interface DriverGraph {
   close(): Promise<void>;
 }
 
-/** `nodes` must not include the driver: it is added as node `driver` in group `driver`. */
-export async function startDriverGraph(suite: string, nodes: BenchNode[], targets: string[]): Promise<DriverGraph> {
+/**
+ * `nodes` must not include the driver: it is added as node `driver` in group `driver` (in the app
+ * `driverApp` for a graph across apps, which this process then runs and listens as).
+ */
+export async function startDriverGraph(suite: string, nodes: BenchNode[], targets: string[], driverApp?: string): Promise<DriverGraph> {
   const controlName = uniqueChannel(suite);
   const control = new ChannelReader<DriverControl>(controlName);
-  const { app, failures } = benchApp();
+  const { app, failures } = benchApp(driverApp ? { property: { ten: { uri: driverApp } } } : {});
+  await app.listen();
   const all: BenchNode[] = [
-    { name: 'driver', addon: 'bench_cmd_driver', group: 'driver', property: { control_channel: controlName } },
+    { name: 'driver', addon: 'bench_cmd_driver', group: 'driver', property: { control_channel: controlName }, ...(driverApp ? { app: driverApp } : {}) },
     ...nodes,
   ];
   const edges: BenchEdge[] = [{ from: 'driver', kind: 'cmd', name: 'ping', to: targets }];

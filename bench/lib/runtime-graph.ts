@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { BroadcastChannel } from 'node:worker_threads';
-import { App, type RuntimeEvent } from '../../src/runtime';
+import { App, type AppOptions, type RuntimeEvent } from '../../src/runtime';
 import { BUILTIN_ADDONS_DIR } from '../../src/runtime/addons';
 import type { TenGraph, TenNode } from '../../src/shared/graph/types';
 
@@ -16,6 +16,8 @@ export interface BenchNode {
   addon: string;
   group: string;
   property?: Record<string, unknown>;
+  /** The app it runs in (graphs across apps); every node of such a graph names one. */
+  app?: string;
 }
 
 export interface BenchEdge {
@@ -26,28 +28,35 @@ export interface BenchEdge {
 }
 
 export function graphOf(nodes: BenchNode[], edges: BenchEdge[]): TenGraph {
+  const appOf = new Map(nodes.map((n) => [n.name, n.app]));
+  const withApp = (name: string): Record<string, unknown> => {
+    const app = appOf.get(name);
+    return app ? { app, extension: name } : { extension: name };
+  };
   const connections = new Map<string, Record<string, unknown>>();
   for (const edge of edges) {
-    const conn = connections.get(edge.from) ?? { extension: edge.from };
+    const conn = connections.get(edge.from) ?? withApp(edge.from);
     connections.set(edge.from, conn);
     const flows = (conn[edge.kind] as unknown[] | undefined) ?? [];
     conn[edge.kind] = flows;
-    flows.push({ name: edge.name, dest: edge.to.map((extension) => ({ extension })) });
+    flows.push({ name: edge.name, dest: edge.to.map(withApp) });
   }
   const tenNodes: TenNode[] = nodes.map((n) => ({
     type: 'extension',
     name: n.name,
     addon: n.addon,
     extension_group: n.group,
+    ...(n.app ? { app: n.app } : {}),
     ...(n.property ? { property: n.property } : {}),
   }));
   return { nodes: tenNodes, connections: [...connections.values()] };
 }
 
 /** An App with the built-in and bench addons; failures in the graph abort the benchmark. */
-export function benchApp(): { app: App; events: RuntimeEvent[]; failures: () => string[] } {
+export function benchApp(opts: Partial<AppOptions> = {}): { app: App; events: RuntimeEvent[]; failures: () => string[] } {
   const events: RuntimeEvent[] = [];
   const app = new App({
+    ...opts,
     addonDirs: [BUILTIN_ADDONS_DIR, BENCH_EXTENSIONS_DIR],
     onEvent: (e) => {
       if (e.type !== 'lifecycle' && e.type !== 'log') events.push(e);
