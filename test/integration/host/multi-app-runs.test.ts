@@ -11,7 +11,7 @@ import { startServer, type RunningServer } from '../../../src/main/server';
 import { App } from '../../../src/runtime';
 import { BUILTIN_ADDONS_DIR } from '../../../src/runtime/addons';
 import type { ConnectionMetrics, GraphDocument, HostEvent, RunBatch, RunEvent, RunInfo } from '../../../src/shared';
-import { connect, resultOf, type TestClient } from './wsClient';
+import { connect, errorOf, resultOf, type TestClient } from './wsClient';
 
 let host: Host;
 let server: RunningServer;
@@ -104,6 +104,18 @@ describe('runs of a graph across apps', () => {
     expect(pidAlive(pid)).toBe(false);
     expect(runEvents(c.events, run.runId).some((e) => e.type === 'connection' && e.uri === B && e.state === 'closed')).toBe(true);
   }, 120_000);
+
+  it('refuses to start when a node of an app it would start as a process cannot run, naming it, and starts no process', async () => {
+    const c = await client();
+    const doc = resultOf<GraphDocument>(await c.call('openExample', { id: 'two-apps' }));
+    const graph = doc.property.ten!.predefined_graphs![0]!.graph as { nodes: { name: string; addon: string }[] };
+    graph.nodes.find((n) => n.name === 'relay')!.addon = 'no_such_addon';
+    const err = errorOf(await c.call('startRun', { document: doc }));
+    expect(err.code).toBe('E_RUN');
+    expect(err.message).toMatch(/^1 of the graph's 4 extension nodes cannot run here:\n- relay \(no_such_addon\): not installed/);
+    const runs = resultOf<RunInfo[]>(await c.call('listRuns'));
+    expect(runs.filter((r) => r.state === 'running' || r.state === 'starting')).toEqual([]);
+  }, 60_000);
 
   it('connects to an app the user says is already running instead of starting it', async () => {
     const other = new App({ property: { ten: { uri: B } }, addonDirs: [BUILTIN_ADDONS_DIR] });
