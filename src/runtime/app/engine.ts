@@ -95,7 +95,7 @@ export class Engine {
     }
     // Build what the threads will import once, here, instead of compiling in every thread.
     const sources = [WORKER_SOURCE, ...entries.keys()];
-    const urls = await this.host.builder.build(sources);
+    const urls = await this.host.builder.build(sources, (message) => this.host.emit({ type: 'log', ts: Date.now(), graphId: this.graphId, extension: '', level: 4, message }));
     if (this.stopping !== null) throw new Error(STOPPED_WHILE_STARTING);
     sources.forEach((s, i) => entries.set(s, urls[i]));
     for (const n of plan.nodes) {
