@@ -43,8 +43,12 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'trace', value: 'EDGES', help: 'With --record: trace messages on EDGES (all, or src>dest, src>, >dest separated by commas).' },
       { name: 'trace-sample', value: 'N', help: 'With --trace: keep one traced message in N.' },
       { name: 'violation-policy', value: 'fail|report|abort', help: 'What a thread-check violation does (default: fail, the run exits non-zero).' },
+      { name: 'start-timeout', value: 'S', help: "Fail the start when an extension's creation or a start phase takes longer (default: 60)." },
+      { name: 'stop-timeout', value: 'S', help: 'End a group whose extensions have not closed S seconds after the stop (default: 5).' },
     ],
     details:
+      'A signal (Ctrl-C, SIGTERM, SIGHUP) stops the run at any point, its start included; started by\n' +
+      'npm or npx, it also stops when that parent ends.\n\n' +
       'Exit codes: 0 the run ended cleanly, 1 it failed (a start failure, an error, a violation under\n' +
       'the fail policy, a leak after close), 2 a usage mistake, 130 interrupted twice.\n\n' +
       'Example: ten-studio run resources/examples/hello-pipeline --duration 5 --record run.json',

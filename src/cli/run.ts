@@ -1,7 +1,8 @@
 /**
  * `ten-studio run <app-dir | property.json> [--graph NAME] [--duration S] [--events FILE.jsonl]
- * [--record FILE [--trace EDGES] [--trace-sample N]] [--violation-policy fail|report|abort]`: runs an app's graph headless, prints its runtime
- * events, and exits 0 only when the run ended cleanly.
+ * [--record FILE [--trace EDGES] [--trace-sample N]] [--violation-policy fail|report|abort]
+ * [--start-timeout S] [--stop-timeout S]`: runs an app's graph headless, prints its runtime
+ * events, and exits 0 only when the run ended cleanly. A signal ends it at any point (lifetime.ts).
  */
 import { createWriteStream, existsSync, readFileSync, statSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -12,9 +13,10 @@ import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
 import { UsageError, type ParsedArgs } from './args';
 import { CliRecorder, parseTraceOptions } from './record';
 import type { TraceConfig } from '../runtime';
-import { EXIT_INTERRUPTED, formatEvent, RunOutcome } from './run-report';
+import { onStopRequest } from './lifetime';
+import { formatEvent, RunOutcome } from './run-report';
 
-export const RUN_VALUED = ['graph', 'duration', 'events', 'record', 'trace', 'trace-sample', 'violation-policy'];
+export const RUN_VALUED = ['graph', 'duration', 'events', 'record', 'trace', 'trace-sample', 'violation-policy', 'start-timeout', 'stop-timeout'];
 
 const POLICIES: readonly ViolationPolicy[] = ['fail', 'report', 'abort'];
 /** TEN log level INFO: logs below it are not printed (they still go to `--events`). */
@@ -33,6 +35,19 @@ export interface RunOptions {
   /** Message tracing while recording (`--trace`), so the recording has handler slices and flows. */
   trace?: TraceConfig;
   policy: ViolationPolicy;
+  /** The runtime's limit on each extension's creation and start phases (`--start-timeout`). */
+  startTimeoutMs?: number;
+  /** The runtime's limit on a group's stop (`--stop-timeout`). */
+  stopTimeoutMs?: number;
+}
+
+/** A `--<key> S` option in seconds (a positive number up to a day), as milliseconds. */
+function secondsOption(args: ParsedArgs, key: string): number | undefined {
+  const raw = args.options.get(key);
+  if (raw === undefined) return undefined;
+  const seconds = typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!(seconds > 0 && seconds <= 86_400)) throw new UsageError(`--${key} must be a positive number of seconds (at most 86400).`);
+  return Math.round(seconds * 1000);
 }
 
 /** Reads and checks the command line; every mistake is a `UsageError` with the fix in its text. */
@@ -78,6 +93,10 @@ export function runOptions(args: ParsedArgs): RunOptions {
     if (!POLICIES.includes(policy as ViolationPolicy)) throw new UsageError(`--violation-policy must be one of ${POLICIES.join(', ')}.`);
     opts.policy = policy as ViolationPolicy;
   }
+  const startTimeoutMs = secondsOption(args, 'start-timeout');
+  if (startTimeoutMs !== undefined) opts.startTimeoutMs = startTimeoutMs;
+  const stopTimeoutMs = secondsOption(args, 'stop-timeout');
+  if (stopTimeoutMs !== undefined) opts.stopTimeoutMs = stopTimeoutMs;
   return opts;
 }
 
@@ -164,41 +183,41 @@ export async function run(args: ParsedArgs): Promise<number> {
     addonDirs: [BUILTIN_ADDONS_DIR, join(opts.appDir, 'ten_packages', 'extension')],
     violationPolicy: opts.policy,
     onEvent,
+    ...(opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs } : {}),
+    ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
   });
   const recorder = opts.recordFile ? new CliRecorder(app, opts.propertyPath, opts.trace ?? null) : undefined;
 
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write('Stopping (press Ctrl-C again to abandon the orderly stop)…\n');
-      end('interrupt');
-    } else {
-      process.stderr.write('Interrupted twice: exiting without waiting for the graph to stop.\n');
-      process.exit(EXIT_INTERRUPTED);
-    }
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  // A signal (or the parent ending) stops the run at any point, the graphs' start included.
+  const offStop = onStopRequest((why) => {
+    process.stderr.write(`Stopping (${why}; press Ctrl-C again to abandon the orderly stop)…\n`);
+    end('interrupt');
+  }, 'Interrupted twice: exiting without waiting for the graph to stop.');
 
   let timer: NodeJS.Timeout | undefined;
   try {
-    for (const name of graphs) {
-      try {
-        await app.startGraph(name);
-      } catch (e) {
-        // The runtime already emitted start_failed with the details; this covers errors before it.
-        if (outcome.reasons.length === 0) outcome.fail(`graph ${name} failed to start: ${(e as Error).message.split('\n')[0]}`);
-        end('start_failed');
-        break;
+    const starting = (async () => {
+      for (const name of graphs) {
+        try {
+          await app.startGraph(name);
+        } catch (e) {
+          // The runtime already emitted start_failed with the details; this covers errors before it.
+          if (outcome.reasons.length === 0) outcome.fail(`graph ${name} failed to start: ${(e as Error).message.split('\n')[0]}`);
+          end('start_failed');
+          return;
+        }
       }
-    }
-    if (opts.durationMs !== undefined) timer = setTimeout(() => end('duration'), opts.durationMs);
+      // The duration counts from the graphs' start: a slow start does not eat the run.
+      if (opts.durationMs !== undefined) timer = setTimeout(() => end('duration'), opts.durationMs);
+    })();
     const reason = await ended;
     clearTimeout(timer);
     await recorder?.lastSample();
     const closed = await closeWithin(app, CLOSE_GRACE_MS + app.stopTimeoutMs);
     if (!closed) outcome.fail(`the app did not close within ${CLOSE_GRACE_MS + app.stopTimeoutMs} ms`);
+    // A start the stop interrupted has failed by now; its failure belongs in the summary.
+    if (closed) await starting;
+    clearTimeout(timer);
     const leaks = Object.entries(app.live()).filter(([, n]) => n > 0);
     if (closed && leaks.length) outcome.fail(`runtime objects still alive after close: ${leaks.map(([k, n]) => `${k} ${n}`).join(', ')}`);
 
@@ -223,8 +242,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     return code;
   } finally {
     clearTimeout(timer);
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    offStop();
     await flush(events);
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Host } from '../host';
 import { startServer } from '../main/server';
 import { intOption, type ParsedArgs } from './args';
+import { onStopRequest } from './lifetime';
 import { packageVersion, PROJECT_ROOT, RENDERER_DIR, RESOURCES_DIR } from './paths';
 
 /** Builds the renderer when it has not been built yet; build output goes to stderr. */
@@ -22,12 +23,19 @@ export async function serve(args: ParsedArgs): Promise<number> {
   // What the server does to a client on its own (a connection closed for a bad frame) goes to stderr.
   const server = await startServer({ host, rendererDir: RENDERER_DIR, port, log: (line) => process.stderr.write(`ten-studio serve: ${line}\n`) });
   process.stdout.write(`${server.url}\n`);
+  let off = (): void => undefined;
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    off = onStopRequest((why) => {
+      process.stderr.write(`Stopping the studio server (${why}; press Ctrl-C again to exit at once)…\n`);
+      resolve();
+    }, 'Interrupted twice: exiting without stopping the runs.');
   });
-  await server.close();
-  await host.dispose();
+  try {
+    // Runs stop within their stop timeout; a second signal still ends the process at once.
+    await server.close();
+    await host.dispose();
+  } finally {
+    off();
+  }
   return 0;
 }

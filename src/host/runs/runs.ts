@@ -40,6 +40,8 @@ export interface RunManagerOptions {
   limits?: Partial<TelemetryLimits>;
   /** Runtime stop timeout (ms) of each run's App. */
   stopTimeoutMs?: number;
+  /** Runtime start timeout (ms) of each run's App: creation and each start phase of an extension. */
+  startTimeoutMs?: number;
 }
 
 interface Run {
@@ -90,6 +92,7 @@ export class RunManager {
       addonDirs,
       violationPolicy: policy,
       ...(this.options.stopTimeoutMs !== undefined ? { stopTimeoutMs: this.options.stopTimeoutMs } : {}),
+      ...(this.options.startTimeoutMs !== undefined ? { startTimeoutMs: this.options.startTimeoutMs } : {}),
     });
     const run: Run = {
       info: { runId, documentId: document.id, title: document.title, state: 'starting', graphs: [], startedAt: Date.now(), tracing: null },
@@ -113,11 +116,20 @@ export class RunManager {
     }
     const failures: string[] = [];
     for (const name of graphs) {
+      if (run.stopping) break;
       try {
         await app.startGraph(name);
       } catch (e) {
         failures.push(`${name}: ${(e as Error).message}`);
       }
+    }
+    if (run.stopping) {
+      // Stopped while starting (Stop, or the host shutting down): the run ends as asked, and
+      // says what its start had not finished.
+      if (failures.length) run.info.error = failures.join('\n');
+      await run.stopping;
+      this.changed(run);
+      return clone(run.info);
     }
     if (failures.length === graphs.length) {
       run.info.error = failures.join('\n');

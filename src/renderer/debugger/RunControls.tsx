@@ -85,7 +85,20 @@ export function RunButtons({ host }: { host: HostApi }) {
           </ul>
         </details>
       )}
-      <button type="button" aria-label="Stop" title="Stop the run (waits for every thread to exit)" disabled={!active || run?.state !== 'running'} onClick={() => void stop()}>
+      <button
+        type="button"
+        aria-label="Stop"
+        title={
+          run?.state === 'starting'
+            ? 'Stop the run now: extensions still being created are ended at once'
+            : run?.state === 'stopping'
+              ? 'Stopping: a thread that does not stop in order is ended after the stop timeout'
+              : 'Stop the run (waits for every thread to exit)'
+        }
+        // Available the whole time anything runs, a start that never finishes included.
+        disabled={!active || run?.state === 'stopping'}
+        onClick={() => void stop()}
+      >
         Stop
       </button>
       {replay ? (

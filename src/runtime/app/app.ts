@@ -39,6 +39,13 @@ export interface AppOptions {
    */
   unansweredAfterMs?: number;
   /**
+   * Ours: an extension's creation (its module's top-level code and `onCreateInstance`) and each
+   * of its start phases (`on_configure`, `on_init`, `on_start`) must finish within this (default
+   * 60000 ms); otherwise the graph start fails, naming the extension and the phase, and the
+   * graph is stopped.
+   */
+  startTimeoutMs?: number;
+  /**
    * Ours: at most this many booted, idle group threads kept for the next graph start (default 8;
    * 0 disables). The App keeps as many as the last started graph had groups.
    */
@@ -109,6 +116,7 @@ export class App implements EngineHost, NetHost {
   readonly policy: ViolationPolicy;
   readonly stopTimeoutMs: number;
   readonly unansweredAfterMs: number;
+  readonly startTimeoutMs: number;
   readonly builder: ModuleBuilder;
   readonly pool: WorkerPool;
   private readonly property: TenAppProperty;
@@ -149,6 +157,7 @@ export class App implements EngineHost, NetHost {
     this.longRunning = opts.longRunning ?? property.ten?.long_running_mode !== false;
     this.longRunningGraphs = opts.longRunningGraphs ?? this.longRunning;
     this.net = new AppNet(this, { dial: opts.dial, limits: opts.transportLimits });
+    this.startTimeoutMs = opts.startTimeoutMs ?? 60_000;
     if (opts.onEvent) this.listeners.add(opts.onEvent);
   }
 
@@ -252,7 +261,7 @@ export class App implements EngineHost, NetHost {
       await engine.start(this.uri);
     } catch (e) {
       let detail = e instanceof Error ? e.message : String(e);
-      if (detail === STOPPED_WHILE_STARTING && this.closing) detail = `The app is closing: ${detail.charAt(0).toLowerCase()}${detail.slice(1)}`;
+      if (detail.startsWith(STOPPED_WHILE_STARTING.slice(0, -1)) && this.closing) detail = `The app is closing: ${detail.charAt(0).toLowerCase()}${detail.slice(1)}`;
       // The start_graph it came from is answered with the reason before its connection closes.
       await this.net.engineStopped(engine, detail);
       this.retire(engine);

@@ -9,7 +9,7 @@ import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threa
 import { WORKER_SOURCE, type ModuleBuilder } from './build';
 import type { WorkerPool } from './pool';
 import { deepMerge } from '../core/props';
-import type { FromWorker, GroupSample, HandleCounts, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
+import type { FromWorker, GroupSample, HandleCounts, LifecyclePhase, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import type { WireMsg } from '../core/wire';
 import type { TenGraph } from '../../shared/graph/types';
 import type { AddonPackage } from './packages';
@@ -31,14 +31,22 @@ export interface EngineHost {
   policy: ViolationPolicy;
   stopTimeoutMs: number;
   unansweredAfterMs: number;
+  /** Limit on an extension's creation and on each of its start phases (configure, init, start). */
+  startTimeoutMs: number;
 }
+
+type Created = { ok: boolean; error?: string };
 
 interface GroupWorker {
   group: string;
+  /** The group's extensions, in creation order. */
+  nodes: NodeSpec[];
   worker: Worker;
   exited: boolean;
   exit: Promise<void>;
-  created: Promise<{ ok: boolean; error?: string }>;
+  created: Promise<Created>;
+  /** The group answered `created` (its extensions exist, or their creation failed). */
+  answered: boolean;
   /** Live counts the group posted when its last extension closed (null until then). */
   closedLive: LiveCounts | null;
   /** Resolves when the group's last extension has closed (its `closed` message). */
@@ -70,6 +78,10 @@ export class Engine {
   private stoppedGroups = 0;
   private samples = new Map<number, (s: GroupSample) => void>();
   private nextReq = 0;
+  /** The last lifecycle phase each extension reported (host-side: a stuck thread cannot hide it). */
+  private readonly phases = new Map<string, LifecyclePhase>();
+  /** Timers of the start phases running now, by extension. */
+  private readonly phaseTimers = new Map<string, NodeJS.Timeout>();
   /** Leaks reported by workers at close, summed. */
   readonly closedLive: LiveCounts = { engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0 };
 
@@ -81,8 +93,31 @@ export class Engine {
     this.syncStopBeforeDeinit = syncStopBeforeDeinit;
   }
 
-  /** Creates every group and extension; resolves when all exist (TEN answers start_graph here). */
+  /**
+   * Creates every group and extension; resolves when all exist (TEN answers start_graph here).
+   * Whatever fails or is stopped on the way ends every thread created so far before rejecting.
+   */
   async start(appUri: string): Promise<void> {
+    let failed: Created;
+    try {
+      failed = await this.create(appUri);
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+    // Stopped meanwhile (stop_graph, close_app, Stop): the stop has told every group and ended
+    // those still creating; none is started.
+    if (!failed.ok || this.stopping !== null) {
+      const error = this.stopping !== null ? this.stoppedWhileStarting() : failed.error;
+      await this.stop();
+      throw new Error(error ?? 'An extension group failed to start.');
+    }
+    this.state = 'running';
+    for (const w of this.workers.values()) this.post(w, { t: 'start' });
+  }
+
+  /** Builds the modules, starts the group threads and waits until every group is created or one failed. */
+  private async create(appUri: string): Promise<Created> {
     // This app's part of the graph: nodes of other apps run there (app/routes.ts).
     const plan = planGraph(this.graph, appUri);
     const addons = this.host.addons();
@@ -96,7 +131,7 @@ export class Engine {
     // Build what the threads will import once, here, instead of compiling in every thread.
     const sources = [WORKER_SOURCE, ...entries.keys()];
     const urls = await this.host.builder.build(sources, (message) => this.host.emit({ type: 'log', ts: Date.now(), graphId: this.graphId, extension: '', level: 4, message }));
-    if (this.stopping !== null) throw new Error(STOPPED_WHILE_STARTING);
+    if (this.stopping !== null) return { ok: true };
     sources.forEach((s, i) => entries.set(s, urls[i]));
     for (const n of plan.nodes) {
       const pkg = addons.get(n.addon)!;
@@ -116,50 +151,16 @@ export class Engine {
         peers.get(groups[j])![groups[i]] = ch.port2;
       }
     }
+    this.workerEntry = new URL(entries.get(WORKER_SOURCE)!);
     for (const g of groups) {
-      const worker = this.host.pool.take(new URL(entries.get(WORKER_SOURCE)!), `ten:${this.name}:${g}`);
-      let resolveCreated!: (r: { ok: boolean; error?: string }) => void;
-      const created = new Promise<{ ok: boolean; error?: string }>((r) => (resolveCreated = r));
-      let resolveClosed!: () => void;
-      const closed = new Promise<void>((r) => (resolveClosed = r));
-      const gw: GroupWorker = {
-        group: g,
-        worker,
-        exited: false,
-        exit: new Promise<void>((r) =>
-          worker.once('exit', (code: number) => {
-            gw.exited = true;
-            resolveCreated({ ok: false, error: `The thread of group '${g}' exited during creation.` });
-            if (this.state === 'running') {
-              // Not asked to stop: an extension ended the thread (process.exit, fatal error).
-              // The other groups go on; sends to this group get "has been terminated" errors.
-              this.host.emit({
-                type: 'worker_terminated',
-                ts: Date.now(),
-                graphId: this.graphId,
-                group: g,
-                reason: `The thread of group '${g}' exited unexpectedly (exit code ${code}).`,
-              });
-            }
-            r();
-          }),
-        ),
-        created,
-        closedLive: null,
-        closed,
-        resolveClosed,
-        resolveLeftover: null,
-      };
-      worker.on('message', (m: FromWorker) => this.onWorker(gw, m, resolveCreated));
-      worker.on('error', (e) => this.host.emit({ type: 'error', ts: Date.now(), graphId: this.graphId, extension: '', phase: `thread:${g}`, message: e.message, stack: e.stack ?? '' }));
-      this.workers.set(g, gw);
+      const nodes = byGroup.get(g)!;
       const ports = peers.get(g)!;
       const init: ToWorker = {
         t: 'init',
         appUri,
         graphId: this.graphId,
         group: g,
-        nodes: byGroup.get(g)!,
+        nodes,
         groupOf: plan.groupOf,
         routes: plan.routes,
         peers: ports,
@@ -167,22 +168,86 @@ export class Engine {
         syncStopBeforeDeinit: this.syncStopBeforeDeinit,
         unansweredAfterMs: this.host.unansweredAfterMs,
       };
-      worker.postMessage(init, Object.values(ports));
+      const w = this.spawn(g, nodes);
+      try {
+        w.worker.postMessage(init, Object.values(ports));
+      } catch (e) {
+        throw new Error(unsendable(g, nodes, e));
+      }
     }
-    const results = await Promise.all([...this.workers.values()].map((w) => w.created));
-    // Stopped meanwhile (stop_graph, close_app): the stop has told every group; none is started.
-    if (this.stopping !== null) {
-      await this.stopping;
-      throw new Error(STOPPED_WHILE_STARTING);
-    }
-    const failed = results.find((r) => !r.ok);
-    if (failed) {
-      await this.stop();
-      throw new Error(failed.error ?? 'An extension group failed to start.');
-    }
-    this.state = 'running';
-    this.workerEntry = new URL(entries.get(WORKER_SOURCE)!);
-    for (const w of this.workers.values()) this.post(w, { t: 'start' });
+    // The first failure ends the wait: the other groups are stopped, not waited for.
+    return new Promise<Created>((resolve) => {
+      let left = this.workers.size;
+      for (const w of this.workers.values()) w.created.then((r) => (!r.ok ? resolve(r) : --left === 0 && resolve(r)));
+    });
+  }
+
+  /** Takes a thread for a group; its creation must be answered within the start timeout. */
+  private spawn(g: string, nodes: NodeSpec[]): GroupWorker {
+    const worker = this.host.pool.take(this.workerEntry!, `ten:${this.name}:${g}`);
+    let resolveCreated!: (r: Created) => void;
+    const created = new Promise<Created>((r) => (resolveCreated = r));
+    let resolveClosed!: () => void;
+    const closed = new Promise<void>((r) => (resolveClosed = r));
+    const ms = this.host.startTimeoutMs;
+    const timer = setTimeout(() => {
+      const x = nodes.find((n) => !this.phases.has(n.name)) ?? nodes[0];
+      resolveCreated({
+        ok: false,
+        error: `Extension '${x.name}' (addon '${x.addon}', group '${g}') was not created within ${ms} ms: its module's top-level code or its addon's onCreateInstance never finished.`,
+      });
+    }, ms);
+    timer.unref();
+    const gw: GroupWorker = {
+      group: g,
+      nodes,
+      worker,
+      exited: false,
+      exit: new Promise<void>((r) =>
+        worker.once('exit', (code: number) => {
+          gw.exited = true;
+          clearTimeout(timer);
+          resolveCreated({ ok: false, error: `The thread of group '${g}' exited during creation.` });
+          if (this.state === 'running') {
+            // Not asked to stop: an extension ended the thread (process.exit, fatal error).
+            // The other groups go on; sends to this group get "has been terminated" errors.
+            this.host.emit({
+              type: 'worker_terminated',
+              ts: Date.now(),
+              graphId: this.graphId,
+              group: g,
+              reason: `The thread of group '${g}' exited unexpectedly (exit code ${code}).`,
+            });
+          }
+          r();
+        }),
+      ),
+      created,
+      answered: false,
+      closedLive: null,
+      closed,
+      resolveClosed,
+      resolveLeftover: null,
+    };
+    worker.on('message', (m: FromWorker) =>
+      this.onWorker(gw, m, (r) => {
+        gw.answered = true;
+        clearTimeout(timer);
+        resolveCreated(r);
+      }),
+    );
+    worker.on('error', (e) => this.host.emit({ type: 'error', ts: Date.now(), graphId: this.graphId, extension: '', phase: `thread:${g}`, message: e.message, stack: e.stack ?? '' }));
+    this.workers.set(g, gw);
+    return gw;
+  }
+
+  /** Why a start the graph's stop interrupted failed: the extensions still being created. */
+  private stoppedWhileStarting(): string {
+    const pending = [...this.workers.values()].filter((w) => !w.answered).map((w) => {
+      const x = w.nodes.find((n) => !this.phases.has(n.name)) ?? w.nodes[0];
+      return `extension '${x.name}' (group '${w.group}')`;
+    });
+    return pending.length > 0 ? `${STOPPED_WHILE_STARTING.slice(0, -1)}: ${pending.join(', ')} ${pending.length > 1 ? 'were' : 'was'} still being created.` : STOPPED_WHILE_STARTING;
   }
 
   /** Two-phase close: "please stop" goes down to every group; each thread exits when its extensions are closed. */
@@ -199,7 +264,14 @@ export class Engine {
    */
   private async doStop(): Promise<void> {
     this.state = 'stopping';
-    for (const w of this.workers.values()) this.post(w, { t: 'stop' });
+    for (const t of this.phaseTimers.values()) clearTimeout(t);
+    this.phaseTimers.clear();
+    for (const w of this.workers.values()) {
+      // A group still creating its extensions has nothing to stop in order (no lifecycle has
+      // begun) and may never answer (a hung onCreateInstance): its thread ends now.
+      if (w.answered) this.post(w, { t: 'stop' });
+      else void w.worker.terminate();
+    }
     const ms = this.host.stopTimeoutMs;
     await Promise.all(
       [...this.workers.values()].map(async (w) => {
@@ -216,7 +288,7 @@ export class Engine {
             ts: Date.now(),
             graphId: this.graphId,
             group: w.group,
-            reason: `Extension group '${w.group}' did not stop within ${ms} ms; its thread was terminated.`,
+            reason: `Extension group '${w.group}' did not stop within ${ms} ms${this.stuckIn(w)}; its thread was terminated.`,
           });
           await w.worker.terminate();
           await w.exit;
@@ -226,6 +298,41 @@ export class Engine {
     this.state = 'stopped';
     // Threads for the next start boot now, while nothing else of this graph competes for the CPU.
     if (this.workerEntry) this.host.pool.refill(this.workerEntry, this.workers.size);
+  }
+
+  /** ` (extension 'x' was still in on_stop, …)`: the extensions of a group that had not closed. */
+  private stuckIn(w: GroupWorker): string {
+    const open = w.nodes.flatMap((n) => {
+      const phase = this.phases.get(n.name);
+      if (phase === 'on_deinit_done') return [];
+      if (phase === undefined || phase === 'created') return [`extension '${n.name}' had not begun on_configure`];
+      return [phase.endsWith('_done') ? `extension '${n.name}' had last finished ${phase}` : `extension '${n.name}' was still in ${phase}`];
+    });
+    return open.length > 0 ? ` (${open.join(', ')})` : '';
+  }
+
+  /**
+   * Follows an extension's lifecycle: each start phase (on_configure, on_init, on_start) must
+   * end within the start timeout. The timers are the host's, so an extension stuck in a loop
+   * is caught as well as one whose promise never settles.
+   */
+  private track(extension: string, phase: LifecyclePhase): void {
+    this.phases.set(extension, phase);
+    const running = this.phaseTimers.get(extension);
+    if (running) clearTimeout(running);
+    this.phaseTimers.delete(extension);
+    if (this.stopping || (phase !== 'on_configure' && phase !== 'on_init' && phase !== 'on_start')) return;
+    const ms = this.host.startTimeoutMs;
+    const timer = setTimeout(() => {
+      this.phaseTimers.delete(extension);
+      if (this.stopping) return;
+      const message = `Extension '${extension}' did not finish ${phase} within ${ms} ms; the graph is stopped.`;
+      this.host.emit({ type: 'error', ts: Date.now(), graphId: this.graphId, extension, phase, message, stack: '' });
+      this.host.emit({ type: 'graph', ts: Date.now(), graphId: this.graphId, name: this.name, state: 'start_failed', detail: message });
+      this.host.requestStop(this);
+    }, ms);
+    timer.unref();
+    this.phaseTimers.set(extension, timer);
   }
 
   /**
@@ -410,13 +517,16 @@ export class Engine {
     if (!w.exited) w.worker.postMessage(m);
   }
 
-  private onWorker(w: GroupWorker, m: FromWorker, resolveCreated: (r: { ok: boolean; error?: string }) => void): void {
+  private onWorker(w: GroupWorker, m: FromWorker, resolveCreated: (r: Created) => void): void {
     switch (m.t) {
       case 'created':
         resolveCreated({ ok: m.ok, error: m.error });
         return;
       case 'events':
-        for (const ev of m.events) this.host.emit(ev);
+        for (const ev of m.events) {
+          if (ev.type === 'lifecycle') this.track(ev.extension, ev.phase);
+          this.host.emit(ev);
+        }
         return;
       case 'sample': {
         const r = this.samples.get(m.reqId);
@@ -457,4 +567,22 @@ export class Engine {
         return;
     }
   }
+}
+
+/**
+ * Why a group's init could not be posted to its thread, naming the node whose properties the
+ * structured clone refused (a property nested thousands deep overflows its stack).
+ */
+function unsendable(group: string, nodes: NodeSpec[], e: unknown): string {
+  const why = e instanceof Error ? e.message : String(e);
+  for (const n of nodes) {
+    try {
+      structuredClone(n.property);
+    } catch (inner) {
+      const reason = inner instanceof Error ? inner.message : String(inner);
+      const hint = inner instanceof RangeError ? ' (nested too deep?)' : '';
+      return `The properties of node '${n.name}' (group '${group}') cannot be passed to its thread: ${reason}${hint}.`;
+    }
+  }
+  return `Group '${group}' cannot be passed to its thread: ${why}.`;
 }

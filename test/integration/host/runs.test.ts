@@ -1,6 +1,6 @@
 // Runs and telemetry through the real browser-mode WebSocket transport: a real Host, real
 // worker threads, the built-in example apps.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import type {
   RunSnapshot,
   TraceStep,
 } from '../../../src/shared';
+import type { TenGraph } from '../../../src/shared/graph/types';
 import { connect, errorOf, resultOf, type TestClient } from './wsClient';
 
 let host: Host;
@@ -122,6 +123,27 @@ describe('runs over the WebSocket', () => {
     expect(states[0]).toBe('starting');
     expect(states.at(-1)).toBe('stopped');
     expect(states).toContain('running');
+  }, 60_000);
+
+  it('stops a run whose start never finishes: Stop works while it is starting, and startRun answers with the stopped run', async () => {
+    const c = await client();
+    // An app folder with the runtime fixtures' probe, whose instance `hang_create` is never created.
+    const dir = join(tmp, 'hang-app');
+    await cp(resolve('test/fixtures/runtime/app/ten_packages/extension/probe'), join(dir, 'ten_packages', 'extension', 'probe'), { recursive: true });
+    const graph: TenGraph = { nodes: [{ type: 'extension', name: 'hang_create', addon: 'probe', extension_group: 'g1' }], connections: [] };
+    const origin = { kind: 'app' as const, dir, propertyFile: join(dir, 'property.json'), packages: ['probe'] };
+    const doc: GraphDocument = { id: 'app:hang', title: 'hang', origin, property: { ten: { predefined_graphs: [{ name: 'main', auto_start: true, graph }] } } };
+    const started = c.call('startRun', { document: doc });
+    const starting = await waitFor('the run to be starting', () => {
+      const e = c.events.find((x) => x.type === 'run.state' && x.run.documentId === 'app:hang' && x.run.state === 'starting');
+      return e?.type === 'run.state' ? e.run : undefined;
+    });
+    const stopped = resultOf<RunInfo>(await c.call('stopRun', { runId: starting.runId }));
+    expect(stopped.state).toBe('stopped');
+    const answer = resultOf<RunInfo>(await started);
+    expect(answer).toMatchObject({ runId: starting.runId, state: 'stopped' });
+    // Stopped while its modules were built, or while the extension was being created.
+    expect(answer.error).toMatch(/^main: The app is closing: the graph was stopped while it started(: extension 'hang_create' \(group 'g1'\) was still being created)?\.$/);
   }, 60_000);
 
   it('reports a generator at its known rate (within 20%)', async () => {

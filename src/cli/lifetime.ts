@@ -1,0 +1,52 @@
+/**
+ * How the long-running commands (`run`, `serve`) are ended from outside. SIGINT, SIGTERM and
+ * SIGHUP ask for an orderly stop; a second one exits at once. A command that npm or npx started
+ * (or one of our scripts, which set `TEN_STUDIO_WATCH_PARENT=1`) also stops when its parent
+ * process ends, so it never outlives the `npm start`/`npx` that launched it: Node has no
+ * parent-death signal, so the parent process id is polled (once a second, an unref'd timer).
+ * Started from a shell (`nohup ten-studio serve &`), a command keeps running as asked.
+ */
+import { EXIT_INTERRUPTED } from './run-report';
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Whether this process should end with its parent (started by npm/npx or our scripts). */
+export function watchesParent(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.TEN_STUDIO_WATCH_PARENT === '1' || env.npm_lifecycle_event !== undefined || env.npm_command !== undefined;
+}
+
+/**
+ * Calls `stop(why)` on the first stop request (a signal, or the parent ending); on a second
+ * signal writes why and exits with `EXIT_INTERRUPTED`. Returns the function that removes the
+ * handlers.
+ */
+export function onStopRequest(stop: (why: string) => void, abandon = 'Interrupted twice: exiting without waiting for the orderly stop.'): () => void {
+  let requests = 0;
+  const request = (why: string): void => {
+    requests++;
+    if (requests === 1) stop(why);
+    else {
+      process.stderr.write(`${abandon}\n`);
+      process.exit(EXIT_INTERRUPTED);
+    }
+  };
+  const handlers = SIGNALS.map((signal) => {
+    const handler = (): void => request(signal);
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  let watch: NodeJS.Timeout | null = null;
+  if (watchesParent()) {
+    const parent = process.ppid;
+    watch = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(watch!);
+      request(`its parent process (${parent}) ended`);
+    }, 1000);
+    watch.unref();
+  }
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+    if (watch) clearInterval(watch);
+  };
+}
