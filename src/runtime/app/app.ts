@@ -50,7 +50,7 @@ export interface AppOptions {
    * 0 disables). The App keeps as many as the last started graph had groups.
    */
   spareThreads?: number;
-  /** Where the JavaScript built for worker threads is kept (default: a folder in the OS temp dir). */
+  /** Where the JavaScript built for worker threads is kept (default: the user's private cache folder). */
   cacheDir?: string;
   /**
    * Whether the app stays up when its last graph ends. Default: the property's

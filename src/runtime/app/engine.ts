@@ -182,7 +182,11 @@ export class Engine {
     });
   }
 
-  /** Takes a thread for a group; its creation must be answered within the start timeout. */
+  /**
+   * Takes a thread for a group; its creation must be answered within the start timeout, counted
+   * from when the thread took the init (booting a thread is not the extensions' time: two
+   * hundred of them on two loaded cores take over a minute).
+   */
   private spawn(g: string, nodes: NodeSpec[]): GroupWorker {
     const worker = this.host.pool.take(this.workerEntry!, `ten:${this.name}:${g}`);
     let resolveCreated!: (r: Created) => void;
@@ -190,14 +194,17 @@ export class Engine {
     let resolveClosed!: () => void;
     const closed = new Promise<void>((r) => (resolveClosed = r));
     const ms = this.host.startTimeoutMs;
-    const timer = setTimeout(() => {
-      const x = nodes.find((n) => !this.phases.has(n.name)) ?? nodes[0];
-      resolveCreated({
-        ok: false,
-        error: `Extension '${x.name}' (addon '${x.addon}', group '${g}') was not created within ${ms} ms: its module's top-level code or its addon's onCreateInstance never finished.`,
-      });
-    }, ms);
-    timer.unref();
+    let timer: NodeJS.Timeout | undefined;
+    const startTimer = (): void => {
+      timer = setTimeout(() => {
+        const x = nodes.find((n) => !this.phases.has(n.name)) ?? nodes[0];
+        resolveCreated({
+          ok: false,
+          error: `Extension '${x.name}' (addon '${x.addon}', group '${g}') was not created within ${ms} ms: its module's top-level code or its addon's onCreateInstance never finished.`,
+        });
+      }, ms);
+      timer.unref();
+    };
     const gw: GroupWorker = {
       group: g,
       nodes,
@@ -229,13 +236,15 @@ export class Engine {
       resolveClosed,
       resolveLeftover: null,
     };
-    worker.on('message', (m: FromWorker) =>
-      this.onWorker(gw, m, (r) => {
-        gw.answered = true;
-        clearTimeout(timer);
-        resolveCreated(r);
-      }),
-    );
+    worker.on('message', (m: FromWorker) => {
+      if (m.t === 'creating') startTimer();
+      else
+        this.onWorker(gw, m, (r) => {
+          gw.answered = true;
+          clearTimeout(timer);
+          resolveCreated(r);
+        });
+    });
     worker.on('error', (e) => this.host.emit({ type: 'error', ts: Date.now(), graphId: this.graphId, extension: '', phase: `thread:${g}`, message: e.message, stack: e.stack ?? '' }));
     this.workers.set(g, gw);
     return gw;

@@ -121,6 +121,7 @@ export interface GroupSample {
 }
 
 export type FromWorker =
+  | { t: 'creating' }
   | { t: 'created'; ok: boolean; error?: string }
   | { t: 'events'; events: RuntimeEvent[] }
   | { t: 'sample'; reqId: number; sample: GroupSample }

@@ -29,6 +29,8 @@ process.on('unhandledRejection', (e) => report('unhandled_rejection', e));
 
 parentPort!.on('message', (m: ToWorker) => {
   if (m.t === 'init') {
+    // The creation's time limit starts now, not while the thread was still booting.
+    post({ t: 'creating' });
     group = new GroupRuntime(m);
     group.create().then(
       () => post({ t: 'created', ok: true }),
