@@ -16,6 +16,7 @@ import { AppNet, otherApps, type ConnectionSample, type DialPolicy, type NetEngi
 import { listensOn, type TransportLimits } from '../protocol/transport';
 import { DEFAULT_CACHE_DIR, ModuleBuilder } from './build';
 import { Engine, STOPPED_WHILE_STARTING, type EngineHost } from './engine';
+import { defaultGroupLimitMb, defaultProcessLimitMb } from './memory';
 import { flattenForRun, loadImportedGraph } from './flatten';
 import { WorkerPool } from './pool';
 import { discoverAddons, type AddonPackage } from './packages';
@@ -73,6 +74,18 @@ export interface AppOptions {
    * are dropped (16 MiB) and past which it is closed (256 MiB).
    */
   transportLimits?: Partial<TransportLimits>;
+  /**
+   * Ours: what one group may hold, V8 heap plus buffers (default: a quarter of the memory the
+   * process may use, 256 MiB to 4 GiB). A group past it is terminated and reported by name; the
+   * other groups run on (see app/memory.ts).
+   */
+  groupMemoryLimitMb?: number;
+  /**
+   * Ours: resident memory of the whole process past which the group most likely to blame is
+   * terminated (default: 80% of the memory the process may use). The smallest limit of the
+   * process's Apps applies.
+   */
+  processMemoryLimitMb?: number;
 }
 
 /** Everything the App reports alive; all zero after close. */
@@ -117,6 +130,8 @@ export class App implements EngineHost, NetHost {
   readonly stopTimeoutMs: number;
   readonly unansweredAfterMs: number;
   readonly startTimeoutMs: number;
+  readonly groupMemoryLimitMb: number;
+  readonly processMemoryLimitMb: number;
   readonly builder: ModuleBuilder;
   readonly pool: WorkerPool;
   private readonly property: TenAppProperty;
@@ -149,7 +164,9 @@ export class App implements EngineHost, NetHost {
     this.appDir = appDir;
     this.addonDirs = (opts.addonDirs ?? []).map((d) => resolve(d));
     this.builder = new ModuleBuilder(opts.cacheDir ?? DEFAULT_CACHE_DIR);
-    this.pool = new WorkerPool(opts.spareThreads ?? 8);
+    this.groupMemoryLimitMb = opts.groupMemoryLimitMb ?? defaultGroupLimitMb();
+    this.processMemoryLimitMb = opts.processMemoryLimitMb ?? defaultProcessLimitMb();
+    this.pool = new WorkerPool(opts.spareThreads ?? 8, { maxOldGenerationSizeMb: this.groupMemoryLimitMb });
     this.uri = property.ten?.uri ?? 'localhost';
     this.policy = opts.violationPolicy ?? 'fail';
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 5000;

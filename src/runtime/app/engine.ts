@@ -13,7 +13,10 @@ import type { FromWorker, GroupSample, HandleCounts, LifecyclePhase, LiveCounts,
 import type { WireMsg } from '../core/wire';
 import type { TenGraph } from '../../shared/graph/types';
 import type { AddonPackage } from './packages';
+import { memoryGuard } from './memory';
 import { planGraph } from './routes';
+
+const MB = 1024 * 1024;
 
 
 export interface EngineHost {
@@ -33,6 +36,9 @@ export interface EngineHost {
   unansweredAfterMs: number;
   /** Limit on an extension's creation and on each of its start phases (configure, init, start). */
   startTimeoutMs: number;
+  /** What one group may hold (heap plus buffers), and the process's resident memory limit (app/memory.ts). */
+  groupMemoryLimitMb: number;
+  processMemoryLimitMb: number;
 }
 
 type Created = { ok: boolean; error?: string };
@@ -48,6 +54,11 @@ interface GroupWorker {
   /** The group answered `created` (its extensions exist, or their creation failed). */
   answered: boolean;
   /** Live counts the group posted when its last extension closed (null until then). */
+  /** Heap plus buffers the group last reported holding, and when. */
+  heldBytes: number;
+  reportedAt: number;
+  /** Set when the engine ended the thread for a reason it reported itself (memory). */
+  endReason: string | null;
   closedLive: LiveCounts | null;
   /** Resolves when the group's last extension has closed (its `closed` message). */
   closed: Promise<void>;
@@ -214,8 +225,8 @@ export class Engine {
         worker.once('exit', (code: number) => {
           gw.exited = true;
           clearTimeout(timer);
-          resolveCreated({ ok: false, error: `The thread of group '${g}' exited during creation.` });
-          if (this.state === 'running') {
+          resolveCreated({ ok: false, error: gw.endReason ?? `The thread of group '${g}' exited during creation.` });
+          if (this.state === 'running' && gw.endReason === null) {
             // Not asked to stop: an extension ended the thread (process.exit, fatal error).
             // The other groups go on; sends to this group get "has been terminated" errors.
             this.host.emit({
@@ -231,6 +242,9 @@ export class Engine {
       ),
       created,
       answered: false,
+      heldBytes: 0,
+      reportedAt: 0,
+      endReason: null,
       closedLive: null,
       closed,
       resolveClosed,
@@ -245,9 +259,66 @@ export class Engine {
           resolveCreated(r);
         });
     });
-    worker.on('error', (e) => this.host.emit({ type: 'error', ts: Date.now(), graphId: this.graphId, extension: '', phase: `thread:${g}`, message: e.message, stack: e.stack ?? '' }));
+    worker.on('error', (e) => {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        // V8 ended the thread at its heap limit (even inside a synchronous loop).
+        this.ended(gw, `Extension group '${g}' of graph '${this.name}' ran out of its JavaScript heap (limit ${this.host.groupMemoryLimitMb} MB, groupMemoryLimitMb); its thread was terminated.`);
+        return;
+      }
+      this.host.emit({ type: 'error', ts: Date.now(), graphId: this.graphId, extension: '', phase: `thread:${g}`, message: e.message, stack: e.stack ?? '' });
+    });
     this.workers.set(g, gw);
+    this.guard(gw);
     return gw;
+  }
+
+  /**
+   * Puts the group under the process's memory guard (app/memory.ts) until its thread exits: the
+   * guard may end it when the process holds too much, as the most likely cause.
+   */
+  private guard(w: GroupWorker): void {
+    let elu = w.worker.performance.eventLoopUtilization();
+    const unguard = memoryGuard.add({
+      limitBytes: this.host.processMemoryLimitMb * MB,
+      groups: () =>
+        w.exited || w.endReason !== null
+          ? []
+          : [
+              {
+                label: `Extension group '${w.group}' of graph '${this.name}'`,
+                heldBytes: w.heldBytes,
+                reportedAt: w.reportedAt,
+                utilization: () => {
+                  const now = w.worker.performance.eventLoopUtilization();
+                  const u = w.worker.performance.eventLoopUtilization(now, elu).utilization;
+                  elu = now;
+                  return u;
+                },
+                terminate: (reason) => this.ended(w, reason),
+              },
+            ],
+    });
+    void w.exit.then(unguard);
+  }
+
+  /** A group's report of what it holds; past its limit it is ended, named. */
+  private held(w: GroupWorker, heapUsed: number, external: number): void {
+    w.heldBytes = heapUsed + external;
+    w.reportedAt = Date.now();
+    const limit = this.host.groupMemoryLimitMb;
+    if (w.heldBytes <= limit * MB) return;
+    this.ended(
+      w,
+      `Extension group '${w.group}' of graph '${this.name}' holds ${Math.round(w.heldBytes / MB)} MB (heap ${Math.round(heapUsed / MB)} MB, buffers ${Math.round(external / MB)} MB), more than its limit of ${limit} MB (groupMemoryLimitMb); its thread was terminated.`,
+    );
+  }
+
+  /** Ends a group's thread for a reason the engine reports (once); the other groups run on. */
+  private ended(w: GroupWorker, reason: string): void {
+    if (w.exited || w.endReason !== null) return;
+    w.endReason = reason;
+    this.host.emit({ type: 'worker_terminated', ts: Date.now(), graphId: this.graphId, group: w.group, reason });
+    void w.worker.terminate();
   }
 
   /** Why a start the graph's stop interrupted failed: the extensions still being created. */
@@ -292,13 +363,16 @@ export class Engine {
         ]);
         clearTimeout(timer);
         if (timedOut && !w.exited && w.closedLive === null) {
-          this.host.emit({
-            type: 'worker_terminated',
-            ts: Date.now(),
-            graphId: this.graphId,
-            group: w.group,
-            reason: `Extension group '${w.group}' did not stop within ${ms} ms${this.stuckIn(w)}; its thread was terminated.`,
-          });
+          // A thread ended for its memory is reported already.
+          if (w.endReason === null) {
+            this.host.emit({
+              type: 'worker_terminated',
+              ts: Date.now(),
+              graphId: this.graphId,
+              group: w.group,
+              reason: `Extension group '${w.group}' did not stop within ${ms} ms${this.stuckIn(w)}; its thread was terminated.`,
+            });
+          }
           await w.worker.terminate();
           await w.exit;
         }
@@ -485,7 +559,8 @@ export class Engine {
    * holding the whole sample.
    */
   async sample(timeoutMs = 1000): Promise<{ groups: GroupSample[]; unresponsive: string[] }> {
-    const live = [...this.workers.values()].filter((w) => !w.exited);
+    // A group the engine is ending (memory) is reported already, not unresponsive.
+    const live = [...this.workers.values()].filter((w) => !w.exited && w.endReason === null);
     const answers = await Promise.all(
       live.map(
         (w) =>
@@ -573,6 +648,9 @@ export class Engine {
         return;
       case 'leftover':
         w.resolveLeftover?.(m.handles);
+        return;
+      case 'memory':
+        this.held(w, m.heapUsed, m.external);
         return;
     }
   }

@@ -4,7 +4,7 @@
  * App boots as many idle workers as it had groups, so the next start only sends `init`. Spares
  * are unref'd (they never keep the process alive), used once, and terminated when the App closes.
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 interface Spare {
   worker: Worker;
@@ -17,9 +17,12 @@ export class WorkerPool {
   private closed = false;
   /** Cap on idle workers, whatever the graphs ask for. */
   private readonly max: number;
+  /** The V8 heap bound of every group thread (app/memory.ts). */
+  private readonly limits: ResourceLimits;
 
-  constructor(max: number) {
+  constructor(max: number, limits: ResourceLimits = {}) {
     this.max = max;
+    this.limits = limits;
   }
 
   /** A booted spare running `entry`, or a fresh worker when none is left. */
@@ -33,7 +36,7 @@ export class WorkerPool {
       s.worker.ref();
       return s.worker;
     }
-    return new Worker(entry, { name, workerData: { spare: false } });
+    return new Worker(entry, { name, workerData: { spare: false }, resourceLimits: this.limits });
   }
 
   /** Tops the spares up to `count` (bounded by the cap). */
@@ -44,7 +47,7 @@ export class WorkerPool {
   private fill(entry: URL, count: number): void {
     const want = Math.min(count, this.max);
     while (!this.closed && this.spares.length < want) {
-      const worker = new Worker(entry, { name: 'ten:spare', workerData: { spare: true } });
+      const worker = new Worker(entry, { name: 'ten:spare', workerData: { spare: true }, resourceLimits: this.limits });
       worker.unref();
       const s: Spare = {
         worker,

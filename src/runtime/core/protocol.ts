@@ -113,11 +113,20 @@ export interface WaitingCmd {
   ageMs: number;
 }
 
+/** What a group thread's isolate holds (worker/memory.ts): its own, unlike the process's RSS. */
+export interface GroupMemory {
+  /** Bytes of V8 heap in use. */
+  heapUsed: number;
+  /** Bytes of external memory (the Buffers and ArrayBuffers it keeps alive). */
+  external: number;
+}
+
 export interface GroupSample {
   group: string;
   runloop: RunloopCounters;
   extensions: ExtensionCounters[];
   live: LiveCounts;
+  memory: GroupMemory;
 }
 
 export type FromWorker =
@@ -133,6 +142,7 @@ export type FromWorker =
   | { t: 'abort'; reason: string }
   | { t: 'closed'; live: LiveCounts }
   | { t: 'leftover'; handles: HandleCounts }
+  | ({ t: 'memory' } & GroupMemory)
   | { t: 'trace'; records: TraceRecord[]; dropped: number };
 
 /**

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadSchemaCompiler } from '../core/schema';
 import type { FromWorker, ToWorker } from '../core/protocol';
 import { GroupRuntime } from './group';
+import { watchMemory } from './memory';
 
 // Built modules carry inline source maps: stacks in error reports point at the .ts sources.
 process.setSourceMapsEnabled(true);
@@ -31,6 +32,7 @@ parentPort!.on('message', (m: ToWorker) => {
   if (m.t === 'init') {
     // The creation's time limit starts now, not while the thread was still booting.
     post({ t: 'creating' });
+    watchMemory((m) => post({ t: 'memory', ...m }));
     group = new GroupRuntime(m);
     group.create().then(
       () => post({ t: 'created', ok: true }),

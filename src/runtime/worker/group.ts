@@ -33,6 +33,7 @@ import { FnTarget, LocalTarget } from '../routing/target';
 import { RemoteOutbox, decodeInboundFrames } from '../protocol/group_links';
 import { Tracer } from '../routing/tracer';
 import { ExtRuntime, type ExtHost } from './extension_rt';
+import { groupMemory } from './memory';
 
 /** The longest delay `setInterval` takes; a longer one fires after 1 ms instead. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -468,6 +469,7 @@ export class GroupRuntime implements ExtHost {
       runloop: this.runloop.counters(),
       extensions: [...this.exts.values()].map((x) => x.counters(this.group, this.unansweredAfterMs)),
       live: this.live(),
+      memory: groupMemory(),
     };
   }
 }
