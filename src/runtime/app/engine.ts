@@ -65,10 +65,16 @@ interface GroupWorker {
   resolveClosed: () => void;
   /** Answers the app's question at close: what keeps a closed group's thread alive. */
   resolveLeftover: ((handles: HandleCounts) => void) | null;
+  /** Resolves when the thread's event loop has nothing left and it is ending by itself. */
+  ending: Promise<void>;
+  resolveEnding: () => void;
+  endingSaid: boolean;
+  /** Set while the app's question waits: the thread said it answers once its channels closed. */
+  leftoverWait: (() => void) | null;
 }
 
-/** Ours: how long a closed group's thread may take to say what keeps it alive when the app closes. */
-const LEFTOVER_ANSWER_MS = 1000;
+/** The answer standing in for a thread that responded but was still closing its own channels. */
+const OWN_CLOSE_PENDING: HandleCounts = Object.freeze({}) as HandleCounts;
 
 /** Thrown by `start` when a stop came while the graph was starting. */
 export const STOPPED_WHILE_STARTING = 'The graph was stopped while it started.';
@@ -204,6 +210,8 @@ export class Engine {
     const created = new Promise<Created>((r) => (resolveCreated = r));
     let resolveClosed!: () => void;
     const closed = new Promise<void>((r) => (resolveClosed = r));
+    let resolveEnding!: () => void;
+    const ending = new Promise<void>((r) => (resolveEnding = r));
     const ms = this.host.startTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const startTimer = (): void => {
@@ -249,6 +257,10 @@ export class Engine {
       closed,
       resolveClosed,
       resolveLeftover: null,
+      ending,
+      resolveEnding,
+      endingSaid: false,
+      leftoverWait: null,
     };
     worker.on('message', (m: FromWorker) => {
       if (m.t === 'creating') startTimer();
@@ -280,8 +292,9 @@ export class Engine {
     let elu = w.worker.performance.eventLoopUtilization();
     const unguard = memoryGuard.add({
       limitBytes: this.host.processMemoryLimitMb * MB,
+      // A thread that said it is ending holds nothing of the user's and may sit in its exit.
       groups: () =>
-        w.exited || w.endReason !== null
+        w.exited || w.endReason !== null || w.endingSaid
           ? []
           : [
               {
@@ -429,19 +442,40 @@ export class Engine {
       [...this.workers.values()]
         .filter((w) => !w.exited)
         .map(async (w) => {
+          // A thread still closing its own channels says so and answers once they have
+          // closed; a thread whose event loop has emptied ('ending') is only waited for. Under
+          // load (100 groups on two loaded cores) closing or tearing down took seconds, and a
+          // fixed second took every one of them for a stuck callback: a thread gets the stop
+          // timeout to respond, and as long again to answer once it said it is closing.
           let timer: NodeJS.Timeout | undefined;
+          const ms = this.host.stopTimeoutMs;
           const answer = await Promise.race([
             new Promise<HandleCounts>((r) => {
               w.resolveLeftover = r;
+              w.leftoverWait = () => {
+                clearTimeout(timer);
+                timer = setTimeout(() => w.resolveLeftover?.(OWN_CLOSE_PENDING), ms);
+              };
               this.post(w, { t: 'leftover' });
             }),
             w.exit.then(() => 'exited' as const),
-            new Promise<'silent'>((r) => (timer = setTimeout(() => r('silent'), LEFTOVER_ANSWER_MS))),
+            w.ending.then(() => 'ending' as const),
+            new Promise<'silent'>((r) => (timer = setTimeout(() => r('silent'), ms))),
           ]);
           clearTimeout(timer);
           w.resolveLeftover = null;
+          w.leftoverWait = null;
           if (answer === 'exited') return;
-          // Nothing listed: the question itself woke a thread that was about to end.
+          if (answer === 'ending') {
+            // Its event loop emptied: it is being torn down and leaks nothing.
+            let bound: NodeJS.Timeout | undefined;
+            await Promise.race([w.exit, new Promise<void>((r) => (bound = setTimeout(r, ms)))]);
+            clearTimeout(bound);
+            if (!w.exited) await w.worker.terminate();
+            return;
+          }
+          // Nothing listed (the question woke a thread about to end), or it responded but its
+          // own channels were still closing: no handle of the user's is known, none is reported.
           if (answer !== 'silent' && Object.keys(answer).length === 0) {
             await w.worker.terminate();
             await w.exit;
@@ -649,6 +683,13 @@ export class Engine {
       case 'leftover':
         w.resolveLeftover?.(m.handles);
         return;
+      case 'ending':
+        w.endingSaid = true;
+        w.resolveEnding();
+        return;
+      case 'leftover_wait':
+        w.leftoverWait?.();
+        return;
       case 'memory':
         this.held(w, m.heapUsed, m.external);
         return;
@@ -673,3 +714,4 @@ function unsendable(group: string, nodes: NodeSpec[], e: unknown): string {
   }
   return `Group '${group}' cannot be passed to its thread: ${why}.`;
 }
+

@@ -130,6 +130,7 @@ export interface GroupSample {
 }
 
 export type FromWorker =
+  /** The thread took its init (the creation's time limit starts). */
   | { t: 'creating' }
   | { t: 'created'; ok: boolean; error?: string }
   | { t: 'events'; events: RuntimeEvent[] }
@@ -142,6 +143,10 @@ export type FromWorker =
   | { t: 'abort'; reason: string }
   | { t: 'closed'; live: LiveCounts }
   | { t: 'leftover'; handles: HandleCounts }
+  /** Asked what keeps it alive, the thread answers once its own channels have closed. */
+  | { t: 'leftover_wait' }
+  /** Nothing keeps the closed group's thread alive any more: it ends by itself, leaking nothing. */
+  | { t: 'ending' }
   | ({ t: 'memory' } & GroupMemory)
   | { t: 'trace'; records: TraceRecord[]; dropped: number };
 

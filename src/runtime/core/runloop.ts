@@ -43,6 +43,8 @@ export class Runloop<M> {
   readonly threadId = threadId;
   private queue: (Task | M)[] = [];
   private armed = false;
+  /** The armed wake, kept so that closing cancels it (a closed loop leaves nothing pending). */
+  private immediate: NodeJS.Immediate | null = null;
   private closed = false;
   private highWater = 0;
   private drains = 0;
@@ -83,10 +85,13 @@ export class Runloop<M> {
     return true;
   }
 
-  /** Stops accepting work; queued entries are dropped. */
+  /** Stops accepting work; queued entries are dropped and the armed wake is cancelled. */
   close(): void {
     this.closed = true;
     this.queue = [];
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = null;
+    this.armed = false;
   }
 
   get isClosed(): boolean {
@@ -121,11 +126,12 @@ export class Runloop<M> {
       return;
     }
     this.armed = true;
-    setImmediate(this.drainBound);
+    this.immediate = setImmediate(this.drainBound);
   }
 
   private drain(): void {
     this.armed = false;
+    this.immediate = null;
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];

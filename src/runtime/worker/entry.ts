@@ -25,6 +25,10 @@ function report(phase: string, e: unknown): void {
   else console.error(e);
 }
 
+// The event loop has nothing left: the thread ends now, however long its teardown takes, and
+// the engine must not take its silence meanwhile for a stuck callback (the group usually said
+// so already, see GroupRuntime.maybeClose; this covers a loop emptied later, by user code).
+process.on('beforeExit', () => post({ t: 'ending' }));
 process.on('uncaughtException', (e) => report('uncaught', e));
 process.on('unhandledRejection', (e) => report('unhandled_rejection', e));
 

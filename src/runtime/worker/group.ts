@@ -60,6 +60,8 @@ export class GroupRuntime implements ExtHost {
   private readonly unansweredAfterMs: number;
   private events: RuntimeEvent[] = [];
   private flushArmed = false;
+  /** The flush's armed Immediate: the leftover report cancels it rather than count it. */
+  private flushImmediate: NodeJS.Immediate | null = null;
   private readonly dirty = new Set<Outbox>();
   private readonly markDirty = (box: Outbox): void => {
     this.dirty.add(box);
@@ -359,6 +361,28 @@ export class GroupRuntime implements ExtHost {
     // then (as in TEN, where an extension's timer runs on after on_deinit_done while the app
     // lives) its callbacks run, and their calls on the closed ten_env fail and are reported.
     parentPort!.unref();
+    void this.sayWhenEnding();
+  }
+
+  /**
+   * Once our own channels have closed (and a turn for their callbacks), a thread with nothing of
+   * the user's listed tells the engine it is ending. Its exit can take seconds after that (an
+   * emptied loop waits for V8's background tasks: sixty threads on two loaded cores), while it
+   * can answer nothing; asked meanwhile what keeps it alive, its silence was reported as a
+   * callback stuck after on_deinit_done.
+   */
+  private async sayWhenEnding(): Promise<void> {
+    await this.portsClosed;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.cancelFlush();
+    if (process.getActiveResourcesInfo().length === 0) post({ t: 'ending' });
+  }
+
+  /** Flushes now and cancels the armed flush: no Immediate of ours is left to be listed. */
+  private cancelFlush(): void {
+    this.flush();
+    if (this.flushImmediate) clearImmediate(this.flushImmediate);
+    this.flushImmediate = null;
   }
 
   /**
@@ -368,21 +392,20 @@ export class GroupRuntime implements ExtHost {
    */
   private async reportLeftover(): Promise<void> {
     // Our own closes finish first (a closing port is listed until its close completes), and a
-    // turn passes for an Immediate of ours: a thread that had only those has ended by now, and
-    // what is left is the user's.
+    // turn passes for their callbacks. With a hundred groups on two loaded cores that took
+    // seconds, which the engine took for a stuck callback: it is told to wait.
+    if ([...this.peers.values()].some((box) => !box.closed)) post({ t: 'leftover_wait' });
     await this.portsClosed;
     await new Promise<void>((resolve) => setImmediate(resolve));
+    // Events of the wait go first, and their flush is cancelled, not left pending: every
+    // resource listed below is the user's (the runloop cancelled its own wake when it closed).
+    this.cancelFlush();
     const handles: HandleCounts = {};
-    // A flush of our own may be pending (an event emitted this turn): its Immediate is not a leak.
-    let ours = this.flushArmed ? 1 : 0;
-    for (const r of process.getActiveResourcesInfo()) {
-      if (r === 'Immediate' && ours > 0) ours--;
-      else handles[r] = (handles[r] ?? 0) + 1;
-    }
-    this.flush();
+    for (const r of process.getActiveResourcesInfo()) handles[r] = (handles[r] ?? 0) + 1;
     post({ t: 'leftover', handles });
     parentPort!.close();
   }
+
 
   // ---- reporting -------------------------------------------------------------------------
 
@@ -431,7 +454,7 @@ export class GroupRuntime implements ExtHost {
   private armFlush(): void {
     if (this.flushArmed) return;
     this.flushArmed = true;
-    setImmediate(this.flushBound);
+    this.flushImmediate = setImmediate(this.flushBound);
   }
 
   private flush(): void {

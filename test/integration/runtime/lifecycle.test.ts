@@ -2,6 +2,9 @@
 // timeouts, close_app, ten_env after close, handles left open after close, exceptions, the stop
 // timeout, owner violations.
 import { afterEach, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { BUILTIN_ADDONS_DIR } from '../../../src/runtime/addons';
+import type { TenExtensionNode } from '../../../src/shared/graph/types';
 import { Harness, flow, graph, probe } from './harness';
 
 let h: Harness | undefined;
@@ -146,6 +149,39 @@ describe('after on_deinit_done (as TEN: the graph stops at the last on_deinit_do
     ]);
     h = undefined;
   });
+
+  it('a thread that has nothing left but is slow to exit is not reported when the app closes', async () => {
+    // Once its loop has emptied, a thread can take seconds to exit (it waits for V8's background
+    // tasks; sixty threads on two loaded cores) and answers nothing meanwhile: it was reported as
+    // a callback stuck after on_deinit_done. The probe blocks its thread there for 2 s.
+    h = new Harness({ stopTimeoutMs: 30_000 });
+    const id = await h.app.startGraph(graph([probe('slow', 'g1', { slowExitMs: 2000 })]));
+    await h.until(() => h!.phases('slow').includes('on_start_done'), 'slow started');
+    await h.app.stopGraph(id);
+    await h.report('slow', 'exiting_slowly');
+    await h.app.close();
+    expect(h.events.filter((e) => e.type === 'worker_terminated')).toEqual([]);
+  });
+
+  it('many groups of built-in forwarders closed under load: the app closing reports no leak', async () => {
+    // Load: threads spinning in this process while the graph stops and the app closes, as on a
+    // shared machine, where threads take seconds to close their channels and to end.
+    const burners = Array.from({ length: 4 }, () => new Worker('for (;;);', { eval: true }));
+    try {
+      h = new Harness({ addonDirs: [BUILTIN_ADDONS_DIR], spareThreads: 0, stopTimeoutMs: 30_000 });
+      const n = 40;
+      const nodes: TenExtensionNode[] = [{ type: 'extension', name: 'gen', addon: 'data_generator', extension_group: 'src', property: { interval_ms: 5, burst: 5 } }];
+      for (let i = 0; i < n; i++) nodes.push({ type: 'extension', name: `f${i}`, addon: 'forwarder', extension_group: `g${i}` });
+      const id = await h.app.startGraph(graph(nodes, [flow('gen', 'data', 'tick', nodes.slice(1).map((x) => x.name))]));
+      await h.until(() => nodes.every((x) => h!.phases(x.name).includes('on_start_done')), 'every forwarder started', 60_000);
+      await h.app.stopGraph(id);
+      await h.app.close();
+      expect(h.events.filter((e) => e.type === 'worker_terminated')).toEqual([]);
+      expect(h.app.live()).toMatchObject({ threads: 0, handles: 0 });
+    } finally {
+      await Promise.all(burners.map((b) => b.terminate()));
+    }
+  }, 120_000);
 
   it('a leftover timer using the closed ten_env is reported while the app lives', async () => {
     h = new Harness({ stopTimeoutMs: 30_000 });
