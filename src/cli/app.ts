@@ -1,8 +1,9 @@
 /**
  * `ten-studio app <app-dir | property.json>`: runs an app as TEN's app binary does. It listens
  * on its `ten.uri` (TEN's msgpack protocol), starts its `auto_start` graphs, serves start_graph,
- * cmds and close_app from clients and other apps, and exits on close_app, on SIGINT/SIGTERM, or
- * when its last graph ends unless `ten.long_running_mode` is true. It prints what `run` prints,
+ * cmds and close_app from clients and other apps, and exits on close_app, on SIGINT/SIGTERM/SIGHUP
+ * or its npm/studio parent ending (lifetime.ts), or when its last graph ends unless
+ * `ten.long_running_mode` is true. It prints what `run` prints,
  * plus the app's connections.
  */
 import { createWriteStream, existsSync, readFileSync, statSync, type WriteStream } from 'node:fs';
@@ -14,7 +15,8 @@ import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
 import { listensOn, parseMsgpackUri } from '../runtime/protocol/transport';
 import { UsageError, type ParsedArgs } from './args';
 import { logLevelOf } from './run';
-import { EXIT_INTERRUPTED, formatEvent, RunOutcome } from './run-report';
+import { onStopRequest } from './lifetime';
+import { formatEvent, RunOutcome } from './run-report';
 
 export const APP_VALUED = ['events', 'violation-policy'];
 
@@ -101,20 +103,12 @@ export async function appCommand(args: ParsedArgs): Promise<number> {
     onEvent,
   });
 
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts === 1) {
-      reason = 'interrupt';
-      process.stderr.write('Closing the app (press Ctrl-C again to exit at once)…\n');
-      void app.close();
-    } else {
-      process.stderr.write('Interrupted twice: exiting without waiting for the app to close.\n');
-      process.exit(EXIT_INTERRUPTED);
-    }
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  // A signal, or the parent ending (the studio that started this app as a process), closes it.
+  const offStop = onStopRequest((why) => {
+    reason = 'interrupt';
+    process.stderr.write(`Closing the app (${why}; press Ctrl-C again to exit at once)…\n`);
+    void app.close();
+  }, 'Interrupted twice: exiting without waiting for the app to close.');
   try {
     try {
       await app.listen();
@@ -139,8 +133,7 @@ export async function appCommand(args: ParsedArgs): Promise<number> {
     else process.stderr.write(`App closed with failures (${reason}):\n${outcome.reasons.map((r) => `  - ${r}`).join('\n')}\n`);
     return code;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    offStop();
     if (events && !events.writableFinished) await new Promise<void>((r) => events.end(r));
   }
 }

@@ -91,8 +91,9 @@ export class AppProcess {
     if (packages && existsSync(packages)) symlinkSync(packages, join(this.dir, 'ten_packages'), 'dir');
     this.child = spawn(process.execPath, [CLI, 'app', this.dir, '--long-running', '--events', '/dev/fd/3'], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      // Inside Electron, its binary runs the CLI as plain Node.
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      // Inside Electron, its binary runs the CLI as plain Node; the app ends with the studio
+      // even when the studio is killed and can stop nothing (src/cli/lifetime.ts).
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', TEN_STUDIO_WATCH_PARENT: '1' },
     });
     this.info.pid = this.child.pid;
     const keep = (c: Buffer): void => {

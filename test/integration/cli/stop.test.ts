@@ -3,6 +3,7 @@
 // exits), and a run launched by npm/npx ends with its parent. Real processes and signals.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -70,6 +71,47 @@ describe('stopping ten-studio run', () => {
     expect(code).toBe(1);
     expect(stderr).toContain("The properties of node 'deep' (group 'g2') cannot be passed to its thread: Maximum call stack size exceeded (nested too deep?).");
     expect(stderr).not.toContain('still running 3 s after the command ended');
+  });
+
+  it('an app the studio started as a process (ten-studio app) ends when the studio is killed', async () => {
+    const port = await new Promise<number>((r) => {
+      const srv = createServer();
+      srv.listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => r(p));
+      });
+    });
+    const dir = join(tmp, 'listening-app');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'property.json'), JSON.stringify({ ten: { uri: `msgpack://127.0.0.1:${port}/`, long_running_mode: true } }));
+    // The stand-in studio starts the app as src/host/runs/apps.ts does, and is SIGKILLed.
+    const parent = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { spawn } = require('node:child_process');
+         const c = spawn(process.execPath, ['bin/ten-studio.mjs', 'app', ${JSON.stringify(dir)}, '--long-running'], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, TEN_STUDIO_WATCH_PARENT: '1' } });
+         process.stderr.write('pid ' + c.pid + '\\n');
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    const ended = new Promise<void>((r) => parent.stdout.on('end', r));
+    const listening = new Promise<void>((r) => {
+      const seen = (c: Buffer): void => {
+        out += c.toString();
+        const pid = /^pid (\d+)$/m.exec(out);
+        if (pid && !orphans.includes(Number(pid[1]))) orphans.push(Number(pid[1]));
+        if (out.includes('Listening on ')) r();
+      };
+      parent.stdout.on('data', seen);
+      parent.stderr.on('data', seen);
+    });
+    await listening;
+    parent.kill('SIGKILL');
+    await ended;
+    expect(out).toMatch(/Closing the app \(its parent process \(\d+\) ended;/);
   });
 
   it('a run started by npm or npx ends when its parent process is killed', async () => {
