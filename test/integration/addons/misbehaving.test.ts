@@ -62,6 +62,10 @@ describe('misbehaving', () => {
     // The rogue alone: its group's thread stays open for the rogue's timer after the group closed.
     const graph = await startGraph(graphOf([{ name: 'rogue', addon: 'misbehaving', property: { mode: 'use_after_close' } }], []));
     await graph.waitFor((e) => e.type === 'lifecycle' && e.extension === 'rogue' && e.phase === 'on_start_done', 'rogue started');
+    // Stopped, not closed at once: its timer fires after on_deinit_done while the app lives (as
+    // in TEN). An app closing first would find that timer still pending and report it.
+    await graph.app.stopGraph(graph.graphId);
+    await graph.waitFor((e) => e.type === 'violation', 'the violation of the closed ten_env');
     await graph.close();
     const violation = graph.events.find((e) => e.type === 'violation');
     expect(violation).toMatchObject({ type: 'violation', object: 'TenEnv(rogue)' });

@@ -80,7 +80,8 @@ describe('data_generator → forwarder → counter_sink', () => {
 describe('audio_generator and video_test_pattern → fan_in → counter_sink', () => {
   it('merges both streams under one name per kind, with correctly sized buffers', async () => {
     const channel = channelName('media');
-    const some = listen<CounterStats>(channel, (m) => !m.final);
+    // Both kinds seen before the stop: the first stats may come before any video frame under load.
+    const some = listen<CounterStats>(channel, (m) => !m.final && m.by_kind.audio_frame?.media !== undefined && m.by_kind.video_frame?.media !== undefined);
     const stats = listen<CounterStats>(channel, isFinal);
     try {
       const graph = await startGraph(
