@@ -1,0 +1,154 @@
+/**
+ * TEN's `App` for a program that runs an app itself (TEN's Node.js apps, and the `FakeApp` of
+ * TEN's extension test setups): `run()` runs the app of the app base dir until it closes,
+ * calling `onConfigure`, `onInit` and `onDeinit` around it; `close()` asks it to close.
+ *
+ * Under it is the runtime's App (app/app.ts), on this thread, with its graphs on worker threads.
+ * As in TEN, `run()` loads `<base>/property.json`, lets `onConfigure` change it
+ * (`initPropertyFromJson`), imports the addons (`AddonManager.loadAllAddons`), calls `onInit`,
+ * starts the `auto_start` predefined graphs, and resolves after `onDeinit` once the app closed
+ * (by `close()` or a `ten:close_app` cmd). TEN's default `long_running_mode` applies: an app
+ * whose last graph stopped closes. Runtime logs are printed from the app's `ten.log` level
+ * (WARN when it sets none); errors, violations and terminated threads always.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AddonManager } from './addon_manager';
+import { findAppBaseDir } from './base_dir';
+import { parseJsonArg, TEN_IS_CLOSED_TEXT, TenError, TenErrorCode } from './error';
+import { LogLevel } from './log_level';
+import { TenEnv, type EnvBackend } from './ten_env';
+import { deepMerge, getProp, setProp, type PropObject } from '../core/props';
+import type { RuntimeEvent } from '../core/protocol';
+import { configuredLogLevel } from '../../shared/graph/log-config';
+import type { TenAppProperty } from '../../shared/graph/types';
+import { parseJsonText } from '../../shared/json/text';
+
+type RuntimeApp = import('../app/app').App;
+
+/** The app's own `ten_env`: its properties and its log; messages are sent by extensions. */
+class AppEnv implements EnvBackend {
+  props: PropObject;
+  closed = false;
+  print: (ev: RuntimeEvent) => void = () => undefined;
+
+  constructor(props: PropObject) {
+    this.props = props;
+  }
+
+  private check(): TenError | undefined {
+    return this.closed ? new TenError(TenErrorCode.ErrorCodeTenIsClosed, TEN_IS_CLOSED_TEXT) : undefined;
+  }
+
+  private noMessages(): TenError {
+    return this.check() ?? new TenError(TenErrorCode.ErrorCodeGeneric, "The app's ten_env sends no messages: send them from an extension.");
+  }
+
+  sendCmd(): TenError | undefined {
+    return this.noMessages();
+  }
+
+  sendMsg(): TenError | undefined {
+    return this.noMessages();
+  }
+
+  returnResult(): TenError | undefined {
+    return this.noMessages();
+  }
+
+  getProperty(path: string): [unknown, TenError | undefined] {
+    const err = this.check();
+    if (err) return [undefined, err];
+    const v = path === '' ? this.props : getProp(this.props, path);
+    return v === undefined ? [undefined, new TenError(TenErrorCode.ErrorCodeGeneric, `The property '${path}' does not exist.`)] : [v, undefined];
+  }
+
+  setProperty(path: string, value: unknown): TenError | undefined {
+    return this.check() ?? (setProp(this.props, path, value) ? undefined : new TenError(TenErrorCode.ErrorCodeInvalidArgument, `Invalid property path '${path}'.`));
+  }
+
+  initPropertyFromJson(json: string): TenError | undefined {
+    const err = this.check();
+    if (err) return err;
+    const [v, jsonErr] = parseJsonArg(json);
+    if (jsonErr) return jsonErr;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return new TenError(TenErrorCode.ErrorCodeInvalidJSON, 'The JSON must be an object.');
+    this.props = deepMerge(this.props, v as PropObject);
+    return undefined;
+  }
+
+  log(level: LogLevel, message: string, category: string | undefined, fields: unknown): TenError | undefined {
+    const err = this.check();
+    if (err) return err;
+    this.print({ type: 'log', ts: Date.now(), graphId: '', extension: '', level, message, category, fields });
+    return undefined;
+  }
+}
+
+function readAppProperty(baseDir: string): PropObject {
+  const file = join(baseDir, 'property.json');
+  if (!existsSync(file)) return {};
+  let v: unknown;
+  try {
+    v = parseJsonText(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${file} must hold a JSON object.`);
+  return v as PropObject;
+}
+
+export class App {
+  private _started = false;
+  private _closeRequested = false;
+  private _runtime: RuntimeApp | null = null;
+
+  /** Runs the app until it closes; rejects when it cannot start (no app base dir, bad property.json). */
+  async run(): Promise<void> {
+    if (this._started) throw new Error('App.run() was called twice on the same App.');
+    this._started = true;
+    const baseDir = findAppBaseDir();
+    const env = new AppEnv(readAppProperty(baseDir));
+    const tenEnv = new TenEnv(env);
+    const [{ App: Runtime }, { consoleEvents }] = await Promise.all([import('../app/app'), import('../app/console_log')]);
+    env.print = consoleEvents(LogLevel.WARN);
+    await this.onConfigure(tenEnv);
+    await AddonManager.getInstance().loadAllAddons();
+    const property = env.props as TenAppProperty;
+    env.print = consoleEvents(configuredLogLevel(property) ?? LogLevel.WARN);
+    const runtime = new Runtime({
+      property: { ...property, ten: { long_running_mode: false, ...property.ten } },
+      appDir: baseDir,
+      onEvent: (ev) => env.print(ev),
+    });
+    this._runtime = runtime;
+    if (this._closeRequested) void runtime.close();
+    try {
+      await this.onInit(tenEnv);
+      if (!this._closeRequested) {
+        await runtime.startAutoGraphs().catch((e: unknown) => {
+          env.print({ type: 'error', ts: Date.now(), graphId: '', extension: '', phase: 'start_graph', message: String(e), stack: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+        });
+      }
+    } catch (e) {
+      await runtime.close();
+      throw e;
+    }
+    await runtime.closed;
+    try {
+      await this.onDeinit(tenEnv);
+    } finally {
+      env.closed = true;
+    }
+  }
+
+  /** Asks the running app to close (stops its graphs); `run()` resolves once it has. */
+  async close(): Promise<void> {
+    this._closeRequested = true;
+    if (this._runtime) void this._runtime.close();
+  }
+
+  async onConfigure(_tenEnv: TenEnv): Promise<void> {}
+  async onInit(_tenEnv: TenEnv): Promise<void> {}
+  async onDeinit(_tenEnv: TenEnv): Promise<void> {}
+}
