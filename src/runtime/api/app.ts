@@ -8,15 +8,15 @@
  * (`initPropertyFromJson`), imports the addons (`AddonManager.loadAllAddons`), calls `onInit`,
  * starts the `auto_start` predefined graphs, and resolves after `onDeinit` once the app closed
  * (by `close()` or a `ten:close_app` cmd). TEN's default `long_running_mode` applies: an app
- * whose last graph stopped closes. Runtime logs are printed from the app's `ten.log` level
- * (WARN when it sets none); errors, violations and terminated threads always.
+ * whose last graph stopped closes. The app's `ten.log` level becomes the process's console log
+ * level (app/console_log.ts); errors, violations and terminated threads are always printed.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AddonManager } from './addon_manager';
 import { findAppBaseDir } from './base_dir';
 import { parseJsonArg, TEN_IS_CLOSED_TEXT, TenError, TenErrorCode } from './error';
-import { LogLevel } from './log_level';
+import type { LogLevel } from './log_level';
 import { TenEnv, type EnvBackend } from './ten_env';
 import { deepMerge, getProp, setProp, type PropObject } from '../core/props';
 import type { RuntimeEvent } from '../core/protocol';
@@ -110,12 +110,13 @@ export class App {
     const baseDir = findAppBaseDir();
     const env = new AppEnv(readAppProperty(baseDir));
     const tenEnv = new TenEnv(env);
-    const [{ App: Runtime }, { consoleEvents }] = await Promise.all([import('../app/app'), import('../app/console_log')]);
-    env.print = consoleEvents(LogLevel.WARN);
+    const [{ App: Runtime }, { consoleEvents, setConsoleLogLevel }] = await Promise.all([import('../app/app'), import('../app/console_log')]);
+    env.print = consoleEvents();
     await this.onConfigure(tenEnv);
     await AddonManager.getInstance().loadAllAddons();
     const property = env.props as TenAppProperty;
-    env.print = consoleEvents(configuredLogLevel(property) ?? LogLevel.WARN);
+    const level = configuredLogLevel(property);
+    if (level !== undefined) setConsoleLogLevel(level);
     const runtime = new Runtime({
       property: { ...property, ten: { long_running_mode: false, ...property.ten } },
       appDir: baseDir,

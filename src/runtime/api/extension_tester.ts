@@ -1,6 +1,4 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- log `fields` keep TEN's declared type, so code typed against TEN compiles here. */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BroadcastChannel } from 'node:worker_threads';
 import { findAppBaseDir } from './base_dir';
@@ -12,8 +10,6 @@ import type { SendOptions } from './send_options';
 import { logFields, type Value } from './value';
 import type { WireMsg } from '../core/wire';
 import type { RuntimeEvent } from '../core/protocol';
-import { configuredLogLevel } from '../../shared/graph/log-config';
-import type { TenAppProperty } from '../../shared/graph/types';
 import { parseJsonText } from '../../shared/json/text';
 import type { ToProxy, ToTester } from '../tester/protocol';
 
@@ -143,8 +139,7 @@ export class ExtensionTester {
    * the app base dir: `TEN_APP_BASE_DIR`, the app above the runtime, or the standalone app
    * `.ten/app` of the extension above the working directory) and a proxy for this tester.
    * Resolves with the error given to `stopTest`, a `Timeout` error, or an error saying why the
-   * test graph could not run. Logs of the test app are printed from its `ten.log` level (in
-   * `<base>/property.json`; WARN when it sets none).
+   * test graph could not run. Logs are printed at the process's log level (app/console_log.ts).
    */
   async run(): Promise<TenError | undefined> {
     if (!this.addon) return new TenError(TenErrorCode.ErrorCodeInvalidArgument, 'Call setTestModeSingle(addonName, propertyJson) before run().');
@@ -162,7 +157,7 @@ export class ExtensionTester {
     ]);
     const proxyDir = fileURLToPath(new URL('../tester/proxy/', import.meta.url));
     const channelName = `ten-tester-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    this.printEvent = consoleEvents(appLogLevel(baseDir));
+    this.printEvent = consoleEvents();
     const app = new App({ appDir: baseDir, addonDirs: [proxyDir] });
     const channel = new BroadcastChannel(channelName);
     this.channel = channel;
@@ -297,15 +292,4 @@ export class ExtensionTester {
   _log(level: LogLevel, message: string, category: string | undefined, fields: unknown): void {
     this.printEvent({ type: 'log', ts: Date.now(), graphId: '', extension: 'tester', level, message, category, fields });
   }
-}
-
-/** The log level `<baseDir>/property.json` configures (`ten.log`), else WARN. */
-function appLogLevel(baseDir: string): number {
-  const file = join(baseDir, 'property.json');
-  try {
-    if (existsSync(file)) return configuredLogLevel(parseJsonText(readFileSync(file, 'utf8')) as TenAppProperty) ?? LogLevel.WARN;
-  } catch {
-    // An unreadable property.json is the app's problem to report, not the tester's.
-  }
-  return LogLevel.WARN;
 }

@@ -1,8 +1,9 @@
 /**
  * Prints runtime events of an app run by a user's program (TEN's `App` API, `ExtensionTester`)
- * on the process's console, as TEN's console log emitter would: log lines at or above the app's
- * configured level (`ten.log`; WARN when it configures none) on stdout, and errors, violations and
- * terminated threads on stderr, since those are never noise.
+ * on the process's console, as TEN's console log emitter would: log lines at or above the
+ * process's log level on stdout, and errors, violations and terminated threads on stderr, since
+ * those are never noise. As in TEN, the level is the process's: an App whose property configures
+ * `ten.log` sets it (TEN's log is global), later ExtensionTester runs included; WARN until then.
  */
 import type { RuntimeEvent } from '../core/protocol';
 
@@ -39,10 +40,18 @@ export function consoleLine(ev: RuntimeEvent, minLevel: number): { text: string;
   }
 }
 
-/** A listener printing `consoleLine` of each event. */
-export function consoleEvents(minLevel: number): (ev: RuntimeEvent) => void {
+const WARN = 3;
+let processLevel = WARN;
+
+/** Sets the log level of the process's console output (an App's `ten.log`). */
+export function setConsoleLogLevel(level: number): void {
+  processLevel = level;
+}
+
+/** A listener printing `consoleLine` of each event at the process's level. */
+export function consoleEvents(): (ev: RuntimeEvent) => void {
   return (ev) => {
-    const line = consoleLine(ev, minLevel);
+    const line = consoleLine(ev, processLevel);
     if (line) (line.stderr ? process.stderr : process.stdout).write(`${line.text}\n`);
   };
 }
