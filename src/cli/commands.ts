@@ -127,6 +127,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [],
     details: 'Prints one line per failing case, then `N passed, N failed`. Exit codes: 0 all passed, 1 some failed, 2 the folder cannot be read.',
   },
+  {
+    name: 'runtime-package',
+    args: '[options]',
+    summary: 'Build the installable ten-runtime-nodejs package and print its folder.',
+    options: [
+      { name: 'out', value: 'DIR', help: 'Build into DIR (default: out/ten-runtime-nodejs of this checkout, where its dependencies resolve).' },
+      { name: 'force', help: 'Build even when nothing changed since the last build.' },
+    ],
+    details:
+      "JavaScript plus .d.ts, laid out as TEN's (main build/index.js, manifest of ten_runtime_nodejs).\n" +
+      'Install it with npm install <printed folder>, or link it as <app>/ten_packages/system/ten_runtime_nodejs.',
+  },
 ];
 
 export function commandSpec(name: string): CommandSpec | undefined {

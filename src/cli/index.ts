@@ -10,6 +10,7 @@ import { trace } from './trace';
 import { appCommand } from './app';
 import { send } from './send';
 import { packageVersion } from './paths';
+import { runtimePackage } from './runtime-package';
 
 const RUNNERS: Record<string, (args: ParsedArgs) => Promise<number>> = {
   serve,
@@ -20,6 +21,7 @@ const RUNNERS: Record<string, (args: ParsedArgs) => Promise<number>> = {
   app: appCommand,
   send,
   conformance,
+  'runtime-package': runtimePackage,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -13,7 +13,7 @@
  *
  * Caveat: `import.meta.url` inside a built package module points into the cache folder.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,10 +24,16 @@ const VERSION = 3;
 
 export const DEFAULT_CACHE_DIR = join(tmpdir(), `ten-runtime-cache-${process.getuid?.() ?? 'user'}`);
 
+/** A runtime module next to this one: its TypeScript source, or its JavaScript in the built package. */
+function runtimeModule(rel: string): string {
+  const source = fileURLToPath(new URL(rel, import.meta.url));
+  return existsSync(source) ? source : source.replace(/\.ts$/, '.js');
+}
+
 /** The API module extension packages import by name. */
-export const API_SOURCE = fileURLToPath(new URL('../api/index.ts', import.meta.url));
+export const API_SOURCE = runtimeModule('../api/index.ts');
 /** The worker entry. */
-export const WORKER_SOURCE = fileURLToPath(new URL('../worker/entry.ts', import.meta.url));
+export const WORKER_SOURCE = runtimeModule('../worker/entry.ts');
 
 const BUILTINS = new Set(builtinModules);
 
