@@ -128,6 +128,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: 'Prints one line per failing case, then `N passed, N failed`. Exit codes: 0 all passed, 1 some failed, 2 the folder cannot be read.',
   },
   {
+    name: 'test',
+    args: '<package-dir> [--no-install] [-- <test framework args>]',
+    summary: "Run a TEN package's own tests on this runtime, as its tests/bin/start would; exit 0 iff all pass.",
+    options: [{ name: 'no-install', help: 'Never run npm install: name the dependencies that do not resolve and fail.' }],
+    details:
+      "Node.js packages: sets up the standalone app .ten/app with ten-studio's ten-runtime-nodejs as\n" +
+      "ten_runtime_nodejs, then npm run build and npm test in tests/ (mocha); prints the runner's own\n" +
+      "output and exits with its code. Exit codes: the runner's (0 all passed), 1 a setup step failed,\n" +
+      '2 a usage mistake (no manifest.json, a language without a runner).',
+  },
+  {
     name: 'runtime-package',
     args: '[options]',
     summary: 'Build the installable ten-runtime-nodejs package and print its folder.',

@@ -11,6 +11,7 @@ import { appCommand } from './app';
 import { send } from './send';
 import { packageVersion } from './paths';
 import { runtimePackage } from './runtime-package';
+import { test } from './test';
 
 const RUNNERS: Record<string, (args: ParsedArgs) => Promise<number>> = {
   serve,
@@ -22,6 +23,7 @@ const RUNNERS: Record<string, (args: ParsedArgs) => Promise<number>> = {
   send,
   conformance,
   'runtime-package': runtimePackage,
+  test,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
