@@ -112,11 +112,16 @@ export class App {
     const tenEnv = new TenEnv(env);
     const [{ App: Runtime }, { consoleEvents, setConsoleLogLevel }] = await Promise.all([import('../app/app'), import('../app/console_log')]);
     env.print = consoleEvents();
+    // property.json's log configuration applies from onConfigure on, what onConfigure sets after it.
+    const applyLogLevel = (): void => {
+      const level = configuredLogLevel(env.props as TenAppProperty);
+      if (level !== undefined) setConsoleLogLevel(level);
+    };
+    applyLogLevel();
     await this.onConfigure(tenEnv);
+    applyLogLevel();
     await AddonManager.getInstance().loadAllAddons();
     const property = env.props as TenAppProperty;
-    const level = configuredLogLevel(property);
-    if (level !== undefined) setConsoleLogLevel(level);
     const runtime = new Runtime({
       property: { ...property, ten: { long_running_mode: false, ...property.ten } },
       appDir: baseDir,
@@ -135,7 +140,14 @@ export class App {
       await runtime.close();
       throw e;
     }
-    await runtime.closed;
+    // The app runs until it closes, graphs or none (TEN's app thread holds the process the same
+    // way): a pending promise alone would let Node exit as soon as nothing else is scheduled.
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
+    try {
+      await runtime.closed;
+    } finally {
+      clearInterval(keepAlive);
+    }
     try {
       await this.onDeinit(tenEnv);
     } finally {

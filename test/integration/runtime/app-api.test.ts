@@ -1,15 +1,18 @@
 // TEN's App and AddonManager, and how the API finds the app (TEN's app base dir): an app folder
 // (manifest.json of type "app"), or an extension's standalone app `.ten/app` as
 // `tman install --standalone` makes it, with the extension linked into it.
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AddonManager, App, Cmd, ExtensionTester, TenErrorCode, type TenEnv, type TenEnvTester } from 'ten-runtime-nodejs';
 import { registeredAddon } from '../../../src/runtime/api/addon';
 import { FIXTURE_APP } from './harness';
 
 const PACKAGES = join(FIXTURE_APP, 'ten_packages', 'extension');
+const ROOT = resolve(import.meta.dirname, '../../..');
 
 let dir: string;
 let savedCwd: string;
@@ -200,5 +203,33 @@ class MyExtAddon extends Addon {
     const err = await t.run();
     expect(err?.errorCode).toBe(TenErrorCode.ErrorCodeGeneric);
     expect(err?.errorMessage).toMatch(/Cannot find app base dir/);
+  });
+});
+
+describe('App in a program of its own (TEN default_app_nodejs: new App().run())', () => {
+  it('keeps the process running until the app closes, with no graph running', { timeout: 120_000 }, async () => {
+    const app = makeApp({});
+    const script = join(dir, 'main.ts');
+    // The close comes from an unref'd timer, which does not keep Node running: only the app can
+    // hold the process until then. Without that the process ends right after onInit.
+    writeFileSync(
+      script,
+      `import { App } from ${JSON.stringify(join(ROOT, 'src/runtime/api/index.ts'))};
+class Main extends App {
+  async onInit(): Promise<void> {
+    console.log("inited");
+    setTimeout(() => void this.close(), 500).unref();
+  }
+}
+new Main().run().then(() => console.log("run resolved"));
+`,
+    );
+    const tsx = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+    const child = spawn(process.execPath, ['--import', tsx, script], { cwd: app, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(out).toBe('inited\nrun resolved\n');
+    expect(code).toBe(0);
   });
 });
