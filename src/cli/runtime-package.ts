@@ -6,10 +6,11 @@
  * `npm install <dir>`, or the `.ten/app/ten_packages/system/ten_runtime_nodejs` that
  * `ten-studio test` links to it.
  *
- * One TypeScript program over the API, the worker entry and the tester proxy (with everything
- * they import from src/runtime and src/shared) is emitted with `stripInternal` (the declarations
- * show TEN's surface, not our `@internal` members) and a transform giving every relative module
- * specifier its `.js` file, as Node's ESM loader needs. Dependencies (ajv, typescript) resolve
+ * One TypeScript program over the API, the worker entry and the runtime's own extension packages
+ * (tester proxy, graph proxy), with everything they import from src/runtime and src/shared, is
+ * emitted with `stripInternal` (the declarations show TEN's surface, not our `@internal`
+ * members) and a transform giving every relative module specifier its `.js` file, as Node's ESM
+ * loader needs. Dependencies (ajv, typescript) resolve
  * from this checkout's node_modules, because the package lives inside it (`out/`) and Node loads
  * a linked package by its real path; they are listed in its package.json for a copy elsewhere.
  *
@@ -30,9 +31,11 @@ export const DEFAULT_PACKAGE_DIR = join(STUDIO_ROOT, 'out', 'ten-runtime-nodejs'
 const BUILDER_VERSION = 1;
 
 const SRC = join(STUDIO_ROOT, 'src');
-const ROOTS = ['runtime/api/index.ts', 'runtime/worker/entry.ts', 'runtime/tester/proxy/src/index.ts'].map((r) => join(SRC, r));
+/** The extension packages the runtime itself adds to graphs (they are found next to its modules). */
+const RUNTIME_PACKAGES = ['runtime/tester/proxy', 'runtime/graph_proxy'];
+const ROOTS = ['runtime/api/index.ts', 'runtime/worker/entry.ts', ...RUNTIME_PACKAGES.map((p) => `${p}/src/index.ts`)].map((r) => join(SRC, r));
 /** Files copied as they are (relative to src/). */
-const ASSETS = ['runtime/tester/proxy/manifest.json'];
+const ASSETS = RUNTIME_PACKAGES.map((p) => `${p}/manifest.json`);
 
 interface Stamp {
   version: number;

@@ -3,8 +3,8 @@
 // Node loads it. The project lives under node_modules/.cache so typescript resolves from this
 // checkout; the package is linked into its node_modules as `npm install <dir>` links it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './cli';
 
@@ -65,6 +65,17 @@ describe('the ten-runtime-nodejs package', () => {
     expect(pkg).toMatchObject({ name: 'ten-runtime-nodejs', type: 'module', main: 'build/index.js', types: 'build/index.d.ts' });
     expect(Object.keys(pkg.dependencies as object).sort()).toEqual(['@types/node', 'ajv', 'typescript']);
     expect(JSON.parse(readFileSync(join(pkgDir, 'manifest.json'), 'utf8'))).toMatchObject({ type: 'system', name: 'ten_runtime_nodejs' });
+  });
+
+  it("holds every extension package the runtime adds to graphs itself (found next to its modules)", () => {
+    const own = readdirSync(join(ROOT, 'src/runtime'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('manifest.json') && !f.startsWith('addons/'))
+      .map((f) => dirname(f));
+    expect(own.length).toBeGreaterThanOrEqual(2);
+    for (const dir of own) {
+      expect(existsSync(join(pkgDir, 'build/runtime', dir, 'manifest.json')), dir).toBe(true);
+      expect(existsSync(join(pkgDir, 'build/runtime', dir, 'src/index.js')), dir).toBe(true);
+    }
   });
 
   it("compiles an extension written against TEN's API with TEN's compiler options, and shows no member beyond TEN's", () => {
