@@ -6,6 +6,7 @@
  * (runners.ts).
  */
 import { UsageError, type ParsedArgs } from '../args';
+import { LANGUAGE_LABEL, type PackageLanguage } from '../../shared/manifest/language';
 import { readTenPackage } from './package';
 import { RUNNERS } from './runners';
 
@@ -13,13 +14,11 @@ export async function test(args: ParsedArgs): Promise<number> {
   const [dir, ...extraArgs] = args.positionals;
   if (!dir) throw new UsageError('which package? Usage: ten-studio test <package-dir> [--no-install] [-- <test framework args>]');
   const pkg = readTenPackage(dir);
-  const runner = RUNNERS.find((r) => r.detect(pkg));
+  const runner = RUNNERS[pkg.language];
   if (!runner) {
-    throw new UsageError(
-      `cannot tell how to test ${pkg.dir}: its manifest depends on none of ${RUNNERS.map((r) => r.language).join(', ')} ` +
-        '(e.g. a system dependency on ten_runtime_nodejs), and it has no tests/package.json.',
-    );
+    const languages = Object.keys(RUNNERS).map((l) => LANGUAGE_LABEL[l as PackageLanguage]);
+    throw new UsageError(`${pkg.dir} is ${pkg.language === 'unknown' ? 'in a language not recognised' : `a ${LANGUAGE_LABEL[pkg.language]} package`}; ten-studio test runs ${languages.join(', ')} packages' tests.`);
   }
-  process.stderr.write(`ten-studio test: ${pkg.name} (${runner.language}) in ${pkg.dir}\n`);
+  process.stderr.write(`ten-studio test: ${pkg.name} (${runner.describe}) in ${pkg.dir}\n`);
   return runner.run(pkg, { noInstall: args.options.get('no-install') === true, extraArgs });
 }

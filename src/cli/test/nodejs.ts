@@ -137,11 +137,7 @@ async function installIfMissing(dir: string, pkg: NpmPackageJson, opts: TestOpti
 }
 
 export const nodejsRunner: TestRunner = {
-  language: 'nodejs',
-
-  detect(pkg) {
-    return pkg.systemDependencies.includes('ten_runtime_nodejs') || (pkg.packageJson !== null && existsSync(join(pkg.dir, 'tests', 'package.json')));
-  },
+  describe: 'Node.js (mocha)',
 
   async run(pkg, opts) {
     const testsDir = join(pkg.dir, 'tests');

@@ -1,6 +1,8 @@
 /** What `ten-studio test` reads of the package it tests. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { packageLanguage, type PackageLanguage } from '../../shared/manifest/language';
+import type { TenManifest } from '../../shared/manifest/manifest';
 import { UsageError } from '../args';
 
 export interface NpmPackageJson {
@@ -16,8 +18,8 @@ export interface TenPackage {
   /** The manifest's `name` (the addon name, and its folder under ten_packages/extension). */
   name: string;
   type: string;
-  /** Names of the manifest's dependencies of type `system` (`ten_runtime_nodejs`, `ten_runtime_python`…). */
-  systemDependencies: string[];
+  /** From the runtime its manifest depends on, else from its files (src/shared/manifest/language.ts). */
+  language: PackageLanguage;
   /** `package.json`, when the package has one. */
   packageJson: NpmPackageJson | null;
 }
@@ -33,19 +35,27 @@ function readJsonObject(file: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+function list(dir: string, prefix: string): string[] {
+  try {
+    return readdirSync(dir).map((n) => prefix + n);
+  } catch {
+    return [];
+  }
+}
+
 /** Reads the package in `dir`; a folder without a TEN manifest is a usage error. */
 export function readTenPackage(dir: string): TenPackage {
   const abs = resolve(dir);
   const manifestFile = join(abs, 'manifest.json');
   if (!existsSync(manifestFile)) throw new UsageError(`${abs} is not a TEN package: it has no manifest.json.`);
   const manifest = readJsonObject(manifestFile);
-  const deps = Array.isArray(manifest.dependencies) ? (manifest.dependencies as { type?: unknown; name?: unknown }[]) : [];
+  const deps = Array.isArray(manifest.dependencies) ? manifest.dependencies : [];
   const pkgFile = join(abs, 'package.json');
   return {
     dir: abs,
     name: typeof manifest.name === 'string' ? manifest.name : basename(abs),
     type: typeof manifest.type === 'string' ? manifest.type : '',
-    systemDependencies: deps.filter((d) => d?.type === 'system' && typeof d.name === 'string').map((d) => d.name as string),
+    language: packageLanguage({ dependencies: deps as TenManifest['dependencies'] }, [...list(abs, ''), ...list(join(abs, 'src'), 'src/')]),
     packageJson: existsSync(pkgFile) ? (readJsonObject(pkgFile) as NpmPackageJson) : null,
   };
 }

@@ -1,7 +1,9 @@
 /**
- * Test runners by package language. `ten-studio test <dir>` reads the package and runs it with
- * the first runner whose `detect` accepts it; another language is one more entry in RUNNERS.
+ * Test runners by package language (src/shared/manifest/language.ts decides a package's
+ * language: the runtime its manifest depends on, else its files). `ten-studio test <dir>` runs a
+ * package with the runner of its language; another language is one more entry in RUNNERS.
  */
+import type { PackageLanguage } from '../../shared/manifest/language';
 import type { TenPackage } from './package';
 import { nodejsRunner } from './nodejs';
 
@@ -13,12 +15,12 @@ export interface TestOptions {
 }
 
 export interface TestRunner {
-  /** As the user would say it: `nodejs`, `python`. */
-  language: string;
-  /** Whether this runner runs the package's tests (from its manifest and files). */
-  detect(pkg: TenPackage): boolean;
-  /** Runs the tests with our runtime in place of TEN's; resolves with the exit code. */
+  /** What the runner runs, as the user would say it: `Node.js (mocha)`. */
+  describe: string;
+  /** Runs the package's tests with our runtime in place of TEN's; resolves with the exit code. */
   run(pkg: TenPackage, opts: TestOptions): Promise<number>;
 }
 
-export const RUNNERS: TestRunner[] = [nodejsRunner];
+export const RUNNERS: Partial<Record<PackageLanguage, TestRunner>> = {
+  typescript: nodejsRunner,
+};

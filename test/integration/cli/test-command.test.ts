@@ -39,7 +39,7 @@ describe('ten-studio test', () => {
   it("runs the package's tests on our runtime, prints mocha's summary and exits 0 when all pass", { timeout: 300_000 }, async () => {
     const dir = copyPackage('pass');
     const r = await cli(['test', dir, '--no-install'], 280_000);
-    expect(r.stderr).toContain('ten-studio test: greeter_nodejs (nodejs)');
+    expect(r.stderr).toContain('ten-studio test: greeter_nodejs (Node.js (mocha))');
     expect(r.stdout).toMatch(/greets with the greeting of its property\.json/);
     expect(r.stdout).toMatch(/\b3 passing\b/);
     expect(r.stdout).not.toMatch(/failing/);
@@ -91,16 +91,18 @@ it("leaves a process behind", () => {
     expect(r.stderr).toMatch(/dependencies not installed: ten-studio-no-such-package \(run without --no-install to install them\)/);
   });
 
-  it('a folder that is no TEN package, or whose language it cannot tell, is a usage error', async () => {
+  it('a folder that is no TEN package, or one in a language without a runner, is a usage error', async () => {
     const plain = join(WORK, 'plain');
     mkdirSync(plain, { recursive: true });
     let r = await cli(['test', plain]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${plain} is not a TEN package: it has no manifest.json.`);
-    writeFileSync(join(plain, 'manifest.json'), JSON.stringify({ type: 'extension', name: 'x', version: '0.1.0' }));
+    // A Go package: its manifest depends on TEN's Go runtime (src/shared/manifest/language.ts).
+    const manifest = { type: 'extension', name: 'x', version: '0.1.0', dependencies: [{ type: 'system', name: 'ten_runtime_go', version: '0.11' }] };
+    writeFileSync(join(plain, 'manifest.json'), JSON.stringify(manifest));
     r = await cli(['test', plain]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/cannot tell how to test .*: its manifest depends on none of nodejs/);
+    expect(r.stderr).toMatch(/is a Go package; ten-studio test runs TypeScript.* packages' tests\./);
     r = await cli(['test']);
     expect(r.code).toBe(2);
   });
