@@ -6,8 +6,12 @@
  */
 import { Worker } from 'node:worker_threads';
 
-/** Node options that load modules or hooks before the entry; each takes a value. */
-const PRELOAD_FLAGS = new Set(['--loader', '--experimental-loader', '--import', '--require', '-r']);
+/**
+ * Node options that install module loader hooks (or modules that do) before the entry; each
+ * takes a value. CommonJS preloads (`--require`) are inherited as before: they install no ESM
+ * hooks, and test runners use them for small things (vitest preloads a warning filter).
+ */
+const PRELOAD_FLAGS = new Set(['--loader', '--experimental-loader', '--import']);
 
 function flagName(arg: string): string {
   const eq = arg.indexOf('=');
@@ -15,7 +19,7 @@ function flagName(arg: string): string {
 }
 
 /**
- * The process's Node options less its module loaders and preloads (and their values). A thread
+ * The process's Node options less its module loaders (and their values). A thread
  * inherits `execArgv`, so a test process started as `mocha` with `loader: ts-node/esm` (TEN's
  * test setup) would start ts-node's hooks in every group thread: a second or more per thread,
  * and a warning printed per thread. Group threads run modules already built to plain JavaScript

@@ -10,10 +10,10 @@ import { withoutPreloads } from '../../../src/runtime/app/pool';
 const ROOT = resolve(import.meta.dirname, '../../..');
 
 describe('group thread options', () => {
-  it('drop loaders and preloads with their values, in both spellings, and keep the rest', () => {
+  it('drop module loaders with their values, in both spellings, and keep the rest', () => {
     expect(
       withoutPreloads(['--expose-gc', '--loader', 'ts-node/esm', '--experimental-loader=x', '--import', 'tsx', '-r', 'a.cjs', '--require=b', '--inspect', '--enable-source-maps']),
-    ).toEqual(['--expose-gc', '--inspect', '--enable-source-maps']);
+    ).toEqual(['--expose-gc', '-r', 'a.cjs', '--require=b', '--inspect', '--enable-source-maps']);
   });
 
   it('a thread of a process started with a preload and a per-process flag starts, without the preload', () => {
