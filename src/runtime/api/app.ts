@@ -6,9 +6,9 @@
  * Under it is the runtime's App (app/app.ts), on this thread, with its graphs on worker threads.
  * As in TEN, `run()` loads `<base>/property.json`, lets `onConfigure` change it
  * (`initPropertyFromJson`), imports the addons (`AddonManager.loadAllAddons`), calls `onInit`,
- * starts the `auto_start` predefined graphs, and resolves after `onDeinit` once the app closed
- * (by `close()` or a `ten:close_app` cmd). TEN's default `long_running_mode` applies: an app
- * whose last graph stopped closes. The app's `ten.log` level becomes the process's console log
+ * listens on `ten.uri` (TEN's msgpack protocol), starts the `auto_start` predefined graphs, and
+ * resolves after `onDeinit` once the app closed (by `close()` or a `ten:close_app` cmd). TEN's
+ * default `long_running_mode` applies: an app whose last graph stopped closes. The app's `ten.log` level becomes the process's console log
  * level (app/console_log.ts); errors, violations and terminated threads are always printed.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -122,18 +122,28 @@ export class App {
     applyLogLevel();
     await AddonManager.getInstance().loadAllAddons();
     const property = env.props as TenAppProperty;
+    // TEN's defaults, as its app binary (and `ten-studio app`): the app ends with its last graph
+    // unless ten.long_running_mode, and its graphs end when a client that joined them leaves.
     const runtime = new Runtime({
-      property: { ...property, ten: { long_running_mode: false, ...property.ten } },
+      property,
       appDir: baseDir,
+      longRunning: property.ten?.long_running_mode === true,
+      longRunningGraphs: false,
       onEvent: (ev) => env.print(ev),
     });
     this._runtime = runtime;
     if (this._closeRequested) void runtime.close();
     try {
       await this.onInit(tenEnv);
-      if (!this._closeRequested) {
+      // Listens on ten.uri when it names one (msgpack://host:port/); an app that cannot listen
+      // closes itself, as in TEN (the reason is printed as an error).
+      const listening = this._closeRequested || (await runtime.listen().then(() => true, () => false));
+      if (!this._closeRequested && listening) {
+        // An auto_start graph that cannot start closes the app, as TEN's app binary (and
+        // `ten-studio app`) does; the reason is printed.
         await runtime.startAutoGraphs().catch((e: unknown) => {
           env.print({ type: 'error', ts: Date.now(), graphId: '', extension: '', phase: 'start_graph', message: String(e), stack: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+          void runtime.close();
         });
       }
     } catch (e) {

@@ -10,6 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AddonManager, App, Cmd, ExtensionTester, TenErrorCode, type TenEnv, type TenEnvTester } from 'ten-runtime-nodejs';
 import { registeredAddon } from '../../../src/runtime/api/addon';
 import { FIXTURE_APP } from './harness';
+import { freePort } from '../protocol/apps';
+import { TenClient } from '../../../src/runtime/protocol/client';
 
 const PACKAGES = join(FIXTURE_APP, 'ten_packages', 'extension');
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -233,3 +235,31 @@ new Main().run().then(() => console.log("run resolved"));
     expect(code).toBe(0);
   });
 });
+
+describe('App on the network (TEN app binary: listens on ten.uri)', () => {
+  it("a TEN client's cmd to predefined graph 'default' starts it; when the client leaves, its graph ends and with it the app", { timeout: 120_000 }, async () => {
+    const uri = `msgpack://127.0.0.1:${await freePort()}/`;
+    const app = makeApp(
+      {
+        ten: {
+          uri,
+          predefined_graphs: [
+            { name: 'default', auto_start: false, singleton: true, graph: { nodes: [{ type: 'extension', name: 'm', addon: 'mesh', extension_group: 'g', property: { answer: 'hi from default' } }] } },
+          ],
+        },
+      },
+      ['mesh'],
+    );
+    process.chdir(app);
+    let closed = false;
+    const running = new App().run().then(() => (closed = true));
+    const client = await TenClient.connect(uri, { retries: 50, intervalMs: 100 });
+    const result = await client.cmd('hello', { app: uri, graph: 'default', extension: 'm' });
+    expect(result.status).toBe(0);
+    expect(result.props.detail).toBe('hi from default');
+    expect(closed).toBe(false);
+    await client.close();
+    await running;
+  });
+});
+
