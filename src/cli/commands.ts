@@ -131,6 +131,29 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [],
     details: 'Prints one line per failing case, then `N passed, N failed`. Exit codes: 0 all passed, 1 some failed, 2 the folder cannot be read.',
   },
+  {
+    name: 'test',
+    args: '<package-dir> [--no-install] [-- <test framework args>]',
+    summary: "Run a TEN package's own tests on this runtime, as its tests/bin/start would; exit 0 iff all pass.",
+    options: [{ name: 'no-install', help: 'Never run npm install: name the dependencies that do not resolve and fail.' }],
+    details:
+      "Node.js packages: sets up the standalone app .ten/app with ten-studio's ten-runtime-nodejs as\n" +
+      "ten_runtime_nodejs, then npm run build and npm test in tests/ (mocha); prints the runner's own\n" +
+      "output and exits with its code. Exit codes: the runner's (0 all passed), 1 a setup step failed,\n" +
+      '2 a usage mistake (no manifest.json, a language without a runner).',
+  },
+  {
+    name: 'runtime-package',
+    args: '[options]',
+    summary: 'Build the installable ten-runtime-nodejs package and print its folder.',
+    options: [
+      { name: 'out', value: 'DIR', help: 'Build into DIR (default: out/ten-runtime-nodejs of this checkout, where its dependencies resolve).' },
+      { name: 'force', help: 'Build even when nothing changed since the last build.' },
+    ],
+    details:
+      "JavaScript plus .d.ts, laid out as TEN's (main build/index.js, manifest of ten_runtime_nodejs).\n" +
+      'Install it with npm install <printed folder>, or link it as <app>/ten_packages/system/ten_runtime_nodejs.',
+  },
 ];
 
 export function commandSpec(name: string): CommandSpec | undefined {

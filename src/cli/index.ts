@@ -10,6 +10,8 @@ import { trace } from './trace';
 import { appCommand } from './app';
 import { send } from './send';
 import { packageVersion } from './paths';
+import { runtimePackage } from './runtime-package';
+import { test } from './test';
 
 const RUNNERS: Record<string, (args: ParsedArgs) => Promise<number>> = {
   serve,
@@ -20,6 +22,8 @@ const RUNNERS: Record<string, (args: ParsedArgs) => Promise<number>> = {
   app: appCommand,
   send,
   conformance,
+  'runtime-package': runtimePackage,
+  test,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

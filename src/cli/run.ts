@@ -6,6 +6,7 @@
  */
 import { createWriteStream, existsSync, readFileSync, statSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { configuredLogLevel } from '../shared/graph/log-config';
 import type { TenAppProperty } from '../shared/graph/types';
 import { parseJsonText, stringifyJson } from '../shared/json/text';
 import { App, type RuntimeEvent, type ViolationPolicy } from '../runtime';
@@ -124,28 +125,9 @@ function readProperty(path: string): TenAppProperty {
   return value as TenAppProperty;
 }
 
-/** TEN's `ten.log.handlers[].matchers[].level` names, as runtime log levels ("off" shows none). */
-const MATCHER_LEVELS: Record<string, number> = { debug: 1, info: 2, warn: 3, error: 4, off: Infinity };
-
-/**
- * The lowest log level the app's log configuration lets through: the most verbose matcher of
- * TEN's `ten.log.handlers`, or a numeric `ten.log.level` (older TEN apps), else INFO.
- */
+/** The lowest log level the app's log configuration lets through, else INFO. */
 export function logLevelOf(property: TenAppProperty): number {
-  const log = property.ten?.log as { level?: unknown; handlers?: unknown } | undefined;
-  if (typeof log?.level === 'number') return log.level;
-  let lowest = Infinity;
-  let found = false;
-  for (const handler of Array.isArray(log?.handlers) ? log.handlers : []) {
-    const matchers = (handler as { matchers?: unknown }).matchers;
-    for (const matcher of Array.isArray(matchers) ? matchers : []) {
-      const level = MATCHER_LEVELS[String((matcher as { level?: unknown }).level)];
-      if (level === undefined) continue;
-      found = true;
-      lowest = Math.min(lowest, level);
-    }
-  }
-  return found ? lowest : DEFAULT_LOG_LEVEL;
+  return configuredLogLevel(property) ?? DEFAULT_LOG_LEVEL;
 }
 
 /** Why the run is ending. */

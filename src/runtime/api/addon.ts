@@ -6,28 +6,5 @@ export abstract class Addon {
   abstract onCreateInstance(tenEnv: TenEnv, instanceName: string): Promise<Extension>;
 }
 
-type AddonCtor = new () => Addon;
-
-/**
- * The addons registered in this thread, by name. Module evaluation of an extension package runs
- * its `@RegisterAddonAsExtension` decorator, which lands here; the runtime reads it after import.
- */
-const registry = new Map<string, AddonCtor>();
-
-/** Decorator registering an `Addon` subclass under the addon name used by graph nodes. */
-export function RegisterAddonAsExtension(name: string): <T extends AddonCtor>(klass: T) => T {
-  return <T extends AddonCtor>(klass: T): T => {
-    registry.set(name, klass);
-    return klass;
-  };
-}
-
-/** @internal */
-export function registeredAddon(name: string): AddonCtor | undefined {
-  return registry.get(name);
-}
-
-/** @internal */
-export function registeredAddonNames(): string[] {
-  return [...registry.keys()];
-}
+/** @internal The runtime of a thread looks addons up here (registered through the AddonManager). */
+export { registeredAddon } from './addon_manager';

@@ -1,7 +1,4 @@
-/**
- * Error codes of the TEN runtime, with TEN's Node.js binding names (`ErrorCode*`) and the short
- * aliases used in the TEN semantics document. Values match TEN's `ten_error_code_t`.
- */
+/** Error codes of the TEN runtime, with TEN's Node.js binding names; values match `ten_error_code_t`. */
 import { parseJsonText } from '../../shared/json/text';
 
 export enum TenErrorCode {
@@ -13,17 +10,6 @@ export enum TenErrorCode {
   ErrorCodeTenIsClosed = 6,
   ErrorCodeMsgNotConnected = 7,
   ErrorCodeTimeout = 8,
-  // Short aliases as written in the TEN semantics document; same values on purpose.
-  /* eslint-disable @typescript-eslint/no-duplicate-enum-values */
-  Generic = 1,
-  InvalidJSON = 2,
-  InvalidArgument = 3,
-  InvalidType = 4,
-  InvalidGraph = 5,
-  TenIsClosed = 6,
-  MsgNotConnected = 7,
-  Timeout = 8,
-  /* eslint-enable @typescript-eslint/no-duplicate-enum-values */
 }
 
 /** An error returned (never thrown) by `TenEnv` and message methods. */

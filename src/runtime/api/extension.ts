@@ -8,12 +8,11 @@ import type { TenEnv } from './ten_env';
  * dropped.
  */
 export abstract class Extension {
-  /** The instance name (the graph node's `name`). */
-  readonly name: string;
-
-  constructor(name: string) {
-    this.name = name;
-  }
+  /**
+   * `name` is the instance name (the graph node's `name`) the addon was asked for. As in TEN the
+   * base class keeps no member of its own, so a subclass may declare any field it likes.
+   */
+  constructor(_name: string) {}
 
   async onConfigure(_tenEnv: TenEnv): Promise<void> {}
   async onInit(_tenEnv: TenEnv): Promise<void> {}

@@ -1,11 +1,18 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- log `fields` keep TEN's declared type, so code typed against TEN compiles here. */
 import { fileURLToPath } from 'node:url';
 import { BroadcastChannel } from 'node:worker_threads';
+import { findAppBaseDir } from './base_dir';
 import { TenError, TenErrorCode } from './error';
 import { LogLevel } from './log_level';
+import { DefaultLogOption, type LogOption } from './log_option';
 import { AudioFrame, Cmd, CmdResult, Data, VideoFrame, wrapWire } from './msg';
+import type { SendOptions } from './send_options';
+import { logFields, type Value } from './value';
 import type { WireMsg } from '../core/wire';
+import type { RuntimeEvent } from '../core/protocol';
 import { parseJsonText } from '../../shared/json/text';
 import type { ToProxy, ToTester } from '../tester/protocol';
+
 
 type Pending = { kind: 'cmd'; onResult: (r: CmdResult | undefined, e: TenError | undefined) => void } | { kind: 'msg'; done: (e: TenError | undefined) => void };
 
@@ -27,20 +34,21 @@ export class TenEnvTester {
     });
   }
 
-  async sendData(data: Data): Promise<TenError | undefined> {
+  /** Sends data to the extension under test; resolves with the routing error, if any. */
+  async sendData(data: Data, _options?: SendOptions): Promise<TenError | undefined> {
     return this.sendOther(data._w);
   }
 
-  async sendAudioFrame(audioFrame: AudioFrame): Promise<TenError | undefined> {
-    return this.sendOther(audioFrame._w);
-  }
-
-  async sendVideoFrame(videoFrame: VideoFrame): Promise<TenError | undefined> {
+  async sendVideoFrame(videoFrame: VideoFrame, _options?: SendOptions): Promise<TenError | undefined> {
     return this.sendOther(videoFrame._w);
   }
 
+  async sendAudioFrame(audioFrame: AudioFrame, _options?: SendOptions): Promise<TenError | undefined> {
+    return this.sendOther(audioFrame._w);
+  }
+
   /** Answers a cmd the extension under test sent to the tester. */
-  async returnResult(cmdResult: CmdResult): Promise<TenError | undefined> {
+  async returnResult(cmdResult: CmdResult, _options?: SendOptions): Promise<TenError | undefined> {
     return this.t._return(cmdResult);
   }
 
@@ -50,20 +58,33 @@ export class TenEnvTester {
     return undefined;
   }
 
-  logDebug(message: string): TenError | undefined {
-    return this.log(LogLevel.DEBUG, message);
+  logDebug(message: string, category: string | undefined = undefined, fields: Value | Record<string, any> | undefined = undefined, option: LogOption = DefaultLogOption): TenError | undefined {
+    return this.log(LogLevel.DEBUG, message, category, fields, option);
   }
-  logInfo(message: string): TenError | undefined {
-    return this.log(LogLevel.INFO, message);
+
+  logInfo(message: string, category: string | undefined = undefined, fields: Value | Record<string, any> | undefined = undefined, option: LogOption = DefaultLogOption): TenError | undefined {
+    return this.log(LogLevel.INFO, message, category, fields, option);
   }
-  logWarn(message: string): TenError | undefined {
-    return this.log(LogLevel.WARN, message);
+
+  logWarn(message: string, category: string | undefined = undefined, fields: Value | Record<string, any> | undefined = undefined, option: LogOption = DefaultLogOption): TenError | undefined {
+    return this.log(LogLevel.WARN, message, category, fields, option);
   }
-  logError(message: string): TenError | undefined {
-    return this.log(LogLevel.ERROR, message);
+
+  logError(message: string, category: string | undefined = undefined, fields: Value | Record<string, any> | undefined = undefined, option: LogOption = DefaultLogOption): TenError | undefined {
+    return this.log(LogLevel.ERROR, message, category, fields, option);
   }
-  log(level: LogLevel, message: string): TenError | undefined {
-    this.t._log(level, message);
+
+  /** Logs as the tester, with the test app's log level (see `ExtensionTester`). */
+  log(
+    level: LogLevel,
+    message: string,
+    category: string | undefined = undefined,
+    fields: Value | Record<string, any> | undefined = undefined,
+    _option: LogOption = DefaultLogOption,
+  ): TenError | undefined {
+    const [plain, err] = logFields(fields);
+    if (err) return err;
+    this.t._log(level, message, category, plain);
     return undefined;
   }
 
@@ -82,7 +103,7 @@ export class ExtensionTester {
   private addon = '';
   private propertyJson = '{}';
   private timeoutUs = 0;
-  private addonDirs: string[] = [];
+  private printEvent: (ev: RuntimeEvent) => void = () => undefined;
   private readonly env = new TenEnvTester(this);
   private channel: BroadcastChannel | null = null;
   private nextId = 0;
@@ -114,23 +135,30 @@ export class ExtensionTester {
   }
 
   /**
-   * Ours (TEN finds packages from the app base dir): folders to look for the addon in, as
-   * `addonDirs` of the App. Defaults to the working directory and its `ten_packages/extension`.
+   * Runs the test: a graph of the extension under test (found, as in TEN, among the packages of
+   * the app base dir: `TEN_APP_BASE_DIR`, the app above the runtime, or the standalone app
+   * `.ten/app` of the extension above the working directory) and a proxy for this tester.
+   * Resolves with the error given to `stopTest`, a `Timeout` error, or an error saying why the
+   * test graph could not run. Logs are printed at the process's log level (app/console_log.ts).
    */
-  setAddonDirs(dirs: string[]): TenError | undefined {
-    this.addonDirs = dirs;
-    return undefined;
-  }
-
   async run(): Promise<TenError | undefined> {
     if (!this.addon) return new TenError(TenErrorCode.ErrorCodeInvalidArgument, 'Call setTestModeSingle(addonName, propertyJson) before run().');
+    let baseDir: string;
+    try {
+      baseDir = findAppBaseDir();
+    } catch (e) {
+      return new TenError(TenErrorCode.ErrorCodeGeneric, (e as Error).message);
+    }
     // Loaded here, not at module level: worker threads import this API module too.
-    const { App } = await import('../app/app');
-    const { TEST_EXTENSION, TESTER_PROXY } = await import('../tester/protocol');
+    const [{ App }, { TEST_EXTENSION, TESTER_PROXY }, { consoleEvents }] = await Promise.all([
+      import('../app/app'),
+      import('../tester/protocol'),
+      import('../app/console_log'),
+    ]);
     const proxyDir = fileURLToPath(new URL('../tester/proxy/', import.meta.url));
     const channelName = `ten-tester-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    const cwd = process.cwd();
-    const app = new App({ addonDirs: [...(this.addonDirs.length ? this.addonDirs : [cwd, `${cwd}/ten_packages/extension`]), proxyDir] });
+    this.printEvent = consoleEvents();
+    const app = new App({ appDir: baseDir, addonDirs: [proxyDir] });
     const channel = new BroadcastChannel(channelName);
     this.channel = channel;
     const outcome = new Promise<TenError | undefined>((resolve) => (this.finish = resolve));
@@ -151,7 +179,7 @@ export class ExtensionTester {
         extStarted = true;
         maybeStart();
       }
-      if (ev.type === 'error') console.error(`[${ev.extension}] ${ev.phase}: ${ev.stack || ev.message}`);
+      this.printEvent(ev);
       if (ev.type === 'graph' && ev.state === 'start_failed') this._stop(new TenError(TenErrorCode.ErrorCodeGeneric, ev.detail ?? 'The test graph failed to start.'));
     });
     channel.onmessage = (ev: unknown) => {
@@ -261,7 +289,7 @@ export class ExtensionTester {
   }
 
   /** @internal */
-  _log(level: LogLevel, message: string): void {
-    if (level >= LogLevel.WARN) console.warn(`[tester] ${message}`);
+  _log(level: LogLevel, message: string, category: string | undefined, fields: unknown): void {
+    this.printEvent({ type: 'log', ts: Date.now(), graphId: '', extension: 'tester', level, message, category, fields });
   }
 }

@@ -1,25 +1,31 @@
 /**
  * `ten-runtime-nodejs`: the extension API, with the names and signatures of TEN's Node.js
- * binding. Extension packages import this module by name; the runtime maps the name here.
+ * binding (held to TEN's by test/unit/runtime/api-surface.test.ts). Extension packages import
+ * this module by name; the runtime maps the name here.
  */
-export { TenError, TenErrorCode } from './error';
-export { Loc } from './loc';
-export { LogLevel, DefaultLogOption, type LogOption, type SendOptions } from './log_level';
+export { App } from './app';
+export { TenEnv } from './ten_env';
+export { Addon } from './addon';
+export { Extension } from './extension';
+export { AddonManager, RegisterAddonAsExtension } from './addon_manager';
 export {
   Msg,
   Cmd,
   CmdResult,
-  Data,
-  AudioFrame,
-  VideoFrame,
+  StatusCode,
   StartGraphCmd,
   StopGraphCmd,
   TriggerLifeCycleCmd,
-  StatusCode,
+  Data,
+  AudioFrame,
   AudioFrameDataFmt,
+  VideoFrame,
   PixelFmt,
 } from './msg';
-export { TenEnv, type ResultHandler } from './ten_env';
-export { Extension } from './extension';
-export { Addon, RegisterAddonAsExtension } from './addon';
 export { ExtensionTester, TenEnvTester } from './extension_tester';
+export { TenError, TenErrorCode } from './error';
+export { Value, ValueType } from './value';
+export { LogLevel } from './log_level';
+export { DefaultLogOption, type LogOption } from './log_option';
+export { Loc } from './loc';
+export { type SendOptions } from './send_options';

@@ -6,15 +6,3 @@ export enum LogLevel {
   WARN = 3,
   ERROR = 4,
 }
-
-/** Options for `TenEnv.log*` (TEN: number of stack frames to skip to find the caller). */
-export interface LogOption {
-  skip: number;
-}
-
-export const DefaultLogOption: LogOption = { skip: 2 };
-
-/** Options for the fire-and-forget senders; `waitForResult` resolves after routing. */
-export interface SendOptions {
-  waitForResult?: boolean;
-}

@@ -36,6 +36,10 @@ function missing(path: string): TenError {
   return new TenError(TenErrorCode.ErrorCodeGeneric, `The property '${path}' does not exist.`);
 }
 
+function invalidArgument(text: string): TenError {
+  return new TenError(TenErrorCode.ErrorCodeInvalidArgument, text);
+}
+
 function badPath(path: string): TenError {
   return new TenError(TenErrorCode.ErrorCodeInvalidArgument, `Invalid property path '${path}'.`);
 }
@@ -52,8 +56,8 @@ export class Msg {
   /** @internal The extension owning the message ('' until created one sends it or one receives it). */
   _owner = '';
 
-  /** @internal */
-  protected constructor(w: WireMsg) {
+  /** @internal Messages are made by the `Create` methods of the subclasses. */
+  constructor(w: WireMsg) {
     this._w = w;
   }
 
@@ -78,11 +82,26 @@ export class Msg {
     return new Loc({ appUri: s.app || undefined, graphId: s.graph || undefined, extensionName: s.ext || undefined });
   }
 
-  /** Explicit destinations; they win over the graph's connections. */
+  /**
+   * Explicit destinations; they win over the graph's connections. Checked as TEN checks them,
+   * all before any is set: each needs an `appUri` (`""` is this app), an `extensionName` needs a
+   * `graphId` (`""` is the sender's graph), and every given field must be a string. `[]` clears.
+   */
   setDests(dests: Partial<Loc>[]): TenError | undefined {
     const err = this._guard('setDests');
     if (err) return err;
-    this._w.dests = dests.map((d) => ({ app: d.appUri ?? '', graph: d.graphId ?? '', ext: d.extensionName ?? '' }));
+    if (!Array.isArray(dests)) return invalidArgument('dests parameter must be an array');
+    const locs: WireMsg['dests'] = [];
+    for (const d of dests) {
+      for (const key of ['appUri', 'graphId', 'extensionName'] as const) {
+        const v: unknown = d?.[key];
+        if (v !== undefined && typeof v !== 'string') return invalidArgument(`Failed to get ${key} from Loc: expected a string, got ${v === null ? 'null' : typeof v}.`);
+      }
+      if (d.appUri === undefined) return invalidArgument('App URI cannot be empty.');
+      if (d.extensionName !== undefined && d.graphId === undefined) return invalidArgument('Graph ID cannot be empty when extension name is provided.');
+      locs.push({ app: d.appUri, graph: d.graphId ?? '', ext: d.extensionName ?? '' });
+    }
+    this._w.dests = locs;
     return undefined;
   }
 
@@ -325,12 +344,6 @@ export class AudioFrame extends BufMsg {
   }
   setNumberOfChannels(numberOfChannels: number): void {
     if (this._guard('setNumberOfChannels') === undefined) this.a.channels = numberOfChannels;
-  }
-  getChannelLayout(): number {
-    return this.a.channelLayout;
-  }
-  setChannelLayout(channelLayout: number): void {
-    if (this._guard('setChannelLayout') === undefined) this.a.channelLayout = channelLayout;
   }
   getDataFmt(): AudioFrameDataFmt {
     return this.a.dataFmt;

@@ -1,9 +1,13 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- log `fields` keep TEN's declared type, so code typed against TEN compiles here. */
 import { toJson } from '../core/props';
 import { parseJsonArg, TenError, TenErrorCode } from './error';
-import { DefaultLogOption, LogLevel, type LogOption, type SendOptions } from './log_level';
+import { LogLevel } from './log_level';
+import { DefaultLogOption, type LogOption } from './log_option';
 import type { AudioFrame, Cmd, CmdResult, Data, VideoFrame } from './msg';
+import type { SendOptions } from './send_options';
+import { logFields, type Value } from './value';
 
-/** Called once per delivered result (several times for `sendCmdEx` or non-final results). */
+/** @internal Called once per delivered result (several times for `sendCmdEx` or non-final results). */
 export type ResultHandler = (result: CmdResult | undefined, error: TenError | undefined) => void;
 
 /**
@@ -151,44 +155,40 @@ export class TenEnv {
     return this._b.setProperty(path, value);
   }
 
-  async getPropertyBool(path: string): Promise<[boolean, TenError | undefined]> {
-    const [v, err] = this._b.getProperty(path);
-    if (err) return [false, err];
-    return typeof v === 'boolean' ? [v, undefined] : [false, wrongType(path, 'bool')];
-  }
-
-  async setPropertyBool(path: string, value: boolean): Promise<TenError | undefined> {
-    return this._b.setProperty(path, value);
-  }
-
   /** Deep-merges a JSON object into the extension's properties. */
   async initPropertyFromJson(jsonStr: string): Promise<TenError | undefined> {
     return this._b.initPropertyFromJson(jsonStr);
   }
 
-  logDebug(message: string, category?: string, fields?: Record<string, unknown>, _option: LogOption = DefaultLogOption): TenError | undefined {
-    return this._b.log(LogLevel.DEBUG, message, category, fields);
+  logDebug(message: string, category: string | undefined = undefined, fields: Value | Record<string, any> | undefined = undefined, option: LogOption = DefaultLogOption): TenError | undefined {
+    return this.log(LogLevel.DEBUG, message, category, fields, option);
   }
 
-  logInfo(message: string, category?: string, fields?: Record<string, unknown>, _option: LogOption = DefaultLogOption): TenError | undefined {
-    return this._b.log(LogLevel.INFO, message, category, fields);
+  logInfo(message: string, category: string | undefined = undefined, fields: Value | Record<string, any> | undefined = undefined, option: LogOption = DefaultLogOption): TenError | undefined {
+    return this.log(LogLevel.INFO, message, category, fields, option);
   }
 
-  logWarn(message: string, category?: string, fields?: Record<string, unknown>, _option: LogOption = DefaultLogOption): TenError | undefined {
-    return this._b.log(LogLevel.WARN, message, category, fields);
+  logWarn(message: string, category: string | undefined = undefined, fields: Value | Record<string, any> | undefined = undefined, option: LogOption = DefaultLogOption): TenError | undefined {
+    return this.log(LogLevel.WARN, message, category, fields, option);
   }
 
-  logError(message: string, category?: string, fields?: Record<string, unknown>, _option: LogOption = DefaultLogOption): TenError | undefined {
-    return this._b.log(LogLevel.ERROR, message, category, fields);
+  logError(message: string, category: string | undefined = undefined, fields: Value | Record<string, any> | undefined = undefined, option: LogOption = DefaultLogOption): TenError | undefined {
+    return this.log(LogLevel.ERROR, message, category, fields, option);
   }
 
+  /**
+   * Logs with a category and structured `fields` (a `Value`, or an object converted with
+   * `Value.fromNative`). `option.skip` is accepted as in TEN; log events carry no caller location.
+   */
   log(
     level: LogLevel,
     message: string,
-    category?: string,
-    fields?: Record<string, unknown>,
+    category: string | undefined = undefined,
+    fields: Value | Record<string, any> | undefined = undefined,
     _option: LogOption = DefaultLogOption,
   ): TenError | undefined {
-    return this._b.log(level, message, category, fields);
+    const [plain, err] = logFields(fields);
+    return err ?? this._b.log(level, message, category, plain);
   }
 }
+

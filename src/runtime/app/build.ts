@@ -25,6 +25,7 @@ import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -67,10 +68,16 @@ function userCacheRoot(): string {
 /** Default cache folder: `$XDG_CACHE_HOME/ten-studio/runtime` (`~/.cache/…` on Linux). */
 export const DEFAULT_CACHE_DIR = join(userCacheRoot(), 'ten-studio', 'runtime');
 
+/** A runtime module next to this one: its TypeScript source, or its JavaScript in the built package. */
+function runtimeModule(rel: string): string {
+  const source = fileURLToPath(new URL(rel, import.meta.url));
+  return existsSync(source) ? source : source.replace(/\.ts$/, '.js');
+}
+
 /** The API module extension packages import by name. */
-export const API_SOURCE = fileURLToPath(new URL('../api/index.ts', import.meta.url));
+export const API_SOURCE = runtimeModule('../api/index.ts');
 /** The worker entry. */
-export const WORKER_SOURCE = fileURLToPath(new URL('../worker/entry.ts', import.meta.url));
+export const WORKER_SOURCE = runtimeModule('../worker/entry.ts');
 
 const BUILTINS = new Set(builtinModules);
 

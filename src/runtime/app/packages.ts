@@ -16,6 +16,14 @@ export interface AddonPackage {
   property: Record<string, unknown>;
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function readJson(file: string): Record<string, unknown> | null {
   if (!existsSync(file)) return null;
   const v: unknown = parseJsonText(readFileSync(file, 'utf8'));
@@ -28,7 +36,7 @@ function entryOf(dir: string): string | null {
     const main = resolve(dir, pkg.main);
     if (existsSync(main)) return main;
   }
-  for (const c of ['src/index.ts', 'index.ts', 'src/index.mts', 'build/index.js', 'index.js']) {
+  for (const c of ['src/index.ts', 'index.ts', 'src/index.mts', 'build/index.js', 'src/index.js', 'index.js']) {
     const f = join(dir, c);
     if (existsSync(f)) return f;
   }
@@ -58,7 +66,10 @@ export function discoverAddons(appDir: string | undefined, addonDirs: readonly s
       continue;
     }
     for (const e of readdirSync(root, { withFileTypes: true })) {
-      if (!e.isDirectory() || e.name.startsWith('.')) continue;
+      if (e.name.startsWith('.')) continue;
+      // A package linked in (tman links the extension under test into its standalone app) is a
+      // symlink to a folder.
+      if (!e.isDirectory() && !(e.isSymbolicLink() && isDirectory(join(root, e.name)))) continue;
       const p = loadPackage(join(root, e.name));
       if (p) found.set(p.name, p);
     }

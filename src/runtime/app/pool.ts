@@ -6,6 +6,60 @@
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 
+/**
+ * Node options that install module loader hooks (or modules that do) before the entry; each
+ * takes a value. CommonJS preloads (`--require`) are inherited as before: they install no ESM
+ * hooks, and test runners use them for small things (vitest preloads a warning filter).
+ */
+const PRELOAD_FLAGS = new Set(['--loader', '--experimental-loader', '--import']);
+
+function flagName(arg: string): string {
+  const eq = arg.indexOf('=');
+  return eq === -1 ? arg : arg.slice(0, eq);
+}
+
+/**
+ * The process's Node options less its module loaders (and their values). A thread
+ * inherits `execArgv`, so a test process started as `mocha` with `loader: ts-node/esm` (TEN's
+ * test setup) would start ts-node's hooks in every group thread: a second or more per thread,
+ * and a warning printed per thread. Group threads run modules already built to plain JavaScript
+ * (app/build.ts) and need none of them.
+ */
+export function withoutPreloads(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (!PRELOAD_FLAGS.has(flagName(arg))) out.push(arg);
+    else if (!arg.includes('=')) i++;
+  }
+  return out;
+}
+
+/**
+ * Options given to group threads: undefined (Node's inheritance, which silently skips the
+ * options a thread cannot take) unless the process has preloads; then `withoutPreloads`, less
+ * the per-process and V8 options Node refuses when they are given explicitly (learnt from its
+ * refusal once, then kept).
+ */
+let groupArgv: string[] | undefined | null = null;
+
+/** A new group thread running `entry`. */
+export function spawnGroupThread(entry: URL, options: { name: string; workerData: unknown; resourceLimits?: ResourceLimits }): Worker {
+  if (groupArgv === null) {
+    const all = process.execArgv;
+    groupArgv = all.some((a) => PRELOAD_FLAGS.has(flagName(a))) ? withoutPreloads(all) : undefined;
+  }
+  try {
+    return new Worker(entry, { ...options, execArgv: groupArgv });
+  } catch (e) {
+    const m = /invalid execArgv flags: (.*)$/.exec((e as Error).message);
+    if ((e as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || !m || !groupArgv) throw e;
+    const refused = new Set(m[1]!.split(', '));
+    groupArgv = groupArgv.filter((a) => !refused.has(a));
+    return new Worker(entry, { ...options, execArgv: groupArgv });
+  }
+}
+
 interface Spare {
   worker: Worker;
   onExit: () => void;
@@ -36,7 +90,7 @@ export class WorkerPool {
       s.worker.ref();
       return s.worker;
     }
-    return new Worker(entry, { name, workerData: { spare: false }, resourceLimits: this.limits });
+    return spawnGroupThread(entry, { name, workerData: { spare: false }, resourceLimits: this.limits });
   }
 
   /** Tops the spares up to `count` (bounded by the cap). */
@@ -47,7 +101,7 @@ export class WorkerPool {
   private fill(entry: URL, count: number): void {
     const want = Math.min(count, this.max);
     while (!this.closed && this.spares.length < want) {
-      const worker = new Worker(entry, { name: 'ten:spare', workerData: { spare: true }, resourceLimits: this.limits });
+      const worker = spawnGroupThread(entry, { name: 'ten:spare', workerData: { spare: true }, resourceLimits: this.limits });
       worker.unref();
       const s: Spare = {
         worker,

@@ -18,7 +18,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-const NAMES = ['serve', 'run', 'trace', 'validate', 'flatten', 'app', 'send', 'conformance'];
+const NAMES = ['serve', 'run', 'trace', 'validate', 'flatten', 'app', 'send', 'conformance', 'runtime-package', 'test'];
 
 describe('ten-studio <command> --help', () => {
   it('has a spec for every command', () => {

@@ -33,6 +33,14 @@ export interface CmdDriverReport {
 export type DriverControl = { run: CmdDriverRun } | { ready: string } | { report: CmdDriverReport };
 
 class CmdDriver extends Extension {
+  /** The instance name (TEN's Extension keeps none for its subclasses). */
+  private readonly name: string;
+
+  constructor(name: string) {
+    super(name);
+    this.name = name;
+  }
+
   private cmdName = "ping";
   private controlName = "ten-bench-control";
   private control: BroadcastChannel | undefined;

@@ -17,6 +17,14 @@ import {
 export type SourceControl = { go: number } | { ready: string } | { error: string };
 
 class BenchSource extends Extension {
+  /** The instance name (TEN's Extension keeps none for its subclasses). */
+  private readonly name: string;
+
+  constructor(name: string) {
+    super(name);
+    this.name = name;
+  }
+
   private controlName = "ten-bench-control";
   private kind: "data" | "audio_frame" = "data";
   private msgName = "tick";

@@ -22,9 +22,12 @@ async function stringProperty(tenEnv: TenEnv, name: string, fallback: string): P
   return err ? fallback : value;
 }
 
+/** TEN's TenEnv has no boolean getter: read the property's JSON. */
 async function boolProperty(tenEnv: TenEnv, name: string, fallback: boolean): Promise<boolean> {
-  const [value, err] = await tenEnv.getPropertyBool(name);
-  return err ? fallback : value;
+  const [json, err] = await tenEnv.getPropertyToJson(name);
+  if (err) return fallback;
+  const value: unknown = JSON.parse(json);
+  return typeof value === "boolean" ? value : fallback;
 }
 
 /**

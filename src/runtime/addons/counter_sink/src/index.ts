@@ -68,6 +68,12 @@ class CounterSink extends Extension {
   private readonly audio = new Map<string, Counter>();
   private readonly video = new Map<string, Counter>();
   private readonly cmds = new Map<string, Counter>();
+  private readonly instanceName: string;
+
+  constructor(name: string) {
+    super(name);
+    this.instanceName = name;
+  }
 
   async onConfigure(tenEnv: TenEnv): Promise<void> {
     const [statsCmd, statsErr] = await tenEnv.getPropertyString("stats_cmd");
@@ -150,7 +156,7 @@ class CounterSink extends Extension {
 
   private stats(): CounterStats {
     return {
-      extension: this.name,
+      extension: this.instanceName,
       total: this.total,
       first_at_ms: this.firstAt,
       last_at_ms: this.lastAt,

@@ -26,8 +26,9 @@ class FanIn extends Extension {
     this.tenEnv = tenEnv;
     const [outputName, nameErr] = await tenEnv.getPropertyString("output_name");
     if (!nameErr) this.outputName = outputName;
-    const [tagSource, tagErr] = await tenEnv.getPropertyBool("tag_source");
-    if (!tagErr) this.tagSource = tagSource;
+    // TEN's TenEnv has no boolean getter: read the property's JSON.
+    const [tagSource, tagErr] = await tenEnv.getPropertyToJson("tag_source");
+    if (!tagErr) this.tagSource = JSON.parse(tagSource) === true;
   }
 
   async onDeinit(_tenEnv: TenEnv): Promise<void> {
@@ -54,7 +55,6 @@ class FanIn extends Extension {
       out.setBytesPerSample(frame.getBytesPerSample());
       out.setNumberOfChannels(frame.getNumberOfChannels());
       out.setSamplesPerChannel(frame.getSamplesPerChannel());
-      out.setChannelLayout(frame.getChannelLayout());
       out.setDataFmt(frame.getDataFmt());
       out.setLineSize(frame.getLineSize());
       out.setTimestamp(frame.getTimestamp());

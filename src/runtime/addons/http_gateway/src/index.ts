@@ -23,12 +23,18 @@ interface Reply {
 }
 
 class HttpGateway extends Extension {
+  private readonly instanceName: string;
   private tenEnv: TenEnv | undefined;
   private server: http.Server | undefined;
   private port = 0;
   private timeoutMs = 10_000;
   private maxBodyBytes = 1 << 20;
   private allowCloseApp = false;
+
+  constructor(name: string) {
+    super(name);
+    this.instanceName = name;
+  }
 
   async onConfigure(tenEnv: TenEnv): Promise<void> {
     const [port, portErr] = await tenEnv.getPropertyNumber("port");
@@ -37,8 +43,9 @@ class HttpGateway extends Extension {
     if (!timeoutErr && timeoutMs > 0) this.timeoutMs = timeoutMs;
     const [maxBody, maxErr] = await tenEnv.getPropertyNumber("max_body_bytes");
     if (!maxErr && maxBody > 0) this.maxBodyBytes = maxBody;
-    const [allowClose, allowErr] = await tenEnv.getPropertyBool("allow_close_app");
-    if (!allowErr) this.allowCloseApp = allowClose;
+    // TEN's TenEnv has no boolean getter: read the property's JSON.
+    const [allowClose, allowErr] = await tenEnv.getPropertyToJson("allow_close_app");
+    if (!allowErr) this.allowCloseApp = JSON.parse(allowClose) === true;
   }
 
   /** Listening completes before on_start_done, so the graph is reachable once it reports started. */
@@ -83,7 +90,7 @@ class HttpGateway extends Extension {
     const url = new URL(req.url ?? "/", `http://${HOST}`);
     if (req.method === "GET" && url.pathname === "/health") {
       const address = this.server?.address() as AddressInfo | null | undefined;
-      return reply(200, { extension: this.name, port: address?.port ?? 0 });
+      return reply(200, { extension: this.instanceName, port: address?.port ?? 0 });
     }
     if (req.method !== "POST") return reply(405, { error: "Use POST /cmd/<name> with a JSON object body." });
 
