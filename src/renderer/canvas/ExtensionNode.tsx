@@ -2,7 +2,9 @@ import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } f
 import { memo, useEffect, useMemo, useRef } from 'react';
 import { useFiguresEnded, useRunView, type RunViewState } from '../debugger/runStore';
 import { useEditor, type EditorState } from '../editor/editorStore';
+import { LANGUAGE_BADGE, LANGUAGE_TITLE } from '../editor/language';
 import { portLabel, type PortView } from '../editor/model';
+import type { AddonSummary } from '../../shared';
 import { useFarZoom } from './detail';
 import { KIND_COLORS } from './FlowEdge';
 import { KIND_SHORT, NODE_STYLES, nodeGeometry, portRows } from './nodeGeometry';
@@ -18,6 +20,8 @@ export type ExtensionNodeData = {
   known: boolean;
   inPorts: PortView[];
   outPorts: PortView[];
+  /** The addon's language, when the catalogue knows it. */
+  language?: AddonSummary['language'];
 };
 export type ExtensionFlowNode = Node<ExtensionNodeData, 'extension'>;
 
@@ -167,7 +171,8 @@ function FarNode({ data, selected, problems }: { data: ExtensionNodeData; select
     metrics && `${Math.max(metrics.inPerSec, metrics.outPerSec)} msgs/s`,
     metrics?.thread != null && `thread ${metrics.thread}`,
   ].filter(Boolean);
-  const summary = [`Extension ${data.name} (${data.addon})${data.group ? ` in ${data.group}` : ''}`, ...live, problems].filter(Boolean).join(', ');
+  const lang = data.language && LANGUAGE_BADGE[data.language] ? ` ${LANGUAGE_BADGE[data.language]}` : '';
+  const summary = [`Extension ${data.name} (${data.addon}${lang})${data.group ? ` in ${data.group}` : ''}`, ...live, problems].filter(Boolean).join(', ');
   const size = useMemo(() => nodeGeometry(data), [data]);
   return (
     <div
@@ -213,6 +218,11 @@ function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>)
             {data.addon}
           </div>
         </div>
+        {data.language && LANGUAGE_BADGE[data.language] && (
+          <span className={`lang-badge lang-${data.language}`} data-testid={`lang-${data.name}`} title={LANGUAGE_TITLE[data.language]}>
+            {LANGUAGE_BADGE[data.language]}
+          </span>
+        )}
         {badge && (
           <span className="problem-badge" data-testid={`badge-${data.name}`} role="img" aria-label={`${badge.count} problem${badge.count === 1 ? '' : 's'}: ${badge.first}`} title={badge.first}>
             ⚠ {badge.count}
