@@ -33,17 +33,17 @@ class AudioFrame(_BufMsg):
 
     def clone(self) -> "AudioFrame":
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         return cast("AudioFrame", self._copy_into(type(self)._new(self._name)))
 
     def _field(self, attr: str) -> int:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         return getattr(self, attr)
 
     def _put(self, attr: str, value: int) -> None:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         setattr(self, attr, int(value))
 
     def get_timestamp(self) -> int:
@@ -99,5 +99,5 @@ class AudioFrame(_BufMsg):
 
     def set_eof(self, is_eof: bool) -> None:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         self._eof = bool(is_eof)

@@ -1,6 +1,6 @@
 from typing import TypeVar, cast
 
-from .msg import Msg
+from .msg import Msg, _invalidated
 
 T = TypeVar("T", bound="Cmd")
 
@@ -24,7 +24,7 @@ class Cmd(Msg):
     def clone(self) -> "Cmd":
         """A new cmd with the same name, properties and destinations (and a new cmd id)."""
         if not self._valid:
-            raise ValueError("Msg is invalidated.")
+            raise _invalidated(self)
         m = type(self)._new(self._name)
         if self._type != "cmd":
             m._type = self._type

@@ -2,7 +2,7 @@ from enum import IntEnum
 from typing import TypeVar, cast
 
 from .cmd import Cmd
-from .msg import Msg
+from .msg import Msg, _invalidated
 
 T = TypeVar("T", bound="CmdResult")
 
@@ -22,7 +22,7 @@ class CmdResult(Msg):
     @classmethod
     def create(cls: type[T], status_code: StatusCode, target_cmd: Cmd) -> T:
         if not target_cmd._valid:
-            raise ValueError("Msg is invalidated.")
+            raise _invalidated(target_cmd)
         r = cls._new(target_cmd._name)
         r._status = int(status_code)
         r._cmd_id = target_cmd._cmd_id
@@ -34,7 +34,7 @@ class CmdResult(Msg):
 
     def clone(self) -> "CmdResult":
         if not self._valid:
-            raise ValueError("Msg is invalidated.")
+            raise _invalidated(self)
         r = type(self)._new(self._name)
         r._cmd_id = self._cmd_id
         r._orig_type = self._orig_type
@@ -42,20 +42,20 @@ class CmdResult(Msg):
 
     def get_status_code(self) -> StatusCode:
         if not self._valid:
-            raise ValueError("Msg is invalidated.")
+            raise _invalidated(self)
         return StatusCode.OK if self._status == 0 else StatusCode.ERROR
 
     def set_final(self, is_final: bool) -> None:
         if not self._valid:
-            raise ValueError("Msg is invalidated.")
+            raise _invalidated(self)
         self._final = bool(is_final)
 
     def is_final(self) -> bool:
         if not self._valid:
-            raise ValueError("Msg is invalidated.")
+            raise _invalidated(self)
         return self._final
 
     def is_completed(self) -> bool:
         if not self._valid:
-            raise ValueError("Msg is invalidated.")
+            raise _invalidated(self)
         return self._completed

@@ -1,6 +1,6 @@
 from typing import TypeVar, cast
 
-from .msg import _BufMsg
+from .msg import _BufMsg, _invalidated
 
 T = TypeVar("T", bound="Data")
 
@@ -19,5 +19,5 @@ class Data(_BufMsg):
 
     def clone(self) -> "Data":
         if not self._valid:
-            raise ValueError("Msg is invalidated.")
+            raise _invalidated(self)
         return cast("Data", self._copy_into(type(self)._new(self._name)))

@@ -15,7 +15,14 @@ from .loc import Loc
 _INVALID = "Msg is invalidated."
 
 
-def _invalidated() -> ValueError:
+# Set by the runtime: told of every call on a sent message (it reports a violation with the stack).
+_on_invalid: Any = None
+
+
+def _invalidated(m: Any = None) -> ValueError:
+    """TEN's error for a call on a message that was sent (its native message is gone)."""
+    if m is not None and _on_invalid is not None:
+        _on_invalid(m)
     return ValueError(_INVALID)
 
 
@@ -60,31 +67,27 @@ class Msg:
         m._props = {}
         return m
 
-    def _check(self) -> None:
-        if not self._valid:
-            raise _invalidated()
-
     def get_name(self) -> str:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         return self._name
 
     def set_name(self, name: str) -> None:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         if not isinstance(name, str) or name == "":
             raise ValueError("The msg name must be a non-empty string.")
         self._name = name
 
     def get_source(self) -> Loc:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         app, graph, ext = self._src
         return Loc(app or None, graph or None, ext or None)
 
     def set_dests(self, locs: list[Loc]) -> TenError | None:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         self._dests = [(l.app_uri or "", l.graph_id or "", l.extension_name or "") for l in locs]
         return None
 
@@ -92,7 +95,7 @@ class Msg:
 
     def get_property_to_json(self, path: str | None = None) -> tuple[str, TenError | None]:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         if parse_path(path) is None:
             return "", _bad_path(path)
         v = get_prop(self._props, path)
@@ -102,7 +105,7 @@ class Msg:
 
     def set_property_from_json(self, path: str | None, json_str: str) -> TenError | None:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         try:
             v = json.loads(json_str)
         except (ValueError, TypeError) as e:
@@ -111,12 +114,12 @@ class Msg:
 
     def _get(self, path: str) -> Any:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         return get_prop(self._props, path)
 
     def _set(self, path: str, value: Any) -> TenError | None:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         if not path:
             return _bad_path(path)
         return None if set_prop(self._props, path, value) else _bad_path(path)
@@ -209,12 +212,12 @@ class _BufMsg(Msg):
 
     def alloc_buf(self, size: int) -> None:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         self._buf = bytearray(size)
 
     def lock_buf(self) -> memoryview:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         b = self._buf
         if b is None:
             b = self._buf = bytearray(0)
@@ -222,10 +225,10 @@ class _BufMsg(Msg):
 
     def unlock_buf(self, buf: memoryview) -> None:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
 
     def get_buf(self) -> bytearray:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         b = self._buf
         return bytearray(b) if b is not None else bytearray()

@@ -35,17 +35,17 @@ class VideoFrame(_BufMsg):
 
     def clone(self) -> "VideoFrame":
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         return cast("VideoFrame", self._copy_into(type(self)._new(self._name)))
 
     def _field(self, attr: str) -> int:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         return getattr(self, attr)
 
     def _put(self, attr: str, value: int) -> None:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         setattr(self, attr, int(value))
 
     def get_width(self) -> int:
@@ -77,5 +77,5 @@ class VideoFrame(_BufMsg):
 
     def set_eof(self, eof: bool) -> None:
         if not self._valid:
-            raise _invalidated()
+            raise _invalidated(self)
         self._eof = bool(eof)

@@ -124,6 +124,11 @@ export type RunEvent =
       level: number;
       message: string;
       category?: string;
+      /** Where the log call is: the caller's file, line and function (Python extensions report it). */
+      loc?: { file: string; line: number; func?: string };
+      /** The thread, and the asyncio task, that logged (Python extensions). */
+      thread?: string;
+      task?: string;
     }
   | { type: 'error'; ts: number; graphId: string; extension: string; phase: string; message: string; stack: string }
   | { type: 'graph'; ts: number; graphId: string; name: string; state: RunGraph['state']; detail?: string }

@@ -31,7 +31,7 @@ function group(name: string, runloop: Partial<GroupSample['runloop']>, extension
     group: name,
     runloop: { runloopId: `group:${name}#2.0`, threadId: 2, depth: 0, highWater: 0, drains: 0, maxBatch: 0, tasksRun: 0, busyMs: 0, coalescedWakes: 0, ...runloop },
     extensions,
-    live: { engines: 0, threads: 0, extensions: extensions.length, paths: 0, timers: 0, handles: 0 },
+    live: { engines: 0, threads: 0, extensions: extensions.length, paths: 0, timers: 0, handles: 0, processes: 0 },
   };
 }
 
