@@ -527,6 +527,8 @@ class Dispatcher:
         self.factories: dict[str, Callable[[ExtCtx], Any]] = config.get("_factories", {})
         # Ours, for test sessions: told of every exception a callback raised (fails the test).
         self.on_exception: Callable[[BaseException], None] | None = None
+        # Ours: hosted by a test process (pytest), not a process of its own.
+        self.in_session: bool = bool(config.get("_session"))
 
     # ---- creation ------------------------------------------------------------------------
 
@@ -890,9 +892,11 @@ class Dispatcher:
             frames = t.get_stack(limit=1)
             where = f"{frames[0].f_code.co_filename}:{frames[0].f_lineno}" if frames else ""
             tasks.append({"name": t.get_name(), "where": where})
-        threads = [{"name": th.name, "daemon": th.daemon} for th in threading.enumerate()
-                   if th is not threading.main_thread() and th.is_alive() and not th.daemon
-                   and not getattr(th, "_ten_studio_internal", False)]
+        # In a test session the process is pytest's: its threads are not the extension's leftovers.
+        threads = [] if self.in_session else [
+            {"name": th.name, "daemon": th.daemon} for th in threading.enumerate()
+            if th is not threading.main_thread() and th.is_alive() and not th.daemon
+            and not getattr(th, "_ten_studio_internal", False)]
         return {"tasks": tasks, "threads": threads}
 
     def exit(self) -> None:

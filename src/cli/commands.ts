@@ -121,6 +121,21 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Example: ten-studio send msgpack://127.0.0.1:8001/ hello --graph default --ext echo --prop \'{"n": 1}\'',
   },
   {
+    name: 'test',
+    args: '<extension-dir> [options] [runner args…]',
+    summary: "Run an extension's own tests as TEN's tests/bin/start does (Python: pytest); exit 0 iff all pass.",
+    options: [
+      { name: 'system', value: 'DIR[,DIR]', help: 'Folders of TEN system packages (ten_ai_base, pytest_ten…), or packages, to put on the path.' },
+      { name: 'python', value: 'EXE', help: 'The Python interpreter (default: TEN_STUDIO_PYTHON, else python3).' },
+    ],
+    details:
+      'Lays out the .ten/app that `tman install --standalone` creates (in a temporary folder), puts each\n' +
+      "system package's interface/ folder on PYTHONPATH and runs `python -m pytest -s tests/` in the\n" +
+      "extension folder with the caller's environment (PYTEST_ADDOPTS included). Any other argument after\n" +
+      'the folder goes to pytest. Exit code: pytest\'s (0 iff every test passed); 2 a usage mistake.\n\n' +
+      'Example: ten-studio test ten_packages/extension/my_tts_python -k flush',
+  },
+  {
     name: 'conformance',
     args: '<dir>',
     summary: 'Run <dir>/cases.json (ten-corpus graph-check format); exit 1 on any failure.',

@@ -347,6 +347,11 @@ export class PyHost {
             break;
           case P_LEFTOVER:
             this.onLeftover(r[1] as { tasks: { name: string; where: string }[]; threads: { name: string }[] });
+            // A relayed session's process lives on: its answer to EXIT is the end of this group.
+            if (this.cfg.relay) {
+              this.link?.end();
+              this.onExit(0, null);
+            }
             break;
           case 0:
             // A record Python could not write (reported separately): skip its buffer.
