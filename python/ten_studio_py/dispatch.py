@@ -523,6 +523,8 @@ class Dispatcher:
         self.stats_dirty = False
         self.stats_armed = False
         self.stalls = 0
+        # Ours: counts handler calls and finished tasks (the watchdog tells busy from blocked).
+        self.progress = 0
         # Ours: extension factories registered by the test session (the tester node).
         self.factories: dict[str, Callable[[ExtCtx], Any]] = config.get("_factories", {})
         # Ours, for test sessions: told of every exception a callback raised (fails the test).
@@ -674,6 +676,7 @@ class Dispatcher:
             self.handler_failed(x, phase, e, m)
         finally:
             current_ext.reset(token)
+            self.progress += 1
             if timed:
                 x.add_time((time.perf_counter() - t0) * 1000, 1 if phase == "on_cmd" else TIMING_SAMPLE)
 
@@ -739,6 +742,7 @@ class Dispatcher:
             self.handler_failed(x, phase, e, None)
         finally:
             current_ext.reset(token)
+            self.progress += 1
 
     # ---- outbound ------------------------------------------------------------------------
 
@@ -841,6 +845,7 @@ class Dispatcher:
         task.add_done_callback(self._task_done)
 
     def _task_done(self, task: "asyncio.Task[Any]") -> None:
+        self.progress += 1
         self.tasks.discard(task)
         name = task.get_name()
         x = self.by_name.get(name.rsplit(":", 1)[0])

@@ -149,7 +149,7 @@ def main() -> None:
         link.write_frame(P.CH_GROUP, encode_records([[P.P_STALL, x.idx if x is not None else -1, ms, stack, 0]],
                                                      lambda r, e: [0, 0]))
 
-    dog = Watchdog(loop, on_stall)
+    dog = Watchdog(loop, on_stall, lambda: d.progress)
 
     def on_eof() -> None:
         # The group thread is gone: nothing can reach this process any more.

@@ -72,7 +72,13 @@ function LiveStrip({ name }: { name: string }) {
       <span title={`Messages per second (in ${metrics?.inPerSec ?? 0}, out ${metrics?.outPerSec ?? 0})`}>
         <b data-testid={`rate-${name}`}>{rate}</b>/s
       </span>
-      {metrics?.thread != null && <span title="Thread of the node's extension group">t{metrics.thread}</span>}
+      {metrics?.pid != null ? (
+        <span title="Python process of the node's extension group" data-testid={`pid-${name}`}>
+          py {metrics.pid}
+        </span>
+      ) : (
+        metrics?.thread != null && <span title="Thread of the node's extension group">t{metrics.thread}</span>
+      )}
       {metrics?.waiting && (
         <span
           className="waiting"
@@ -169,7 +175,7 @@ function FarNode({ data, selected, problems }: { data: ExtensionNodeData; select
     lifecycle?.label,
     metrics && `queue ${metrics.queue}`,
     metrics && `${Math.max(metrics.inPerSec, metrics.outPerSec)} msgs/s`,
-    metrics?.thread != null && `thread ${metrics.thread}`,
+    metrics?.pid != null ? `Python process ${metrics.pid}` : metrics?.thread != null && `thread ${metrics.thread}`,
   ].filter(Boolean);
   const lang = data.language && LANGUAGE_BADGE[data.language] ? ` ${LANGUAGE_BADGE[data.language]}` : '';
   const summary = [`Extension ${data.name} (${data.addon}${lang})${data.group ? ` in ${data.group}` : ''}`, ...live, problems].filter(Boolean).join(', ');

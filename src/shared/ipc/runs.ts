@@ -202,6 +202,11 @@ export interface ExtensionMetrics {
   waiting: { cmd: string; dest: string; ageMs: number }[];
   /** Data and frames dropped because the extension has no handler for them. */
   droppedNoHandler: number;
+  /**
+   * A Python extension: the pid of its group's Python process. Its handler times are measured in
+   * Python, and its queue counts what waits for the process and the handler tasks not finished.
+   */
+  pythonPid?: number;
 }
 
 /** One runloop (one extension group's thread) in a metrics snapshot. */

@@ -63,6 +63,16 @@ describe('handler-time histogram', () => {
 });
 
 describe('computeMetrics', () => {
+  it("counts a Python extension's backlog in its process link and tasks, and names its process", () => {
+    const g = group('py', { depth: 2 }, [ext('p', { runtime: 'python', tasks: 3 }), ext('t')]);
+    g.python = { pid: 4242, version: '3.11.7', tasks: 3, threads: 2, stalls: 0, queued: 5, bytesIn: 0, bytesOut: 0, framesIn: 0, framesOut: 0 };
+    const m = computeMetrics(null, sample(1000, [g]));
+    const [p, t] = m.graphs[0]!.extensions;
+    expect(p).toMatchObject({ extension: 'p', inMsgsDepth: 10, pythonPid: 4242 });
+    expect(t).toMatchObject({ extension: 't', inMsgsDepth: 2 });
+    expect(t).not.toHaveProperty('pythonPid');
+  });
+
   it('turns counter differences into per-second rates, busy % and batch sizes', () => {
     const prev = sample(1000, [
       group('g', { drains: 10, tasksRun: 100, busyMs: 10, depth: 3, highWater: 50 }, [
