@@ -185,6 +185,8 @@ describe('Python failures', () => {
     const [r] = await h.report('ts', 'result');
     expect(r.result).toMatchObject({ status: 1, detail: "Extension 'p' threw in on_cmd: probe p raised on boom" });
     await h.until(() => h.phases('p').includes('on_start_done'), 'on_start_done after the exception');
+    // Events come from the group thread, the probe's report over its own channel: either may be first.
+    await h.until(() => h.errors().length === 2, 'both error events');
     const errors = h.errors();
     expect(errors.map((e) => e.phase).sort()).toEqual(['on_cmd', 'on_start']);
     expect(errors.find((e) => e.phase === 'on_cmd')).toMatchObject({ extension: 'p', message: 'RuntimeError: probe p raised on boom', stack: expect.stringMatching(/Traceback[\s\S]*py_probe\/extension\.py", line \d+, in on_msg/) });
