@@ -99,6 +99,11 @@ def main() -> None:
 
     loop = _new_loop()
     asyncio.set_event_loop(loop)
+    # Python 3.12+: a handler runs its first step at once, and one that does not suspend needs no
+    # extra loop turn (a task is made only when it awaits something pending).
+    eager = getattr(asyncio, "eager_task_factory", None)
+    if eager is not None:
+        loop.set_task_factory(eager)
     stopping = False
 
     def closed() -> None:
@@ -156,6 +161,7 @@ def main() -> None:
         os._exit(0)
 
     link.attach(loop, lambda ch, recs, bins: d.on_records(recs, bins), on_eof)
+    link.after_read = d.out.flush
     loop.call_soon(d.create)
     dog.start()
     try:

@@ -6,8 +6,9 @@ writable `memoryview` slices of it (`lock_buf` without a copy).
 
 Writes: `Outbox.push` appends a record (and its buffer) from any thread; the first push of a turn
 schedules one flush on the loop (from another thread with `call_soon_threadsafe`, which wakes the
-loop once). A flush writes one frame: one `json.dumps` for all records of the turn. Batches past
-~1 MiB of buffers are written at once. Writes are blocking (the TypeScript side always reads).
+loop once), and what the handlers of a read produced is flushed right after that read. A flush
+writes one frame: one `json.dumps` for all its records. Batches past ~1 MiB of buffers are
+written at once. Writes are blocking (the TypeScript side always reads).
 """
 
 import asyncio
@@ -53,6 +54,8 @@ class Link:
         self.bytes_out = 0
         self.frames_in = 0
         self.frames_out = 0
+        # Called after each read's frames were handled (the outbox flushes what they produced).
+        self.after_read: Callable[[], None] | None = None
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -99,6 +102,9 @@ class Link:
             self._on_frame(channel, records, bins)
         if pos:
             del buf[:pos]
+        after = self.after_read
+        if after is not None:
+            after()
 
     def read_frame_blocking(self) -> tuple[int, list[Any], memoryview] | None:
         """One frame, read synchronously (before any loop exists); None at end of input."""

@@ -5,8 +5,9 @@
  * thread), sends the group's configuration, then turns records into calls on the Python
  * extensions' `ExtRuntime`s and their callbacks into records.
  *
- * Batching: records for the process are appended to one outbox and written as one frame per loop
- * turn (`setImmediate`), or at once past 8192 records or 1 MiB of buffers; a frame from the process
+ * Batching: records for the process are appended to one outbox and written as one frame when the
+ * task that made them ends (a microtask: one runloop drain or one batch from the process is one
+ * frame), or at once past 8192 records or 1 MiB of buffers; a frame from the process
  * is decoded with one `JSON.parse`. A buffer arriving from Python stays a view of its frame
  * (`WireMsg.packed`) until an extension reads it.
  *
@@ -271,7 +272,9 @@ export class PyHost {
     }
     if (!this.armed) {
       this.armed = true;
-      setImmediate(this.flushBound);
+      // After the current task (a runloop drain, a batch from the process): one frame for all
+      // its records, without waiting for another loop turn.
+      queueMicrotask(this.flushBound);
     }
   }
 
