@@ -20,6 +20,19 @@ from .ten_env import TenEnv
 from .video_frame import VideoFrame
 
 
+async def _handle(internal: Any, phase: str, fn: Callable[[AsyncTenEnv, Any], Awaitable[None]],
+                  env: AsyncTenEnv, msg: Any) -> None:
+    """One message handler as a task: an exception is reported (and answers a cmd)."""
+    try:
+        await fn(env, msg)
+    except asyncio.CancelledError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        internal.handler_failed(phase, e, msg)
+    finally:
+        internal.task_finished()
+
+
 class AsyncExtension:
     name: str
     _async_ten_env: AsyncTenEnv | None
@@ -57,24 +70,20 @@ class AsyncExtension:
                 raise
             except Exception as e:  # noqa: BLE001 - reported, the phase goes on
                 internal.handler_failed(phase, e, None)
+            finally:
+                internal.task_finished()
             done()
 
         internal.spawn(run(), phase)
 
     def _ten_handle(self, ten_env: TenEnv, phase: str, fn: Callable[[AsyncTenEnv, Any], Awaitable[None]],
                     msg: Any) -> None:
-        env = self._ten_env_async(ten_env)
+        if getattr(type(self), phase) is _DEFAULTS[phase]:
+            # Not overridden: TEN's default does nothing, so no task either.
+            return
+        env = self.__dict__.get("_async_ten_env") or self._ten_env_async(ten_env)
         internal = ten_env._internal
-
-        async def run() -> None:
-            try:
-                await fn(env, msg)
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:  # noqa: BLE001
-                internal.handler_failed(phase, e, msg)
-
-        internal.spawn(run(), phase)
+        internal.spawn(_handle(internal, phase, fn, env, msg), phase)
 
     @final
     def _proxy_on_configure(self, ten_env: TenEnv) -> None:
@@ -143,3 +152,6 @@ class AsyncExtension:
 
     async def on_audio_frame(self, _ten_env: AsyncTenEnv, _audio_frame: AudioFrame) -> None:
         pass
+
+
+_DEFAULTS = {name: getattr(AsyncExtension, name) for name in ("on_cmd", "on_data", "on_audio_frame", "on_video_frame")}

@@ -99,18 +99,29 @@ class AsyncTenEnv(TenEnvBase):
             return err
         return await fut
 
+    # Fire-and-forget (the default) is one call, without a coroutine of its own: a forwarding
+    # handler pays for this on every message.
+
     async def send_data(self, data: Data, options: SendOptions | None = None) -> TenError | None:
+        if options is None or not options.wait_for_result:
+            return self._internal.send_data(data, None)
         return await self._send_other("send_data", data, options)
 
     async def send_video_frame(self, video_frame: VideoFrame,
                                options: SendOptions | None = None) -> TenError | None:
+        if options is None or not options.wait_for_result:
+            return self._internal.send_video_frame(video_frame, None)
         return await self._send_other("send_video_frame", video_frame, options)
 
     async def send_audio_frame(self, audio_frame: AudioFrame,
                                options: SendOptions | None = None) -> TenError | None:
+        if options is None or not options.wait_for_result:
+            return self._internal.send_audio_frame(audio_frame, None)
         return await self._send_other("send_audio_frame", audio_frame, options)
 
     async def return_result(self, result: CmdResult, options: SendOptions | None = None) -> TenError | None:
+        if options is None or not options.wait_for_result:
+            return self._internal.return_result(result, None)
         return await self._send_other("return_result", result, options)
 
     # ---- properties (local: nothing to wait for) -------------------------------------------

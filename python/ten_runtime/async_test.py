@@ -56,6 +56,8 @@ class AsyncExtensionTester(_TesterBase):
                 raise
             except Exception as e:  # noqa: BLE001 - fails the test (run() raises it)
                 internal.handler_failed(phase, e, None)
+            finally:
+                internal.task_finished()
             done()
 
         internal.spawn(run(), phase)
@@ -72,6 +74,8 @@ class AsyncExtensionTester(_TesterBase):
                 raise
             except Exception as e:  # noqa: BLE001
                 internal.handler_failed(phase, e, msg)
+            finally:
+                internal.task_finished()
 
         internal.spawn(run(), phase)
 

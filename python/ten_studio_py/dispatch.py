@@ -151,6 +151,7 @@ class ExtCtx:
         self.seq = 0
         self.tasks = 0
         self.errors = 0
+        self.task_names: dict[str, str] = {}
 
     def add_time(self, ms: float, weight: int) -> None:
         self.handler_ms += ms * weight
@@ -437,6 +438,11 @@ class ExtEnv:
     def handler_failed(self, phase: str, e: BaseException, msg: Any) -> None:
         self.ctx.d.handler_failed(self.ctx, phase, e, msg)
 
+    def task_finished(self) -> None:
+        ctx = self.ctx
+        ctx.tasks -= 1
+        ctx.d.progress += 1
+
 
 class AddonEnv:
     """The `_internal` of the env given to `Addon.on_create_instance`."""
@@ -516,7 +522,6 @@ class Dispatcher:
         self.cbs: dict[int, tuple[ExtCtx, str, Callable[..., None] | None]] = {}
         self.next_cb = 1
         self.srcs: dict[str, tuple[str, str, str]] = {}
-        self.tasks: set[asyncio.Task[Any]] = set()
         self.on_closed = on_closed
         self.created = 0
         self.create_failed = False
@@ -839,18 +844,12 @@ class Dispatcher:
     # ---- tasks ---------------------------------------------------------------------------
 
     def spawn(self, x: ExtCtx, coro: Any, phase: str) -> None:
-        task = self.loop.create_task(coro, name=f"{x.name}:{phase}")
+        """A handler's task; it counts itself out (`ExtEnv.task_finished`) when it ends."""
+        name = x.task_names.get(phase)
+        if name is None:
+            name = x.task_names[phase] = f"{x.name}:{phase}"
         x.tasks += 1
-        self.tasks.add(task)
-        task.add_done_callback(self._task_done)
-
-    def _task_done(self, task: "asyncio.Task[Any]") -> None:
-        self.progress += 1
-        self.tasks.discard(task)
-        name = task.get_name()
-        x = self.by_name.get(name.rsplit(":", 1)[0])
-        if x is not None:
-            x.tasks -= 1
+        self.loop.create_task(coro, name=name)
 
     # ---- stats ---------------------------------------------------------------------------
 
@@ -870,7 +869,7 @@ class Dispatcher:
     def stats(self) -> dict[str, Any]:
         return {
             "exts": [[x.msgs_in, x.msgs_out, x.handler_ms, x.hist, x.tasks, x.errors] for x in self.exts],
-            "tasks": len(asyncio.all_tasks(self.loop)) if threading.get_ident() == self.loop_ident else len(self.tasks),
+            "tasks": sum(x.tasks for x in self.exts),
             "threads": threading.active_count(),
             "stalls": self.stalls,
         }

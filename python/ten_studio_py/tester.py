@@ -75,6 +75,9 @@ class TesterEnv:
     def handler_failed(self, phase: str, e: BaseException, msg: Any) -> None:
         self.e.handler_failed(phase, e, msg)
 
+    def task_finished(self) -> None:
+        self.e.task_finished()
+
 
 class TesterExtension:
     def __init__(self, tester: Any, ctx: ExtCtx, session: Any) -> None:

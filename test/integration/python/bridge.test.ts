@@ -241,6 +241,15 @@ describe('Python failures', () => {
     await h.closeAndCheckLeaks();
   });
 
+  it('a dispatch loop spinning in a CPU-bound handler is reported too', async () => {
+    harness();
+    await h.app.startGraph(graph([py('p', 'py', { actions: [{ op: 'spin', cpu_ms: 1000 }] })]));
+    await h.until(() => h.events.some((e) => e.type === 'log' && /was blocked for \d+ ms/.test(e.message)), 'the end of the stall');
+    const v = h.violations().find((e) => e.object.startsWith('asyncio loop'));
+    expect(v).toMatchObject({ reason: expect.stringMatching(/blocked for over \d+ ms in extension p/), stack: expect.stringContaining('in start_actions') });
+    await h.closeAndCheckLeaks();
+  });
+
   it('a Python process that dies is reported; cmds waiting on it fail with TEN\'s error; other groups go on', async () => {
     harness();
     await h.app.startGraph(
