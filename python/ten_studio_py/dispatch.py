@@ -95,7 +95,11 @@ def _buf_len(b: Any) -> int:
     return b.nbytes if isinstance(b, memoryview) else len(b)
 
 
-_OURS = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep, os.path.dirname(asyncio.__file__) + os.sep)
+_OURS = (
+    os.path.dirname(os.path.abspath(__file__)) + os.sep,
+    os.path.dirname(os.path.abspath(msg_module.__file__)) + os.sep,
+    os.path.dirname(asyncio.__file__) + os.sep,
+)
 
 
 def _user_frames(frames: traceback.StackSummary) -> traceback.StackSummary:

@@ -234,7 +234,7 @@ describe('Python failures', () => {
 
   it('a dispatch loop blocked over 250 ms is reported with the stack it is blocked in', async () => {
     harness();
-    await h.app.startGraph(graph([py('p', 'py', { actions: [{ op: 'stall', ms: 1500 }] })]));
+    await h.app.startGraph(graph([py('p', 'py', { actions: [{ op: 'stall', ms: 3000 }] })]));
     await h.until(() => h.events.some((e) => e.type === 'log' && /was blocked for \d+ ms/.test(e.message)), 'the end of the stall');
     const v = h.violations().find((e) => e.object.startsWith('asyncio loop'));
     expect(v).toMatchObject({ reason: expect.stringMatching(/has been blocked for over \d+ ms in extension p/), stack: expect.stringMatching(/in start_actions\n\s+time\.sleep/) });
