@@ -10,30 +10,39 @@ import { cli } from './cli';
 
 const WEATHER = 'test/fixtures/python/ten_packages/extension/weather_python';
 
-function sessions(): string[] {
-  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((l) => l.includes('_py-session') || l.includes('ten_studio_py.host'));
+/** Runtime session and Python host processes on the machine (other runs' included), by pid. */
+function sessions(): Set<string> {
+  return new Set(
+    execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes('_py-session') || l.includes('ten_studio_py.host'))
+      .map((l) => l.trim().split(/\s+/)[0]!),
+  );
 }
+
+/** Those started since `before` and still running: what this run left behind. */
+const leftSince = (before: Set<string>): string[] => [...sessions()].filter((pid) => !before.has(pid));
 
 const layouts = () => readdirSync(tmpdir()).filter((d) => d.startsWith('ten-studio-test-')).length;
 
 describe('ten-studio test (Python)', () => {
   it('runs the extension tests with pytest, prints its summary, exits 0 when all pass and leaves nothing behind', async () => {
     const before = layouts();
+    const running = sessions();
     const r = await cli(['test', WEATHER], 120_000);
     expect(r.stdout).toMatch(/4 passed/);
     expect(r.code).toBe(0);
-    expect(sessions()).toEqual([]);
+    expect(leftSince(running)).toEqual([]);
     expect(layouts()).toBe(before);
   });
 
   it('exits non-zero with pytest\'s failure summary when a test fails', async () => {
+    const running = sessions();
     const r = await cli(['test', WEATHER], 120_000, undefined, { WEATHER_TEST_FAIL: '1' });
     expect(r.stdout).toMatch(/FAILED tests\/test_weather.py::test_meant_to_fail_when_asked/);
     expect(r.stdout).toMatch(/1 failed, 3 passed/);
     expect(r.code).toBe(1);
-    expect(sessions()).toEqual([]);
+    expect(leftSince(running)).toEqual([]);
   });
 
   it("passes the caller's environment through, PYTEST_ADDOPTS included", async () => {
