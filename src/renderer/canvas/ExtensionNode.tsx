@@ -177,7 +177,7 @@ function FarNode({ data, selected, problems }: { data: ExtensionNodeData; select
     metrics && `${Math.max(metrics.inPerSec, metrics.outPerSec)} msgs/s`,
     metrics?.pid != null ? `Python process ${metrics.pid}` : metrics?.thread != null && `thread ${metrics.thread}`,
   ].filter(Boolean);
-  const lang = data.language && LANGUAGE_BADGE[data.language] ? ` ${LANGUAGE_BADGE[data.language]}` : '';
+  const lang = data.language && LANGUAGE_BADGE[data.language] ? `, ${LANGUAGE_BADGE[data.language]}` : '';
   const summary = [`Extension ${data.name} (${data.addon}${lang})${data.group ? ` in ${data.group}` : ''}`, ...live, problems].filter(Boolean).join(', ');
   const size = useMemo(() => nodeGeometry(data), [data]);
   return (
