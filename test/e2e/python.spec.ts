@@ -13,7 +13,8 @@ test('the Python and TypeScript example runs: its Python nodes show their langua
   await expect(page.getByTestId('lang-greeter')).toHaveText('Py');
   await expect(page.getByTestId('lang-meter')).toHaveText('Py');
   await expect(page.getByTestId('lang-relay')).toHaveText('TS');
-  await expect(page.getByTestId('palette-greeter_python')).toContainText('Py');
+  await expect(page.getByTestId('palette-section-app-python').getByRole('heading')).toHaveText('App · Python runs here');
+  await expect(page.getByTestId('palette-section-app-python').getByTestId('palette-greeter_python')).toBeVisible();
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('running', { timeout: 30_000 });
   for (const name of ['ticker', 'mic', 'greeter', 'meter', 'relay', 'stats']) {

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverAddons, pythonPathsFor } from '../../../src/runtime/app/packages';
-import { addonLanguage } from '../../../src/shared';
 
 let root = '';
 
@@ -43,17 +42,5 @@ describe('discoverAddons', () => {
     const dir = join(app, 'ten_packages', 'extension', 'x');
     expect(pythonPathsFor([dir, dir])).toEqual([join(app, 'ten_packages', 'system', 'ten_ai_base', 'interface'), app]);
     expect(pythonPathsFor([join(root, 'loose', 'x')])).toEqual([]);
-  });
-});
-
-describe('addonLanguage', () => {
-  it("names the language from the manifest's TEN runtime dependency; built-ins are TypeScript", () => {
-    const dep = (name: string) => ({ type: 'extension', name: 'a', version: '1', dependencies: [{ type: 'system', name, version: '1' }] });
-    expect(addonLanguage(dep('ten_runtime_python'), 'app')).toBe('python');
-    expect(addonLanguage(dep('ten_runtime_nodejs'), 'app')).toBe('nodejs');
-    expect(addonLanguage(dep('ten_runtime_go'), 'app')).toBe('go');
-    expect(addonLanguage(dep('ten_runtime'), 'app')).toBe('cpp');
-    expect(addonLanguage({ type: 'extension', name: 'a', version: '1' }, 'app')).toBeUndefined();
-    expect(addonLanguage({ type: 'extension', name: 'a', version: '1' }, 'builtin')).toBe('nodejs');
   });
 });
