@@ -1,4 +1,4 @@
-// `npm test`: typecheck, lint, unit, integration and end-to-end suites, one after another, then
+// `npm test`: typecheck, lint, unit, integration, Python and end-to-end suites, one after another, then
 // `N skipped` and one closing line `N passed, N failed` summed over every runner (the form CI
 // recognises, so skips get a line of their own). Typecheck and lint
 // count as one check each. Exits non-zero when anything failed.
@@ -54,6 +54,27 @@ for (const project of ['unit', 'integration']) {
   else {
     const failed = report.numFailedTests + (status !== 0 && report.numFailedTests === 0 ? 1 : 0);
     count(project, report.numPassedTests, failed, report.numPendingTests + report.numTodoTests);
+  }
+}
+
+{
+  // The Python side (python/: ten_runtime, the bridge, the testers), with pytest through real
+  // processes; counts from its JUnit report.
+  const out = `${REPORTS}/pytest.xml`;
+  const python = process.env.TEN_STUDIO_PYTHON || 'python3';
+  const status = run('python', python, ['-m', 'pytest', 'python/tests', '-q', '-p', 'no:cacheprovider', `--junitxml=${out}`]);
+  let xml = '';
+  try {
+    xml = readFileSync(out, 'utf8');
+  } catch {
+    xml = '';
+  }
+  const m = /<testsuite[^>]*\berrors="(\d+)"[^>]*\bfailures="(\d+)"[^>]*\bskipped="(\d+)"[^>]*\btests="(\d+)"/.exec(xml);
+  if (!m) count('python', 0, 1, 0);
+  else {
+    const [errors, failures, skipped, tests] = m.slice(1).map(Number);
+    const failed = errors + failures + (status !== 0 && errors + failures === 0 ? 1 : 0);
+    count('python', tests - errors - failures - skipped, failed, skipped);
   }
 }
 

@@ -21,6 +21,10 @@ export interface ChainOptions {
   kind?: 'data' | 'audio_frame';
   forwarders?: number;
   payloadBytes?: number;
+  /** The forwarders' addon (default `forwarder`, the TypeScript one). */
+  forwarderAddon?: string;
+  /** Group of the node at position `i` (0 = source, last = sink), overriding `groupPerStage`. */
+  groupOf?: (i: number, last: number) => string;
 }
 
 /** Returns the msgs/s of each measured round (warm-up rounds excluded). */
@@ -29,12 +33,12 @@ export async function measureRuntimeChain(o: ChainOptions): Promise<number[]> {
   const forwarders = o.forwarders ?? FORWARDERS;
   const statsName = uniqueChannel(o.suite);
   const controlName = `${statsName}-control`;
-  const group = (i: number) => (o.groupPerStage ? `stage_${i}` : 'chain');
+  const group = (i: number) => (o.groupOf ? o.groupOf(i, forwarders + 1) : o.groupPerStage ? `stage_${i}` : 'chain');
   const names = ['source', ...Array.from({ length: forwarders }, (_, i) => `fwd_${i + 1}`), 'sink'];
   const nodes: BenchNode[] = names.map((name, i) => ({
     name,
     group: group(i),
-    addon: i === 0 ? 'bench_source' : i === names.length - 1 ? 'counter_sink' : 'forwarder',
+    addon: i === 0 ? 'bench_source' : i === names.length - 1 ? 'counter_sink' : (o.forwarderAddon ?? 'forwarder'),
     ...(i === 0
       ? {
           property: {

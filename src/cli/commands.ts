@@ -133,14 +133,24 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'test',
-    args: '<package-dir> [--no-install] [-- <test framework args>]',
+    args: '<package-dir> [options] [test framework args…]',
     summary: "Run a TEN package's own tests on this runtime, as its tests/bin/start would; exit 0 iff all pass.",
-    options: [{ name: 'no-install', help: 'Never run npm install: name the dependencies that do not resolve and fail.' }],
+    options: [
+      { name: 'no-install', help: 'Node.js: never run npm install: name the dependencies that do not resolve and fail.' },
+      { name: 'system', value: 'DIR[,DIR]', help: 'Python: folders of TEN system packages (ten_ai_base, pytest_ten…), or packages, to put on the path.' },
+      { name: 'python', value: 'EXE', help: 'Python: the interpreter (default: TEN_STUDIO_PYTHON, else python3).' },
+    ],
     details:
       "Node.js packages: sets up the standalone app .ten/app with ten-studio's ten-runtime-nodejs as\n" +
-      "ten_runtime_nodejs, then npm run build and npm test in tests/ (mocha); prints the runner's own\n" +
-      "output and exits with its code. Exit codes: the runner's (0 all passed), 1 a setup step failed,\n" +
-      '2 a usage mistake (no manifest.json, a language without a runner).',
+      'ten_runtime_nodejs, then npm run build and npm test in tests/ (mocha).\n' +
+      'Python packages: lays out the .ten/app that `tman install --standalone` creates (in a temporary\n' +
+      "folder), puts each system package's interface/ folder on PYTHONPATH and runs\n" +
+      "`python -m pytest -s tests/` in the package folder with the caller's environment (PYTEST_ADDOPTS\n" +
+      'included).\n' +
+      'Any other argument after the folder goes to the test framework (`--` ends ours). Prints the\n' +
+      "runner's own output and exits with its code: 0 all passed, 1 a setup step failed, 2 a usage\n" +
+      'mistake (no manifest.json, a language without a runner).\n\n' +
+      'Example: ten-studio test ten_packages/extension/my_tts_python -k flush',
   },
   {
     name: 'runtime-package',

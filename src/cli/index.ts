@@ -11,6 +11,7 @@ import { appCommand } from './app';
 import { send } from './send';
 import { packageVersion } from './paths';
 import { runtimePackage } from './runtime-package';
+import { pySession } from './py_session';
 import { test } from './test';
 
 const RUNNERS: Record<string, (args: ParsedArgs) => Promise<number>> = {
@@ -23,7 +24,6 @@ const RUNNERS: Record<string, (args: ParsedArgs) => Promise<number>> = {
   send,
   conformance,
   'runtime-package': runtimePackage,
-  test,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -50,6 +50,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
   }
   const spec = commandSpec(command);
+  if (command === '_py-session') {
+    // Internal: started by ten_runtime (Python) in a test process.
+    return await pySession();
+  }
+  if (command === 'test' && spec) {
+    // Everything after the extension folder that is not ours belongs to the test runner.
+    if (rest[0] === '--help' || rest[0] === '-h') {
+      process.stdout.write(commandUsage(spec));
+      return 0;
+    }
+    return await guarded(command, () => test(rest));
+  }
   const runner = RUNNERS[command];
   if (!spec || !runner) return unknownCommand(command);
   try {
@@ -59,6 +71,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     return await runner(args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`ten-studio ${command}: ${err.message}\nSee 'ten-studio ${command} --help'.\n`);
+      return 2;
+    }
+    process.stderr.write(`ten-studio ${command}: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+async function guarded(command: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`ten-studio ${command}: ${err.message}\nSee 'ten-studio ${command} --help'.\n`);

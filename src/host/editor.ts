@@ -13,6 +13,7 @@ import {
   checkGraph,
   checkPropertyDocument,
   documentFromValue,
+  HostError,
   loadApp,
   loadPackage,
   loadPredefinedGraph,
@@ -86,6 +87,15 @@ export class EditorService {
   }
 
   /**
+   * The folder of a built-in example: an example runs with it as its app folder, so its own
+   * packages (`ten_packages/extension`, e.g. Python ones) belong in its catalogue.
+   */
+  exampleDir(exampleId: string): string {
+    if (!/^[\w.-]+$/.test(exampleId) || exampleId.startsWith('.')) throw new HostError('E_BAD_PARAMS', `No example '${exampleId}'.`);
+    return join(this.options.examplesDir, exampleId);
+  }
+
+  /**
    * The graph model's checks over the document as edited (not as saved): property.json rules,
    * then each predefined graph with the catalogue. Pointers refer to `document.property`.
    */
@@ -94,7 +104,8 @@ export class EditorService {
     // written and located only when there is a diagnostic to place.
     const parsed = { doc: documentFromValue(document.property as unknown, DOCUMENT_FILE) };
     const baseDir = this.baseDir(document);
-    const appDir = document.origin.kind === 'app' ? modelPath(document.origin.dir) : undefined;
+    const origin = document.origin;
+    const appDir = origin.kind === 'app' ? modelPath(origin.dir) : origin.kind === 'example' ? modelPath(this.exampleDir(origin.exampleId)) : undefined;
     const catalogue = await this.catalogue(appDir);
     const out: Diagnostic[] = [...checkPropertyDocument(parsed.doc)];
     for (const [i] of predefinedGraphs(parsed.doc.value).entries()) {

@@ -117,7 +117,7 @@ export class Host {
           p.path,
           p.overwrite ?? false,
         ),
-      listAddons: (p) => editor.listAddons(p.appDir),
+      listAddons: (p) => editor.listAddons(p.exampleId !== undefined ? editor.exampleDir(p.exampleId) : p.appDir),
       validateDocument: async (p) => ({ diagnostics: await editor.validateDocument(p.document) }),
       listDirectory: (p) => listDirectory(p),
       choosePath: async (p) => {

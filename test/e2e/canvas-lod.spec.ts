@@ -90,7 +90,7 @@ test('zoomed out, a large graph draws nodes as boxes with their heat and no labe
     const far = page.getByTestId('node-n3');
     await expect(far).toHaveClass(/\bheat-4\b/);
     await expect(page.getByTestId('node-n4')).toHaveClass(/\bheat-0\b/);
-    await expect(far).toHaveAttribute('aria-label', 'Extension n3 (forwarder) in g3, started, queue 600, 40 msgs/s');
+    await expect(far).toHaveAttribute('aria-label', 'Extension n3 (forwarder, TS) in g3, started, queue 600, 40 msgs/s');
     await expect(far).toHaveAttribute('title', /queue 600/);
     await expect(page.getByTestId('queue-n3')).toHaveCount(0);
     console.log(`fitted zoom of ${NODES} nodes: ${(await zoomOf(page)).toFixed(3)}`);

@@ -6,12 +6,17 @@
 import type { PackageLanguage } from '../../shared/manifest/language';
 import type { TenPackage } from './package';
 import { nodejsRunner } from './nodejs';
+import { pythonRunner } from './python';
 
 export interface TestOptions {
   /** Never run `npm install` (or another installer): fail if a dependency is missing. */
   noInstall: boolean;
-  /** Extra arguments for the test framework (after `--` on the command line). */
+  /** Extra arguments for the test framework (every argument after the folder not ours). */
   extraArgs: string[];
+  /** Python: folders of TEN system packages (ten_ai_base, pytest_ten…), or packages. */
+  system: string[];
+  /** Python: the interpreter (default TEN_STUDIO_PYTHON, else python3). */
+  python?: string;
 }
 
 export interface TestRunner {
@@ -23,4 +28,5 @@ export interface TestRunner {
 
 export const RUNNERS: Partial<Record<PackageLanguage, TestRunner>> = {
   typescript: nodejsRunner,
+  python: pythonRunner,
 };

@@ -43,14 +43,17 @@ export function computeMetrics(prev: AppSample | null, cur: AppSample): MetricsS
         busyPct: intervalMs > 0 ? round2(Math.min(100, (busy * 100) / intervalMs)) : 0,
       });
       const prevExt = new Map<string, ExtensionCounters>((pgrp?.extensions ?? []).map((x) => [x.extension, x]));
+      const py = grp.python;
       for (const x of grp.extensions) {
         const px = prevExt.get(x.extension);
         const hist = diffHist(x.handlerHist, px?.handlerHist);
+        const python = x.runtime === 'python' && py !== undefined;
         extensions.push({
           extension: x.extension,
           group: grp.group,
           state: x.state,
-          inMsgsDepth: rl.depth,
+          // A Python extension's backlog also waits in the link to its process and in its tasks.
+          inMsgsDepth: rl.depth + (python ? py.queued + (x.tasks ?? 0) : 0),
           inMsgsHighWater: rl.highWater,
           pending: x.pending,
           msgsInPerSec: perSec(x.msgsIn - (px?.msgsIn ?? 0)),
@@ -63,6 +66,7 @@ export function computeMetrics(prev: AppSample | null, cur: AppSample): MetricsS
           msgsOutTotal: x.msgsOut,
           waiting: x.waiting,
           droppedNoHandler: x.droppedNoHandler,
+          ...(python ? { pythonPid: py.pid } : {}),
         });
         for (const [dest, n] of Object.entries(x.outByDest ?? {})) {
           if (dest === '') continue;

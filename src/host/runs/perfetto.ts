@@ -64,7 +64,12 @@ export function toChromeTrace(rec: Recording): ChromeTrace {
   for (const m of rec.metrics) {
     for (const g of m.graphs) {
       for (const rl of g.runloops) addThread(g.graphId, rl.group, rl.threadId);
-      for (const x of g.extensions) groupOfExt.set(`${g.graphId}\u0000${x.extension}`, x.group);
+      for (const x of g.extensions) {
+        groupOfExt.set(`${g.graphId}\u0000${x.extension}`, x.group);
+        // A group with Python extensions: its track says which Python process hosted them.
+        const t = threads.get(`${g.graphId}\u0000${x.group}`);
+        if (t && x.pythonPid !== undefined && !t.name.includes('python')) t.name += ` · python pid ${x.pythonPid}`;
+      }
     }
   }
   for (const s of rec.traces) addThread(s.graphId, s.group, s.threadId);

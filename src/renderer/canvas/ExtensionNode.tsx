@@ -2,7 +2,9 @@ import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } f
 import { memo, useEffect, useMemo, useRef } from 'react';
 import { useFiguresEnded, useRunView, type RunViewState } from '../debugger/runStore';
 import { useEditor, type EditorState } from '../editor/editorStore';
+import { LANGUAGE_BADGE, LANGUAGE_TITLE } from '../editor/language';
 import { portLabel, type PortView } from '../editor/model';
+import type { AddonSummary } from '../../shared';
 import { useFarZoom } from './detail';
 import { KIND_COLORS } from './FlowEdge';
 import { KIND_SHORT, NODE_STYLES, nodeGeometry, portRows } from './nodeGeometry';
@@ -18,6 +20,8 @@ export type ExtensionNodeData = {
   known: boolean;
   inPorts: PortView[];
   outPorts: PortView[];
+  /** The addon's language, when the catalogue knows it. */
+  language?: AddonSummary['language'];
 };
 export type ExtensionFlowNode = Node<ExtensionNodeData, 'extension'>;
 
@@ -68,7 +72,13 @@ function LiveStrip({ name }: { name: string }) {
       <span title={`Messages per second (in ${metrics?.inPerSec ?? 0}, out ${metrics?.outPerSec ?? 0})`}>
         <b data-testid={`rate-${name}`}>{rate}</b>/s
       </span>
-      {metrics?.thread != null && <span title="Thread of the node's extension group">t{metrics.thread}</span>}
+      {metrics?.pid != null ? (
+        <span title="Python process of the node's extension group" data-testid={`pid-${name}`}>
+          py {metrics.pid}
+        </span>
+      ) : (
+        metrics?.thread != null && <span title="Thread of the node's extension group">t{metrics.thread}</span>
+      )}
       {metrics?.waiting && (
         <span
           className="waiting"
@@ -165,9 +175,10 @@ function FarNode({ data, selected, problems }: { data: ExtensionNodeData; select
     lifecycle?.label,
     metrics && `queue ${metrics.queue}`,
     metrics && `${Math.max(metrics.inPerSec, metrics.outPerSec)} msgs/s`,
-    metrics?.thread != null && `thread ${metrics.thread}`,
+    metrics?.pid != null ? `Python process ${metrics.pid}` : metrics?.thread != null && `thread ${metrics.thread}`,
   ].filter(Boolean);
-  const summary = [`Extension ${data.name} (${data.addon})${data.group ? ` in ${data.group}` : ''}`, ...live, problems].filter(Boolean).join(', ');
+  const lang = data.language && LANGUAGE_BADGE[data.language] ? `, ${LANGUAGE_BADGE[data.language]}` : '';
+  const summary = [`Extension ${data.name} (${data.addon}${lang})${data.group ? ` in ${data.group}` : ''}`, ...live, problems].filter(Boolean).join(', ');
   const size = useMemo(() => nodeGeometry(data), [data]);
   return (
     <div
@@ -213,6 +224,11 @@ function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>)
             {data.addon}
           </div>
         </div>
+        {data.language && LANGUAGE_BADGE[data.language] && (
+          <span className={`lang-badge lang-${data.language}`} data-testid={`lang-${data.name}`} title={LANGUAGE_TITLE[data.language]}>
+            {LANGUAGE_BADGE[data.language]}
+          </span>
+        )}
         {badge && (
           <span className="problem-badge" data-testid={`badge-${data.name}`} role="img" aria-label={`${badge.count} problem${badge.count === 1 ? '' : 's'}: ${badge.first}`} title={badge.first}>
             ⚠ {badge.count}

@@ -92,10 +92,11 @@ function deriveNodes(
     const addon = n.type === 'extension' ? addons[n.addon] : undefined;
     const ports = nodePorts(addon, used.get(n.name) ?? []);
     const known = n.type !== 'extension' || addon !== undefined || Object.keys(addons).length === 0;
-    const key = JSON.stringify([n.addon, n.type, n.group, colors.get(n.group), known, ports]);
+    const language = addon?.language;
+    const key = JSON.stringify([n.addon, n.type, n.group, colors.get(n.group), known, ports, language]);
     let entry = cache.get(n.name);
     if (!entry || entry.key !== key) {
-      const data = { name: n.name, addon: n.addon, nodeType: n.type, group: n.group, groupColor: colors.get(n.group) ?? 'var(--border)', known, inPorts: ports.inPorts, outPorts: ports.outPorts };
+      const data = { name: n.name, addon: n.addon, nodeType: n.type, group: n.group, groupColor: colors.get(n.group) ?? 'var(--border)', known, inPorts: ports.inPorts, outPorts: ports.outPorts, language };
       entry = { key, data, geometry: nodeGeometry(data) };
       cache.set(n.name, entry);
     }

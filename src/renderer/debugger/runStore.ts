@@ -28,6 +28,8 @@ export interface NodeMetricsView {
   inPerSec: number;
   outPerSec: number;
   thread: number | null;
+  /** The Python process hosting the node (a Python extension), else null. */
+  pid: number | null;
   /** The oldest cmd this node sent that has long waited for its result (none: null). */
   waiting: { cmd: string; dest: string; ageMs: number } | null;
   /** Data and frames it dropped for want of a handler. */
@@ -141,6 +143,7 @@ export function foldMetrics(state: Pick<RunViewState, 'metrics' | 'edgeRates'>, 
         inPerSec: Math.round(x.msgsInPerSec),
         outPerSec: Math.round(x.msgsOutPerSec),
         thread: threads.get(x.group) ?? null,
+        pid: x.pythonPid ?? null,
         // Whole seconds, so a long wait re-renders the node once a second, not per sample.
         waiting: w ? { cmd: w.cmd, dest: w.dest, ageMs: Math.floor(w.ageMs / 1000) * 1000 } : null,
         dropped: x.droppedNoHandler ?? 0,
@@ -159,6 +162,7 @@ function sameMetrics(a: NodeMetricsView, b: NodeMetricsView): boolean {
     a.inPerSec === b.inPerSec &&
     a.outPerSec === b.outPerSec &&
     a.thread === b.thread &&
+    a.pid === b.pid &&
     a.dropped === b.dropped &&
     a.waiting?.cmd === b.waiting?.cmd &&
     a.waiting?.dest === b.waiting?.dest &&

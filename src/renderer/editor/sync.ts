@@ -12,20 +12,23 @@ import { locateProblems } from './problems';
 const VALIDATE_DELAY_MS = 250;
 
 const selectAppDir = (s: StudioState) => (s.document?.origin.kind === 'app' ? s.document.origin.dir : null);
+/** An example runs with its own folder as its app: its packages are in the catalogue too. */
+const selectExample = (s: StudioState) => (s.document?.origin.kind === 'example' ? s.document.origin.exampleId : null);
 
 export function useEditorSync(host: HostApi): void {
   const appDir = useStudio(selectAppDir);
+  const exampleId = useStudio(selectExample);
 
   useEffect(() => {
     let current = true;
-    host.listAddons(appDir === null ? {} : { appDir }).then(
+    host.listAddons(appDir !== null ? { appDir } : exampleId !== null ? { exampleId } : {}).then(
       (list) => current && useEditor.getState().setAddons(list),
       (err: Error) => current && useEditor.getState().setAddonsError(`Could not list addons: ${err.message}`),
     );
     return () => {
       current = false;
     };
-  }, [host, appDir]);
+  }, [host, appDir, exampleId]);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;

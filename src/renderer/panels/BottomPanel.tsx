@@ -265,6 +265,17 @@ interface LogLine {
   level: LogLevel;
   source: string;
   message: string;
+  /** Where the log call is (`extension.py:42`), with the full path, thread and task in `whereTitle`. */
+  where?: string;
+  whereTitle?: string;
+}
+
+/** The location of a runtime log line, as Python extensions report it. */
+function whereOf(e: { loc?: { file: string; line: number; func?: string }; thread?: string; task?: string }): Pick<LogLine, 'where' | 'whereTitle'> {
+  if (!e.loc) return {};
+  const file = e.loc.file.split(/[\\/]/).pop() ?? e.loc.file;
+  const title = [`${e.loc.file}:${e.loc.line}${e.loc.func ? ` in ${e.loc.func}` : ''}`, e.thread && `thread ${e.thread}`, e.task && `task ${e.task}`].filter(Boolean).join(' · ');
+  return { where: `${file}:${e.loc.line}`, whereTitle: title };
 }
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -281,7 +292,15 @@ function LogsPanel() {
   const lines = useMemo(() => {
     const out: LogLine[] = [];
     for (const e of events) if (e.type === 'log') out.push({ time: e.time, level: e.level, source: e.source, message: e.message });
-    for (const e of runLogs) out.push({ time: e.ts, level: e.type === 'error' ? 'error' : logLevelName(e.level), source: e.extension, message: e.type === 'error' ? `${e.phase}: ${e.message}` : e.message });
+    for (const e of runLogs) {
+      out.push({
+        time: e.ts,
+        level: e.type === 'error' ? 'error' : logLevelName(e.level),
+        source: e.extension,
+        message: e.type === 'error' ? `${e.phase}: ${e.message}` : e.message,
+        ...(e.type === 'log' ? whereOf(e) : {}),
+      });
+    }
     return out.sort((a, b) => a.time - b.time);
   }, [events, runLogs]);
   const shown = useMemo(() => {
@@ -312,6 +331,12 @@ function LogsPanel() {
         {shown.map((l, i) => (
           <li key={i} className={`log-${l.level}`} data-level={l.level}>
             <time>{new Date(l.time).toLocaleTimeString()}</time> <span className="log-level">{LEVEL_TAG[l.level]}</span> <b>{l.source}</b> {l.message}
+            {l.where && (
+              <span className="log-where muted-inline" title={l.whereTitle}>
+                {' '}
+                {l.where}
+              </span>
+            )}
           </li>
         ))}
         {shown.length === 0 && <li className="muted">{lines.length > 0 ? 'No line matches the filters.' : 'Logs of the host and of a running graph appear here.'}</li>}

@@ -15,7 +15,8 @@ export type ResultHandler = (result: CmdResult | undefined, error: TenError | un
  * owner and the closed state itself and returns errors; none throws.
  */
 export interface EnvBackend {
-  sendCmd(cmd: Cmd, handler: ResultHandler, isEx: boolean): TenError | undefined;
+  /** `handler` null: results are dropped, or, for a received cmd sent on, returned upstream (TEN). */
+  sendCmd(cmd: Cmd, handler: ResultHandler | null, isEx: boolean): TenError | undefined;
   sendMsg(msg: Data | AudioFrame | VideoFrame): TenError | undefined;
   returnResult(result: CmdResult): TenError | undefined;
   getProperty(path: string): [unknown, TenError | undefined];

@@ -4,12 +4,13 @@
  * telemetry taps (event subscription, counter sampling, live-object report).
  */
 import { randomUUID } from 'node:crypto';
+import type { MessagePort } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UNSPECIFIED_GROUP, type TenAppProperty, type TenGraph } from '../../shared/graph/types';
 import { parseJsonText } from '../../shared/json/text';
-import type { GroupSample, LiveCounts, RuntimeEvent, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
+import type { GroupPython, GroupSample, LiveCounts, RuntimeEvent, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import { newWireMsg, type WireMsg } from '../core/wire';
 import { GRAPH_PROXY } from '../../shared/graph/flatten';
 import { AppNet, otherApps, type ConnectionSample, type DialPolicy, type NetEngine, type NetHost, type NetLive, type NetStartOptions } from '../protocol/net';
@@ -19,7 +20,8 @@ import { Engine, STOPPED_WHILE_STARTING, type EngineHost } from './engine';
 import { defaultGroupLimitMb, defaultProcessLimitMb } from './memory';
 import { flattenForRun, loadImportedGraph } from './flatten';
 import { WorkerPool } from './pool';
-import { discoverAddons, type AddonPackage } from './packages';
+import { discoverAddons, pythonPathsFor, type AddonPackage } from './packages';
+import { checkPython, chosenPython, pythonEnv, studioPythonDir } from './python';
 
 export interface AppOptions {
   /** App `property.json`: parsed, or a path to it (its folder becomes `appDir` by default). */
@@ -86,6 +88,16 @@ export interface AppOptions {
    * process's Apps applies.
    */
   processMemoryLimitMb?: number;
+  /**
+   * Ours: the Python interpreter for Python extensions (default: `TEN_STUDIO_PYTHON`, the app
+   * property `ten_studio.python`, else `python3`).
+   */
+  python?: string;
+  /**
+   * Ours, for test sessions: the Python extensions run in an existing Python process (the pytest
+   * process that started us) reached through the returned port, instead of a spawned one.
+   */
+  pythonRelay?: (graphId: string, group: string) => MessagePort;
 }
 
 /** Everything the App reports alive; all zero after close. */
@@ -149,7 +161,9 @@ export class App implements EngineHost, NetHost {
   private resolveClosed!: () => void;
   /** Resolves once the app has closed (by `close()` or a `ten:close_app` cmd). */
   readonly closed: Promise<void> = new Promise<void>((r) => (this.resolveClosed = r));
-  private readonly retired: LiveCounts = { engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0 };
+  private readonly retired: LiveCounts = { engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, processes: 0 };
+  private readonly pythonExe: string | undefined;
+  private readonly pythonRelay: ((graphId: string, group: string) => MessagePort) | undefined;
 
   constructor(opts: AppOptions = {}) {
     let property: TenAppProperty = {};
@@ -176,6 +190,8 @@ export class App implements EngineHost, NetHost {
     this.net = new AppNet(this, { dial: opts.dial, limits: opts.transportLimits });
     this.startTimeoutMs = opts.startTimeoutMs ?? 60_000;
     if (opts.onEvent) this.listeners.add(opts.onEvent);
+    this.pythonExe = opts.python;
+    this.pythonRelay = opts.pythonRelay;
   }
 
   /**
@@ -339,6 +355,7 @@ export class App implements EngineHost, NetHost {
     for (const e of this.engines.values()) {
       out.threads += e.liveThreads();
       out.extensions += e.liveExtensionsEstimate();
+      out.processes += e.liveProcesses();
     }
     for (const e of this.lingering) out.threads += e.liveThreads();
     return out;
@@ -363,6 +380,14 @@ export class App implements EngineHost, NetHost {
   addons(): Map<string, AddonPackage> {
     this.addonCache ??= discoverAddons(this.appDir, [GRAPH_PROXY_DIR, ...this.addonDirs]);
     return this.addonCache;
+  }
+
+  pythonGroup(group: string, packageDirs: string[], graphId: string): GroupPython {
+    const paths = [studioPythonDir(), ...pythonPathsFor(packageDirs)];
+    if (this.pythonRelay) return { exe: '', paths, env: {}, relay: this.pythonRelay(graphId, group) };
+    const chosen = this.pythonExe ? { exe: this.pythonExe, from: 'the run options' } : chosenPython(this.property);
+    const { exe } = checkPython(chosen.exe, chosen.from);
+    return { exe, paths, env: pythonEnv(paths) };
   }
 
   requestStop(engine: Engine | NetEngine): void {
@@ -518,5 +543,6 @@ export class App implements EngineHost, NetHost {
     this.retired.paths += engine.closedLive.paths;
     this.retired.timers += engine.closedLive.timers;
     this.retired.handles += engine.closedLive.handles;
+    this.retired.processes += engine.liveProcesses();
   }
 }

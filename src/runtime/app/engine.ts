@@ -9,7 +9,7 @@ import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threa
 import { WORKER_SOURCE, type ModuleBuilder } from './build';
 import type { WorkerPool } from './pool';
 import { deepMerge } from '../core/props';
-import type { FromWorker, GroupSample, HandleCounts, LifecyclePhase, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
+import type { FromWorker, GroupPython, GroupSample, HandleCounts, LifecyclePhase, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import type { WireMsg } from '../core/wire';
 import type { TenGraph } from '../../shared/graph/types';
 import type { AddonPackage } from './packages';
@@ -31,6 +31,11 @@ export interface EngineHost {
   traced(graphId: string, records: TraceRecord[], dropped: number): void;
   builder: ModuleBuilder;
   pool: WorkerPool;
+  /**
+   * Ours: how a group with Python extensions starts its Python process (throws a readable error
+   * when no usable interpreter is configured: the graph then fails before any thread starts).
+   */
+  pythonGroup(group: string, packageDirs: string[], graphId: string): GroupPython;
   policy: ViolationPolicy;
   stopTimeoutMs: number;
   unansweredAfterMs: number;
@@ -100,7 +105,9 @@ export class Engine {
   /** Timers of the start phases running now, by extension. */
   private readonly phaseTimers = new Map<string, NodeJS.Timeout>();
   /** Leaks reported by workers at close, summed. */
-  readonly closedLive: LiveCounts = { engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0 };
+  readonly closedLive: LiveCounts = { engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, processes: 0 };
+  /** Python processes of the groups (pid → group), until they exit or are killed. */
+  private readonly pids = new Map<number, string>();
 
   constructor(host: EngineHost, graphId: string, name: string, graph: TenGraph, syncStopBeforeDeinit: boolean) {
     this.host = host;
@@ -143,7 +150,7 @@ export class Engine {
     for (const n of plan.nodes) {
       const pkg = addons.get(n.addon);
       if (!pkg) throw new Error(`Node '${n.name}' uses addon '${n.addon}', which is not installed.`);
-      entries.set(pkg.entry, '');
+      if (pkg.runtime !== 'python') entries.set(pkg.entry, '');
     }
     // Build what the threads will import once, here, instead of compiling in every thread.
     const sources = [WORKER_SOURCE, ...entries.keys()];
@@ -152,7 +159,11 @@ export class Engine {
     sources.forEach((s, i) => entries.set(s, urls[i]));
     for (const n of plan.nodes) {
       const pkg = addons.get(n.addon)!;
-      const spec: NodeSpec = { name: n.name, addon: n.addon, entry: entries.get(pkg.entry)!, api: pkg.api, property: deepMerge(pkg.property, n.property ?? {}) };
+      const property = deepMerge(pkg.property, n.property ?? {});
+      const spec: NodeSpec =
+        pkg.runtime === 'python'
+          ? { name: n.name, addon: n.addon, entry: '', api: pkg.api, property, runtime: 'python', pyModule: pkg.pyModule, dir: pkg.dir }
+          : { name: n.name, addon: n.addon, entry: entries.get(pkg.entry)!, api: pkg.api, property };
       const g = plan.groupOf[n.name];
       this.extGroup.set(n.name, g);
       let list = byGroup.get(g);
@@ -160,6 +171,12 @@ export class Engine {
       list.push(spec);
     }
     const groups = [...byGroup.keys()];
+    // Python is checked before any thread starts: a missing interpreter is one clear error.
+    const python = new Map<string, GroupPython>();
+    for (const [g, specs] of byGroup) {
+      const dirs = specs.filter((s) => s.runtime === 'python').map((s) => s.dir!);
+      if (dirs.length > 0) python.set(g, this.host.pythonGroup(g, dirs, this.graphId));
+    }
     const peers = new Map<string, Record<string, MessagePort>>(groups.map((g) => [g, {}]));
     for (let i = 0; i < groups.length; i++) {
       for (let j = i + 1; j < groups.length; j++) {
@@ -184,10 +201,12 @@ export class Engine {
         policy: this.host.policy,
         syncStopBeforeDeinit: this.syncStopBeforeDeinit,
         unansweredAfterMs: this.host.unansweredAfterMs,
+        python: python.get(g),
       };
       const w = this.spawn(g, nodes);
+      const relay = python.get(g)?.relay;
       try {
-        w.worker.postMessage(init, Object.values(ports));
+        w.worker.postMessage(init, [...Object.values(ports), ...(relay ? [relay] : [])]);
       } catch (e) {
         throw new Error(unsendable(g, nodes, e));
       }
@@ -233,6 +252,7 @@ export class Engine {
         worker.once('exit', (code: number) => {
           gw.exited = true;
           clearTimeout(timer);
+          this.killProcesses(g);
           resolveCreated({ ok: false, error: gw.endReason ?? `The thread of group '${g}' exited during creation.` });
           if (this.state === 'running' && gw.endReason === null) {
             // Not asked to stop: an extension ended the thread (process.exit, fatal error).
@@ -386,6 +406,7 @@ export class Engine {
               reason: `Extension group '${w.group}' did not stop within ${ms} ms${this.stuckIn(w)}; its thread was terminated.`,
             });
           }
+          this.killProcesses(w.group);
           await w.worker.terminate();
           await w.exit;
         }
@@ -619,6 +640,24 @@ export class Engine {
     return { groups, unresponsive };
   }
 
+  /** Python processes still running. */
+  liveProcesses(): number {
+    return this.pids.size;
+  }
+
+  /** Kills the Python processes of a group whose thread ended without seeing them exit. */
+  private killProcesses(group: string): void {
+    for (const [pid, g] of this.pids) {
+      if (g !== group) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+      this.pids.delete(pid);
+    }
+  }
+
   liveThreads(): number {
     let n = 0;
     for (const w of this.workers.values()) if (!w.exited) n++;
@@ -678,7 +717,14 @@ export class Engine {
         this.closedLive.extensions += m.live.extensions;
         this.closedLive.paths += m.live.paths;
         this.closedLive.timers += m.live.timers;
+        this.closedLive.handles += m.live.handles;
         w.resolveClosed();
+        return;
+      case 'process':
+        this.pids.set(m.pid, w.group);
+        return;
+      case 'process_exit':
+        this.pids.delete(m.pid);
         return;
       case 'leftover':
         w.resolveLeftover?.(m.handles);

@@ -1,19 +1,28 @@
 /**
  * Finds extension packages on disk: `<appDir>/ten_packages/extension/<name>/` and every
  * `addonDirs` entry (a package folder itself, or a folder of package folders). The addon name is
- * the manifest's `name` (else the folder name). The entry is the package's built `main` when
- * that file exists, otherwise its TypeScript source, compiled on load.
+ * the manifest's `name` (else the folder name).
+ *
+ * A package is Python when its manifest depends on `ten_runtime_python` or it has an `addon.py`
+ * (TEN's layout); it is then imported in the group's Python process as
+ * `ten_packages.extension.<folder>`. Otherwise its entry is the package's built `main` when that
+ * file exists, else its TypeScript source, compiled on load.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseJsonText } from '../../shared/json/text';
 
 export interface AddonPackage {
   name: string;
   dir: string;
+  /** The module to import (TypeScript/JavaScript); '' for a Python package. */
   entry: string;
   api: Record<string, unknown>;
   property: Record<string, unknown>;
+  /** The language the package is written in. */
+  runtime: 'nodejs' | 'python';
+  /** Python: the module registering the addon. */
+  pyModule?: string;
 }
 
 function isDirectory(path: string): boolean {
@@ -43,15 +52,26 @@ function entryOf(dir: string): string | null {
   return null;
 }
 
+/** TEN's marks of a Python extension package. */
+export function isPythonPackage(dir: string, manifest: Record<string, unknown>): boolean {
+  const deps = Array.isArray(manifest.dependencies) ? (manifest.dependencies as { name?: unknown }[]) : [];
+  if (deps.some((d) => d && d.name === 'ten_runtime_python')) return true;
+  return existsSync(join(dir, 'addon.py'));
+}
+
 function loadPackage(dir: string): AddonPackage | null {
   const manifest = readJson(join(dir, 'manifest.json'));
   if (!manifest) return null;
   if (manifest.type !== undefined && manifest.type !== 'extension') return null;
-  const entry = entryOf(dir);
-  if (!entry) return null;
   const name = typeof manifest.name === 'string' ? manifest.name : (dir.split('/').pop() ?? dir);
   const api = manifest.api && typeof manifest.api === 'object' ? (manifest.api as Record<string, unknown>) : {};
-  return { name, dir, entry, api, property: readJson(join(dir, 'property.json')) ?? {} };
+  const property = readJson(join(dir, 'property.json')) ?? {};
+  if (isPythonPackage(dir, manifest)) {
+    return { name, dir, entry: '', api, property, runtime: 'python', pyModule: `ten_packages.extension.${basename(dir)}` };
+  }
+  const entry = entryOf(dir);
+  if (!entry) return null;
+  return { name, dir, entry, api, property, runtime: 'nodejs' };
 }
 
 /** Scans the app and addon directories; later directories win on duplicate names. */
@@ -75,4 +95,31 @@ export function discoverAddons(appDir: string | undefined, addonDirs: readonly s
     }
   }
   return found;
+}
+
+/**
+ * What a Python process needs on `sys.path` for these packages, as TEN's start scripts set it:
+ * for a package inside an app (`<app>/ten_packages/extension/<name>`), the app folder and each of
+ * its system packages' `interface/` folders (e.g. `ten_ai_base`).
+ */
+export function pythonPathsFor(packageDirs: readonly string[]): string[] {
+  const out: string[] = [];
+  const add = (p: string): void => {
+    if (!out.includes(p)) out.push(p);
+  };
+  for (const dir of packageDirs) {
+    const extRoot = dirname(dir);
+    if (basename(extRoot) !== 'extension' || basename(dirname(extRoot)) !== 'ten_packages') continue;
+    const app = dirname(dirname(extRoot));
+    const system = join(app, 'ten_packages', 'system');
+    if (existsSync(system)) {
+      for (const e of readdirSync(system, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        if (!e.isDirectory() && !e.isSymbolicLink()) continue;
+        const iface = join(system, e.name, 'interface');
+        if (existsSync(iface)) add(iface);
+      }
+    }
+    add(app);
+  }
+  return out;
 }

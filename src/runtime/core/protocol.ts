@@ -20,6 +20,27 @@ export interface NodeSpec {
   api: Record<string, unknown>;
   /** property.json of the package merged with the graph node's `property`. */
   property: Record<string, unknown>;
+  /** Ours: 'python' for an extension hosted by the group's Python process (then `entry` is ''). */
+  runtime?: 'python';
+  /** Python: the module that registers the addon (`ten_packages.extension.<folder>`). */
+  pyModule?: string;
+  /** The package folder. */
+  dir?: string;
+}
+
+/** Ours: how a group with Python extensions starts its Python process. */
+export interface GroupPython {
+  /** Interpreter (already checked on the host: it exists and is recent enough). */
+  exe: string;
+  /** Prepended to `sys.path`: our `ten_runtime`, the system packages' `interface/` folders, the app. */
+  paths: string[];
+  /** Environment of the process (the app's, plus PYTHONPATH). */
+  env: Record<string, string>;
+  /**
+   * Test sessions: the Python process already runs (it started us) and its link is relayed by
+   * the main thread through this port instead of a spawned process's pipes.
+   */
+  relay?: MessagePort;
 }
 
 /** A flattened flow destination. */
@@ -46,6 +67,8 @@ export interface GroupInit {
   syncStopBeforeDeinit: boolean;
   /** Ours: a cmd without a result this long is reported (a warning, and `waiting` in samples). */
   unansweredAfterMs: number;
+  /** Ours: present when the group has Python extensions. */
+  python?: GroupPython;
 }
 
 export type ToWorker =
@@ -77,6 +100,11 @@ export interface LiveCounts {
    * at close only (0 in a running group's sample).
    */
   handles: number;
+  /**
+   * Ours: Python processes hosting extension groups that are still running (all 0 after a clean
+   * stop: a group waits for its process to exit, and one that does not is killed).
+   */
+  processes: number;
 }
 
 /** Handle types as `process.getActiveResourcesInfo()` names them (`Timeout`, `TCPSocketWrap`…) → count. */
@@ -103,6 +131,10 @@ export interface ExtensionCounters {
   waiting: WaitingCmd[];
   /** Data and frames dropped because the extension has no handler for them (TEN's Node.js default). */
   droppedNoHandler: number;
+  /** Ours: 'python' for an extension hosted by its group's Python process (handler time is Python's). */
+  runtime?: 'python';
+  /** Python: the extension's asyncio tasks not finished. */
+  tasks?: number;
 }
 
 /** A cmd still waiting for its result, as samples report it. */
@@ -121,12 +153,32 @@ export interface GroupMemory {
   external: number;
 }
 
+/** Ours: the Python process of a group, as its last stats report (every 250 ms) saw it. */
+export interface PythonSample {
+  pid: number;
+  /** Interpreter version (`3.11.7`). */
+  version: string;
+  /** asyncio tasks of the process, and its threads. */
+  tasks: number;
+  threads: number;
+  /** Times the dispatch loop was blocked over 250 ms. */
+  stalls: number;
+  /** Records queued for the process and not written yet (this turn's batch). */
+  queued: number;
+  bytesIn: number;
+  bytesOut: number;
+  framesIn: number;
+  framesOut: number;
+}
+
 export interface GroupSample {
   group: string;
   runloop: RunloopCounters;
   extensions: ExtensionCounters[];
   live: LiveCounts;
   memory: GroupMemory;
+  /** Ours: present when the group hosts Python extensions. */
+  python?: PythonSample;
 }
 
 export type FromWorker =
@@ -148,6 +200,8 @@ export type FromWorker =
   /** Nothing keeps the closed group's thread alive any more: it ends by itself, leaking nothing. */
   | { t: 'ending' }
   | ({ t: 'memory' } & GroupMemory)
+  | { t: 'process'; pid: number }
+  | { t: 'process_exit'; pid: number }
   | { t: 'trace'; records: TraceRecord[]; dropped: number };
 
 /**

@@ -63,7 +63,7 @@ const CLOSED_OUT_PATH_TEXT = 'The extension is closed: its pending cmd results w
 const ENV_PLACEHOLDER = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?:\|([^}]*))?\}/g;
 
 /** Resolves `${env:VAR|default}` in every string of a property tree. */
-function resolveEnv(v: unknown): unknown {
+export function resolveEnv(v: unknown): unknown {
   if (typeof v === 'string') {
     const whole = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?:\|([^}]*))?\}$/.exec(v);
     if (whole) return process.env[whole[1]] ?? whole[2] ?? '';
@@ -136,6 +136,8 @@ export class ExtRuntime implements EnvBackend {
   private props: PropObject;
   private readonly schemas: ExtensionSchemas;
   private pending: WireMsg[] = [];
+  /** Ours: why a closed extension is gone when it did not close by itself (its Python process died). */
+  private goneText = '';
   private stopRequested = false;
   private manualStart = false;
   private manualStop = false;
@@ -342,6 +344,27 @@ export class ExtRuntime implements EnvBackend {
     this.g.extClosed(this);
   }
 
+  /**
+   * Ours: the extension is gone without closing (the Python process hosting it died). The cmds it
+   * had received get error results with `text`, its own pending cmds fail, later cmds to it get
+   * `text`, and the group counts it as closed.
+   */
+  terminate(text: string): void {
+    if (this.state === 'closed') return;
+    this.goneText = text;
+    const now = Date.now();
+    for (const p of [...this.paths.in.values()]) {
+      const r = this.errorResult(p.cmdId, p.cmdName, text, now);
+      this.returnWire(r);
+    }
+    this.finishClose();
+  }
+
+  /** Ours: the properties as a Python extension left them at on_configure_done (checked next). */
+  replaceProps(props: PropObject): void {
+    this.props = props;
+  }
+
   private trigger(stage: unknown): void {
     if (stage === 'start' && this.manualStart && this.state === 'inited') this.startPhase();
     if (stage === 'stop' && this.manualStop) {
@@ -361,7 +384,7 @@ export class ExtRuntime implements EnvBackend {
     switch (this.state) {
       case 'deiniting':
       case 'closed':
-        if (isCmdType(w.type)) this.router.replyError(w, this.name, DEINIT_TEXT);
+        if (isCmdType(w.type)) this.router.replyError(w, this.name, this.goneText || DEINIT_TEXT);
         return;
       case 'created':
       case 'configuring':
@@ -782,7 +805,7 @@ export class ExtRuntime implements EnvBackend {
 
   // ---- EnvBackend ------------------------------------------------------------------------
 
-  sendCmd(cmd: Cmd, handler: ResultHandler, isEx: boolean): TenError | undefined {
+  sendCmd(cmd: Cmd, handler: ResultHandler | null, isEx: boolean): TenError | undefined {
     const err = this.checkEnv(isEx ? 'sendCmdEx' : 'sendCmd') ?? this.checkUnsent(cmd, 'sendCmd');
     if (err) return err;
     // A received cmd being forwarded travels as a shallow copy: the forwarder keeps reading

@@ -16,6 +16,8 @@ import type { LogLevel } from '../api/log_level';
 import {
   type FromWorker,
   type GroupInit,
+  type GroupPython,
+  type ExtensionCounters,
   type GroupSample,
   type HandleCounts,
   type LifecyclePhase,
@@ -34,6 +36,7 @@ import { RemoteOutbox, decodeInboundFrames } from '../protocol/group_links';
 import { Tracer } from '../routing/tracer';
 import { ExtRuntime, type ExtHost } from './extension_rt';
 import { groupMemory } from './memory';
+import { PyHost } from './py_host';
 
 /** The longest delay `setInterval` takes; a longer one fires after 1 ms instead. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -55,7 +58,7 @@ export class GroupRuntime implements ExtHost {
   private readonly locOfBound = (ext: string): SharedLoc => this.router.locOf(ext);
   private readonly peers = new Map<string, Outbox>();
   private readonly peerIndex: PeerIndex;
-  private readonly policy: ViolationPolicy;
+  readonly policy: ViolationPolicy;
   private readonly syncStopBeforeDeinit: boolean;
   private readonly unansweredAfterMs: number;
   private events: RuntimeEvent[] = [];
@@ -77,6 +80,11 @@ export class GroupRuntime implements ExtHost {
   private closing = false;
   private closed = false;
   private readonly flushBound = (): void => this.flush();
+  /** Ours: the Python process hosting this group's Python extensions, if it has any. */
+  private readonly pythonCfg: GroupPython | undefined;
+  private py: PyHost | null = null;
+  /** Python threads user code left running after the group closed (counted as leaked handles). */
+  private pyLeftover = 0;
 
   constructor(init: GroupInit) {
     this.appUri = init.appUri;
@@ -85,6 +93,7 @@ export class GroupRuntime implements ExtHost {
     this.policy = init.policy;
     this.syncStopBeforeDeinit = init.syncStopBeforeDeinit;
     this.unansweredAfterMs = init.unansweredAfterMs;
+    this.pythonCfg = init.python;
     this.groupOf = new Map(Object.entries(init.groupOf));
     this.runloop = new Runloop<WireMsg>(`group:${init.group}`, (m) => this.onInbound(m), (e) => this.reportError('', 'runloop', e));
     this.router = new Router(
@@ -132,8 +141,14 @@ export class GroupRuntime implements ExtHost {
   /** Imports every addon module and creates the instances (before on_configure, as TEN). */
   async create(): Promise<void> {
     if ([...this.exts.values()].some((x) => declaresSchemas(x.spec.api))) await loadSchemaCompiler();
+    const pyExts = [...this.exts.values()].filter((x) => x.spec.runtime === 'python');
+    if (pyExts.length > 0) {
+      if (!this.pythonCfg) throw new Error(`Group '${this.group}' has Python extensions but no Python configuration.`);
+      this.py = new PyHost(this, pyExts, this.pythonCfg);
+    }
     const imported = new Set<string>();
     for (const x of this.exts.values()) {
+      if (x.spec.runtime === 'python') continue;
       if (!imported.has(x.spec.entry)) {
         imported.add(x.spec.entry);
         await import(x.spec.entry);
@@ -143,6 +158,11 @@ export class GroupRuntime implements ExtHost {
       const instance = await new Ctor().onCreateInstance(x.env, x.name);
       x.adopt(instance);
       this.lifecycle(x.name, 'created');
+    }
+    if (this.py !== null) {
+      // Imports the packages and creates the instances in the Python process.
+      await this.py.start(() => this.maybeClose());
+      for (const x of pyExts) this.lifecycle(x.name, 'created');
     }
   }
 
@@ -156,8 +176,10 @@ export class GroupRuntime implements ExtHost {
         return;
       case 'stop':
         this.closing = true;
-        if (this.exts.size === 0) this.runloop.postTaskTail(() => this.maybeClose());
         for (const x of this.exts.values()) this.runloop.postTaskTail(() => x.requestStop());
+        // A group whose extensions are all closed already (none, or gone with their Python
+        // process) closes now.
+        this.runloop.postTaskTail(() => this.maybeClose());
         return;
       case 'deinit':
         for (const x of this.exts.values()) this.runloop.postTaskTail(() => x.allowDeinit());
@@ -349,6 +371,11 @@ export class GroupRuntime implements ExtHost {
   private maybeClose(): void {
     if (this.closed || !this.closing) return;
     for (const x of this.exts.values()) if (x.state !== 'closed') return;
+    if (this.py !== null && !this.py.exited) {
+      // The group closes once its Python process has exited (it reports leftovers first).
+      this.py.close();
+      return;
+    }
     this.closed = true;
     if (this.pathTimer) clearInterval(this.pathTimer);
     this.pathTimer = null;
@@ -442,6 +469,35 @@ export class GroupRuntime implements ExtHost {
     }
   }
 
+  /** Ours: publishes an event a Python process reported (logs with their location, errors…). */
+  report(ev: RuntimeEvent): void {
+    this.emit(ev);
+  }
+
+  /**
+   * Ours: an owner violation found in a Python process, which applied the policy to the call
+   * itself; here it is published, and `abort` stops the graph.
+   */
+  pythonViolation(object: string, stack: string, reason: string, owner: string, caller: string, applyPolicy = true): void {
+    this.emit({ type: 'violation', ts: Date.now(), graphId: this.graphId, object, owner, caller, reason, stack, policy: this.policy });
+    if (applyPolicy && this.policy === 'abort') this.control({ t: 'abort', reason: `${object}: ${reason}` });
+  }
+
+  /** Ours: threads user code left running in the Python process after the group closed. */
+  pythonLeftover(threads: number, message: string): void {
+    this.pyLeftover += threads;
+    this.emit({ type: 'log', ts: Date.now(), graphId: this.graphId, extension: '', level: 3, message, category: 'python:leftover' });
+  }
+
+  processStarted(pid: number): void {
+    post({ t: 'process', pid });
+  }
+
+  processExited(pid: number): void {
+    this.flushEvents();
+    post({ t: 'process_exit', pid });
+  }
+
   log(extension: string, level: LogLevel, message: string, category: string | undefined, fields: unknown): void {
     this.emit({ type: 'log', ts: Date.now(), graphId: this.graphId, extension, level, message, category, fields });
   }
@@ -483,16 +539,32 @@ export class GroupRuntime implements ExtHost {
       if (x.state !== 'closed') extensions++;
       paths += x.paths.size;
     }
-    return { engines: 0, threads: 0, extensions, paths, timers: (this.pathTimer ? 1 : 0) + this.timers.size, handles: 0 };
+    const processes = this.py !== null && !this.py.exited ? 1 : 0;
+    return { engines: 0, threads: 0, extensions, paths, timers: (this.pathTimer ? 1 : 0) + this.timers.size, handles: this.pyLeftover, processes };
   }
 
   sample(): GroupSample {
     return {
       group: this.group,
       runloop: this.runloop.counters(),
-      extensions: [...this.exts.values()].map((x) => x.counters(this.group, this.unansweredAfterMs)),
+      extensions: [...this.exts.values()].map((x) => this.countersOf(x)),
       live: this.live(),
       memory: groupMemory(),
+      ...(this.py !== null ? { python: this.py.sample() } : {}),
     };
+  }
+
+  /** An extension's counters; a Python extension's handler time and tasks are Python's. */
+  private countersOf(x: ExtRuntime): ExtensionCounters {
+    const c = x.counters(this.group, this.unansweredAfterMs);
+    if (x.spec.runtime !== 'python' || this.py === null) return c;
+    c.runtime = 'python';
+    const s = this.py.statsOf(this.py.exts.indexOf(x));
+    if (s) {
+      c.handlerMs = s.handlerMs;
+      c.handlerHist = s.hist;
+      c.tasks = s.tasks;
+    }
+    return c;
   }
 }

@@ -260,7 +260,8 @@ export interface HostMethodTypes extends RunMethodTypes {
   /** Deletes a recovery copy (after a save, or when the user declines it). */
   discardRecovery: { params: { documentId: string }; result: { discarded: boolean } };
   /** Built-in addons plus, with `appDir`, the packages installed in that app folder. */
-  listAddons: { params: { appDir?: string }; result: AddonSummary[] };
+  /** `exampleId`: the packages of a built-in example's own folder (an example may ship some). */
+  listAddons: { params: { appDir?: string; exampleId?: string }; result: AddonSummary[] };
   /**
    * The graph model's whole check of the document as edited (property.json rules, every
    * predefined graph, installed addons, port schemas, node properties). Pointers refer to
@@ -392,7 +393,7 @@ export const HOST_METHODS: { readonly [M in HostMethod]: { readonly validate: Pa
   listRecoveries: { validate: noParams },
   restoreRecovery: { validate: params({ documentId: isNonEmptyString }) },
   discardRecovery: { validate: params({ documentId: isNonEmptyString }) },
-  listAddons: { validate: params({ appDir: [isAbsolutePath, 'optional'] }) },
+  listAddons: { validate: params({ appDir: [isAbsolutePath, 'optional'], exampleId: [isNonEmptyString, 'optional'] }) },
   validateDocument: { validate: params({ document: documentCheck }) },
   listDirectory: {
     validate: params({

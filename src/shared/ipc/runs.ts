@@ -124,6 +124,11 @@ export type RunEvent =
       level: number;
       message: string;
       category?: string;
+      /** Where the log call is: the caller's file, line and function (Python extensions report it). */
+      loc?: { file: string; line: number; func?: string };
+      /** The thread, and the asyncio task, that logged (Python extensions). */
+      thread?: string;
+      task?: string;
     }
   | { type: 'error'; ts: number; graphId: string; extension: string; phase: string; message: string; stack: string }
   | { type: 'graph'; ts: number; graphId: string; name: string; state: RunGraph['state']; detail?: string }
@@ -197,6 +202,11 @@ export interface ExtensionMetrics {
   waiting: { cmd: string; dest: string; ageMs: number }[];
   /** Data and frames dropped because the extension has no handler for them. */
   droppedNoHandler: number;
+  /**
+   * A Python extension: the pid of its group's Python process. Its handler times are measured in
+   * Python, and its queue counts what waits for the process and the handler tasks not finished.
+   */
+  pythonPid?: number;
 }
 
 /** One runloop (one extension group's thread) in a metrics snapshot. */

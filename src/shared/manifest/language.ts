@@ -19,9 +19,12 @@ export const LANGUAGE_LABEL: Readonly<Record<PackageLanguage, string>> = {
   unknown: 'Other',
 };
 
-/** The one place that says which languages the studio's runtime runs. */
+/**
+ * The one place that says which languages the studio's runtime runs: TypeScript on the group
+ * threads, Python in one Python process per group (docs/python.md).
+ */
 export function canRunHere(language: PackageLanguage): boolean {
-  return language === 'typescript';
+  return language === 'typescript' || language === 'python';
 }
 
 /** Why a package in `language` cannot run here, or null when it can. */

@@ -9,11 +9,11 @@ export interface Exit {
 
 /**
  * Runs the CLI; kills it (and fails) if it is still running after `ms`. `onStdout` sees the
- * output so far and may act on the child (signal it, call its HTTP port).
+ * output so far and may act on the child (signal it, call its HTTP port). `env` adds variables.
  */
-export function cli(args: string[], ms = 45_000, onStdout?: (stdout: string, child: ChildProcess) => void): Promise<Exit> {
+export function cli(args: string[], ms = 45_000, onStdout?: (stdout: string, child: ChildProcess) => void, env?: Record<string, string>): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/ten-studio.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/ten-studio.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {

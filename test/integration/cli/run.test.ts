@@ -30,6 +30,20 @@ describe('ten-studio run', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run_end', reason: 'duration', exit_code: 0, failures: [] });
   });
 
+  it('runs the Python and TypeScript example: Python nodes start, answer, log with their file:line, and leave no process', async () => {
+    const file = join(tmp, 'python.jsonl');
+    const { code, stdout, stderr } = await cli(['run', 'resources/examples/python-and-typescript', '--duration', '2', '--events', file], 90_000);
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    const events = readEvents(file);
+    for (const name of ['greeter', 'meter', 'relay']) {
+      expect(events.some((e) => e.type === 'lifecycle' && e.extension === name && e.phase === 'on_deinit_done'), name).toBe(true);
+    }
+    const ready = events.find((e) => e.type === 'log' && e.extension === 'greeter' && String(e.message).includes('greeter ready'));
+    expect(ready).toMatchObject({ loc: { file: expect.stringMatching(/greeter_python\/extension\.py$/), line: expect.any(Number), func: 'on_init' } });
+    expect(events.some((e) => e.type === 'log' && e.extension === 'stats' && /data 'level' [1-9]/.test(String(e.message)))).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'run_end', exit_code: 0, failures: [] });
+  });
+
   it('runs the gateway-and-media example cleanly', async () => {
     const { code, stdout, stderr } = await cli(['run', 'resources/examples/gateway-and-media', '--duration', '1']);
     expect(code, `${stdout}\n${stderr}`).toBe(0);

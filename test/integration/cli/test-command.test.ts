@@ -102,7 +102,7 @@ it("leaves a process behind", () => {
     writeFileSync(join(plain, 'manifest.json'), JSON.stringify(manifest));
     r = await cli(['test', plain]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/is a Go package; ten-studio test runs TypeScript.* packages' tests\./);
+    expect(r.stderr).toMatch(/is a Go package; ten-studio test runs TypeScript.*, Python packages' tests\./);
     r = await cli(['test']);
     expect(r.code).toBe(2);
   });

@@ -26,6 +26,10 @@ export class Harness {
     this.app = new App({ appDir: FIXTURE_APP, ...opts });
     this.app.onEvent((ev) => {
       this.events.push(ev);
+      // Python probes (test/fixtures/python) report as log events of category `probe`.
+      if (ev.type === 'log' && ev.category === 'probe' && ev.fields && typeof ev.fields === 'object') {
+        this.reports.push({ ext: ev.extension, ...(ev.fields as { kind: string }) });
+      }
       this.poke();
     });
     this.channel.onmessage = (m: MessageEvent) => {
@@ -78,7 +82,7 @@ export class Harness {
   async closeAndCheckLeaks(expected: Partial<AppLiveCounts> = {}): Promise<void> {
     await this.app.close();
     this.channel.close();
-    expect(this.app.live()).toEqual({ engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, connections: 0, remotes: 0, sockets: 0, ...expected });
+    expect(this.app.live()).toEqual({ engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, connections: 0, remotes: 0, sockets: 0, processes: 0, ...expected });
   }
 }
 

@@ -84,7 +84,7 @@ describe('lifecycle', () => {
     await h.app.startGraph(graph([probe('a', 'g1', { actions: [{ op: 'closeApp' }] }), probe('b', 'g2')]));
     await h.app.closed;
     expect(h.events.some((e) => e.type === 'app_closed')).toBe(true);
-    expect(h.app.live()).toEqual({ engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, connections: 0, remotes: 0, sockets: 0 });
+    expect(h.app.live()).toEqual({ engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, connections: 0, remotes: 0, sockets: 0, processes: 0 });
   });
 
   it('after on_deinit_done every ten_env call returns TenIsClosed and is reported', async () => {

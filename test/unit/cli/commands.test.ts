@@ -22,7 +22,17 @@ const NAMES = ['serve', 'run', 'trace', 'validate', 'flatten', 'app', 'send', 'c
 
 describe('ten-studio <command> --help', () => {
   it('has a spec for every command', () => {
-    expect(COMMANDS.map((c) => c.name).sort()).toEqual([...NAMES].sort());
+    expect(COMMANDS.map((c) => c.name).sort()).toEqual([...NAMES, 'test'].sort());
+  });
+
+  it("test --help prints its usage; arguments after the folder are the test runner's, not refused", async () => {
+    expect(await main(['test', '--help'])).toBe(0);
+    expect(out).toMatch(/^Usage: ten-studio test <extension-dir>/);
+    for (const option of commandSpec('test')!.options) expect(out).toContain(`--${option.name}`);
+    out = '';
+    // A folder that is no package is the usage mistake here, not the pytest option after it.
+    expect(await main(['test', '/nonexistent-extension', '-k', 'x', '--maxfail=1'])).toBe(2);
+    expect(err).toContain('has no manifest.json');
   });
 
   for (const name of NAMES) {

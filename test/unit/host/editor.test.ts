@@ -51,10 +51,20 @@ describe('editor host methods', () => {
     }
   });
 
+  it("lists an example's own packages (the Python example's) with their language, and checks the example against them", async () => {
+    const addons = await host.editor.listAddons(host.editor.exampleDir('python-and-typescript'));
+    expect(addons.find((a) => a.name === 'greeter_python')).toMatchObject({ source: 'app', language: 'python', runsHere: true });
+    expect(addons.find((a) => a.name === 'forwarder')).toMatchObject({ source: 'builtin', language: 'typescript', runsHere: true });
+    const doc = await host.openExample('python-and-typescript');
+    expect(await host.editor.validateDocument(doc)).toEqual([]);
+    expect(() => host.editor.exampleDir('../secrets')).toThrow(/No example/);
+  });
+
   it('checks params strictly', () => {
     expect(HOST_METHODS.listAddons.validate({})).toBeNull();
     expect(HOST_METHODS.listAddons.validate({ appDir: 'relative/dir' })).toMatch(/absolute path/);
     expect(HOST_METHODS.listAddons.validate({ extra: 1 })).toMatch(/does not accept "extra"/);
+    expect(HOST_METHODS.listAddons.validate({ exampleId: '' })).toMatch(/non-empty/);
     expect(HOST_METHODS.validateDocument.validate({})).toMatch(/needs "document"/);
   });
 });

@@ -31,7 +31,7 @@ function group(name: string, runloop: Partial<GroupSample['runloop']>, extension
     group: name,
     runloop: { runloopId: `group:${name}#2.0`, threadId: 2, depth: 0, highWater: 0, drains: 0, maxBatch: 0, tasksRun: 0, busyMs: 0, coalescedWakes: 0, ...runloop },
     extensions,
-    live: { engines: 0, threads: 0, extensions: extensions.length, paths: 0, timers: 0, handles: 0 },
+    live: { engines: 0, threads: 0, extensions: extensions.length, paths: 0, timers: 0, handles: 0, processes: 0 },
     memory: { heapUsed: 0, external: 0 },
   };
 }
@@ -64,6 +64,16 @@ describe('handler-time histogram', () => {
 });
 
 describe('computeMetrics', () => {
+  it("counts a Python extension's backlog in its process link and tasks, and names its process", () => {
+    const g = group('py', { depth: 2 }, [ext('p', { runtime: 'python', tasks: 3 }), ext('t')]);
+    g.python = { pid: 4242, version: '3.11.7', tasks: 3, threads: 2, stalls: 0, queued: 5, bytesIn: 0, bytesOut: 0, framesIn: 0, framesOut: 0 };
+    const m = computeMetrics(null, sample(1000, [g]));
+    const [p, t] = m.graphs[0]!.extensions;
+    expect(p).toMatchObject({ extension: 'p', inMsgsDepth: 10, pythonPid: 4242 });
+    expect(t).toMatchObject({ extension: 't', inMsgsDepth: 2 });
+    expect(t).not.toHaveProperty('pythonPid');
+  });
+
   it('turns counter differences into per-second rates, busy % and batch sizes', () => {
     const prev = sample(1000, [
       group('g', { drains: 10, tasksRun: 100, busyMs: 10, depth: 3, highWater: 50 }, [

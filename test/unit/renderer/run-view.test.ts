@@ -45,7 +45,7 @@ describe('run view folding', () => {
 
   it('turns the latest metrics into per-node numbers and edge rates, reusing unchanged entries', () => {
     const first = foldMetrics({ metrics: {}, edgeRates: {} }, batch([metrics('started', 4, 120)]));
-    expect(first.metrics.relay).toEqual({ queue: 4, inPerSec: 120, outPerSec: 60, thread: 3, waiting: null, dropped: 0 });
+    expect(first.metrics.relay).toEqual({ queue: 4, inPerSec: 120, outPerSec: 60, thread: 3, pid: null, waiting: null, dropped: 0 });
     expect(first.edgeRates).toEqual({ 'ticker->relay': 100 });
     const again = foldMetrics(first, batch([metrics('started', 4, 120)]));
     expect(again.metrics.relay).toBe(first.metrics.relay);
@@ -77,7 +77,7 @@ describe('run view folding', () => {
     const after = useRunView.getState();
     expect(after.logs).toHaveLength(1);
     expect(after.lifecycle.relay).toMatchObject({ label: 'error' });
-    expect(after.metrics.relay).toEqual({ queue: 4, inPerSec: 120, outPerSec: 60, thread: 3, waiting: null, dropped: 0 });
+    expect(after.metrics.relay).toEqual({ queue: 4, inPerSec: 120, outPerSec: 60, thread: 3, pid: null, waiting: null, dropped: 0 });
   });
 
   it('moves badges forward to the state metrics report, never back', () => {
@@ -92,7 +92,7 @@ describe('run view folding', () => {
       { name: 'rogue', addon: 'misbehaving' },
       { name: 'sink', addon: 'counter_sink' },
     ];
-    const threads = { rogue: { queue: 0, inPerSec: 0, outPerSec: 0, thread: 9, waiting: null, dropped: 0 }, sink: { queue: 0, inPerSec: 0, outPerSec: 0, thread: 9, waiting: null, dropped: 0 } };
+    const threads = { rogue: { queue: 0, inPerSec: 0, outPerSec: 0, thread: 9, pid: null, waiting: null, dropped: 0 }, sink: { queue: 0, inPerSec: 0, outPerSec: 0, thread: 9, pid: null, waiting: null, dropped: 0 } };
     const v = (object: string, caller: string, stack = ''): ViolationEvent => ({ type: 'violation', ts: 1, graphId: 'g', object, owner: 'thread 2 runloop 1', caller, reason: 'r', stack, policy: 'report' });
     expect(violationNodes(v("TenEnv of 'rogue'", 'thread 9 runloop 2'), nodes, threads)).toEqual(['rogue']);
     expect(violationNodes(v('data(tick)', 'sink (thread 9 runloop 2)'), nodes, threads)).toEqual(['sink']);

@@ -25,11 +25,12 @@ describe('package language', () => {
     expect(packageLanguage({}, ['manifest.json', 'property.json'])).toBe('unknown');
   });
 
-  it('runs here for TypeScript only today, and says why not for the others', () => {
-    expect(PACKAGE_LANGUAGES.filter(canRunHere)).toEqual(['typescript']);
+  it('runs here for TypeScript and Python, and says why not for the others', () => {
+    expect(PACKAGE_LANGUAGES.filter(canRunHere)).toEqual(['typescript', 'python']);
     expect(languageBlocker('typescript')).toBeNull();
-    expect(languageBlocker('python')).toBe('a Python extension; this studio runs TypeScript (Node.js) extensions only');
-    expect(languageBlocker('cpp')).toBe('a C++ extension; this studio runs TypeScript (Node.js) extensions only');
-    expect(languageBlocker('unknown')).toBe('in a language the studio does not recognise; this studio runs TypeScript (Node.js) extensions only');
+    expect(languageBlocker('python')).toBeNull();
+    expect(languageBlocker('go')).toBe('a Go extension; this studio runs TypeScript (Node.js), Python extensions only');
+    expect(languageBlocker('cpp')).toBe('a C++ extension; this studio runs TypeScript (Node.js), Python extensions only');
+    expect(languageBlocker('unknown')).toBe('in a language the studio does not recognise; this studio runs TypeScript (Node.js), Python extensions only');
   });
 });

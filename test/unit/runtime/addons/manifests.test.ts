@@ -181,16 +181,23 @@ describe('built-in examples', () => {
   const examplesDir = resolve('resources/examples');
   const examples = readdirSync(examplesDir).filter((e) => existsSync(join(examplesDir, e, 'property.json')));
 
-  it.each(examples.map((e) => [e]))('%s uses built-in addons with declared properties of the right type', (example) => {
+  it.each(examples.map((e) => [e]))('%s uses built-in addons or its own packages, with declared properties of the right type', (example) => {
     const app = readJson(join(examplesDir, example, 'property.json'));
     const graphs = ((app.ten as Json).predefined_graphs ?? []) as Json[];
     expect(graphs.length).toBeGreaterThan(0);
+    // An example may ship packages of its own (the Python one does): `ten_packages/extension/*`.
+    const ownDir = join(examplesDir, example, 'ten_packages', 'extension');
+    const own = new Map<string, string>();
+    if (existsSync(ownDir)) {
+      for (const d of readdirSync(ownDir)) own.set(String(readJson(join(ownDir, d, 'manifest.json')).name), join(ownDir, d));
+    }
     for (const graph of graphs) {
       for (const node of (graph.graph as Json).nodes as Json[]) {
         if (node.type !== 'extension') continue;
         const addon = String(node.addon);
-        expect(BUILTIN_ADDON_NAMES as readonly string[], `node '${String(node.name)}'`).toContain(addon);
-        const api = (readJson(join(BUILTIN_ADDONS_DIR, addon, 'manifest.json')).api ?? {}) as Json;
+        const ownPackage = own.get(addon);
+        if (!ownPackage) expect(BUILTIN_ADDON_NAMES as readonly string[], `node '${String(node.name)}'`).toContain(addon);
+        const api = (readJson(join(ownPackage ?? join(BUILTIN_ADDONS_DIR, addon), 'manifest.json')).api ?? {}) as Json;
         const declared = ((api.property as Json | undefined)?.properties ?? {}) as Record<string, Json>;
         for (const [key, value] of Object.entries((node.property ?? {}) as Json)) {
           expect(declared[key], `${String(node.name)}.${key} is declared by ${addon}`).toBeDefined();

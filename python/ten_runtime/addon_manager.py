@@ -1,0 +1,60 @@
+"""Addon registration. `@register_addon_as_extension(name)` records the addon class and the folder
+of the file that declares it (which holds manifest.json and property.json).
+
+When a package is imported twice under two module names — pytest imports the extension under
+test as `<name>` while the runtime would import `ten_packages.extension.<name>` — the first
+registration is kept: it is the copy whose module a test patches (`unittest.mock.patch`), so the
+runtime must use that one and never import the package again.
+"""
+
+import os
+import sys
+from typing import Callable
+
+from .addon import Addon
+
+
+class _AddonManager:
+    _registry: dict[str, Callable[[object], None]] = {}
+    _registered_addons: set[str] = set()
+    # Ours: name → (addon class, base dir).
+    _addons: dict[str, tuple[type[Addon], str | None]] = {}
+
+    @classmethod
+    def register_all_addons(cls, register_ctx: object) -> None:
+        for name in list(cls._registry):
+            cls._register_addon(name, register_ctx)
+        cls._registry.clear()
+
+    @classmethod
+    def _register_addon(cls, addon_name: str, register_ctx: object) -> None:
+        handler = cls._registry.get(addon_name)
+        if handler is None or addon_name in cls._registered_addons:
+            return
+        handler(register_ctx)
+        cls._registered_addons.add(addon_name)
+
+    @staticmethod
+    def _set_register_handler(addon_name: str, register_handler: Callable[[object], None]) -> None:
+        _AddonManager._registry.setdefault(addon_name, register_handler)
+
+    @classmethod
+    def _find(cls, name: str) -> tuple[type[Addon], str | None] | None:
+        return cls._addons.get(name)
+
+
+def register_addon_as_extension(name: str, base_dir: str | None = None):
+    def decorator(cls: type[Addon]) -> type[Addon]:
+        if base_dir is None:
+            try:
+                resolved = os.path.dirname(sys._getframe(1).f_code.co_filename)
+            except (AttributeError, ValueError):
+                resolved = None
+        else:
+            resolved = os.path.dirname(base_dir)
+        if name not in _AddonManager._addons:
+            _AddonManager._addons[name] = (cls, resolved)
+        _AddonManager._set_register_handler(name, lambda _ctx: None)
+        return cls
+
+    return decorator

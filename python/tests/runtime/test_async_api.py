@@ -1,0 +1,106 @@
+"""AsyncExtension and AsyncExtensionTester through the studio runtime."""
+
+import asyncio
+import json
+
+from ten_runtime import (
+    AsyncExtensionTester,
+    AsyncTenEnvTester,
+    Cmd,
+    CmdResult,
+    Data,
+    SendOptions,
+    StatusCode,
+    TenErrorCode,
+)
+
+
+def run(tester, props=None):
+    tester.set_test_mode_single("scripted_python", json.dumps(props or {}))
+    tester.set_timeout(20_000_000)
+    return tester.run()
+
+
+class Ask(AsyncExtensionTester):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.got: list = []
+
+    async def on_start(self, env: AsyncTenEnvTester) -> None:
+        async for result, err in env.send_cmd_ex(Cmd.create(self.name)):
+            self.got.append((result.get_property_to_json("")[0] if result else None, err and err.error_code()))
+        env.stop_test()
+
+    async def on_cmd(self, env: AsyncTenEnvTester, cmd: Cmd) -> None:
+        r = CmdResult.create(StatusCode.OK, cmd)
+        r.set_property_string("from", "tester")
+        await env.return_result(r)
+
+
+def test_async_extension_awaits_results_and_properties(scripted_hooks):
+    scripted_hooks.MODE["async"] = True
+    order = []
+
+    async def on_init(ext, env):
+        v, err = await env.get_property_int("n")
+        order.append(("n", v, err))
+        assert await env.set_property_string("s", "y") is None
+        order.append(("s", await env.get_property_string("s")))
+
+    async def on_cmd(ext, env, cmd):
+        # Asks the tester back before answering (a cmd out while another is in).
+        result, err = await env.send_cmd(Cmd.create("ask_back"))
+        order.append(("asked", result.get_property_string("from")[0], err))
+        for i in range(2):
+            r = CmdResult.create(StatusCode.OK, cmd)
+            r.set_property_int("i", i)
+            r.set_final(i == 1)
+            err = await env.return_result(r, SendOptions(wait_for_result=True))
+            order.append(("returned", i, err))
+
+    scripted_hooks.HOOKS.update(on_init=on_init, on_cmd=on_cmd)
+    t = Ask("q")
+    assert run(t) is None
+    assert t.got == [('{"i":0}', None), ('{"i":1}', None)]
+    assert order == [("n", 1, None), ("s", ("y", None)), ("asked", "tester", None), ("returned", 0, None), ("returned", 1, None)]
+
+
+def test_async_send_with_wait_for_result_reports_routing(scripted_hooks):
+    scripted_hooks.MODE["async"] = True
+    got = []
+
+    async def on_start(ext, env):
+        from ten_runtime import Loc
+
+        d = Data.create("d")
+        got.append(await env.send_data(d, SendOptions(wait_for_result=True)))
+        c = Cmd.create("c")
+        c.set_dests([Loc("", "", "nobody")])
+        result, err = await env.send_cmd(c)
+        got.append((result.get_status_code() if result else None, err))
+
+    class Stop(AsyncExtensionTester):
+        async def on_data(self, env, data):
+            env.stop_test()
+
+    scripted_hooks.HOOKS["on_start"] = on_start
+    assert run(Stop()) is None
+    assert got[0] is None
+    assert got[1][0] == StatusCode.ERROR or (got[1][1] is not None and got[1][1].error_code() == TenErrorCode.ErrorCodeMsgNotConnected)
+
+
+def test_tester_stop_during_a_pending_await_ends_the_test(scripted_hooks):
+    scripted_hooks.MODE["async"] = True
+
+    async def on_cmd(ext, env, cmd):
+        await asyncio.sleep(0.05)
+        await env.return_result(CmdResult.create(StatusCode.OK, cmd))
+
+    class StopFirst(AsyncExtensionTester):
+        async def on_start(self, env):
+            asyncio.create_task(env.send_cmd(Cmd.create("slow")))
+            env.stop_test()
+
+    scripted_hooks.HOOKS["on_cmd"] = on_cmd
+    assert run(StopFirst()) is None

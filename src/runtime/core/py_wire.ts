@@ -1,0 +1,122 @@
+/**
+ * The link between a group thread and the Python process hosting its Python extensions
+ * (python/ten_studio_py/proto.py is the other half; keep the codes in step).
+ *
+ * A frame is `u32 length | u8 channel | u32 json length | JSON array of records | binary section`
+ * (little endian; `length` counts everything after itself). Each record is a JSON array whose first
+ * value is its code. A message's buffer is the next `blen` bytes of the binary section, in record
+ * order, so buffers never pass through JSON. One frame per loop turn and direction: one
+ * `JSON.parse` and one `json.loads` per batch, not per message. Integers beyond 2^53 stay exact
+ * (`stringifyJson`/`parseJsonText` here, unbounded ints in Python).
+ */
+import { parseJsonText, stringifyJson } from '../../shared/json/text';
+
+/** Channel of the records of a hosted extension group. */
+export const CH_GROUP = 0;
+/** Channel of a test session (a pytest process and the node child it started). */
+export const CH_SESSION = 1;
+
+// TypeScript → Python (group channel).
+export const T_INIT = 1;
+export const T_PHASE = 2;
+/** [3, idx, type, name, props, blen, srcApp, srcGraph, srcExt, cmdId, seqId, frame, ts] */
+export const T_MSG = 3;
+/** [4, idx, name, props, blen, srcExt]: data from an extension of the same graph. */
+export const T_DATA = 4;
+/** [5, cbId, name, props, blen, status, final, completed, srcExt, cmdId] */
+export const T_RESULT = 5;
+/** [6, cbId, errCode, errMessage]: the outcome of a send (errCode 0: sent). */
+export const T_SENT = 6;
+export const T_EXIT = 7;
+
+// Python → TypeScript (group channel).
+/** [1, {pid, python, exts: [{idx, kind, class}]}] */
+export const P_READY = 1;
+/** [2, message] */
+export const P_CREATE_FAILED = 2;
+/** [3, idx, phase, props | null] */
+export const P_DONE = 3;
+/** [4, idx, cbId, type, name, props, blen, dests | 0, cmdId, seqId, frame | 0, ts, isEx, noHandler] */
+export const P_SEND = 4;
+/** [5, idx, name, props, blen] */
+export const P_DATA = 5;
+/** [6, idx, cbId, cmdId, status, final, props, blen, name] */
+export const P_RETURN = 6;
+/** [7, idx, level, msg, category, fields, file, line, func, thread, task] */
+export const P_LOG = 7;
+/** [8, idx, phase, message, traceback] */
+export const P_ERROR = 8;
+/** [9, idx, object, reason, stack, owner, caller] */
+export const P_VIOLATION = 9;
+/** [10, idx, ms, stack, ended] */
+export const P_STALL = 10;
+/** [11, stats] */
+export const P_STATS = 11;
+/** [12, {tasks: [{name, where}], threads: [{name}]}] */
+export const P_LEFTOVER = 12;
+
+// Session channel.
+export const S_HELLO = 1;
+export const S_RUN = 2;
+export const S_STOP_TEST = 3;
+export const S_DONE = 4;
+export const S_CLOSE = 5;
+export const S_STARTED = 6;
+/** [7, event]: a log, error or violation of the test graph, for the test process to print. */
+export const S_LOG = 7;
+
+const HEAD = 9;
+
+/** One decoded frame: its records and the bytes of its binary section. */
+export interface PyFrame {
+  channel: number;
+  records: unknown[][];
+  bins: Uint8Array;
+}
+
+/** Encodes one frame; the parts go to the pipe in one writev (no concatenation of buffers). */
+export function encodeFrame(channel: number, records: unknown[], bins: readonly Uint8Array[]): Uint8Array[] {
+  const json = Buffer.from(stringifyJson(records) ?? '[]', 'utf8');
+  let blen = 0;
+  for (const b of bins) blen += b.byteLength;
+  const head = Buffer.allocUnsafe(HEAD);
+  head.writeUInt32LE(5 + json.length + blen, 0);
+  head.writeUInt8(channel, 4);
+  head.writeUInt32LE(json.length, 5);
+  return [head, json, ...bins];
+}
+
+/**
+ * Reassembles frames from pipe chunks. A chunk holding whole frames (the usual case) is decoded
+ * in place; only a frame split across chunks is copied once.
+ */
+export class FrameReader {
+  private pending: Buffer | null = null;
+  bytesIn = 0;
+  framesIn = 0;
+
+  /** Feeds a chunk; calls `onFrame` for every complete frame, in order. */
+  push(chunk: Buffer, onFrame: (f: PyFrame) => void): void {
+    this.bytesIn += chunk.length;
+    const buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    this.pending = null;
+    let pos = 0;
+    while (buf.length - pos >= HEAD) {
+      const length = buf.readUInt32LE(pos);
+      const end = pos + 4 + length;
+      if (end > buf.length) break;
+      const channel = buf.readUInt8(pos + 4);
+      const jlen = buf.readUInt32LE(pos + 5);
+      const jstart = pos + HEAD;
+      const records = (jlen > 0 ? parseJsonText(buf.toString('utf8', jstart, jstart + jlen)) : []) as unknown[][];
+      const bins = buf.subarray(jstart + jlen, end);
+      pos = end;
+      this.framesIn++;
+      onFrame({ channel, records, bins });
+    }
+    if (pos < buf.length) {
+      // Keep the partial frame; copy it so the chunk it came in can be released.
+      this.pending = Buffer.from(buf.subarray(pos));
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The `Extension` an `ExtRuntime` holds for an extension hosted by the group's Python process:
+ * every callback becomes a record for that process. All routing, paths, schemas, result policies,
+ * timeouts, lifecycle states and counters stay in the `ExtRuntime`, as for TypeScript extensions.
+ *
+ * It overrides every handler, so the runtime's TypeScript defaults (answer a cmd OK, forward data)
+ * never apply: as in TEN's Python binding, a cmd the Python code does not answer stays unanswered
+ * and data it does not send on stops there.
+ */
+import { Extension } from '../api/extension';
+import type { AudioFrame, Cmd, Data, VideoFrame } from '../api/msg';
+import type { TenEnv } from '../api/ten_env';
+import type { PyHost } from './py_host';
+
+const DELIVERED: Promise<void> = Promise.resolve();
+
+export class PyExtension extends Extension {
+  /** Index of the extension in the process (its position in the group's Python node list). */
+  readonly idx: number;
+  private readonly host: PyHost;
+
+  constructor(name: string, idx: number, host: PyHost) {
+    super(name);
+    this.idx = idx;
+    this.host = host;
+  }
+
+  onConfigure(_tenEnv: TenEnv): Promise<void> {
+    return this.host.phase(this.idx, 'on_configure');
+  }
+
+  onInit(_tenEnv: TenEnv): Promise<void> {
+    return this.host.phase(this.idx, 'on_init');
+  }
+
+  onStart(_tenEnv: TenEnv): Promise<void> {
+    return this.host.phase(this.idx, 'on_start');
+  }
+
+  onStop(_tenEnv: TenEnv): Promise<void> {
+    return this.host.phase(this.idx, 'on_stop');
+  }
+
+  onDeinit(_tenEnv: TenEnv): Promise<void> {
+    return this.host.phase(this.idx, 'on_deinit');
+  }
+
+  onCmd(_tenEnv: TenEnv, cmd: Cmd): Promise<void> {
+    this.host.deliver(this.idx, cmd._w);
+    return DELIVERED;
+  }
+
+  onData(_tenEnv: TenEnv, data: Data): Promise<void> {
+    this.host.deliver(this.idx, data._w);
+    return DELIVERED;
+  }
+
+  onAudioFrame(_tenEnv: TenEnv, frame: AudioFrame): Promise<void> {
+    this.host.deliver(this.idx, frame._w);
+    return DELIVERED;
+  }
+
+  onVideoFrame(_tenEnv: TenEnv, frame: VideoFrame): Promise<void> {
+    this.host.deliver(this.idx, frame._w);
+    return DELIVERED;
+  }
+}

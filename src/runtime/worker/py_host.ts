@@ -1,0 +1,580 @@
+/**
+ * The Python process of a group (TEN's extension thread for its Python extensions), seen from the
+ * group thread: spawns `<python> -m ten_studio_py.host` with the link on fds 3 and 4 (or, in a
+ * test session, uses the link of the pytest process that started us, relayed by the main
+ * thread), sends the group's configuration, then turns records into calls on the Python
+ * extensions' `ExtRuntime`s and their callbacks into records.
+ *
+ * Batching: records for the process are appended to one outbox and written as one frame when the
+ * task that made them ends (a microtask: one runloop drain or one batch from the process is one
+ * frame), or at once past 8192 records or 1 MiB of buffers; a frame from the process
+ * is decoded with one `JSON.parse`. A buffer arriving from Python stays a view of its frame
+ * (`WireMsg.packed`) until an extension reads it.
+ *
+ * Lifetime: the group closes the process when its extensions have closed (EXIT record, the
+ * process answers with what user code left running and exits). A process that exits on its own
+ * is reported (`worker_terminated` with its exit code and the end of its stderr), its extensions
+ * are closed, and the cmds waiting on them get `The destination extension has been terminated.`;
+ * the rest of the group and the graph go on.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { AudioFrame, Cmd, CmdResult, Data, VideoFrame } from '../api/msg';
+import type { TenError } from '../api/error';
+import type { GroupPython, PythonSample, RuntimeEvent } from '../core/protocol';
+import {
+  CH_GROUP,
+  encodeFrame,
+  FrameReader,
+  P_CREATE_FAILED,
+  P_DATA,
+  P_DONE,
+  P_ERROR,
+  P_LEFTOVER,
+  P_LOG,
+  P_READY,
+  P_RETURN,
+  P_SEND,
+  P_STALL,
+  P_STATS,
+  P_VIOLATION,
+  T_DATA,
+  T_EXIT,
+  T_INIT,
+  T_MSG,
+  T_PHASE,
+  T_RESULT,
+  T_SENT,
+  type PyFrame,
+} from '../core/py_wire';
+import { isCmdType, newWireMsg, wireBuf, type MsgType, type WireMsg } from '../core/wire';
+import { resolveEnv, type ExtRuntime } from './extension_rt';
+import type { GroupRuntime } from './group';
+import { PyExtension } from './py_extension';
+
+const FLUSH_RECORDS = 8192;
+const FLUSH_BYTES = 1 << 20;
+/** Lines of the process's own stderr kept for a crash report. */
+const STDERR_TAIL = 30;
+
+export const TERMINATED_TEXT = 'The destination extension has been terminated.';
+
+/** Python's counters of one extension, from its last stats report. */
+interface PyExtStats {
+  msgsIn: number;
+  msgsOut: number;
+  handlerMs: number;
+  hist: number[];
+  tasks: number;
+  errors: number;
+}
+
+/** Both ends of a link: a spawned process's pipes, or a port relaying a test session's pipes. */
+interface Link {
+  readonly pid: number;
+  write(parts: Uint8Array[]): void;
+  end(): void;
+}
+
+function frameOf(f: unknown): [number, number, number, number, number, number, number, boolean] | null {
+  return Array.isArray(f) ? (f as [number, number, number, number, number, number, number, boolean]) : null;
+}
+
+export class PyHost {
+  private readonly g: GroupRuntime;
+  /** The Python extensions of the group, by their index in the process. */
+  readonly exts: ExtRuntime[];
+  private readonly cfg: GroupPython;
+  private link: Link | null = null;
+  private child: ChildProcess | null = null;
+  private readonly reader = new FrameReader();
+  private records: unknown[] = [];
+  private bins: Uint8Array[] = [];
+  private binBytes = 0;
+  private armed = false;
+  private readonly flushBound = (): void => this.flush();
+  private readonly phases = new Map<string, () => void>();
+  private ready: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  private readonly stderrTail: string[] = [];
+  private lastError = '';
+  private exitRequested = false;
+  /** True once the process has exited (or the relayed link closed). */
+  exited = false;
+  pid = 0;
+  private version = '';
+  private stats: PyExtStats[] = [];
+  private procStats = { tasks: 0, threads: 0, stalls: 0 };
+  private bytesOut = 0;
+  private framesOut = 0;
+  private onExited: (() => void) | null = null;
+
+  constructor(g: GroupRuntime, exts: ExtRuntime[], cfg: GroupPython) {
+    this.g = g;
+    this.exts = exts;
+    this.cfg = cfg;
+    exts.forEach((x, idx) => x.adopt(new PyExtension(x.name, idx, this)));
+  }
+
+  /** Starts the process and creates the extensions in it; rejects with the reason it could not. */
+  start(onExited: () => void): Promise<void> {
+    this.onExited = onExited;
+    const done = new Promise<void>((resolve, reject) => (this.ready = { resolve, reject }));
+    this.link = this.cfg.relay ? this.relayLink() : this.spawnLink();
+    this.write([
+      [
+        T_INIT,
+        {
+          appUri: this.g.appUri,
+          graphId: this.g.graphId,
+          group: this.g.group,
+          policy: this.g.policy,
+          paths: this.cfg.paths,
+          exts: this.exts.map((x, idx) => ({
+            idx,
+            name: x.name,
+            addon: x.spec.addon,
+            module: x.spec.pyModule ?? '',
+            dir: x.spec.dir ?? '',
+            // TEN resolves `${env:}` before an extension reads its properties.
+            property: resolveEnv(x.spec.property),
+          })),
+        },
+      ],
+    ]);
+    return done;
+  }
+
+  private spawnLink(): Link {
+    const child = spawn(this.cfg.exe, ['-X', 'utf8', '-m', 'ten_studio_py.host'], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      env: this.cfg.env,
+    });
+    this.child = child;
+    const toPy = child.stdio[3] as Writable;
+    const fromPy = child.stdio[4] as Readable;
+    fromPy.on('data', (chunk: Buffer) => this.reader.push(chunk, (f) => this.onFrame(f)));
+    // A write after the process died fails asynchronously with EPIPE: its exit is reported instead.
+    toPy.on('error', () => undefined);
+    fromPy.on('error', () => undefined);
+    this.captureOutput(child.stdout!, 2);
+    this.captureOutput(child.stderr!, 3);
+    child.on('error', (e) => this.fail(new Error(`Could not start Python '${this.cfg.exe}': ${e.message}`)));
+    child.on('close', (code, signal) => this.onExit(code, signal));
+    this.pid = child.pid ?? 0;
+    if (this.pid) this.g.processStarted(this.pid);
+    return {
+      pid: this.pid,
+      write: (parts) => {
+        toPy.cork();
+        for (const p of parts) toPy.write(p);
+        toPy.uncork();
+      },
+      end: () => toPy.end(),
+    };
+  }
+
+  private relayLink(): Link {
+    const port = this.cfg.relay!;
+    port.on('message', (chunk: Uint8Array) => {
+      const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      this.reader.push(b, (f) => this.onFrame(f));
+    });
+    port.on('close', () => this.onExit(0, null));
+    return {
+      pid: 0,
+      write: (parts) => {
+        let n = 0;
+        for (const p of parts) n += p.byteLength;
+        const frame = new Uint8Array(n);
+        n = 0;
+        for (const p of parts) {
+          frame.set(p, n);
+          n += p.byteLength;
+        }
+        port.postMessage(frame, [frame.buffer]);
+      },
+      end: () => port.close(),
+    };
+  }
+
+  /** Output that bypassed Python's `sys.stdout` (a C library, the interpreter itself). */
+  private captureOutput(stream: Readable, level: number): void {
+    let partial = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (s: string) => {
+      const lines = (partial + s).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) this.outputLine(line, level);
+    });
+    stream.on('end', () => {
+      if (partial) this.outputLine(partial, level);
+      partial = '';
+    });
+  }
+
+  private outputLine(line: string, level: number): void {
+    if (level === 3) {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
+    }
+    this.g.log('', level, line, level === 3 ? 'python:stderr' : 'python:stdout', undefined);
+  }
+
+  // ---- towards Python ------------------------------------------------------------------
+
+  /** Runs a lifecycle phase in Python; resolves when the extension calls its `*_done`. */
+  phase(idx: number, phase: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.phases.set(`${idx}\u0000${phase}`, resolve);
+      this.push([T_PHASE, idx, phase], null);
+    });
+  }
+
+  /** A message for a Python extension (its ExtRuntime already counted, checked and owns it). */
+  deliver(idx: number, w: WireMsg): void {
+    const buf = w.packed ?? (w.buf !== null ? new Uint8Array(w.buf) : null);
+    const blen = buf === null ? 0 : buf.byteLength;
+    if (w.type === 'data' && w.src.graph === this.g.graphId && w.src.app === this.g.appUri) {
+      this.push([T_DATA, idx, w.name, w.props, blen, w.src.ext], blen > 0 ? buf : null);
+      return;
+    }
+    this.push(
+      [T_MSG, idx, w.type, w.name, w.props, blen, w.src.app, w.src.graph, w.src.ext, w.cmdId, w.seqId, frameFields(w), w.ts],
+      blen > 0 ? buf : null,
+    );
+  }
+
+  /** Asks the process to exit (every extension of the group has closed). */
+  close(): void {
+    if (this.exitRequested || this.exited) return;
+    this.exitRequested = true;
+    this.push([T_EXIT], null);
+    this.flush();
+  }
+
+  /** Ends the process now (the graph is being torn down). */
+  kill(): void {
+    this.exitRequested = true;
+    this.child?.kill('SIGKILL');
+    if (!this.child) this.link?.end();
+  }
+
+  private push(rec: unknown[], buf: Uint8Array | null): void {
+    if (this.exited) return;
+    this.records.push(rec);
+    if (buf !== null) {
+      this.bins.push(buf);
+      this.binBytes += buf.byteLength;
+    }
+    if (this.records.length >= FLUSH_RECORDS || this.binBytes >= FLUSH_BYTES) {
+      this.flush();
+      return;
+    }
+    if (!this.armed) {
+      this.armed = true;
+      // After the current task (a runloop drain, a batch from the process): one frame for all
+      // its records, without waiting for another loop turn.
+      queueMicrotask(this.flushBound);
+    }
+  }
+
+  private flush(): void {
+    this.armed = false;
+    if (this.records.length === 0 || this.exited || this.link === null) return;
+    const records = this.records;
+    const bins = this.bins;
+    this.records = [];
+    this.bins = [];
+    this.binBytes = 0;
+    this.write(records, bins);
+  }
+
+  private write(records: unknown[], bins: Uint8Array[] = []): void {
+    const parts = encodeFrame(CH_GROUP, records, bins);
+    for (const p of parts) this.bytesOut += p.byteLength;
+    this.framesOut++;
+    this.link!.write(parts);
+  }
+
+  // ---- from Python -----------------------------------------------------------------------
+
+  private onFrame(f: PyFrame): void {
+    let off = 0;
+    const bins = f.bins;
+    const take = (blen: number): Uint8Array | null => {
+      if (!blen) return null;
+      const v = bins.subarray(off, off + blen);
+      off += blen;
+      return v;
+    };
+    for (const r of f.records) {
+      try {
+        switch (r[0] as number) {
+          case P_DATA: {
+            const x = this.exts[r[1] as number];
+            const w = newWireMsg('data', r[2] as string);
+            w.props = r[3] as Record<string, unknown>;
+            w.packed = take(r[4] as number);
+            x.sendMsg(Data._wrap(w));
+            break;
+          }
+          case P_SEND:
+            this.onSend(r, take(r[6] as number));
+            break;
+          case P_RETURN:
+            this.onReturn(r, take(r[7] as number));
+            break;
+          case P_DONE:
+            this.onDone(r[1] as number, r[2] as string, r[3]);
+            break;
+          case P_LOG:
+            this.onLog(r);
+            break;
+          case P_ERROR:
+            this.onError(r);
+            break;
+          case P_VIOLATION:
+            this.onViolation(r);
+            break;
+          case P_STALL:
+            this.onStall(r);
+            break;
+          case P_STATS:
+            this.onStats(r[1] as { exts: [number, number, number, number[], number, number][]; tasks: number; threads: number; stalls: number });
+            break;
+          case P_READY:
+            this.onReady(r[1] as { pid: number; python: string });
+            break;
+          case P_CREATE_FAILED:
+            this.fail(new Error(r[1] as string));
+            break;
+          case P_LEFTOVER:
+            this.onLeftover(r[1] as { tasks: { name: string; where: string }[]; threads: { name: string }[] });
+            // A relayed session's process lives on: its answer to EXIT is the end of this group.
+            if (this.cfg.relay) {
+              this.link?.end();
+              this.onExit(0, null);
+            }
+            break;
+          case 0:
+            // A record Python could not write (reported separately): skip its buffer.
+            take(r[1] as number);
+            break;
+          default:
+            break;
+        }
+      } catch (e) {
+        this.g.reportError(this.exts[r[1] as number]?.name ?? '', 'python-link', e);
+      }
+    }
+  }
+
+  private onSend(r: unknown[], packed: Uint8Array | null): void {
+    const x = this.exts[r[1] as number];
+    const cb = r[2] as number;
+    const type = r[3] as MsgType;
+    const w = newWireMsg(type, r[4] as string);
+    w.props = r[5] as Record<string, unknown>;
+    w.packed = packed;
+    const dests = r[7];
+    if (Array.isArray(dests)) w.dests = (dests as string[][]).map((d) => ({ app: d[0] ?? '', graph: d[1] ?? '', ext: d[2] ?? '' }));
+    if (r[8]) w.cmdId = r[8] as string;
+    if (r[9]) w.seqId = r[9] as string;
+    const frame = frameOf(r[10]);
+    if (type === 'audio_frame') {
+      const f = frame ?? [0, 0, 0, 0, 0, 1, 0, false];
+      w.audio = { sampleRate: f[0], bytesPerSample: f[1], samplesPerChannel: f[2], channels: f[3], channelLayout: f[4], dataFmt: f[5], lineSize: f[6], eof: Boolean(f[7]) };
+      w.ts = r[11] as number;
+    } else if (type === 'video_frame') {
+      const f = frame ?? [0, 0, 1, false];
+      w.video = { width: f[0], height: f[1], pixelFmt: f[2], eof: Boolean(f[3]) };
+      w.ts = r[11] as number;
+    }
+    if (isCmdType(type)) {
+      const handler = cb ? (res: CmdResult | undefined, err: TenError | undefined) => this.result(cb, res, err) : null;
+      const err = x.sendCmd(Cmd._wrap(w), handler, r[12] === 1);
+      if (err && cb) this.sent(cb, err);
+      return;
+    }
+    const msg = type === 'audio_frame' ? AudioFrame._wrap(w) : type === 'video_frame' ? VideoFrame._wrap(w) : Data._wrap(w);
+    const err = x.sendMsg(msg);
+    if (cb) this.sent(cb, err);
+  }
+
+  private onReturn(r: unknown[], packed: Uint8Array | null): void {
+    const x = this.exts[r[1] as number];
+    const cb = r[2] as number;
+    const w = newWireMsg('cmd_result', r[8] as string);
+    w.cmdId = r[3] as string;
+    w.status = r[4] as number;
+    w.isFinal = Boolean(r[5]);
+    w.props = r[6] as Record<string, unknown>;
+    w.packed = packed;
+    const err = x.returnResult(CmdResult._wrap(w));
+    if (cb) this.sent(cb, err);
+  }
+
+  /** A result for a Python cmd callback. */
+  private result(cb: number, res: CmdResult | undefined, err: TenError | undefined): void {
+    if (err !== undefined || res === undefined) {
+      this.sent(cb, err);
+      return;
+    }
+    const w = res._w;
+    const buf = w.packed ?? (w.buf !== null ? new Uint8Array(wireBuf(w)!) : null);
+    const blen = buf === null ? 0 : buf.byteLength;
+    this.push([T_RESULT, cb, w.name, w.props, blen, w.status, w.isFinal, w.isCompleted, w.src.ext, w.cmdId], blen > 0 ? buf : null);
+  }
+
+  private sent(cb: number, err: TenError | undefined): void {
+    this.push(err ? [T_SENT, cb, err.errorCode, err.errorMessage ?? ''] : [T_SENT, cb, 0, ''], null);
+  }
+
+  private onDone(idx: number, phase: string, props: unknown): void {
+    const x = this.exts[idx];
+    if (phase === 'on_configure' && props !== null && typeof props === 'object') x.replaceProps(props as Record<string, unknown>);
+    const key = `${idx}\u0000${phase}`;
+    const resolve = this.phases.get(key);
+    this.phases.delete(key);
+    resolve?.();
+  }
+
+  private onLog(r: unknown[]): void {
+    const x = this.exts[r[1] as number];
+    const file = r[6] as string;
+    const ev: RuntimeEvent = {
+      type: 'log',
+      ts: Date.now(),
+      graphId: this.g.graphId,
+      extension: x?.name ?? '',
+      level: r[2] as number,
+      message: r[3] as string,
+      category: (r[4] as string | null) ?? undefined,
+      fields: r[5] ?? undefined,
+      ...(file ? { loc: { file, line: r[7] as number, func: (r[8] as string) || undefined } } : {}),
+      thread: (r[9] as string) || undefined,
+      task: (r[10] as string) || undefined,
+    };
+    this.g.report(ev);
+  }
+
+  private onError(r: unknown[]): void {
+    const x = this.exts[r[1] as number];
+    const message = r[3] as string;
+    this.lastError = message;
+    this.g.report({ type: 'error', ts: Date.now(), graphId: this.g.graphId, extension: x?.name ?? '', phase: r[2] as string, message, stack: (r[4] as string) || message });
+  }
+
+  private onViolation(r: unknown[]): void {
+    const x = this.exts[r[1] as number];
+    const here = `python pid ${this.pid || 'session'}`;
+    const owner = r[5] as string;
+    const caller = r[6] as string;
+    this.g.pythonViolation(r[2] as string, r[4] as string, r[3] as string, owner ? `${owner} (${here})` : `extension ${x?.name ?? ''} (${here})`, caller ? `${caller} (${here})` : here);
+  }
+
+  private onStall(r: unknown[]): void {
+    const x = this.exts[r[1] as number];
+    const ms = Math.round(r[2] as number);
+    const where = x ? ` in extension ${x.name}` : '';
+    if (r[4] === 1) {
+      this.g.log(x?.name ?? '', 3, `The Python dispatch loop of group '${this.g.group}' was blocked for ${ms} ms${where}.`, 'python:stall', undefined);
+      return;
+    }
+    this.g.pythonViolation(
+      `asyncio loop (python pid ${this.pid || 'session'})`,
+      r[3] as string,
+      `The Python dispatch loop of group '${this.g.group}' has been blocked for over ${ms} ms${where}: every extension of the process waits (a blocking call in a handler?).`,
+      `group ${this.g.group}`,
+      x ? `extension ${x.name}` : '',
+      false,
+    );
+  }
+
+  private onStats(s: { exts: [number, number, number, number[], number, number][]; tasks: number; threads: number; stalls: number }): void {
+    this.stats = s.exts.map(([msgsIn, msgsOut, handlerMs, hist, tasks, errors]) => ({ msgsIn, msgsOut, handlerMs, hist, tasks, errors }));
+    this.procStats = { tasks: s.tasks, threads: s.threads, stalls: s.stalls };
+  }
+
+  private onReady(info: { pid: number; python: string }): void {
+    this.version = info.python;
+    if (!this.pid) this.pid = info.pid;
+    const r = this.ready;
+    this.ready = null;
+    r?.resolve();
+  }
+
+  private onLeftover(l: { tasks: { name: string; where: string }[]; threads: { name: string }[] }): void {
+    if (l.tasks.length > 0) {
+      const list = l.tasks.map((t) => `${t.name}${t.where ? ` at ${t.where}` : ''}`).join(', ');
+      this.g.log('', 3, `Group '${this.g.group}': ${l.tasks.length} asyncio task(s) were still pending after on_deinit_done and were cancelled: ${list}.`, 'python:leftover', undefined);
+    }
+    if (l.threads.length > 0) {
+      const list = l.threads.map((t) => t.name).join(', ');
+      this.g.pythonLeftover(l.threads.length, `Group '${this.g.group}': ${l.threads.length} Python thread(s) that are not daemon threads were still running after on_deinit_done: ${list}. They were ended with the process; stop them in on_stop or on_deinit.`);
+    }
+  }
+
+  private fail(e: Error): void {
+    const r = this.ready;
+    this.ready = null;
+    if (r) {
+      r.reject(e);
+      return;
+    }
+    this.g.reportError('', 'python', e);
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.phases.clear();
+    if (this.pid) this.g.processExited(this.pid);
+    const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    const tail = this.stderrTail.filter((l) => l.trim() !== '').join('\n');
+    const detail = `${tail ? `\nstderr:\n${tail}` : ''}${this.lastError ? `\nlast error: ${this.lastError}` : ''}`;
+    if (this.ready) {
+      this.fail(new Error(`The Python process of group '${this.g.group}' (${this.cfg.exe}) exited before its extensions were created (${how}).${detail}`));
+    } else if (!this.exitRequested) {
+      this.g.report({
+        type: 'worker_terminated',
+        ts: Date.now(),
+        graphId: this.g.graphId,
+        group: this.g.group,
+        reason: `The Python process of group '${this.g.group}' (pid ${this.pid}) exited unexpectedly (${how}); its extensions ${this.exts.map((x) => `'${x.name}'`).join(', ')} are gone and cmds waiting on them failed.${detail}`,
+      });
+      for (const x of this.exts) x.terminate(TERMINATED_TEXT);
+    }
+    this.onExited?.();
+  }
+
+  // ---- telemetry -------------------------------------------------------------------------
+
+  /** Python's counters of an extension (handler time is measured in Python). */
+  statsOf(idx: number): PyExtStats | undefined {
+    return this.stats[idx];
+  }
+
+  sample(): PythonSample {
+    return {
+      pid: this.pid,
+      version: this.version,
+      tasks: this.procStats.tasks,
+      threads: this.procStats.threads,
+      stalls: this.procStats.stalls,
+      queued: this.records.length,
+      bytesIn: this.reader.bytesIn,
+      bytesOut: this.bytesOut,
+      framesIn: this.reader.framesIn,
+      framesOut: this.framesOut,
+    };
+  }
+}
+
+function frameFields(w: WireMsg): unknown {
+  const a = w.audio;
+  if (a !== null) return [a.sampleRate, a.bytesPerSample, a.samplesPerChannel, a.channels, a.channelLayout, a.dataFmt, a.lineSize, a.eof];
+  const v = w.video;
+  if (v !== null) return [v.width, v.height, v.pixelFmt, v.eof];
+  return 0;
+}

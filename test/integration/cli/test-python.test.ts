@@ -1,0 +1,65 @@
+// `ten-studio test <extension-dir>` on a Python extension, as a user runs it: TEN-style tests
+// (conftest.py with App, AsyncExtensionTester, unittest.mock.patch of the vendor client in the
+// extension's own module) run unmodified, pytest's summary and exit code come through, and
+// nothing is left running or on disk.
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { cli } from './cli';
+
+const WEATHER = 'test/fixtures/python/ten_packages/extension/weather_python';
+
+/** Runtime session and Python host processes on the machine (other runs' included), by pid. */
+function sessions(): Set<string> {
+  return new Set(
+    execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes('_py-session') || l.includes('ten_studio_py.host'))
+      .map((l) => l.trim().split(/\s+/)[0]!),
+  );
+}
+
+/** Those started since `before` and still running: what this run left behind. */
+const leftSince = (before: Set<string>): string[] => [...sessions()].filter((pid) => !before.has(pid));
+
+const layouts = () => readdirSync(tmpdir()).filter((d) => d.startsWith('ten-studio-test-')).length;
+
+describe('ten-studio test (Python)', () => {
+  it('runs the extension tests with pytest, prints its summary, exits 0 when all pass and leaves nothing behind', async () => {
+    const before = layouts();
+    const running = sessions();
+    const r = await cli(['test', WEATHER], 120_000);
+    expect(r.stdout).toMatch(/4 passed/);
+    expect(r.code).toBe(0);
+    expect(leftSince(running)).toEqual([]);
+    expect(layouts()).toBe(before);
+  });
+
+  it('exits non-zero with pytest\'s failure summary when a test fails', async () => {
+    const running = sessions();
+    const r = await cli(['test', WEATHER], 120_000, undefined, { WEATHER_TEST_FAIL: '1' });
+    expect(r.stdout).toMatch(/FAILED tests\/test_weather.py::test_meant_to_fail_when_asked/);
+    expect(r.stdout).toMatch(/1 failed, 3 passed/);
+    expect(r.code).toBe(1);
+    expect(leftSince(running)).toEqual([]);
+  });
+
+  it("passes the caller's environment through, PYTEST_ADDOPTS included", async () => {
+    const r = await cli(['test', WEATHER], 120_000, undefined, { PYTEST_ADDOPTS: '-k timeout' });
+    expect(r.stdout).toMatch(/1 passed, 3 deselected/);
+    expect(r.code).toBe(0);
+  });
+
+  it('passes the arguments after the folder to pytest', async () => {
+    const r = await cli(['test', WEATHER, '-k', 'stop_test or timeout']);
+    expect(r.stdout).toMatch(/2 passed, 2 deselected/);
+    expect(r.code).toBe(0);
+  });
+
+  it('says what is wrong with a folder that is not a package', async () => {
+    const r = await cli(['test', 'test/fixtures']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is not a TEN package: it has no manifest.json\./);
+  });
+});
