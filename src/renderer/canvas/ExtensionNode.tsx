@@ -2,6 +2,8 @@ import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } f
 import { memo, useEffect, useMemo, useRef } from 'react';
 import { useFiguresEnded, useRunView, type RunViewState } from '../debugger/runStore';
 import { useEditor, type EditorState } from '../editor/editorStore';
+import { useStudio, type StudioState } from '../store';
+import { describeChoice, standInBadge } from '../talk/standIns';
 import { portLabel, type PortView } from '../editor/model';
 import { useFarZoom } from './detail';
 import { KIND_COLORS } from './FlowEdge';
@@ -25,6 +27,8 @@ export type ExtensionFlowNode = Node<ExtensionNodeData, 'extension'>;
 const badgeOf = (name: string) => (s: EditorState) => s.nodeBadges[name];
 const lifecycleOf = (name: string) => (s: RunViewState) => s.lifecycle[name];
 const metricsOf = (name: string) => (s: RunViewState) => s.metrics[name];
+const standInOf = (name: string) => (s: StudioState) => (s.graphName === null ? undefined : s.document?.layout?.graphs[s.graphName]?.standIns?.[name]);
+const runStandInOf = (name: string) => (s: RunViewState) => s.run?.standIns?.find((x) => x.node === name);
 
 /** Queue depth as a heat class: the deeper the backlog, the hotter. */
 function heat(queue: number): string {
@@ -184,8 +188,23 @@ function FarNode({ data, selected, problems }: { data: ExtensionNodeData; select
   );
 }
 
+/** The node runs as a stand-in (chosen in the layout; during a run, what the host runs). */
+function StandInBadge({ name }: { name: string }) {
+  const choice = useStudio(useMemo(() => standInOf(name), [name]));
+  const running = useRunView(useMemo(() => runStandInOf(name), [name]));
+  if (!choice && !running) return null;
+  const text = running ? (running.kind === 'transport' ? 'local transport' : running.kind === 'replay' ? 'replay' : 'stand-in') : standInBadge(choice!);
+  const title = running ? `In this run ${name} (${running.addon}) runs as ${running.summary}.` : describeChoice(choice!);
+  return (
+    <span className={`stand-in-badge kind-${running?.kind ?? choice!.kind}`} data-testid={`stand-in-badge-${name}`} title={title} aria-label={`Stand-in: ${title}`}>
+      {text}
+    </span>
+  );
+}
+
 function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>) {
   const badge = useEditor(useMemo(() => badgeOf(data.name), [data.name]));
+  const standIn = useStudio(useMemo(() => standInOf(data.name), [data.name]));
   // React Flow measures handles when a node mounts or resizes; ports that change without a
   // resize (another document's node of the same name) must be measured again or edges vanish.
   const updateInternals = useUpdateNodeInternals();
@@ -198,7 +217,7 @@ function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>)
   if (far) return <FarNode data={data} selected={!!selected} problems={badge ? `${badge.count} problem${badge.count === 1 ? '' : 's'}: ${badge.first}` : null} />;
   return (
     <div
-      className={`ext-node${selected ? ' selected' : ''}${badge ? ' has-problems' : ''}${data.known ? '' : ' unknown'}`}
+      className={`ext-node${selected ? ' selected' : ''}${badge ? ' has-problems' : ''}${data.known ? '' : ' unknown'}${standIn ? ' stand-in' : ''}`}
       data-testid={`node-${data.name}`}
       style={{ ...NODE_STYLES.node, borderLeftColor: data.groupColor }}
       role="group"
@@ -213,6 +232,7 @@ function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>)
             {data.addon}
           </div>
         </div>
+        <StandInBadge name={data.name} />
         {badge && (
           <span className="problem-badge" data-testid={`badge-${data.name}`} role="img" aria-label={`${badge.count} problem${badge.count === 1 ? '' : 's'}: ${badge.first}`} title={badge.first}>
             ⚠ {badge.count}
