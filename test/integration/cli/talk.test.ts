@@ -87,7 +87,7 @@ describe('ten-studio run --audio-in/--audio-out', () => {
     const kinds = ev.filter((e) => e.type === 'talk').map((e) => `${String(e.kind)}:${String(e.state ?? e.edge ?? '')}`);
     expect(kinds[0]).toBe('session:joined');
     expect(kinds).toContain('audio_out:start');
-    expect(kinds.at(-1)).toBe('session:left');
+    expect(kinds).toContain('session:left');
 
     // What came back is the input, sample for sample, in order (playout may only add silence).
     const out = decodeWav(readFileSync(outFile), 'out.wav');
