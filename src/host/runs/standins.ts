@@ -27,6 +27,7 @@ import {
   languageDefaultAnswer,
   LANGUAGE_NAMES,
   mergePorts,
+  rtcNodes,
   portsFromGraph,
   portsOfApi,
   standInLanguage,
@@ -134,9 +135,12 @@ export async function describeRunNodes(ctx: Omit<PlanContext, 'runId'>): Promise
   const discovered = discoverAddons(ctx.appDir, ctx.addonDirs);
   const infos = await nodeInfos(ctx);
   const blockers = new Map(runBlockers(ctx.document.property, ctx.graphs, ctx.appDir, ctx.addonDirs).blockers.map((b) => [b.node, b.reason]));
+  const rtc = new Map<string, Set<string>>();
+  for (const graph of ctx.graphs) rtc.set(graph, rtcNodes(new Map(infos.filter((i) => i.graph === graph).map((i) => [i.node.name, i.ports]))));
   return infos.map((i) => {
     const { language, from } = standInLanguage(i.manifest ?? readManifestOf(discovered.get(i.node.addon)), i.node.addon);
     const match = transportMatch(i.ports);
+    const isRtc = rtc.get(i.graph)?.has(i.node.name) ?? false;
     const chosen = choicesOf(ctx, i.graph)[i.node.name];
     const plan: RunNodePlan = {
       graph: i.graph,
@@ -146,9 +150,9 @@ export async function describeRunNodes(ctx: Omit<PlanContext, 'runId'>): Promise
       language,
       languageFrom: from,
       hasManifest: i.manifest !== undefined,
-      rtc: match.rtc,
-      rtcReasons: match.reasons,
-      suggested: suggestedStandIn(i.ports),
+      rtc: isRtc,
+      rtcReasons: isRtc ? match.reasons : [],
+      suggested: suggestedStandIn(isRtc),
       defaultAnswer: describeAnswer(languageDefaultAnswer(language)),
       cmdsIn: i.ports.cmd_in,
     };

@@ -93,7 +93,7 @@ function Controls({ live }: { live: boolean }) {
           disabled={!live || mic === 'starting'}
           onClick={act(() => (mic === 'on' ? stopMic() : startMic()))}
         >
-          {mic === 'on' ? '🎙 Mic on' : mic === 'starting' ? '🎙 …' : '🎙 Mic off'}
+          {mic === 'on' ? 'Mic on' : mic === 'starting' ? 'Mic …' : 'Mic off'}
         </button>
         <Meter level={micLevel} label="Microphone level" />
         <span className={`speaking${userSpeaking ? ' on' : ''}`} title="The transport's voice detector hears you">
@@ -104,7 +104,7 @@ function Controls({ live }: { live: boolean }) {
         </button>
         <span className="talk-sep" />
         <button type="button" aria-pressed={muted} aria-label={muted ? 'Unmute playback' : 'Mute playback'} onClick={() => setMuted(!muted)}>
-          {muted ? '🔇' : '🔊'}
+          {muted ? 'Muted' : 'Sound on'}
         </button>
         <Meter level={outLevel} label="Playback level" />
         <span className={`speaking agent${agentSpeaking ? ' on' : ''}`} title="The graph's audio is playing">

@@ -133,23 +133,34 @@ export function mergePorts(a: PortNames, b: PortNames): PortNames {
 const USER_CMDS = ['on_user_joined', 'on_user_left'];
 
 /**
- * Whether a node looks like a real-time transport (TEN's `agora_rtc` and its kind): it sends audio
- * frames and either receives audio frames or announces users (`on_user_joined`/`on_user_left`).
- * `reasons` says what matched, for the UI.
+ * How much a node looks like a real-time transport (TEN's `agora_rtc` and its kind): 2 when it
+ * sends audio frames and announces users (`on_user_joined`/`on_user_left`), 1 when it sends and
+ * receives audio frames (a transport without user cmds, such as a WebSocket audio server, but also
+ * an audio adapter in the middle of a pipeline), else 0. `reasons` says what matched, for the UI.
  */
-export function transportMatch(ports: PortNames): { rtc: boolean; reasons: string[] } {
+export function transportMatch(ports: PortNames): { score: 0 | 1 | 2; reasons: string[] } {
   const reasons: string[] = [];
   if (ports.audio_frame_out.length) reasons.push(`sends audio frames (${ports.audio_frame_out.join(', ')})`);
   if (ports.audio_frame_in.length) reasons.push(`receives audio frames (${ports.audio_frame_in.join(', ')})`);
   const users = ports.cmd_out.filter((c) => USER_CMDS.includes(c));
   if (users.length) reasons.push(`announces users (${users.join(', ')})`);
-  const rtc = ports.audio_frame_out.length > 0 && (ports.audio_frame_in.length > 0 || users.length > 0);
-  return { rtc, reasons };
+  const score = ports.audio_frame_out.length === 0 ? 0 : users.length > 0 ? 2 : ports.audio_frame_in.length > 0 ? 1 : 0;
+  return { score, reasons };
 }
 
-/** The stand-in a node gets when the user has not chosen one: the local transport for RTC nodes, else the interface. */
-export function suggestedStandIn(ports: PortNames): StandInChoice {
-  return transportMatch(ports).rtc ? { kind: 'transport' } : { kind: 'interface', answer: 'default' };
+/**
+ * The RTC nodes of a graph: the nodes that look most like a transport. A node that announces
+ * users wins over nodes that only pass audio both ways (TEN's streamid_adapter does that too).
+ */
+export function rtcNodes(ports: ReadonlyMap<string, PortNames>): Set<string> {
+  const scores = [...ports].map(([node, p]) => [node, transportMatch(p).score] as const);
+  const best = Math.max(0, ...scores.map(([, s]) => s));
+  return new Set(best === 0 ? [] : scores.filter(([, s]) => s === best).map(([n]) => n));
+}
+
+/** The stand-in a node gets when the user has not chosen one: the local transport for an RTC node, else the interface. */
+export function suggestedStandIn(rtc: boolean): StandInChoice {
+  return rtc ? { kind: 'transport' } : { kind: 'interface', answer: 'default' };
 }
 
 /**

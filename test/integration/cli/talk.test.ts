@@ -186,7 +186,7 @@ describe('stand-ins', () => {
     expect(stdout).toContain('Stand-in: cpp (native_cpp) runs as interface stand-in: answers as C++ does (OK, detail "default")');
     expect(stdout).toContain('Stand-in: py (tool_python) runs as interface stand-in: answers OK with generated results');
     const logs = readEvents(events).filter((e) => e.type === 'log').map((e) => `${String(e.extension)}: ${String(e.message)}`);
-    expect(logs).toContain('cpp: stand-in for cpp (native_cpp, C++): answers every cmd OK detail "default", as a C++ extension without on_cmd; interface from the manifest of native_cpp 1.2.3.');
+    expect(logs).toContain('cpp: stand-in for cpp (native_cpp, C++): answers every cmd OK detail "default", as a C++ extension without on_cmd does; interface from the manifest of native_cpp 1.2.3.');
     expect(logs.some((l) => l.startsWith("cpp: stand-in for cpp: received cmd 'ping' from ticker") && l.endsWith('→ OK detail "default"'))).toBe(true);
     expect(logs.some((l) => l.startsWith("py: stand-in for py: received cmd 'ping' from ticker") && l.endsWith('→ OK with answer, n'))).toBe(true);
     expect(logs.some((l) => l.startsWith("py: stand-in for py: received data 'tick' from ticker"))).toBe(true);

@@ -15,6 +15,7 @@ import {
   portsFromGraph,
   checkStandInChoice,
   standInLanguage,
+  rtcNodes,
   suggestedStandIn,
   transportMatch,
 } from '../../../src/shared/talk/standin';
@@ -89,9 +90,17 @@ describe('stand-in basics', () => {
     expect(ports.audio_frame_out).toEqual(['pcm_frame']);
     expect(ports.audio_frame_in).toEqual(['pcm_frame']);
     expect(ports.data_in).toEqual(['data']);
-    expect(transportMatch(ports).rtc).toBe(true);
-    expect(suggestedStandIn(ports)).toEqual({ kind: 'transport' });
-    expect(suggestedStandIn(portsFromGraph(graph, 'main_control'))).toEqual({ kind: 'interface', answer: 'default' });
+    expect(transportMatch(ports).score).toBe(2);
+    // TEN's streamid_adapter passes audio both ways too, but announces no user: agora_rtc is the RTC node.
+    const withAdapter = { connections: [...graph.connections, { extension: 'streamid_adapter', audio_frame: [{ name: 'pcm_frame', dest: [{ extension: 'stt' }] }] }] };
+    const all = new Map(['agora_rtc', 'streamid_adapter', 'main_control'].map((n) => [n, portsFromGraph(withAdapter, n)]));
+    expect(transportMatch(all.get('streamid_adapter')!).score).toBe(1);
+    expect([...rtcNodes(all)]).toEqual(['agora_rtc']);
+    // Without a node announcing users, one passing audio both ways is the transport (a WebSocket audio server).
+    all.delete('agora_rtc');
+    expect([...rtcNodes(all)]).toEqual(['streamid_adapter']);
+    expect(suggestedStandIn(true)).toEqual({ kind: 'transport' });
+    expect(suggestedStandIn(false)).toEqual({ kind: 'interface', answer: 'default' });
     const { config } = interfaceStandIn({ node: 'agora_rtc', addon: 'agora_rtc', graph });
     expect(config.language).toBe('cpp');
     expect(config.cmds['*']).toEqual({ status: 0, detail: 'default' });

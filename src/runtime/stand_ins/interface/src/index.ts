@@ -49,14 +49,15 @@ class InterfaceStandIn extends Extension {
   async onStart(tenEnv: TenEnv): Promise<void> {
     const c = this.config;
     if (!c) return;
-    const lang = `${LANGUAGES[c.language] ?? c.language}${c.languageFrom === "manifest" ? "" : c.languageFrom === "name" ? " (by its name)" : " (assumed)"}`;
+    const lang = LANGUAGES[c.language] ?? c.language;
+    const which = c.languageFrom === "manifest" ? lang : c.languageFrom === "name" ? `${lang} by its name` : `${lang} assumed`;
     const how =
       c.answer === "schema"
         ? "answers every cmd OK with results generated from the manifest's result schemas"
         : c.cmds["*"] === null
-          ? `answers no cmd, as a ${lang} extension without on_cmd`
-          : `answers every cmd ${describe(c.cmds["*"] ?? null)}, as a ${lang} extension without on_cmd`;
-    tenEnv.logInfo(`stand-in for ${this.name} (${c.addon}, ${lang}): ${how}; interface from ${c.source}.`);
+          ? `answers no cmd, as a ${lang} extension without on_cmd does`
+          : `answers every cmd ${describe(c.cmds["*"] ?? null)}, as a ${lang} extension without on_cmd does`;
+    tenEnv.logInfo(`stand-in for ${this.name} (${c.addon}, ${which}): ${how}; interface from ${c.source}.`);
   }
 
   async onStop(tenEnv: TenEnv): Promise<void> {
