@@ -148,7 +148,10 @@ function Controls({ live }: { live: boolean }) {
 function Chat() {
   const chat = useTalk(selectChat);
   const end = useRef<HTMLLIElement>(null);
-  useEffect(() => end.current?.scrollIntoView({ block: 'nearest' }), [chat]);
+  // A block body: Chromium's scrollIntoView returns a promise, which React would take for a cleanup.
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'nearest' });
+  }, [chat]);
   return (
     <section className="talk-chat" aria-label="Chat">
       <ol data-testid="talk-chat">
