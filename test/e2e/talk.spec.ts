@@ -3,7 +3,7 @@
 // (--use-fake-ui-for-media-stream). The page captures it with getUserMedia, ships it to the host,
 // the local transport standing in for the graph's RTC node feeds it to the graph, and what the
 // graph says back is played in the page.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -100,5 +100,38 @@ test('Run asks for a stand-in for an RTC node that is not installed; the microph
   await page.getByRole('button', { name: 'Microphone off' }).click();
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('stopped', { timeout: 20_000 });
+  expect(consoleErrors).toEqual([]);
+});
+
+test('the voice-loop example: talk into the microphone, see the chat, hear the answer, read the turn\'s latency', async ({ page, studio, consoleErrors }) => {
+  test.skip(!existsSync('python/ten_runtime'), 'the example\'s extensions are Python: it needs the studio\'s Python runtime (python/ten_runtime)');
+  await page.goto(studio.url);
+  await expect(page.getByTestId('document-title')).toBeVisible();
+  await page.getByRole('button', { name: 'Open example Voice loop (talk to it)' }).click();
+  // The example's sidecar runs agora_rtc as the local transport: the canvas says so before Run.
+  await expect(page.getByTestId('stand-in-badge-agora_rtc')).toHaveText('local transport');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('running', { timeout: 30_000 });
+  for (const n of ['stt', 'llm', 'tts']) await expect(page.getByTestId(`lifecycle-${n}`)).toHaveText('started', { timeout: 30_000 });
+
+  await page.getByRole('tab', { name: /^Talk/ }).click();
+  await page.getByRole('button', { name: 'Microphone on' }).click();
+  // The fake microphone says three bursts: the energy ASR hears "one two three", the echo LLM answers.
+  const chat = page.getByTestId('talk-chat');
+  await expect(chat.getByTestId('chat-user').filter({ hasText: /^Youone two three$/ }).first()).toBeVisible({ timeout: 30_000 });
+  await expect(chat.getByTestId('chat-agent').filter({ hasText: 'You said one two three.' }).first()).toBeVisible({ timeout: 15_000 });
+  // The answer's tones are played back.
+  await expect.poll(() => played(page), { timeout: 15_000 }).toBeGreaterThan(0.5);
+  // The turn: a row in the table and its waterfall, each stage with its time.
+  await expect(page.getByTestId('turn-row-1')).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByTestId('turn-row-1')).toContainText('one two three');
+  const waterfall = page.getByTestId('waterfall');
+  await expect(waterfall).toContainText(/Turn \d+: \d+ ms from the end of your speech to the first audio back/);
+  for (const stage of ['asr', 'llm', 'tts']) await expect(page.getByTestId(`waterfall-${stage}`)).toHaveText(/^\d+ ms \d+%$/);
+  await shot(page, 'voice loop: chat and turn latency');
+
+  await page.getByRole('button', { name: 'Microphone off' }).click();
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('stopped', { timeout: 30_000 });
   expect(consoleErrors).toEqual([]);
 });

@@ -1,7 +1,7 @@
 // Talking to a graph headless (`ten-studio run --audio-in/--audio-out`) through the local
 // transport standing in for an RTC node, and the interface and replay stand-ins, as a user runs
 // them: a child process, real worker threads, real WAV files.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -236,5 +236,55 @@ describe('stand-ins', () => {
     r = await cli(['run', replayed, '--stand-in', `source=replay:${bare}`, '--duration', '1']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("message(s) sent by 'source' but without what they carried: record with payloads");
+  });
+});
+
+describe.skipIf(!existsSync('python/ten_runtime'))("the voice-loop example, headless (needs the studio's Python runtime, python/ten_runtime)", () => {
+  it('hears three bursts as "one two three", answers in tones, and splits the turn into ASR, LLM and TTS', async () => {
+    // 0.5 s of quiet, three 150 ms bursts 300 ms apart, then quiet: one utterance of three words.
+    const rate = 16000;
+    const pcm = new Int16Array(rate * 3);
+    for (let b = 0; b < 3; b++) {
+      const from = Math.round(rate * (0.5 + b * 0.3));
+      for (let i = 0; i < rate * 0.15; i++) pcm[from + i] = Math.round(12000 * Math.sin((2 * Math.PI * 440 * i) / rate));
+    }
+    const inFile = join(tmp, 'question.wav');
+    const outFile = join(tmp, 'answer.wav');
+    const events = join(tmp, 'voice-loop.jsonl');
+    const rec = join(tmp, 'voice-loop.json');
+    const traceFile = join(tmp, 'voice-loop.trace.json');
+    writeFileSync(inFile, encodeWav16(pcm, rate));
+    const { code, stdout, stderr } = await cli(['run', 'resources/examples/voice-loop', '--audio-in', inFile, '--audio-out', outFile, '--audio-tail', '1.5', '--events', events, '--record', rec], 90_000);
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    // The example's sidecar stands agora_rtc in with the local transport.
+    expect(stdout).toContain('Stand-in: agora_rtc (agora_rtc) runs as local transport');
+    expect(stdout).toMatch(/user :\s+one two three/);
+    expect(stdout).toMatch(/agent:\s+You said one two three\./);
+    expect(stdout).toMatch(/turn 1: \d+ ms = ASR \d+ ms \(\d+%\) \+ LLM \d+ ms \(\d+%\) \+ TTS \d+ ms \(\d+%\) "one two three"/);
+
+    const turn = readEvents(events).find((e) => e.type === 'talk' && e.kind === 'turn')?.turn as { status: string; totalMs: number; stages: Record<string, number>; userText: string };
+    expect(turn).toMatchObject({ status: 'complete', userText: 'one two three' });
+    // The stages add up to the total; the echo LLM's 200 ms to first token is its stage's floor.
+    expect(turn.stages.asr + turn.stages.llm + turn.stages.tts).toBeCloseTo(turn.totalMs, 6);
+    expect(turn.stages.llm).toBeGreaterThanOrEqual(200);
+
+    // The answer is in the output file: the greeting and "You said one two three." as six tones.
+    const out = wavToMono16(decodeWav(readFileSync(outFile)), rate);
+    let loudMs = 0;
+    for (let i = 0; i + 160 <= out.length; i += 160) {
+      let sum = 0;
+      for (let j = i; j < i + 160; j++) sum += out[j]! * out[j]!;
+      if (Math.sqrt(sum / 160) > 1000) loudMs += 10;
+    }
+    expect(loudMs).toBeGreaterThan(600);
+
+    // The recording keeps the talk; its Chrome trace has the conversation with the turn and its stages.
+    const t = await cli(['trace', rec, '--out', traceFile]);
+    expect(t.code, t.stderr).toBe(0);
+    const trace = JSON.parse(readFileSync(traceFile, 'utf8')) as { traceEvents: { name: string; ph: string; args?: Record<string, unknown> }[] };
+    expect(trace.traceEvents.some((e) => e.ph === 'M' && e.name === 'process_name' && e.args?.name === 'conversation')).toBe(true);
+    const slices = trace.traceEvents.filter((e) => e.ph === 'X').map((e) => e.name);
+    expect(slices.some((n) => /^turn 1: \d+ ms$/.test(n))).toBe(true);
+    for (const stage of ['ASR', 'LLM', 'TTS']) expect(slices).toContain(stage);
   });
 });
