@@ -42,6 +42,15 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'record', value: 'FILE', help: 'Write a recording (events, metrics) the studio opens and `ten-studio trace` converts.' },
       { name: 'trace', value: 'EDGES', help: 'With --record: trace messages on EDGES (all, or src>dest, src>, >dest separated by commas).' },
       { name: 'trace-sample', value: 'N', help: 'With --trace: keep one traced message in N.' },
+      { name: 'trace-payloads', help: 'With --trace: keep what each traced message carried, so a replay stand-in can send it again.' },
+      {
+        name: 'stand-in',
+        value: 'NODE=KIND,…',
+        help: 'Run nodes as stand-ins: interface, interface:schema, transport, transport:20, replay:FILE (besides those in the layout sidecar).',
+      },
+      { name: 'audio-in', value: 'FILE.wav', help: "Talk to the graph: feed this WAV through its local transport (the RTC node's stand-in) in real time." },
+      { name: 'audio-out', value: 'FILE.wav', help: 'Write the audio the graph sends back, as a listener hears it (16-bit mono).' },
+      { name: 'audio-tail', value: 'S', help: 'With --audio-in: end S seconds after the input was fed and the answer went quiet (default 3).' },
       { name: 'violation-policy', value: 'fail|report|abort', help: 'What a thread-check violation does (default: fail, the run exits non-zero).' },
       { name: 'start-timeout', value: 'S', help: "Fail the start when an extension's creation or a start phase takes longer (default: 60)." },
       { name: 'stop-timeout', value: 'S', help: 'End a group whose extensions have not closed S seconds after the stop (default: 5).' },
@@ -51,7 +60,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       'npm or npx, it also stops when that parent ends.\n\n' +
       'Exit codes: 0 the run ended cleanly, 1 it failed (a start failure, an error, a violation under\n' +
       'the fail policy, a leak after close), 2 a usage mistake, 130 interrupted twice.\n\n' +
-      'Example: ten-studio run resources/examples/hello-pipeline --duration 5 --record run.json',
+      'Examples: ten-studio run resources/examples/hello-pipeline --duration 5 --record run.json\n' +
+      '          ten-studio run resources/examples/voice-loop --audio-in question.wav --audio-out answer.wav',
   },
   {
     name: 'trace',

@@ -8,6 +8,7 @@ import { basename, dirname } from 'node:path';
 import type { App, RuntimeEvent, TraceConfig } from '../runtime';
 import { RunTelemetry, writeJsonFile } from '../host/runs';
 import type { Recording, RunGraph, RunInfo } from '../shared';
+import type { TalkEvent } from '../shared/talk/talk';
 import { UsageError } from './args';
 
 /**
@@ -58,6 +59,11 @@ export class CliRecorder {
     this.telemetry.startSampling();
   }
 
+  /** A talk event of the run (kept for the recording, with its turns). */
+  addTalk(ev: TalkEvent): void {
+    this.telemetry.addTalk(ev);
+  }
+
   /** A last sample while the graphs still run (call before closing the app). */
   async lastSample(): Promise<void> {
     await this.telemetry.sampleOnce();
@@ -76,6 +82,7 @@ export class CliRecorder {
       metrics: t.metricsHistory(),
       traces: t.traces.toArray(),
       dropped: { ...t.dropped },
+      ...(t.talk.size ? { talk: t.talk.toArray() } : {}),
     };
     return (await writeJsonFile(file, rec, true)).bytes;
   }

@@ -16,8 +16,12 @@ import { CliRecorder, parseTraceOptions } from './record';
 import type { TraceConfig } from '../runtime';
 import { onStopRequest } from './lifetime';
 import { formatEvent, RunOutcome } from './run-report';
+import { CliTalk, parseStandIns, planCliRun, readAudioIn, type TalkOptions } from './talk';
+import { randomUUID } from 'node:crypto';
 
-export const RUN_VALUED = ['graph', 'duration', 'events', 'record', 'trace', 'trace-sample', 'violation-policy', 'start-timeout', 'stop-timeout'];
+export const RUN_VALUED = ['graph', 'duration', 'events', 'record', 'trace', 'trace-sample', 'violation-policy', 'start-timeout', 'stop-timeout', 'stand-in', 'audio-in', 'audio-out', 'audio-tail'];
+/** Options of `run` that take no value. */
+const RUN_FLAGS = ['trace-payloads'];
 
 const POLICIES: readonly ViolationPolicy[] = ['fail', 'report', 'abort'];
 /** TEN log level INFO: logs below it are not printed (they still go to `--events`). */
@@ -40,6 +44,8 @@ export interface RunOptions {
   startTimeoutMs?: number;
   /** The runtime's limit on a group's stop (`--stop-timeout`). */
   stopTimeoutMs?: number;
+  /** `--stand-in`, `--audio-in`, `--audio-out`. */
+  talk: TalkOptions;
 }
 
 /** A `--<key> S` option in seconds (a positive number up to a day), as milliseconds. */
@@ -57,14 +63,32 @@ export function runOptions(args: ParsedArgs): RunOptions {
   if (!target) throw new UsageError('Name an app folder or its property.json: ten-studio run <app-dir | property.json>.');
   if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}".`);
   for (const key of args.options.keys()) {
-    if (!RUN_VALUED.includes(key)) throw new UsageError(`Unknown option --${key}.`);
+    if (!RUN_VALUED.includes(key) && !RUN_FLAGS.includes(key)) throw new UsageError(`Unknown option --${key}.`);
   }
   const full = resolve(target);
   if (!existsSync(full)) throw new UsageError(`${target} does not exist.`);
   const propertyPath = statSync(full).isDirectory() ? join(full, 'property.json') : full;
   if (!existsSync(propertyPath)) throw new UsageError(`${target} has no property.json.`);
 
-  const opts: RunOptions = { propertyPath, appDir: dirname(propertyPath), policy: 'fail' };
+  const opts: RunOptions = { propertyPath, appDir: dirname(propertyPath), policy: 'fail', talk: { standIns: parseStandIns(args.options.get('stand-in')) } };
+  const audioIn = args.options.get('audio-in');
+  if (audioIn !== undefined) {
+    if (typeof audioIn !== 'string') throw new UsageError('--audio-in needs a WAV file.');
+    opts.talk.audioIn = readAudioIn(audioIn);
+  }
+  const tail = args.options.get('audio-tail');
+  if (tail !== undefined) {
+    const seconds = typeof tail === 'string' && /^\d+(\.\d+)?$/.test(tail) ? Number(tail) : NaN;
+    if (!(seconds >= 0 && seconds <= 3600)) throw new UsageError('--audio-tail must be a number of seconds from 0 to 3600.');
+    if (audioIn === undefined) throw new UsageError('--audio-tail says when the talk ends after --audio-in: add --audio-in FILE.wav.');
+    opts.talk.tailMs = seconds * 1000;
+  }
+  const audioOut = args.options.get('audio-out');
+  if (audioOut !== undefined) {
+    if (typeof audioOut !== 'string') throw new UsageError('--audio-out needs a file name.');
+    opts.talk.audioOut = resolve(audioOut);
+    if (!existsSync(dirname(opts.talk.audioOut))) throw new UsageError(`--audio-out: the folder ${dirname(opts.talk.audioOut)} does not exist.`);
+  }
   const graph = args.options.get('graph');
   if (typeof graph === 'string') opts.graph = graph;
   const duration = args.options.get('duration');
@@ -88,7 +112,8 @@ export function runOptions(args: ParsedArgs): RunOptions {
   if (trace) {
     if (!opts.recordFile) throw new UsageError('--trace records into the recording: add --record FILE.');
     opts.trace = trace;
-  }
+    if (args.options.get('trace-payloads') !== undefined) opts.trace.payloads = true;
+  } else if (args.options.get('trace-payloads') !== undefined) throw new UsageError('--trace-payloads keeps what traced messages carried: add --trace EDGES.');
   const policy = args.options.get('violation-policy');
   if (policy !== undefined) {
     if (!POLICIES.includes(policy as ViolationPolicy)) throw new UsageError(`--violation-policy must be one of ${POLICIES.join(', ')}.`);
@@ -131,7 +156,7 @@ export function logLevelOf(property: TenAppProperty): number {
 }
 
 /** Why the run is ending. */
-type EndReason = 'duration' | 'interrupt' | 'app_closed' | 'graphs_stopped' | 'start_failed';
+type EndReason = 'duration' | 'interrupt' | 'app_closed' | 'graphs_stopped' | 'start_failed' | 'audio_done';
 
 export async function run(args: ParsedArgs): Promise<number> {
   const opts = runOptions(args);
@@ -158,6 +183,9 @@ export async function run(args: ParsedArgs): Promise<number> {
     } else if (e.type === 'app_closed') end('app_closed');
   };
 
+  const plan = await planCliRun({ runId: randomUUID(), propertyPath: opts.propertyPath, appDir: opts.appDir, property, graphs, talk: opts.talk });
+  for (const w of plan.warnings) process.stderr.write(`${w}\n`);
+  for (const s of plan.standIns) process.stdout.write(`Stand-in: ${s.node} (${s.addon}) runs as ${s.summary}.\n`);
   const app = new App({
     property: opts.propertyPath,
     appDir: opts.appDir,
@@ -167,8 +195,22 @@ export async function run(args: ParsedArgs): Promise<number> {
     onEvent,
     ...(opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs } : {}),
     ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
+    ...(Object.keys(plan.replaceNodes).length ? { replaceNodes: plan.replaceNodes } : {}),
+    ...(plan.transports.length ? { textTap: true } : {}),
   });
   const recorder = opts.recordFile ? new CliRecorder(app, opts.propertyPath, opts.trace ?? null) : undefined;
+  const talk = plan.roles
+    ? new CliTalk(
+        app,
+        plan,
+        opts.talk,
+        t0,
+        (line) => {
+          if (events && !events.writableEnded) events.write(`${stringifyJson(line)}\n`);
+        },
+        recorder ? (ev) => recorder.addTalk(ev) : undefined,
+      )
+    : undefined;
 
   // A signal (or the parent ending) stops the run at any point, the graphs' start included.
   const offStop = onStopRequest((why) => {
@@ -191,9 +233,19 @@ export async function run(args: ParsedArgs): Promise<number> {
       }
       // The duration counts from the graphs' start: a slow start does not eat the run.
       if (opts.durationMs !== undefined) timer = setTimeout(() => end('duration'), opts.durationMs);
+      if (talk && running.size > 0) {
+        void talk.talk().then(
+          () => end('audio_done'),
+          (e: unknown) => {
+            outcome.fail(`talking to the graph failed: ${(e as Error).message}`);
+            end('audio_done');
+          },
+        );
+      }
     })();
     const reason = await ended;
     clearTimeout(timer);
+    talk?.stop();
     await recorder?.lastSample();
     const closed = await closeWithin(app, CLOSE_GRACE_MS + app.stopTimeoutMs);
     if (!closed) outcome.fail(`the app did not close within ${CLOSE_GRACE_MS + app.stopTimeoutMs} ms`);
@@ -202,6 +254,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     clearTimeout(timer);
     const leaks = Object.entries(app.live()).filter(([, n]) => n > 0);
     if (closed && leaks.length) outcome.fail(`runtime objects still alive after close: ${leaks.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    for (const problem of (await talk?.finish()) ?? []) outcome.fail(problem);
 
     if (recorder) {
       try {

@@ -55,7 +55,8 @@ export class EditorService {
     return this.builtins;
   }
 
-  private async catalogue(appDir: string | undefined): Promise<Catalogue> {
+  /** The catalogue of an app folder's packages and the built-ins (built-ins only without a folder). */
+  async catalogue(appDir: string | undefined): Promise<Catalogue> {
     const builtins = await this.builtinEntries();
     if (appDir === undefined) return buildCatalogue(builtins);
     const app = await loadApp(modelPath(appDir), nodeFiles);

@@ -83,6 +83,7 @@ export class Host {
       ...(options.builtinAddonsDir ? { builtinAddonsDir: options.builtinAddonsDir } : {}),
       ...(options.telemetryFlushMs !== undefined ? { flushMs: options.telemetryFlushMs } : {}),
       ...(options.telemetryLimits ? { limits: options.telemetryLimits } : {}),
+      catalogue: (appDir) => this.editor.catalogue(appDir),
     });
     const runs = this.runs;
     this.editor = new EditorService({
@@ -103,7 +104,11 @@ export class Host {
       listRecoveries: () => docs.listRecoveries(),
       restoreRecovery: (p) => docs.restoreRecovery(p.documentId),
       discardRecovery: (p) => docs.discardRecovery(p.documentId),
-      startRun: (p) => runs.start(p.document, p.graph, p.violationPolicy, p.remoteApps),
+      startRun: (p) => runs.start(p.document, p.graph, p.violationPolicy, p.remoteApps, p.standIns),
+      planRun: (p) => runs.plan(p.document, p.graph),
+      talkControl: async (p) => runs.talkControl(p.runId, p.node, p.action),
+      talkAudio: async (p) => runs.talkAudio(p.runId, p.node, p.pcm),
+      talkFile: (p) => runs.talkFile(p.runId, p.node, p.path),
       stopRun: (p) => runs.stop(p.runId),
       listRuns: async () => runs.list(),
       getRun: async (p) => runs.snapshot(p.runId),

@@ -24,6 +24,7 @@ export interface NodeBlocker {
 }
 
 const NO_ENTRY = 'it has no entry file (src/index.ts, index.ts, or the file package.json "main" names)';
+const NO_PYTHON_ENTRY = 'it has no Python code to register its addon (addon.py or __init__.py)';
 
 function readManifest(dir: string): TenManifest | null {
   try {
@@ -51,7 +52,7 @@ export function packageRunnability(dir: string | undefined, manifest: TenManifes
   const language = packageLanguage(manifest, dir ? packageFiles(dir) : []);
   const blocker = languageBlocker(language);
   if (blocker) return { language, runsHere: false, cannotRun: blocker };
-  if (!discovered) return { language, runsHere: false, cannotRun: NO_ENTRY };
+  if (!discovered) return { language, runsHere: false, cannotRun: language === 'python' ? NO_PYTHON_ENTRY : NO_ENTRY };
   return { language, runsHere: true };
 }
 

@@ -4,6 +4,7 @@ import { GraphCanvas } from './canvas/GraphCanvas';
 import { createDocumentActions } from './documents/actions';
 import { useRunView } from './debugger/runStore';
 import { useDebuggerSync } from './debugger/session';
+import { useTalkSync } from './talk/session';
 import { DocumentDialogs } from './documents/DocumentDialogs';
 import { EditorOverlays } from './editor/Overlays';
 import { useEditorSync } from './editor/sync';
@@ -22,6 +23,7 @@ export function App() {
   useEffect(() => documents.start(), [documents]);
   useEditorSync(host);
   useDebuggerSync(host);
+  useTalkSync(host);
 
   // The window title carries the document and its unsaved state, as desktop editors do.
   const title = useStudio((s) => s.document?.title);

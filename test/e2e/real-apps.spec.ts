@@ -1,5 +1,5 @@
 // Real TEN apps open as graphs: laid out by data flow, their packages in the palette by language
-// with what can run here, and Run saying per node why a node cannot start.
+// with what can run here, and Run asking per node (saying why it cannot start) what stands in for it.
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -70,16 +70,39 @@ test.describe('voice-assistant, as TEN ships it (no layout sidecar)', () => {
     // One row, like every palette item (an app package's "app" tag once took the studio's grid style).
     expect((await item.boundingBox())!.height).toBeLessThan(40);
 
+    // Run asks what stands in for each node that cannot run here, saying why it cannot.
     await page.getByRole('button', { name: 'Run', exact: true }).click();
-    const error = page.locator('.bottom p.error[role="alert"]');
-    // main_python is installed and Python runs here; the app's other packages are not installed.
-    await expect(error).toContainText("Could not run the graph: 7 of the graph's 8 extension nodes cannot run here:");
-    await expect(error).not.toContainText('- main_control (main_python)');
-    await expect(error).toContainText(
-      "- stt (deepgram_asr_python): not installed: the app's manifest.json points to ../../../ten_packages/extension/deepgram_asr_python, which does not exist",
+    const dialog = page.getByRole('dialog', { name: 'Stand-ins for this run' });
+    // Python runs here, but TEN's voice-assistant ships main_python as a manifest only.
+    await expect(dialog.getByTestId('stand-in-main_control')).toContainText('main_python · it has no Python code to register its addon (addon.py or __init__.py)');
+    await expect(dialog.getByTestId('stand-in-stt')).toContainText(
+      "deepgram_asr_python · not installed: the app's manifest.json points to ../../../ten_packages/extension/deepgram_asr_python, which does not exist",
     );
-    await expect(error).not.toContainText('which is not installed');
-    await shot(page, 'voice-assistant run refused per node');
+    for (const n of nodes) await expect(dialog.getByTestId(`stand-in-${n}`)).toBeVisible();
+    // agora_rtc looks like a transport (audio out and in, user cmds): the local transport is offered first.
+    await expect(dialog.getByTestId('stand-in-agora_rtc')).toContainText('looks like an RTC transport');
+    await expect(dialog.getByLabel('Stand-in for agora_rtc')).toHaveValue('transport');
+    await expect(dialog.getByLabel('Stand-in for llm')).toHaveValue('interface');
+    await shot(page, 'voice-assistant run asks for stand-ins');
+
+    // With every node stood in for, TEN's voice assistant runs here.
+    await dialog.getByRole('button', { name: 'Run with these stand-ins' }).click();
+    await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('running', { timeout: 30_000 });
+    await expect(page.getByTestId('stand-in-badge-agora_rtc')).toHaveText('local transport');
+    await expect(page.getByTestId('stand-in-badge-llm')).toHaveText(/^stand-in/);
+    // Joining through the Talk panel: agora_rtc's stand-in announces the user, main_control's
+    // stand-in shows on its node what it received (and, as Python does, does not answer).
+    await page.getByRole('tab', { name: /^Talk/ }).click();
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    await expect(page.getByTestId('stand-in-badge-main_control')).toContainText("stand-in · cmd 'on_user_joined'", { timeout: 15_000 });
+    await expect(page.getByTestId('stand-in-badge-streamid_adapter')).toContainText("audio_frame 'pcm_frame'", { timeout: 15_000 });
+    await page.getByRole('tab', { name: /^Logs/ }).click();
+    await expect(page.getByTestId('logs')).toContainText("stand-in for main_control: received cmd 'on_user_joined' from agora_rtc (not answered)");
+    await expect(page.getByTestId('logs')).toContainText('stand-in for llm (openai_llm2_python, Python by its name): answers no cmd, as a Python extension without on_cmd does');
+    await expect(page.getByTestId('logs')).toContainText('stand-in for main_control (main_python, Python): answers no cmd, as a Python extension without on_cmd does; interface from the manifest of main_python 0.1.0.');
+    await shot(page, 'voice-assistant running on stand-ins');
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('stopped', { timeout: 30_000 });
   });
 });
 

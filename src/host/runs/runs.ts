@@ -10,8 +10,12 @@ import { dirname, join } from 'node:path';
 import { App, type RuntimeEvent } from '../../runtime';
 import { BUILTIN_ADDONS_DIR } from '../../runtime/addons';
 import {
+  buildCatalogue,
   HostError,
+  type Catalogue,
   type GraphDocument,
+  type RunNodePlan,
+  type TalkTransportState,
   type HostEvent,
   type Recording,
   type RunBatch,
@@ -22,6 +26,11 @@ import {
   type TraceStep,
 } from '../../shared';
 import { formatBlockers, runBlockers, type NodeBlocker } from '../runnable';
+import type { StandInChoice } from '../../shared/talk/choice';
+import { WavError } from '../../shared/talk/wav';
+import { readRegularFile, FileRefusedError } from '../regularFile';
+import { TalkRun } from '../talk/session';
+import { describeRunNodes, planStandIns } from './standins';
 import { RunTelemetry, type TelemetryLimits } from './telemetry';
 import { AppProcess, planApps, stopRemotePart } from './apps';
 
@@ -42,6 +51,8 @@ export interface RunManagerOptions {
   stopTimeoutMs?: number;
   /** Runtime start timeout (ms) of each run's App: creation and each start phase of an extension. */
   startTimeoutMs?: number;
+  /** The addon catalogue for an app folder (built-ins only without one), for stand-ins built from manifests. */
+  catalogue?: (appDir: string | undefined) => Promise<Catalogue>;
 }
 
 interface Run {
@@ -51,6 +62,8 @@ interface Run {
   stopping: Promise<void> | null;
   /** Apps of a graph spanning apps that the studio started as processes. */
   processes: AppProcess[];
+  /** The run's talk, when it has local transports. */
+  talk: TalkRun | null;
 }
 
 export class RunManager {
@@ -63,7 +76,13 @@ export class RunManager {
   }
 
   /** Starts a run of the document's chosen graphs; see `HostApi.startRun`. */
-  async start(document: GraphDocument, graph: string | undefined, policy: RunViolationPolicy = 'fail', remoteApps: string[] = []): Promise<RunInfo> {
+  async start(
+    document: GraphDocument,
+    graph: string | undefined,
+    policy: RunViolationPolicy = 'fail',
+    remoteApps: string[] = [],
+    standIns?: Record<string, Record<string, StandInChoice>>,
+  ): Promise<RunInfo> {
     const graphs = chooseGraphs(document, graph);
     let plan: ReturnType<typeof planApps>;
     try {
@@ -71,21 +90,23 @@ export class RunManager {
     } catch (e) {
       throw new HostError('E_RUN', (e as Error).message);
     }
+    const runId = randomUUID();
     const appDir = this.appDirOf(document);
-    const addonDirs = [this.options.builtinAddonsDir ?? BUILTIN_ADDONS_DIR, ...(this.options.addonDirs ?? [])];
+    const addonDirs = this.addonDirs();
     const property = plan ? { ...document.property, ten: { ...document.property.ten, uri: plan.own } } : document.property;
-    // Every node that cannot start, each with its reason, rather than the runtime's first "not
-    // installed": the studio app's nodes, and those of the apps it starts as processes (they run
-    // the same packages).
+    const standInPlan = await planStandIns({ runId, document, graphs, appDir, addonDirs, catalogue: await this.catalogueOf(appDir), ...(standIns ? { overrides: standIns } : {}) });
+    const stoodIn = (node: string) => Object.values(standInPlan.replaceNodes).some((r) => node in r);
+    // Every node that cannot start and has no stand-in, each with its reason, rather than the
+    // runtime's first "not installed": the studio app's nodes, and those of the apps it starts as
+    // processes (they run the same packages).
     let blockers: NodeBlocker[] = [];
     let nodes = 0;
     for (const uri of plan ? [plan.own, ...plan.processes] : [undefined]) {
       const found = runBlockers(uri === undefined ? property : { ...property, ten: { ...property.ten, uri } }, graphs, appDir, addonDirs);
-      blockers = blockers.concat(found.blockers);
+      blockers = blockers.concat(found.blockers.filter((b) => !stoodIn(b.node)));
       nodes += found.nodes;
     }
-    if (blockers.length) throw new HostError('E_RUN', formatBlockers(blockers, nodes));
-    const runId = randomUUID();
+    if (blockers.length) throw new HostError('E_RUN', `${formatBlockers(blockers, nodes)}\nRun asks for a stand-in for each (or choose one in the node's inspector).`);
     const app = new App({
       property,
       appDir,
@@ -93,14 +114,21 @@ export class RunManager {
       violationPolicy: policy,
       ...(this.options.stopTimeoutMs !== undefined ? { stopTimeoutMs: this.options.stopTimeoutMs } : {}),
       ...(this.options.startTimeoutMs !== undefined ? { startTimeoutMs: this.options.startTimeoutMs } : {}),
+      ...(Object.keys(standInPlan.replaceNodes).length ? { replaceNodes: standInPlan.replaceNodes } : {}),
+      ...(standInPlan.transports.length ? { textTap: true } : {}),
     });
-    const run: Run = {
-      info: { runId, documentId: document.id, title: document.title, state: 'starting', graphs: [], startedAt: Date.now(), tracing: null },
-      app,
-      telemetry: new RunTelemetry(app, runId, () => this.armFlush(), this.options.limits),
-      stopping: null,
-      processes: [],
-    };
+    const info: RunInfo = { runId, documentId: document.id, title: document.title, state: 'starting', graphs: [], startedAt: Date.now(), tracing: null };
+    if (standInPlan.standIns.length) info.standIns = standInPlan.standIns;
+    if (standInPlan.roles) info.talk = { transports: standInPlan.transports.map((t) => ({ graph: t.graph, node: t.node })), roles: standInPlan.roles };
+    const telemetry = new RunTelemetry(app, runId, () => this.armFlush(), this.options.limits);
+    const run: Run = { info, app, telemetry, stopping: null, processes: [], talk: null };
+    if (standInPlan.roles) {
+      // The links listen before the graph starts: a transport announces itself once, on start.
+      const talk = new TalkRun(app, standInPlan.transports, standInPlan.roles, { event: (ev) => telemetry.addTalk(ev), audio: (node, pcm, rate) => telemetry.addAudio(node, pcm, rate) });
+      run.talk = talk;
+      telemetry.transportState = () => [...talk.links.values()].map((l) => ({ ...l.state }));
+    }
+    for (const w of standInPlan.warnings) this.options.emit({ type: 'log', time: Date.now(), level: 'warn', source: 'run', message: w });
     this.runs.set(runId, run);
     app.onEvent((ev) => this.onRuntimeEvent(run, ev));
     this.changed(run);
@@ -144,6 +172,70 @@ export class RunManager {
     return clone(run.info);
   }
 
+  /** Every node of the graphs a run of `document` would start, for the Run dialog. */
+  async plan(document: GraphDocument, graph: string | undefined): Promise<{ graphs: string[]; nodes: RunNodePlan[] }> {
+    const graphs = chooseGraphs(document, graph);
+    const appDir = this.appDirOf(document);
+    const nodes = await describeRunNodes({ document, graphs, appDir, addonDirs: this.addonDirs(), catalogue: await this.catalogueOf(appDir) });
+    return { graphs, nodes };
+  }
+
+  /** Joins, leaves, or drops the queued input of a run's transport. */
+  talkControl(runId: string, node: string | undefined, action: 'join' | 'leave' | 'clear'): TalkTransportState {
+    const link = this.talkLink(runId, node);
+    if (action === 'join') link.join();
+    else if (action === 'leave') link.leave();
+    else link.clearInput();
+    return { ...link.state };
+  }
+
+  /** Feeds microphone audio (16-bit little-endian mono at the transport's rate). */
+  talkAudio(runId: string, node: string | undefined, pcmBase64: string): { queuedMs: number } {
+    const link = this.talkLink(runId, node);
+    const bytes = Buffer.from(pcmBase64, 'base64');
+    const pcm = new Int16Array(bytes.byteLength / 2);
+    for (let i = 0; i < pcm.length; i++) pcm[i] = bytes.readInt16LE(i * 2);
+    link.feed(pcm, true);
+    return { queuedMs: link.state.queuedMs };
+  }
+
+  /** Feeds a WAV file to a run's transport. */
+  async talkFile(runId: string, node: string | undefined, path: string): Promise<{ durationMs: number; warnings: string[] }> {
+    const link = this.talkLink(runId, node);
+    let bytes: Uint8Array;
+    try {
+      bytes = (await readRegularFile(path)).bytes;
+    } catch (e) {
+      throw new HostError('E_IO', `Could not read ${path}: ${e instanceof FileRefusedError ? e.reason : (e as Error).message}`);
+    }
+    try {
+      const r = await link.feedWav(bytes, path);
+      return { durationMs: Math.round(r.info.durationMs), warnings: r.warnings };
+    } catch (e) {
+      if (e instanceof WavError) throw new HostError('E_PARSE', e.message);
+      throw e;
+    }
+  }
+
+  private talkLink(runId: string, node: string | undefined) {
+    const run = this.get(runId);
+    if (run.info.state !== 'running' && run.info.state !== 'starting') throw new HostError('E_RUN', `Run ${runId} is ${run.info.state}; talking needs a running run.`);
+    if (!run.talk) throw new HostError('E_RUN', 'This run has no local transport: choose the transport stand-in for its RTC node (or use a local_transport node) and run again.');
+    try {
+      return run.talk.link(node);
+    } catch (e) {
+      throw new HostError('E_BAD_PARAMS', (e as Error).message);
+    }
+  }
+
+  private addonDirs(): string[] {
+    return [this.options.builtinAddonsDir ?? BUILTIN_ADDONS_DIR, ...(this.options.addonDirs ?? [])];
+  }
+
+  private async catalogueOf(appDir: string | undefined): Promise<Catalogue> {
+    return this.options.catalogue ? this.options.catalogue(appDir) : buildCatalogue([]);
+  }
+
   /** Stops a run and waits for its threads to exit. Stopping a stopped run returns it as it is. */
   async stop(runId: string): Promise<RunInfo> {
     const run = this.get(runId);
@@ -167,6 +259,7 @@ export class RunManager {
       metrics: t.latestMetrics(),
       traces: t.traces.toArray(),
       dropped: { ...t.dropped },
+      ...(run.talk ? { talk: t.talk.toArray(), transports: [...run.talk.links.values()].map((l) => ({ ...l.state })) } : {}),
     };
   }
 
@@ -202,6 +295,7 @@ export class RunManager {
       metrics: t.metricsHistory(),
       traces: t.traces.toArray(),
       dropped: { ...t.dropped },
+      ...(run.talk ? { talk: t.talk.toArray() } : {}),
     };
   }
 
@@ -310,6 +404,8 @@ export class RunManager {
       }
       await Promise.all(run.processes.map((p) => p.stop()));
       for (const a of run.info.apps ?? []) if (a.where === 'studio') a.state = 'stopped';
+      // After the close: the transports' last reports have come in; an open turn is reported.
+      run.talk?.end();
       run.telemetry.stop();
       run.info.state = state;
       run.info.stoppedAt = Date.now();

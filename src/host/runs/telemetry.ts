@@ -7,7 +7,8 @@
  * events and traces arrive already batched per worker loop turn.
  */
 import type { App, AppSample, RuntimeEvent, TraceRecord } from '../../runtime';
-import type { DropCounters, MetricsSnapshot, RunBatch, RunEvent, TraceStep } from '../../shared';
+import type { DropCounters, MetricsSnapshot, RunBatch, RunEvent, TalkTransportState, TraceStep } from '../../shared';
+import type { TalkEvent } from '../../shared/talk/talk';
 import { computeMetrics, PhaseTimer } from './aggregate';
 
 /** A fixed-capacity ring: the oldest entries are overwritten. */
@@ -53,6 +54,10 @@ export interface TelemetryLimits {
   historyMetricsCoarse: number;
   coarseEvery: number;
   historyTraces: number;
+  /** Talk events kept (text, speech, audio bursts, turns). */
+  historyTalk: number;
+  /** Per flush: at most this many talk events (the rest are counted as dropped events). */
+  talkPerBatch: number;
 }
 
 export const DEFAULT_LIMITS: TelemetryLimits = {
@@ -66,6 +71,8 @@ export const DEFAULT_LIMITS: TelemetryLimits = {
   historyMetricsCoarse: 1_800,
   coarseEvery: 10,
   historyTraces: 20_000,
+  historyTalk: 5_000,
+  talkPerBatch: 200,
 };
 
 /** Traced cmds remembered for result latency (a result can follow its cmd by up to its path timeout). */
@@ -84,6 +91,12 @@ export class RunTelemetry {
   private pendingLogs = 0;
   private pendingMetrics: MetricsSnapshot[] = [];
   private pendingTraces: TraceStep[] = [];
+  readonly talk: Ring<TalkEvent>;
+  private pendingTalk: TalkEvent[] = [];
+  /** The graph's audio per transport since the last batch. */
+  private pendingAudio = new Map<string, { rate: number; chunks: Int16Array[] }>();
+  /** Reads the transports' state for each batch (set when the run has transports). */
+  transportState: (() => TalkTransportState[]) | null = null;
   private droppedChanged = false;
   private readonly phases = new PhaseTimer();
   private lastSample: AppSample | null = null;
@@ -111,6 +124,7 @@ export class RunTelemetry {
     this.metrics = new Ring(this.limits.historyMetrics);
     this.coarseMetrics = new Ring(this.limits.historyMetricsCoarse);
     this.traces = new Ring(this.limits.historyTraces);
+    this.talk = new Ring(this.limits.historyTalk);
     this.offs.push(app.onEvent((ev) => this.onEvent(ev)));
     this.offs.push(app.onTrace((graphId, records, dropped) => this.onTrace(graphId, records, dropped)));
   }
@@ -209,9 +223,41 @@ export class RunTelemetry {
     }
   }
 
+  /** A talk event of the run (kept, and streamed within the batch budget). */
+  addTalk(ev: TalkEvent): void {
+    this.talk.push(ev);
+    if (this.onNews === null) return;
+    if (this.pendingTalk.length >= this.limits.talkPerBatch) {
+      this.dropped.events++;
+      this.droppedChanged = true;
+      return;
+    }
+    this.pendingTalk.push(ev);
+    this.onNews();
+  }
+
+  /** The graph's audio back from a transport, for the page to play (streamed only, never kept). */
+  addAudio(node: string, pcm: Int16Array, sampleRate: number): void {
+    if (this.onNews === null) return;
+    let p = this.pendingAudio.get(node);
+    if (!p || p.rate !== sampleRate) this.pendingAudio.set(node, (p = { rate: sampleRate, chunks: [] }));
+    p.chunks.push(pcm);
+    this.onNews();
+  }
+
   /** The pending news as one batch (null when there is none), and empties it. */
   takeBatch(): RunBatch | null {
-    if (this.pendingEvents.length === 0 && this.pendingMetrics.length === 0 && this.pendingTraces.length === 0 && !this.droppedChanged) {
+    const transports = this.transportState?.() ?? null;
+    const transportsChanged = transports !== null && JSON.stringify(transports) !== this.lastTransports;
+    if (
+      this.pendingEvents.length === 0 &&
+      this.pendingMetrics.length === 0 &&
+      this.pendingTraces.length === 0 &&
+      this.pendingTalk.length === 0 &&
+      this.pendingAudio.size === 0 &&
+      !transportsChanged &&
+      !this.droppedChanged
+    ) {
       return null;
     }
     const batch: RunBatch = {
@@ -226,8 +272,20 @@ export class RunTelemetry {
     this.pendingMetrics = [];
     this.pendingTraces = [];
     this.droppedChanged = false;
+    if (this.pendingTalk.length) batch.talk = this.pendingTalk;
+    this.pendingTalk = [];
+    if (this.pendingAudio.size) {
+      batch.audio = [...this.pendingAudio].map(([node, { rate, chunks }]) => ({ node, sampleRate: rate, pcm: pcmBase64(chunks) }));
+      this.pendingAudio = new Map();
+    }
+    if (transportsChanged) {
+      batch.transports = transports!;
+      this.lastTransports = JSON.stringify(transports);
+    }
     return batch;
   }
+
+  private lastTransports = '';
 
   /** The kept events and logs, in time order. */
   history(): RunEvent[] {
@@ -247,4 +305,17 @@ export class RunTelemetry {
   latestMetrics(): MetricsSnapshot | null {
     return this.lastSnapshot;
   }
+}
+
+/** 16-bit samples as little-endian bytes in base64 (one string for a batch's chunks). */
+function pcmBase64(chunks: Int16Array[]): string {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = Buffer.allocUnsafe(n * 2);
+  let at = 0;
+  for (const c of chunks) {
+    for (let i = 0; i < c.length; i++) out.writeInt16LE(c[i]!, at + i * 2);
+    at += c.length * 2;
+  }
+  return out.toString('base64');
 }

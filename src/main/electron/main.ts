@@ -24,12 +24,16 @@ const rendererUrl = process.env.ELECTRON_RENDERER_URL;
 
 let mainWindow: BrowserWindow | null = null;
 
+/** Our own page (the built renderer, or the dev server's). */
+function isOwnPage(url: string): boolean {
+  return rendererUrl ? url.startsWith(rendererUrl) : url === pathToFileURL(rendererIndex).href;
+}
+
 /** Requests are accepted only from our own top-level frame showing our own page. */
 function fromOwnFrame(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
   if (!mainWindow || !frame || event.sender !== mainWindow.webContents || frame.parent !== null) return false;
-  const url = frame.url;
-  return rendererUrl ? url.startsWith(rendererUrl) : url === pathToFileURL(rendererIndex).href;
+  return isOwnPage(frame.url);
 }
 
 function registerIpc(host: Host): void {
@@ -110,8 +114,13 @@ function createWindow(): void {
 }
 
 void app.whenReady().then(() => {
-  // Deny every permission request (camera, notifications, …): the studio needs none.
-  session.defaultSession.setPermissionRequestHandler((_wc, _perm, callback) => callback(false));
+  // Deny every permission request (camera, notifications, …) but the microphone, which the Talk
+  // panel asks for: audio only, and only for our own page's top frame in our window.
+  session.defaultSession.setPermissionRequestHandler((wc, perm, callback, details) => {
+    const types = (details as { mediaTypes?: string[] }).mediaTypes ?? [];
+    const microphone = perm === 'media' && types.length > 0 && types.every((t) => t === 'audio');
+    callback(microphone && mainWindow !== null && wc === mainWindow.webContents && details.isMainFrame && isOwnPage(details.requestingUrl));
+  });
   const host = new Host({
     resourcesDir: join(appRoot, 'resources'),
     version: app.getVersion(),

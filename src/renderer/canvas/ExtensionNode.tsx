@@ -3,6 +3,8 @@ import { memo, useEffect, useMemo, useRef } from 'react';
 import { useFiguresEnded, useRunView, type RunViewState } from '../debugger/runStore';
 import { useEditor, type EditorState } from '../editor/editorStore';
 import { LANGUAGE_BADGE, LANGUAGE_TITLE } from '../editor/language';
+import { useStudio, type StudioState } from '../store';
+import { describeChoice, standInBadge } from '../talk/standIns';
 import { portLabel, type PortView } from '../editor/model';
 import type { AddonSummary } from '../../shared';
 import { useFarZoom } from './detail';
@@ -29,6 +31,19 @@ export type ExtensionFlowNode = Node<ExtensionNodeData, 'extension'>;
 const badgeOf = (name: string) => (s: EditorState) => s.nodeBadges[name];
 const lifecycleOf = (name: string) => (s: RunViewState) => s.lifecycle[name];
 const metricsOf = (name: string) => (s: RunViewState) => s.metrics[name];
+const standInOf = (name: string) => (s: StudioState) => (s.graphName === null ? undefined : s.document?.layout?.graphs[s.graphName]?.standIns?.[name]);
+const runStandInOf = (name: string) => (s: RunViewState) => s.run?.standIns?.find((x) => x.node === name);
+/** What a stand-in last said it received (its log), newest first. */
+const lastReceiptOf = (name: string) => {
+  const prefixes = [`stand-in for ${name}: received `, `replay of ${name}: received `];
+  return (s: RunViewState): string | undefined => {
+    for (let i = s.logs.length - 1; i >= 0; i--) {
+      const l = s.logs[i]!;
+      if (l.type === 'log' && l.extension === name && prefixes.some((p) => l.message.startsWith(p))) return l.message.slice(l.message.indexOf(': received ') + 2);
+    }
+    return undefined;
+  };
+};
 
 /** Queue depth as a heat class: the deeper the backlog, the hotter. */
 function heat(queue: number): string {
@@ -195,8 +210,25 @@ function FarNode({ data, selected, problems }: { data: ExtensionNodeData; select
   );
 }
 
+/** The node runs as a stand-in (chosen in the layout; during a run, what the host runs). */
+function StandInBadge({ name }: { name: string }) {
+  const choice = useStudio(useMemo(() => standInOf(name), [name]));
+  const running = useRunView(useMemo(() => runStandInOf(name), [name]));
+  const receipt = useRunView(useMemo(() => lastReceiptOf(name), [name]));
+  if (!choice && !running) return null;
+  const text = running ? (running.kind === 'transport' ? 'local transport' : running.kind === 'replay' ? 'replay' : 'stand-in') : standInBadge(choice!);
+  const title = running ? `In this run ${name} (${running.addon}) runs as ${running.summary}.${receipt ? ` Last logged: ${receipt}` : ''}` : describeChoice(choice!);
+  return (
+    <span className={`stand-in-badge kind-${running?.kind ?? choice!.kind}`} data-testid={`stand-in-badge-${name}`} title={title} aria-label={`Stand-in: ${title}`}>
+      {text}
+      {receipt && <span className="stand-in-receipt"> · {receipt.replace(/ from [^ ]+.*$/, '').replace(/^received /, '')}</span>}
+    </span>
+  );
+}
+
 function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>) {
   const badge = useEditor(useMemo(() => badgeOf(data.name), [data.name]));
+  const standIn = useStudio(useMemo(() => standInOf(data.name), [data.name]));
   // React Flow measures handles when a node mounts or resizes; ports that change without a
   // resize (another document's node of the same name) must be measured again or edges vanish.
   const updateInternals = useUpdateNodeInternals();
@@ -209,7 +241,7 @@ function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>)
   if (far) return <FarNode data={data} selected={!!selected} problems={badge ? `${badge.count} problem${badge.count === 1 ? '' : 's'}: ${badge.first}` : null} />;
   return (
     <div
-      className={`ext-node${selected ? ' selected' : ''}${badge ? ' has-problems' : ''}${data.known ? '' : ' unknown'}`}
+      className={`ext-node${selected ? ' selected' : ''}${badge ? ' has-problems' : ''}${data.known ? '' : ' unknown'}${standIn ? ' stand-in' : ''}`}
       data-testid={`node-${data.name}`}
       style={{ ...NODE_STYLES.node, borderLeftColor: data.groupColor }}
       role="group"
@@ -229,6 +261,7 @@ function ExtensionNodeView({ id, data, selected }: NodeProps<ExtensionFlowNode>)
             {LANGUAGE_BADGE[data.language]}
           </span>
         )}
+        <StandInBadge name={data.name} />
         {badge && (
           <span className="problem-badge" data-testid={`badge-${data.name}`} role="img" aria-label={`${badge.count} problem${badge.count === 1 ? '' : 's'}: ${badge.first}`} title={badge.first}>
             ⚠ {badge.count}

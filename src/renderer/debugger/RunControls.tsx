@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import type { HostApi } from '../../shared';
+import type { HostApi, RunNodePlan } from '../../shared';
+import { RunStandInsDialog } from '../talk/standIns';
 import { selectGraph, useStudio, type StudioState } from '../store';
 import { selectReplay, useDebug } from './debugStore';
 import { isActive, useRunView, type RunViewState } from './runStore';
@@ -25,7 +26,24 @@ export function RunButtons({ host }: { host: HostApi }) {
   // Apps the user says are already running: the run connects to them instead of starting them.
   const [remote, setRemote] = useState<ReadonlySet<string>>(new Set());
 
+  const [asking, setAsking] = useState<RunNodePlan[] | null>(null);
+
+  /** Run: nodes that cannot run here and have no stand-in are asked about first. */
+  const runClicked = async () => {
+    if (!document) return;
+    try {
+      const plan = await host.planRun({ document, ...(graphName !== null ? { graph: graphName } : {}) });
+      const missing = plan.nodes.filter((n) => !n.runsHere && !n.chosen);
+      if (missing.length) return setAsking(missing);
+    } catch {
+      // startRun refuses with its own error; a plan that cannot be made must not stop a run.
+    }
+    await start();
+  };
+
   const start = async () => {
+    // The document as it is now: the dialog may just have added stand-ins to its layout.
+    const document = useStudio.getState().document;
     if (!document) return;
     const done = followNextRun();
     const remoteApps = apps.filter((a) => remote.has(a) || !isLoopback(a));
@@ -55,7 +73,7 @@ export function RunButtons({ host }: { host: HostApi }) {
         aria-label="Run"
         title={active ? 'The graph is running; stop it first' : 'Run the graph shown, as edited'}
         disabled={!document || !connected || active}
-        onClick={() => void start()}
+        onClick={() => void runClicked()}
       >
         Run
       </button>
@@ -84,6 +102,16 @@ export function RunButtons({ host }: { host: HostApi }) {
             <li className="muted">Unchecked apps must already be running (a studio or TEN app): the run connects to them.</li>
           </ul>
         </details>
+      )}
+      {asking && (
+        <RunStandInsDialog
+          nodes={asking}
+          onCancel={() => setAsking(null)}
+          onRun={() => {
+            setAsking(null);
+            void start();
+          }}
+        />
       )}
       <button
         type="button"

@@ -6,6 +6,7 @@
 import { useEffect } from 'react';
 import type { HostApi, HostEvent, RunInfo, TraceSettings, TraceStep } from '../../shared';
 import { useStudio } from '../store';
+import { useTalk } from '../talk/talkStore';
 import { installBenchHooks } from './benchHooks';
 import { useDebug } from './debugStore';
 import { recordingSpan, viewAt } from './replay';
@@ -167,6 +168,8 @@ function seekTo(replay: NonNullable<ReturnType<typeof useDebug.getState>['replay
   const { traces, eventCount, ...view } = viewAt(replay.recording, cursor);
   useRunView.setState(view);
   useDebug.getState().setReplay({ ...replay, cursor, eventCount }, traces);
+  // The chat and the turns as they were at that instant.
+  useTalk.getState().fromRecording(replay.recording.run, replay.recording.talk ?? [], cursor);
 }
 
 /** Moves the replay to `ts` (epoch ms), clamped to the recording. */

@@ -7,7 +7,8 @@ import { flowLayout, initialLayout } from '../canvas/flowLayout';
 import { edgeId, graphToCanvas } from '../canvas/graphView';
 import { selectGraph, useStudio } from '../store';
 import { useEditor, type ClipboardContent } from './editorStore';
-import { isValidName, renameLayoutGraph, uniqueName, updateGraphLayout } from './model';
+import type { StandInChoice } from '../../shared/talk/choice';
+import { isValidName, renameLayoutGraph, uniqueName, updateGraphLayout, updateStandIns } from './model';
 
 function report(error: string | null): boolean {
   if (error) useEditor.getState().setNotice(error);
@@ -69,7 +70,11 @@ export function deleteSelection(): void {
   const ok = report(
     useStudio.getState().applyStep(edits, {
       layout: (l) =>
-        updateGraphLayout(l, target.name, (nodes) => Object.fromEntries(Object.entries(nodes).filter(([n]) => !removed.has(n)))),
+        updateStandIns(
+          updateGraphLayout(l, target.name, (nodes) => Object.fromEntries(Object.entries(nodes).filter(([n]) => !removed.has(n)))),
+          target.name,
+          (s) => Object.fromEntries(Object.entries(s).filter(([n]) => !removed.has(n))),
+        ),
     }),
   );
   if (ok) useStudio.getState().setSelection([], []);
@@ -167,13 +172,15 @@ export function renameNode(from: string, to: string): string | null {
   const target = currentGraph();
   if (!target || from === to) return null;
   const error = useStudio.getState().applyStep([graphEdit(target.name, { type: 'renameNode', from, to })], {
-    layout: (l) =>
-      updateGraphLayout(l, target.name, (nodes) => {
-        const next = { ...nodes };
+    layout: (l) => {
+      const move = <T,>(m: Record<string, T>) => {
+        const next = { ...m };
         if (next[from]) next[to] = next[from]!;
         delete next[from];
         return next;
-      }),
+      };
+      return updateStandIns(updateGraphLayout(l, target.name, move), target.name, move);
+    },
   });
   if (!error) useStudio.getState().selectNode(to);
   return error;
@@ -264,4 +271,32 @@ export function autoLayout(): void {
   if (report(useStudio.getState().applyStep([], { layout: (l) => updateGraphLayout(l, target.name, () => positions) }))) {
     useEditor.getState().requestFocus({});
   }
+}
+
+/**
+ * Sets (or, with null, clears) the stand-ins of nodes, as one undoable step. Stand-ins live in
+ * the layout sidecar, never in the TEN JSON.
+ */
+export function setStandIns(changes: readonly { graph: string; node: string; choice: StandInChoice | null }[]): void {
+  if (changes.length === 0) return;
+  report(
+    useStudio.getState().applyStep([], {
+      layout: (l) => {
+        let layout = l;
+        for (const c of changes) {
+          layout = updateStandIns(layout, c.graph, (s) => {
+            const next = { ...s };
+            if (c.choice) next[c.node] = c.choice;
+            else delete next[c.node];
+            return next;
+          });
+        }
+        return layout;
+      },
+    }),
+  );
+}
+
+export function setStandIn(graph: string, node: string, choice: StandInChoice | null): void {
+  setStandIns([{ graph, node, choice }]);
 }

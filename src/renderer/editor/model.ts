@@ -15,6 +15,7 @@ import {
   type PropertyEdit,
   type TenAppProperty,
 } from '../../shared';
+import type { StandInChoice } from '../../shared/talk/choice';
 
 /** The result of applying edits as one step: the new property and the edits that undo it, in order. */
 export type StepResult = { ok: true; property: TenAppProperty; inverse: PropertyEdit[] } | { ok: false; error: string };
@@ -63,6 +64,19 @@ export function updateGraphLayout(
   const base = layout ?? EMPTY_LAYOUT;
   const nodes = update(base.graphs[graph]?.nodes ?? {});
   return { ...base, graphs: { ...base.graphs, [graph]: { ...base.graphs[graph], nodes } } };
+}
+
+/** The layout with the stand-ins of `graph` replaced by `update(old stand-ins)` (none left: the key goes). */
+export function updateStandIns(
+  layout: DocumentLayout | undefined,
+  graph: string,
+  update: (standIns: Record<string, StandInChoice>) => Record<string, StandInChoice>,
+): DocumentLayout {
+  const base = layout ?? EMPTY_LAYOUT;
+  const g = base.graphs[graph] ?? { nodes: {} };
+  const standIns = update(g.standIns ?? {});
+  const { standIns: _old, ...rest } = g;
+  return { ...base, graphs: { ...base.graphs, [graph]: Object.keys(standIns).length ? { ...rest, standIns } : rest } };
 }
 
 /** The layout with graph `from` stored under `to` (after a graph rename). */

@@ -7,6 +7,8 @@ import { useRunView, violationNodes, type RunViewState, type ViolationEvent } fr
 import { useEditor, type EditorState } from '../editor/editorStore';
 import type { Problem } from '../editor/problems';
 import { selectGraph, useStudio, type StudioState } from '../store';
+import { TalkPanel } from '../talk/TalkPanel';
+import { useTalk, type TalkState } from '../talk/talkStore';
 import { BOTTOM_TABS, useLayout, type BottomTab, type LayoutState } from './layout';
 
 const selectEvents = (s: StudioState) => s.events;
@@ -57,6 +59,7 @@ export function BottomPanel() {
         <MessagesTab {...tabProps('messages')} />
         <ConnectionsTab {...tabProps('connections')} />
         <RecordingTab {...tabProps('recording')} />
+        <TalkTab {...tabProps('talk')} />
         <DropCounters />
       </div>
       <StudioError />
@@ -67,6 +70,7 @@ export function BottomPanel() {
       {panel('messages', <MessageInspector />)}
       {panel('connections', <ConnectionsPanel />)}
       {panel('recording', <RunFiles />)}
+      {panel('talk', <TalkPanel />)}
       <EdgeTraceMenu onTrace={() => useLayout.getState().setTab('messages')} />
     </section>
   );
@@ -176,6 +180,24 @@ function ConnectionsTab(props: TabProps) {
 function RecordingTab(props: TabProps) {
   const replay = useDebug(selectReplay);
   return <Tab {...props} label={replay ? 'Recording ▶' : 'Recording'} ariaLabel={replay ? 'Recording and trace (replaying)' : 'Recording and trace'} />;
+}
+
+const selectTalkTurns = (s: TalkState) => s.turns;
+const selectTalkLive = (s: TalkState) => s.nodes.length > 0;
+
+function TalkTab(props: TabProps) {
+  const turns = useTalk(selectTalkTurns);
+  const live = useTalk(selectTalkLive);
+  const unseen = useUnseen(turns, (t) => t.index, props.active);
+  return (
+    <Tab
+      {...props}
+      label={live ? 'Talk ●' : 'Talk'}
+      ariaLabel={live ? 'Talk (the run has a local transport)' : 'Talk'}
+      badge={unseen > 0 ? unseen : undefined}
+      badgeLabel={`${unseen} new turn${unseen === 1 ? '' : 's'}`}
+    />
+  );
 }
 
 /** The studio's own error (an example or a file that could not be read), whichever tab is shown. */

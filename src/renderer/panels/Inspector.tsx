@@ -5,6 +5,7 @@ import { deleteSelection, renameNode, replaceNodeProperty, setGroup, setNodeProp
 import { useEditor, type EditorState } from '../editor/editorStore';
 import { describeType, fieldText, inputFor, parseField, parsePropertyObject, propertyObjectText } from '../editor/propertyForm';
 import { selectGraph, useStudio, type StudioState } from '../store';
+import { StandInEditor } from '../talk/standIns';
 
 const selectSelected = (s: StudioState) => s.selectedNode;
 const selectSelectedEdges = (s: StudioState) => s.selectedEdges;
@@ -87,6 +88,7 @@ function NodeInspector({ node }: { node: TenNode }) {
           </>
         )}
       </dl>
+      {node.type === 'extension' && graphName !== null && <StandInEditor key={`${graphName}\u0000${node.name}`} graph={graphName} node={node.name} />}
       <CommitField label="Name" value={node.name} onCommit={(v) => renameNode(node.name, v.trim())} />
       {node.type === 'extension' && (
         <CommitField label="Extension group" value={node.extension_group ?? ''} placeholder={UNSPECIFIED_GROUP} onCommit={(v) => setGroup([node.name], v)} />

@@ -19,6 +19,7 @@ export const BUILTIN_ADDON_NAMES = [
   'fan_in',
   'forwarder',
   'http_gateway',
+  'local_transport',
   'misbehaving',
   'video_test_pattern',
 ] as const;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UNSPECIFIED_GROUP, type TenAppProperty, type TenGraph } from '../../shared/graph/types';
+import type { TextRecord } from '../../shared/talk/talk';
 import { parseJsonText } from '../../shared/json/text';
 import type { GroupPython, GroupSample, LiveCounts, RuntimeEvent, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import { newWireMsg, type WireMsg } from '../core/wire';
@@ -98,6 +99,20 @@ export interface AppOptions {
    * process that started us) reached through the returned port, instead of a spawned one.
    */
   pythonRelay?: (graphId: string, group: string) => MessagePort;
+  /**
+   * Ours: nodes to run as another addon in this app's graphs (stand-ins for packages that cannot
+   * run here): per predefined graph name, per extension node name, the addon and the node
+   * property to use instead. Applied to the graph as flattened, never to the app's property.
+   */
+  replaceNodes?: Record<string, Record<string, NodeReplacement>>;
+  /** Ours: graphs start with the text tap on (`onText`). */
+  textTap?: boolean;
+}
+
+/** What a stand-in node runs: an addon and its property (the node's own is replaced, not merged). */
+export interface NodeReplacement {
+  addon: string;
+  property: Record<string, unknown>;
 }
 
 /** Everything the App reports alive; all zero after close. */
@@ -115,6 +130,9 @@ export interface AppSample {
 /** Receives trace records of a graph, plus how many its groups dropped since the last batch. */
 export type TraceListener = (graphId: string, records: TraceRecord[], dropped: number) => void;
 
+/** Receives text tap records of a graph, plus how many its groups dropped since the last batch. */
+export type TextListener = (graphId: string, records: TextRecord[], dropped: number) => void;
+
 /** What a graph start is given: a predefined graph's name or a graph document. */
 export type GraphSource = string | { graph: TenGraph; name?: string };
 
@@ -129,6 +147,8 @@ export interface StartGraphOptions extends NetStartOptions {
 
 /** The runtime's own packages every app has: TEN's graph proxy. */
 const GRAPH_PROXY_DIR = fileURLToPath(new URL('../graph_proxy/', import.meta.url));
+/** The studio's stand-in packages (interface and replay stand-ins), which only `replaceNodes` uses. */
+export const STAND_INS_DIR = fileURLToPath(new URL('../stand_ins/', import.meta.url));
 
 export class App implements EngineHost, NetHost {
   readonly uri: string;
@@ -157,6 +177,9 @@ export class App implements EngineHost, NetHost {
   private readonly starting = new Map<string, Promise<string>>();
   private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
   private readonly traceListeners = new Set<TraceListener>();
+  private readonly textListeners = new Set<TextListener>();
+  private readonly replaceNodes: Record<string, Record<string, NodeReplacement>>;
+  readonly textTap: boolean;
   private closing: Promise<void> | null = null;
   private resolveClosed!: () => void;
   /** Resolves once the app has closed (by `close()` or a `ten:close_app` cmd). */
@@ -189,6 +212,8 @@ export class App implements EngineHost, NetHost {
     this.longRunningGraphs = opts.longRunningGraphs ?? this.longRunning;
     this.net = new AppNet(this, { dial: opts.dial, limits: opts.transportLimits });
     this.startTimeoutMs = opts.startTimeoutMs ?? 60_000;
+    this.replaceNodes = opts.replaceNodes ?? {};
+    this.textTap = opts.textTap ?? false;
     if (opts.onEvent) this.listeners.add(opts.onEvent);
     this.pythonExe = opts.python;
     this.pythonRelay = opts.pythonRelay;
@@ -226,6 +251,19 @@ export class App implements EngineHost, NetHost {
     const engine = this.engines.get(graphId);
     if (!engine) throw new Error(`No running graph with id '${graphId}'.`);
     engine.setTrace(config);
+  }
+
+  /** Ours: turns the text tap on or off for one running graph (see `TextTap`). */
+  setTextTap(graphId: string, on: boolean): void {
+    const engine = this.engines.get(graphId);
+    if (!engine) throw new Error(`No running graph with id '${graphId}'.`);
+    engine.setTextTap(on);
+  }
+
+  /** Subscribes to text tap record batches; returns the unsubscribe function. */
+  onText(listener: TextListener): () => void {
+    this.textListeners.add(listener);
+    return () => this.textListeners.delete(listener);
   }
 
   /** Subscribes to trace record batches; returns the unsubscribe function. */
@@ -278,6 +316,7 @@ export class App implements EngineHost, NetHost {
     }
     // Names, `source` flows, selectors and subgraphs are flattened first; the engine runs flat graphs.
     graph = await flattenForRun(graph, baseDir, this.appDir, opts.hostLoc);
+    if (typeof source === 'string' && this.replaceNodes[source]) graph = replaceNodes(graph, this.replaceNodes[source]);
     if (this.closing) throw new Error('The app is closing.');
     if (opts.syncStopBeforeDeinit && otherApps(graph, this.uri).length > 0) {
       throw new Error('sync_stop_before_deinit=true requires all nodes in the graph to belong to the same app, but nodes from multiple apps were found');
@@ -377,8 +416,13 @@ export class App implements EngineHost, NetHost {
     for (const l of this.traceListeners) l(graphId, records, dropped);
   }
 
+  texted(graphId: string, records: TextRecord[], dropped: number): void {
+    for (const l of this.textListeners) l(graphId, records, dropped);
+  }
+
   addons(): Map<string, AddonPackage> {
-    this.addonCache ??= discoverAddons(this.appDir, [GRAPH_PROXY_DIR, ...this.addonDirs]);
+    const own = Object.keys(this.replaceNodes).length ? [GRAPH_PROXY_DIR, STAND_INS_DIR] : [GRAPH_PROXY_DIR];
+    this.addonCache ??= discoverAddons(this.appDir, [...own, ...this.addonDirs]);
     return this.addonCache;
   }
 
@@ -545,4 +589,15 @@ export class App implements EngineHost, NetHost {
     this.retired.handles += engine.closedLive.handles;
     this.retired.processes += engine.liveProcesses();
   }
+}
+
+/** The graph with the named extension nodes running as other addons (a copy; `graph` is not changed). */
+function replaceNodes(graph: TenGraph, with_: Record<string, NodeReplacement>): TenGraph {
+  return {
+    ...graph,
+    nodes: graph.nodes.map((n) => {
+      const r = n.type === 'extension' ? with_[n.name] : undefined;
+      return r ? { ...n, addon: r.addon, property: r.property } : n;
+    }),
+  };
 }

@@ -12,6 +12,7 @@ import { deepMerge } from '../core/props';
 import type { FromWorker, GroupPython, GroupSample, HandleCounts, LifecyclePhase, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import type { WireMsg } from '../core/wire';
 import type { TenGraph } from '../../shared/graph/types';
+import type { TextRecord } from '../../shared/talk/talk';
 import type { AddonPackage } from './packages';
 import { memoryGuard } from './memory';
 import { planGraph } from './routes';
@@ -29,6 +30,10 @@ export interface EngineHost {
   addons(): Map<string, AddonPackage>;
   /** Ours: trace records a group posted (only while tracing is on). */
   traced(graphId: string, records: TraceRecord[], dropped: number): void;
+  /** Ours: text tap records a group posted (only while the tap is on). */
+  texted(graphId: string, records: TextRecord[], dropped: number): void;
+  /** Ours: whether graphs start with the text tap on. */
+  readonly textTap: boolean;
   builder: ModuleBuilder;
   pool: WorkerPool;
   /**
@@ -202,6 +207,7 @@ export class Engine {
         syncStopBeforeDeinit: this.syncStopBeforeDeinit,
         unansweredAfterMs: this.host.unansweredAfterMs,
         python: python.get(g),
+        ...(this.host.textTap ? { textTap: true } : {}),
       };
       const w = this.spawn(g, nodes);
       const relay = python.get(g)?.relay;
@@ -608,6 +614,11 @@ export class Engine {
     for (const w of this.workers.values()) this.post(w, { t: 'trace', config });
   }
 
+  /** Ours: turns the text tap on or off in every group of the graph. */
+  setTextTap(on: boolean): void {
+    for (const w of this.workers.values()) this.post(w, { t: 'text_tap', on });
+  }
+
   /**
    * Samples every running group's counters. A group that has not answered within `timeoutMs`
    * (stuck in a callback, or its thread just ended) is listed as unresponsive instead of
@@ -711,6 +722,9 @@ export class Engine {
         return;
       case 'trace':
         this.host.traced(this.graphId, m.records, m.dropped);
+        return;
+      case 'text':
+        this.host.texted(this.graphId, m.records, m.dropped);
         return;
       case 'closed':
         w.closedLive = m.live;

@@ -59,6 +59,11 @@ export function isPythonPackage(dir: string, manifest: Record<string, unknown>):
   return existsSync(join(dir, 'addon.py'));
 }
 
+/** A Python package registers its addon from `addon.py` or its `__init__.py`. */
+export function hasPythonEntry(dir: string): boolean {
+  return existsSync(join(dir, 'addon.py')) || existsSync(join(dir, '__init__.py'));
+}
+
 function loadPackage(dir: string): AddonPackage | null {
   const manifest = readJson(join(dir, 'manifest.json'));
   if (!manifest) return null;
@@ -67,6 +72,8 @@ function loadPackage(dir: string): AddonPackage | null {
   const api = manifest.api && typeof manifest.api === 'object' ? (manifest.api as Record<string, unknown>) : {};
   const property = readJson(join(dir, 'property.json')) ?? {};
   if (isPythonPackage(dir, manifest)) {
+    // TEN imports the package to register its addon: without Python code nothing registers.
+    if (!hasPythonEntry(dir)) return null;
     return { name, dir, entry: '', api, property, runtime: 'python', pyModule: `ten_packages.extension.${basename(dir)}` };
   }
   const entry = entryOf(dir);

@@ -4,6 +4,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { RunEvent, RunGraph, RunLifecyclePhase, RunViolationPolicy, TraceStep } from '../../shared';
+import type { TextRecord } from '../../shared/talk/talk';
 import type { RunloopCounters } from './runloop';
 import type { WireMsg } from './wire';
 
@@ -69,6 +70,8 @@ export interface GroupInit {
   unansweredAfterMs: number;
   /** Ours: present when the group has Python extensions. */
   python?: GroupPython;
+  /** Ours: the text tap is on from the start. */
+  textTap?: boolean;
 }
 
 export type ToWorker =
@@ -84,6 +87,8 @@ export type ToWorker =
    */
   | { t: 'frames'; bytes: ArrayBuffer; length: number; srcApp: string }
   | { t: 'trace'; config: TraceConfig | null }
+  /** Ours: the text tap (routing/text_tap.ts) on or off. */
+  | { t: 'text_tap'; on: boolean }
   /** The app is closing: a thread still alive after its extensions closed says what keeps it. */
   | { t: 'leftover' };
 
@@ -202,7 +207,8 @@ export type FromWorker =
   | ({ t: 'memory' } & GroupMemory)
   | { t: 'process'; pid: number }
   | { t: 'process_exit'; pid: number }
-  | { t: 'trace'; records: TraceRecord[]; dropped: number };
+  | { t: 'trace'; records: TraceRecord[]; dropped: number }
+  | { t: 'text'; records: TextRecord[]; dropped: number };
 
 /**
  * Ours: message tracing, off unless the host asks. `edges` lists the (src → dest) extension pairs
@@ -212,6 +218,8 @@ export type FromWorker =
 export interface TraceConfig {
   edges: { src?: string; dest?: string }[];
   sampleEvery: number;
+  /** Keep each `sent` step's payload (properties, buffer, frame fields) for replay. */
+  payloads?: boolean;
 }
 
 /**

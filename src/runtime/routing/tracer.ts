@@ -7,8 +7,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
+import { MAX_PAYLOAD_BUF, type TracePayload } from '../../shared/ipc/runs';
 import type { TraceConfig, TraceRecord } from '../core/protocol';
-import type { WireMsg } from '../core/wire';
+import { wireBuf, type WireMsg } from '../core/wire';
 
 const MAX_PER_WINDOW = 500;
 const WINDOW_MS = 50;
@@ -20,6 +21,7 @@ export class Tracer {
   private readonly fromSrc = new Set<string>();
   private readonly toDest = new Set<string>();
   private readonly sampleEvery: number;
+  private readonly payloads: boolean;
   private seen = 0;
   private windowStart = 0;
   private inWindow = 0;
@@ -31,6 +33,7 @@ export class Tracer {
     private readonly group: string,
   ) {
     this.sampleEvery = Math.max(1, Math.floor(config.sampleEvery));
+    this.payloads = config.payloads === true;
     let any = false;
     for (const e of config.edges) {
       if (e.src !== undefined && e.dest !== undefined) this.pairs.add(`${e.src}\u0000${e.dest}`);
@@ -73,7 +76,10 @@ export class Tracer {
       threadId,
     };
     if (w.type === 'cmd_result') r.status = w.status;
-    if (stage === 'sent') r.preview = preview(w.props);
+    if (stage === 'sent') {
+      r.preview = preview(w.props);
+      if (this.payloads) r.payload = payloadOf(w);
+    }
     if (durMs !== undefined) r.durMs = durMs;
     this.records.push(r);
   }
@@ -95,4 +101,37 @@ function preview(props: Record<string, unknown>): string {
   } catch {
     return '<unserialisable>';
   }
+}
+
+/** What a message carries, for a replay: properties (buffers as base64), buffer, frame fields. */
+function payloadOf(w: WireMsg): TracePayload {
+  const p: TracePayload = { props: jsonable(w.props) as Record<string, unknown> };
+  if (w.type === 'data' || w.type === 'audio_frame' || w.type === 'video_frame') {
+    const buf = wireBuf(w);
+    if (buf !== null && buf.byteLength > 0) {
+      p.bufBytes = buf.byteLength;
+      if (buf.byteLength <= MAX_PAYLOAD_BUF) p.buf = Buffer.from(buf).toString('base64');
+    }
+  }
+  if (w.audio) {
+    p.audio = { ...w.audio };
+    p.frameTs = w.ts;
+  }
+  if (w.video) {
+    p.video = { ...w.video };
+    p.frameTs = w.ts;
+  }
+  return p;
+}
+
+function jsonable(v: unknown): unknown {
+  if (v instanceof ArrayBuffer) return { $ten_buf: Buffer.from(v).toString('base64') };
+  if (ArrayBuffer.isView(v)) return { $ten_buf: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+  if (Array.isArray(v)) return v.map(jsonable);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = jsonable(x);
+    return out;
+  }
+  return v;
 }

@@ -19,12 +19,17 @@ import { ExtensionSchemas, type SchemaKind } from '../core/schema';
 import { cloneWire, isCmdType, newWireMsg, routeKind, type RouteKind, type WireLoc, type WireMsg } from '../core/wire';
 import { convertMsg, resultConversion } from '../routing/convert';
 import type { Route, Router } from '../routing/router';
+import type { TextTap } from '../routing/text_tap';
 import { PathTables, type OutPath, type PathGroup, type ResultPolicy } from './paths';
 
 /** What an extension's runtime needs from its group (worker/group.ts implements it). */
 export interface ExtHost {
   readonly router: Router;
   readonly runloop: Runloop<WireMsg>;
+  /** Ours: records sent text (routing/text_tap.ts) while the host asks; null otherwise. */
+  readonly textTap: TextTap | null;
+  /** Posts what the tap recorded at the end of the loop turn. */
+  tapped(): void;
   /** The extension whose callback is running synchronously right now ('' between callbacks). */
   current: string;
   lifecycle(extension: string, phase: LifecyclePhase): void;
@@ -676,6 +681,7 @@ export class ExtRuntime implements EnvBackend {
       return new TenError(TenErrorCode.ErrorCodeMsgNotConnected, text);
     }
     const n = routes.length;
+    if (this.g.textTap !== null && w.type === 'data' && this.g.textTap.see(w, this.name, routes[0]?.loc.ext ?? '')) this.g.tapped();
     if (n === 1 && !isCmd) {
       // The common case (one destination, no result path) without the copy bookkeeping.
       const r = routes[0];
@@ -758,6 +764,7 @@ export class ExtRuntime implements EnvBackend {
     r.origName = inPath.cmdName;
     r.src = this.loc;
     r.dests = [{ app: inPath.srcApp, graph: inPath.srcGraph, ext: inPath.srcExt }];
+    if (this.g.textTap !== null && this.g.textTap.see(r, this.name, inPath.srcExt)) this.g.tapped();
     this.countOut(r);
     this.router.send(r, this.name);
     return undefined;

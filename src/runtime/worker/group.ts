@@ -33,6 +33,7 @@ import { Outbox } from '../routing/outbox';
 import { Router } from '../routing/router';
 import { FnTarget, LocalTarget } from '../routing/target';
 import { RemoteOutbox, decodeInboundFrames } from '../protocol/group_links';
+import { TextTap } from '../routing/text_tap';
 import { Tracer } from '../routing/tracer';
 import { ExtRuntime, type ExtHost } from './extension_rt';
 import { groupMemory } from './memory';
@@ -51,6 +52,8 @@ export class GroupRuntime implements ExtHost {
   readonly group: string;
   readonly runloop: Runloop<WireMsg>;
   readonly router: Router;
+  /** Ours: the text tap; null (off) unless the host asks, so a send pays one null check. */
+  textTap: TextTap | null = null;
   private readonly exts = new Map<string, ExtRuntime>();
   /** The extension whose callback is running synchronously right now ('' between callbacks). */
   current = '';
@@ -94,6 +97,7 @@ export class GroupRuntime implements ExtHost {
     this.syncStopBeforeDeinit = init.syncStopBeforeDeinit;
     this.unansweredAfterMs = init.unansweredAfterMs;
     this.pythonCfg = init.python;
+    if (init.textTap) this.textTap = new TextTap();
     this.groupOf = new Map(Object.entries(init.groupOf));
     this.runloop = new Runloop<WireMsg>(`group:${init.group}`, (m) => this.onInbound(m), (e) => this.reportError('', 'runloop', e));
     this.router = new Router(
@@ -195,6 +199,9 @@ export class GroupRuntime implements ExtHost {
         return;
       case 'trace':
         this.router.tracer = m.config ? new Tracer(m.config, this.group) : null;
+        return;
+      case 'text_tap':
+        this.textTap = m.on ? (this.textTap ?? new TextTap()) : null;
         return;
       case 'leftover':
         void this.reportLeftover();
@@ -507,6 +514,10 @@ export class GroupRuntime implements ExtHost {
     this.armFlush();
   }
 
+  tapped(): void {
+    this.armFlush();
+  }
+
   private armFlush(): void {
     if (this.flushArmed) return;
     this.flushArmed = true;
@@ -522,6 +533,11 @@ export class GroupRuntime implements ExtHost {
     if (tracer !== null) {
       const taken = tracer.take();
       if (taken) post({ t: 'trace', records: taken.records, dropped: taken.dropped });
+    }
+    const tap = this.textTap;
+    if (tap !== null) {
+      const taken = tap.take();
+      if (taken) post({ t: 'text', records: taken.records, dropped: taken.dropped });
     }
   }
   private flushEvents(): void {

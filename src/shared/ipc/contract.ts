@@ -9,6 +9,7 @@ import type { TenAppProperty } from '../graph/types';
 import type { AddonPort } from '../manifest/catalogue';
 import type { PackageLanguage } from '../manifest/language';
 import type { TenValueSchema } from '../schema/value-schema';
+import { checkStandInChoice, type StandInChoice } from '../talk/choice';
 import {
   arrayOf,
   integerIn,
@@ -89,8 +90,11 @@ export interface NodePosition {
  */
 export interface DocumentLayout {
   version: 1;
-  /** Per predefined graph name, per node name. */
-  graphs: Record<string, { nodes: Record<string, NodePosition> }>;
+  /**
+   * Per predefined graph name: node positions, and the stand-ins chosen for nodes whose package
+   * cannot run here (a run's setting, never written into the TEN JSON), per node name.
+   */
+  graphs: Record<string, { nodes: Record<string, NodePosition>; standIns?: Record<string, StandInChoice> }>;
 }
 
 /** A graph document as the renderer edits it: the TEN `property.json` content plus metadata. */
@@ -329,7 +333,7 @@ const fingerprintCheck = objectOf({ sha256: isString, mtimeMs: isFiniteNumber, s
 
 const layoutCheck = objectOf({
   version: (v, p) => (v === 1 ? null : `expects "${p}" to be 1`),
-  graphs: recordOf(objectOf({ nodes: recordOf(objectOf({ x: isFiniteNumber, y: isFiniteNumber })) })),
+  graphs: recordOf(objectOf({ nodes: recordOf(objectOf({ x: isFiniteNumber, y: isFiniteNumber })), standIns: [recordOf(checkStandInChoice), 'optional'] })),
 });
 
 const originCheck = taggedUnion('kind', {

@@ -9,6 +9,8 @@
  * view from the host's bounded history, and keeps listening. Nothing in this file imports Node.
  */
 import type { GraphDocument } from './contract';
+import { checkStandInChoice, type StandInChoice, type StandInLanguage } from '../talk/choice';
+import type { TalkEvent, TalkRoles } from '../talk/talk';
 import {
   arrayOf,
   isAbsolutePath,
@@ -17,6 +19,7 @@ import {
   isNonEmptyString,
   objectOf,
   oneOf,
+  recordOf,
   taggedUnion,
   type Check,
   type FieldSpec,
@@ -58,7 +61,29 @@ export interface TraceSettings {
   edges: { src?: string; dest?: string }[];
   /** Keep one of every N data messages per thread (1 = capture all). Cmds and results are always kept. */
   sampleEvery: number;
+  /**
+   * Keep what each traced message carried when it was sent (`TraceStep.payload`): its properties,
+   * its buffer and frame fields, so a replay stand-in can send it again. Off by default.
+   */
+  payloads?: boolean;
 }
+
+/** What a traced message carried when it was sent (tracing with `payloads`). */
+export interface TracePayload {
+  /** Its properties as sent; a buffer inside them is `{ "$ten_buf": "<base64>" }`. */
+  props: Record<string, unknown>;
+  /** Its buffer (data, audio and video frames), base64; absent when empty or over `MAX_PAYLOAD_BUF` bytes. */
+  buf?: string;
+  /** The buffer's size in bytes, also when it was too large to keep. */
+  bufBytes?: number;
+  /** A frame's timestamp. */
+  frameTs?: number;
+  audio?: { sampleRate: number; bytesPerSample: number; samplesPerChannel: number; channels: number; channelLayout: number; dataFmt: number; lineSize: number; eof: boolean };
+  video?: { width: number; height: number; pixelFmt: number; eof: boolean };
+}
+
+/** Largest buffer a traced payload keeps (a 20 ms 48 kHz stereo frame is 3.75 KiB; a 1080p RGBA frame is 8 MiB). */
+export const MAX_PAYLOAD_BUF = 256 * 1024;
 
 /** A run as `startRun`, `listRuns` and `run.state` events describe it. */
 export interface RunInfo {
@@ -79,6 +104,10 @@ export interface RunInfo {
    * the ones it started as processes, and the remote ones it connects to.
    */
   apps?: RunAppInfo[];
+  /** Nodes running as stand-ins in this run (the canvas marks them). */
+  standIns?: RunStandIn[];
+  /** The run's local transports (stand-ins for RTC nodes, or `local_transport` nodes) and the roles around them: the Talk panel talks to these. */
+  talk?: { transports: { graph: string; node: string }[]; roles: TalkRoles };
 }
 
 /** One app of a run whose graph spans apps. */
@@ -92,6 +121,66 @@ export interface RunAppInfo {
   pid?: number;
   /** Why it failed (its own words: the app's output). */
   error?: string;
+}
+
+/** A node that runs as a stand-in in a run. */
+export interface RunStandIn {
+  graph: string;
+  node: string;
+  /** The addon the graph names (which is not what runs). */
+  addon: string;
+  kind: StandInChoice['kind'];
+  /** What it does, in a line ("interface stand-in: answers as Python does (never answers …)"). */
+  summary: string;
+}
+
+/** One extension node as the Run dialog sees it: can it run here, and which stand-in would it get. */
+export interface RunNodePlan {
+  graph: string;
+  node: string;
+  addon: string;
+  /** The runtime finds the package with code it runs. */
+  runsHere: boolean;
+  /** Why not, when it cannot run. */
+  reason?: string;
+  language: StandInLanguage;
+  languageFrom: 'manifest' | 'name' | 'assumed';
+  hasManifest: boolean;
+  /** It looks like a real-time transport (audio out, and audio in or user cmds). */
+  rtc: boolean;
+  rtcReasons: string[];
+  suggested: StandInChoice;
+  /** The choice stored in the layout sidecar, if any. */
+  chosen?: StandInChoice;
+  /** What an interface stand-in answers by default, in words. */
+  defaultAnswer: string;
+  /** The cmds it receives (declared or connected). */
+  cmdsIn: string[];
+}
+
+/** A transport of a run, as the Talk panel shows it. */
+export interface TalkTransportState {
+  node: string;
+  graph: string;
+  sampleRate: number | null;
+  frameMs: number | null;
+  frameName: string | null;
+  joined: boolean;
+  frames: number;
+  inputFrames: number;
+  silentFrames: number;
+  firstTs: number;
+  lastTs: number;
+  queuedMs: number;
+  outMs: number;
+  outFrames: number;
+}
+
+/** The graph's audio back from a transport, in playout order: mono 16-bit little-endian PCM, base64. */
+export interface TalkAudio {
+  node: string;
+  sampleRate: number;
+  pcm: string;
 }
 
 /**
@@ -299,6 +388,8 @@ export interface TraceStep {
   status?: number;
   /** `sent` only: the first characters of the properties as JSON. */
   preview?: string;
+  /** `sent` only, with `payloads` tracing: what the message carried. */
+  payload?: TracePayload;
   /** `delivered` only: synchronous handler time. */
   durMs?: number;
   /** `delivered` of a `cmd_result` whose cmd was traced too: time since that cmd was sent. */
@@ -323,6 +414,12 @@ export interface RunBatch {
   metrics: MetricsSnapshot[];
   traces: TraceStep[];
   dropped: DropCounters;
+  /** Talk events (text, speech, audio bursts, turns) of a run with transports. */
+  talk?: TalkEvent[];
+  /** The graph's audio back from its transports since the last batch. */
+  audio?: TalkAudio[];
+  /** The transports' state, when it changed. */
+  transports?: TalkTransportState[];
 }
 
 /** Telemetry events on the host's event stream (besides `log`). */
@@ -347,6 +444,9 @@ export interface RunSnapshot {
   /** The most recent trace steps, oldest first. */
   traces: TraceStep[];
   dropped: DropCounters;
+  /** The run's talk history (text, speech, audio bursts, turns), when it has transports. */
+  talk?: TalkEvent[];
+  transports?: TalkTransportState[];
 }
 
 /** A saved run, as written by `saveRecording` and `ten-studio run --record`. */
@@ -359,6 +459,8 @@ export interface Recording {
   metrics: MetricsSnapshot[];
   traces: TraceStep[];
   dropped: DropCounters;
+  /** Talk events, when the run had transports (its turns among them). */
+  talk?: TalkEvent[];
 }
 
 /** Parameter and result types of the run methods (merged into `HostMethodTypes`). */
@@ -369,11 +471,33 @@ export interface RunMethodTypes {
    * the `auto_start` graphs run, or the only graph when there is one. `E_BAD_PARAMS` when the
    * document names no such graph, `E_RUN` when the runtime cannot start it (the message says why).
    */
+  startRun: {
+    params: {
+      document: GraphDocument;
+      graph?: string;
+      violationPolicy?: RunViolationPolicy;
+      /**
+       * Apps of a graph spanning apps that are already running (the studio connects to them); the
+       * studio starts every other loopback app of the graph as a process of its own.
+       */
+      remoteApps?: string[];
+      /** Stand-ins for this run, per graph and node, over those in the document's layout. */
+      standIns?: Record<string, Record<string, StandInChoice>>;
+    };
+    result: RunInfo;
+  };
   /**
-   * `remoteApps`: apps of a graph spanning apps that are already running (the studio connects to
-   * them); the studio starts every other loopback app of the graph as a process of its own.
+   * Every extension node of the graphs a run would start: whether its package runs here, and the
+   * stand-in it has (the layout's) or would get. The Run dialog asks before starting a run some
+   * of whose nodes cannot run.
    */
-  startRun: { params: { document: GraphDocument; graph?: string; violationPolicy?: RunViolationPolicy; remoteApps?: string[] }; result: RunInfo };
+  planRun: { params: { document: GraphDocument; graph?: string }; result: { graphs: string[]; nodes: RunNodePlan[] } };
+  /** Joins (the transport sends `on_user_joined` and starts feeding), leaves, or drops the audio queued. */
+  talkControl: { params: { runId: string; node?: string; action: 'join' | 'leave' | 'clear' }; result: TalkTransportState };
+  /** Audio to feed (the page's microphone): 16-bit little-endian mono PCM at the transport's rate, base64, at most 1 MiB. */
+  talkAudio: { params: { runId: string; node?: string; pcm: string }; result: { queuedMs: number } };
+  /** Feeds a WAV file (decoded, mixed down and resampled on the host); joins first when needed. */
+  talkFile: { params: { runId: string; node?: string; path: string }; result: { durationMs: number; warnings: string[] } };
   /** Stops a run; resolves once every thread has exited. Stopped runs stay listed for a while. */
   stopRun: { params: { runId: string }; result: RunInfo };
   /** Every run the host holds, running ones first, then the most recent stopped ones. */
@@ -419,6 +543,7 @@ const tracingCheck: Check = (v, p) => {
   const problem = objectOf({
     edges: arrayOf(objectOf({ src: [isName, 'optional'], dest: [isName, 'optional'] })),
     sampleEvery: isPositiveInt,
+    payloads: [isBoolean, 'optional'],
   })(v, p);
   if (problem) return problem;
   const edges = (v as TraceSettings).edges;
@@ -427,6 +552,15 @@ const tracingCheck: Check = (v, p) => {
 };
 
 const runIdCheck = isName;
+
+/** Base64 of 16-bit PCM: an even number of bytes, at most 1 MiB. */
+const isBase64Audio: Check = (v, p) => {
+  if (typeof v !== 'string') return `expects "${p}" to be a base64 string`;
+  if (v.length > 1_400_000) return `expects "${p}" to be at most 1 MiB of audio`;
+  if (v.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) return `expects "${p}" to be base64`;
+  const bytes = (v.length / 4) * 3 - (v.endsWith('==') ? 2 : v.endsWith('=') ? 1 : 0);
+  return bytes % 2 === 0 ? null : `expects "${p}" to hold whole 16-bit samples (an even number of bytes)`;
+};
 
 /**
  * Parameter validators of the run methods; `documentCheck` is the contract's document validator
@@ -441,8 +575,13 @@ export function runMethodValidators(documentCheck: Check): { [M in keyof RunMeth
         graph: [isName, 'optional'],
         violationPolicy: [oneOf(['fail', 'report', 'abort']), 'optional'],
         remoteApps: [arrayOf(isNonEmptyString), 'optional'],
+        standIns: [recordOf(recordOf(checkStandInChoice)), 'optional'],
       }),
     },
+    planRun: { validate: params({ document: documentCheck, graph: [isName, 'optional'] }) },
+    talkControl: { validate: params({ runId: runIdCheck, node: [isName, 'optional'], action: oneOf(['join', 'leave', 'clear']) }) },
+    talkAudio: { validate: params({ runId: runIdCheck, node: [isName, 'optional'], pcm: isBase64Audio }) },
+    talkFile: { validate: params({ runId: runIdCheck, node: [isName, 'optional'], path: isAbsolutePath }) },
     stopRun: { validate: params({ runId: runIdCheck }) },
     listRuns: { validate: noParams },
     getRun: { validate: params({ runId: runIdCheck }) },

@@ -144,6 +144,22 @@ describe('Electron IPC adapter', () => {
       followCmd: async () => {
         expect(await api.followCmd({ runId, cmdId: 'no-such-cmd' })).toEqual([]);
       },
+      planRun: async () => {
+        const plan = await api.planRun({ document: example });
+        expect(plan.graphs).toEqual(['hello_pipeline']);
+        expect(plan.nodes.length).toBeGreaterThan(0);
+        expect(plan.nodes.every((n) => n.runsHere)).toBe(true);
+      },
+      // Hello pipeline has no local transport: the talk methods say so with their code.
+      talkControl: async () => {
+        await expect(api.talkControl({ runId, action: 'join' })).rejects.toMatchObject({ code: 'E_RUN' });
+      },
+      talkAudio: async () => {
+        await expect(api.talkAudio({ runId, pcm: 'AAAAAA==' })).rejects.toMatchObject({ code: 'E_RUN' });
+      },
+      talkFile: async () => {
+        await expect(api.talkFile({ runId, path: join(dir, 'in.wav') })).rejects.toMatchObject({ code: 'E_RUN' });
+      },
       stopRun: async () => {
         expect((await api.stopRun({ runId })).state).toBe('stopped');
       },

@@ -54,10 +54,22 @@ describe('lock-down', () => {
     expect(shell.opened).toEqual(['https://github.com/TEN-framework/ten-framework']);
   });
 
-  it('denies every permission request', async () => {
+  it('denies every permission request but the microphone for its own page', async () => {
     const contents = studio.window.webContents;
     for (const permission of ['media', 'notifications', 'geolocation', 'clipboard-read', 'fullscreen', 'openExternal']) {
       expect(await session.defaultSession.requestPermission(contents, permission), permission).toBe(false);
+    }
+    // The Talk panel's microphone: audio only, our own page's top frame.
+    expect(await session.defaultSession.requestPermission(contents, 'media', { mediaTypes: ['audio'] })).toBe(true);
+    expect(await session.defaultSession.requestPermission(contents, 'media', { mediaTypes: ['video'] })).toBe(false);
+    expect(await session.defaultSession.requestPermission(contents, 'media', { mediaTypes: ['audio', 'video'] })).toBe(false);
+    expect(await session.defaultSession.requestPermission(contents, 'media', { mediaTypes: ['audio'], isMainFrame: false })).toBe(false);
+    expect(await session.defaultSession.requestPermission(contents, 'media', { mediaTypes: ['audio'], requestingUrl: 'https://evil.example/' })).toBe(false);
+    const other = new BrowserWindow({ show: false });
+    try {
+      expect(await session.defaultSession.requestPermission(other.webContents, 'media', { mediaTypes: ['audio'], requestingUrl: contents.mainFrame.url })).toBe(false);
+    } finally {
+      other.destroy();
     }
   });
 

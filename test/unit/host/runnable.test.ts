@@ -1,5 +1,5 @@
 // Which nodes of a graph the studio cannot run, and why: per node, by language or missing package.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,22 @@ describe('runBlockers', () => {
 
   it('finds nothing for a graph whose nodes all run here, and looks only at the graphs started', () => {
     expect(runBlockers(property, ['typescript_only'], APP, [BUILTIN_ADDONS_DIR]).blockers).toEqual([]);
+  });
+
+  it('a Python package without Python code cannot run: nothing would register its addon', () => {
+    // TEN's voice-assistant ships main_python as a manifest and a property.json only.
+    const app = mkdtempSync(join(tmpdir(), 'ten-studio-runnable-py-'));
+    try {
+      const pkg = join(app, 'ten_packages', 'extension', 'main_python');
+      mkdirSync(pkg, { recursive: true });
+      writeFileSync(join(pkg, 'manifest.json'), JSON.stringify({ type: 'extension', name: 'main_python', version: '0.1.0', dependencies: [{ type: 'system', name: 'ten_runtime_python', version: '0.11' }] }));
+      const doc: TenAppProperty = { ten: { predefined_graphs: [{ name: 'g', graph: { nodes: [{ type: 'extension', name: 'main', addon: 'main_python' }] } }] } };
+      expect(runBlockers(doc, ['g'], app, [BUILTIN_ADDONS_DIR]).blockers).toEqual([{ node: 'main', addon: 'main_python', reason: 'it has no Python code to register its addon (addon.py or __init__.py)' }]);
+      writeFileSync(join(pkg, 'addon.py'), '');
+      expect(runBlockers(doc, ['g'], app, [BUILTIN_ADDONS_DIR]).blockers).toEqual([]);
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
   });
 
   it('without an app folder, only built-ins are there', () => {

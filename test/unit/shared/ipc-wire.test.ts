@@ -98,11 +98,15 @@ describe('HostApi wire format', () => {
       discardRecovery: { documentId: 'app:/a' },
       listAddons: { appDir: '/a' },
       validateDocument: { document },
-      startRun: { document, graph: 'g', violationPolicy: 'report' },
+      startRun: { document, graph: 'g', violationPolicy: 'report', standIns: { g: { rtc: { kind: 'transport', frameMs: 20 }, llm: { kind: 'replay', recording: '/tmp/r.json' } } } },
+      planRun: { document, graph: 'g' },
+      talkControl: { runId: 'r', node: 'rtc', action: 'join' },
+      talkAudio: { runId: 'r', pcm: 'AAABAA==' },
+      talkFile: { runId: 'r', path: '/tmp/in.wav' },
       stopRun: { runId: 'r' },
       listRuns: undefined,
       getRun: { runId: 'r' },
-      setTracing: { runId: 'r', tracing: { edges: [{ src: 'a' }, { dest: 'b' }, {}], sampleEvery: 10 } },
+      setTracing: { runId: 'r', tracing: { edges: [{ src: 'a' }, { dest: 'b' }, {}], sampleEvery: 10, payloads: true } },
       followCmd: { runId: 'r', cmdId: 'c' },
       saveRecording: { runId: 'r', path: '/tmp/r.json', overwrite: true },
       openRecording: { path: '/tmp/r.json' },
@@ -111,9 +115,20 @@ describe('HostApi wire format', () => {
       choosePath: { purpose: 'export', defaultPath: '/tmp/x.json' },
     };
     for (const method of HOST_METHOD_NAMES) {
-      expect(validateRequest(method, valid[method])).toBeNull();
+      expect(validateRequest(method, valid[method]), method).toBeNull();
     }
     expect(validateRequest('__proto__', undefined)?.code).toBe('E_UNKNOWN_METHOD');
+  });
+
+  it('refuses talk audio that is not whole 16-bit samples in base64, and stand-ins that are not one', () => {
+    expect(validateRequest('talkAudio', { runId: 'r', pcm: 'AAAB' })?.message).toBe('talkAudio expects "pcm" to hold whole 16-bit samples (an even number of bytes).');
+    expect(validateRequest('talkAudio', { runId: 'r', pcm: 'A?==' })?.message).toBe('talkAudio expects "pcm" to be base64.');
+    expect(validateRequest('talkAudio', { runId: 'r', pcm: 'A'.repeat(1_400_004) })?.message).toBe('talkAudio expects "pcm" to be at most 1 MiB of audio.');
+    expect(validateRequest('talkControl', { runId: 'r', action: 'shout' })?.code).toBe('E_BAD_PARAMS');
+    const document = { id: 'x', title: 'x', origin: { kind: 'untitled' }, property: {} };
+    expect(validateRequest('startRun', { document, standIns: { g: { rtc: { kind: 'transport', frameMs: 15 } } } })?.message).toBe('startRun expects "standIns.g.rtc.frameMs" to be 10 or 20.');
+    const layout = { version: 1, graphs: { g: { nodes: {}, standIns: { llm: { kind: 'replay', recording: 'rel.json' } } } } };
+    expect(validateRequest('saveDocument', { document: { ...document, layout } })?.message).toBe('saveDocument expects "document.layout.graphs.g.standIns.llm.recording" to be an absolute path.');
   });
 
   it('builds a client with exactly one method per contract entry', async () => {

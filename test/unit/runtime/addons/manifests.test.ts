@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_ADDON_NAMES, BUILTIN_ADDONS_DIR, builtinAddonPackages, builtinCatalogueEntries } from '../../../../src/runtime/addons';
-import { API_MESSAGE_LISTS, buildCatalogue, describeAddon, parseManifest, TEN_VALUE_TYPES, type TenManifest } from '../../../../src/shared';
+import { API_MESSAGE_LISTS, buildCatalogue, describeAddon, parseManifest, TEN_VALUE_TYPES, validateLayout, type TenManifest } from '../../../../src/shared';
 
 const TEN_TYPES = new Set<string>(TEN_VALUE_TYPES);
 const INT_RANGES: Record<string, [number, number]> = {
@@ -181,20 +181,23 @@ describe('built-in examples', () => {
   const examplesDir = resolve('resources/examples');
   const examples = readdirSync(examplesDir).filter((e) => existsSync(join(examplesDir, e, 'property.json')));
 
-  it.each(examples.map((e) => [e]))('%s uses built-in addons or its own packages, with declared properties of the right type', (example) => {
+  it.each(examples.map((e) => [e]))('%s uses built-in addons, its own packages or stand-ins, with declared properties of the right type', (example) => {
     const app = readJson(join(examplesDir, example, 'property.json'));
     const graphs = ((app.ten as Json).predefined_graphs ?? []) as Json[];
     expect(graphs.length).toBeGreaterThan(0);
-    // An example may ship packages of its own (the Python one does): `ten_packages/extension/*`.
+    // An example may ship packages of its own (`ten_packages/extension/*`) and run nodes as
+    // stand-ins (its layout sidecar's `standIns`: agora_rtc as the local transport).
     const ownDir = join(examplesDir, example, 'ten_packages', 'extension');
     const own = new Map<string, string>();
-    if (existsSync(ownDir)) {
-      for (const d of readdirSync(ownDir)) own.set(String(readJson(join(ownDir, d, 'manifest.json')).name), join(ownDir, d));
-    }
+    if (existsSync(ownDir)) for (const d of readdirSync(ownDir)) own.set(String(readJson(join(ownDir, d, 'manifest.json')).name), join(ownDir, d));
+    const sidecar = join(examplesDir, example, 'property.studio-layout.json');
+    const layout = existsSync(sidecar) ? (readJson(sidecar) as { graphs: Record<string, { standIns?: Record<string, unknown> }> }) : { graphs: {} };
+    if (existsSync(sidecar)) expect(validateLayout(layout)).toBeNull();
     for (const graph of graphs) {
       for (const node of (graph.graph as Json).nodes as Json[]) {
         if (node.type !== 'extension') continue;
         const addon = String(node.addon);
+        if (layout.graphs[String(graph.name)]?.standIns?.[String(node.name)]) continue;
         const ownPackage = own.get(addon);
         if (!ownPackage) expect(BUILTIN_ADDON_NAMES as readonly string[], `node '${String(node.name)}'`).toContain(addon);
         const api = (readJson(join(ownPackage ?? join(BUILTIN_ADDONS_DIR, addon), 'manifest.json')).api ?? {}) as Json;
