@@ -28,11 +28,11 @@ export const STUDIO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../
 export const DEFAULT_PACKAGE_DIR = join(STUDIO_ROOT, 'out', 'ten-runtime-nodejs');
 
 /** Bump when the layout or the compiler options change. */
-const BUILDER_VERSION = 1;
+const BUILDER_VERSION = 2;
 
 const SRC = join(STUDIO_ROOT, 'src');
 /** The extension packages the runtime itself adds to graphs (they are found next to its modules). */
-const RUNTIME_PACKAGES = ['runtime/tester/proxy', 'runtime/graph_proxy'];
+const RUNTIME_PACKAGES = ['runtime/tester/proxy', 'runtime/graph_proxy', 'runtime/stand_ins/interface', 'runtime/stand_ins/replay'];
 const ROOTS = ['runtime/api/index.ts', 'runtime/worker/entry.ts', ...RUNTIME_PACKAGES.map((p) => `${p}/src/index.ts`)].map((r) => join(SRC, r));
 /** Files copied as they are (relative to src/). */
 const ASSETS = RUNTIME_PACKAGES.map((p) => `${p}/manifest.json`);

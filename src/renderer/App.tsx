@@ -33,9 +33,14 @@ export function App() {
   }, [title, dirty]);
 
   const openExample = useCallback(
-    (id: string) => {
+    (id: string, onlyIfNothingOpen = false) => {
       host.openExample({ id }).then(
-        (doc) => useStudio.getState().openDocument(doc),
+        (doc) => {
+          // The first example is opened for a new window; a document the user opened while it
+          // loaded (a slow host) wins over it.
+          if (onlyIfNothingOpen && useStudio.getState().document) return;
+          useStudio.getState().openDocument(doc);
+        },
         (err: Error) => useStudio.getState().setError(`Could not open example "${id}": ${err.message}`),
       );
     },
@@ -53,7 +58,7 @@ export function App() {
     host.listExamples().then(
       (list) => {
         store.setExamples(list);
-        if (list[0] && !useStudio.getState().document) openExample(list[0].id);
+        if (list[0] && !useStudio.getState().document) openExample(list[0].id, true);
       },
       (err: Error) => store.setError(`Could not list examples: ${err.message}`),
     );

@@ -61,7 +61,7 @@ export async function startTestApp(opts: Omit<Partial<AppOptions>, 'property'> &
 export async function closeAndCheck(...apps: TestApp[]): Promise<void> {
   await Promise.all(apps.map((a) => a.app.close()));
   for (const a of apps) {
-    expect(a.app.live(), a.uri).toEqual({ engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, connections: 0, remotes: 0, sockets: 0 });
+    expect(a.app.live(), a.uri).toEqual({ engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, connections: 0, remotes: 0, sockets: 0, processes: 0 });
   }
 }
 

@@ -22,12 +22,12 @@ const NAMES = ['serve', 'run', 'trace', 'validate', 'flatten', 'app', 'send', 'c
 
 describe('ten-studio <command> --help', () => {
   it('has a spec for every command', () => {
-    expect(COMMANDS.map((c) => c.name).sort()).toEqual([...NAMES, 'test'].sort());
+    expect(COMMANDS.map((c) => c.name).sort()).toEqual([...NAMES].sort());
   });
 
   it("test --help prints its usage; arguments after the folder are the test runner's, not refused", async () => {
     expect(await main(['test', '--help'])).toBe(0);
-    expect(out).toMatch(/^Usage: ten-studio test <extension-dir>/);
+    expect(out).toMatch(/^Usage: ten-studio test <package-dir>/);
     for (const option of commandSpec('test')!.options) expect(out).toContain(`--${option.name}`);
     out = '';
     // A folder that is no package is the usage mistake here, not the pytest option after it.
@@ -50,7 +50,8 @@ describe('ten-studio <command> --help', () => {
       expect(out).toMatch(new RegExp(`^Usage: ten-studio ${name} `));
     });
 
-    it(`${name} refuses an unknown option, naming it, with exit code 2`, async () => {
+    // test hands whatever follows the folder to the test framework (see above).
+    if (name !== 'test') it(`${name} refuses an unknown option, naming it, with exit code 2`, async () => {
       expect(await main([name, 'x', '--no-such-flag'])).toBe(2);
       expect(err).toContain(`ten-studio ${name}: unknown option --no-such-flag.`);
       expect(err).toContain(`See 'ten-studio ${name} --help'.`);

@@ -24,7 +24,9 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 describe('discoverAddons', () => {
   it('finds Python packages by their ten_runtime_python dependency or their addon.py, as ten_packages.extension.<folder>', () => {
     const ext = join(root, 'app', 'ten_packages', 'extension');
-    pkg(join(ext, 'by_dep'), { type: 'extension', name: 'dep_addon', dependencies: [{ type: 'system', name: 'ten_runtime_python', version: '0.11' }] }, { 'property.json': '{"a":1}' });
+    pkg(join(ext, 'by_dep'), { type: 'extension', name: 'dep_addon', dependencies: [{ type: 'system', name: 'ten_runtime_python', version: '0.11' }] }, { 'property.json': '{"a":1}', '__init__.py': '' });
+    // A manifest and no Python code (TEN's voice-assistant ships main_python so): nothing would register its addon.
+    pkg(join(ext, 'manifest_only'), { type: 'extension', name: 'manifest_only', dependencies: [{ type: 'system', name: 'ten_runtime_python', version: '0.11' }] });
     pkg(join(ext, 'by_file'), { type: 'extension', name: 'file_addon' }, { 'addon.py': '' });
     pkg(join(ext, 'ts'), { type: 'extension', name: 'ts_addon' }, { 'src/index.ts': '' });
     pkg(join(ext, 'nothing'), { type: 'extension', name: 'no_code' });
@@ -33,6 +35,7 @@ describe('discoverAddons', () => {
     expect(found.get('file_addon')).toMatchObject({ runtime: 'python', pyModule: 'ten_packages.extension.by_file' });
     expect(found.get('ts_addon')).toMatchObject({ runtime: 'nodejs', entry: join(ext, 'ts', 'src', 'index.ts') });
     expect(found.has('no_code')).toBe(false);
+    expect(found.has('manifest_only')).toBe(false);
   });
 
   it("puts the app and its system packages' interface folders on the Python path, as TEN's start scripts do", () => {
