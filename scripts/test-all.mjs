@@ -62,7 +62,10 @@ for (const project of ['unit', 'integration']) {
   // processes; counts from its JUnit report.
   const out = `${REPORTS}/pytest.xml`;
   const python = process.env.TEN_STUDIO_PYTHON || 'python3';
-  const status = run('python', python, ['-m', 'pytest', 'python/tests', '-q', '-p', 'no:cacheprovider', `--junitxml=${out}`]);
+  // A missing test dependency is one clear line, not pytest's (or Python's) traceback.
+  const missing = spawnSync(python, ['-c', 'import pytest, pydantic; assert int(pydantic.VERSION.split(".")[0]) >= 2'], { stdio: 'ignore' }).status !== 0;
+  if (missing) console.log(`\n━━ python ━━\n${python} lacks pytest or pydantic 2: pip install -r python/requirements-test.txt (or set TEN_STUDIO_PYTHON)`);
+  const status = missing ? 1 : run('python', python, ['-m', 'pytest', 'python/tests', '-q', '-p', 'no:cacheprovider', `--junitxml=${out}`]);
   let xml = '';
   try {
     xml = readFileSync(out, 'utf8');
