@@ -17,10 +17,11 @@ import { GRAPH_PROXY } from '../../shared/graph/flatten';
 import { AppNet, otherApps, type ConnectionSample, type DialPolicy, type NetEngine, type NetHost, type NetLive, type NetStartOptions } from '../protocol/net';
 import { listensOn, type TransportLimits } from '../protocol/transport';
 import { DEFAULT_CACHE_DIR, ModuleBuilder } from './build';
-import { Engine, STOPPED_WHILE_STARTING, type EngineHost } from './engine';
+import { Engine, STOPPED_WHILE_STARTING, type ChannelSample, type EngineHost } from './engine';
 import { defaultGroupLimitMb, defaultProcessLimitMb } from './memory';
 import { flattenForRun, loadImportedGraph } from './flatten';
 import { WorkerPool } from './pool';
+import { DEFAULT_RING_BYTES } from '../routing/ring';
 import { discoverAddons, pythonPathsFor, type AddonPackage } from './packages';
 import { checkPython, chosenPython, pythonEnv, studioPythonDir } from './python';
 
@@ -49,6 +50,12 @@ export interface AppOptions {
    * graph is stopped.
    */
   startTimeoutMs?: number;
+  /**
+   * Ours: bytes of each shared-memory ring between two groups a flow connects, per direction
+   * (default 256 KiB, rounded up to a power of two; 0: MessagePort batches only). See
+   * docs/runtime.md "Queues, wakes, batches".
+   */
+  ringBytes?: number;
   /**
    * Ours: at most this many booted, idle group threads kept for the next graph start (default 8;
    * 0 disables). The App keeps as many as the last started graph had groups.
@@ -121,8 +128,11 @@ export type AppLiveCounts = LiveCounts & NetLive;
 /** Counters of the whole app, read by sampling (never pushed on the message path). */
 export interface AppSample {
   ts: number;
-  /** Per graph; `unresponsive` lists groups that did not answer in time (busy or ended). */
-  graphs: { graphId: string; name: string; state: string; groups: GroupSample[]; unresponsive?: string[] }[];
+  /**
+   * Per graph; `unresponsive` lists groups that did not answer in time (busy or ended);
+   * `channels` are the rings between groups, read from shared memory without asking any thread.
+   */
+  graphs: { graphId: string; name: string; state: string; groups: GroupSample[]; unresponsive?: string[]; channels?: ChannelSample[] }[];
   /** Connections of TEN's protocol (to other apps and clients), with traffic per direction. */
   connections?: ConnectionSample[];
 }
@@ -164,6 +174,7 @@ export class App implements EngineHost, NetHost {
   readonly startTimeoutMs: number;
   readonly groupMemoryLimitMb: number;
   readonly processMemoryLimitMb: number;
+  readonly ringBytes: number;
   readonly builder: ModuleBuilder;
   readonly pool: WorkerPool;
   private readonly property: TenAppProperty;
@@ -214,6 +225,7 @@ export class App implements EngineHost, NetHost {
     this.startTimeoutMs = opts.startTimeoutMs ?? 60_000;
     this.replaceNodes = opts.replaceNodes ?? {};
     this.textTap = opts.textTap ?? false;
+    this.ringBytes = opts.ringBytes ?? DEFAULT_RING_BYTES;
     if (opts.onEvent) this.listeners.add(opts.onEvent);
     this.pythonExe = opts.python;
     this.pythonRelay = opts.pythonRelay;

@@ -16,6 +16,8 @@ import type { TextRecord } from '../../shared/talk/talk';
 import type { AddonPackage } from './packages';
 import { memoryGuard } from './memory';
 import { planGraph } from './routes';
+import { planRings, type PlannedRing } from '../routing/channels';
+import { closeRing, ringCounters, type RingCounters } from '../routing/ring';
 
 const MB = 1024 * 1024;
 
@@ -49,6 +51,14 @@ export interface EngineHost {
   /** What one group may hold (heap plus buffers), and the process's resident memory limit (app/memory.ts). */
   groupMemoryLimitMb: number;
   processMemoryLimitMb: number;
+  /** Bytes per ring between two groups (0: MessagePort batches only). */
+  ringBytes: number;
+}
+
+/** One ring between two groups of a graph, written by `from`'s thread and read by `to`'s. */
+export interface ChannelSample extends RingCounters {
+  from: string;
+  to: string;
 }
 
 type Created = { ok: boolean; error?: string };
@@ -100,6 +110,8 @@ export class Engine {
   private readonly syncStopBeforeDeinit: boolean;
   private readonly workers = new Map<string, GroupWorker>();
   private readonly extGroup = new Map<string, string>();
+  /** The rings between groups, sampled from shared memory. */
+  private rings: PlannedRing[] = [];
   private stopping: Promise<void> | null = null;
   private workerEntry: URL | null = null;
   private stoppedGroups = 0;
@@ -190,6 +202,8 @@ export class Engine {
         peers.get(groups[j])![groups[i]] = ch.port2;
       }
     }
+    const rings = planRings(plan.groupOf, plan.routes, this.host.ringBytes);
+    this.rings = rings.rings;
     this.workerEntry = new URL(entries.get(WORKER_SOURCE)!);
     for (const g of groups) {
       const nodes = byGroup.get(g)!;
@@ -203,6 +217,7 @@ export class Engine {
         groupOf: plan.groupOf,
         routes: plan.routes,
         peers: ports,
+        rings: rings.byGroup.get(g) ?? {},
         policy: this.host.policy,
         syncStopBeforeDeinit: this.syncStopBeforeDeinit,
         unansweredAfterMs: this.host.unansweredAfterMs,
@@ -258,6 +273,8 @@ export class Engine {
         worker.once('exit', (code: number) => {
           gw.exited = true;
           clearTimeout(timer);
+          // Whatever the thread had not read is lost with it: writers to it fail from now on.
+          for (const r of this.rings) if (r.to === g) closeRing(r.sab);
           this.killProcesses(g);
           resolveCreated({ ok: false, error: gw.endReason ?? `The thread of group '${g}' exited during creation.` });
           if (this.state === 'running' && gw.endReason === null) {
@@ -624,7 +641,8 @@ export class Engine {
    * (stuck in a callback, or its thread just ended) is listed as unresponsive instead of
    * holding the whole sample.
    */
-  async sample(timeoutMs = 1000): Promise<{ groups: GroupSample[]; unresponsive: string[] }> {
+  async sample(timeoutMs = 1000): Promise<{ groups: GroupSample[]; unresponsive: string[]; channels: ChannelSample[] }> {
+    const channels = this.rings.map((r) => ({ from: r.from, to: r.to, ...ringCounters(r.sab) }));
     // A group the engine is ending (memory) is reported already, not unresponsive.
     const live = [...this.workers.values()].filter((w) => !w.exited && w.endReason === null);
     const answers = await Promise.all(
@@ -648,7 +666,7 @@ export class Engine {
     const groups: GroupSample[] = [];
     const unresponsive: string[] = [];
     answers.forEach((a, i) => (a ? groups.push(a) : unresponsive.push(live[i].group)));
-    return { groups, unresponsive };
+    return { groups, unresponsive, channels };
   }
 
   /** Python processes still running. */

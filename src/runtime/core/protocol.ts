@@ -52,6 +52,12 @@ export interface RouteDest {
   app?: string;
 }
 
+/** One group's rings to one other group: it writes `tx` and reads `rx`. */
+export interface RingPair {
+  tx: SharedArrayBuffer;
+  rx: SharedArrayBuffer;
+}
+
 export interface GroupInit {
   t: 'init';
   appUri: string;
@@ -64,6 +70,8 @@ export interface GroupInit {
   routes: Record<string, RouteDest[]>;
   /** Direct channels to the other groups of the graph. */
   peers: Record<string, MessagePort>;
+  /** Shared-memory rings beside the channels to the groups a flow connects (routing/channels.ts). */
+  rings: Record<string, RingPair>;
   policy: ViolationPolicy;
   syncStopBeforeDeinit: boolean;
   /** Ours: a cmd without a result this long is reported (a warning, and `waiting` in samples). */

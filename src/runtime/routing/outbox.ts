@@ -20,6 +20,8 @@ export class Outbox implements MsgTarget {
   readonly kind = 'peer';
   readonly port: MessagePort;
   closed = false;
+  /** Batches posted so far (a ring channel's FIFO markers count them: routing/ring_outbox.ts). */
+  posted = 0;
   private readonly encoder: PeerEncoder;
   /** Called when the box holds a batch to post at the end of this loop turn. */
   private readonly dirty: (box: Outbox) => void;
@@ -55,5 +57,6 @@ export class Outbox implements MsgTarget {
       if (!(e instanceof Error && e.name === 'DataCloneError')) throw e;
       this.port.postMessage(batch, [...new Set(transfer)]);
     }
+    this.posted++;
   }
 }

@@ -28,8 +28,8 @@ import {
 } from '../core/protocol';
 import { Runloop } from '../core/runloop';
 import { declaresSchemas, loadSchemaCompiler } from '../core/schema';
-import { decodePeer, isCmdType, newWireMsg, PeerIndex, wireBuf, type SharedLoc, type WireMsg } from '../core/wire';
-import { Outbox } from '../routing/outbox';
+import { isCmdType, newWireMsg, PeerIndex, wireBuf, type SharedLoc, type WireMsg } from '../core/wire';
+import { openChannel, type Flushable, type PeerChannel } from '../routing/channels';
 import { Router } from '../routing/router';
 import { FnTarget, LocalTarget } from '../routing/target';
 import { RemoteOutbox, decodeInboundFrames } from '../protocol/group_links';
@@ -59,7 +59,7 @@ export class GroupRuntime implements ExtHost {
   current = '';
   private readonly groupOf: Map<string, string>;
   private readonly locOfBound = (ext: string): SharedLoc => this.router.locOf(ext);
-  private readonly peers = new Map<string, Outbox>();
+  private readonly channels: PeerChannel[] = [];
   private readonly peerIndex: PeerIndex;
   readonly policy: ViolationPolicy;
   private readonly syncStopBeforeDeinit: boolean;
@@ -68,8 +68,8 @@ export class GroupRuntime implements ExtHost {
   private flushArmed = false;
   /** The flush's armed Immediate: the leftover report cancels it rather than count it. */
   private flushImmediate: NodeJS.Immediate | null = null;
-  private readonly dirty = new Set<Outbox>();
-  private readonly markDirty = (box: Outbox): void => {
+  private readonly dirty = new Set<Flushable>();
+  private readonly markDirty = (box: Flushable): void => {
     this.dirty.add(box);
     this.armFlush();
   };
@@ -120,19 +120,22 @@ export class GroupRuntime implements ExtHost {
     this.peerIndex = new PeerIndex(this.groupOf.keys(), this.locOfBound);
     const portsClosed: Promise<void>[] = [];
     for (const [g, port] of Object.entries(init.peers)) {
-      const box = new Outbox(port, this.peerIndex, this.markDirty);
-      this.peers.set(g, box);
-      this.router.addPeer(g, box);
-      port.on('message', (batch: unknown[]) => this.receiveBatch(batch));
-      portsClosed.push(
-        new Promise<void>((resolve) =>
-          port.on('close', () => {
-            box.closed = true;
-            this.peerClosed(g);
-            resolve();
-          }),
-        ),
-      );
+      const channel = openChannel({
+        port,
+        ring: init.rings[g],
+        index: this.peerIndex,
+        appUri: init.appUri,
+        graphId: init.graphId,
+        locOf: this.locOfBound,
+        loop: this.runloop,
+        deliver: (w) => this.onInbound(w),
+        error: (e) => this.reportError('', 'runloop', e),
+        dirty: this.markDirty,
+        peerClosed: () => this.peerClosed(g),
+      });
+      this.channels.push(channel);
+      this.router.addPeer(g, channel.target);
+      portsClosed.push(channel.closedPort);
     }
     this.portsClosed = Promise.all(portsClosed).then(() => undefined);
     this.router.bindTargets();
@@ -220,11 +223,6 @@ export class GroupRuntime implements ExtHost {
     this.runloop.postTaskTail(() => {
       for (const x of this.exts.values()) x.failPathsTo(gone, 'The destination extension has been terminated.');
     });
-  }
-
-  /** A batch from a peer group: decoded and appended to the runloop in one go. */
-  private receiveBatch(batch: unknown[]): void {
-    this.runloop.postMsgs(decodePeer(batch, this.peerIndex, this.locOfBound));
   }
 
   private startPathTimer(): void {
@@ -390,7 +388,7 @@ export class GroupRuntime implements ExtHost {
     this.flush();
     post({ t: 'closed', live: this.live() });
     this.runloop.close();
-    for (const box of this.peers.values()) box.port.close();
+    for (const c of this.channels) c.close();
     // Unref'd, not closed: the thread ends by itself as soon as nothing else keeps it alive. Until
     // then (as in TEN, where an extension's timer runs on after on_deinit_done while the app
     // lives) its callbacks run, and their calls on the closed ten_env fail and are reported.
@@ -428,7 +426,7 @@ export class GroupRuntime implements ExtHost {
     // Our own closes finish first (a closing port is listed until its close completes), and a
     // turn passes for their callbacks. With a hundred groups on two loaded cores that took
     // seconds, which the engine took for a stuck callback: it is told to wait.
-    if ([...this.peers.values()].some((box) => !box.closed)) post({ t: 'leftover_wait' });
+    if (this.channels.some((c) => !c.portClosed)) post({ t: 'leftover_wait' });
     await this.portsClosed;
     await new Promise<void>((resolve) => setImmediate(resolve));
     // Events of the wait go first, and their flush is cancelled, not left pending: every

@@ -1,0 +1,144 @@
+/**
+ * A group's channel to one other group of its graph over a shared-memory ring (routing/ring.ts),
+ * with the channel's MessagePort (routing/outbox.ts) beside it for what the ring does not carry:
+ * buffers beyond the inline size (they move by transfer, never copied) and properties the compact
+ * encoding does not hold.
+ *
+ * Back-pressure without loss: when the ring is full, messages wait here, in order, as they are
+ * (nothing encoded twice), and every later message waits behind them; the reader wakes this
+ * thread when it has freed space, and they are written then. The sender never blocks and nothing
+ * is dropped; the held count is in the ring's counters (`backlog`).
+ *
+ * FIFO per channel holds across ring and port: before a message goes by port, everything written
+ * to the ring is published; the next message for the ring is preceded by a RESUME marker
+ * carrying the number of port batches posted so far, after the port batch so far is posted. The
+ * reader (routing/ring_inbox.ts) does not read past a marker before it has handled that many
+ * port batches, and handles a port batch only after the ring records before the next unmet
+ * marker — exactly the records written before that batch.
+ *
+ * Wakes: records are published as they are written; the reader is woken (if it sleeps) once at
+ * the end of the loop turn, as the MessagePort outbox posted once per turn, and during a long
+ * burst every `EARLY_WAKE` messages so the next group works while this one still sends.
+ */
+import { RingEncoder } from '../core/ring_codec';
+import type { WireMsg } from '../core/wire';
+import type { Outbox } from './outbox';
+import { NO_ROOM, NOT_COMPACT, WRITTEN, type RingWriter } from './ring';
+import type { MsgTarget } from './target';
+
+/** Messages written in one loop turn after which a sleeping reader is woken before the turn ends. */
+const EARLY_WAKE = 1024;
+
+export class RingOutbox implements MsgTarget {
+  readonly kind = 'peer';
+  readonly ring: RingWriter;
+  readonly port: Outbox;
+  /** The last message went by port: the next ring record needs a RESUME marker first. */
+  private onPort = false;
+  /** Messages waiting for room in the ring, oldest at `head`. */
+  private held: WireMsg[] = [];
+  private head = 0;
+  private waiting = false;
+  /** Messages sent by port since the counters were last written. */
+  private spilled = 0;
+  private unwoken = 0;
+  private armed = false;
+  private readonly dirty: (box: RingOutbox) => void;
+  private readonly onSpace = (): void => {
+    this.waiting = false;
+    this.writeHeld();
+    this.flush();
+  };
+
+  constructor(ring: RingWriter, port: Outbox, dirty: (box: RingOutbox) => void) {
+    this.ring = ring;
+    this.port = port;
+    this.dirty = dirty;
+  }
+
+  /** The channel's port closed (the other thread ended). */
+  get closed(): boolean {
+    return this.port.closed;
+  }
+
+  deliver(w: WireMsg): boolean {
+    if (this.port.closed || this.ring.readerClosed) return false;
+    if (this.head < this.held.length) {
+      this.held.push(w);
+      if (!this.waiting && this.ring.roomy()) this.writeHeld();
+    } else if (!this.send(w)) {
+      this.held.push(w);
+    }
+    this.arm();
+    return true;
+  }
+
+  /** End of the loop turn: wakes the reader, posts what went by port, waits for room if held. */
+  flush(): void {
+    this.armed = false;
+    // Each round writes at least one message: `waitForSpace` says there is room only when half
+    // the ring is free (ring.ts). The group clears its dirty set after flushing, so nothing here
+    // may ask to be flushed again.
+    while (this.head < this.held.length && !this.waiting) {
+      this.writeHeld();
+      if (this.head < this.held.length && this.ring.waitForSpace(this.onSpace)) this.waiting = true;
+    }
+    this.wake();
+    this.port.flush();
+    this.ring.counts(this.spilled, this.held.length - this.head);
+    this.spilled = 0;
+  }
+
+  /** Writes `w` to the ring, or by port; false when the ring is full. */
+  private send(w: WireMsg): boolean {
+    const ring = this.ring;
+    if (!RingEncoder.fits(w)) return this.toPort(w);
+    if (this.onPort) {
+      // Back to the ring: the port batch so far goes first, then the marker that orders the two.
+      this.port.flush();
+      if (!ring.writeResume(this.port.posted)) return false;
+      this.onPort = false;
+    }
+    const r = ring.write(w);
+    if (r === WRITTEN) {
+      ring.publish();
+      if (++this.unwoken >= EARLY_WAKE) this.wake();
+      return true;
+    }
+    if (r === NO_ROOM) return false;
+    if (r === NOT_COMPACT) return this.toPort(w);
+    return false;
+  }
+
+  private toPort(w: WireMsg): boolean {
+    // Everything before this message must be readable before the port batch that carries it.
+    this.ring.publish();
+    this.onPort = true;
+    this.spilled++;
+    // A closed port (the other thread just ended) loses the message as a closed ring would.
+    this.port.deliver(w);
+    return true;
+  }
+
+  /** Writes held messages while the ring takes them. */
+  private writeHeld(): void {
+    const held = this.held;
+    while (this.head < held.length && !this.ring.readerClosed) {
+      if (!this.send(held[this.head])) return;
+      held[this.head++] = undefined as unknown as WireMsg;
+    }
+    this.held = [];
+    this.head = 0;
+  }
+
+  private wake(): void {
+    this.unwoken = 0;
+    this.ring.wake();
+  }
+
+  private arm(): void {
+    if (this.armed) return;
+    this.armed = true;
+    this.dirty(this);
+  }
+}

@@ -1,0 +1,210 @@
+// The shared-memory ring between two groups' threads: records wrap around the buffer's end, a
+// full ring refuses and takes again once read, a message too large for any ring is refused,
+// FIFO holds between a real writer thread and its reader across the ring and the MessagePort
+// beside it (large buffers and uncompact properties go by port), wakes are coalesced, a writer
+// waiting for space is woken, and a writer thread terminated in the middle of writing leaves
+// only whole records — and closing the ring releases a reader waiting on it.
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CACHE_DIR, ModuleBuilder } from '../../../src/runtime/app/build';
+import { RingDecoder } from '../../../src/runtime/core/ring_codec';
+import { Runloop } from '../../../src/runtime/core/runloop';
+import { decodePeer, newWireMsg, PeerIndex, wireBuf, type SharedLoc, type WireMsg } from '../../../src/runtime/core/wire';
+import { closeRing, createRing, EMPTY, NO_ROOM, NOT_COMPACT, OP_MSG, ringCounters, RingReader, RingWriter, WRITTEN } from '../../../src/runtime/routing/ring';
+import { RingInbox } from '../../../src/runtime/routing/ring_inbox';
+
+/** The writer thread's module, built as the runtime builds the modules of group threads. */
+let WRITER: URL;
+beforeAll(async () => {
+  const [url] = await new ModuleBuilder(DEFAULT_CACHE_DIR).build([fileURLToPath(new URL('../../fixtures/runtime/ring/writer.ts', import.meta.url))]);
+  WRITER = new URL(url);
+});
+
+const locs = new Map<string, SharedLoc>();
+function locOf(ext: string): SharedLoc {
+  let l = locs.get(ext);
+  if (!l) {
+    const loc = Object.freeze({ app: 'app', graph: 'g', ext });
+    l = { loc, dests: Object.freeze([loc]) as unknown as WireMsg['dests'] };
+    locs.set(ext, l);
+  }
+  return l;
+}
+const index = new PeerIndex(['a', 'b'], locOf);
+
+function data(seq: number, text = ''): WireMsg {
+  const w = newWireMsg('data', 'd');
+  w.src = locOf('a').loc;
+  w.dests = locOf('b').dests;
+  w.props = { seq, text };
+  return w;
+}
+
+/** Takes every published record and decodes it. */
+function readAll(reader: RingReader, decoder: RingDecoder): WireMsg[] {
+  const out: WireMsg[] = [];
+  const batch = reader.take();
+  if (batch === null) return out;
+  decoder.use(batch.bytes);
+  for (let op = batch.next(); op !== EMPTY; op = batch.next()) if (op === OP_MSG) out.push(decoder.decode(batch.start, batch.end));
+  return out;
+}
+
+let workers: Worker[] = [];
+afterEach(async () => {
+  await Promise.all(workers.map((w) => w.terminate()));
+  workers = [];
+});
+
+function writerThread(sab: SharedArrayBuffer, mode: string, extra: Record<string, unknown> = {}) {
+  const ch = new MessageChannel();
+  const worker = new Worker(WRITER, { workerData: { sab, port: ch.port2, mode, ...extra }, transferList: [ch.port2] });
+  workers.push(worker);
+  return { worker, port: ch.port1 };
+}
+
+describe('ring', () => {
+  it('wraps records around the end of the buffer, in order and intact', () => {
+    const sab = createRing(4096);
+    const writer = new RingWriter(sab, index, 'app', 'g');
+    const reader = new RingReader(sab);
+    const decoder = new RingDecoder(index, 'app', 'g', locOf);
+    const got: WireMsg[] = [];
+    let seq = 0;
+    // Sizes vary so that records meet the end of the buffer at every offset.
+    while (seq < 3000) {
+      for (let i = 0; i < 7 && seq < 3000; i++, seq++) expect(writer.write(data(seq, 'y'.repeat((seq * 37) % 200)))).toBe(WRITTEN);
+      writer.publish();
+      got.push(...readAll(reader, decoder));
+    }
+    expect(got.map((w) => w.props.seq)).toEqual([...Array(3000).keys()]);
+    expect(got.every((w) => w.props.text === 'y'.repeat(((w.props.seq as number) * 37) % 200))).toBe(true);
+    // 3000 records of ~30–230 bytes went through a 4 KiB ring many times over.
+    expect(writer.free(true)).toBe(4096);
+  });
+
+  it('a full ring refuses the next message and takes it once read; one too large for any ring is refused outright', () => {
+    const sab = createRing(4096);
+    const writer = new RingWriter(sab, index, 'app', 'g');
+    const reader = new RingReader(sab);
+    const decoder = new RingDecoder(index, 'app', 'g', locOf);
+    let n = 0;
+    while (writer.write(data(n, 'z'.repeat(100))) === WRITTEN) n++;
+    expect(writer.write(data(n, 'z'.repeat(100)))).toBe(NO_ROOM);
+    writer.publish();
+    writer.counts(0, 1);
+    expect(ringCounters(sab)).toMatchObject({ sent: n, full: 2, backlog: 1 });
+    // Nothing was read yet: nothing is free.
+    expect(writer.roomy()).toBe(false);
+    expect(readAll(reader, decoder)).toHaveLength(n);
+    expect(writer.roomy()).toBe(true);
+    expect(writer.write(data(n, 'z'.repeat(100)))).toBe(WRITTEN);
+    // An eighth of the ring is the largest record: this does not fit even into an empty ring.
+    expect(writer.write(data(-1, 'q'.repeat(600)))).toBe(NOT_COMPACT);
+  });
+
+  it('a record written but not published is not there for the reader', () => {
+    const sab = createRing(4096);
+    const writer = new RingWriter(sab, index, 'app', 'g');
+    const reader = new RingReader(sab);
+    expect(writer.write(data(1))).toBe(WRITTEN);
+    expect(reader.take()).toBeNull();
+    writer.publish();
+    expect(reader.take()).not.toBeNull();
+  });
+
+  it('a writer waiting for space is woken when the reader takes, and when the reader is gone', async () => {
+    const sab = createRing(4096);
+    const writer = new RingWriter(sab, index, 'app', 'g');
+    const reader = new RingReader(sab);
+    while (writer.write(data(0, 'w'.repeat(200))) === WRITTEN);
+    writer.publish();
+    let woken = 0;
+    const wake = new Promise<void>((resolve) => expect(writer.waitForSpace(() => (woken++, resolve()))).toBe(true));
+    expect(ringCounters(sab).writerWaiting).toBe(true);
+    expect(reader.take()).not.toBeNull();
+    await wake;
+    expect(woken).toBe(1);
+    while (writer.write(data(0, 'w'.repeat(200))) === WRITTEN);
+    writer.publish();
+    const gone = new Promise<void>((resolve) => expect(writer.waitForSpace(resolve)).toBe(true));
+    reader.close();
+    await gone;
+    expect(writer.readerClosed).toBe(true);
+  });
+
+  it('FIFO from a writer thread through ring and port, with coalesced wakes and no loss', async () => {
+    const sab = createRing(16 * 1024);
+    const { worker, port } = writerThread(sab, 'stream', { count: 20_000, burst: 300 });
+    const got: WireMsg[] = [];
+    const errors: unknown[] = [];
+    const loop = new Runloop<WireMsg>('test', () => undefined, (e) => errors.push(e));
+    let allIn!: () => void;
+    const arrived = new Promise<void>((resolve) => (allIn = resolve));
+    const inbox = new RingInbox(new RingReader(sab), new RingDecoder(index, 'app', 'g', locOf), loop, {
+      deliver: (w) => {
+        if (got.push(w) === 20_000) allIn();
+      },
+      decodePort: (batch) => decodePeer(batch, index, locOf),
+      error: (e) => errors.push(e),
+    });
+    port.on('message', (b: unknown[]) => inbox.portBatch(b));
+    inbox.start();
+    await Promise.race([arrived, new Promise((_, reject) => worker.on('error', reject))]);
+    expect(errors).toEqual([]);
+    expect(got.map((w) => w.props.seq)).toEqual([...Array(20_000).keys()]);
+    for (const w of got) {
+      const i = w.props.seq as number;
+      expect(w.props.big).toBe(BigInt(i) * 2n ** 60n);
+      if (i % 89 === 0) expect(w.props.map).toEqual(new Map([[i, i]]));
+      const b = wireBuf(w);
+      if (i % 97 === 0) expect(b?.byteLength).toBe(8192);
+      else if (i % 5 === 0) expect(new Uint8Array(b!)[63]).toBe(i & 255);
+      else expect(b).toBeNull();
+    }
+    const c = ringCounters(sab);
+    // Messages with an 8 KiB buffer (moved by transfer) or a Map went by port: 207 + 225 − 3 with both.
+    expect(c.spilled).toBe(429);
+    expect(c.sent + c.spilled).toBe(20_000);
+    // A wake is not a message: far fewer wakes than messages.
+    expect(c.wakes).toBeLessThan(c.sent / 10);
+    port.close();
+    worker.postMessage('done');
+  });
+
+  it('a writer thread terminated while writing leaves only whole records, and closing the ring releases a sleeping reader', async () => {
+    const sab = createRing(64 * 1024);
+    const { worker } = writerThread(sab, 'forever');
+    const reader = new RingReader(sab);
+    const decoder = new RingDecoder(index, 'app', 'g', locOf);
+    const got: WireMsg[] = [];
+    await new Promise((resolve) => worker.once('message', resolve));
+    // Read while it writes, then kill it wherever it is.
+    while (got.length < 5000) {
+      got.push(...readAll(reader, decoder));
+      await new Promise((r) => setImmediate(r));
+    }
+    await worker.terminate();
+    got.push(...readAll(reader, decoder));
+    expect(got.length).toBeGreaterThanOrEqual(5000);
+    expect(got.map((w) => w.props.seq)).toEqual([...Array(got.length).keys()]);
+    expect(got.every((w) => w.props.text === 'x'.repeat((w.props.seq as number) % 300))).toBe(true);
+    // Nothing more will come: the reader sleeps, and the host closes the ring of the dead thread.
+    let woken = false;
+    const released = new Promise<void>((resolve) => {
+      expect(
+        reader.sleep(() => {
+          woken = true;
+          resolve();
+        }),
+      ).toBe(true);
+    });
+    closeRing(sab);
+    await released;
+    expect(woken).toBe(true);
+    expect(reader.closed).toBe(true);
+    // Closed: sleeping again returns at once and never calls back.
+    expect(reader.sleep(() => expect.unreachable())).toBe(true);
+  });
+});
