@@ -42,7 +42,35 @@ const TYPES: readonly MsgType[] = [
   'timeout',
   'trigger_life_cycle',
 ];
-const TYPE_CODE = Object.fromEntries(TYPES.map((t, i) => [t, i])) as Record<MsgType, number>;
+/** A type's code (a switch: a keyed lookup by string goes megamorphic on the hot path), -1 if none. */
+function typeCode(t: MsgType): number {
+  switch (t) {
+    case 'data':
+      return 0;
+    case 'audio_frame':
+      return 1;
+    case 'video_frame':
+      return 2;
+    case 'cmd':
+      return 3;
+    case 'cmd_result':
+      return 4;
+    case 'start_graph':
+      return 5;
+    case 'stop_graph':
+      return 6;
+    case 'close_app':
+      return 7;
+    case 'timer':
+      return 8;
+    case 'timeout':
+      return 9;
+    case 'trigger_life_cycle':
+      return 10;
+    default:
+      return -1;
+  }
+}
 
 // Message flags.
 const F_SRC_ID = 1;
@@ -80,6 +108,8 @@ const MAX_INTERNED = 4096;
 const MAX_INTERNED_LENGTH = 64;
 /** Deeper property trees (or cycles) go by port, whose structured clone handles them. */
 const MAX_DEPTH = 64;
+/** Top-level keys whose numbers the encoder keeps at hand. */
+const TOP_KEYS = 8;
 /** Above this a string is copied with Buffer#latin1Slice instead of a JS loop. */
 const SHORT_STRING = 16;
 
@@ -121,6 +151,12 @@ export class RingEncoder {
   private istrId = -1;
   private pendingName = '';
   private pendingNameId = -1;
+  /**
+   * The keys of the last top-level property object and their numbers, by position: messages of
+   * one stream have the same keys, so a key is found by one compare instead of a map lookup.
+   */
+  private readonly topKeys: string[] = [];
+  private readonly topKeyIds: number[] = [];
 
   constructor(bytes: Uint8Array, index: PeerIndex, appUri: string, graphId: string) {
     this.u8 = bytes;
@@ -158,8 +194,14 @@ export class RingEncoder {
       return this.p;
     } catch (e) {
       if (!(e instanceof Abort)) throw e;
-      for (const s of this.defined) this.interned.delete(s);
-      if (this.defined.length !== 0) this.defined.length = 0;
+      if (this.defined.length !== 0) {
+        for (const s of this.defined) this.interned.delete(s);
+        this.defined.length = 0;
+        // Cached numbers may be among those undone.
+        this.topKeys.length = 0;
+        this.lastName = '';
+        this.lastNameId = -1;
+      }
       return e.code;
     }
   }
@@ -170,8 +212,8 @@ export class RingEncoder {
   }
 
   private message(w: WireMsg): void {
-    const code = TYPE_CODE[w.type];
-    if (code === undefined) throw ABORT_NOT_COMPACT;
+    const code = typeCode(w.type);
+    if (code === -1) throw ABORT_NOT_COMPACT;
     const s = w.src;
     let src = this.lastSrcId;
     if (s !== this.lastSrc) {
@@ -264,8 +306,8 @@ export class RingEncoder {
       this.str(w.seqId);
       this.value(w.status, 0);
       this.istr(w.origName);
-      const oc = TYPE_CODE[w.origType];
-      if (oc === undefined) throw ABORT_NOT_COMPACT;
+      const oc = typeCode(w.origType);
+      if (oc === -1) throw ABORT_NOT_COMPACT;
       this.room(1);
       u8[this.p++] = oc;
     }
@@ -401,7 +443,9 @@ export class RingEncoder {
       for (let i = 0; i < n; i++) this.value(v[i], depth + 1);
       return;
     }
-    const proto: unknown = Object.getPrototypeOf(v);
+    // `constructor` first: a (stub-cached) property load, where getPrototypeOf is a runtime call.
+    const ctor = (v as { constructor?: unknown }).constructor;
+    const proto: unknown = ctor === Object ? OBJECT_PROTO : Object.getPrototypeOf(v);
     if (proto === OBJECT_PROTO || proto === null) {
       this.room(5);
       u8[this.p] = V_OBJECT;
@@ -411,7 +455,8 @@ export class RingEncoder {
       const o = v as Record<string, unknown>;
       for (const k in o) {
         if (!Object.hasOwn(o, k)) continue;
-        this.istr(k);
+        if (depth === 0 && n < TOP_KEYS) this.topKey(k, n);
+        else this.istr(k);
         this.value(o[k], depth + 1);
         n++;
       }
@@ -428,6 +473,21 @@ export class RingEncoder {
       return;
     }
     throw ABORT_NOT_COMPACT;
+  }
+
+  /** The `n`-th key of the top-level object (see `topKeys`). */
+  private topKey(k: string, n: number): void {
+    const id = this.topKeyIds[n];
+    if (this.topKeys[n] === k && id !== -1) {
+      this.room(3);
+      this.u8[this.p] = S_REF;
+      this.dv.setUint16(this.p + 1, id, true);
+      this.p += 3;
+      return;
+    }
+    this.istr(k);
+    this.topKeys[n] = k;
+    this.topKeyIds[n] = this.istrId;
   }
 
   private bigint(v: bigint): void {
@@ -455,7 +515,8 @@ export class RingEncoder {
 export class RingDecoder {
   private u8: Uint8Array = new Uint8Array(0);
   private dv: DataView = new DataView(this.u8.buffer);
-  private latin1: Buffer = Buffer.alloc(0);
+  /** For long latin1 strings, made when the first one is read from the current bytes. */
+  private latin1: Buffer | null = null;
   private readonly index: PeerIndex;
   private readonly appUri: string;
   private readonly graphId: string;
@@ -470,11 +531,12 @@ export class RingDecoder {
     this.locOf = locOf;
   }
 
-  /** Reads from `bytes` from now on (the next batch). */
+  /** Reads from `bytes` from now on (a reader's arena: its views are made once per arena). */
   use(bytes: Uint8Array): void {
+    if (bytes === this.u8) return;
     this.u8 = bytes;
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.latin1 = null;
   }
 
   /** Decodes the record at `[pos, end)`; throws `RingFormatError` when it is not one. */
@@ -482,7 +544,7 @@ export class RingDecoder {
     this.p = pos;
     let w: WireMsg;
     try {
-      w = this.message();
+      w = this.readMessage();
     } catch (e) {
       if (e instanceof RingFormatError) throw e;
       throw new RingFormatError(`Unreadable ring record at ${pos}: ${(e as Error).message}`);
@@ -491,7 +553,7 @@ export class RingDecoder {
     return w;
   }
 
-  private message(): WireMsg {
+  private readMessage(): WireMsg {
     const u8 = this.u8;
     const dv = this.dv;
     const p = this.p;
@@ -502,9 +564,9 @@ export class RingDecoder {
     const srcId = dv.getUint16(p + 10, true);
     const destId = dv.getUint16(p + 12, true);
     this.p = p + 14;
-    const src = (flags & F_SRC_ID) !== 0 ? this.shared(srcId).loc : this.loc();
-    const dests = (flags & F_DEST_ID) !== 0 ? this.shared(destId).dests : [this.loc()];
-    const name = this.str();
+    const src = (flags & F_SRC_ID) !== 0 ? this.shared(srcId).loc : this.readLoc();
+    const dests = (flags & F_DEST_ID) !== 0 ? this.shared(destId).dests : [this.readLoc()];
+    const name = this.readStr();
     let packed: Uint8Array | null = null;
     if ((flags & F_BUF) !== 0) {
       const n = dv.getUint32(this.p, true);
@@ -518,54 +580,58 @@ export class RingDecoder {
     if ((flags & F_FRAME) !== 0) {
       if (type === 'audio_frame') {
         audio = {
-          sampleRate: this.value() as number,
-          bytesPerSample: this.value() as number,
-          samplesPerChannel: this.value() as number,
-          channels: this.value() as number,
-          channelLayout: this.value() as number,
-          dataFmt: this.value() as number,
-          lineSize: this.value() as number,
-          eof: this.value() as boolean,
+          sampleRate: this.readValue() as number,
+          bytesPerSample: this.readValue() as number,
+          samplesPerChannel: this.readValue() as number,
+          channels: this.readValue() as number,
+          channelLayout: this.readValue() as number,
+          dataFmt: this.readValue() as number,
+          lineSize: this.readValue() as number,
+          eof: this.readValue() as boolean,
         };
       } else {
-        video = { width: this.value() as number, height: this.value() as number, pixelFmt: this.value() as number, eof: this.value() as boolean };
+        video = { width: this.readValue() as number, height: this.readValue() as number, pixelFmt: this.readValue() as number, eof: this.readValue() as boolean };
       }
     }
-    const w: WireMsg = {
+    let cmdId = '';
+    let parentCmdId = '';
+    let seqId = '';
+    let status = 0;
+    let origName = '';
+    let origType: MsgType = 'cmd';
+    if ((flags & F_CMD) !== 0) {
+      cmdId = this.readStr();
+      parentCmdId = this.readStr();
+      seqId = this.readStr();
+      status = this.readValue() as number;
+      origName = this.readStr();
+      const oc = TYPES[u8[this.p++]];
+      if (oc === undefined) throw new RingFormatError('Unknown original type in a ring record.');
+      origType = oc;
+    }
+    const props = this.readValue() as Record<string, unknown>;
+    if (props === null || typeof props !== 'object') throw new RingFormatError('A ring record without a property object.');
+    // Built once with every field final, in `newWireMsg`'s order: one hidden class for all.
+    return {
       type,
       name,
       src,
       dests,
-      props: null as unknown as Record<string, unknown>,
+      props,
       ts,
-      cmdId: '',
-      parentCmdId: '',
-      seqId: '',
-      status: 0,
-      isFinal: true,
-      isCompleted: false,
-      origName: '',
-      origType: 'cmd',
+      cmdId,
+      parentCmdId,
+      seqId,
+      status,
+      isFinal: (flags & F_CMD) === 0 || (flags & F_FINAL) !== 0,
+      isCompleted: (flags & F_COMPLETED) !== 0,
+      origName,
+      origType,
       buf: null,
       packed,
       audio,
       video,
     };
-    if ((flags & F_CMD) !== 0) {
-      w.cmdId = this.str();
-      w.parentCmdId = this.str();
-      w.seqId = this.str();
-      w.status = this.value() as number;
-      w.isFinal = (flags & F_FINAL) !== 0;
-      w.isCompleted = (flags & F_COMPLETED) !== 0;
-      w.origName = this.str();
-      const oc = TYPES[u8[this.p++]];
-      if (oc === undefined) throw new RingFormatError('Unknown original type in a ring record.');
-      w.origType = oc;
-    }
-    w.props = this.value() as Record<string, unknown>;
-    if (w.props === null || typeof w.props !== 'object') throw new RingFormatError('A ring record without a property object.');
-    return w;
   }
 
   private shared(id: number): SharedLoc {
@@ -573,16 +639,16 @@ export class RingDecoder {
     return this.index.loc(id);
   }
 
-  private loc(): WireLoc {
-    const app = this.str();
-    const graph = this.str();
-    const ext = this.str();
+  private readLoc(): WireLoc {
+    const app = this.readStr();
+    const graph = this.readStr();
+    const ext = this.readStr();
     // Ends inside this graph share their location objects, as everywhere else.
     if (app === this.appUri && graph === this.graphId && this.index.id(ext) !== -1) return this.locOf(ext).loc;
     return { app, graph, ext };
   }
 
-  private str(): string {
+  private readStr(): string {
     const u8 = this.u8;
     const kind = u8[this.p];
     switch (kind) {
@@ -596,7 +662,7 @@ export class RingDecoder {
         const id = this.dv.getUint16(this.p + 1, true);
         this.p += 3;
         if (u8[this.p] === S_REF || u8[this.p] === S_DEF) throw new RingFormatError('A string definition without its text.');
-        const s = this.str();
+        const s = this.readStr();
         this.strings[id] = s;
         return s;
       }
@@ -604,7 +670,10 @@ export class RingDecoder {
         const n = this.dv.getUint32(this.p + 1, true);
         const at = this.p + 5;
         this.p = at + n;
-        if (n > SHORT_STRING) return this.latin1.toString('latin1', at, at + n);
+        if (n > SHORT_STRING) {
+          this.latin1 ??= Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+          return this.latin1.toString('latin1', at, at + n);
+        }
         let s = '';
         for (let i = at; i < at + n; i++) s += String.fromCharCode(u8[i]);
         return s;
@@ -623,7 +692,7 @@ export class RingDecoder {
     }
   }
 
-  private value(): unknown {
+  private readValue(): unknown {
     const u8 = this.u8;
     const dv = this.dv;
     const tag = u8[this.p++];
@@ -641,7 +710,7 @@ export class RingDecoder {
         return v;
       }
       case V_STRING:
-        return this.str();
+        return this.readStr();
       case V_NULL:
         return null;
       case V_UNDEFINED:
@@ -661,13 +730,13 @@ export class RingDecoder {
         return v;
       }
       case V_BIGINT:
-        return BigInt(this.str());
+        return BigInt(this.readStr());
       case V_ARRAY: {
         const n = dv.getUint32(this.p, true);
         this.p += 4;
         if (n > u8.length) throw new RingFormatError('An array longer than its ring.');
         const a = new Array<unknown>(n);
-        for (let i = 0; i < n; i++) a[i] = this.value();
+        for (let i = 0; i < n; i++) a[i] = this.readValue();
         return a;
       }
       case V_OBJECT: {
@@ -675,8 +744,8 @@ export class RingDecoder {
         this.p += 4;
         const o: Record<string, unknown> = {};
         for (let i = 0; i < n; i++) {
-          const k = this.str();
-          o[k] = this.value();
+          const k = this.readStr();
+          o[k] = this.readValue();
         }
         return o;
       }

@@ -5,9 +5,9 @@
  * and runs the batch, so work appended while draining waits for the next wake instead of
  * starving IO.
  *
- * Cross-thread producers never touch this queue directly: they post to a MessagePort whose
- * native side is exactly TEN's `in_msgs` (a mutex-guarded list plus a coalescing `uv_async_t`).
- * The port's listener appends the received batch here on the owner thread.
+ * Cross-thread producers never touch this queue directly: they write to a shared-memory ring
+ * (routing/ring.ts) or post to a MessagePort, and the reading side appends a task (or the batch)
+ * here on the owner thread.
  *
  * Counters are plain numbers updated per drain (not per message) and read by sampling.
  */

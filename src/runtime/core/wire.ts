@@ -1,6 +1,7 @@
 /**
  * The wire form of a message: a plain, structured-clonable object. API classes wrap one of
- * these; crossing threads moves it with `postMessage` (its frame buffer in the transfer list).
+ * these; crossing threads writes it into a shared-memory ring (core/ring_codec.ts) or moves it
+ * with `postMessage` (its frame buffer in the transfer list).
  */
 
 /** TEN message types; the built-in cmds have their own types (TEN `TEN_MSG_TYPE_CMD_*`). */

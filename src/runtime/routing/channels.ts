@@ -95,6 +95,7 @@ export interface PeerChannel {
 export function openChannel(o: ChannelOptions): PeerChannel {
   const { port } = o;
   let inbox: RingInbox | null = null;
+  let ringOut: RingOutbox | null = null;
   let target: MsgTarget & Flushable;
   let outbox: Outbox;
   if (o.ring === undefined) {
@@ -104,7 +105,7 @@ export function openChannel(o: ChannelOptions): PeerChannel {
   } else {
     // The ring outbox flushes its port itself, after waking the ring's reader.
     outbox = new Outbox(port, o.index, () => {});
-    target = new RingOutbox(new RingWriter(o.ring.tx, o.index, o.appUri, o.graphId), outbox, o.dirty);
+    target = ringOut = new RingOutbox(new RingWriter(o.ring.tx, o.index, o.appUri, o.graphId), outbox, o.dirty);
     const reader = new RingReader(o.ring.rx);
     const decoder = new RingDecoder(o.index, o.appUri, o.graphId, o.locOf);
     const box = (inbox = new RingInbox(reader, decoder, o.loop, {
@@ -131,6 +132,7 @@ export function openChannel(o: ChannelOptions): PeerChannel {
     },
     close(): void {
       inbox?.close();
+      if (!outbox.closed) ringOut?.handOver();
       port.close();
     },
   };

@@ -74,6 +74,8 @@ export const OP_RESUME = 2;
 /** `RingBatch.next` at the end of the batch. */
 export const EMPTY = -1;
 
+/** Bytes of one reader arena (routing/ring.ts `RingReader.take`). */
+const ARENA_BYTES = 256 * 1024;
 /** Default bytes of records per ring (per direction per pair of groups that talk). */
 export const DEFAULT_RING_BYTES = 256 * 1024;
 const MIN_RING_BYTES = 4096;
@@ -191,6 +193,8 @@ export class RingWriter {
   private spilled: number;
   private full: number;
   private wakes: number;
+  /** SENT, WAKES, FULL and BACKLOG as last written to the header. */
+  private readonly shown: number[];
 
   constructor(sab: SharedArrayBuffer, index: PeerIndex, appUri: string, graphId: string) {
     const h = (this.h = new Int32Array(sab, 0, HEADER_SLOTS));
@@ -206,6 +210,7 @@ export class RingWriter {
     this.spilled = Atomics.load(h, SPILLED) >>> 0;
     this.full = Atomics.load(h, FULL) >>> 0;
     this.highWater = Atomics.load(h, HIGH_WATER) >>> 0;
+    this.shown = [this.sent, this.wakes, this.full, Atomics.load(h, BACKLOG) >>> 0];
   }
 
   /** The reader is gone: nothing written now would ever be read. */
@@ -316,15 +321,17 @@ export class RingWriter {
   /** Writes the writer's counters (once per loop turn): messages sent by port since, and held. */
   counts(spilled: number, backlog: number): void {
     const h = this.h;
-    this.spilled += spilled;
     const queued = (this.published - this.r) >>> 0;
-    if (queued > this.highWater) this.highWater = queued;
-    Atomics.store(h, SENT, this.sent);
-    Atomics.store(h, WAKES, this.wakes);
-    Atomics.store(h, SPILLED, this.spilled);
-    Atomics.store(h, FULL, this.full);
-    Atomics.store(h, BACKLOG, backlog);
-    Atomics.store(h, HIGH_WATER, this.highWater);
+    if (queued > this.highWater) {
+      this.highWater = queued;
+      Atomics.store(h, HIGH_WATER, queued);
+    }
+    // Only what changed: most turns of a busy channel change SENT, and nothing else.
+    if (this.sent !== this.shown[0]) Atomics.store(h, SENT, (this.shown[0] = this.sent));
+    if (this.wakes !== this.shown[1]) Atomics.store(h, WAKES, (this.shown[1] = this.wakes));
+    if (this.full !== this.shown[2]) Atomics.store(h, FULL, (this.shown[2] = this.full));
+    if (backlog !== this.shown[3]) Atomics.store(h, BACKLOG, (this.shown[3] = backlog));
+    if (spilled !== 0) Atomics.store(h, SPILLED, (this.spilled += spilled));
   }
 }
 
@@ -343,6 +350,11 @@ export class RingReader {
   private taken: number;
   private drains: number;
   private maxBatch: number;
+  /** Where batches are copied: the rest of one larger buffer, a new one when it is used up. */
+  private arena = new Uint8Array(0);
+  private arenaUsed = 0;
+  /** The one batch cursor, pointed at each take's records (the caller is done with the last). */
+  private readonly batch: RingBatch;
 
   constructor(sab: SharedArrayBuffer) {
     const h = (this.h = new Int32Array(sab, 0, HEADER_SLOTS));
@@ -353,6 +365,7 @@ export class RingReader {
     this.taken = Atomics.load(h, TAKEN) >>> 0;
     this.drains = Atomics.load(h, DRAINS) >>> 0;
     this.maxBatch = Atomics.load(h, MAX_BATCH) >>> 0;
+    this.batch = new RingBatch(this.cap);
   }
 
   get closed(): boolean {
@@ -361,7 +374,8 @@ export class RingReader {
 
   /**
    * Copies every published record out of the ring and gives their space back (waking the writer
-   * if it waits for space); null when nothing is published.
+   * if it waits for space); null when nothing is published. The batch returned is the reader's
+   * one cursor: valid until the next `take`.
    */
   take(): RingBatch | null {
     const h = this.h;
@@ -369,11 +383,20 @@ export class RingReader {
     const n = (known - this.r) >>> 0;
     if (n === 0) return null;
     const off = this.r & this.mask;
-    const out = new Uint8Array(n);
+    // Messages keep views into the copy, so an arena is never reused, only left to the GC once
+    // full: one allocation per ARENA_BYTES of traffic rather than one per drain.
+    if (n > this.arena.length - this.arenaUsed) {
+      this.arena = new Uint8Array(Math.max(ARENA_BYTES, n));
+      this.arenaUsed = 0;
+    }
+    const at = this.arenaUsed;
+    this.arenaUsed += (n + 7) & ~7;
     const first = Math.min(n, this.cap - off);
-    out.set(new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + off, first));
-    if (first < n) out.set(new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, n - first), first);
-    const batch = new RingBatch(out, off, this.cap);
+    const ring = this.bytes;
+    this.arena.set(new Uint8Array(ring.buffer, ring.byteOffset + off, first), at);
+    if (first < n) this.arena.set(new Uint8Array(ring.buffer, ring.byteOffset, n - first), at + first);
+    const batch = this.batch;
+    batch.reset(this.arena, at, at + n, off);
     this.r = known;
     Atomics.store(h, READ, known);
     if (Atomics.load(h, SPACE) === WAITING && Atomics.compareExchange(h, SPACE, WAITING, IDLE) === WAITING) Atomics.notify(h, SPACE, 1);
@@ -417,25 +440,36 @@ export class RingReader {
 }
 
 /**
- * Records taken from a ring, in a buffer of their own: the ring's bytes from the read position,
- * unwrapped (offset `i` here is ring position `start + i`). `next` walks them.
+ * Records taken from a ring, copied into an arena: `[from, to)` of `bytes` holds the ring's bytes
+ * from the read position, unwrapped (arena offset `from + i` is ring offset `base + i`, modulo the
+ * ring's size). `next` walks them.
  */
 export class RingBatch {
-  readonly bytes: Uint8Array;
-  private readonly dv: DataView;
-  /** Ring offset of `bytes[0]`, and the ring's size (a WRAP record runs to the ring's end). */
-  private readonly base: number;
+  bytes: Uint8Array = new Uint8Array(0);
+  private dv: DataView = new DataView(this.bytes.buffer);
   private readonly cap: number;
+  /** Ring offset of `bytes[from]` (a WRAP record runs to the ring's end). */
+  private base = 0;
+  private from = 0;
+  private to = 0;
   private pos = 0;
   /** The body of the record `next` found. */
   start = 0;
   end = 0;
 
-  constructor(bytes: Uint8Array, base: number, cap: number) {
-    this.bytes = bytes;
-    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.base = base;
+  constructor(cap: number) {
     this.cap = cap;
+  }
+
+  /** Points the cursor at `[from, to)` of `bytes` (an arena: its view is made once per arena). */
+  reset(bytes: Uint8Array, from: number, to: number, base: number): void {
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    this.from = this.pos = from;
+    this.to = to;
+    this.base = base;
   }
 
   /**
@@ -443,7 +477,7 @@ export class RingBatch {
    * Throws when a head is not a record's (its writer is defective).
    */
   next(): number {
-    const n = this.bytes.length;
+    const n = this.to;
     for (;;) {
       const pos = this.pos;
       if (pos >= n) return EMPTY;
@@ -452,7 +486,7 @@ export class RingBatch {
       const len = head >>> 2;
       if (op === OP_WRAP && len === 0) {
         // The rest of the ring up to its end, which may hold any stale bytes.
-        this.pos = pos + this.cap - ((this.base + pos) & (this.cap - 1));
+        this.pos = pos + this.cap - ((this.base + pos - this.from) & (this.cap - 1));
         if (this.pos > n) break;
         continue;
       }
@@ -462,7 +496,7 @@ export class RingBatch {
       this.pos = pos + 4 + align4(len);
       return op;
     }
-    throw new Error(`Corrupt ring record at ${this.pos} of a ${n}-byte batch.`);
+    throw new Error(`Corrupt ring record at ${this.pos - this.from} of a ${n - this.from}-byte batch.`);
   }
 
   /** The port batch count of the RESUME record `next` found. */

@@ -107,12 +107,9 @@ export class RingInbox {
     const reader = this.reader;
     let n = 0;
     try {
-      let batch = this.batch;
-      if (batch === null) {
-        batch = reader.take();
-        if (batch === null) return;
-        this.decoder.use(batch.bytes);
-      }
+      const batch = this.batch ?? reader.take();
+      if (batch === null) return;
+      this.decoder.use(batch.bytes);
       this.batch = null;
       for (;;) {
         const op = batch.next();

@@ -16,9 +16,12 @@
  * port batches, and handles a port batch only after the ring records before the next unmet
  * marker — exactly the records written before that batch.
  *
- * Wakes: records are published as they are written; the reader is woken (if it sleeps) once at
- * the end of the loop turn, as the MessagePort outbox posted once per turn, and during a long
- * burst every `EARLY_WAKE` messages so the next group works while this one still sends.
+ * Wakes: the first message after a wake is published at once and wakes the reader if it sleeps
+ * (a lone cmd does not wait for the end of the loop turn); the rest of a burst is published every
+ * `PUBLISH_EVERY` records and at the end of the turn, when the reader is woken again if it
+ * sleeps — at most two wakes per turn, where the MessagePort outbox posted once — and during a
+ * long burst every `EARLY_WAKE` messages, so the next group works while this one still sends.
+ * Whether the reader is gone is looked at once per turn.
  */
 import { RingEncoder } from '../core/ring_codec';
 import type { WireMsg } from '../core/wire';
@@ -28,6 +31,8 @@ import type { MsgTarget } from './target';
 
 /** Messages written in one loop turn after which a sleeping reader is woken before the turn ends. */
 const EARLY_WAKE = 1024;
+/** Records written between two publishes (one atomic store) of the write position within a turn. */
+const PUBLISH_EVERY = 64;
 
 export class RingOutbox implements MsgTarget {
   readonly kind = 'peer';
@@ -42,7 +47,12 @@ export class RingOutbox implements MsgTarget {
   /** Messages sent by port since the counters were last written. */
   private spilled = 0;
   private unwoken = 0;
+  private unpublished = 0;
+  /** A message of this loop turn has woken the reader already. */
+  private wokeThisTurn = false;
   private armed = false;
+  /** The reader was gone at the last look (each loop turn, and when a write fails). */
+  private dead = false;
   private readonly dirty: (box: RingOutbox) => void;
   private readonly onSpace = (): void => {
     this.waiting = false;
@@ -62,7 +72,7 @@ export class RingOutbox implements MsgTarget {
   }
 
   deliver(w: WireMsg): boolean {
-    if (this.port.closed || this.ring.readerClosed) return false;
+    if (this.dead || this.port.closed) return false;
     if (this.head < this.held.length) {
       this.held.push(w);
       if (!this.waiting && this.ring.roomy()) this.writeHeld();
@@ -84,8 +94,29 @@ export class RingOutbox implements MsgTarget {
       if (this.head < this.held.length && this.ring.waitForSpace(this.onSpace)) this.waiting = true;
     }
     this.wake();
+    this.wokeThisTurn = false;
     this.port.flush();
     this.ring.counts(this.spilled, this.held.length - this.head);
+    this.spilled = 0;
+    this.dead = this.ring.readerClosed;
+    if (this.dead) {
+      // Nobody will read them: the receiver's paths fail through its port's close.
+      this.held = [];
+      this.head = 0;
+    }
+  }
+
+  /**
+   * This group is closing: what is still held for lack of room goes by port, after everything
+   * in the ring (the reader handles a port batch after the ring records written before it), so
+   * the receiver still gets what this group's extensions sent before they closed.
+   */
+  handOver(): void {
+    for (let i = this.head; i < this.held.length; i++) this.toPort(this.held[i]);
+    this.held = [];
+    this.head = 0;
+    this.port.flush();
+    this.ring.counts(this.spilled, 0);
     this.spilled = 0;
   }
 
@@ -101,11 +132,22 @@ export class RingOutbox implements MsgTarget {
     }
     const r = ring.write(w);
     if (r === WRITTEN) {
-      ring.publish();
-      if (++this.unwoken >= EARLY_WAKE) this.wake();
+      // The first message since the last wake wakes a sleeping reader at once (a lone cmd does not
+      // wait for the end of the turn); the rest of a burst is published every PUBLISH_EVERY.
+      if (!this.wokeThisTurn) {
+        this.wokeThisTurn = true;
+        this.wake();
+      } else if (++this.unwoken >= EARLY_WAKE) this.wake();
+      else if (++this.unpublished >= PUBLISH_EVERY) {
+        this.unpublished = 0;
+        ring.publish();
+      }
       return true;
     }
-    if (r === NO_ROOM) return false;
+    if (r === NO_ROOM) {
+      this.dead = ring.readerClosed;
+      return false;
+    }
     if (r === NOT_COMPACT) return this.toPort(w);
     return false;
   }
@@ -123,7 +165,7 @@ export class RingOutbox implements MsgTarget {
   /** Writes held messages while the ring takes them. */
   private writeHeld(): void {
     const held = this.held;
-    while (this.head < held.length && !this.ring.readerClosed) {
+    while (this.head < held.length && !this.dead) {
       if (!this.send(held[this.head])) return;
       held[this.head++] = undefined as unknown as WireMsg;
     }
@@ -133,6 +175,8 @@ export class RingOutbox implements MsgTarget {
 
   private wake(): void {
     this.unwoken = 0;
+    this.unpublished = 0;
+    this.ring.publish();
     this.ring.wake();
   }
 

@@ -13,6 +13,8 @@ import { Runloop } from '../../../src/runtime/core/runloop';
 import { decodePeer, newWireMsg, PeerIndex, wireBuf, type SharedLoc, type WireMsg } from '../../../src/runtime/core/wire';
 import { closeRing, createRing, EMPTY, NO_ROOM, NOT_COMPACT, OP_MSG, ringCounters, RingReader, RingWriter, WRITTEN } from '../../../src/runtime/routing/ring';
 import { RingInbox } from '../../../src/runtime/routing/ring_inbox';
+import { Outbox } from '../../../src/runtime/routing/outbox';
+import { RingOutbox } from '../../../src/runtime/routing/ring_outbox';
 
 /** The writer thread's module, built as the runtime builds the modules of group threads. */
 let WRITER: URL;
@@ -171,6 +173,40 @@ describe('ring', () => {
     expect(c.wakes).toBeLessThan(c.sent / 10);
     port.close();
     worker.postMessage('done');
+  });
+
+  it('a sender holds what a full ring does not take, in order, and hands it over by port when its group closes', async () => {
+    const sab = createRing(4096);
+    const ch = new MessageChannel();
+    const out = new RingOutbox(new RingWriter(sab, index, 'app', 'g'), new Outbox(ch.port1, index, () => {}), () => {});
+    for (let i = 0; i < 300; i++) expect(out.deliver(data(i, 'h'.repeat(i % 50)))).toBe(true);
+    out.flush();
+    expect(ringCounters(sab)).toMatchObject({ backlog: expect.any(Number), writerWaiting: true });
+    expect(ringCounters(sab).backlog).toBeGreaterThan(200);
+    // The group closes before the reader has read anything.
+    out.handOver();
+    ch.port1.close();
+    const got: WireMsg[] = [];
+    let done!: () => void;
+    const all = new Promise<void>((resolve) => (done = resolve));
+    const loop = new Runloop<WireMsg>('test', () => undefined, (e) => {
+      throw e;
+    });
+    const inbox = new RingInbox(new RingReader(sab), new RingDecoder(index, 'app', 'g', locOf), loop, {
+      deliver: (w) => {
+        if (got.push(w) === 300) done();
+      },
+      decodePort: (batch) => decodePeer(batch, index, locOf),
+      error: (e) => {
+        throw e;
+      },
+    });
+    ch.port2.on('message', (b: unknown[]) => inbox.portBatch(b));
+    inbox.start();
+    await all;
+    expect(got.map((w) => w.props.seq)).toEqual([...Array(300).keys()]);
+    expect(ringCounters(sab)).toMatchObject({ backlog: 0 });
+    ch.port2.close();
   });
 
   it('a writer thread terminated while writing leaves only whole records, and closing the ring releases a sleeping reader', async () => {
