@@ -116,6 +116,11 @@ const SHORT_STRING = 16;
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
 
+/** The string table's copy of `s` (the key of an object literal is internalized). */
+function internalized(s: string): string {
+  return Object.keys({ [s]: 0 })[0] ?? s;
+}
+
 /** Thrown inside the encoder, caught by `encode`. */
 class Abort {
   constructor(readonly code: number) {}
@@ -515,6 +520,9 @@ export class RingEncoder {
 export class RingDecoder {
   private u8: Uint8Array = new Uint8Array(0);
   private dv: DataView = new DataView(this.u8.buffer);
+  /** `u8`'s buffer and offset, read once per `use` (the getters are not inlined). */
+  private ab: ArrayBufferLike = this.u8.buffer;
+  private abOffset = 0;
   /** For long latin1 strings, made when the first one is read from the current bytes. */
   private latin1: Buffer | null = null;
   private readonly index: PeerIndex;
@@ -535,6 +543,8 @@ export class RingDecoder {
   use(bytes: Uint8Array): void {
     if (bytes === this.u8) return;
     this.u8 = bytes;
+    this.ab = bytes.buffer;
+    this.abOffset = bytes.byteOffset;
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.latin1 = null;
   }
@@ -573,7 +583,7 @@ export class RingDecoder {
       const at = this.p + 4;
       this.p = at + n;
       if (at + n > u8.length) throw new RingFormatError('A buffer beyond its ring record.');
-      packed = new Uint8Array(u8.buffer, u8.byteOffset + at, n);
+      packed = new Uint8Array(this.ab, this.abOffset + at, n);
     }
     let audio: AudioFields | null = null;
     let video: VideoFields | null = null;
@@ -662,7 +672,9 @@ export class RingDecoder {
         const id = this.dv.getUint16(this.p + 1, true);
         this.p += 3;
         if (u8[this.p] === S_REF || u8[this.p] === S_DEF) throw new RingFormatError('A string definition without its text.');
-        const s = this.readStr();
+        // Internalized once here: as a property key or a compared name it is then found by
+        // pointer (a fresh string would be looked up in the string table at every store).
+        const s = internalized(this.readStr());
         this.strings[id] = s;
         return s;
       }
