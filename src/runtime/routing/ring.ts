@@ -55,6 +55,8 @@ const TAKEN = 4 * LINE;
 const DRAINS = 4 * LINE + 1;
 /** Most records taken in one drain. */
 const MAX_BATCH = 4 * LINE + 2;
+/** Times the reader looked for records, found or not: still while the channel is quiet (no polling). */
+const LOOKS = 4 * LINE + 3;
 const HEADER_SLOTS = 5 * LINE;
 /** Records start on a fresh cache line. */
 export const RING_HEADER_BYTES = HEADER_SLOTS * 4;
@@ -110,6 +112,8 @@ export interface RingCounters {
   taken: number;
   drains: number;
   maxBatch: number;
+  /** Times the reader looked for records (every drain, empty or not): unchanged while nothing is sent. */
+  looks: number;
   wakes: number;
   spilled: number;
   full: number;
@@ -139,6 +143,7 @@ export function ringCounters(sab: SharedArrayBuffer): RingCounters {
     taken,
     drains: u(DRAINS),
     maxBatch: u(MAX_BATCH),
+    looks: u(LOOKS),
     wakes: u(WAKES),
     spilled: u(SPILLED),
     full: u(FULL),
@@ -350,6 +355,7 @@ export class RingReader {
   private taken: number;
   private drains: number;
   private maxBatch: number;
+  private looks: number;
   /** Where batches are copied: the rest of one larger buffer, a new one when it is used up. */
   private arena = new Uint8Array(0);
   private arenaUsed = 0;
@@ -365,6 +371,7 @@ export class RingReader {
     this.taken = Atomics.load(h, TAKEN) >>> 0;
     this.drains = Atomics.load(h, DRAINS) >>> 0;
     this.maxBatch = Atomics.load(h, MAX_BATCH) >>> 0;
+    this.looks = Atomics.load(h, LOOKS) >>> 0;
     this.batch = new RingBatch(this.cap);
   }
 
@@ -379,6 +386,7 @@ export class RingReader {
    */
   take(): RingBatch | null {
     const h = this.h;
+    Atomics.store(h, LOOKS, (this.looks = (this.looks + 1) >>> 0));
     const known = Atomics.load(h, WRITE) >>> 0;
     const n = (known - this.r) >>> 0;
     if (n === 0) return null;

@@ -4,7 +4,8 @@
 // exactly as sent: small buffers, large buffers (moved, not copied), properties the ring's form
 // does not take (by port), integers beyond 2^53, lone surrogates, property buffers. The rings'
 // counters are sampled from shared memory. A group whose thread ends in the middle of a burst
-// leaves its receiver an in-order prefix, and the graph still stops.
+// leaves its receiver an in-order prefix, and the graph still stops. A quiet graph's readers sleep:
+// once the traffic ends no reader looks into its ring again until something is sent (no polling).
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, flow, graph, probe } from './harness';
 
@@ -54,6 +55,40 @@ describe('channels between groups', () => {
       expect(channels.find((c) => c.from === 'g1' && c.to === 'g0')).toMatchObject({ sent: 0, closed: false });
     });
   }
+
+  it('a quiet graph costs no wake loops: every reader sleeps and looks into its ring no more until something is sent', async () => {
+    h = new Harness();
+    await h.app.startGraph(
+      graph(
+        [
+          probe('src', 'g0', { actions: [{ op: 'sendMixed', name: 'mix', ms: N }] }),
+          probe('dst', 'g1', { expectSeq: N, verifyMixed: true }),
+        ],
+        [flow('src', 'data', 'mix', ['dst'])],
+      ),
+    );
+    const [o] = await h.report('dst', 'order');
+    expect(o).toMatchObject({ inOrder: true, count: N, bad: [] });
+    // The receiver counts a drain once it has handled it, and sleeps in the same task.
+    const settled = async () => {
+      let channels = (await h!.app.sample()).graphs[0].channels ?? [];
+      for (let i = 0; i < 200 && !channels.every((c) => c.taken === c.sent && c.asleep); i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        channels = (await h!.app.sample()).graphs[0].channels ?? [];
+      }
+      return channels;
+    };
+    const before = await settled();
+    expect(before.length).toBe(2);
+    expect(before.find((c) => c.from === 'g0' && c.to === 'g1')!.looks).toBeGreaterThan(0);
+    // An interval with nothing sent (its length bounds nothing: a polling reader would look in it).
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await settled();
+    const still = (cs: typeof before) => cs.map(({ from, to, looks, drains, wakes, asleep }) => ({ from, to, looks, drains, wakes, asleep }));
+    expect(before.every((c) => c.asleep)).toBe(true);
+    expect(still(after)).toEqual(still(before));
+    expect(h.errors()).toEqual([]);
+  });
 
   it('a group whose thread ends in the middle of a burst: the receiver keeps an in-order prefix, the graph stops', async () => {
     h = new Harness({ ringBytes: 4096 });
