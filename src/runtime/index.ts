@@ -18,6 +18,7 @@ export type {
   TraceRecord,
 } from './core/protocol';
 export type { RunloopCounters } from './core/runloop';
+export type { ChannelSample } from './app/engine';
 export type { ConnectionSample } from './protocol/net';
 
 /**

@@ -74,7 +74,34 @@ export function computeMetrics(prev: AppSample | null, cur: AppSample): MetricsS
         }
       }
     }
-    graphs.push({ graphId: g.graphId, name: g.name, extensions, runloops, edges });
+    const gm: GraphMetrics = { graphId: g.graphId, name: g.name, extensions, runloops, edges };
+    if (g.channels && g.channels.length > 0) {
+      const before = new Map((pg?.channels ?? []).map((c) => [`${c.from}\u0000${c.to}`, c]));
+      // Ring counters are uint32 and wrap: differences are taken modulo 2^32.
+      const delta = (now: number, was: number | undefined) => (now - (was ?? 0)) >>> 0;
+      gm.channels = g.channels.map((c) => {
+        const p = before.get(`${c.from}\u0000${c.to}`);
+        const taken = delta(c.taken, p?.taken);
+        const drains = delta(c.drains, p?.drains);
+        return {
+          from: c.from,
+          to: c.to,
+          depth: c.depth,
+          bytes: c.bytes,
+          capacity: c.capacity,
+          backlog: c.backlog,
+          msgsPerSec: perSec(taken),
+          drainsPerSec: perSec(drains),
+          avgBatch: drains > 0 ? round2(taken / drains) : 0,
+          maxBatch: c.maxBatch,
+          wakesPerSec: perSec(delta(c.wakes, p?.wakes)),
+          spilledPerSec: perSec(delta(c.spilled, p?.spilled)),
+          asleep: c.asleep,
+          closed: c.closed,
+        };
+      });
+    }
+    graphs.push(gm);
   }
   const snapshot: MetricsSnapshot = { ts: cur.ts, intervalMs, graphs };
   if (cur.connections && cur.connections.length > 0) {

@@ -328,6 +328,36 @@ export interface GraphMetrics {
   extensions: ExtensionMetrics[];
   runloops: RunloopMetrics[];
   edges: EdgeMetrics[];
+  /** The shared-memory rings between groups (absent when the run has none). */
+  channels?: ChannelMetrics[];
+}
+
+/**
+ * One ring from group `from` to group `to` (docs/runtime.md), read from shared memory: what waits
+ * in it for the receiving thread, and how that thread drains it.
+ */
+export interface ChannelMetrics {
+  from: string;
+  to: string;
+  /** Messages written and not yet taken by the receiver. */
+  depth: number;
+  bytes: number;
+  capacity: number;
+  /** Messages the sender holds until the ring has room (back-pressure; nothing is dropped). */
+  backlog: number;
+  /** Messages taken by the receiver per second. */
+  msgsPerSec: number;
+  drainsPerSec: number;
+  /** Messages per drain over the interval (0 when it did not drain). */
+  avgBatch: number;
+  /** Largest drain since the start. */
+  maxBatch: number;
+  /** Wakes of a sleeping receiver per second. */
+  wakesPerSec: number;
+  /** Messages sent by the pair's MessagePort instead (large buffers, other properties) per second. */
+  spilledPerSec: number;
+  asleep: boolean;
+  closed: boolean;
 }
 
 /**

@@ -1,8 +1,8 @@
-// Pure telemetry aggregation: counters → rates and quantiles, phase timings, rings, the Chrome
-// trace export. Made-up samples, no threads.
+// Pure telemetry aggregation: counters → rates and quantiles (runloops, extensions, the channels
+// between groups), phase timings, rings, the Chrome trace export. Made-up samples, no threads.
 import { describe, expect, it } from 'vitest';
 import { computeMetrics, PhaseTimer, Ring, toChromeTrace } from '../../../src/host/runs';
-import { HIST_BUCKETS, histBucket, histQuantile, type AppSample, type ExtensionCounters, type GroupSample } from '../../../src/runtime';
+import { HIST_BUCKETS, histBucket, histQuantile, type AppSample, type ChannelSample, type ExtensionCounters, type GroupSample } from '../../../src/runtime';
 import type { Recording } from '../../../src/shared';
 
 function ext(name: string, o: Partial<ExtensionCounters> = {}): ExtensionCounters {
@@ -117,6 +117,55 @@ describe('computeMetrics', () => {
       sample(2000, [group('g', {}, [ext('late', { msgsIn: 30, inByName: { x: 30 } })])]),
     );
     expect(next.graphs[0]!.extensions[0]!.msgsInPerSec).toBe(30);
+  });
+
+  it('reports the rings between groups from their counters: depth, rates, drain batches and wakes', () => {
+    const ring = (o: Partial<ChannelSample>): ChannelSample => ({
+      from: 'a',
+      to: 'b',
+      capacity: 262144,
+      bytes: 0,
+      depth: 0,
+      sent: 0,
+      taken: 0,
+      drains: 0,
+      maxBatch: 0,
+      looks: 0,
+      wakes: 0,
+      spilled: 0,
+      full: 0,
+      backlog: 0,
+      highWater: 0,
+      asleep: true,
+      writerWaiting: false,
+      closed: false,
+      ...o,
+    });
+    const withRings = (ts: number, channels: ChannelSample[]): AppSample => ({ ts, graphs: [{ ...sample(ts, [group('a', {}, []), group('b', {}, [])]).graphs[0]!, channels }] });
+    const m = computeMetrics(
+      withRings(1000, [ring({ sent: 1000, taken: 1000, drains: 10, wakes: 10, spilled: 4 })]),
+      withRings(1500, [ring({ sent: 6000, taken: 5600, drains: 30, wakes: 12, spilled: 9, depth: 400, bytes: 32000, maxBatch: 512, backlog: 7, asleep: false })]),
+    );
+    expect(m.graphs[0]!.channels).toEqual([
+      {
+        from: 'a',
+        to: 'b',
+        depth: 400,
+        bytes: 32000,
+        capacity: 262144,
+        backlog: 7,
+        msgsPerSec: 9200,
+        drainsPerSec: 40,
+        avgBatch: 230,
+        maxBatch: 512,
+        wakesPerSec: 4,
+        spilledPerSec: 10,
+        asleep: false,
+        closed: false,
+      },
+    ]);
+    // Without rings (ringBytes 0, or one group) there is no list.
+    expect(computeMetrics(null, sample(0, [group('g', {}, [])])).graphs[0]).not.toHaveProperty('channels');
   });
 
   it('ignores sends without a destination extension (to the app) in edges', () => {
