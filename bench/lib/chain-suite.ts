@@ -1,9 +1,11 @@
 /**
  * Suites (a) and (b): the runtime chain against Node-RED 4 running the same chain, both measured
- * in this process and run, reported as medians with the ratio and the issue's target. With one
- * group per stage, one hop of raw `postMessage` between two workers is measured too, for scale.
+ * in this process and run, reported as medians with the ratio and the issue's target, and the CPU
+ * time per message of every thread of the process. With one group per stage, one hop of raw
+ * `postMessage` between two workers is measured too, for scale, and the same chain with
+ * MessagePort batches only (`ringBytes: 0`), the transport before shared-memory rings.
  */
-import { measureRuntimeChain, FORWARDERS, PAYLOAD_BYTES } from './chain';
+import { measureChain, FORWARDERS, PAYLOAD_BYTES } from './chain';
 import { startNodeRedChain } from './node-red-chain';
 import { startRawPostMessagePair } from './raw-post-message';
 import { collectGarbage, median, report, round, rounds } from './stats';
@@ -31,7 +33,12 @@ export async function chainSuite(suite: string, groupPerStage: boolean, target: 
     await pair.close();
   }
 
-  const runtimeRates = await measureRuntimeChain({ suite, groupPerStage, count: COUNT, rounds: measured, warmupRounds: 1 });
+  // The graph is then left quiet for 2 s: its CPU then (all threads) says whether anything spins.
+  const runtime = await measureChain({ suite, groupPerStage, count: COUNT, rounds: measured, warmupRounds: 1, idleMs: 2000 });
+  const runtimeRates = runtime.rates;
+  // One group per stage: the same chain with MessagePort batches only (no rings), in the same run.
+  collectGarbage();
+  const portOnly = groupPerStage ? await measureChain({ suite, groupPerStage, count: COUNT, rounds: measured, warmupRounds: 1, ringBytes: 0, idleMs: 2000 }) : null;
   const ratio = median(runtimeRates) / median(nodeRedRates);
   report({
     suite,
@@ -44,6 +51,18 @@ export async function chainSuite(suite: string, groupPerStage: boolean, target: 
     target_ratio: target,
     meets_target: ratio >= target,
     ...(groupPerStage ? { raw_post_message_one_hop_msgs_per_s: Math.round(median(rawRates)) } : {}),
+    // CPU time of every thread of the process per message: hardly moved by the machine's load.
+    runtime_cpu_us_per_msg: round(runtime.cpuMicrosPerMsg),
+    runtime_idle_cpu_percent: round(runtime.idleCpuPercent!),
+    ...(portOnly
+      ? {
+          port_only_msgs_per_s: Math.round(median(portOnly.rates)),
+          port_only_ratio_vs_node_red: round(median(portOnly.rates) / median(nodeRedRates)),
+          port_only_cpu_us_per_msg: round(portOnly.cpuMicrosPerMsg),
+          port_only_idle_cpu_percent: round(portOnly.idleCpuPercent!),
+          port_only_rounds: portOnly.rates.map(Math.round),
+        }
+      : {}),
     runtime_rounds: runtimeRates.map(Math.round),
     node_red_rounds: nodeRedRates.map(Math.round),
   });

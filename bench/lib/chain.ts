@@ -25,10 +25,24 @@ export interface ChainOptions {
   forwarderAddon?: string;
   /** Group of the node at position `i` (0 = source, last = sink), overriding `groupPerStage`. */
   groupOf?: (i: number, last: number) => string;
+  /** The App's `ringBytes` (0: groups talk through MessagePort batches only). */
+  ringBytes?: number;
+  /** After the rounds, the graph is left quiet this long and the process's CPU over it is measured. */
+  idleMs?: number;
 }
 
-/** Returns the msgs/s of each measured round (warm-up rounds excluded). */
-export async function measureRuntimeChain(o: ChainOptions): Promise<number[]> {
+/** Rates of the measured rounds, and the CPU time of every thread of the process per message over them. */
+export interface ChainResult {
+  rates: number[];
+  cpuMicrosPerMsg: number;
+  /** The measured rounds' start and end on the monotonic clock (µs, as CPU profiles' timestamps). */
+  measuredUs: [number, number];
+  /** With `idleMs`: CPU time of the whole process while the graph was quiet, in % of one core. */
+  idleCpuPercent?: number;
+}
+
+/** Measures the chain: the msgs/s of each measured round (warm-up rounds excluded) and CPU per message. */
+export async function measureChain(o: ChainOptions): Promise<ChainResult> {
   const kind = o.kind ?? 'data';
   const forwarders = o.forwarders ?? FORWARDERS;
   const statsName = uniqueChannel(o.suite);
@@ -56,12 +70,18 @@ export async function measureRuntimeChain(o: ChainOptions): Promise<number[]> {
 
   const stats = new ChannelReader<CounterStats>(statsName);
   const control = new ChannelReader<SourceControl>(controlName);
-  const { app, failures } = benchApp();
+  const { app, failures } = benchApp(o.ringBytes === undefined ? {} : { ringBytes: o.ringBytes });
   try {
     await app.startGraph({ graph: graphOf(nodes, edges), name: o.suite });
     await control.next((m) => 'ready' in m, 60_000, 'the source to start');
     const rates: number[] = [];
+    let cpu0 = 0;
+    let from = 0;
     for (let round = 0; round < o.warmupRounds + o.rounds; round++) {
+      if (round === o.warmupRounds) {
+        cpu0 = cpuNow();
+        from = monotonicUs();
+      }
       const goAt = wallNow();
       control.post({ go: o.count } satisfies SourceControl);
       const expected = (round + 1) * o.count;
@@ -73,12 +93,38 @@ export async function measureRuntimeChain(o: ChainOptions): Promise<number[]> {
       }
       if (round >= o.warmupRounds) rates.push((o.count / (report.last_at_ms - goAt)) * 1000);
     }
+    const cpu = cpuNow() - cpu0;
+    const measuredUs: [number, number] = [from, monotonicUs()];
+    let idleCpuPercent: number | undefined;
+    if (o.idleMs) {
+      // Let the last round's stragglers (reports, GC) settle first.
+      await new Promise((r) => setTimeout(r, 500));
+      const idle0 = cpuNow();
+      const at = wallNow();
+      await new Promise((r) => setTimeout(r, o.idleMs));
+      idleCpuPercent = ((cpuNow() - idle0) / 1000 / (wallNow() - at)) * 100;
+    }
     const problems = failures();
     if (problems.length) throw new Error(`The graph reported failures:\n${problems.join('\n')}`);
-    return rates;
+    return { rates, cpuMicrosPerMsg: cpu / (o.rounds * o.count), measuredUs, ...(idleCpuPercent === undefined ? {} : { idleCpuPercent }) };
   } finally {
     stats.close();
     control.close();
     await app.close();
   }
+}
+
+/** Returns the msgs/s of each measured round (warm-up rounds excluded). */
+export async function measureRuntimeChain(o: ChainOptions): Promise<number[]> {
+  return (await measureChain(o)).rates;
+}
+
+function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** CPU time (user + system) of the whole process, every thread, in microseconds. */
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
 }
