@@ -12,10 +12,17 @@
 import { getHeapStatistics } from 'node:v8';
 import type { GroupMemory } from '../core/protocol';
 
-/** How often the thread looks (an unref'd timer: it never keeps the thread alive). */
-const EVERY_MS = 200;
+/**
+ * How often the thread looks: every 200 ms while its holding moves, backing off to every 1.6 s
+ * while it does not (a quiet group wakes for this less than once a second, not five times a
+ * second; the host's guard watches the process meanwhile). Unref'd: it never keeps the thread alive.
+ */
+const FIRST_MS = 200;
+const QUIET_MAX_MS = 1600;
 /** Posts when the total moved by this much since the last post. */
 const STEP_BYTES = 16 * 1024 * 1024;
+/** Moves smaller than this count as quiet for the back-off. */
+const QUIET_BYTES = 1024 * 1024;
 
 export function groupMemory(): GroupMemory {
   const h = getHeapStatistics() as ReturnType<typeof getHeapStatistics> & { external_memory?: number };
@@ -25,14 +32,24 @@ export function groupMemory(): GroupMemory {
 /** Starts watching; `report` receives the holding at once, then whenever it moved by a step. */
 export function watchMemory(report: (m: GroupMemory) => void): void {
   let last = -Infinity;
+  let seen = 0;
+  let every = FIRST_MS;
   const look = (): void => {
     const m = groupMemory();
     const total = m.heapUsed + m.external;
-    if (Math.abs(total - last) < STEP_BYTES) return;
-    last = total;
-    report(m);
+    every = Math.abs(total - seen) < QUIET_BYTES ? Math.min(QUIET_MAX_MS, every * 2) : FIRST_MS;
+    seen = total;
+    if (Math.abs(total - last) >= STEP_BYTES) {
+      last = total;
+      report(m);
+    }
+  };
+  const tick = (): void => {
+    look();
+    setTimeout(tick, every).unref();
   };
   // The first look always reports: the engine then knows the thread is up and watching.
   look();
-  setInterval(look, EVERY_MS).unref();
+  every = FIRST_MS;
+  setTimeout(tick, every).unref();
 }
