@@ -6,15 +6,14 @@
  * `ten.long_running_mode` is true. It prints what `run` prints,
  * plus the app's connections.
  */
-import { createWriteStream, existsSync, readFileSync, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, statSync, type WriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { TenAppProperty } from '../shared/graph/types';
-import { parseJsonText, stringifyJson } from '../shared/json/text';
+import { stringifyJson } from '../shared/json/text';
 import { App, type RuntimeEvent, type ViolationPolicy } from '../runtime';
 import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
 import { listensOn, parseMsgpackUri } from '../runtime/protocol/transport';
 import { UsageError, type ParsedArgs } from './args';
-import { logLevelOf } from './run';
+import { logLevelOf, readProperty } from './run';
 import { onStopRequest } from './lifetime';
 import { formatEvent, RunOutcome } from './run-report';
 
@@ -53,17 +52,6 @@ function appOptions(args: ParsedArgs): AppCliOptions {
     opts.policy = policy as ViolationPolicy;
   }
   return opts;
-}
-
-function readProperty(path: string): TenAppProperty {
-  let value: unknown;
-  try {
-    value = parseJsonText(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`${path} must hold a JSON object.`);
-  return value as TenAppProperty;
 }
 
 export async function appCommand(args: ParsedArgs): Promise<number> {

@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { modelPath, nodeFiles } from '../host';
-import { FileRefusedError, readRegularText } from '../host/regularFile';
+import { readFailure, readRegularText } from '../runtime/core/regular_file';
 import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
 import {
   basenamePath,
@@ -47,7 +47,7 @@ export async function checkInput(args: ParsedArgs): Promise<CheckedInput> {
   try {
     info = await stat(path);
   } catch (err) {
-    throw new UnreadableInput(`cannot read ${target}: ${reasonOf(err)}`);
+    throw new UnreadableInput(`cannot read ${target}: ${readFailure(err)}`);
   }
   const graphName = typeof args.options.get('graph') === 'string' ? (args.options.get('graph') as string) : undefined;
   if (info.isDirectory()) {
@@ -69,7 +69,7 @@ export async function checkInput(args: ParsedArgs): Promise<CheckedInput> {
   try {
     text = await readRegularText(path);
   } catch (err) {
-    throw new UnreadableInput(`cannot read ${target}: ${reasonOf(err)}`);
+    throw new UnreadableInput(`cannot read ${target}: ${readFailure(err)}`);
   }
   const parsed = parseJsonDocument(text, path);
   if (!parsed.ok) return { diagnostics: parsed.diagnostics, graphs: [] };
@@ -103,29 +103,13 @@ export async function checkInput(args: ParsedArgs): Promise<CheckedInput> {
   return { diagnostics, graphs: [{ name: '', graph: { graph: doc.value as LocatedGraph['graph'], at, baseDir: dirnamePath(path) } }] };
 }
 
-/** Why a file could not be read, in words. */
-function reasonOf(err: unknown): string {
-  if (err instanceof FileRefusedError) return err.reason;
-  switch ((err as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-      return 'no such file or folder';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a folder';
-    default:
-      return (err as Error).message;
-  }
-}
-
 /** The reason a file the model found unreadable cannot be read (it reads the file once more). */
 async function unreadableReason(path: string): Promise<string> {
   try {
     await readRegularText(path);
     return 'it changed while it was read';
   } catch (err) {
-    return reasonOf(err);
+    return readFailure(err);
   }
 }
 

@@ -4,13 +4,14 @@
  * [--start-timeout S] [--stop-timeout S]`: runs an app's graph headless, prints its runtime
  * events, and exits 0 only when the run ended cleanly. A signal ends it at any point (lifetime.ts).
  */
-import { createWriteStream, existsSync, readFileSync, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, statSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { configuredLogLevel } from '../shared/graph/log-config';
 import type { TenAppProperty } from '../shared/graph/types';
 import { parseJsonText, stringifyJson } from '../shared/json/text';
 import { App, type RuntimeEvent, type ViolationPolicy } from '../runtime';
 import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
+import { readFailure, readRegularTextSync } from '../runtime/core/regular_file';
 import { UsageError, type ParsedArgs } from './args';
 import { CliRecorder, parseTraceOptions } from './record';
 import type { TraceConfig } from '../runtime';
@@ -139,10 +140,20 @@ export function chooseGraphs(property: TenAppProperty, file: string, graph: stri
   return auto;
 }
 
-function readProperty(path: string): TenAppProperty {
+/**
+ * The app's property.json, read before anything starts: a file that cannot be read (a FIFO, a
+ * device, one past 128 MiB, no permission) or is not a JSON object is a usage error naming it.
+ */
+export function readProperty(path: string): TenAppProperty {
+  let text: string;
+  try {
+    text = readRegularTextSync(path);
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${readFailure(e)}`);
+  }
   let value: unknown;
   try {
-    value = parseJsonText(readFileSync(path, 'utf8'));
+    value = parseJsonText(text);
   } catch (e) {
     throw new UsageError(`${path} is not valid JSON: ${(e as Error).message}`);
   }

@@ -4,10 +4,11 @@
  * talking to the graph headless: a WAV file fed through its local transport in real time, what
  * the graph says back recorded to a WAV file, the chat and each turn's latency printed.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { App } from '../runtime';
 import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
+import { readFailure, readRegularFileSync, readRegularTextSync } from '../runtime/core/regular_file';
 import { EditorService } from '../host/editor';
 import { writeFileAtomic } from '../host/documents';
 import { describeRunNodes, planStandIns, type StandInPlan } from '../host/runs/standins';
@@ -65,10 +66,10 @@ export function readAudioIn(path: string): { path: string; wav: DecodedWav } {
   const full = resolve(path);
   if (!existsSync(full)) throw new UsageError(`--audio-in: ${path} does not exist.`);
   try {
-    return { path: full, wav: decodeWav(readFileSync(full), path) };
+    return { path: full, wav: decodeWav(readRegularFileSync(full).bytes, path) };
   } catch (e) {
     if (e instanceof WavError) throw new UsageError(`--audio-in: ${e.message}`);
-    throw new UsageError(`--audio-in: cannot read ${path}: ${(e as Error).message}`);
+    throw new UsageError(`--audio-in: cannot read ${path}: ${readFailure(e)}`);
   }
 }
 
@@ -79,7 +80,7 @@ function readLayout(propertyPath: string): DocumentLayout | undefined {
   if (!existsSync(file)) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    value = JSON.parse(readRegularTextSync(file));
   } catch (e) {
     process.stderr.write(`Ignoring ${file}: ${(e as Error).message}\n`);
     return undefined;

@@ -3,12 +3,13 @@
  * one page at a time, folders first, TEN app folders, packages and `property.json` files marked,
  * hidden names left out unless asked for, links followed but shown as links.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import type { Dirent, Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, parse, sep } from 'node:path';
 import { HostError, type DirectoryEntry, type DirectoryListing, type HostMethodTypes, type TenMark } from '../shared';
 import { resolveUserPath } from './documents/paths';
+import { readRegularText } from '../runtime/core/regular_file';
 
 export const DEFAULT_DIRECTORY_PAGE = 500;
 /** A manifest larger than this is not read to mark its folder. */
@@ -40,9 +41,8 @@ function failure(err: unknown, path: string, what: string): HostError {
 async function folderMark(dir: string): Promise<TenMark | undefined> {
   try {
     const file = join(dir, 'manifest.json');
-    const info = await stat(file);
-    if (!info.isFile() || info.size > MAX_MANIFEST_BYTES) return undefined;
-    const manifest = JSON.parse(await readFile(file, 'utf8')) as { type?: unknown } | null;
+    // A FIFO or a device named manifest.json marks nothing (and does not hang the listing).
+    const manifest = JSON.parse(await readRegularText(file, MAX_MANIFEST_BYTES)) as { type?: unknown } | null;
     if (typeof manifest?.type !== 'string') return undefined;
     if (manifest.type !== 'app') return 'package';
     return (await stat(join(dir, 'property.json')).then((s) => s.isFile(), () => false)) ? 'app' : 'package';

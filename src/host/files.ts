@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FileSource } from '../shared/app/files';
-import { readRegularText } from './regularFile';
+import { readRegularText } from '../runtime/core/regular_file';
 
 /**
  * Reads files from disk; paths are made absolute and use `/` as the model expects. Only regular

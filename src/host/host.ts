@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { defaultDataDir, DocumentService, LAYOUT_SUFFIX } from './documents';
 import { readRecording, RunManager, writeChromeTrace, writeJsonFile, type TelemetryLimits } from './runs';
 import { EditorService } from './editor';
-import { readRegularText } from './regularFile';
+import { readRegularText } from '../runtime/core/regular_file';
 import { listDirectory } from './directory';
 import { resolveUserPath } from './documents/paths';
 import {

@@ -5,9 +5,10 @@
  * shows it per package, and a run refuses to start with one line per node that cannot, instead
  * of the runtime's first "not installed".
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { discoverAddons, type AddonPackage } from '../runtime/app/packages';
+import { readRegularTextSync } from '../runtime/core/regular_file';
 import { languageBlocker, packageLanguage, parseJsonText, type PackageLanguage, type TenAppProperty, type TenManifest } from '../shared';
 
 export interface PackageRunnability {
@@ -28,7 +29,7 @@ const NO_PYTHON_ENTRY = 'it has no Python code to register its addon (addon.py o
 
 function readManifest(dir: string): TenManifest | null {
   try {
-    const v = parseJsonText(readFileSync(join(dir, 'manifest.json'), 'utf8')) as unknown;
+    const v = parseJsonText(readRegularTextSync(join(dir, 'manifest.json'))) as unknown;
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as TenManifest) : null;
   } catch {
     return null;

@@ -19,9 +19,10 @@
  * - the package's own `npm run build`, so `build/index.js` is current.
  * `TEN_APP_BASE_DIR` is set to the standalone app for the test run.
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { buildRuntimePackage } from '../runtime-package';
+import { readFileText } from '../../runtime/core/regular_file';
 import { readPackageJson, type NpmPackageJson, type TenPackage } from './package';
 import { runStep } from './process';
 import type { TestOptions, TestRunner } from './runners';
@@ -72,7 +73,7 @@ function ensureStandaloneApp(pkg: TenPackage, runtimeDir: string): string {
   const app = join(pkg.dir, '.ten', 'app');
   const manifest = join(app, 'manifest.json');
   if (existsSync(manifest)) {
-    const type = (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type;
+    const type = (JSON.parse(readFileText(manifest)) as { type?: unknown }).type;
     if (type !== 'app') throw new Error(`${manifest} is not an app manifest (type ${JSON.stringify(type)}).`);
   } else {
     mkdirSync(app, { recursive: true });

@@ -1,9 +1,10 @@
 /** What `ten-studio test` reads of the package it tests. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { packageLanguage, type PackageLanguage } from '../../shared/manifest/language';
 import type { TenManifest } from '../../shared/manifest/manifest';
 import { UsageError } from '../args';
+import { readFailure, readRegularTextSync } from '../../runtime/core/regular_file';
 
 export interface NpmPackageJson {
   name?: string;
@@ -25,9 +26,15 @@ export interface TenPackage {
 }
 
 function readJsonObject(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readRegularTextSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${readFailure(e)}`);
+  }
   let v: unknown;
   try {
-    v = JSON.parse(readFileSync(file, 'utf8'));
+    v = JSON.parse(text);
   } catch (e) {
     throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
   }

@@ -17,11 +17,12 @@
  *   pytest.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkPython, studioPythonDir } from '../../runtime/app/python';
+import { readFileText, readRegularTextSync } from '../../runtime/core/regular_file';
 import { parseJsonText } from '../../shared/json/text';
 import { UsageError } from '../args';
 import type { TestRunner } from './runners';
@@ -47,7 +48,7 @@ const CLI = fileURLToPath(new URL('../../../bin/ten-studio.mjs', import.meta.url
 function readManifest(dir: string): Manifest {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) throw new UsageError(`${dir} has no manifest.json: not a TEN package.`);
-  return parseJsonText(readFileSync(file, 'utf8')) as Manifest;
+  return parseJsonText(readFileText(file)) as Manifest;
 }
 
 /** Where a system package named `name` can be found, if anywhere. */
@@ -60,7 +61,7 @@ function findSystemPackage(name: string, extDir: string, extra: readonly string[
     const m = join(c, 'manifest.json');
     if (!existsSync(m)) continue;
     try {
-      const man = parseJsonText(readFileSync(m, 'utf8')) as Manifest;
+      const man = parseJsonText(readRegularTextSync(m)) as Manifest;
       if (man.name === name || (man.name === undefined && basename(c) === name)) return c;
     } catch {
       // An unreadable manifest is not the package asked for.

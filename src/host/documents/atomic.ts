@@ -9,7 +9,7 @@ import { constants, type Stats } from 'node:fs';
 import { access, open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { FileFingerprint } from '../../shared';
-import { FileRefusedError, fileKind, readRegularFile } from '../regularFile';
+import { FileRefusedError, fileKind, readRegularFile } from '../../runtime/core/regular_file';
 
 /** Suffix of the temporary files `writeFileAtomic` creates; a killed writer can leave one behind. */
 export const TEMP_SUFFIX = '.ten-studio-tmp';

@@ -24,7 +24,7 @@ import {
   type TenAppProperty,
   type TenGraph,
 } from '../../shared';
-import { FileRefusedError, fileKind, readRegularText } from '../regularFile';
+import { FileRefusedError, fileKind, readRegularText } from '../../runtime/core/regular_file';
 import { changedOnDisk, readIfExists, readWithFingerprint, removeStaleTemps, sha256, writeFileAtomic } from './atomic';
 import { formatJson, positionOf, readJsonText, utf8Problem, type Utf8Problem } from './json';
 import { layoutPathFor, resolveUserPath } from './paths';

@@ -6,7 +6,7 @@
 import { chmod, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringifyJson, type FileDocumentKind, type GraphDocument, type RecentFile, type RecoveryInfo } from '../../shared';
-import { FileRefusedError, readRegularText } from '../regularFile';
+import { FileRefusedError, readRegularText } from '../../runtime/core/regular_file';
 import { sha256, writeFileAtomic } from './atomic';
 import { formatJson, readJsonText } from './json';
 

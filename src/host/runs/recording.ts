@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { HostError, parseJsonText, stringifyJson, validateRecording, type Recording } from '../../shared';
 import { writeFileAtomic } from '../documents';
 import { resolveUserPath } from '../documents/paths';
-import { FileRefusedError, readRegularText } from '../regularFile';
+import { FileRefusedError, readRegularText } from '../../runtime/core/regular_file';
 import { toChromeTrace } from './perfetto';
 
 /** Writes JSON to `path` atomically; `E_EXISTS` when it exists and `overwrite` is not set. */

@@ -6,9 +6,9 @@
  * the roles of the graph's nodes around them. Also describes every node for the Run dialog:
  * whether its package runs here and which stand-in it would get.
  */
-import { readFileSync } from 'node:fs';
 import type { NodeReplacement } from '../../runtime/app/app';
 import { discoverAddons, type AddonPackage } from '../../runtime/app/packages';
+import { readRegularTextSync } from '../../runtime/core/regular_file';
 import {
   flattenManifestApi,
   HostError,
@@ -124,7 +124,7 @@ async function nodeInfos(ctx: Omit<PlanContext, 'runId'>): Promise<NodeInfo[]> {
 function readManifestOf(pkg: AddonPackage | undefined): TenManifest | undefined {
   if (!pkg) return undefined;
   try {
-    return JSON.parse(readFileSync(`${pkg.dir}/manifest.json`, 'utf8')) as TenManifest;
+    return JSON.parse(readRegularTextSync(`${pkg.dir}/manifest.json`)) as TenManifest;
   } catch {
     return undefined;
   }

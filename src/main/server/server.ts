@@ -27,7 +27,7 @@ import {
   WS_TOKEN_PREFIX,
 } from '../../shared';
 import type { Host } from '../../host';
-import { readRegularFile } from '../../host/regularFile';
+import { readRegularFile } from '../../runtime/core/regular_file';
 
 export interface ServerOptions {
   host: Host;

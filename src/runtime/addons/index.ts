@@ -4,10 +4,11 @@
  * `ten-runtime-nodejs`), so the runtime loads them exactly like a user's
  * `ten_packages/extension/<name>/`; this file only says where they are.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CatalogueEntry, TenManifest } from '../../shared';
+import { readFileText } from '../core/regular_file';
 
 /** Names of the built-in addons; each equals its folder name and its manifest `name`. */
 export const BUILTIN_ADDON_NAMES = [
@@ -70,8 +71,8 @@ export function builtinAddonPackages(root: string = BUILTIN_ADDONS_DIR): Builtin
  */
 export function builtinCatalogueEntries(root: string = BUILTIN_ADDONS_DIR): CatalogueEntry[] {
   return builtinAddonPackages(root).map((pkg) => ({
-    manifest: JSON.parse(readFileSync(pkg.manifestPath, 'utf8')) as TenManifest,
-    property: existsSync(pkg.propertyPath) ? (JSON.parse(readFileSync(pkg.propertyPath, 'utf8')) as Record<string, unknown>) : {},
+    manifest: JSON.parse(readFileText(pkg.manifestPath)) as TenManifest,
+    property: existsSync(pkg.propertyPath) ? (JSON.parse(readFileText(pkg.propertyPath)) as Record<string, unknown>) : {},
     source: 'builtin',
     dir: pkg.dir,
   }));

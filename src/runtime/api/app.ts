@@ -11,7 +11,7 @@
  * default `long_running_mode` applies: an app whose last graph stopped closes. The app's `ten.log` level becomes the process's console log
  * level (app/console_log.ts); errors, violations and terminated threads are always printed.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AddonManager } from './addon_manager';
 import { findAppBaseDir } from './base_dir';
@@ -19,6 +19,7 @@ import { parseJsonArg, TEN_IS_CLOSED_TEXT, TenError, TenErrorCode } from './erro
 import type { LogLevel } from './log_level';
 import { TenEnv, type EnvBackend } from './ten_env';
 import { deepMerge, getProp, setProp, type PropObject } from '../core/props';
+import { readFileText } from '../core/regular_file';
 import type { RuntimeEvent } from '../core/protocol';
 import { configuredLogLevel } from '../../shared/graph/log-config';
 import type { TenAppProperty } from '../../shared/graph/types';
@@ -88,9 +89,10 @@ class AppEnv implements EnvBackend {
 function readAppProperty(baseDir: string): PropObject {
   const file = join(baseDir, 'property.json');
   if (!existsSync(file)) return {};
+  const text = readFileText(file);
   let v: unknown;
   try {
-    v = parseJsonText(readFileSync(file, 'utf8'));
+    v = parseJsonText(text);
   } catch (e) {
     throw new Error(`${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }

@@ -12,15 +12,16 @@
  * of type `extension` with a standalone app under `.ten/app` (what `tman install --standalone`
  * creates to test an extension) makes that app the base dir.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readRegularTextSync } from '../core/regular_file';
 
 function manifestType(dir: string): string | undefined {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) return undefined;
   try {
-    const m = JSON.parse(readFileSync(file, 'utf8')) as { type?: unknown };
+    const m = JSON.parse(readRegularTextSync(file)) as { type?: unknown };
     return typeof m.type === 'string' ? m.type : undefined;
   } catch {
     return undefined;

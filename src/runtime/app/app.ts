@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MessagePort } from 'node:worker_threads';
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UNSPECIFIED_GROUP, type TenAppProperty, type TenGraph } from '../../shared/graph/types';
@@ -13,6 +12,7 @@ import type { TextRecord } from '../../shared/talk/talk';
 import { parseJsonText } from '../../shared/json/text';
 import type { GroupPython, GroupSample, LiveCounts, RuntimeEvent, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import { newWireMsg, type WireMsg } from '../core/wire';
+import { readFileText } from '../core/regular_file';
 import { GRAPH_PROXY } from '../../shared/graph/flatten';
 import { AppNet, otherApps, type ConnectionSample, type DialPolicy, type NetEngine, type NetHost, type NetLive, type NetStartOptions } from '../protocol/net';
 import { listensOn, type TransportLimits } from '../protocol/transport';
@@ -203,7 +203,7 @@ export class App implements EngineHost, NetHost {
     let property: TenAppProperty = {};
     let appDir = opts.appDir;
     if (typeof opts.property === 'string') {
-      property = parseJsonText(readFileSync(opts.property, 'utf8')) as TenAppProperty;
+      property = parseJsonText(readFileText(opts.property)) as TenAppProperty;
       appDir ??= dirname(resolve(opts.property));
     } else if (opts.property) {
       property = opts.property;

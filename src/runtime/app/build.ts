@@ -30,7 +30,6 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
-  readFileSync,
   readSync,
   renameSync,
   rmSync,
@@ -43,6 +42,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EsmResolver } from './resolve';
+import { readFailure, readRegularFileSync } from '../core/regular_file';
 
 /** Bump when the output format or the way modules are rewritten changes. */
 const VERSION = 4;
@@ -116,6 +116,15 @@ function isFile(p: string): boolean {
 function identity(p: string): string {
   const st = stat(p);
   return st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : '-';
+}
+
+/** A module's source bytes: only a regular file is read (a FIFO or a device named as one is refused, not a hang). */
+function readSource(source: string): Buffer {
+  try {
+    return readRegularFileSync(source).bytes;
+  } catch (e) {
+    throw new Error(`Cannot build ${source}: ${readFailure(e)}`, { cause: e });
+  }
 }
 
 const SOURCE_RE = /\.(m?ts|tsx|m?js)$/;
@@ -316,7 +325,7 @@ export class ModuleBuilder {
     if (id === '-') throw new Error(`Cannot build ${source}: the file does not exist.`);
     const known = this.hashes.get(source);
     if (known?.id === id) return known.hash;
-    const hash = createHash('sha256').update(readFileSync(source)).digest('hex');
+    const hash = createHash('sha256').update(readSource(source)).digest('hex');
     this.hashes.set(source, { id, hash });
     return hash;
   }
@@ -341,7 +350,7 @@ export class ModuleBuilder {
 
   private async compile(source: string, key: string, out: string): Promise<string[]> {
     const ts = await typescript();
-    const text = readFileSync(source, 'utf8');
+    const text = readSource(source).toString('utf8');
     const info = ts.preProcessFile(text, true, true);
     const deps: string[] = [];
     const imports: ImportRecord[] = [];

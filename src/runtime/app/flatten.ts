@@ -2,17 +2,19 @@
  * Turns a graph as users write it (names, `source` flows, selectors, subgraphs) into the
  * flattened form the engine runs, with the shared flattener reading subgraph files from disk.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { flattenGraph } from '../../shared/graph/flatten';
 import { resolveImportUri, type FileSource } from '../../shared/app/files';
 import type { TenGraph } from '../../shared/graph/types';
 import { parseJsonText } from '../../shared/json/text';
+import { readFailure, readRegularText } from '../core/regular_file';
 
+/** Graph files named by `import_uri`: only regular files up to 128 MiB are read (a FIFO is unreadable, not a hang). */
 const diskFiles: FileSource = {
   async readText(path) {
     try {
-      return await readFile(path, 'utf8');
+      return await readRegularText(path);
     } catch {
       return null;
     }
@@ -64,8 +66,12 @@ export async function flattenForRun(
 export async function loadImportedGraph(uri: string, appDir: string | undefined): Promise<{ graph: TenGraph; baseDir: string }> {
   const r = resolveImportUri(uri, appDir, appDir);
   if (!r.ok) throw new Error(r.error);
-  const text = await diskFiles.readText(r.path);
-  if (text === null) throw new Error(`Failed to load the graph of import_uri '${uri}': cannot read ${r.path}`);
+  let text: string;
+  try {
+    text = await readRegularText(r.path);
+  } catch (e) {
+    throw new Error(`Failed to load the graph of import_uri '${uri}': cannot read ${r.path}: ${readFailure(e)}`, { cause: e });
+  }
   let graph: unknown;
   try {
     graph = parseJsonText(text);

@@ -8,9 +8,10 @@
  * `ten_packages.extension.<folder>`. Otherwise its entry is the package's built `main` when that
  * file exists, else its TypeScript source, compiled on load.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseJsonText } from '../../shared/json/text';
+import { readFileText } from '../core/regular_file';
 
 export interface AddonPackage {
   name: string;
@@ -35,7 +36,8 @@ function isDirectory(path: string): boolean {
 
 function readJson(file: string): Record<string, unknown> | null {
   if (!existsSync(file)) return null;
-  const v: unknown = parseJsonText(readFileSync(file, 'utf8'));
+  // A FIFO or a device named manifest.json is refused, saying so, instead of hanging the run.
+  const v: unknown = parseJsonText(readFileText(file));
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 }
 
