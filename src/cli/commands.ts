@@ -56,10 +56,13 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'stop-timeout', value: 'S', help: 'End a group whose extensions have not closed S seconds after the stop (default: 5).' },
     ],
     details:
+      'A node that cannot run here (its language, no entry file, not installed) and has no stand-in\n' +
+      'refuses the run before anything starts, each such node named with its reason.\n' +
       'A signal (Ctrl-C, SIGTERM, SIGHUP) stops the run at any point, its start included; started by\n' +
       'npm or npx, it also stops when that parent ends.\n\n' +
-      'Exit codes: 0 the run ended cleanly, 1 it failed (a start failure, an error, a violation under\n' +
-      'the fail policy, a leak after close), 2 a usage mistake, 130 interrupted twice.\n\n' +
+      'Exit codes: 0 the run ended cleanly, 1 it failed (a node that cannot run, a start failure, an\n' +
+      'error, a violation under the fail policy, a leak after close), 2 a usage mistake, 130\n' +
+      'interrupted twice.\n\n' +
       'Examples: ten-studio run resources/examples/hello-pipeline --duration 5 --record run.json\n' +
       '          ten-studio run resources/examples/voice-loop --audio-in question.wav --audio-out answer.wav',
   },

@@ -18,6 +18,8 @@ import type { TraceConfig } from '../runtime';
 import { onStopRequest } from './lifetime';
 import { formatEvent, RunOutcome } from './run-report';
 import { CliTalk, parseStandIns, planCliRun, readAudioIn, type TalkOptions } from './talk';
+import { blockersLeft } from '../host/runs/standins';
+import { formatBlockers } from '../host/runnable';
 import { randomUUID } from 'node:crypto';
 
 export const RUN_VALUED = ['graph', 'duration', 'events', 'record', 'trace', 'trace-sample', 'violation-policy', 'start-timeout', 'stop-timeout', 'stand-in', 'audio-in', 'audio-out', 'audio-tail'];
@@ -197,11 +199,25 @@ export async function run(args: ParsedArgs): Promise<number> {
   const plan = await planCliRun({ runId: randomUUID(), propertyPath: opts.propertyPath, appDir: opts.appDir, property, graphs, talk: opts.talk });
   for (const w of plan.warnings) process.stderr.write(`${w}\n`);
   for (const s of plan.standIns) process.stdout.write(`Stand-in: ${s.node} (${s.addon}) runs as ${s.summary}.\n`);
+  // Later folders win on a name clash: the app's own packages override the built-ins.
+  const addonDirs = [BUILTIN_ADDONS_DIR, join(opts.appDir, 'ten_packages', 'extension')];
+  // Every node that cannot run here and has no stand-in, each with its reason, before anything
+  // starts (as the studio's Run refuses), rather than the runtime's first "not installed".
+  const { blockers, nodes } = blockersLeft(plan, property, graphs, opts.appDir, addonDirs);
+  if (blockers.length) {
+    const failures = blockers.map((b) => `${b.node} (${b.addon}) cannot run here: ${b.reason}`);
+    process.stderr.write(
+      `Run refused: ${formatBlockers(blockers, nodes)}\n` +
+        'Nothing was started. Give each a stand-in (--stand-in NODE=interface, see --help) or install its package.\n',
+    );
+    events?.write(`${JSON.stringify({ type: 'run_end', ts: Date.now(), reason: 'start_failed', exit_code: 1, failures })}\n`);
+    await flush(events);
+    return 1;
+  }
   const app = new App({
     property: opts.propertyPath,
     appDir: opts.appDir,
-    // Later folders win on a name clash: the app's own packages override the built-ins.
-    addonDirs: [BUILTIN_ADDONS_DIR, join(opts.appDir, 'ten_packages', 'extension')],
+    addonDirs,
     violationPolicy: opts.policy,
     onEvent,
     ...(opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs } : {}),

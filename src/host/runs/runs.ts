@@ -25,12 +25,12 @@ import {
   type TraceSettings,
   type TraceStep,
 } from '../../shared';
-import { formatBlockers, runBlockers, type NodeBlocker } from '../runnable';
+import { formatBlockers, type NodeBlocker } from '../runnable';
 import type { StandInChoice } from '../../shared/talk/choice';
 import { WavError } from '../../shared/talk/wav';
-import { readRegularFile, FileRefusedError } from '../regularFile';
+import { readRegularFile, FileRefusedError } from '../../runtime/core/regular_file';
 import { TalkRun } from '../talk/session';
-import { describeRunNodes, planStandIns } from './standins';
+import { blockersLeft, describeRunNodes, planStandIns } from './standins';
 import { RunTelemetry, type TelemetryLimits } from './telemetry';
 import { AppProcess, planApps, stopRemotePart } from './apps';
 
@@ -95,15 +95,14 @@ export class RunManager {
     const addonDirs = this.addonDirs();
     const property = plan ? { ...document.property, ten: { ...document.property.ten, uri: plan.own } } : document.property;
     const standInPlan = await planStandIns({ runId, document, graphs, appDir, addonDirs, catalogue: await this.catalogueOf(appDir), ...(standIns ? { overrides: standIns } : {}) });
-    const stoodIn = (node: string) => Object.values(standInPlan.replaceNodes).some((r) => node in r);
     // Every node that cannot start and has no stand-in, each with its reason, rather than the
     // runtime's first "not installed": the studio app's nodes, and those of the apps it starts as
     // processes (they run the same packages).
     let blockers: NodeBlocker[] = [];
     let nodes = 0;
     for (const uri of plan ? [plan.own, ...plan.processes] : [undefined]) {
-      const found = runBlockers(uri === undefined ? property : { ...property, ten: { ...property.ten, uri } }, graphs, appDir, addonDirs);
-      blockers = blockers.concat(found.blockers.filter((b) => !stoodIn(b.node)));
+      const found = blockersLeft(standInPlan, uri === undefined ? property : { ...property, ten: { ...property.ten, uri } }, graphs, appDir, addonDirs);
+      blockers = blockers.concat(found.blockers);
       nodes += found.nodes;
     }
     if (blockers.length) throw new HostError('E_RUN', `${formatBlockers(blockers, nodes)}\nRun asks for a stand-in for each (or choose one in the node's inspector).`);

@@ -17,6 +17,7 @@ import {
   type ManifestApi,
   type RunNodePlan,
   type RunStandIn,
+  type TenAppProperty,
   type TenExtensionNode,
   type TenGraph,
   type TenManifest,
@@ -39,7 +40,7 @@ import {
 } from '../../shared/talk/standin';
 import { talkRoles, type TalkRoles } from '../../shared/talk/talk';
 import { nodeFiles } from '../files';
-import { runBlockers } from '../runnable';
+import { runBlockers, type NodeBlocker } from '../runnable';
 import type { TransportSpec } from '../talk/session';
 import { readRecording } from './recording';
 
@@ -164,9 +165,27 @@ export async function describeRunNodes(ctx: Omit<PlanContext, 'runId'>): Promise
 }
 
 /**
+ * The extension nodes of `graphs` (run as the app `property` describes) that cannot run here and
+ * that no stand-in of `plan` replaces, each with its reason (`runBlockers`), and how many
+ * extension nodes were looked at: what a run refuses to start with, one line per node, before
+ * anything starts (the studio's Run and `ten-studio run` alike).
+ */
+export function blockersLeft(
+  plan: StandInPlan,
+  property: TenAppProperty,
+  graphs: readonly string[],
+  appDir: string | undefined,
+  addonDirs: readonly string[],
+): { blockers: NodeBlocker[]; nodes: number } {
+  const found = runBlockers(property, graphs, appDir, addonDirs);
+  const stoodIn = (node: string) => Object.values(plan.replaceNodes).some((r) => node in r);
+  return { blockers: found.blockers.filter((b) => !stoodIn(b.node)), nodes: found.nodes };
+}
+
+/**
  * The run's stand-ins and transports. Throws `E_RUN` for a stand-in that cannot be built (a
  * replay whose recording lacks the node's messages). Nodes that cannot run and have no stand-in
- * are the caller's to refuse (`runBlockers`) or to leave to the runtime.
+ * are the caller's to refuse ({@link blockersLeft}) or to leave to the runtime.
  */
 export async function planStandIns(ctx: PlanContext): Promise<StandInPlan> {
   const discovered = discoverAddons(ctx.appDir, ctx.addonDirs);

@@ -163,25 +163,52 @@ describe('ten-studio run', () => {
     expect(stdout).toContain("relay: the app's own forwarder");
   });
 
-  it('exits 1 when the graph fails to start (invalid property, missing addon)', async () => {
+  it('exits 1 when the graph fails to start (invalid property)', async () => {
     const appDir = join(tmp, 'failing-start');
     rmSync(appDir, { recursive: true, force: true });
     mkdirSync(appDir);
-    const node = (name: string, addon: string, property?: Record<string, unknown>) => ({ type: 'extension', name, addon, property });
-    const graphs = [
-      { name: 'bad_property', graph: { nodes: [node('ticker', 'data_generator', { interval_ms: 'fast' })] } },
-      { name: 'missing_addon', graph: { nodes: [node('ghost', 'no_such_addon')] } },
-    ];
+    const graphs = [{ name: 'bad_property', graph: { nodes: [{ type: 'extension', name: 'ticker', addon: 'data_generator', property: { interval_ms: 'fast' } }] } }];
     writeFileSync(join(appDir, 'property.json'), JSON.stringify({ ten: { predefined_graphs: graphs } }));
-    for (const [graph, text] of [
-      ['bad_property', "Extension 'ticker' has invalid properties"],
-      ['missing_addon', "uses addon 'no_such_addon', which is not installed"],
-    ]) {
-      const { code, stdout, stderr } = await cli(['run', appDir, '--graph', graph!, '--duration', '5']);
-      expect(code, `${stdout}\n${stderr}`).toBe(1);
-      expect(stderr).toContain(`graph ${graph} failed to start`);
-      expect(stderr).toContain(text);
-    }
+    const { code, stdout, stderr } = await cli(['run', appDir, '--graph', 'bad_property', '--duration', '5']);
+    expect(code, `${stdout}\n${stderr}`).toBe(1);
+    expect(stderr).toContain('graph bad_property failed to start');
+    expect(stderr).toContain("Extension 'ticker' has invalid properties");
+  });
+
+  it('refuses to start anything, saying per node which cannot run here and why, unless it has a stand-in', async () => {
+    const appDir = join(tmp, 'blocked');
+    rmSync(appDir, { recursive: true, force: true });
+    // A Python package without Python code (as TEN's voice-assistant ships main_python).
+    const python = join(appDir, 'ten_packages', 'extension', 'main_python');
+    mkdirSync(python, { recursive: true });
+    writeFileSync(join(python, 'manifest.json'), JSON.stringify({ type: 'extension', name: 'main_python', version: '0.1.0', dependencies: [{ type: 'system', name: 'ten_runtime_python', version: '0.11' }] }));
+    const node = (name: string, addon: string) => ({ type: 'extension', name, addon });
+    const graph = { nodes: [node('main', 'main_python'), node('ghost', 'no_such_addon'), node('ticker', 'data_generator')] };
+    writeFileSync(join(appDir, 'property.json'), JSON.stringify({ ten: { predefined_graphs: [{ name: 'g', auto_start: true, graph }] } }));
+    const events = join(appDir, 'events.jsonl');
+
+    const refused = await cli(['run', appDir, '--duration', '5', '--events', events]);
+    expect(refused.code, `${refused.stdout}\n${refused.stderr}`).toBe(1);
+    expect(refused.stderr).toContain(
+      "Run refused: 2 of the graph's 3 extension nodes cannot run here:\n" +
+        '- main (main_python): it has no Python code to register its addon (addon.py or __init__.py)\n' +
+        "- ghost (no_such_addon): not installed: neither a package of this app (ten_packages/extension) nor one of the studio's built-in addons\n" +
+        'Nothing was started.',
+    );
+    // Before anything starts: no graph, no extension, not even the third node that could run.
+    expect(refused.stdout).not.toMatch(/starting|created/);
+    const end = readEvents(events);
+    expect(end).toEqual([
+      expect.objectContaining({ type: 'run_end', reason: 'start_failed', exit_code: 1, failures: [expect.stringContaining('main (main_python) cannot run here'), expect.stringContaining('ghost (no_such_addon) cannot run here')] }),
+    ]);
+
+    // A stand-in for one leaves the other to refuse the run; stand-ins for both let it run.
+    const one = await cli(['run', appDir, '--duration', '5', '--stand-in', 'main=interface']);
+    expect(one.code, `${one.stdout}\n${one.stderr}`).toBe(1);
+    expect(one.stderr).toContain("Run refused: 1 of the graph's 3 extension nodes cannot run here:\n- ghost (no_such_addon)");
+    const both = await cli(['run', appDir, '--duration', '0.5', '--stand-in', 'main=interface,ghost=interface']);
+    expect(both.code, `${both.stdout}\n${both.stderr}`).toBe(0);
+    expect(both.stdout).toContain('Stand-in: ghost (no_such_addon) runs as interface stand-in');
   });
 
   it('exits 2 with a clear message for an unknown graph', async () => {

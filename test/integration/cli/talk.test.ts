@@ -191,10 +191,10 @@ describe('stand-ins', () => {
     expect(logs.some((l) => l.startsWith("py: stand-in for py: received cmd 'ping' from ticker") && l.endsWith('→ OK with answer, n'))).toBe(true);
     expect(logs.some((l) => l.startsWith("py: stand-in for py: received data 'tick' from ticker"))).toBe(true);
 
-    // Without a stand-in, a node that cannot run fails its graph's start as before.
+    // Without a stand-in, a node that cannot run refuses the run before anything starts, saying why.
     const r = await cli(['run', dir, '--duration', '1']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('graph main failed to start');
+    expect(r.stderr).toContain("Run refused: 1 of the graph's 3 extension nodes cannot run here:\n- cpp (native_cpp): a C++ extension;");
   });
 
   it('replays what a node sent in a recording on its clock, from a recording with payloads', async () => {
