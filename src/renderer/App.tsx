@@ -77,7 +77,7 @@ export function App() {
         <Splitter pane="inspector" />
         <Inspector />
         <Splitter pane="bottom" />
-        <BottomPanel />
+        <BottomPanel host={host} />
         <EditorOverlays />
         <DocumentDialogs actions={documents} host={host} />
       </LayoutGrid>

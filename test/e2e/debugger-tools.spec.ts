@@ -63,8 +63,10 @@ test('a run survives a reload, traces a cmd end to end, exports Perfetto and rep
     // Perfetto export and a recording of the live run.
     await page.getByRole('tab', { name: 'Recording and trace' }).click();
     const perfetto = join(dir, 'hello.trace.json');
-    await page.getByLabel('Recording or trace file path').fill(perfetto);
     await page.getByRole('button', { name: 'Export Perfetto trace' }).click();
+    const exporting = page.getByRole('dialog', { name: 'Export Perfetto trace' });
+    await exporting.getByLabel('Path').fill(perfetto);
+    await exporting.getByRole('button', { name: 'Export', exact: true }).click();
     await expect(page.getByLabel('Debugger notice')).toContainText('Wrote the Perfetto trace', { timeout: 15_000 });
     const trace = JSON.parse(readFileSync(perfetto, 'utf8')) as { traceEvents: { ph: string; name: string }[] };
     expect(trace.traceEvents.some((e) => e.ph === 'X')).toBe(true);
@@ -72,8 +74,10 @@ test('a run survives a reload, traces a cmd end to end, exports Perfetto and rep
     await snap(page, '4 perfetto trace exported');
 
     const recording = join(dir, 'hello.recording.json');
-    await page.getByLabel('Recording or trace file path').fill(recording);
     await page.getByRole('button', { name: 'Save recording' }).click();
+    const saving = page.getByRole('dialog', { name: 'Save recording' });
+    await saving.getByLabel('Path').fill(recording);
+    await saving.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(page.getByLabel('Debugger notice')).toContainText('Saved the recording', { timeout: 15_000 });
     expect(existsSync(recording)).toBe(true);
 
@@ -81,7 +85,11 @@ test('a run survives a reload, traces a cmd end to end, exports Perfetto and rep
     await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('stopped', { timeout: 20_000 });
 
     // Replay: the slider drives the same badges; at the start nothing has started yet.
+    // The dialog offers the file just saved.
     await page.getByRole('button', { name: 'Open recording' }).click();
+    const opening = page.getByRole('dialog', { name: 'Open recording' });
+    await expect(opening.getByLabel('Path')).toHaveValue(recording);
+    await opening.getByRole('button', { name: 'Open', exact: true }).click();
     await expect(page.getByLabel('Debugger notice')).toContainText('Replaying', { timeout: 15_000 });
     const slider = page.getByRole('slider', { name: 'Replay time' });
     await expect(slider).toBeVisible();

@@ -138,7 +138,7 @@ for (const [w, h] of [
     await snap(page, `messages tab, ${w}x${h}`);
 
     await page.getByRole('tab', { name: 'Recording and trace' }).click();
-    await expect(page.getByLabel('Recording or trace file path')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Open recording' })).toBeVisible();
     expect(await clippedControls(page.getByRole('tabpanel', { name: 'Recording and trace' }))).toEqual([]);
   });
 }

@@ -103,8 +103,10 @@ test('the dropped note says what was dropped, why, and where to find more', asyn
   await openHello(page, studio.url);
   await expect(page.getByTestId('dropped')).toHaveText('0 dropped');
   await page.getByRole('tab', { name: /^Recording/ }).click();
-  await page.getByLabel('Recording or trace file path').fill(file);
   await page.getByRole('button', { name: 'Open recording' }).click();
+  const opening = page.getByRole('dialog', { name: 'Open recording' });
+  await opening.getByLabel('Path').fill(file);
+  await opening.getByRole('button', { name: 'Open', exact: true }).click();
   const note = page.getByTestId('dropped');
   await expect(note).toHaveText('1,236 dropped: 1,200 events, 2 metrics samples, 34 trace steps · why?');
   await note.click();

@@ -5,7 +5,7 @@
  * this client dropped on the way.
  */
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
-import type { TraceStep } from '../../shared';
+import type { HostApi, TraceStep } from '../../shared';
 import { graphToCanvas } from '../canvas/graphView';
 import { selectGraph, useStudio, type StudioState } from '../store';
 import { selectDroppedTotal, selectEdgeMenu, selectNotice, selectReplay, selectTraces, useDebug, type DebugState, type EdgeMenu } from './debugStore';
@@ -13,7 +13,8 @@ import { Modal } from '../Modal';
 import { describeDrops } from './drops';
 import { cmdPath, filterSteps, type CmdPath } from './replay';
 import { isActive, useRunView, type RunViewState } from './runStore';
-import { closeReplay, describeTracing, exportTrace, followCmd, openRecording, report, saveRecording, seek, setTracing, traceEdge } from './session';
+import { chooseNatively, RecordingDialog, type RecordingPurpose } from './RecordingDialog';
+import { closeReplay, describeTracing, followCmd, report, seek, setTracing, traceEdge } from './session';
 import './debugger.css';
 
 const selectRun = (s: RunViewState) => s.run;
@@ -306,38 +307,37 @@ function CmdPathView({ path, onClose }: { path: CmdPath; onClose: () => void }) 
   );
 }
 
-export function RunFiles() {
+/**
+ * The Recording tab: Save recording, Open recording and Export Perfetto trace, each picking its
+ * file in a dialog (the system's in Electron, the studio's file browser in browser mode, where a
+ * path can also be typed).
+ */
+export function RunFiles({ host }: { host: HostApi }) {
   const run = useRunView(selectRun);
   const replay = useDebug(selectReplay);
   const live = isActive(run) && !replay;
-  const [path, setPath] = useState('');
-  const [overwrite, setOverwrite] = useState(false);
+  const [dialog, setDialog] = useState<RecordingPurpose | null>(null);
   const [busy, setBusy] = useState(false);
-  const act = (action: (p: string) => Promise<string>) => async () => {
-    if (!path.trim()) return useDebug.getState().setNotice('Enter an absolute file path first.', true);
+  const pick = (purpose: RecordingPurpose) => async () => {
     setBusy(true);
-    await report(() => action(path.trim()));
+    const shown = await chooseNatively(host, purpose);
     setBusy(false);
+    if (!shown) setDialog(purpose);
   };
   return (
     <div className="run-files">
       <div className="debugger-row">
-        <input aria-label="Recording or trace file path" placeholder="/absolute/path/run.json" value={path} onChange={(e) => setPath(e.target.value)} />
-        <label className="check">
-          <input type="checkbox" aria-label="Overwrite an existing file" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} /> overwrite
-        </label>
-      </div>
-      <div className="debugger-row">
-        <button type="button" aria-label="Save recording" title="Write the run's events, metrics and traces to the file" disabled={busy || !run || !!replay} onClick={act((p) => saveRecording(p, overwrite))}>
-          Save recording
+        <button type="button" aria-label="Save recording" title="Write the run's events, metrics and traces to a file" disabled={busy || !run || !!replay} onClick={pick('saveRecording')}>
+          Save recording…
         </button>
-        <button type="button" aria-label="Open recording" title="Replay a recording (saved here or by ten-studio run --record)" disabled={busy || live} onClick={act(openRecording)}>
-          Open recording
+        <button type="button" aria-label="Open recording" title="Replay a recording (saved here or by ten-studio run --record)" disabled={busy || live} onClick={pick('openRecording')}>
+          Open recording…
         </button>
-        <button type="button" aria-label="Export Perfetto trace" title="Write a Chrome trace JSON of the run (or the replayed recording) for ui.perfetto.dev" disabled={busy || (!run && !replay)} onClick={act((p) => exportTrace(p, overwrite))}>
-          Export Perfetto trace
+        <button type="button" aria-label="Export Perfetto trace" title="Write a Chrome trace JSON of the run (or the replayed recording) for ui.perfetto.dev" disabled={busy || (!run && !replay)} onClick={pick('exportTrace')}>
+          Export Perfetto trace…
         </button>
       </div>
+      {dialog && <RecordingDialog purpose={dialog} host={host} onClose={() => setDialog(null)} />}
     </div>
   );
 }

@@ -10,8 +10,8 @@ import { Modal, modalOpen } from '../Modal';
 import { useStudio } from '../store';
 import type { DocumentActions } from './actions';
 import { documentFolder, documentPath } from './actions';
-import { FileBrowser } from './FileBrowser';
-import { baseName, dirName, endsWithSeparator, joinPath } from './paths';
+import { PathPicker } from './PathPicker';
+import { dirName, joinPath } from './paths';
 import { lastPlace, placesFor } from './places';
 import { useDocumentUi, type FileDialogMode } from './documentUi';
 
@@ -69,7 +69,6 @@ function FileDialog({ mode, actions, host }: { mode: FileDialogMode; actions: Do
   const [exportGraph, setExportGraph] = useState(graphName ?? '');
   const [error, setError] = useState<string | null>(null);
   const [confirmReplace, setConfirmReplace] = useState(false);
-  const [goTo, setGoTo] = useState<{ path: string } | null>(null);
   /** The folder the browser shows: an empty path field means it (or a file of the default name in it). */
   const [folder, setFolder] = useState<string | null>(null);
   const hintId = useId();
@@ -79,8 +78,6 @@ function FileDialog({ mode, actions, host }: { mode: FileDialogMode; actions: Do
   const places = useMemo(() => placesFor('~', docFolder, recent), [docFolder, recent]);
   // The folder the browser shows first: the typed path's, the document's, the last place, home.
   const [start] = useState(() => (path ? dirName(path) : (docFolder ?? lastPlace() ?? '~')));
-  const pathNow = useRef(path);
-  pathNow.current = path;
   const defaultName = mode === 'export' && format === 'graph' ? `${exportGraph || 'graph'}.json` : 'property.json';
   const fallback = folder === null ? null : mode === 'open' ? folder : joinPath(folder, defaultName);
 
@@ -124,55 +121,25 @@ function FileDialog({ mode, actions, host }: { mode: FileDialogMode; actions: Do
     void submit(false);
   };
 
-  // A folder path typed with a trailing separator is shown in the browser.
-  useEffect(() => {
-    if (native || !endsWithSeparator(path.trim()) || path.trim().length < 2) return;
-    const timer = setTimeout(() => setGoTo({ path: path.trim() }), 250);
-    return () => clearTimeout(timer);
-  }, [path, native]);
-
   return (
     <Modal title={TITLES[mode]} onCancel={close} describedBy={hintId} initialFocus={input} className={native ? 'modal' : 'modal modal-wide'} backdropClassName="modal-backdrop modal-backdrop-top">
       <form onSubmit={onSubmit}>
-        <label className="field">
-          <span>Path</span>
-          <input
-            ref={input}
-            type="text"
-            aria-label="Path"
-            value={path}
-            spellCheck={false}
-            placeholder={fallback ?? (mode === 'open' ? '/home/me/my_app' : '/home/me/my_app/property.json')}
-            onChange={(e) => changePath(e.target.value)}
-          />
-        </label>
-        <p className="muted" id={hintId}>
-          {HINTS[mode]}
-          {native ? '' : ' Pick it below or type it; a path ending in / shows that folder.'}
-        </p>
-        {!native && (
-          <FileBrowser
-            host={host}
-            start={start}
-            places={places}
-            goTo={goTo}
-            onFolder={(listing, cause) => {
-              setFolder(listing.path);
-              // Only a folder the user went to in the browser changes the field: the first one
-              // arrives while the user may be typing, and a typed folder path is theirs.
-              if (cause !== 'user') return;
-              if (mode === 'open') changePath(listing.path);
-              else changePath(joinPath(listing.path, baseName(pathNow.current) || defaultName));
-            }}
-            onSelect={(entry) => {
-              if (mode === 'open' || entry.kind === 'file') changePath(entry.path);
-            }}
-            onChoose={(entry) => {
-              changePath(entry.path);
-              void submit(false, entry.path);
-            }}
-          />
-        )}
+        <PathPicker
+          host={host}
+          native={native}
+          kind={mode === 'open' ? 'open' : 'save'}
+          path={path}
+          onPath={changePath}
+          defaultName={defaultName}
+          placeholder={fallback ?? (mode === 'open' ? '/home/me/my_app' : '/home/me/my_app/property.json')}
+          hint={HINTS[mode]}
+          hintId={hintId}
+          start={start}
+          places={places}
+          inputRef={input}
+          onFolder={setFolder}
+          onChoose={(chosen) => void submit(false, chosen)}
+        />
         {mode === 'export' && (
           <div className="field-row">
             <label className="field">

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import { logLevelName, type LogLevel } from '../../shared';
+import { logLevelName, type HostApi, type LogLevel } from '../../shared';
 import { DebuggerStatus, DropCounters, EdgeTraceMenu, MessageInspector, RunFiles } from '../debugger/DebuggerPanel';
 import { ConnectionsPanel } from '../debugger/ConnectionsPanel';
 import { selectReplay, selectTraces, useDebug } from '../debugger/debugStore';
@@ -23,7 +23,7 @@ const selectTab = (s: LayoutState) => s.tab;
  * Logs, Violations, Messages, Recording), each tab with its count or what arrived since it was
  * last shown. All panels stay mounted, so filters, pauses and scroll positions survive a switch.
  */
-export function BottomPanel() {
+export function BottomPanel({ host }: { host: HostApi }) {
   const tab = useLayout(selectTab);
   const tabs = useRef<Partial<Record<BottomTab, HTMLButtonElement | null>>>({});
   // Arrow keys, Home and End move between the tabs (WAI-ARIA tabs pattern, automatic activation).
@@ -69,7 +69,7 @@ export function BottomPanel() {
       {panel('violations', <ViolationsPanel />)}
       {panel('messages', <MessageInspector />)}
       {panel('connections', <ConnectionsPanel />)}
-      {panel('recording', <RunFiles />)}
+      {panel('recording', <RunFiles host={host} />)}
       {panel('talk', <TalkPanel />)}
       <EdgeTraceMenu onTrace={() => useLayout.getState().setTab('messages')} />
     </section>
