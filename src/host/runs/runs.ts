@@ -30,7 +30,7 @@ import type { StandInChoice } from '../../shared/talk/choice';
 import { WavError } from '../../shared/talk/wav';
 import { readRegularFile, FileRefusedError } from '../../runtime/core/regular_file';
 import { TalkRun } from '../talk/session';
-import { blockersLeft, describeRunNodes, planStandIns } from './standins';
+import { blockersLeft, describeRunNodes, planStandIns, type StandInPlan } from './standins';
 import { RunTelemetry, type TelemetryLimits } from './telemetry';
 import { AppProcess, planApps, stopRemotePart } from './apps';
 
@@ -94,7 +94,14 @@ export class RunManager {
     const appDir = this.appDirOf(document);
     const addonDirs = this.addonDirs();
     const property = plan ? { ...document.property, ten: { ...document.property.ten, uri: plan.own } } : document.property;
-    const standInPlan = await planStandIns({ runId, document, graphs, appDir, addonDirs, catalogue: await this.catalogueOf(appDir), ...(standIns ? { overrides: standIns } : {}) });
+    let standInPlan: StandInPlan;
+    try {
+      standInPlan = await planStandIns({ runId, document, graphs, appDir, addonDirs, catalogue: await this.catalogueOf(appDir), ...(standIns ? { overrides: standIns } : {}) });
+    } catch (e) {
+      // A package the run needs cannot be read (its manifest.json is a FIFO, …): the run's error.
+      if (e instanceof HostError) throw e;
+      throw new HostError('E_RUN', (e as Error).message);
+    }
     // Every node that cannot start and has no stand-in, each with its reason, rather than the
     // runtime's first "not installed": the studio app's nodes, and those of the apps it starts as
     // processes (they run the same packages).

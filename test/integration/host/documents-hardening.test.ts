@@ -108,6 +108,23 @@ describe('files that are not files are refused before reading', () => {
     });
   });
 
+  it("refuses to Run an app whose package's manifest.json is a FIFO, naming it, and keeps answering", async () => {
+    const dir = join(root, 'fifo-package');
+    const pkg = join(dir, 'ten_packages', 'extension', 'odd');
+    await mkdir(join(pkg, 'src'), { recursive: true });
+    await writeFile(join(pkg, 'src', 'index.ts'), 'export {};\n');
+    mkfifo(join(pkg, 'manifest.json'));
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ type: 'app', name: 'fifo_package', version: '0.1.0' }));
+    const graph = { nodes: [{ type: 'extension', name: 'n', addon: 'odd' }] };
+    await writeFile(join(dir, 'property.json'), JSON.stringify({ ten: { predefined_graphs: [{ name: 'main', auto_start: true, graph }] } }));
+    const document = resultOf<OpenedDocument>(await client.call('openDocument', { path: dir })).document;
+    expect(errorOf(await client.call('startRun', { document }))).toEqual({
+      code: 'E_RUN',
+      message: `Cannot read ${join(pkg, 'manifest.json')}: it is a FIFO (named pipe), not a regular file`,
+    });
+    expect(resultOf<{ version: string }>(await client.call('version')).version).toBe('0.0.0-test');
+  });
+
   it('checks a graph whose import_uri names a FIFO without hanging: that graph cannot be loaded', async () => {
     const dir = join(root, 'fifo-import');
     await mkdir(dir);
