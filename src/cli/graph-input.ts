@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { modelPath, nodeFiles } from '../host';
-import { readFailure, readRegularText } from '../runtime/core/regular_file';
+import { readFailure, readRegularText, whyUnreadable } from '../runtime/core/regular_file';
 import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
 import {
   basenamePath,
@@ -60,7 +60,7 @@ export async function checkInput(args: ParsedArgs): Promise<CheckedInput> {
     // A property.json that cannot be read at all is exit code 2; one that does not parse (a syntax
     // error, nesting too deep) is a located E001 among the diagnostics, exit code 1.
     if (!app.property && app.diagnostics.some((d) => d.code === 'E003' && d.file?.endsWith('/property.json'))) {
-      throw new UnreadableInput(`cannot read ${target}/property.json: ${await unreadableReason(`${path}/property.json`)}`);
+      throw new UnreadableInput(`cannot read ${target}/property.json: ${await whyUnreadable(`${path}/property.json`)}`);
     }
     const v = await validateApp(app, { files: nodeFiles, graph: graphName });
     return { diagnostics: v.diagnostics, graphs: v.graphs, appDir: path };
@@ -101,16 +101,6 @@ export async function checkInput(args: ParsedArgs): Promise<CheckedInput> {
   const at = { src: sourceOf(doc), base: '' };
   const { diagnostics } = await checkGraph(doc.value, at, { files: nodeFiles, baseDir: dirnamePath(path) });
   return { diagnostics, graphs: [{ name: '', graph: { graph: doc.value as LocatedGraph['graph'], at, baseDir: dirnamePath(path) } }] };
-}
-
-/** The reason a file the model found unreadable cannot be read (it reads the file once more). */
-async function unreadableReason(path: string): Promise<string> {
-  try {
-    await readRegularText(path);
-    return 'it changed while it was read';
-  } catch (err) {
-    return readFailure(err);
-  }
 }
 
 /** A `ten` section makes a property.json; otherwise graph fields make a graph, and the name decides. */

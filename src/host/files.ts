@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FileSource } from '../shared/app/files';
-import { readRegularText } from '../runtime/core/regular_file';
+import { readRegularText, whyUnreadable } from '../runtime/core/regular_file';
 
 /**
  * Reads files from disk; paths are made absolute and use `/` as the model expects. Only regular
@@ -17,6 +17,7 @@ export const nodeFiles: FileSource = {
       return null;
     }
   },
+  unreadable: whyUnreadable,
   async listDir(path) {
     try {
       const entries = await readdir(path, { withFileTypes: true });

@@ -8,7 +8,7 @@ import { flattenGraph } from '../../shared/graph/flatten';
 import { resolveImportUri, type FileSource } from '../../shared/app/files';
 import type { TenGraph } from '../../shared/graph/types';
 import { parseJsonText } from '../../shared/json/text';
-import { readFailure, readRegularText } from '../core/regular_file';
+import { readFailure, readRegularText, whyUnreadable } from '../core/regular_file';
 
 /** Graph files named by `import_uri`: only regular files up to 128 MiB are read (a FIFO is unreadable, not a hang). */
 const diskFiles: FileSource = {
@@ -19,6 +19,7 @@ const diskFiles: FileSource = {
       return null;
     }
   },
+  unreadable: whyUnreadable,
   async listDir(path) {
     try {
       return await readdir(path);

@@ -181,6 +181,16 @@ export function readFileText(path: string): string {
   }
 }
 
+/** Why `path` cannot be read now, in words that follow "Cannot read <path>: " (it reads the file once more). */
+export async function whyUnreadable(path: string): Promise<string> {
+  try {
+    await readRegularText(path);
+    return 'it changed while it was read';
+  } catch (err) {
+    return readFailure(err);
+  }
+}
+
 /** Why a file could not be read, in words that follow "Cannot read <path>: ". */
 export function readFailure(err: unknown): string {
   if (err instanceof FileRefusedError) return err.reason;

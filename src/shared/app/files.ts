@@ -8,6 +8,17 @@ export interface FileSource {
   readText(path: string): Promise<string | null>;
   /** Names of the entries of a directory, or `null` when it is not a readable directory. */
   listDir(path: string): Promise<string[] | null>;
+  /**
+   * Why `readText` gave `null` for `path`, in words that follow "cannot read <path>: " (no such
+   * file or folder, a FIFO, too large, …); asked only then, so that errors can say it.
+   */
+  unreadable?(path: string): Promise<string>;
+}
+
+/** ` (<why>)` after a message about a file `files` could not read, where it can say why; else ''. */
+export async function readFailureNote(files: FileSource | undefined, path: string): Promise<string> {
+  const reason = await files?.unreadable?.(path);
+  return reason ? ` (${reason})` : '';
 }
 
 /** An in-memory `FileSource` (tests, the renderer's unsaved buffers). */

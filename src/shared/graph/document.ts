@@ -2,7 +2,7 @@
  * TEN documents as the studio holds them: the parsed JSON value (kept whole, so unknown fields
  * survive a round trip), its text positions, and the checks TEN runs when it loads them.
  */
-import { dirnamePath, resolveImportUri, type FileSource } from '../app/files';
+import { dirnamePath, resolveImportUri, readFailureNote, type FileSource } from '../app/files';
 import { parseJson, pointer, textPositions, type LocatedJson } from '../json/located';
 import { validateTenFile, type TenFileKind } from '../schema/document-validate';
 import { checkAppFields, checkGraphShape, staticCheck, type GraphAt } from './check';
@@ -165,7 +165,7 @@ export async function loadGraphFromUri(
   const res = resolveImportUri(uri, opts.baseDir, opts.appBaseDir);
   if (!res.ok) return { ok: false, diagnostics: [diag('E026', res.error, from.src, from.ptr)] };
   const text = opts.files ? await opts.files.readText(res.path) : null;
-  if (text === null) return { ok: false, diagnostics: [diag('E026', `Failed to read graph file from ${res.path}`, from.src, from.ptr)] };
+  if (text === null) return { ok: false, diagnostics: [diag('E026', `Failed to read graph file from ${res.path}${await readFailureNote(opts.files, res.path)}`, from.src, from.ptr)] };
   const parsed = parseJsonDocument<TenGraph>(text, res.path);
   if (!parsed.ok) return parsed;
   const at = { src: sourceOf(parsed.doc), base: '' };

@@ -5,7 +5,7 @@
  * unflattened document; the runtime runs the flattened one, in which every flow has a single
  * `name` and only `dest`.
  */
-import { dirnamePath, resolveImportUri, type FileSource } from '../app/files';
+import { dirnamePath, resolveImportUri, readFailureNote, type FileSource } from '../app/files';
 import { cloneJson } from '../json/clone';
 import { parseJson, pointer } from '../json/located';
 import { stringifyJson } from '../json/text';
@@ -269,7 +269,7 @@ async function flattenInner(
     if (!res.ok) throw new FlattenError(`${FLATTEN_PREFIX}${res.error}`, ptr, 'E026');
     const text = opts.files ? await opts.files.readText(res.path) : null;
     // TEN's texts (`load_graph_from_uri`), plus what TEN leaves out: the reason the file is not a graph.
-    if (text === null) throw new FlattenError(`${FLATTEN_PREFIX}Failed to read content file from ${res.path}`, ptr, 'E026');
+    if (text === null) throw new FlattenError(`${FLATTEN_PREFIX}Failed to read content file from ${res.path}${await readFailureNote(opts.files, res.path)}`, ptr, 'E026');
     const parsed = parseJson(text);
     if (!parsed.ok) throw new FlattenError(`${FLATTEN_PREFIX}Failed to parse graph file from ${res.path} (${parsed.error.message})`, ptr, 'E026');
     const shape = checkGraphShape(parsed.doc.value, { src: { file: res.path }, base: '' });

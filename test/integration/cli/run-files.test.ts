@@ -71,7 +71,7 @@ describe('ten-studio run refuses files that are not files', () => {
     mkfifo(join(dir, 'sub.json'));
     const { code, stdout, stderr } = await cli(['run', dir, '--duration', '1']);
     expect(code, `${stdout}\n${stderr}`).not.toBe(0);
-    expect(`${stdout}\n${stderr}`).toContain(join(dir, 'sub.json'));
+    expect(stderr).toContain(`Failed to read content file from ${join(dir, 'sub.json')} (${FIFO})`);
   });
 
   it("refuses an app whose property.json is a FIFO, or a device, as a usage mistake naming it", async () => {
