@@ -102,7 +102,8 @@ describe('runs of a graph across apps', () => {
       ['process', 'stopped'],
     ]);
     expect(pidAlive(pid)).toBe(false);
-    expect(runEvents(c.events, run.runId).some((e) => e.type === 'connection' && e.uri === B && e.state === 'closed')).toBe(true);
+    // Events travel in the run's batches, which may reach the client after stopRun's answer.
+    await waitFor('the connection to app B reported closed', () => runEvents(c.events, run.runId).some((e) => e.type === 'connection' && e.uri === B && e.state === 'closed'));
   }, 120_000);
 
   it('refuses to start when a node of an app it would start as a process cannot run, naming it, and starts no process', async () => {
