@@ -10,6 +10,14 @@ import { EXIT_INTERRUPTED } from './run-report';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+/**
+ * The parent as the process started with, read when the CLI loads: a parent that ended before
+ * the command set up its handlers (serve prints its URL first, and a loaded machine can take
+ * seconds in between) has already handed us to another process, whose id would be watched in
+ * vain.
+ */
+const PARENT_AT_START = process.ppid;
+
 /** Whether this process should end with its parent (started by npm/npx or our scripts). */
 export function watchesParent(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.TEN_STUDIO_WATCH_PARENT === '1' || env.npm_lifecycle_event !== undefined || env.npm_command !== undefined;
@@ -37,16 +45,21 @@ export function onStopRequest(stop: (why: string) => void, abandon = 'Interrupte
   });
   let watch: NodeJS.Timeout | null = null;
   if (watchesParent()) {
-    const parent = process.ppid;
-    watch = setInterval(() => {
-      if (process.ppid === parent) return;
-      clearInterval(watch!);
+    const parent = PARENT_AT_START;
+    const look = (): void => {
+      if (process.ppid === parent || !watch) return;
+      clearInterval(watch);
+      watch = null;
       request(`its parent process (${parent}) ended`);
-    }, 1000);
+    };
+    watch = setInterval(look, 1000);
     watch.unref();
+    // Gone already: said at once (after the caller has its handle back), not in a second.
+    setImmediate(look);
   }
   return () => {
     for (const [signal, handler] of handlers) process.off(signal, handler);
     if (watch) clearInterval(watch);
+    watch = null;
   };
 }
