@@ -5,6 +5,7 @@
  */
 import type { SourceControl } from '../extensions/bench_source/src';
 import type { CounterStats } from '../../src/runtime/addons/counter_sink/src';
+import { cpuNow as cpuSplitNow, cpuPerMsgUs } from './cpu';
 import { benchApp, ChannelReader, graphOf, uniqueChannel, wallNow, type BenchEdge, type BenchNode } from './runtime-graph';
 
 export const FORWARDERS = 8;
@@ -29,6 +30,8 @@ export interface ChainOptions {
   ringBytes?: number;
   /** After the rounds, the graph is left quiet this long and the process's CPU over it is measured. */
   idleMs?: number;
+  /** Filled with each measured round's CPU time per message (µs): this process, its children. */
+  cpu?: { node: number[]; python: number[] };
 }
 
 /** Rates of the measured rounds, and the CPU time of every thread of the process per message over them. */
@@ -82,6 +85,7 @@ export async function measureChain(o: ChainOptions): Promise<ChainResult> {
         cpu0 = cpuNow();
         from = monotonicUs();
       }
+      const split0 = o.cpu && round >= o.warmupRounds ? cpuSplitNow() : null;
       const goAt = wallNow();
       control.post({ go: o.count } satisfies SourceControl);
       const expected = (round + 1) * o.count;
@@ -92,6 +96,11 @@ export async function measureChain(o: ChainOptions): Promise<ChainResult> {
         throw new Error(`${(err as Error).message}\n${failures().join('\n')}`);
       }
       if (round >= o.warmupRounds) rates.push((o.count / (report.last_at_ms - goAt)) * 1000);
+      if (split0 && o.cpu) {
+        const c = cpuPerMsgUs(split0, cpuSplitNow(), o.count);
+        o.cpu.node.push(c.node);
+        o.cpu.python.push(c.python);
+      }
     }
     const cpu = cpuNow() - cpu0;
     const measuredUs: [number, number] = [from, monotonicUs()];

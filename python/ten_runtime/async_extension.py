@@ -1,7 +1,7 @@
 """An extension with `async def` callbacks.
 
 Each lifecycle coroutine is followed by its `on_*_done`; each message handler runs as its own
-task. TEN runs them on one process-wide asyncio thread and hops to it per call; here they run on
+task (its first step at once: a handler that does not suspend costs no Task object). TEN runs them on one process-wide asyncio thread and hops to it per call; here they run on
 the process's dispatch loop, the thread that receives the messages, so a message costs no hop. An
 exception is reported with its traceback (an `error` event), the cmd being handled is answered
 with an error, and a lifecycle phase is acknowledged anyway: the graph goes on (TEN ends the
@@ -18,19 +18,6 @@ from .cmd import Cmd
 from .data import Data
 from .ten_env import TenEnv
 from .video_frame import VideoFrame
-
-
-async def _handle(internal: Any, phase: str, fn: Callable[[AsyncTenEnv, Any], Awaitable[None]],
-                  env: AsyncTenEnv, msg: Any) -> None:
-    """One message handler as a task: an exception is reported (and answers a cmd)."""
-    try:
-        await fn(env, msg)
-    except asyncio.CancelledError:
-        raise
-    except Exception as e:  # noqa: BLE001
-        internal.handler_failed(phase, e, msg)
-    finally:
-        internal.task_finished()
 
 
 class AsyncExtension:
@@ -82,8 +69,8 @@ class AsyncExtension:
             # Not overridden: TEN's default does nothing, so no task either.
             return
         env = self.__dict__.get("_async_ten_env") or self._ten_env_async(ten_env)
-        internal = ten_env._internal
-        internal.spawn(_handle(internal, phase, fn, env, msg), phase)
+        # Runs it as its own task; one that does not suspend needs no Task object at all.
+        ten_env._internal.run_handler(phase, fn, env, msg)
 
     @final
     def _proxy_on_configure(self, ten_env: TenEnv) -> None:

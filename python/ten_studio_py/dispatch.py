@@ -36,6 +36,7 @@ from ten_runtime.msg import Msg
 from ten_runtime.ten_env import TenEnv
 from ten_runtime.video_frame import VideoFrame
 
+from . import eager
 from . import proto as P
 from .link import Link, Outbox
 
@@ -123,10 +124,11 @@ def format_exc(e: BaseException) -> str:
 
 def _task_name() -> str:
     try:
-        t = asyncio.current_task()
+        t = eager._c_current_task()
     except RuntimeError:
         return ""
-    return t.get_name() if t is not None else ""
+    # A handler in its first step has no Task yet (a log line does not make one).
+    return t.get_name() if t is not None else eager.running_name()
 
 
 class ExtCtx:
@@ -156,6 +158,7 @@ class ExtCtx:
         self.tasks = 0
         self.errors = 0
         self.task_names: dict[str, str] = {}
+        self.sites: dict[str, _Site] = {}
 
     def add_time(self, ms: float, weight: int) -> None:
         self.handler_ms += ms * weight
@@ -171,6 +174,25 @@ def _closed_text(api: str, env: str = "ten_env") -> str:
     if api in ("init_property_from_json",):
         return "ten_env is closed."
     return f"{env}.{api}() failed because ten_env_proxy is invalid."
+
+
+class _Site:
+    """Where an extension's handlers of one kind run (`eager.Site`)."""
+
+    __slots__ = ("x", "phase", "name")
+
+    def __init__(self, x: ExtCtx, phase: str) -> None:
+        self.x = x
+        self.phase = phase
+        self.name = f"{x.name}:{phase}"
+
+    def error(self, e: Exception, msg: Any) -> None:
+        self.x.d.handler_failed(self.x, self.phase, e, msg)
+
+    def end(self) -> None:
+        x = self.x
+        x.tasks -= 1
+        x.d.progress += 1
 
 
 class ExtEnv:
@@ -439,6 +461,15 @@ class ExtEnv:
     def spawn(self, coro: Any, phase: str) -> None:
         self.ctx.d.spawn(self.ctx, coro, phase)
 
+    def run_handler(self, phase: str, fn: Callable[[Any, Any], Any], env: Any, msg: Any) -> None:
+        """A message handler: its first step now, a task only if it suspends (`eager`)."""
+        ctx = self.ctx
+        site = ctx.sites.get(phase)
+        if site is None:
+            site = ctx.sites[phase] = _Site(ctx, phase)
+        ctx.tasks += 1
+        eager.run(ctx.d.loop, fn(env, msg), site, msg)
+
     def handler_failed(self, phase: str, e: BaseException, msg: Any) -> None:
         self.ctx.d.handler_failed(self.ctx, phase, e, msg)
 
@@ -506,6 +537,7 @@ def ensure_ten_packages(dirs: list[str]) -> None:
 
 
 msg_module._on_invalid = _report_invalid_use
+eager.install()
 
 
 class Dispatcher:

@@ -1,7 +1,10 @@
 """AsyncExtension and AsyncExtensionTester through the studio runtime."""
 
 import asyncio
+import contextvars
 import json
+
+import pytest
 
 from ten_runtime import (
     AsyncExtensionTester,
@@ -104,3 +107,78 @@ def test_tester_stop_during_a_pending_await_ends_the_test(scripted_hooks):
 
     scripted_hooks.HOOKS["on_cmd"] = on_cmd
     assert run(StopFirst()) is None
+
+
+class AskEach(AsyncExtensionTester):
+    """Sends each cmd in turn and keeps (status, detail) of each result."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__()
+        self.names = names
+        self.got: list = []
+
+    async def on_start(self, env: AsyncTenEnvTester) -> None:
+        for name in self.names:
+            result, err = await env.send_cmd(Cmd.create(name))
+            detail = result.get_property_string("detail")[0] if result is not None else None
+            self.got.append((result.get_status_code() if result is not None else err.error_code(), detail))
+        env.stop_test()
+
+
+PROBE: contextvars.ContextVar = contextvars.ContextVar("probe", default=None)
+
+
+def test_async_handlers_run_as_tasks_of_their_own(scripted_hooks):
+    # A handler is a task of its own from its first line to its end, whether it suspends or not:
+    # asyncio.current_task() names it, asyncio.timeout() works, a context variable it sets stays
+    # its own (the next handler does not see it), and a task that suspends is the same task after.
+    scripted_hooks.MODE["async"] = True
+    seen = []
+
+    async def on_cmd(ext, env, cmd):
+        name = cmd.get_name()
+        task = asyncio.current_task()
+        seen.append((name, "first", PROBE.get(), task.get_name() if task is not None else None))
+        PROBE.set(name)
+        if name == "pending":
+            async with asyncio.timeout(5):
+                await asyncio.sleep(0.01)
+            seen.append((name, "after", PROBE.get(), asyncio.current_task() is task))
+        elif name == "yield":
+            await asyncio.sleep(0)
+            seen.append((name, "after", PROBE.get(), asyncio.current_task() is task))
+        await env.return_result(CmdResult.create(StatusCode.OK, cmd))
+
+    scripted_hooks.HOOKS["on_cmd"] = on_cmd
+    t = AskEach(["sync", "pending", "yield", "sync"])
+    assert run(t) is None
+    assert t.got == [(StatusCode.OK, "")] * 4
+    task = "scripted_python:on_cmd"
+    assert seen == [
+        ("sync", "first", None, task),
+        ("pending", "first", None, task),
+        ("pending", "after", "pending", True),
+        ("yield", "first", None, task),
+        ("yield", "after", "yield", True),
+        ("sync", "first", None, task),
+    ]
+
+
+@pytest.mark.parametrize("when", ["early", "late"])
+def test_async_handler_exceptions_before_and_after_suspending_answer_the_cmd(scripted_hooks, when):
+    scripted_hooks.MODE["async"] = True
+
+    async def on_cmd(ext, env, cmd):
+        if cmd.get_name() == "late":
+            await asyncio.sleep(0.01)
+        raise ValueError(cmd.get_name())
+
+    scripted_hooks.HOOKS["on_cmd"] = on_cmd
+    t = AskEach([when])
+    try:
+        run(t)
+    except ValueError as e:
+        assert str(e) == when
+    else:
+        raise AssertionError("run() should raise the extension's exception")
+    assert t.got == [(StatusCode.ERROR, f"Extension 'scripted_python' threw in on_cmd: {when}")]
