@@ -8,16 +8,17 @@ export interface DriverGraph {
 }
 
 /**
- * `nodes` must not include the driver: it is added as node `driver` in group `driver` (in the app
- * `driverApp` for a graph across apps, which this process then runs and listens as).
+ * `nodes` must not include the driver: it is added as node `driver` in group `driverGroup`
+ * (default `driver`; in the app `driverApp` for a graph across apps, which this process then runs
+ * and listens as).
  */
-export async function startDriverGraph(suite: string, nodes: BenchNode[], targets: string[], driverApp?: string): Promise<DriverGraph> {
+export async function startDriverGraph(suite: string, nodes: BenchNode[], targets: string[], driverApp?: string, driverGroup = 'driver'): Promise<DriverGraph> {
   const controlName = uniqueChannel(suite);
   const control = new ChannelReader<DriverControl>(controlName);
   const { app, failures } = benchApp(driverApp ? { property: { ten: { uri: driverApp } } } : {});
   await app.listen();
   const all: BenchNode[] = [
-    { name: 'driver', addon: 'bench_cmd_driver', group: 'driver', property: { control_channel: controlName }, ...(driverApp ? { app: driverApp } : {}) },
+    { name: 'driver', addon: 'bench_cmd_driver', group: driverGroup, property: { control_channel: controlName }, ...(driverApp ? { app: driverApp } : {}) },
     ...nodes,
   ];
   const edges: BenchEdge[] = [{ from: 'driver', kind: 'cmd', name: 'ping', to: targets }];

@@ -22,6 +22,7 @@ _HEAD = struct.Struct("<IBI")
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 FLUSH_BYTES = 1 << 20
+READ_SIZE = 1 << 20
 # Buffers from this size on are written from where they are, not copied into the frame.
 BIG_PART = 1 << 16
 
@@ -50,6 +51,10 @@ class Link:
         self.rfd = rfd
         self.wfd = wfd
         self._buf = bytearray()
+        # Reads land here: `os.read(fd, 1 MiB)` allocated (mmap) and freed (munmap) a 1 MiB bytes
+        # per read, about 50 µs of system time per wake-up on a two-core VM.
+        self._rbuf = bytearray(READ_SIZE)
+        self._rview = memoryview(self._rbuf)
         self._wlock = threading.Lock()
         self.closed = False
         self.bytes_in = 0
@@ -77,18 +82,18 @@ class Link:
 
     def _readable(self) -> None:
         try:
-            chunk = os.read(self.rfd, 1 << 20)
+            got = os.readv(self.rfd, (self._rbuf,))
         except BlockingIOError:
             return
         except OSError:
-            chunk = b""
-        if not chunk:
+            got = 0
+        if not got:
             self.detach()
             self._on_eof()
             return
-        self.bytes_in += len(chunk)
+        self.bytes_in += got
         buf = self._buf
-        buf += chunk
+        buf += self._rview[:got]
         pos = 0
         n = len(buf)
         while n - pos >= 9:
@@ -119,10 +124,10 @@ class Link:
                     del buf[:4 + length]
                     records = json.loads(bytes(frame[:jlen])) if jlen else []
                     return channel, records, memoryview(frame)[jlen:]
-            chunk = os.read(self.rfd, 1 << 20)
-            if not chunk:
+            got = os.readv(self.rfd, (self._rbuf,))
+            if not got:
                 return None
-            buf += chunk
+            buf += self._rview[:got]
 
     # ---- writing ---------------------------------------------------------------------------
 
