@@ -32,9 +32,11 @@ _enter_task = asyncio.tasks._enter_task
 _leave_task = asyncio.tasks._leave_task
 _CoroutineType = types.CoroutineType
 
-# The handler running its first step on the dispatch loop, if any.
-_running: "Step | None" = None
-_running_ident = 0
+# The handler running its first step, if any: (loop, coro, site, msg, context, thread ident); a
+# tuple, not a Step: most handlers end in their first step and never need one.
+_running: "tuple[Any, ...] | None" = None
+# The Step made for it while it runs (its Task was asked for), if any.
+_made: "Step | None" = None
 
 
 class Site(Protocol):
@@ -68,31 +70,34 @@ class Step:
         # False until the coroutine has run (or ended) its first step.
         self.started = False
 
-    def materialize(self) -> "asyncio.Task[Any]":
-        """The Task of a handler asked for during its first step; it is current from now on."""
-        task = self.task
-        if task is None:
-            # Not loop.create_task: an eager task factory (3.12+) would start it now, inside the step.
-            task = self.task = asyncio.Task(_Rest(self), loop=self.loop, name=self.site.name, context=self.ctx)
-            _enter_task(self.loop, task)
-        return task
-
 
 def current_task(loop: asyncio.AbstractEventLoop | None = None) -> "asyncio.Task[Any] | None":
     """`asyncio.current_task`, which also sees a handler in its first step (and makes its Task)."""
     t = _c_current_task(loop)
     if t is None:
-        s = _running
-        if s is not None and threading.get_ident() == _running_ident and (loop is None or loop is s.loop):
-            return s.materialize()
+        r = _running
+        if r is not None and threading.get_ident() == r[5] and (loop is None or loop is r[0]):
+            return _materialize(r)
     return t
+
+
+def _materialize(r: "tuple[Any, ...]") -> "asyncio.Task[Any]":
+    """The Task of a handler asked for during its first step; it is current from now on."""
+    global _made
+    s = _made
+    if s is None:
+        s = _made = Step(r[0], r[1], r[2], r[3], r[4])
+        # Not loop.create_task: an eager task factory (3.12+) would start it now, inside the step.
+        s.task = asyncio.Task(_Rest(s), loop=s.loop, name=s.site.name, context=s.ctx)
+        _enter_task(s.loop, s.task)
+    return s.task  # type: ignore[return-value]
 
 
 def running_name() -> str:
     """The task name of the handler in its first step on this thread ('' if none): for log lines,
     without making its Task."""
-    s = _running
-    return s.site.name if s is not None and threading.get_ident() == _running_ident else ""
+    r = _running
+    return r[2].name if r is not None and threading.get_ident() == r[5] else ""
 
 
 def install() -> None:
@@ -109,32 +114,43 @@ async def _awaiting(a: Any) -> Any:
 def run(loop: asyncio.AbstractEventLoop, awaitable: Any, site: Site, msg: Any) -> None:
     """Runs a handler's coroutine: its first step now, the rest (if any) as a Task named after
     `site`, which is told of an exception and of the end."""
-    global _running, _running_ident
+    global _running, _made
     coro = awaitable if type(awaitable) is _CoroutineType else _awaiting(awaitable)
-    s = Step(loop, coro, site, msg, contextvars.copy_context())
+    ctx = contextvars.copy_context()
     if not SUPPORTED:
-        asyncio.Task(_Rest(s), loop=loop, name=site.name)
+        asyncio.Task(_Rest(Step(loop, coro, site, msg, ctx)), loop=loop, name=site.name)
         return
-    prev, prev_ident = _running, _running_ident
-    _running, _running_ident = s, threading.get_ident()
+    prev, prev_made = _running, _made
+    _running, _made = (loop, coro, site, msg, ctx, threading.get_ident()), None
+    error: Exception | None = None
     try:
-        s.pending = s.ctx.run(coro.send, None)
+        y = ctx.run(coro.send, None)
     except StopIteration:
-        _ended(s, None)
-        return
+        y = _ENDED
     except asyncio.CancelledError:
-        _ended(s, None)
-        return
+        y = _ENDED
     except Exception as e:  # noqa: BLE001 - the handler's own exception
-        _ended(s, e)
-        return
+        y = _ENDED
+        error = e
     finally:
-        _running, _running_ident = prev, prev_ident
-        s.started = True
-        if s.task is not None:
+        s = _made
+        _running, _made = prev, prev_made
+        if s is not None:
             _leave_task(loop, s.task)
-    if s.task is None:
-        s.task = asyncio.Task(_Rest(s), loop=loop, name=site.name, context=s.ctx)
+    if y is _ENDED:
+        if s is not None:
+            # Its Task was made: it ends at its first step.
+            s.coro = None
+            s.msg = None
+        if error is not None:
+            site.error(error, msg)
+        site.end()
+        return
+    if s is None:
+        s = Step(loop, coro, site, msg, ctx)
+        s.task = asyncio.Task(_Rest(s), loop=loop, name=site.name, context=ctx)
+    s.pending = y
+    s.started = True
 
 
 def _ended(s: Step, e: Exception | None) -> None:
@@ -215,3 +231,4 @@ class _Rest(Coroutine):  # type: ignore[type-arg]
 
 
 _TAKEN = object()
+_ENDED = object()
