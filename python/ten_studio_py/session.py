@@ -110,7 +110,13 @@ class Session:
                 self._on_session(r)
             return
         if records and records[0][0] == P.T_INIT:
-            self._start_group(records[0][1])
+            try:
+                self._start_group(records[0][1])
+            except Exception as e:  # noqa: BLE001 - any failure to host the group ends the test
+                # Nothing would ever answer the group's creation: the test ends with the error
+                # (run() raises it) instead of waiting for a group that is not there.
+                self._on_exception(e)
+                return
             records = records[1:]
         d = self.dispatcher
         if d is not None:

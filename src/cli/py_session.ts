@@ -106,11 +106,20 @@ export async function pySession(): Promise<number> {
         { extension: req.addon, [kind]: [{ name: '*', dest: [{ extension: TESTER }] }] },
       ]),
     };
-    try {
-      graphId = await a.startGraph({ graph, name: 'ten:extension_tester' });
-      current.graphId = graphId;
-    } catch (e) {
-      stop(1, e instanceof Error ? e.message : String(e));
+    const starting = a.startGraph({ graph, name: 'ten:extension_tester' }).then(
+      (id) => {
+        graphId = id;
+        current!.graphId = id;
+      },
+      (e: unknown) => stop(1, e instanceof Error ? e.message : String(e)),
+    );
+    await Promise.race([starting, finished]);
+    if (!graphId && outcome) {
+      // Stopped before the graph finished starting (its Python group could not be hosted, say):
+      // nothing will answer that start, so the app holding it is closed, which fails the start.
+      await a.close();
+      if (app === a) app = null;
+      await starting;
     }
     await finished;
     if (graphId && a.graphs().includes(graphId)) await a.stopGraph(graphId);

@@ -234,3 +234,27 @@ def test_an_exception_in_the_extension_fails_the_test(scripted_hooks):
         assert str(e) == "'boom'"
     else:
         raise AssertionError("run() should raise the extension's exception")
+
+
+def test_a_group_that_cannot_be_hosted_fails_the_test_instead_of_hanging(monkeypatch):
+    # The test graph's group is hosted in this process; when hosting it fails (an import error in
+    # the runtime, say), run() must end with that error, not wait forever for the group.
+    from ten_studio_py import session
+
+    def broken(*args, **kwargs):
+        raise ImportError("cannot import name 'Dispatcher' (simulated)")
+
+    monkeypatch.setattr(session, "Dispatcher", broken)
+    done = {}
+
+    def go():
+        try:
+            done["result"] = run(StopAtStart())
+        except BaseException as e:  # noqa: BLE001 - what run() raised is the point
+            done["raised"] = e
+
+    t = threading.Thread(target=go, daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "run() hung when the group could not be hosted"
+    assert isinstance(done.get("raised"), ImportError)
