@@ -1,10 +1,13 @@
 """Addon registration. `@register_addon_as_extension(name)` records the addon class and the folder
 of the file that declares it (which holds manifest.json and property.json).
 
-When a package is imported twice under two module names — pytest imports the extension under
-test as `<name>` while the runtime would import `ten_packages.extension.<name>` — the first
-registration is kept: it is the copy whose module a test patches (`unittest.mock.patch`), so the
-runtime must use that one and never import the package again.
+As in TEN, a package imported twice under two module names (pytest imports the extension under
+test as `<name>`, a test's `unittest.mock.patch("ten_packages.extension.<name>.extension.Client")`
+imports `ten_packages.extension.<name>`) registers the addon twice, and the last registration
+before the runtime first uses the addon is the one it uses from then on (TEN keeps the last
+register handler until the addon is registered, once per process): that is the copy the test's
+patch applies to. The runtime never imports a package whose addon this process has already
+registered.
 """
 
 import os
@@ -36,11 +39,16 @@ class _AddonManager:
 
     @staticmethod
     def _set_register_handler(addon_name: str, register_handler: Callable[[object], None]) -> None:
-        _AddonManager._registry.setdefault(addon_name, register_handler)
+        _AddonManager._registry[addon_name] = register_handler
 
     @classmethod
     def _find(cls, name: str) -> tuple[type[Addon], str | None] | None:
-        return cls._addons.get(name)
+        """The addon the runtime uses; from the first use on, registrations under its name are
+        ignored (TEN registers an addon once per process)."""
+        found = cls._addons.get(name)
+        if found is not None:
+            cls._registered_addons.add(name)
+        return found
 
 
 def register_addon_as_extension(name: str, base_dir: str | None = None):
@@ -52,7 +60,7 @@ def register_addon_as_extension(name: str, base_dir: str | None = None):
                 resolved = None
         else:
             resolved = os.path.dirname(base_dir)
-        if name not in _AddonManager._addons:
+        if name not in _AddonManager._registered_addons:
             _AddonManager._addons[name] = (cls, resolved)
         _AddonManager._set_register_handler(name, lambda _ctx: None)
         return cls

@@ -236,3 +236,18 @@ def test_value():
     assert err is None and obj["a"].get_array()[0][1].get_float() == (2.5, None)
     assert v.get_int()[1].error_code() == TenErrorCode.ErrorCodeInvalidType
     assert v._to_plain() == {"a": [1, 2.5, "x", True, None], "b": "<1 bytes>"}
+
+
+def test_the_last_registration_before_first_use_is_the_addon():
+    """As TEN: a package imported under two module names registers twice; the runtime uses the
+    registration made last before it first needs the addon, and only that one from then on."""
+    from ten_runtime import Addon, register_addon_as_extension
+    from ten_runtime.addon_manager import _AddonManager
+
+    first = register_addon_as_extension("twice_imported_probe")(type("First", (Addon,), {}))
+    second = register_addon_as_extension("twice_imported_probe")(type("Second", (Addon,), {}))
+    found = _AddonManager._find("twice_imported_probe")
+    assert found is not None and found[0] is second and found[0] is not first
+    register_addon_as_extension("twice_imported_probe")(type("Third", (Addon,), {}))
+    found = _AddonManager._find("twice_imported_probe")
+    assert found is not None and found[0] is second

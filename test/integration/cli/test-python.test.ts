@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { cli } from './cli';
 
 const WEATHER = 'test/fixtures/python/ten_packages/extension/weather_python';
+const QUOTE = 'test/fixtures/python/ten_packages/extension/quote_python';
 
 /** Runtime session and Python host processes on the machine (other runs' included), by pid. */
 function sessions(): Set<string> {
@@ -54,6 +55,14 @@ describe('ten-studio test (Python)', () => {
   it('passes the arguments after the folder to pytest', async () => {
     const r = await cli(['test', WEATHER, '-k', 'stop_test or timeout']);
     expect(r.stdout).toMatch(/2 passed, 2 deselected/);
+    expect(r.code).toBe(0);
+  });
+
+  it('applies a patch of the ten_packages.extension copy when pytest imported the package under its own name first', async () => {
+    // TEN's AI extensions: tests/ is a package, so pytest imports the extension as <name>, and
+    // the fixture patches ten_packages.extension.<name>.extension.Client (a second import).
+    const r = await cli(['test', QUOTE], 120_000);
+    expect(r.stdout).toMatch(/1 passed/);
     expect(r.code).toBe(0);
   });
 
