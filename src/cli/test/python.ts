@@ -9,8 +9,10 @@
  *   extension's own `.ten/app` (an earlier `tman install`), the app it sits in
  *   (`<app>/ten_packages/system`), or `--system DIR` / `TEN_STUDIO_SYSTEM_PACKAGES` (folders of
  *   packages, or packages).
- * - PYTHONPATH: the app folder, then each system package's `interface/` folder (the package
- *   folder itself when it has none, as for `pytest_ten`), then the caller's.
+ * - PYTHONPATH: the folders the package's own `tests/bin/start` adds besides the `.ten/app` ones
+ *   (TEN's AI extensions add the extension's folder or its parent, `"$(pwd)/.."`, so that tests
+ *   can `import <name>`), the app folder, then each system package's `interface/` folder (the
+ *   package folder itself when it has none, as for `pytest_ten`), then the caller's.
  * - Then `<python> -m pytest -s tests/ <args>` in the extension folder, with the caller's
  *   environment (PYTEST_ADDOPTS included) and pytest's own output; the exit code is pytest's
  *   (0 iff every test passed). The testers' runtime session (a node child of pytest) ends with
@@ -19,7 +21,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, dirname, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkPython, studioPythonDir } from '../../runtime/app/python';
 import { readFileText, readRegularTextSync } from '../../runtime/core/regular_file';
@@ -68,6 +70,31 @@ function findSystemPackage(name: string, extDir: string, extra: readonly string[
     }
   }
   return null;
+}
+
+/**
+ * The folders a package's `tests/bin/start` puts on PYTHONPATH other than those of `.ten/app` (the
+ * layout gives those) and the caller's `$PYTHONPATH`: entries of its `export PYTHONPATH=` lines,
+ * relative to the package folder (the script `cd`s there), `$(pwd)`/`$PWD` being that folder.
+ * Entries naming other variables are left out.
+ */
+export function startScriptPaths(extDir: string): string[] {
+  const file = join(extDir, 'tests', 'bin', 'start');
+  if (!existsSync(file)) return [];
+  const text = readRegularTextSync(file).replace(/\\\r?\n/g, '');
+  const paths: string[] = [];
+  for (const m of text.matchAll(/^\s*export\s+PYTHONPATH=(.*)$/gm)) {
+    const value = m[1]!.trim().replace(/["']/g, '');
+    for (const raw of value.split(':')) {
+      const entry = raw.trim().replace(/\$\(pwd\)|\$\{PWD\}|\$PWD\b/g, extDir);
+      if (entry === '' || entry.includes('$')) continue;
+      const abs = resolve(extDir, entry);
+      const rel = relative(extDir, abs);
+      if (rel === '.ten' || rel.startsWith(`.ten${sep}`)) continue;
+      if (!paths.includes(abs)) paths.push(abs);
+    }
+  }
+  return paths;
 }
 
 /** Lays out `.ten/app` in `root`; returns the PYTHONPATH entries in TEN's order. */
@@ -121,7 +148,7 @@ export async function testPython(opts: PythonTestOptions): Promise<number> {
   const extra = [...opts.system, ...(process.env.TEN_STUDIO_SYSTEM_PACKAGES ?? '').split(delimiter).filter(Boolean)].map((d) => resolve(d));
   const root = mkdtempSync(join(tmpdir(), 'ten-studio-test-'));
   try {
-    const paths = layOutStandaloneApp(root, dir, manifest, extra, (l) => process.stderr.write(`${l}\n`));
+    const paths = [...startScriptPaths(dir), ...layOutStandaloneApp(root, dir, manifest, extra, (l) => process.stderr.write(`${l}\n`))];
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     env.PYTHONPATH = [...paths, ...(env.PYTHONPATH ? env.PYTHONPATH.split(delimiter) : [])].join(delimiter);
