@@ -16,6 +16,7 @@ from .async_ten_env import AsyncTenEnv
 from .audio_frame import AudioFrame
 from .cmd import Cmd
 from .data import Data
+from .extension import _new_extension
 from .ten_env import TenEnv
 from .video_frame import VideoFrame
 
@@ -27,7 +28,7 @@ class AsyncExtension:
     _ten_thread: threading.Thread | None
 
     def __new__(cls, name: str, *args: object, **kwargs: object):
-        return super().__new__(cls)
+        return _new_extension(cls)
 
     def __init__(self, name: str) -> None:
         self.name = name

@@ -251,3 +251,20 @@ def test_the_last_registration_before_first_use_is_the_addon():
     register_addon_as_extension("twice_imported_probe")(type("Third", (Addon,), {}))
     found = _AddonManager._find("twice_imported_probe")
     assert found is not None and found[0] is second
+
+
+@pytest.mark.parametrize("base", [ten_runtime.Extension, ten_runtime.AsyncExtension])
+def test_an_extension_with_an_abstract_method_left_can_be_made(base):
+    """As TEN (its extensions derive from a C type): TEN's LLM template extends ten_ai_base's
+    abstract base without implementing every abstract method and still runs."""
+    import abc
+
+    class Base(base, abc.ABC):
+        @abc.abstractmethod
+        def on_retrieve_prompt(self) -> str: ...
+
+    class Partial(Base):
+        pass
+
+    ext = Partial("partial")
+    assert isinstance(ext, Base)
