@@ -243,18 +243,23 @@ class Session:
 
 def _find_addon(addon: str) -> str | TenError:
     """The package folder of an addon: the registered copy if this process has one (a test imported
-    the package), else `ten_packages.extension.<addon>` imported now."""
+    the package), else `ten_packages.extension.<addon>` imported now. A package that is not there
+    is an error result; one that fails to import raises (the test fails with its traceback, as on
+    TEN, where it ends the process)."""
     import importlib
 
     from ten_runtime.addon_manager import _AddonManager
 
     found = _AddonManager._find(addon)
     if found is None:
+        module = f"ten_packages.extension.{addon}"
         try:
-            importlib.import_module(f"ten_packages.extension.{addon}")
-        except ImportError as e:
+            importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name is None or not (module == e.name or module.startswith(e.name + ".")):
+                raise
             return TenError.create(TenErrorCode.ErrorCodeGeneric,
-                                   f"Addon '{addon}' is not registered and ten_packages.extension.{addon} cannot be imported: {e}")
+                                   f"Addon '{addon}' is not registered and {module} cannot be imported: {e}")
         found = _AddonManager._find(addon)
     if found is None or not found[1]:
         return TenError.create(TenErrorCode.ErrorCodeGeneric, f"Addon '{addon}' was not registered (@register_addon_as_extension).")

@@ -258,3 +258,24 @@ def test_a_group_that_cannot_be_hosted_fails_the_test_instead_of_hanging(monkeyp
     t.join(60)
     assert not t.is_alive(), "run() hung when the group could not be hosted"
     assert isinstance(done.get("raised"), ImportError)
+
+
+def test_run_raises_when_the_package_under_test_fails_to_import():
+    """TEN ends the process when the extension under test cannot be loaded; here the test fails
+    with the import error (a vendor SDK that is not installed), while a package that is not there
+    at all is an error result."""
+    import os
+
+    import pytest
+    from ten_studio_py.dispatch import ensure_ten_packages
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    ensure_ten_packages([os.path.join(here, "..", "..", "..", "test", "fixtures", "python", "ten_packages", "extension")])
+    tester = ExtensionTester()
+    tester.set_test_mode_single("py_broken")
+    with pytest.raises(ModuleNotFoundError, match="a_module_nobody_has"):
+        tester.run()
+    missing = ExtensionTester()
+    missing.set_test_mode_single("no_package_by_this_name")
+    err = missing.run()
+    assert err is not None and "ten_packages.extension.no_package_by_this_name cannot be imported" in err.error_message()
