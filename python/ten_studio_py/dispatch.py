@@ -615,6 +615,8 @@ class Dispatcher:
         if self.create_failed:
             return
         self.create_failed = True
+        if e is not None and self.on_exception is not None:
+            self.on_exception(e)
         tb = "".join(traceback.format_exception(e)) if e is not None else ""
         self.out.push([P.P_CREATE_FAILED, f"Extension '{x.name}': {message}" + (f"\n{tb}" if tb else "")])
         self.out.flush()

@@ -279,3 +279,31 @@ def test_run_raises_when_the_package_under_test_fails_to_import():
     missing.set_test_mode_single("no_package_by_this_name")
     err = missing.run()
     assert err is not None and "ten_packages.extension.no_package_by_this_name cannot be imported" in err.error_message()
+
+
+def test_run_raises_what_on_create_instance_raised(tmp_path):
+    """An addon that imports its vendor SDK in on_create_instance (TEN's AI extensions do): TEN
+    ends the process when it raises; here run() raises it, so the test fails."""
+    import os
+
+    import pytest
+    from ten_studio_py.dispatch import ensure_ten_packages
+
+    pkg = tmp_path / "lazy_vendor_python"
+    pkg.mkdir()
+    (pkg / "manifest.json").write_text(
+        '{"type": "extension", "name": "lazy_vendor_python", "version": "0.1.0",'
+        ' "dependencies": [{"type": "system", "name": "ten_runtime_python", "version": "0.11"}]}'
+    )
+    (pkg / "__init__.py").write_text(
+        "from ten_runtime import Addon, register_addon_as_extension\n\n\n"
+        '@register_addon_as_extension("lazy_vendor_python")\n'
+        "class LazyAddon(Addon):\n"
+        "    def on_create_instance(self, ten_env, name, context):\n"
+        "        import a_vendor_sdk_nobody_has  # noqa: F401\n"
+    )
+    ensure_ten_packages([os.fspath(tmp_path)])
+    tester = ExtensionTester()
+    tester.set_test_mode_single("lazy_vendor_python")
+    with pytest.raises(ModuleNotFoundError, match="a_vendor_sdk_nobody_has"):
+        tester.run()
