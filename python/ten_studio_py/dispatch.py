@@ -570,6 +570,8 @@ class Dispatcher:
         self.factories: dict[str, Callable[[ExtCtx], Any]] = config.get("_factories", {})
         # Ours, for test sessions: told of every exception a callback raised (fails the test).
         self.on_exception: Callable[[BaseException], None] | None = None
+        # Ours: the exception that failed the creation, for a test process to raise from run().
+        self.on_create_failed: Callable[[BaseException], None] | None = None
         # Ours: hosted by a test process (pytest), not a process of its own.
         self.in_session: bool = bool(config.get("_session"))
 
@@ -615,8 +617,8 @@ class Dispatcher:
         if self.create_failed:
             return
         self.create_failed = True
-        if e is not None and self.on_exception is not None:
-            self.on_exception(e)
+        if e is not None and self.on_create_failed is not None:
+            self.on_create_failed(e)
         tb = "".join(traceback.format_exception(e)) if e is not None else ""
         self.out.push([P.P_CREATE_FAILED, f"Extension '{x.name}': {message}" + (f"\n{tb}" if tb else "")])
         self.out.flush()

@@ -147,8 +147,15 @@ class Session:
 
         d = Dispatcher(self.link, self.loop, config, P.CH_GROUP, on_closed=closed)
         d.on_exception = self._on_exception  # type: ignore[attr-defined]
+        d.on_create_failed = self._on_create_failed
         self.dispatcher = d
         d.create()
+
+    def _on_create_failed(self, e: BaseException) -> None:
+        # The start fails and the run ends as for any start failure; run() raises the exception.
+        run = self.run
+        if run is not None and run.exception is None:
+            run.exception = e
 
     def _on_exception(self, e: BaseException) -> None:
         run = self.run
