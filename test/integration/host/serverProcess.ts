@@ -15,6 +15,13 @@ export const NOBODY = { uid: 65534, gid: 65534 };
 export function secondUserUnavailable(): string | null {
   if (process.platform === 'win32' || process.getuid?.() !== 0) return 'needs root to act as a second local user (nobody) with setpriv';
   if (spawnSync('setpriv', ['--version']).status !== 0) return 'needs util-linux setpriv to act as a second local user (nobody)';
+  // The server runs from this checkout as nobody: a checkout under a private folder (a 0700 home
+  // or temporary folder) is closed to it.
+  const tsx = resolve('node_modules/tsx/package.json');
+  const asNobody = ['setpriv', `--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups', 'test', '-r'];
+  if (spawnSync(asNobody[0]!, [...asNobody.slice(1), tsx]).status !== 0 || spawnSync(asNobody[0]!, [...asNobody.slice(1), FIXTURE]).status !== 0) {
+    return `needs the checkout readable by a second local user (nobody cannot read ${tsx})`;
+  }
   return null;
 }
 
