@@ -7,7 +7,8 @@
  * the batch, copied out of the ring at once, its space given back — and handles it; then, with
  * the ring empty, the reader sleeps again (`RingReader.sleep`). A RESUME marker whose port
  * batches have not all been handled stops the drain (the rest of the batch waits here); the port
- * batch that completes it continues it.
+ * batch that completes it continues it, and the drain that handles that rest takes the records
+ * published meanwhile with it, so that a later port batch never overtakes them.
  */
 import { RingFormatError, type RingDecoder } from '../core/ring_codec';
 import type { Runloop } from '../core/runloop';
@@ -100,39 +101,47 @@ export class RingInbox {
   }
 
   /**
-   * Handles the batch in hand, or else every record published now, up to an unmet RESUME marker.
+   * Handles the rest of the batch in hand and then every record published since, or else every
+   * record published now, up to an unmet RESUME marker. The records published since count too: a
+   * port batch handled right after this drain (port batches that arrive together run back to
+   * back, before the drain the first one schedules) may have been posted after them.
    */
   private drain(): void {
     if (this.blockedOn !== 0 || this.broken) return;
     const reader = this.reader;
     let n = 0;
     try {
-      const batch = this.batch ?? reader.take();
-      if (batch === null) return;
-      this.decoder.use(batch.bytes);
+      let rest = this.batch;
       this.batch = null;
-      for (;;) {
-        const op = batch.next();
-        if (op === EMPTY) break;
-        if (op === OP_MSG) {
-          let w: WireMsg | null = null;
-          try {
-            w = this.decoder.decode(batch.start, batch.end);
-          } catch (e) {
-            if (!(e instanceof RingFormatError)) throw e;
-            this.host.error(e);
+      let batch = rest ?? reader.take();
+      while (batch !== null) {
+        this.decoder.use(batch.bytes);
+        for (;;) {
+          const op = batch.next();
+          if (op === EMPTY) break;
+          if (op === OP_MSG) {
+            let w: WireMsg | null = null;
+            try {
+              w = this.decoder.decode(batch.start, batch.end);
+            } catch (e) {
+              if (!(e instanceof RingFormatError)) throw e;
+              this.host.error(e);
+            }
+            n++;
+            if (w !== null) this.handle(w);
+            continue;
           }
-          n++;
-          if (w !== null) this.handle(w);
-          continue;
+          const need = batch.resumeAfter();
+          if (need > this.portSeen) {
+            batch.again();
+            this.batch = batch;
+            this.blockedOn = need;
+            break;
+          }
         }
-        const need = batch.resumeAfter();
-        if (need > this.portSeen) {
-          batch.again();
-          this.batch = batch;
-          this.blockedOn = need;
-          break;
-        }
+        if (this.blockedOn !== 0 || rest === null) break;
+        rest = null;
+        batch = reader.take();
       }
     } catch (e) {
       // A record head that is not one: nothing after it can be found. Reported once; the

@@ -209,6 +209,64 @@ describe('ring', () => {
     ch.port2.close();
   });
 
+  it('two port batches handled back to back keep FIFO with the ring records published between them', async () => {
+    const sab = createRing(16 * 1024);
+    const ch = new MessageChannel();
+    const out = new RingOutbox(new RingWriter(sab, index, 'app', 'g'), new Outbox(ch.port1, index, () => {}), () => {});
+    // A Map is not compact: that message goes by port.
+    const byPort = (seq: number) => Object.assign(data(seq), { props: { seq, map: new Map([[seq, seq]]) } });
+    const posted: unknown[][] = [];
+    let arrivedAll!: () => void;
+    const bothPosted = new Promise<void>((resolve) => (arrivedAll = resolve));
+    ch.port2.on('message', (b: unknown[]) => {
+      if (posted.push(b) === 2) arrivedAll();
+    });
+    const got: number[] = [];
+    let wanted = 0;
+    let reached!: () => void;
+    let arrived = Promise.resolve();
+    const expectAll = (n: number) => {
+      wanted = n;
+      arrived = new Promise<void>((resolve) => (reached = resolve));
+    };
+    const loop = new Runloop<WireMsg>('test', () => undefined, (e) => {
+      throw e;
+    });
+    const inbox = new RingInbox(new RingReader(sab), new RingDecoder(index, 'app', 'g', locOf), loop, {
+      deliver: (w) => {
+        if (got.push(w.props.seq as number) === wanted) reached();
+      },
+      decodePort: (batch) => decodePeer(batch, index, locOf),
+      error: (e) => {
+        throw e;
+      },
+    });
+    // Ring: 0, RESUME(1), 2, 3; port batch 1: [1].
+    out.deliver(data(0));
+    out.deliver(byPort(1));
+    out.deliver(data(2));
+    out.deliver(data(3));
+    out.flush();
+    // The reader takes all of it, handles 0 and stops at the marker with 2 and 3 in hand.
+    expectAll(1);
+    inbox.start();
+    await arrived;
+    // Ring: 4, RESUME(2), 6; port batch 2: [5]. Record 4 is published before batch 2 is posted.
+    out.deliver(data(4));
+    out.deliver(byPort(5));
+    out.deliver(data(6));
+    out.flush();
+    await bothPosted;
+    // Both port batches arrive in one go, so both are handled before the drain that batch 1 asks for.
+    expectAll(7);
+    inbox.portBatch(posted[0]);
+    inbox.portBatch(posted[1]);
+    await arrived;
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    inbox.close();
+    ch.port1.close();
+  });
+
   it('a writer thread terminated while writing leaves only whole records, and closing the ring releases a sleeping reader', async () => {
     const sab = createRing(64 * 1024);
     const { worker } = writerThread(sab, 'forever');
