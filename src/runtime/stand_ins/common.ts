@@ -3,7 +3,7 @@
  * message rate (the first few of each message with a preview, then counts at 10, 100, 1000…,
  * and a summary at stop).
  */
-import type { Msg, TenEnv } from 'ten-runtime-nodejs';
+import { Extension, type AudioFrame, type Data, type Msg, type TenEnv, type VideoFrame } from 'ten-runtime-nodejs';
 
 const PREVIEWS = 3;
 const PREVIEW_CHARS = 200;
@@ -39,4 +39,31 @@ function isRound(n: number): boolean {
   let x = n;
   while (x % 10 === 0) x /= 10;
   return x === 1;
+}
+
+/**
+ * A stand-in extension: it keeps its instance name (TEN's Extension keeps none for its
+ * subclasses) and logs the data and frames it receives under `who`; cmds are its own to answer.
+ */
+export abstract class StandIn extends Extension {
+  protected readonly name: string;
+  protected readonly log: ReceiptLog;
+
+  constructor(name: string, who: string) {
+    super(name);
+    this.name = name;
+    this.log = new ReceiptLog(who);
+  }
+
+  async onData(tenEnv: TenEnv, data: Data): Promise<void> {
+    this.log.note(tenEnv, 'data', data);
+  }
+
+  async onAudioFrame(tenEnv: TenEnv, frame: AudioFrame): Promise<void> {
+    this.log.note(tenEnv, 'audio_frame', frame);
+  }
+
+  async onVideoFrame(tenEnv: TenEnv, frame: VideoFrame): Promise<void> {
+    this.log.note(tenEnv, 'video_frame', frame);
+  }
 }

@@ -6,18 +6,15 @@
 // logged under the node's name.
 import {
   Addon,
-  AudioFrame,
   Cmd,
   CmdResult,
-  Data,
   Extension,
   RegisterAddonAsExtension,
   StatusCode,
   TenEnv,
-  VideoFrame,
 } from "ten-runtime-nodejs";
 import type { CmdAnswer, InterfaceStandInConfig } from "../../../../shared/talk/standin";
-import { ReceiptLog } from "../../common";
+import { StandIn } from "../../common";
 
 const LANGUAGES: Record<string, string> = { cpp: "C++", python: "Python", nodejs: "Node.js", go: "Go" };
 
@@ -27,18 +24,12 @@ function describe(a: CmdAnswer): string {
   return `${a.status === 0 ? "OK" : "ERROR"}${a.detail !== undefined ? ` detail "${a.detail}"` : ""}${keys.length ? ` with ${keys.join(", ")}` : ""}`;
 }
 
-class InterfaceStandIn extends Extension {
+class InterfaceStandIn extends StandIn {
   private config: InterfaceStandInConfig | null = null;
-  private log: ReceiptLog;
   private unanswered = 0;
 
-  /** The instance name (TEN's Extension keeps none for its subclasses). */
-  private readonly name: string;
-
   constructor(name: string) {
-    super(name);
-    this.name = name;
-    this.log = new ReceiptLog(`stand-in for ${name}`);
+    super(name, `stand-in for ${name}`);
   }
 
   async onConfigure(tenEnv: TenEnv): Promise<void> {
@@ -83,18 +74,6 @@ class InterfaceStandIn extends Extension {
     if (answer.detail !== undefined) result.setPropertyString("detail", answer.detail);
     const err = await tenEnv.returnResult(result);
     if (err) tenEnv.logWarn(`stand-in for ${this.name}: answering '${name}' failed: ${err.errorMessage}`);
-  }
-
-  async onData(tenEnv: TenEnv, data: Data): Promise<void> {
-    this.log.note(tenEnv, "data", data);
-  }
-
-  async onAudioFrame(tenEnv: TenEnv, frame: AudioFrame): Promise<void> {
-    this.log.note(tenEnv, "audio_frame", frame);
-  }
-
-  async onVideoFrame(tenEnv: TenEnv, frame: VideoFrame): Promise<void> {
-    this.log.note(tenEnv, "video_frame", frame);
   }
 }
 

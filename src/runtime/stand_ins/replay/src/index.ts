@@ -18,7 +18,7 @@ import {
 } from "ten-runtime-nodejs";
 import type { TracePayload } from "../../../../shared/ipc/runs";
 import type { ReplayConfig, ReplayResult, ReplaySend } from "../../../../shared/talk/replay";
-import { ReceiptLog } from "../../common";
+import { StandIn } from "../../common";
 
 /** Messages due within this many ms of a timer's firing go out with it (timers fire a little early or late). */
 const TICK_MS = 1;
@@ -56,9 +56,8 @@ function fillBuf(msg: Data | AudioFrame | VideoFrame, p: TracePayload): void {
   }
 }
 
-class ReplayStandIn extends Extension {
+class ReplayStandIn extends StandIn {
   private config: ReplayConfig | null = null;
-  private readonly log: ReceiptLog;
   private next = 0;
   private startedAt = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -66,13 +65,8 @@ class ReplayStandIn extends Extension {
   private readonly answered = new Map<string, number>();
   private warnedSend = new Set<string>();
 
-  /** The instance name (TEN's Extension keeps none for its subclasses). */
-  private readonly name: string;
-
   constructor(name: string) {
-    super(name);
-    this.name = name;
-    this.log = new ReceiptLog(`replay of ${name}`);
+    super(name, `replay of ${name}`);
   }
 
   async onConfigure(tenEnv: TenEnv): Promise<void> {
@@ -212,18 +206,6 @@ class ReplayStandIn extends Extension {
     const result = CmdResult.Create(fb.status === 0 ? StatusCode.OK : StatusCode.ERROR, cmd);
     if (fb.detail !== undefined) result.setPropertyString("detail", fb.detail);
     await tenEnv.returnResult(result);
-  }
-
-  async onData(tenEnv: TenEnv, data: Data): Promise<void> {
-    this.log.note(tenEnv, "data", data);
-  }
-
-  async onAudioFrame(tenEnv: TenEnv, frame: AudioFrame): Promise<void> {
-    this.log.note(tenEnv, "audio_frame", frame);
-  }
-
-  async onVideoFrame(tenEnv: TenEnv, frame: VideoFrame): Promise<void> {
-    this.log.note(tenEnv, "video_frame", frame);
   }
 }
 
