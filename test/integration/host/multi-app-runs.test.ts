@@ -10,8 +10,9 @@ import { Host } from '../../../src/host';
 import { startServer, type RunningServer } from '../../../src/main/server';
 import { App } from '../../../src/runtime';
 import { BUILTIN_ADDONS_DIR } from '../../../src/runtime/addons';
-import type { ConnectionMetrics, GraphDocument, HostEvent, RunBatch, RunEvent, RunInfo } from '../../../src/shared';
+import type { ConnectionMetrics, GraphDocument, HostEvent, RunInfo } from '../../../src/shared';
 import { connect, errorOf, resultOf, type TestClient } from './wsClient';
+import { batches, runEvents, waitFor } from './runStream';
 
 let host: Host;
 let server: RunningServer;
@@ -38,22 +39,6 @@ async function client(): Promise<TestClient> {
   return c;
 }
 
-async function waitFor<T>(what: string, check: () => T | undefined | false, ms = 60_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function batches(events: HostEvent[], runId: string): RunBatch[] {
-  const out: RunBatch[] = [];
-  for (const e of events) if (e.type === 'telemetry') for (const b of e.batches) if (b.runId === runId) out.push(b);
-  return out;
-}
-const runEvents = (events: HostEvent[], runId: string): RunEvent[] => batches(events, runId).flatMap((b) => b.events);
 const connections = (events: HostEvent[], runId: string): ConnectionMetrics[] => batches(events, runId).flatMap((b) => b.metrics.flatMap((m) => m.connections ?? []));
 const A = 'msgpack://127.0.0.1:47311/';
 const B = 'msgpack://127.0.0.1:47312/';

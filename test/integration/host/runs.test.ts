@@ -10,14 +10,13 @@ import type {
   GraphDocument,
   HostEvent,
   Recording,
-  RunBatch,
-  RunEvent,
   RunInfo,
   RunSnapshot,
   TraceStep,
 } from '../../../src/shared';
 import type { TenGraph } from '../../../src/shared/graph/types';
 import { connect, errorOf, resultOf, type TestClient } from './wsClient';
+import { batches, runEvents, waitFor } from './runStream';
 
 let host: Host;
 let server: RunningServer;
@@ -44,23 +43,6 @@ async function client(): Promise<TestClient> {
   return c;
 }
 
-/** Polls until `check` returns a value (not undefined/false); fails with `what` after `ms`. */
-async function waitFor<T>(what: string, check: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function batches(events: HostEvent[], runId: string): RunBatch[] {
-  const out: RunBatch[] = [];
-  for (const e of events) if (e.type === 'telemetry') for (const b of e.batches) if (b.runId === runId) out.push(b);
-  return out;
-}
-const runEvents = (events: HostEvent[], runId: string): RunEvent[] => batches(events, runId).flatMap((b) => b.events);
 const runTraces = (events: HostEvent[], runId: string): TraceStep[] => batches(events, runId).flatMap((b) => b.traces);
 
 async function example(c: TestClient, id: string): Promise<GraphDocument> {
