@@ -96,6 +96,8 @@ export function computeMetrics(prev: AppSample | null, cur: AppSample): MetricsS
           maxBatch: c.maxBatch,
           wakesPerSec: perSec(delta(c.wakes, p?.wakes)),
           spilledPerSec: perSec(delta(c.spilled, p?.spilled)),
+          spilled: c.spilled,
+          highWater: c.highWater,
           asleep: c.asleep,
           closed: c.closed,
         };

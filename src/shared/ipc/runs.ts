@@ -356,6 +356,10 @@ export interface ChannelMetrics {
   wakesPerSec: number;
   /** Messages sent by the pair's MessagePort instead (large buffers, other properties) per second. */
   spilledPerSec: number;
+  /** Messages sent by the pair's MessagePort instead since the start (absent in recordings made before it was kept). */
+  spilled?: number;
+  /** Most bytes waiting at once since the start, as the sender saw it (absent in older recordings). */
+  highWater?: number;
   asleep: boolean;
   closed: boolean;
 }

@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from '../../../src/main/server';
 import type {
   GraphDocument,
   HostEvent,
+  MetricsSnapshot,
   Recording,
   RunInfo,
   RunSnapshot,
@@ -223,6 +224,51 @@ describe('runs over the WebSocket', () => {
     } finally {
       await c.call('stopRun', { runId: run.runId });
     }
+  }, 60_000);
+
+  it('exports each channel between two groups as Perfetto counter tracks named from → to, with the values the run sampled', async () => {
+    const c = await client();
+    const run = resultOf<RunInfo>(await c.call('startRun', { document: generatorDoc(10, 20, 'channels') }));
+    const channelOf = (m: MetricsSnapshot) => m.graphs[0]?.channels?.find((x) => x.from === 'src' && x.to === 'dst');
+    try {
+      // The sink's group drains the ring: messages taken and drains counted in some sample.
+      await waitFor('a sample of the src → dst channel with messages taken', () =>
+        batches(c.events, run.runId)
+          .flatMap((b) => b.metrics)
+          .some((m) => (channelOf(m)?.msgsPerSec ?? 0) > 0 && (channelOf(m)?.drainsPerSec ?? 0) > 0),
+      );
+    } finally {
+      resultOf(await c.call('stopRun', { runId: run.runId }));
+    }
+    const sampled = batches(c.events, run.runId)
+      .flatMap((b) => b.metrics)
+      .map(channelOf)
+      .filter((x) => x !== undefined);
+    const out = join(tmp, 'channels.trace.json');
+    resultOf(await c.call('exportChromeTrace', { source: { kind: 'run', runId: run.runId }, path: out }));
+    const trace = JSON.parse(await readFile(out, 'utf8')) as { traceEvents: { ph: string; name: string; pid: number; args?: Record<string, number> }[] };
+    const track = (name: string) => trace.traceEvents.filter((e) => e.ph === 'C' && e.name === name).map((e) => e.args!);
+    const depth = track('channel src → dst');
+    const rates = track('channel src → dst rates');
+    const bytes = track('channel src → dst queued');
+    // One point per sample the host kept (the stream may have more than the history or fewer).
+    expect(depth.length).toBeGreaterThan(0);
+    expect(rates.length).toBe(depth.length);
+    expect(bytes.length).toBe(depth.length);
+    expect(track('channel src → dst batch').length).toBe(depth.length);
+    for (const d of depth) {
+      expect(d.depth).toBeGreaterThanOrEqual(0);
+      expect(d.backlog).toBeGreaterThanOrEqual(0);
+    }
+    const capacity = sampled[0]!.capacity;
+    for (const b of bytes) expect(b.bytes).toBeLessThanOrEqual(capacity);
+    expect(Math.max(...rates.map((r) => r['msgs/s']!))).toBeGreaterThan(0);
+    expect(Math.max(...rates.map((r) => r['drains/s']!))).toBeGreaterThan(0);
+    // The rates the trace shows are the ones the run streamed, sample for sample.
+    expect(rates.map((r) => r['msgs/s'])).toEqual(expect.arrayContaining(sampled.filter((x) => x.msgsPerSec > 0).map((x) => x.msgsPerSec).slice(-3)));
+    // The ring the other way (one per direction) exists and carries nothing: the sink sends nothing back.
+    expect(track('channel dst → src rates').length).toBe(depth.length);
+    expect(track('channel dst → src rates').every((r) => r['msgs/s'] === 0)).toBe(true);
   }, 60_000);
 
   it('saves a recording that reopens, and exports violations as instants from the file', async () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeMetrics, PhaseTimer, Ring, toChromeTrace } from '../../../src/host/runs';
 import { HIST_BUCKETS, histBucket, histQuantile, type AppSample, type ChannelSample, type ExtensionCounters, type GroupSample } from '../../../src/runtime';
-import type { Recording } from '../../../src/shared';
+import type { ChannelMetrics, MetricsSnapshot, Recording } from '../../../src/shared';
 
 function ext(name: string, o: Partial<ExtensionCounters> = {}): ExtensionCounters {
   return {
@@ -144,7 +144,7 @@ describe('computeMetrics', () => {
     const withRings = (ts: number, channels: ChannelSample[]): AppSample => ({ ts, graphs: [{ ...sample(ts, [group('a', {}, []), group('b', {}, [])]).graphs[0]!, channels }] });
     const m = computeMetrics(
       withRings(1000, [ring({ sent: 1000, taken: 1000, drains: 10, wakes: 10, spilled: 4 })]),
-      withRings(1500, [ring({ sent: 6000, taken: 5600, drains: 30, wakes: 12, spilled: 9, depth: 400, bytes: 32000, maxBatch: 512, backlog: 7, asleep: false })]),
+      withRings(1500, [ring({ sent: 6000, taken: 5600, drains: 30, wakes: 12, spilled: 9, depth: 400, bytes: 32000, maxBatch: 512, backlog: 7, highWater: 65536, asleep: false })]),
     );
     expect(m.graphs[0]!.channels).toEqual([
       {
@@ -160,6 +160,8 @@ describe('computeMetrics', () => {
         maxBatch: 512,
         wakesPerSec: 4,
         spilledPerSec: 10,
+        spilled: 9,
+        highWater: 65536,
         asleep: false,
         closed: false,
       },
@@ -250,5 +252,73 @@ describe('toChromeTrace', () => {
     expect(start.id).toBe(finish.id);
     expect(start.ts).toBe(30000);
     expect(finish).toMatchObject({ ts: 33000, bp: 'e' });
+  });
+
+  it('gives each channel between groups counter tracks (depth and backlog, bytes, rates) named from → to, and an instant when it fills', () => {
+    const channel = (o: Partial<ChannelMetrics>): ChannelMetrics => ({
+      from: 'src',
+      to: 'dst',
+      depth: 0,
+      bytes: 0,
+      capacity: 4096,
+      backlog: 0,
+      msgsPerSec: 0,
+      drainsPerSec: 0,
+      avgBatch: 0,
+      maxBatch: 0,
+      wakesPerSec: 0,
+      spilledPerSec: 0,
+      spilled: 0,
+      highWater: 0,
+      asleep: true,
+      closed: false,
+      ...o,
+    });
+    const snapshot = (ts: number, channels: ChannelMetrics[]): MetricsSnapshot => ({
+      ts,
+      intervalMs: 100,
+      graphs: [
+        {
+          graphId: 'G',
+          name: 'main',
+          extensions: [],
+          runloops: [
+            { group: 'src', runloopId: 's', threadId: 3, depth: 0, highWater: 0, drainsPerSec: 0, avgBatch: 0, maxBatch: 0, busyPct: 0 },
+            { group: 'dst', runloopId: 'd', threadId: 4, depth: 0, highWater: 0, drainsPerSec: 0, avgBatch: 0, maxBatch: 0, busyPct: 0 },
+          ],
+          edges: [],
+          channels,
+        },
+      ],
+    });
+    const rec: Recording = {
+      format: 'ten-studio-recording',
+      version: 1,
+      run: { runId: 'R', documentId: 'd', title: 't', state: 'stopped', graphs: [{ graphId: 'G', name: 'main', state: 'stopped' }], startedAt: 1000, tracing: null },
+      savedAt: 2000,
+      events: [],
+      metrics: [
+        snapshot(1100, [channel({ depth: 3, bytes: 120, msgsPerSec: 500, drainsPerSec: 50, avgBatch: 10, wakesPerSec: 20, spilledPerSec: 0 })]),
+        snapshot(1200, [channel({ depth: 90, bytes: 4000, backlog: 12, msgsPerSec: 800, drainsPerSec: 4, avgBatch: 200, wakesPerSec: 0, spilledPerSec: 30, spilled: 3, asleep: false })]),
+        snapshot(1300, [channel({ depth: 80, bytes: 3900, backlog: 40, msgsPerSec: 700, spilled: 3, asleep: false })]),
+        snapshot(1400, [channel({ depth: 0, msgsPerSec: 900 })]),
+      ],
+      traces: [],
+      dropped: { events: 0, traces: 0, metrics: 0 },
+    };
+    const { traceEvents } = toChromeTrace(rec);
+    const counters = (name: string) => traceEvents.filter((e) => e.ph === 'C' && e.name === name);
+    expect(counters('channel src → dst').map((e) => [e.pid, e.ts, e.args])).toEqual([
+      [1, 100000, { depth: 3, backlog: 0 }],
+      [1, 200000, { depth: 90, backlog: 12 }],
+      [1, 300000, { depth: 80, backlog: 40 }],
+      [1, 400000, { depth: 0, backlog: 0 }],
+    ]);
+    expect(counters('channel src → dst queued').map((e) => e.args)).toEqual([{ bytes: 120 }, { bytes: 4000 }, { bytes: 3900 }, { bytes: 0 }]);
+    expect(counters('channel src → dst rates')[1]!.args).toEqual({ 'msgs/s': 800, 'drains/s': 4, 'wakes/s': 0, 'spills/s': 30 });
+    expect(counters('channel src → dst batch')[0]!.args).toEqual({ 'msgs/drain': 10 });
+    // Filling up is an instant on the sending group's thread, once per episode.
+    const full = traceEvents.filter((e) => e.cat === 'channel' && e.ph === 'i');
+    expect(full).toEqual([{ name: 'channel src → dst full', cat: 'channel', ph: 'i', s: 't', pid: 1, tid: 3, ts: 200000, args: { backlog: 12, bytes: 4000, capacity: 4096 } }]);
   });
 });
