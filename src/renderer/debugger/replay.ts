@@ -4,6 +4,7 @@
  * telemetry, so the overlays cannot tell a replay from a run), and one cmd's traced path.
  */
 import type { DropCounters, MetricsSnapshot, Recording, RunEvent, TraceStep } from '../../shared';
+import { channelsOf } from './channels';
 import { foldEvents, foldMetrics, type RunViewState } from './runStore';
 
 /** Time range a recording covers, from its first to its last item (epoch ms). */
@@ -33,14 +34,14 @@ const NO_DROPS: DropCounters = { events: 0, traces: 0, metrics: 0 };
 export function viewAt(
   rec: Recording,
   ts: number,
-): Pick<RunViewState, 'lifecycle' | 'violations' | 'logs' | 'metrics' | 'edgeRates' | 'connectionEvents' | 'connections'> & { traces: TraceStep[]; eventCount: number } {
+): Pick<RunViewState, 'lifecycle' | 'violations' | 'logs' | 'metrics' | 'edgeRates' | 'connectionEvents' | 'connections' | 'channels'> & { traces: TraceStep[]; eventCount: number } {
   const events: RunEvent[] = rec.events.filter((e) => e.ts <= ts);
   const folded = foldEvents({ lifecycle: {}, violations: [], logs: [] }, events);
   const sample = metricsAt(rec.metrics, ts);
   const metrics = sample
     ? foldMetrics({ metrics: {}, edgeRates: {} }, { runId: rec.run.runId, events: [], metrics: [sample], traces: [], dropped: NO_DROPS })
     : { metrics: {}, edgeRates: {} };
-  return { ...folded, ...metrics, connections: sample?.connections ?? [], traces: rec.traces.filter((t) => t.ts <= ts), eventCount: events.length };
+  return { ...folded, ...metrics, connections: sample?.connections ?? [], channels: channelsOf(sample), traces: rec.traces.filter((t) => t.ts <= ts), eventCount: events.length };
 }
 
 /** One cmd's journey as the message inspector shows it. */

@@ -6,6 +6,7 @@
  */
 import { create } from 'zustand';
 import type { ConnectionMetrics, HostEvent, RunBatch, RunEvent, RunInfo, RunLifecyclePhase } from '../../shared';
+import { channelsOf, NO_CHANNELS, type ChannelsView } from './channels';
 import { useDebug, type DebugState } from './debugStore';
 
 const MAX_VIOLATIONS = 200;
@@ -52,6 +53,8 @@ export interface RunViewState {
   connections: ConnectionMetrics[];
   /** The latest connection events (opened, migrating, attached, reset, closing, closed, error), oldest first. */
   connectionEvents: ConnectionEvent[];
+  /** The rings between extension groups, as the latest metrics report them (the Channels tab). */
+  channels: ChannelsView;
   droppedEvents: number;
   /** Applies one host event (run state or telemetry); log events are the document store's. */
   apply(event: HostEvent): void;
@@ -250,8 +253,9 @@ export const useRunView = create<RunViewState>()((set, get) => ({
   logs: [],
   connections: [],
   connectionEvents: [],
+  channels: NO_CHANNELS,
   droppedEvents: 0,
-  follow: (run) => set({ run, lifecycle: {}, metrics: {}, edgeRates: {}, violations: [], logs: [], connections: [], connectionEvents: [], droppedEvents: 0 }),
+  follow: (run) => set({ run, lifecycle: {}, metrics: {}, edgeRates: {}, violations: [], logs: [], connections: [], connectionEvents: [], channels: NO_CHANNELS, droppedEvents: 0 }),
   apply: (event) => {
     const s = get();
     switch (event.type) {
@@ -270,7 +274,7 @@ export const useRunView = create<RunViewState>()((set, get) => ({
             ...folded,
             lifecycle: syncLifecycle(folded.lifecycle, merged),
             ...foldMetrics(now, merged),
-            ...(latest ? { connections: latest.connections ?? [] } : {}),
+            ...(latest ? { connections: latest.connections ?? [], channels: channelsOf(latest) } : {}),
             droppedEvents: merged.dropped.events,
           });
         });

@@ -8,6 +8,7 @@ import type { HostApi, HostEvent, RunInfo, TraceSettings, TraceStep } from '../.
 import { useStudio } from '../store';
 import { useTalk } from '../talk/talkStore';
 import { installBenchHooks } from './benchHooks';
+import { channelsOf, NO_CHANNELS } from './channels';
 import { useDebug } from './debugStore';
 import { recordingSpan, viewAt } from './replay';
 import { foldEvents, foldMetrics, isActive, useRunView } from './runStore';
@@ -69,6 +70,7 @@ async function resume(hostApi: HostApi): Promise<void> {
     ...foldEvents({ lifecycle: {}, violations: [], logs: [] }, snap.events),
     ...foldMetrics({ metrics: {}, edgeRates: {} }, batch),
     connections: snap.metrics?.connections ?? [],
+    channels: channelsOf(snap.metrics),
     droppedEvents: snap.dropped.events,
   });
   useDebug.getState().addTraces(snap.traces, snap.dropped);
@@ -180,7 +182,7 @@ export function seek(ts: number): void {
 
 export function closeReplay(): void {
   useDebug.getState().reset();
-  useRunView.setState({ run: null, lifecycle: {}, metrics: {}, edgeRates: {}, violations: [], logs: [], droppedEvents: 0 });
+  useRunView.setState({ run: null, lifecycle: {}, metrics: {}, edgeRates: {}, violations: [], logs: [], connections: [], connectionEvents: [], channels: NO_CHANNELS, droppedEvents: 0 });
 }
 
 /** Writes the Chrome trace JSON (Perfetto) of the replayed recording, else of the followed run. */

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { logLevelName, type HostApi, type LogLevel } from '../../shared';
 import { DebuggerStatus, DropCounters, EdgeTraceMenu, MessageInspector, RunFiles } from '../debugger/DebuggerPanel';
+import { ChannelsPanel } from '../debugger/ChannelsPanel';
 import { ConnectionsPanel } from '../debugger/ConnectionsPanel';
 import { selectReplay, selectTraces, useDebug } from '../debugger/debugStore';
 import { useRunView, violationNodes, type RunViewState, type ViolationEvent } from '../debugger/runStore';
@@ -20,8 +21,9 @@ const selectTab = (s: LayoutState) => s.tab;
 
 /**
  * The area under the canvas: one wide panel at a time behind DevTools-style tabs (Problems,
- * Logs, Violations, Messages, Recording), each tab with its count or what arrived since it was
- * last shown. All panels stay mounted, so filters, pauses and scroll positions survive a switch.
+ * Logs, Violations, Messages, Connections, Channels, Recording, Talk), each tab with its count or
+ * what arrived since it was last shown. All panels stay mounted, so filters, pauses, sort orders
+ * and scroll positions survive a switch.
  */
 export function BottomPanel({ host }: { host: HostApi }) {
   const tab = useLayout(selectTab);
@@ -58,6 +60,7 @@ export function BottomPanel({ host }: { host: HostApi }) {
         <ViolationsTab {...tabProps('violations')} />
         <MessagesTab {...tabProps('messages')} />
         <ConnectionsTab {...tabProps('connections')} />
+        <ChannelsTab {...tabProps('channels')} />
         <RecordingTab {...tabProps('recording')} />
         <TalkTab {...tabProps('talk')} />
         <DropCounters />
@@ -69,6 +72,7 @@ export function BottomPanel({ host }: { host: HostApi }) {
       {panel('violations', <ViolationsPanel />)}
       {panel('messages', <MessageInspector />)}
       {panel('connections', <ConnectionsPanel />)}
+      {panel('channels', <ChannelsPanel />)}
       {panel('recording', <RunFiles host={host} />)}
       {panel('talk', <TalkPanel />)}
       <EdgeTraceMenu onTrace={() => useLayout.getState().setTab('messages')} />
@@ -175,6 +179,23 @@ function ConnectionsTab(props: TabProps) {
   const count = useRunView(selectConnectionCount);
   const unseen = useUnseen(useRunView(selectConnectionEvents), connectionEventTime, props.active);
   return <Tab {...props} label="Connections" badge={count > 0 ? count : undefined} fresh={unseen > 0} badgeLabel={`${count} connections${unseen > 0 ? `, ${unseen} new events` : ''}`} />;
+}
+
+const selectChannelCount = (s: RunViewState) => s.channels.channels?.length ?? 0;
+const selectChannelsFull = (s: RunViewState) => s.channels.channels?.filter((c) => c.nearFull).length ?? 0;
+
+function ChannelsTab(props: TabProps) {
+  const count = useRunView(selectChannelCount);
+  const full = useRunView(selectChannelsFull);
+  return (
+    <Tab
+      {...props}
+      label="Channels"
+      badge={count > 0 ? count : undefined}
+      fresh={full > 0}
+      badgeLabel={`${count} channels${full > 0 ? `, ${full} near full` : ''}`}
+    />
+  );
 }
 
 function RecordingTab(props: TabProps) {

@@ -7,9 +7,9 @@ import { useMemo, useSyncExternalStore } from 'react';
 import { create } from 'zustand';
 
 export type Pane = 'sidebar' | 'inspector' | 'bottom';
-export type BottomTab = 'problems' | 'logs' | 'violations' | 'messages' | 'connections' | 'recording' | 'talk';
+export type BottomTab = 'problems' | 'logs' | 'violations' | 'messages' | 'connections' | 'channels' | 'recording' | 'talk';
 
-export const BOTTOM_TABS: readonly BottomTab[] = ['problems', 'logs', 'violations', 'messages', 'connections', 'recording', 'talk'];
+export const BOTTOM_TABS: readonly BottomTab[] = ['problems', 'logs', 'violations', 'messages', 'connections', 'channels', 'recording', 'talk'];
 
 /** Default, smallest and largest size of each pane in px; the window may allow less (`paneMax`). */
 export const PANE_SIZE: Record<Pane, { initial: number; min: number; max: number }> = {
