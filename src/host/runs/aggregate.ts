@@ -98,6 +98,7 @@ export function computeMetrics(prev: AppSample | null, cur: AppSample): MetricsS
           spilledPerSec: perSec(delta(c.spilled, p?.spilled)),
           spilled: c.spilled,
           highWater: c.highWater,
+          fullPerSec: perSec(delta(c.full, p?.full)),
           asleep: c.asleep,
           closed: c.closed,
         };

@@ -76,7 +76,15 @@ const pct = (fill: number): string => (fill > 0 && fill < 0.01 ? '<1%' : `${Math
 
 function ChannelLine({ r }: { r: ChannelRow }) {
   const receiver = r.closed ? 'closed' : r.asleep ? 'asleep' : 'awake';
-  const full = r.backlog > 0 ? `full: its sender holds ${r.backlog} messages back` : r.nearFull ? `near full (over ${Math.round(NEAR_FULL * 100)}%)` : '';
+  const foundFull = r.fullPerSec ?? 0;
+  const full =
+    r.backlog > 0
+      ? `full: its sender holds ${r.backlog} messages back`
+      : foundFull > 0
+        ? `full ${formatRate(foundFull)}: its sender found no room`
+        : r.nearFull
+          ? `near full (over ${Math.round(NEAR_FULL * 100)}%)`
+          : '';
   return (
     <tr
       className={`channel${r.nearFull ? ' near-full' : ''}`}
@@ -91,7 +99,7 @@ function ChannelLine({ r }: { r: ChannelRow }) {
         <span className="channel-fill" aria-hidden="true">
           <span style={{ width: `${Math.max(r.fill > 0 ? 2 : 0, Math.round(r.fill * 100))}%` }} />
         </span>
-        {r.depth} msgs · {formatBytes(r.bytes)} / {formatBytes(r.capacity)} ({pct(r.fill)}){r.nearFull && <span className="channel-full"> {r.backlog > 0 ? 'full' : 'near full'}</span>}
+        {r.depth} msgs · {formatBytes(r.bytes)} / {formatBytes(r.capacity)} ({pct(r.fill)}){r.nearFull && <span className="channel-full"> {r.backlog > 0 || foundFull > 0 ? 'full' : 'near full'}</span>}
       </td>
       <td data-col="backlog" className={r.backlog > 0 ? 'error' : undefined}>
         {r.backlog}

@@ -5,7 +5,11 @@
  */
 import type { ChannelMetrics, MetricsSnapshot } from '../../shared';
 
-/** A ring this full (bytes waiting / capacity), or one whose sender holds messages back, is flagged. */
+/**
+ * A ring this full (bytes waiting / capacity) is flagged, and so is one whose sender holds
+ * messages back or found it full in the sample's interval (between two samples a burst can fill
+ * a ring and be drained).
+ */
 export const NEAR_FULL = 0.75;
 
 /** One row of the Channels table. */
@@ -38,7 +42,7 @@ export function channelsOf(sample: MetricsSnapshot | null | undefined): Channels
     groups += g.runloops.length;
     for (const c of g.channels ?? []) {
       const fill = c.capacity > 0 ? Math.min(1, c.bytes / c.capacity) : 0;
-      channels.push({ ...c, key: `${g.graphId}\u0000${c.from}\u0000${c.to}`, graph: g.name, fill, nearFull: c.backlog > 0 || fill >= NEAR_FULL });
+      channels.push({ ...c, key: `${g.graphId}\u0000${c.from}\u0000${c.to}`, graph: g.name, fill, nearFull: c.backlog > 0 || (c.fullPerSec ?? 0) > 0 || fill >= NEAR_FULL });
     }
   }
   return { channels, groups, ts: sample.ts };

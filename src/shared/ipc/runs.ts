@@ -360,6 +360,8 @@ export interface ChannelMetrics {
   spilled?: number;
   /** Most bytes waiting at once since the start, as the sender saw it (absent in older recordings). */
   highWater?: number;
+  /** Times per second the sender found the ring too full for a message (absent in older recordings). */
+  fullPerSec?: number;
   asleep: boolean;
   closed: boolean;
 }

@@ -144,7 +144,7 @@ describe('computeMetrics', () => {
     const withRings = (ts: number, channels: ChannelSample[]): AppSample => ({ ts, graphs: [{ ...sample(ts, [group('a', {}, []), group('b', {}, [])]).graphs[0]!, channels }] });
     const m = computeMetrics(
       withRings(1000, [ring({ sent: 1000, taken: 1000, drains: 10, wakes: 10, spilled: 4 })]),
-      withRings(1500, [ring({ sent: 6000, taken: 5600, drains: 30, wakes: 12, spilled: 9, depth: 400, bytes: 32000, maxBatch: 512, backlog: 7, highWater: 65536, asleep: false })]),
+      withRings(1500, [ring({ sent: 6000, taken: 5600, drains: 30, wakes: 12, spilled: 9, full: 3, depth: 400, bytes: 32000, maxBatch: 512, backlog: 7, highWater: 65536, asleep: false })]),
     );
     expect(m.graphs[0]!.channels).toEqual([
       {
@@ -162,6 +162,7 @@ describe('computeMetrics', () => {
         spilledPerSec: 10,
         spilled: 9,
         highWater: 65536,
+        fullPerSec: 6,
         asleep: false,
         closed: false,
       },
@@ -299,9 +300,12 @@ describe('toChromeTrace', () => {
       events: [],
       metrics: [
         snapshot(1100, [channel({ depth: 3, bytes: 120, msgsPerSec: 500, drainsPerSec: 50, avgBatch: 10, wakesPerSec: 20, spilledPerSec: 0 })]),
-        snapshot(1200, [channel({ depth: 90, bytes: 4000, backlog: 12, msgsPerSec: 800, drainsPerSec: 4, avgBatch: 200, wakesPerSec: 0, spilledPerSec: 30, spilled: 3, asleep: false })]),
-        snapshot(1300, [channel({ depth: 80, bytes: 3900, backlog: 40, msgsPerSec: 700, spilled: 3, asleep: false })]),
+        snapshot(1200, [channel({ depth: 90, bytes: 4000, backlog: 12, fullPerSec: 20, msgsPerSec: 800, drainsPerSec: 4, avgBatch: 200, wakesPerSec: 0, spilledPerSec: 30, spilled: 3, asleep: false })]),
+        snapshot(1300, [channel({ depth: 80, bytes: 3900, backlog: 40, fullPerSec: 10, msgsPerSec: 700, spilled: 3, asleep: false })]),
         snapshot(1400, [channel({ depth: 0, msgsPerSec: 900 })]),
+        // Full for a moment between two samples: nothing held back when sampled, but the sender found no room.
+        snapshot(1500, [channel({ depth: 2, fullPerSec: 30, msgsPerSec: 900 })]),
+        snapshot(1600, [channel({ depth: 2, fullPerSec: 10, msgsPerSec: 900 })]),
       ],
       traces: [],
       dropped: { events: 0, traces: 0, metrics: 0 },
@@ -313,12 +317,18 @@ describe('toChromeTrace', () => {
       [1, 200000, { depth: 90, backlog: 12 }],
       [1, 300000, { depth: 80, backlog: 40 }],
       [1, 400000, { depth: 0, backlog: 0 }],
+      [1, 500000, { depth: 2, backlog: 0 }],
+      [1, 600000, { depth: 2, backlog: 0 }],
     ]);
-    expect(counters('channel src → dst queued').map((e) => e.args)).toEqual([{ bytes: 120 }, { bytes: 4000 }, { bytes: 3900 }, { bytes: 0 }]);
+    expect(counters('channel src → dst queued').map((e) => e.args)).toEqual([{ bytes: 120 }, { bytes: 4000 }, { bytes: 3900 }, { bytes: 0 }, { bytes: 0 }, { bytes: 0 }]);
     expect(counters('channel src → dst rates')[1]!.args).toEqual({ 'msgs/s': 800, 'drains/s': 4, 'wakes/s': 0, 'spills/s': 30 });
     expect(counters('channel src → dst batch')[0]!.args).toEqual({ 'msgs/drain': 10 });
-    // Filling up is an instant on the sending group's thread, once per episode.
+    // Filling up is an instant on the sending group's thread, once per episode (samples in a row
+    // whose interval found it full or that hold messages back).
     const full = traceEvents.filter((e) => e.cat === 'channel' && e.ph === 'i');
-    expect(full).toEqual([{ name: 'channel src → dst full', cat: 'channel', ph: 'i', s: 't', pid: 1, tid: 3, ts: 200000, args: { backlog: 12, bytes: 4000, capacity: 4096 } }]);
+    expect(full).toEqual([
+      { name: 'channel src → dst full', cat: 'channel', ph: 'i', s: 't', pid: 1, tid: 3, ts: 200000, args: { backlog: 12, bytes: 4000, capacity: 4096, 'full/s': 20 } },
+      { name: 'channel src → dst full', cat: 'channel', ph: 'i', s: 't', pid: 1, tid: 3, ts: 500000, args: { backlog: 0, bytes: 0, capacity: 4096, 'full/s': 30 } },
+    ]);
   });
 });

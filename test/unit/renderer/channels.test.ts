@@ -46,12 +46,13 @@ function snapshot(ts: number, channels: ChannelMetrics[] | undefined, groups = [
 const names = (rows: { from: string; to: string }[]) => rows.map((r) => `${r.from}→${r.to}`);
 
 describe('channelsOf', () => {
-  it('makes one row per ring with its fill, and flags one near full or holding messages back', () => {
+  it('makes one row per ring with its fill, and flags one near full, holding messages back or found full in the interval', () => {
     const view = channelsOf(
       snapshot(1, [
         channel('a', 'b', { bytes: 65536, depth: 100 }),
         channel('b', 'c', { bytes: 200000, depth: 3000 }),
         channel('c', 'a', { bytes: 10, backlog: 5 }),
+        channel('a', 'c', { fullPerSec: 3 }),
       ]),
     );
     expect(view.groups).toBe(3);
@@ -59,8 +60,9 @@ describe('channelsOf', () => {
       ['a', 'b', 0.25, false, 'main'],
       ['b', 'c', 200000 / 262144, true, 'main'],
       ['c', 'a', 10 / 262144, true, 'main'],
+      ['a', 'c', 0, true, 'main'],
     ]);
-    expect(new Set(view.channels!.map((r) => r.key)).size).toBe(3);
+    expect(new Set(view.channels!.map((r) => r.key)).size).toBe(4);
   });
 
   it('tells no sample yet from a sample without channels', () => {
