@@ -17,7 +17,7 @@ const rate = (text: string): number => {
 
 const sampleTs = async (table: Locator): Promise<number> => Number(await table.getAttribute('data-sample-ts'));
 
-test('the Channels tab lists the rings between the groups of a running graph, live, sortable from the keyboard', async ({ page, studio, consoleErrors }) => {
+test('the Channels tab lists the rings between the groups of a running graph, live, sortable and shown on the canvas from the keyboard', async ({ page, studio, consoleErrors }) => {
   await openExample(page, studio.url, 'Hello pipeline', 'ticker');
   // The tab is reached with the arrow keys from its neighbour, like every tab of the panel.
   await page.getByRole('tab', { name: /^Connections/ }).click();
@@ -75,6 +75,11 @@ test('the Channels tab lists the rings between the groups of a running graph, li
   const names = (await rows.locator('th').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
   expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
   await snap(page, 'channels running');
+
+  // A row's name shows the channel on the canvas: its busiest connection, selected and framed.
+  await page.getByRole('button', { name: 'Show sources → workers on the canvas' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('inspector-edge')).toContainText('ticker → relay');
 
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('stopped', { timeout: 20_000 });

@@ -3,11 +3,14 @@
  * direction between groups that talk), from the latest metrics sample (10 Hz): what waits in it
  * against its capacity, what its sender holds back, messages per second, messages per drain,
  * wakes of a sleeping receiver and messages spilled to the pair's MessagePort. Sortable by each
- * column (header buttons, so the keyboard reaches them); a ring near full is flagged.
+ * column (header buttons, so the keyboard reaches them); a ring near full is flagged. A row's
+ * name is a button that shows the channel on the canvas (its busiest connection).
  */
 import { useState } from 'react';
+import { useEditor } from '../editor/editorStore';
 import { useLayout, type LayoutState } from '../panels/layout';
-import { emptyChannelsText, firstDirection, formatBytes, NEAR_FULL, sortChannels, type ChannelRow, type ChannelSortKey, type SortDirection } from './channels';
+import { selectGraph, useStudio } from '../store';
+import { channelTarget, emptyChannelsText, firstDirection, formatBytes, NEAR_FULL, sortChannels, type ChannelRow, type ChannelSortKey, type SortDirection } from './channels';
 import { formatRate } from './ConnectionsPanel';
 import { isActive, useFiguresEnded, useRunView, type RunViewState } from './runStore';
 
@@ -72,6 +75,12 @@ export function ChannelsPanel() {
   );
 }
 
+/** Selects and frames on the canvas what the channel carries. */
+function show(r: ChannelRow): void {
+  const target = channelTarget(selectGraph(useStudio.getState()), r.from, r.to, useRunView.getState().edgeRates);
+  if (target) useEditor.getState().requestFocus(target);
+}
+
 const pct = (fill: number): string => (fill > 0 && fill < 0.01 ? '<1%' : `${Math.round(fill * 100)}%`);
 
 function ChannelLine({ r }: { r: ChannelRow }) {
@@ -91,9 +100,10 @@ function ChannelLine({ r }: { r: ChannelRow }) {
       data-testid={`channel-${r.from}-${r.to}`}
       aria-label={`Channel ${r.from} → ${r.to}${full ? `, ${full}` : ''}`}
     >
-      <th scope="row" title={`graph ${r.graph}`}>
-        {r.from} <span aria-hidden="true">→</span>
-        <span className="sr-only">to</span> {r.to}
+      <th scope="row">
+        <button type="button" className="channel-show" onClick={() => show(r)} aria-label={`Show ${r.from} → ${r.to} on the canvas`} title={`graph ${r.graph}: show its busiest connection on the canvas`}>
+          {r.from} → {r.to}
+        </button>
       </th>
       <td data-col="queued" title={`${r.depth} messages, ${r.bytes.toLocaleString()} of ${r.capacity.toLocaleString()} bytes${r.highWater !== undefined ? `; at most ${r.highWater.toLocaleString()} bytes at once` : ''}${full ? `; ${full}` : ''}`}>
         <span className="channel-fill" aria-hidden="true">

@@ -3,7 +3,8 @@
  * metrics snapshot reports them (docs/telemetry.md, `ChannelMetrics`), one row per ring, sorted
  * as the user asks, and the words for an empty table. Pure, so it is unit-tested without a page.
  */
-import type { ChannelMetrics, MetricsSnapshot } from '../../shared';
+import type { ChannelMetrics, MetricsSnapshot, TenGraph } from '../../shared';
+import { graphToCanvas } from '../canvas/graphView';
 
 /**
  * A ring this full (bytes waiting / capacity) is flagged, and so is one whose sender holds
@@ -81,6 +82,29 @@ export function emptyChannelsText(view: ChannelsView, running: boolean): string 
   if (view.groups === 0) return 'No graph of the run is running, so no channels.';
   if (view.groups === 1) return 'No cross-group channels: all extensions run in one group, so no message changes threads.';
   return `No cross-group channels: no flow of the graph goes from one of its ${view.groups} groups to another.`;
+}
+
+/**
+ * Where the canvas shows a channel: the busiest connection it carries (a flow from a node of
+ * `from` to a node of `to`; else a cmd sent the other way, whose results it carries), or else a
+ * node of the receiving group; null when the graph shown has neither.
+ */
+export function channelTarget(graph: TenGraph | null | undefined, from: string, to: string, edgeRates: Record<string, number>): { edge: string } | { node: string } | null {
+  if (!graph) return null;
+  const { nodes, edges } = graphToCanvas(graph);
+  const groupOf = new Map(nodes.map((n) => [n.name, n.group]));
+  let best: { id: string; forward: boolean; rate: number } | null = null;
+  for (const e of edges) {
+    const src = groupOf.get(e.source);
+    const dest = groupOf.get(e.target);
+    const forward = src === from && dest === to;
+    if (!forward && !(e.kind === 'cmd' && src === to && dest === from)) continue;
+    const rate = edgeRates[`${e.source}->${e.target}`] ?? 0;
+    if (!best || (forward && !best.forward) || (forward === best.forward && rate > best.rate)) best = { id: e.id, forward, rate };
+  }
+  if (best) return { edge: best.id };
+  const node = nodes.find((n) => n.group === to);
+  return node ? { node: node.name } : null;
 }
 
 /** `12 B`, `3.1 kB`, `256 kB`, `1.0 MB`. */

@@ -2,7 +2,8 @@
 // and the run view keeping the latest sample's channels (live, resumed, replayed).
 import { describe, expect, it } from 'vitest';
 import type { ChannelMetrics, MetricsSnapshot, Recording } from '../../../src/shared';
-import { channelsOf, emptyChannelsText, firstDirection, formatBytes, NO_CHANNELS, sortChannels } from '../../../src/renderer/debugger/channels';
+import type { TenGraph } from '../../../src/shared/graph/types';
+import { channelsOf, channelTarget, emptyChannelsText, firstDirection, formatBytes, NO_CHANNELS, sortChannels } from '../../../src/renderer/debugger/channels';
 import { viewAt } from '../../../src/renderer/debugger/replay';
 import { useRunView } from '../../../src/renderer/debugger/runStore';
 
@@ -107,6 +108,31 @@ describe('emptyChannelsText', () => {
     expect(emptyChannelsText({ channels: [], groups: 1, ts: 1 }, true)).toBe('No cross-group channels: all extensions run in one group, so no message changes threads.');
     expect(emptyChannelsText({ channels: [], groups: 0, ts: 1 }, false)).toMatch(/No graph of the run is running/);
     expect(emptyChannelsText({ channels: [], groups: 4, ts: 1 }, true)).toMatch(/no flow of the graph goes from one of its 4 groups to another/);
+  });
+});
+
+describe('channelTarget', () => {
+  const g: TenGraph = {
+    nodes: [
+      { type: 'extension', name: 'ticker', addon: 'data_generator', extension_group: 'sources' },
+      { type: 'extension', name: 'mic', addon: 'audio_generator', extension_group: 'sources' },
+      { type: 'extension', name: 'relay', addon: 'forwarder', extension_group: 'workers' },
+      { type: 'extension', name: 'echo', addon: 'cmd_echo', extension_group: 'workers' },
+      { type: 'extension', name: 'idle', addon: 'counter_sink', extension_group: 'spare' },
+    ],
+    connections: [
+      { extension: 'ticker', data: [{ name: 'tick', dest: [{ extension: 'relay' }] }], cmd: [{ name: 'ping', dest: [{ extension: 'echo' }] }] },
+      { extension: 'mic', audio_frame: [{ name: 'pcm', dest: [{ extension: 'relay' }] }] },
+    ],
+  };
+
+  it('shows the busiest connection the channel carries, a cmd for the way its results go back, else a node of the receiving group', () => {
+    expect(channelTarget(g, 'sources', 'workers', { 'ticker->relay': 100, 'mic->relay': 50, 'ticker->echo': 10 })).toEqual({ edge: 'ticker-data-tick-relay' });
+    expect(channelTarget(g, 'sources', 'workers', { 'ticker->relay': 10, 'mic->relay': 50 })).toEqual({ edge: 'mic-audio_frame-pcm-relay' });
+    expect(channelTarget(g, 'workers', 'sources', {})).toEqual({ edge: 'ticker-cmd-ping-echo' });
+    expect(channelTarget(g, 'sources', 'spare', {})).toEqual({ node: 'idle' });
+    expect(channelTarget(g, 'x', 'y', {})).toBeNull();
+    expect(channelTarget(null, 'sources', 'workers', {})).toBeNull();
   });
 });
 
