@@ -113,7 +113,7 @@ export function openChannel(o: ChannelOptions): PeerChannel {
       decodePort: (batch) => decodePeer(batch, o.index, o.locOf),
       error: o.error,
     }));
-    port.on('message', (batch: unknown[]) => box.portBatch(batch));
+    port.on('message', (m: unknown) => box.portMessage(m));
     box.start();
   }
   const closedPort = new Promise<void>((resolve) =>

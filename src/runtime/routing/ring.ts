@@ -13,12 +13,16 @@
  * starts again at 0. Positions count bytes modulo 2^32; `capacity` is a power of two.
  *
  * Wakes (a wake is not a message): the reader drains everything published, then stores ASLEEP,
- * looks at the write position once more, and only then waits (`Atomics.waitAsync`: no thread
- * blocked, no timer, no spinning — a quiet channel costs nothing). The writer wakes the reader
- * only if it finds it ASLEEP (compare-and-swap to AWAKE, then `Atomics.notify`), so a busy reader
- * is never notified and a burst costs one wake. Both sides use sequentially consistent atomics:
- * either the reader sees the new position or the writer sees ASLEEP, so no wake is lost. The same
- * handshake, the other way round, wakes a writer that waits for space (SPACE).
+ * looks at the write position once more, and only then sleeps — it simply stops looking: no
+ * thread blocked, no timer, no spinning, a quiet channel costs nothing. The writer wakes the
+ * reader only if it finds it ASLEEP (compare-and-swap to AWAKE; `wake` says so), so a busy reader
+ * is never woken and a burst costs one wake; the caller then wakes the reader's thread with one
+ * small message on the pair's MessagePort (routing/ring_outbox.ts): the same wake a raw
+ * `postMessage` costs, and less CPU than an `Atomics.notify` to an `Atomics.waitAsync`, which
+ * adds a promise and a V8 task on both sides (docs/BENCHMARKS.md). Both sides use sequentially consistent
+ * atomics: either the reader sees the new position or the writer sees ASLEEP, so no wake is lost.
+ * The same handshake, the other way round and with `Atomics.notify`/`Atomics.waitAsync` (rare:
+ * only while the ring is full), wakes a writer that waits for space (SPACE).
  *
  * A record becomes visible only when the writer publishes the position after it, so a thread
  * that dies in the middle of writing leaves nothing half-written to read.
@@ -39,7 +43,7 @@ const SPACE = 2 * LINE + 1;
 const CAPACITY = 2 * LINE + 2;
 /** Line 3, the writer's counters, written once per loop turn. */
 const SENT = 3 * LINE;
-/** Wakes sent (`Atomics.notify` of a sleeping reader). */
+/** Wakes sent (a sleeping reader found by the writer, and woken). */
 const WAKES = 3 * LINE + 1;
 /** Messages that went through the channel's MessagePort instead (too large, not compact). */
 const SPILLED = 3 * LINE + 2;
@@ -75,6 +79,11 @@ export const OP_MSG = 1;
 export const OP_RESUME = 2;
 /** `RingBatch.next` at the end of the batch. */
 export const EMPTY = -1;
+/**
+ * What the writer posts on the pair's MessagePort to wake the thread of a sleeping reader (port
+ * batches are arrays; a wake is not one of them and does not count as one).
+ */
+export const RING_WAKE = 0;
 
 /** Bytes of one reader arena (routing/ring.ts `RingReader.take`). */
 const ARENA_BYTES = 256 * 1024;
@@ -159,7 +168,6 @@ export function ringCounters(sab: SharedArrayBuffer): RingCounters {
 export function closeRing(sab: SharedArrayBuffer): void {
   const h = new Int32Array(sab, 0, HEADER_SLOTS);
   Atomics.store(h, STATE, CLOSED);
-  Atomics.notify(h, STATE);
   Atomics.store(h, SPACE, IDLE);
   Atomics.notify(h, SPACE);
 }
@@ -297,11 +305,13 @@ export class RingWriter {
     Atomics.store(this.h, WRITE, this.w);
   }
 
-  /** Wakes the reader if it sleeps (after `publish`); true when it did. */
+  /**
+   * Marks the reader AWAKE if it sleeps (after `publish`); true when it did: the caller must then
+   * wake the reader's thread (one message on the pair's port), which nothing else will.
+   */
   wake(): boolean {
     const h = this.h;
     if (Atomics.load(h, STATE) !== ASLEEP || Atomics.compareExchange(h, STATE, ASLEEP, AWAKE) !== ASLEEP) return false;
-    Atomics.notify(h, STATE, 1);
     this.wakes++;
     return true;
   }
@@ -425,23 +435,20 @@ export class RingReader {
 
   /**
    * Goes to sleep until the writer publishes: returns false when there is something to read
-   * already (stay awake and drain), else true, and `onWake` runs once woken (or closed).
+   * already (stay awake and drain), else true: the writer that finds the reader asleep will wake
+   * its thread (by port). Closed: true, and nothing will wake it.
    */
-  sleep(onWake: () => void): boolean {
+  sleep(): boolean {
     const h = this.h;
-    // Closed: nothing will ever wake it, and nothing is left to read.
     if (Atomics.compareExchange(h, STATE, AWAKE, ASLEEP) === CLOSED) return true;
     if ((Atomics.load(h, WRITE) >>> 0) !== this.r) {
       Atomics.compareExchange(h, STATE, ASLEEP, AWAKE);
       return false;
     }
-    const res = waitAsync(h, STATE, ASLEEP);
-    if (!res.async) return false;
-    void res.value.then(onWake);
     return true;
   }
 
-  /** Marks the reader gone: writers get false from now on, and pending waits return. */
+  /** Marks the reader gone: writers get false from now on, and a writer waiting for space returns. */
   close(): void {
     closeRing(this.h.buffer as SharedArrayBuffer);
   }

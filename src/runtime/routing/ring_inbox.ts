@@ -3,7 +3,8 @@
  * thread: reads the ring and the channel's MessagePort in the writer's order and hands every
  * message to the group, one runloop task per drain.
  *
- * Woken by the writer (a wake is not a message), a drain takes every record published so far —
+ * Woken by the writer (a wake is not a message: one `RING_WAKE` on the port for a reader that
+ * sleeps, routing/ring.ts), a drain takes every record published so far —
  * the batch, copied out of the ring at once, its space given back — and handles it; then, with
  * the ring empty, the reader sleeps again (`RingReader.sleep`). A RESUME marker whose port
  * batches have not all been handled stops the drain (the rest of the batch waits here); the port
@@ -13,7 +14,7 @@
 import { RingFormatError, type RingDecoder } from '../core/ring_codec';
 import type { Runloop } from '../core/runloop';
 import type { WireMsg } from '../core/wire';
-import { EMPTY, OP_MSG, type RingBatch, type RingReader } from './ring';
+import { EMPTY, OP_MSG, RING_WAKE, type RingBatch, type RingReader } from './ring';
 
 export interface InboxHost {
   /** Handles one arrived message (the group's `onInbound`). */
@@ -43,10 +44,6 @@ export class RingInbox {
     this.drain();
     this.rest();
   };
-  private readonly onWake = (): void => {
-    this.sleeping = false;
-    if (!this.reader.closed) this.schedule();
-  };
 
   constructor(reader: RingReader, decoder: RingDecoder, loop: Runloop<WireMsg>, host: InboxHost) {
     this.reader = reader;
@@ -58,6 +55,18 @@ export class RingInbox {
   /** Starts reading (the first wake may already be due). */
   start(): void {
     this.rest();
+  }
+
+  /** A message on the channel's port: the writer's wake, or a batch (see `portBatch`). */
+  portMessage(m: unknown): void {
+    if (m === RING_WAKE) this.woken();
+    else this.portBatch(m as unknown[]);
+  }
+
+  /** The writer found the reader asleep and woke it. */
+  private woken(): void {
+    this.sleeping = false;
+    if (!this.reader.closed) this.schedule();
   }
 
   /** A batch arrived on the channel's port: handled after the ring records written before it. */
@@ -96,7 +105,7 @@ export class RingInbox {
   /** After a drain: sleep until the next wake, or drain again if records came meanwhile. */
   private rest(): void {
     if (this.blockedOn !== 0 || this.sleeping || this.broken) return;
-    if (this.reader.sleep(this.onWake)) this.sleeping = true;
+    if (this.reader.sleep()) this.sleeping = true;
     else if (!this.reader.closed) this.schedule();
   }
 

@@ -17,6 +17,7 @@
  * marker — exactly the records written before that batch.
  *
  * Wakes: the first message after a wake is published at once and wakes the reader if it sleeps
+ * (one `RING_WAKE` on the port: routing/ring.ts)
  * (a lone cmd does not wait for the end of the loop turn); the rest of a burst is published every
  * `PUBLISH_EVERY` records and at the end of the turn, when the reader is woken again if it
  * sleeps — at most two wakes per turn, where the MessagePort outbox posted once — and during a
@@ -26,7 +27,7 @@
 import { RingEncoder } from '../core/ring_codec';
 import type { WireMsg } from '../core/wire';
 import type { Outbox } from './outbox';
-import { NO_ROOM, NOT_COMPACT, WRITTEN, type RingWriter } from './ring';
+import { NO_ROOM, NOT_COMPACT, RING_WAKE, WRITTEN, type RingWriter } from './ring';
 import type { MsgTarget } from './target';
 
 /** Messages written in one loop turn after which a sleeping reader is woken before the turn ends. */
@@ -173,11 +174,12 @@ export class RingOutbox implements MsgTarget {
     this.head = 0;
   }
 
+  /** Publishes, and wakes the reader's thread by port if the reader sleeps. */
   private wake(): void {
     this.unwoken = 0;
     this.unpublished = 0;
     this.ring.publish();
-    this.ring.wake();
+    if (this.ring.wake() && !this.port.closed) this.port.port.postMessage(RING_WAKE);
   }
 
   private arm(): void {

@@ -3,7 +3,8 @@
 // FIFO holds between a real writer thread and its reader across the ring and the MessagePort
 // beside it (large buffers and uncompact properties go by port), wakes are coalesced, a writer
 // waiting for space is woken, and a writer thread terminated in the middle of writing leaves
-// only whole records — and closing the ring releases a reader waiting on it.
+// only whole records. A sleeping reader is woken by one small message on the pair's port, once
+// per sleep; a busy reader is not woken.
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { DEFAULT_CACHE_DIR, ModuleBuilder } from '../../../src/runtime/app/build
 import { RingDecoder } from '../../../src/runtime/core/ring_codec';
 import { Runloop } from '../../../src/runtime/core/runloop';
 import { decodePeer, newWireMsg, PeerIndex, wireBuf, type SharedLoc, type WireMsg } from '../../../src/runtime/core/wire';
-import { closeRing, createRing, EMPTY, NO_ROOM, NOT_COMPACT, OP_MSG, ringCounters, RingReader, RingWriter, WRITTEN } from '../../../src/runtime/routing/ring';
+import { closeRing, createRing, EMPTY, NO_ROOM, NOT_COMPACT, OP_MSG, RING_WAKE, ringCounters, RingReader, RingWriter, WRITTEN } from '../../../src/runtime/routing/ring';
 import { RingInbox } from '../../../src/runtime/routing/ring_inbox';
 import { Outbox } from '../../../src/runtime/routing/outbox';
 import { RingOutbox } from '../../../src/runtime/routing/ring_outbox';
@@ -151,7 +152,7 @@ describe('ring', () => {
       decodePort: (batch) => decodePeer(batch, index, locOf),
       error: (e) => errors.push(e),
     });
-    port.on('message', (b: unknown[]) => inbox.portBatch(b));
+    port.on('message', (m: unknown) => inbox.portMessage(m));
     inbox.start();
     await Promise.race([arrived, new Promise((_, reject) => worker.on('error', reject))]);
     expect(errors).toEqual([]);
@@ -201,7 +202,7 @@ describe('ring', () => {
         throw e;
       },
     });
-    ch.port2.on('message', (b: unknown[]) => inbox.portBatch(b));
+    ch.port2.on('message', (m: unknown) => inbox.portMessage(m));
     inbox.start();
     await all;
     expect(got.map((w) => w.props.seq)).toEqual([...Array(300).keys()]);
@@ -267,7 +268,68 @@ describe('ring', () => {
     ch.port1.close();
   });
 
-  it('a writer thread terminated while writing leaves only whole records, and closing the ring releases a sleeping reader', async () => {
+  it("a sleeping reader is woken by one message on the pair's port, once per sleep, and a busy reader not at all", async () => {
+    const sab = createRing(64 * 1024);
+    const ch = new MessageChannel();
+    let flushArmed = false;
+    const out: RingOutbox = new RingOutbox(new RingWriter(sab, index, 'app', 'g'), new Outbox(ch.port1, index, () => {}), () => {
+      if (flushArmed) return;
+      flushArmed = true;
+      setImmediate(() => {
+        flushArmed = false;
+        out.flush();
+      });
+    });
+    const loop = new Runloop<WireMsg>('test', () => undefined, (e) => {
+      throw e;
+    });
+    const got: number[] = [];
+    let want = 0;
+    let arrived: () => void = () => {};
+    const inbox = new RingInbox(new RingReader(sab), new RingDecoder(index, 'app', 'g', locOf), loop, {
+      deliver: (w) => {
+        if (got.push(w.props.seq as number) === want) arrived();
+      },
+      decodePort: (batch) => decodePeer(batch, index, locOf),
+      error: (e) => {
+        throw e;
+      },
+    });
+    const onPort: unknown[] = [];
+    ch.port2.on('message', (m: unknown) => {
+      onPort.push(m);
+      inbox.portMessage(m);
+    });
+    const expectUpTo = (n: number) => {
+      want = n;
+      return new Promise<void>((resolve) => (arrived = resolve));
+    };
+    inbox.start();
+    expect(ringCounters(sab).asleep).toBe(true);
+    // A lone message: the sleeping reader is woken at once, by one wake on the port.
+    let all = expectUpTo(1);
+    out.deliver(data(0));
+    await all;
+    expect(got).toEqual([0]);
+    expect(onPort).toEqual([RING_WAKE]);
+    // A burst in one turn wakes the reader once more, however long it is.
+    all = expectUpTo(1001);
+    for (let i = 1; i <= 1000; i++) out.deliver(data(i));
+    await all;
+    expect(got).toEqual([...Array(1001).keys()]);
+    expect(onPort.length).toBeLessThanOrEqual(3);
+    expect(onPort.every((m) => m === RING_WAKE)).toBe(true);
+    // A reader that has not slept since its wake is not woken again.
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    const c = ringCounters(sab);
+    expect(c.asleep).toBe(true);
+    expect(c.wakes).toBe(onPort.length);
+    inbox.close();
+    ch.port1.close();
+  });
+
+  it('a writer thread terminated while writing leaves only whole records, and a closed reader sleeps for good', async () => {
     const sab = createRing(64 * 1024);
     const { worker } = writerThread(sab, 'forever');
     const reader = new RingReader(sab);
@@ -285,20 +347,14 @@ describe('ring', () => {
     expect(got.map((w) => w.props.seq)).toEqual([...Array(got.length).keys()]);
     expect(got.every((w) => w.props.text === 'x'.repeat((w.props.seq as number) % 300))).toBe(true);
     // Nothing more will come: the reader sleeps, and the host closes the ring of the dead thread.
-    let woken = false;
-    const released = new Promise<void>((resolve) => {
-      expect(
-        reader.sleep(() => {
-          woken = true;
-          resolve();
-        }),
-      ).toBe(true);
-    });
+    expect(reader.sleep()).toBe(true);
+    expect(ringCounters(sab).asleep).toBe(true);
     closeRing(sab);
-    await released;
-    expect(woken).toBe(true);
     expect(reader.closed).toBe(true);
-    // Closed: sleeping again returns at once and never calls back.
-    expect(reader.sleep(() => expect.unreachable())).toBe(true);
+    // Closed: the reader sleeps at once, and no writer will wake it.
+    expect(reader.sleep()).toBe(true);
+    const writer = new RingWriter(sab, index, 'app', 'g');
+    expect(writer.readerClosed).toBe(true);
+    expect(writer.wake()).toBe(false);
   });
 });
