@@ -199,6 +199,8 @@ export class RingWriter {
   private readonly encoder: RingEncoder;
   private w: number;
   private published: number;
+  /** The published position when `wake` last looked at the reader. */
+  private looked: number;
   /** The read position as last loaded: the real one is never behind it. */
   private r: number;
   private sent: number;
@@ -216,7 +218,7 @@ export class RingWriter {
     this.maxRecord = this.cap / 8;
     this.dv = new DataView(sab, RING_HEADER_BYTES, this.cap);
     this.encoder = new RingEncoder(new Uint8Array(sab, RING_HEADER_BYTES, this.cap), index, appUri, graphId);
-    this.w = this.published = Atomics.load(h, WRITE) >>> 0;
+    this.w = this.published = this.looked = Atomics.load(h, WRITE) >>> 0;
     this.r = Atomics.load(h, READ) >>> 0;
     this.sent = Atomics.load(h, SENT) >>> 0;
     this.wakes = Atomics.load(h, WAKES) >>> 0;
@@ -306,11 +308,17 @@ export class RingWriter {
   }
 
   /**
-   * Marks the reader AWAKE if it sleeps (after `publish`); true when it did: the caller must then
-   * wake the reader's thread (one message on the pair's port), which nothing else will.
+   * Marks the reader AWAKE if it sleeps and records were published since the last call (after
+   * `publish`); true when it did: the caller must then wake the reader's thread (one message on
+   * the pair's port), which nothing else will. Records published before the last call need no
+   * wake: that call found the reader asleep and woke it, or awake, and then its next `sleep`
+   * sees them. (Without this, the end of a loop turn woke a reader that had already handled the
+   * turn's lone message and slept, for nothing.)
    */
   wake(): boolean {
     const h = this.h;
+    if (this.published === this.looked) return false;
+    this.looked = this.published;
     if (Atomics.load(h, STATE) !== ASLEEP || Atomics.compareExchange(h, STATE, ASLEEP, AWAKE) !== ASLEEP) return false;
     this.wakes++;
     return true;

@@ -268,6 +268,34 @@ describe('ring', () => {
     ch.port1.close();
   });
 
+  it('the writer wakes a sleeping reader only for records published since its last look', () => {
+    const sab = createRing(4096);
+    const writer = new RingWriter(sab, index, 'app', 'g');
+    const reader = new RingReader(sab);
+    const decoder = new RingDecoder(index, 'app', 'g', locOf);
+    expect(reader.sleep()).toBe(true);
+    expect(writer.write(data(0))).toBe(WRITTEN);
+    writer.publish();
+    expect(writer.wake()).toBe(true);
+    expect(readAll(reader, decoder)).toHaveLength(1);
+    expect(reader.sleep()).toBe(true);
+    // The end of the writer's loop turn: nothing new since the wake, so the reader sleeps on.
+    writer.publish();
+    expect(writer.wake()).toBe(false);
+    expect(ringCounters(sab).asleep).toBe(true);
+    expect(writer.write(data(1))).toBe(WRITTEN);
+    writer.publish();
+    expect(writer.wake()).toBe(true);
+    // Published while the reader was awake: its next sleep sees the record and it stays awake.
+    expect(writer.write(data(2))).toBe(WRITTEN);
+    writer.publish();
+    expect(writer.wake()).toBe(false);
+    expect(readAll(reader, decoder).map((w) => w.props.seq)).toEqual([1, 2]);
+    expect(reader.sleep()).toBe(true);
+    writer.counts(0, 0);
+    expect(ringCounters(sab)).toMatchObject({ asleep: true, wakes: 2 });
+  });
+
   it("a sleeping reader is woken by one message on the pair's port, once per sleep, and a busy reader not at all", async () => {
     const sab = createRing(64 * 1024);
     const ch = new MessageChannel();
