@@ -46,6 +46,8 @@ export class Runloop<M> {
   /** The armed wake, kept so that closing cancels it (a closed loop leaves nothing pending). */
   private immediate: NodeJS.Immediate | null = null;
   private closed = false;
+  /** A batch is running (`runOrPost` must not nest a task in it). */
+  private running = false;
   private highWater = 0;
   private drains = 0;
   private maxBatch = 0;
@@ -69,6 +71,19 @@ export class Runloop<M> {
   /** Appends a task to the tail; runs on a later turn of this loop. */
   postTaskTail(task: Task): boolean {
     return this.push(task);
+  }
+
+  /**
+   * Runs `task` at once, as a batch of its own, when the loop is idle (nothing queued, no batch
+   * running): for a callback of the thread's event loop that would otherwise append the task and
+   * wake the loop only to run it next (a ring's reader woken by port: routing/ring_inbox.ts),
+   * which costs a `setImmediate` per wake. Else appends it like `postTaskTail`.
+   */
+  runOrPost(task: Task): boolean {
+    if (this.closed) return false;
+    if (this.queue.length !== 0 || this.running) return this.push(task);
+    this.run([task]);
+    return true;
   }
 
   /** Appends one message. */
@@ -135,9 +150,14 @@ export class Runloop<M> {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
+    this.run(batch);
+  }
+
+  private run(batch: (Task | M)[]): void {
     const n = batch.length;
     if (n > this.maxBatch) this.maxBatch = n;
     this.drains++;
+    this.running = true;
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
       if (this.closed) break;
@@ -149,6 +169,7 @@ export class Runloop<M> {
         this.onError(err);
       }
     }
+    this.running = false;
     this.tasksRun += n;
     this.busyMs += performance.now() - t0;
   }

@@ -63,10 +63,15 @@ export class RingInbox {
     else this.portBatch(m as unknown[]);
   }
 
-  /** The writer found the reader asleep and woke it. */
+  /**
+   * The writer found the reader asleep and woke it: the drain runs at once when the loop is idle
+   * (the port's callback is a turn of its own), else behind what the loop has queued.
+   */
   private woken(): void {
     this.sleeping = false;
-    if (!this.reader.closed) this.schedule();
+    if (this.reader.closed || this.scheduled) return;
+    this.scheduled = true;
+    this.loop.runOrPost(this.drainTask);
   }
 
   /** A batch arrived on the channel's port: handled after the ring records written before it. */

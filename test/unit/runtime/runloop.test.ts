@@ -1,4 +1,5 @@
-// Runloop: FIFO tasks and messages, coalesced wakes, drain-to-local batches, counters.
+// Runloop: FIFO tasks and messages, coalesced wakes, drain-to-local batches, counters; a task
+// run at once on an idle loop, behind queued work otherwise.
 import { describe, expect, it } from 'vitest';
 import { Runloop } from '../../../src/runtime/core/runloop';
 
@@ -35,6 +36,39 @@ describe('Runloop', () => {
     loop.postTaskTail(() => seen.push('after'));
     await turn();
     expect(seen).toEqual(['err:boom', 'after']);
+  });
+
+  it('runs a task at once when the loop is idle, and behind queued work or a running batch otherwise', async () => {
+    const seen: string[] = [];
+    const loop = new Runloop<string>('t', (m) => seen.push(`msg:${m}`), (e) => seen.push(`err:${(e as Error).message}`));
+    // Idle: nothing queued, nothing running — the task runs inside the call, counted as a drain.
+    expect(loop.runOrPost(() => seen.push('now'))).toBe(true);
+    expect(seen).toEqual(['now']);
+    expect(loop.counters()).toMatchObject({ drains: 1, tasksRun: 1, depth: 0 });
+    // A throwing task is reported as in a batch, and the loop stays usable.
+    loop.runOrPost(() => {
+      throw new Error('boom');
+    });
+    expect(seen).toEqual(['now', 'err:boom']);
+    // Work queued: the task waits behind it (FIFO), on the loop's turn.
+    loop.postMsg('a');
+    loop.runOrPost(() => seen.push('behind'));
+    expect(seen).toEqual(['now', 'err:boom']);
+    await turn();
+    expect(seen).toEqual(['now', 'err:boom', 'msg:a', 'behind']);
+    // From a running batch: never nested in it, it runs on the next turn.
+    loop.postTaskTail(() => {
+      loop.runOrPost(() => seen.push('next turn'));
+      seen.push('in batch');
+    });
+    await turn();
+    expect(seen.slice(4)).toEqual(['in batch']);
+    await turn();
+    expect(seen.slice(4)).toEqual(['in batch', 'next turn']);
+    // Closed: refused.
+    loop.close();
+    expect(loop.runOrPost(() => seen.push('closed'))).toBe(false);
+    expect(seen).not.toContain('closed');
   });
 
   it('drops work after close', async () => {
