@@ -109,6 +109,11 @@ export class Runloop<M> {
     this.armed = false;
   }
 
+  /** Batches run so far: a new value is a new turn of this loop. */
+  get turns(): number {
+    return this.drains;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

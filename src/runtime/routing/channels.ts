@@ -105,7 +105,7 @@ export function openChannel(o: ChannelOptions): PeerChannel {
   } else {
     // The ring outbox flushes its port itself, after waking the ring's reader.
     outbox = new Outbox(port, o.index, () => {});
-    target = ringOut = new RingOutbox(new RingWriter(o.ring.tx, o.index, o.appUri, o.graphId), outbox, o.dirty);
+    target = ringOut = new RingOutbox(new RingWriter(o.ring.tx, o.index, o.appUri, o.graphId), outbox, o.loop, o.dirty);
     const reader = new RingReader(o.ring.rx);
     const decoder = new RingDecoder(o.index, o.appUri, o.graphId, o.locOf);
     const box = (inbox = new RingInbox(reader, decoder, o.loop, {

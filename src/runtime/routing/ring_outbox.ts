@@ -16,13 +16,14 @@
  * port batches, and handles a port batch only after the ring records before the next unmet
  * marker — exactly the records written before that batch.
  *
- * Wakes: the first message after a wake is published at once and wakes the reader if it sleeps
- * (one `RING_WAKE` on the port: routing/ring.ts)
- * (a lone cmd does not wait for the end of the loop turn); the rest of a burst is published every
+ * Wakes: the first message of a runloop turn (or since the last flush) is published at once and
+ * wakes the reader if it sleeps (one `RING_WAKE` on the port: routing/ring.ts), so a lone cmd
+ * does not wait for the end of the loop turn; and such a lone message leaves nothing for the end
+ * of the turn, so the group is not asked to flush for it. The rest of a burst is published every
  * `PUBLISH_EVERY` records and at the end of the turn, when the reader is woken again if it
  * sleeps — at most two wakes per turn, where the MessagePort outbox posted once — and during a
  * long burst every `EARLY_WAKE` messages, so the next group works while this one still sends.
- * Whether the reader is gone is looked at once per turn.
+ * Whether the reader is gone is looked at once per turn and after each lone message.
  */
 import { RingEncoder } from '../core/ring_codec';
 import type { WireMsg } from '../core/wire';
@@ -49,21 +50,26 @@ export class RingOutbox implements MsgTarget {
   private spilled = 0;
   private unwoken = 0;
   private unpublished = 0;
-  /** A message of this loop turn has woken the reader already. */
-  private wokeThisTurn = false;
+  /** The runloop turn whose first message woke the reader at once (-1: none since the last flush). */
+  private wokeInTurn = -1;
+  /** The message `send` just wrote woke the reader at once and left nothing for the end of the turn. */
+  private lone = false;
   private armed = false;
   /** The reader was gone at the last look (each loop turn, and when a write fails). */
   private dead = false;
   private readonly dirty: (box: RingOutbox) => void;
+  /** The sending thread's runloop: its turn count tells a new turn's first message. */
+  private readonly loop: { readonly turns: number };
   private readonly onSpace = (): void => {
     this.waiting = false;
     this.writeHeld();
     this.flush();
   };
 
-  constructor(ring: RingWriter, port: Outbox, dirty: (box: RingOutbox) => void) {
+  constructor(ring: RingWriter, port: Outbox, loop: { readonly turns: number }, dirty: (box: RingOutbox) => void) {
     this.ring = ring;
     this.port = port;
+    this.loop = loop;
     this.dirty = dirty;
   }
 
@@ -77,8 +83,16 @@ export class RingOutbox implements MsgTarget {
     if (this.head < this.held.length) {
       this.held.push(w);
       if (!this.waiting && this.ring.roomy()) this.writeHeld();
-    } else if (!this.send(w)) {
-      this.held.push(w);
+    } else {
+      this.lone = false;
+      if (!this.send(w)) this.held.push(w);
+      else if (this.lone) {
+        // Woken at once: what the end of the turn would do for it is done here, and the group
+        // is not asked to flush (a lone cmd would pay a loop turn of its own for it).
+        this.ring.counts(0, 0);
+        this.dead = this.ring.readerClosed;
+        return true;
+      }
     }
     this.arm();
     return true;
@@ -95,7 +109,7 @@ export class RingOutbox implements MsgTarget {
       if (this.head < this.held.length && this.ring.waitForSpace(this.onSpace)) this.waiting = true;
     }
     this.wake();
-    this.wokeThisTurn = false;
+    this.wokeInTurn = -1;
     this.port.flush();
     this.ring.counts(this.spilled, this.held.length - this.head);
     this.spilled = 0;
@@ -133,11 +147,14 @@ export class RingOutbox implements MsgTarget {
     }
     const r = ring.write(w);
     if (r === WRITTEN) {
-      // The first message since the last wake wakes a sleeping reader at once (a lone cmd does not
-      // wait for the end of the turn); the rest of a burst is published every PUBLISH_EVERY.
-      if (!this.wokeThisTurn) {
-        this.wokeThisTurn = true;
+      // The first message of a runloop turn (or since the last flush) wakes a sleeping reader at
+      // once (a lone cmd does not wait for the end of the turn); the rest of a burst is published
+      // every PUBLISH_EVERY.
+      const turn = this.loop.turns;
+      if (this.wokeInTurn !== turn) {
+        this.wokeInTurn = turn;
         this.wake();
+        this.lone = true;
       } else if (++this.unwoken >= EARLY_WAKE) this.wake();
       else if (++this.unpublished >= PUBLISH_EVERY) {
         this.unpublished = 0;

@@ -179,7 +179,7 @@ describe('ring', () => {
   it('a sender holds what a full ring does not take, in order, and hands it over by port when its group closes', async () => {
     const sab = createRing(4096);
     const ch = new MessageChannel();
-    const out = new RingOutbox(new RingWriter(sab, index, 'app', 'g'), new Outbox(ch.port1, index, () => {}), () => {});
+    const out = new RingOutbox(new RingWriter(sab, index, 'app', 'g'), new Outbox(ch.port1, index, () => {}), { turns: 0 }, () => {});
     for (let i = 0; i < 300; i++) expect(out.deliver(data(i, 'h'.repeat(i % 50)))).toBe(true);
     out.flush();
     expect(ringCounters(sab)).toMatchObject({ backlog: expect.any(Number), writerWaiting: true });
@@ -213,7 +213,7 @@ describe('ring', () => {
   it('two port batches handled back to back keep FIFO with the ring records published between them', async () => {
     const sab = createRing(16 * 1024);
     const ch = new MessageChannel();
-    const out = new RingOutbox(new RingWriter(sab, index, 'app', 'g'), new Outbox(ch.port1, index, () => {}), () => {});
+    const out = new RingOutbox(new RingWriter(sab, index, 'app', 'g'), new Outbox(ch.port1, index, () => {}), { turns: 0 }, () => {});
     // A Map is not compact: that message goes by port.
     const byPort = (seq: number) => Object.assign(data(seq), { props: { seq, map: new Map([[seq, seq]]) } });
     const posted: unknown[][] = [];
@@ -296,11 +296,44 @@ describe('ring', () => {
     expect(ringCounters(sab)).toMatchObject({ asleep: true, wakes: 2 });
   });
 
+  it('a lone message to a sleeping reader leaves nothing for the end of the turn; a second one in the turn does', () => {
+    const sab = createRing(4096);
+    const ch = new MessageChannel();
+    const loop = { turns: 7 };
+    let flushes = 0;
+    const out = new RingOutbox(new RingWriter(sab, index, 'app', 'g'), new Outbox(ch.port1, index, () => {}), loop, () => flushes++);
+    const reader = new RingReader(sab);
+    const decoder = new RingDecoder(index, 'app', 'g', locOf);
+    expect(reader.sleep()).toBe(true);
+    // Woken at once, counted at once: the sender's group is not asked to flush.
+    expect(out.deliver(data(0))).toBe(true);
+    expect(flushes).toBe(0);
+    expect(ringCounters(sab)).toMatchObject({ sent: 1, wakes: 1, asleep: false });
+    // A second message in the same turn waits for the end of the turn (a burst wakes once more at most).
+    expect(out.deliver(data(1))).toBe(true);
+    expect(flushes).toBe(1);
+    out.flush();
+    expect(readAll(reader, decoder).map((w) => w.props.seq)).toEqual([0, 1]);
+    expect(reader.sleep()).toBe(true);
+    // The next turn's first message is lone again.
+    loop.turns++;
+    expect(out.deliver(data(2))).toBe(true);
+    expect(flushes).toBe(1);
+    expect(ringCounters(sab)).toMatchObject({ sent: 3, wakes: 2 });
+    expect(readAll(reader, decoder).map((w) => w.props.seq)).toEqual([2]);
+    // A reader gone: the next lone message saw it, and the one after fails at once.
+    reader.close();
+    loop.turns++;
+    out.deliver(data(3));
+    expect(out.deliver(data(4))).toBe(false);
+    ch.port1.close();
+  });
+
   it("a sleeping reader is woken by one message on the pair's port, once per sleep, and a busy reader not at all", async () => {
     const sab = createRing(64 * 1024);
     const ch = new MessageChannel();
     let flushArmed = false;
-    const out: RingOutbox = new RingOutbox(new RingWriter(sab, index, 'app', 'g'), new Outbox(ch.port1, index, () => {}), () => {
+    const out: RingOutbox = new RingOutbox(new RingWriter(sab, index, 'app', 'g'), new Outbox(ch.port1, index, () => {}), { turns: 0 }, () => {
       if (flushArmed) return;
       flushArmed = true;
       setImmediate(() => {
