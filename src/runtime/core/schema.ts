@@ -64,6 +64,9 @@ export class ExtensionSchemas {
   private readonly cache = new Map<string, Check>();
   /** Per section (`cmd_in`, …), checks by message name: no string building per message. */
   private readonly bySection = new Map<string, Map<string, Check>>();
+  /** Result checks by cmd name, per direction: every cmd round trip looks one up on each side. */
+  private readonly outResults = new Map<string, Check>();
+  private readonly inResults = new Map<string, Check>();
   /** The manifest declares no schema at all: every check passes, so callers may skip them. */
   readonly none: boolean;
   /** Sections the manifest declares (`data_in`, …): a message of any other passes at once. */
@@ -92,7 +95,11 @@ export class ExtensionSchemas {
    * `cmd_out[name].result`.
    */
   result(dir: Direction, cmdName: string): Check {
-    return this.lookup(dir === 'out' ? 'cmd_in' : 'cmd_out', cmdName, true);
+    if (this.none) return PASS;
+    const results = dir === 'out' ? this.outResults : this.inResults;
+    let check = results.get(cmdName);
+    if (!check) results.set(cmdName, (check = this.lookup(dir === 'out' ? 'cmd_in' : 'cmd_out', cmdName, true)));
+    return check;
   }
 
   /** Schema of the extension's own properties (`api.property`). */
