@@ -1,9 +1,12 @@
 /** Runs bench_cmd_driver in a graph and asks it for timed runs over its control channel. */
 import type { CmdDriverReport, CmdDriverRun, DriverControl } from '../extensions/bench_cmd_driver/src';
+import type { AppOptions } from '../../src/runtime';
 import { benchApp, ChannelReader, graphOf, uniqueChannel, type BenchEdge, type BenchNode } from './runtime-graph';
 
 export interface DriverGraph {
   run(run: CmdDriverRun): Promise<CmdDriverReport>;
+  /** Wakes of ring readers so far, summed over the graph's rings (read from shared memory). */
+  ringWakes(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -12,10 +15,17 @@ export interface DriverGraph {
  * (default `driver`; in the app `driverApp` for a graph across apps, which this process then runs
  * and listens as).
  */
-export async function startDriverGraph(suite: string, nodes: BenchNode[], targets: string[], driverApp?: string, driverGroup = 'driver'): Promise<DriverGraph> {
+export async function startDriverGraph(
+  suite: string,
+  nodes: BenchNode[],
+  targets: string[],
+  driverApp?: string,
+  driverGroup = 'driver',
+  appOpts: Partial<AppOptions> = {},
+): Promise<DriverGraph> {
   const controlName = uniqueChannel(suite);
   const control = new ChannelReader<DriverControl>(controlName);
-  const { app, failures } = benchApp(driverApp ? { property: { ten: { uri: driverApp } } } : {});
+  const { app, failures } = benchApp(driverApp ? { ...appOpts, property: { ten: { uri: driverApp } } } : appOpts);
   await app.listen();
   const all: BenchNode[] = [
     { name: 'driver', addon: 'bench_cmd_driver', group: driverGroup, property: { control_channel: controlName }, ...(driverApp ? { app: driverApp } : {}) },
@@ -41,6 +51,12 @@ export async function startDriverGraph(suite: string, nodes: BenchNode[], target
       const problems = failures();
       if (problems.length) throw new Error(`The graph reported failures:\n${problems.join('\n')}`);
       return report;
+    },
+    async ringWakes() {
+      const sample = await app.sample();
+      let wakes = 0;
+      for (const g of sample.graphs) for (const c of g.channels ?? []) wakes += c.wakes;
+      return wakes;
     },
     async close() {
       control.close();
