@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkSchemaCompatible, compileValueSchema, parseValueSchema, type TenValueSchema } from '../../../src/shared';
+import { quickValueCheck, UNRESOLVED_VALUE } from '../../../src/shared/schema/value-schema';
 
 const obj = (properties: Record<string, unknown>, required?: string[]) => ({ type: 'object', properties, ...(required ? { required } : {}) });
 
@@ -103,5 +104,48 @@ describe('compiled validators', () => {
     expect(a({ n: 1 }).ok).toBe(true);
     expect(b({ n: 256 })).toEqual({ ok: false, error: '.n: out of range of uint8' });
     expect(a({})).toEqual({ ok: false, error: "the required properties are absent: 'n'" });
+  });
+});
+
+describe('the quick check ahead of ajv', () => {
+  const int8 = { type: 'int8' };
+  const nested = obj({ a: { type: 'array', items: obj({ b: { type: 'uint8' } }, ['b']) } }, ['a']);
+  // Values that pass some of these schemas and fail others; every pair is checked both ways.
+  const schemas: unknown[] = [
+    int8,
+    { type: 'int64' },
+    { type: 'uint64' },
+    { type: 'float32' },
+    { type: 'string' },
+    { type: 'bool' },
+    { type: 'buf' },
+    { type: 'ptr' },
+    { type: 'array', items: int8 },
+    obj({}),
+    obj({ n: int8 }),
+    obj({ n: int8 }, ['n']),
+    obj({ n: int8, s: { type: 'string' } }, ['s']),
+    nested,
+  ];
+  const values: unknown[] = [
+    0, 127, 128, -129, 1.5, 2 ** 53, 1e39, NaN, Infinity, 9223372036854775808n, -1n, 'x', '', true, null, undefined,
+    new Uint8Array(1), new ArrayBuffer(1), [], [1, 2], [1, 300], ['x'], {}, { n: 1 }, { n: 200 }, { n: undefined }, { n: 1, s: 's' },
+    { s: 's' }, { s: 1 }, { n: null }, { a: [] }, { a: [{ b: 1 }] }, { a: [{ b: 256 }] }, { a: [{}] }, { a: {} }, Object.create({ n: 300 }),
+    new Map(), () => 0, UNRESOLVED_VALUE, { n: UNRESOLVED_VALUE }, { a: UNRESOLVED_VALUE },
+  ];
+  it('accepts exactly what the full validation accepts, which still gives every error text', () => {
+    for (const schema of schemas) {
+      const parsed = parseValueSchema(schema);
+      if (!parsed.ok) throw new Error(parsed.error);
+      const quick = quickValueCheck(parsed.schema);
+      const full = compileValueSchema(parsed.schema, { quick: false });
+      const both = compileValueSchema(parsed.schema);
+      for (const value of values) {
+        const want = full(value);
+        const label = `${JSON.stringify(schema)} ${String(value)}`;
+        expect(quick(value), label).toBe(want.ok);
+        expect(both(value), label).toEqual(want);
+      }
+    }
   });
 });
