@@ -18,11 +18,12 @@
  * reader only if it finds it ASLEEP (compare-and-swap to AWAKE; `wake` says so), so a busy reader
  * is never woken and a burst costs one wake; the caller then wakes the reader's thread with one
  * small message on the pair's MessagePort (routing/ring_outbox.ts): the same wake a raw
- * `postMessage` costs, and less CPU than an `Atomics.notify` to an `Atomics.waitAsync`, which
- * adds a promise and a V8 task on both sides (docs/BENCHMARKS.md). Both sides use sequentially consistent
- * atomics: either the reader sees the new position or the writer sees ASLEEP, so no wake is lost.
- * The same handshake, the other way round and with `Atomics.notify`/`Atomics.waitAsync` (rare:
- * only while the ring is full), wakes a writer that waits for space (SPACE).
+ * `postMessage` costs; in the runtime it measured cheaper per cmd than an `Atomics.notify` to an
+ * `Atomics.waitAsync` (a promise per sleep, a V8 task per wake; docs/BENCHMARKS.md). Both sides
+ * use sequentially consistent atomics: either the reader sees the new position or the writer
+ * sees ASLEEP, so no wake is lost. The same handshake, the other way round and with
+ * `Atomics.notify`/`Atomics.waitAsync` (rare: only while the ring is full), wakes a writer that
+ * waits for space (SPACE).
  *
  * A record becomes visible only when the writer publishes the position after it, so a thread
  * that dies in the middle of writing leaves nothing half-written to read.
