@@ -11,6 +11,7 @@ the loop once per batch), and result and error handlers always run on the dispat
 """
 
 import asyncio
+import collections
 import contextvars
 import importlib
 import json
@@ -49,6 +50,14 @@ HIST_BUCKETS = 96
 TIMING_SAMPLE = 8
 
 _PHASES = ("on_configure", "on_init", "on_start", "on_stop", "on_deinit")
+
+# Local deliveries per turn of the dispatch loop at most (a cycle of extensions sending each other
+# data must not keep the loop from reading the link).
+LOCAL_BATCH = 8192
+
+# Local path gate of a destination, as the engine's lifecycle gating: held until its
+# on_init_done, open, closed from on_deinit (data for it dropped, as the engine drops it).
+_HELD, _OPEN, _CLOSED = 0, 1, 2
 
 _MSG_CLASS: dict[str, type[Msg]] = {"data": Data, "audio_frame": AudioFrame, "video_frame": VideoFrame}
 
@@ -159,6 +168,20 @@ class ExtCtx:
         self.errors = 0
         self.task_names: dict[str, str] = {}
         self.sites: dict[str, _Site] = {}
+        # The engine-authorised local path (Dispatcher.routes): this extension's flows the process
+        # delivers itself, by message type then name; destinations its explicit dests may reach.
+        self.local: dict[str, dict[str, _LocalRoute]] | None = None
+        self.local_pairs: set[str] = set()
+        self.gate = _HELD
+        # Local deliveries waiting for this extension's on_init_done.
+        self.held: list[Msg] = []
+        # Local deliveries to this extension by name, since the last P_LOCAL report: the current
+        # run of one name, and the names before it.
+        self.li_name: str | None = None
+        self.li_n = 0
+        self.local_in: dict[str, int] = {}
+        # Its data and frame handlers (phase, bound method), for local deliveries.
+        self.handlers: dict[str, tuple[str, Callable[[Any, Any], None]]] = {}
 
     def add_time(self, ms: float, weight: int) -> None:
         self.handler_ms += ms * weight
@@ -174,6 +197,22 @@ def _closed_text(api: str, env: str = "ten_env") -> str:
     if api in ("init_property_from_json",):
         return "ten_env is closed."
     return f"{env}.{api}() failed because ten_env_proxy is invalid."
+
+
+class _LocalRoute:
+    """One flow the process delivers itself: its source, name and destinations, and the sends
+    along it since the last P_LOCAL report."""
+
+    __slots__ = ("src", "loc", "name", "dests", "idxs", "sent")
+
+    def __init__(self, src: ExtCtx, name: str, dests: list[ExtCtx]) -> None:
+        self.src = src
+        # The source as messages carry it (app, graph, extension).
+        self.loc = src.d._src(src.name)
+        self.name = name
+        self.dests = dests
+        self.idxs = [d.idx for d in dests]
+        self.sent = 0
 
 
 class _Site:
@@ -256,6 +295,13 @@ class ExtEnv:
             ctx.d.log(ctx, 3, f"{phase}_done() called while {phase} is not running; ignored.", _where())
             return
         ctx.pending.discard(phase)
+        if phase == "on_init":
+            # Local deliveries held for it go now (on the loop: nothing may overtake them).
+            d = ctx.d
+            if threading.get_ident() == d.loop_ident:
+                d.open_gate(ctx)
+            else:
+                d.loop.call_soon_threadsafe(d.open_gate, ctx)
         props = ctx.props if phase == "on_configure" else None
         if phase == "on_deinit":
             # Closed at once, from whatever thread: later calls fail with TenIsClosed.
@@ -574,6 +620,17 @@ class Dispatcher:
         self.on_create_failed: Callable[[BaseException], None] | None = None
         # Ours: hosted by a test process (pytest), not a process of its own.
         self.in_session: bool = bool(config.get("_session"))
+        # The local path: messages sent along it and not delivered yet, as (dest, msg, route |
+        # None) or (None, sender, error handler), appended from any thread, delivered on the loop.
+        self.lq: collections.deque[Any] = collections.deque()
+        self.lq_armed = False
+        self.local_table = False
+        self.local_routes = 0
+        # Routes and destinations with counts not reported yet (P_LOCAL).
+        self.local_out_dirty: list[_LocalRoute] = []
+        self.local_in_dirty: list[ExtCtx] = []
+        if "routes" in config:
+            self.routes(*config["routes"])
 
     # ---- creation ------------------------------------------------------------------------
 
@@ -631,6 +688,9 @@ class Dispatcher:
             return
         x.inst = instance
         x.is_async = isinstance(instance, AsyncExtension)
+        x.handlers = {"data": ("on_data", instance._proxy_on_data),
+                      "audio_frame": ("on_audio_frame", instance._proxy_on_audio_frame),
+                      "video_frame": ("on_video_frame", instance._proxy_on_video_frame)}
         self.created += 1
         if self.created == len(self.exts):
             self.out.push([P.P_READY, {
@@ -644,6 +704,10 @@ class Dispatcher:
     # ---- inbound -------------------------------------------------------------------------
 
     def on_records(self, records: list[Any], bins: memoryview) -> None:
+        if self.lq:
+            # Local deliveries sent before this frame was read go first (a pair whose messages
+            # switched to the engine's path keeps its order).
+            self.drain_local(len(self.lq))
         off = 0
         exts = self.exts
         for r in records:
@@ -698,9 +762,15 @@ class Dispatcher:
                 self._sent(r[1], r[2], r[3])
             elif op == P.T_PHASE:
                 self._phase(exts[r[1]], r[2])
+            elif op == P.T_ROUTES:
+                self.routes(r[1], r[2])
             elif op == P.T_EXIT:
                 self.exit()
             # Unknown codes are skipped: a newer TypeScript side may add records.
+        if self.lq:
+            # What the handlers of this frame sent locally: delivered now, so that what they send
+            # on to the engine leaves with this read's frame.
+            self.drain_local(LOCAL_BATCH)
 
     def _src(self, ext: str) -> tuple[str, str, str]:
         s = self.srcs.get(ext)
@@ -728,6 +798,9 @@ class Dispatcher:
     def _phase(self, x: ExtCtx, phase: str) -> None:
         if x.closed:
             return
+        if phase == "on_deinit":
+            x.gate = _CLOSED
+            x.held = []
         x.pending.add(phase)
         token = current_ext.set(x)
         try:
@@ -801,9 +874,24 @@ class Dispatcher:
         """Hands a message to the runtime; routing errors come back to the handler later."""
         m._valid = False
         x.msgs_out += 1
+        t = m._type
+        dests = m._dests
+        if dests is None:
+            local = x.local
+            if local is not None:
+                by = local.get(t)
+                if by is not None:
+                    route = by.get(m._name)
+                    if route is not None:
+                        self._send_local(x, m, route, handler)
+                        return None
+        elif self.local_table:
+            route = self._explicit_local(x, m, t, dests)
+            if route is not None:
+                self._send_local(x, m, route, handler)
+                return None
         buf = m._buf
         blen = _buf_len(buf) if buf is not None else 0
-        t = m._type
         if t == "data" and handler is None and m._dests is None:
             self.out.push([P.P_DATA, x.idx, m._name, m._props, blen], buf if blen else None)
             return None
@@ -814,6 +902,187 @@ class Dispatcher:
                        _frame_fields(m), m._ts, 1 if kind == "cmd_ex" else 0, 1 if handler is None else 0],
                       buf if blen else None)
         return None
+
+    # ---- the local path -------------------------------------------------------------------
+
+    def routes(self, lists: list[Any] | None, pairs: list[Any]) -> None:
+        """The engine's table (T_ROUTES, src/runtime/worker/py_host.ts routesRecord): the flows
+        and explicit-dest pairs this process may deliver itself; None: none (tracing or the text
+        tap is on). Replaces the previous table; what was sent before still arrives first."""
+        exts = self.exts
+        for x in exts:
+            x.local = None
+            x.local_pairs = set()
+        self.local_routes = 0
+        self.local_table = lists is not None
+        if lists is None:
+            return
+        for s, kind, name, dsts in lists:
+            x = exts[s]
+            if x.local is None:
+                x.local = {}
+            x.local.setdefault(kind, {})[name] = _LocalRoute(x, name, [exts[d] for d in dsts])
+            self.local_routes += 1
+        for s, d in pairs:
+            exts[s].local_pairs.add(exts[d].name)
+
+    def _explicit_local(self, x: ExtCtx, m: Msg, t: str, dests: list[Any]) -> _LocalRoute | None:
+        """Explicit dests: local when it is data or a frame and every dest is a pair the engine
+        allows; otherwise it goes through the engine, and so from then on does everything else
+        between those pairs (and, for a cmd, its results' way back), to keep FIFO per path."""
+        targets: list[ExtCtx] = []
+        ok = t in ("data", "audio_frame", "video_frame")
+        for app, graph, ext in dests:
+            d = self.by_name.get(ext) if (not app or app == self.app) and (not graph or graph == self.graph) else None
+            if d is None:
+                ok = False
+                continue
+            targets.append(d)
+            if ext not in x.local_pairs:
+                ok = False
+        if ok and targets:
+            return _LocalRoute(x, m._name, targets)
+        for d in targets:
+            self._demote(x, d)
+            if _is_cmd_type(t):
+                self._demote(d, x)
+        return None
+
+    def _demote(self, s: ExtCtx, d: ExtCtx) -> None:
+        """From now on nothing from `s` to `d` takes the local path (nor the flows sharing a send with it)."""
+        s.local_pairs.discard(d.name)
+        if s.local is None:
+            return
+        for by in s.local.values():
+            for name, r in list(by.items()):
+                if d in r.dests:
+                    del by[name]
+                    self.local_routes -= 1
+                    for other in r.dests:
+                        if other is not d:
+                            self._demote(s, other)
+
+    def _send_local(self, x: ExtCtx, m: Msg, route: _LocalRoute, handler: Callable[..., None] | None) -> None:
+        """Queues the message for its destinations in this process; delivered on a later step of
+        the loop (never inside the send), counted there."""
+        lq = self.lq
+        cls = type(m)
+        t = m._type
+        first: _LocalRoute | None = route
+        for d in route.dests:
+            m2 = object.__new__(cls)
+            if first is not None:
+                # The first destination takes the message's contents as they are (the sender's
+                # message is invalidated: nobody else can reach them). Attribute by attribute:
+                # reading `__dict__` would build a dict per message.
+                m2._name = m._name
+                m2._props = m._props
+                buf = m._buf
+                if buf is not None:
+                    m2._buf = buf
+                if m._has_bytes:
+                    m2._has_bytes = True
+                if t != "data":
+                    _set_frame_fields(m2, t, _frame_fields(m))
+                    m2._ts = m._ts
+            else:
+                m._copy_into(m2)
+                m2._dests = None
+            m2._src = route.loc
+            m2._owner = d
+            lq.append((d, m2, first))
+            first = None
+        if handler is not None:
+            lq.append((None, x, handler))
+        if not self.lq_armed:
+            self.lq_armed = True
+            try:
+                if threading.get_ident() == self.loop_ident:
+                    self.loop.call_soon(self._drain_soon)
+                else:
+                    self.loop.call_soon_threadsafe(self._drain_soon)
+            except RuntimeError:
+                pass  # the loop has closed: the process is ending
+
+    def _drain_soon(self) -> None:
+        self.lq_armed = False
+        self.drain_local(LOCAL_BATCH)
+
+    def drain_local(self, limit: int) -> None:
+        """Delivers up to `limit` local messages in send order; reports the counts (P_LOCAL)."""
+        lq = self.lq
+        popleft = lq.popleft
+        deliver = self._deliver
+        n = 0
+        while lq and n < limit:
+            d, m, route = popleft()
+            n += 1
+            if d is None:
+                # A send's error handler: the message went out (a local send cannot fail).
+                self._call_handler(m, "error_handler", route, None)
+                continue
+            if route is not None:
+                if route.sent == 0:
+                    self.local_out_dirty.append(route)
+                route.sent += 1
+            if d.gate != _OPEN:
+                if d.gate == _HELD:
+                    d.held.append(m)
+                continue
+            # Counted per name; a run of one name costs a compare and an increment.
+            name = m._name
+            if name == d.li_name:
+                d.li_n += 1
+            else:
+                self._count_in(d, name)
+            phase, fn = d.handlers[m._type]
+            deliver(d, phase, fn, m)
+        if lq and not self.lq_armed:
+            self.lq_armed = True
+            self.loop.call_soon(self._drain_soon)
+        if self.local_out_dirty or self.local_in_dirty:
+            self.report_local()
+
+    def _count_in(self, d: ExtCtx, name: str) -> None:
+        if d.li_n:
+            d.local_in[d.li_name] = d.local_in.get(d.li_name, 0) + d.li_n  # type: ignore[index]
+        elif not d.local_in:
+            self.local_in_dirty.append(d)
+        d.li_name = name
+        d.li_n = 1
+
+    def open_gate(self, x: ExtCtx) -> None:
+        """`x` called on_init_done: what the local path held for it goes first, then the rest."""
+        if x.gate != _HELD:
+            return
+        x.gate = _OPEN
+        held = x.held
+        x.held = []
+        if held:
+            # Counted as sent already: no route with them.
+            self.lq.extendleft([(x, m, None) for m in reversed(held)])
+            if not self.lq_armed:
+                self.lq_armed = True
+                self.loop.call_soon(self._drain_soon)
+
+    def report_local(self) -> None:
+        """The local path's sends and deliveries since the last report, for the engine's counters."""
+        outs = []
+        for r in self.local_out_dirty:
+            outs.append([r.src.idx, r.name, r.sent, r.idxs])
+            r.sent = 0
+        ins = []
+        for d in self.local_in_dirty:
+            if d.li_n:
+                d.local_in[d.li_name] = d.local_in.get(d.li_name, 0) + d.li_n  # type: ignore[index]
+            for name, n in d.local_in.items():
+                ins.append([d.idx, name, n])
+            d.local_in = {}
+            d.li_name = None
+            d.li_n = 0
+        self.local_out_dirty = []
+        self.local_in_dirty = []
+        self.out.push([P.P_LOCAL, outs, ins])
 
     def ret(self, x: ExtCtx, r: CmdResult, handler: Callable[..., None] | None) -> None:
         r._valid = False
@@ -908,7 +1177,9 @@ class Dispatcher:
 
     def stats(self) -> dict[str, Any]:
         return {
-            "exts": [[x.msgs_in, x.msgs_out, x.handler_ms, x.hist, x.tasks, x.errors] for x in self.exts],
+            "exts": [[x.msgs_in, x.msgs_out, x.handler_ms, x.hist, x.tasks, x.errors,
+                      len(x.held) + (sum(1 for it in self.lq if it[0] is x) if self.lq else 0)] for x in self.exts],
+            "localRoutes": self.local_routes,
             "tasks": sum(x.tasks for x in self.exts),
             "threads": threading.active_count(),
             "stalls": self.stalls,
@@ -917,6 +1188,8 @@ class Dispatcher:
     # ---- close ---------------------------------------------------------------------------
 
     def ext_closed(self, x: ExtCtx) -> None:
+        x.gate = _CLOSED
+        x.held = []
         x.env._on_release()
         # Callbacks of the closed extension never run again.
         for cb, entry in list(self.cbs.items()):

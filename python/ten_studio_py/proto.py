@@ -18,6 +18,7 @@ T_DATA = 4  # [4, idx, name, props, blen, srcExt]
 T_RESULT = 5  # [5, cbId, name, props, blen, status, final, completed, srcExt, cmdId]
 T_SENT = 6  # [6, cbId, errCode, errMessage]  (errCode 0: sent)
 T_EXIT = 7  # [7]
+T_ROUTES = 8  # [8, routes|null, pairs]  engine-authorised local delivery (see Dispatcher.routes)
 
 # Python → TypeScript (group channel).
 P_READY = 1  # [1, {exts: [{idx, kind}], pid, python}]
@@ -32,6 +33,7 @@ P_VIOLATION = 9  # [9, idx, object, reason, stack, owner, caller]
 P_STALL = 10  # [10, idx, ms, stack]
 P_STATS = 11  # [11, stats]
 P_LEFTOVER = 12  # [12, {threads: [...], tasks: [...]}]
+P_LOCAL = 13  # [13, [[srcIdx, name, n, [dstIdx...]]...], [[dstIdx, name, n]...]]  local sends and deliveries
 
 # Session channel (test mode).
 S_HELLO = 1  # node → py: [1, {pid}]

@@ -182,6 +182,10 @@ export interface PythonSample {
   bytesOut: number;
   framesIn: number;
   framesOut: number;
+  /** Route lists the engine lets the process deliver itself (0 while tracing or the text tap is on). */
+  localRoutes: number;
+  /** Messages delivered inside the process by that local path, in total. */
+  localMsgs: number;
 }
 
 export interface GroupSample {

@@ -28,6 +28,11 @@ export const T_RESULT = 5;
 /** [6, cbId, errCode, errMessage]: the outcome of a send (errCode 0: sent). */
 export const T_SENT = 6;
 export const T_EXIT = 7;
+/**
+ * [8, lists | null, pairs]: what the process may deliver itself (PyHost.routesRecord); null: nothing
+ * (tracing or the text tap is on). Replaces the previous table.
+ */
+export const T_ROUTES = 8;
 
 // Python → TypeScript (group channel).
 /** [1, {pid, python, exts: [{idx, kind, class}]}] */
@@ -54,6 +59,8 @@ export const P_STALL = 10;
 export const P_STATS = 11;
 /** [12, {tasks: [{name, where}], threads: [{name}]}] */
 export const P_LEFTOVER = 12;
+/** [13, [[srcIdx, name, n, [dstIdx…]]…], [[dstIdx, name, n]…]]: local sends and deliveries since the last report. */
+export const P_LOCAL = 13;
 
 // Session channel.
 export const S_HELLO = 1;

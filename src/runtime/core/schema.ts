@@ -90,6 +90,11 @@ export class ExtensionSchemas {
     return check;
   }
 
+  /** Whether the manifest declares a schema for this message (a check that is not a pass). */
+  declares(dir: Direction, kind: SchemaKind, name: string): boolean {
+    return this.msg(dir, kind, name) !== PASS;
+  }
+
   /**
    * Schema of a cmd's result: outgoing results use `cmd_in[name].result`, incoming ones
    * `cmd_out[name].result`.

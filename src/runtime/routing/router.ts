@@ -110,6 +110,11 @@ export class Router {
     this.peers.set(group, target);
   }
 
+  /** Every flow of the graph whose source is in this thread: (source, kind, name, destinations). */
+  *flows(): Generator<[string, RouteKind, string, readonly Route[]]> {
+    for (const [src, byKind] of this.table) for (const [kind, byName] of byKind) for (const [name, routes] of byName) yield [src, kind, name, routes];
+  }
+
   /** Binds the graph's routes to their targets (after every peer is added). */
   bindTargets(): void {
     for (const byKind of this.table.values())

@@ -104,6 +104,13 @@ class KeyCounter {
     this.last = c;
   }
 
+  /** Adds `n` at once (counts reported in batches). */
+  bumpBy(key: string, n: number): void {
+    let c = this.cells.get(key);
+    if (!c) this.cells.set(key, (c = { n: 0 }));
+    c.n += n;
+  }
+
   snapshot(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [k, c] of this.cells) out[k] = c.n;
@@ -363,6 +370,32 @@ export class ExtRuntime implements EnvBackend {
       this.returnWire(r);
     }
     this.finishClose();
+  }
+
+  /** Ours: whether messages of `kind` named `name` pass this extension (`dir`) without a schema check. */
+  schemaFree(dir: 'in' | 'out', kind: SchemaKind, name: string): boolean {
+    return !this.schemas.declares(dir, kind, name);
+  }
+
+  /** Ours: whether the manifest declares no message or property schema at all. */
+  get noSchemas(): boolean {
+    return this.schemas.none;
+  }
+
+  /**
+   * Ours: `n` sends of `name` that this extension's Python process delivered itself to `dests`
+   * (the engine-authorised local path), counted as `dispatch` counts the sends it routes.
+   */
+  countLocalOut(name: string, dests: readonly string[], n: number): void {
+    this.msgsOut += n * dests.length;
+    this.outByName.bumpBy(name, n * dests.length);
+    for (const d of dests) this.outByDest.bumpBy(d, n);
+  }
+
+  /** Ours: `n` messages named `name` delivered to this extension by its process's local path. */
+  countLocalIn(name: string, n: number): void {
+    this.msgsIn += n;
+    this.inByName.bumpBy(name, n);
   }
 
   /** Ours: the properties as a Python extension left them at on_configure_done (checked next). */

@@ -202,9 +202,12 @@ export class GroupRuntime implements ExtHost {
         return;
       case 'trace':
         this.router.tracer = m.config ? new Tracer(m.config, this.group) : null;
+        // Traced sends must go through the engine: the process's local path is withdrawn meanwhile.
+        this.py?.sendRoutes();
         return;
       case 'text_tap':
         this.textTap = m.on ? (this.textTap ?? new TextTap()) : null;
+        this.py?.sendRoutes();
         return;
       case 'leftover':
         void this.reportLeftover();
@@ -578,6 +581,8 @@ export class GroupRuntime implements ExtHost {
       c.handlerMs = s.handlerMs;
       c.handlerHist = s.hist;
       c.tasks = s.tasks;
+      // Held until its on_init_done or queued for delivery inside the process (the local path).
+      c.pending += s.local;
     }
     return c;
   }

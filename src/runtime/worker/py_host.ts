@@ -31,6 +31,7 @@ import {
   P_DONE,
   P_ERROR,
   P_LEFTOVER,
+  P_LOCAL,
   P_LOG,
   P_READY,
   P_RETURN,
@@ -44,6 +45,7 @@ import {
   T_MSG,
   T_PHASE,
   T_RESULT,
+  T_ROUTES,
   T_SENT,
   type PyFrame,
 } from '../core/py_wire';
@@ -67,6 +69,18 @@ interface PyExtStats {
   hist: number[];
   tasks: number;
   errors: number;
+  /** Messages held until its on_init_done or queued for delivery inside the process (the local path). */
+  local: number;
+}
+
+/** The process's stats record (P_STATS). */
+interface PyStats {
+  /** Per extension: msgsIn, msgsOut, handlerMs, hist, tasks, errors, local (held or queued for local delivery). */
+  exts: [number, number, number, number[], number, number, number?][];
+  tasks: number;
+  threads: number;
+  stalls: number;
+  localRoutes?: number;
 }
 
 /** Both ends of a link: a spawned process's pipes, or a port relaying a test session's pipes. */
@@ -103,7 +117,9 @@ export class PyHost {
   pid = 0;
   private version = '';
   private stats: PyExtStats[] = [];
-  private procStats = { tasks: 0, threads: 0, stalls: 0 };
+  private procStats = { tasks: 0, threads: 0, stalls: 0, localRoutes: 0 };
+  /** Messages the process delivered itself (engine-authorised local path), from its P_LOCAL records. */
+  private localMsgs = 0;
   private bytesOut = 0;
   private framesOut = 0;
   private onExited: (() => void) | null = null;
@@ -138,10 +154,91 @@ export class PyHost {
             // TEN resolves `${env:}` before an extension reads its properties.
             property: resolveEnv(x.spec.property),
           })),
+          // The local path's first table (T_ROUTES replaces it).
+          routes: this.routesRecord().slice(1),
         },
       ],
     ]);
     return done;
+  }
+
+  // ---- the local path ----------------------------------------------------------------------
+
+  /**
+   * Tells the process which of its extensions' sends it may deliver itself (T_ROUTES), or that it
+   * may deliver none (tracing or the text tap is on: every send must pass the engine). Called at
+   * the start and whenever either is switched.
+   */
+  sendRoutes(): void {
+    if (this.link === null || this.exited) return;
+    this.push(this.routesRecord(), null);
+  }
+
+  /**
+   * The engine's route table for the local path: `[T_ROUTES, lists, pairs]`, `lists` as
+   * `[srcIdx, kind, name, [dstIdx…]]` (a graph flow the process delivers itself), `pairs` as
+   * `[srcIdx, dstIdx]` (explicit dests the process may deliver itself). A flow is eligible when it
+   * carries data or frames from a Python extension of this process to Python extensions of this
+   * process only, without msg_conversion, without a schema on either side. FIFO per path: a pair
+   * (source, destination) any of whose messages must pass the engine — a cmd route, a result
+   * going back along a cmd route the other way, an ineligible flow, a `*` flow — has none of its
+   * messages delivered locally, so nothing overtakes along it (computed to a fixpoint: a flow
+   * with several destinations is local only if every pair it makes is).
+   */
+  private routesRecord(): unknown[] {
+    const router = this.g.router;
+    if (router.tracer !== null || this.g.textTap !== null) return [T_ROUTES, null, []];
+    const idxOf = new Map<string, number>();
+    this.exts.forEach((x, i) => idxOf.set(x.name, i));
+    const here = (loc: { app: string; graph: string; ext: string }): number | undefined =>
+      (loc.app === '' || loc.app === router.appUri) && (loc.graph === '' || loc.graph === router.graphId) ? idxOf.get(loc.ext) : undefined;
+    const bad = new Set<number>();
+    const n = this.exts.length;
+    const pair = (s: number, d: number): number => s * n + d;
+    const lists: { s: number; kind: string; name: string; d: number[] }[] = [];
+    for (const [src, kind, name, routes] of router.flows()) {
+      const s = idxOf.get(src);
+      if (s === undefined) continue;
+      const dsts = routes.map((r) => here(r.loc));
+      const x = this.exts[s];
+      const eligible =
+        kind !== 'cmd' &&
+        name !== '*' &&
+        routes.every((r, i) => dsts[i] !== undefined && r.conversion === undefined && this.exts[dsts[i]!].schemaFree('in', kind, name)) &&
+        x.schemaFree('out', kind, name);
+      for (const d of dsts) {
+        if (d === undefined) continue;
+        if (!eligible) bad.add(pair(s, d));
+        // Results of a cmd from s to d come back from d to s through the engine.
+        if (kind === 'cmd') bad.add(pair(d, s));
+      }
+      if (eligible) lists.push({ s, kind, name, d: dsts as number[] });
+    }
+    const local = new Set(lists);
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const l of local) {
+        if (!l.d.some((d) => bad.has(pair(l.s, d)))) continue;
+        local.delete(l);
+        for (const d of l.d) bad.add(pair(l.s, d));
+        changed = true;
+      }
+    }
+    const pairs: [number, number][] = [];
+    for (let s = 0; s < n; s++) {
+      if (!this.exts[s].noSchemas) continue;
+      for (let d = 0; d < n; d++) if (this.exts[d].noSchemas && !bad.has(pair(s, d))) pairs.push([s, d]);
+    }
+    return [T_ROUTES, [...local].map((l) => [l.s, l.kind, l.name, l.d]), pairs];
+  }
+
+  /** What the process delivered itself since its last report, folded into the same counters as routed messages. */
+  private onLocal(outs: [number, string, number, number[]][], ins: [number, string, number][]): void {
+    for (const [s, name, count, dsts] of outs) this.exts[s]?.countLocalOut(name, dsts.map((d) => this.exts[d]?.name ?? ''), count);
+    for (const [d, name, count] of ins) {
+      this.exts[d]?.countLocalIn(name, count);
+      this.localMsgs += count;
+    }
   }
 
   private spawnLink(): Link {
@@ -339,8 +436,11 @@ export class PyHost {
           case P_STALL:
             this.onStall(r);
             break;
+          case P_LOCAL:
+            this.onLocal(r[1] as [number, string, number, number[]][], r[2] as [number, string, number][]);
+            break;
           case P_STATS:
-            this.onStats(r[1] as { exts: [number, number, number, number[], number, number][]; tasks: number; threads: number; stalls: number });
+            this.onStats(r[1] as PyStats);
             break;
           case P_READY:
             this.onReady(r[1] as { pid: number; python: string });
@@ -491,9 +591,9 @@ export class PyHost {
     );
   }
 
-  private onStats(s: { exts: [number, number, number, number[], number, number][]; tasks: number; threads: number; stalls: number }): void {
-    this.stats = s.exts.map(([msgsIn, msgsOut, handlerMs, hist, tasks, errors]) => ({ msgsIn, msgsOut, handlerMs, hist, tasks, errors }));
-    this.procStats = { tasks: s.tasks, threads: s.threads, stalls: s.stalls };
+  private onStats(s: PyStats): void {
+    this.stats = s.exts.map(([msgsIn, msgsOut, handlerMs, hist, tasks, errors, local]) => ({ msgsIn, msgsOut, handlerMs, hist, tasks, errors, local: local ?? 0 }));
+    this.procStats = { tasks: s.tasks, threads: s.threads, stalls: s.stalls, localRoutes: s.localRoutes ?? 0 };
   }
 
   private onReady(info: { pid: number; python: string }): void {
@@ -567,6 +667,8 @@ export class PyHost {
       bytesOut: this.bytesOut,
       framesIn: this.reader.framesIn,
       framesOut: this.framesOut,
+      localRoutes: this.procStats.localRoutes,
+      localMsgs: this.localMsgs,
     };
   }
 }

@@ -66,7 +66,7 @@ describe('handler-time histogram', () => {
 describe('computeMetrics', () => {
   it("counts a Python extension's backlog in its process link and tasks, and names its process", () => {
     const g = group('py', { depth: 2 }, [ext('p', { runtime: 'python', tasks: 3 }), ext('t')]);
-    g.python = { pid: 4242, version: '3.11.7', tasks: 3, threads: 2, stalls: 0, queued: 5, bytesIn: 0, bytesOut: 0, framesIn: 0, framesOut: 0 };
+    g.python = { pid: 4242, version: '3.11.7', tasks: 3, threads: 2, stalls: 0, queued: 5, bytesIn: 0, bytesOut: 0, framesIn: 0, framesOut: 0, localRoutes: 0, localMsgs: 0 };
     const m = computeMetrics(null, sample(1000, [g]));
     const [p, t] = m.graphs[0]!.extensions;
     expect(p).toMatchObject({ extension: 'p', inMsgsDepth: 10, pythonPid: 4242 });
