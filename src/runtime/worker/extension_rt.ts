@@ -4,7 +4,6 @@
  * counters. Where its messages go is the router's decision (routing/router.ts); what it needs
  * from its group is the narrow `ExtHost` below.
  */
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Cmd, CmdResult, Data, AudioFrame, VideoFrame, type Msg } from '../api/msg';
 import { parseJsonArg, TenError, TenErrorCode, TEN_IS_CLOSED_TEXT } from '../api/error';
@@ -13,6 +12,7 @@ import { TenEnv, type EnvBackend, type ResultHandler } from '../api/ten_env';
 import type { LogLevel } from '../api/log_level';
 import { deepMerge, getProp, setProp, type PropObject } from '../core/props';
 import { HIST_BUCKETS, histBucket } from '../core/histogram';
+import { cmdIds } from '../core/ids';
 import type { ExtensionCounters, LifecyclePhase, NodeSpec, WaitingCmd } from '../core/protocol';
 import type { Runloop } from '../core/runloop';
 import { ExtensionSchemas, type SchemaKind } from '../core/schema';
@@ -473,7 +473,7 @@ export class ExtRuntime implements EnvBackend {
     if (this.paths.in.has(w.cmdId)) {
       // The cmd came around a loop: a fresh id keeps both IN paths apart.
       w.parentCmdId = w.cmdId;
-      w.cmdId = randomUUID();
+      w.cmdId = cmdIds.next();
     }
     this.paths.in.set(w.cmdId, {
       cmdId: w.cmdId,
@@ -608,7 +608,7 @@ export class ExtRuntime implements EnvBackend {
         // msg_conversion `result`: the result is converted back on its way to the sender.
         if (path.resultConversion !== undefined) convertMsg(result, path.resultConversion);
         if (path.handler) {
-          path.handler(result);
+          path.handler(CmdResult._wrap(result), undefined);
         } else if (path.upstream && this.paths.in.has(path.upstream)) {
           // No handler: the result goes back up the IN path this cmd was forwarded from.
           result.cmdId = path.upstream;
@@ -686,7 +686,7 @@ export class ExtRuntime implements EnvBackend {
     const isCmd = kind === 'cmd';
     // TEN keeps the id of a forwarded cmd (its OUT path pairs with the IN path of the same id);
     // only a cmd without one gets a fresh id.
-    if (isCmd && !w.cmdId) w.cmdId = randomUUID();
+    if (isCmd && !w.cmdId) w.cmdId = cmdIds.next();
     const router = this.router;
     const engine = router.engineTarget(w.type);
     if (engine !== null) {
@@ -733,7 +733,7 @@ export class ExtRuntime implements EnvBackend {
       const c = copies[i];
       if (isCmd && i > 0) {
         c.parentCmdId = w.cmdId;
-        c.cmdId = randomUUID();
+        c.cmdId = cmdIds.next();
       }
       c.dests = routes[i].dests;
       if (routes[i].conversion !== undefined) convertMsg(c, routes[i].conversion);
@@ -764,7 +764,7 @@ export class ExtRuntime implements EnvBackend {
       cmdId: w.cmdId,
       cmdName,
       resultConversion: resultConv,
-      handler: handler ? (r) => handler(CmdResult._wrap(r), undefined) : null,
+      handler,
       upstream,
       destExt: w.dests.length > 0 ? w.dests[0].ext : '',
       group,
@@ -796,7 +796,11 @@ export class ExtRuntime implements EnvBackend {
     r.cmdId = inPath.senderCmdId;
     r.origName = inPath.cmdName;
     r.src = this.loc;
-    r.dests = [{ app: inPath.srcApp, graph: inPath.srcGraph, ext: inPath.srcExt }];
+    // A sender of this graph has a shared, frozen location (message dests are replaced, never mutated).
+    r.dests =
+      inPath.srcApp === this.router.appUri && inPath.srcGraph === this.router.graphId
+        ? this.router.locOf(inPath.srcExt).dests
+        : [{ app: inPath.srcApp, graph: inPath.srcGraph, ext: inPath.srcExt }];
     if (this.g.textTap !== null && this.g.textTap.see(r, this.name, inPath.srcExt)) this.g.tapped();
     this.countOut(r);
     this.router.send(r, this.name);

@@ -2,10 +2,8 @@
  * IN and OUT path tables of one extension (TEN `ten_path_table_t`) and the result policies of a
  * cmd sent to several destinations (TEN path groups).
  */
+import type { ResultHandler } from '../api/ten_env';
 import type { WireMsg } from '../core/wire';
-
-/** Receives one delivered result (the API's ResultHandler over the wire form). */
-export type WireResultHandler = (result: WireMsg) => void;
 
 export type ResultPolicy = 'first_error_or_last_ok' | 'each_ok_and_error';
 
@@ -23,7 +21,8 @@ export interface PathGroup {
 export interface OutPath {
   cmdId: string;
   cmdName: string;
-  handler: WireResultHandler | null;
+  /** The sender's handler, given each delivered result wrapped as a `CmdResult`. */
+  handler: ResultHandler | null;
   /** cmd id of the IN path this send forwards; set when a received cmd is sent on. */
   upstream: string;
   /** Destination extension ('' for the App), to fail the path when its thread ends. */
