@@ -66,7 +66,31 @@ export function setProp(root: PropObject, path: string, value: unknown): boolean
  * int64/uint64 beyond 2^53 (a `bigint`) is written as its exact integer literal.
  */
 export function toJson(value: unknown): string {
-  return stringifyJson(value, 0, (_k, v: unknown) => (v instanceof ArrayBuffer ? undefined : v)) ?? '';
+  // A replacer makes JSON.stringify call back into JS for every value: only a value that may
+  // hold a buffer needs it.
+  return stringifyJson(value, 0, plain(value, PLAIN_DEPTH) ? undefined : dropBuffers) ?? '';
+}
+
+const dropBuffers = (_k: string, v: unknown): unknown => (v instanceof ArrayBuffer ? undefined : v);
+
+/** How deep `plain` looks before it leaves a value to the replacer. */
+const PLAIN_DEPTH = 16;
+
+/**
+ * Whether `v` is made of primitives, plain objects and arrays only, to `depth` levels: then no
+ * buffer hides in it (a buffer, or any other object such as one with `toJSON`, makes it not
+ * plain, and it is written with the replacer).
+ */
+function plain(v: unknown, depth: number): boolean {
+  if (typeof v !== 'object' || v === null) return true;
+  if (depth === 0) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!plain(v[i], depth - 1)) return false;
+    return true;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+  for (const k in v) if (!plain((v as PropObject)[k], depth - 1)) return false;
+  return true;
 }
 
 /** Deep-merges `over` onto `base` (objects merge, everything else replaces). */
