@@ -211,7 +211,8 @@ export class CmdResult extends Msg {
     w.parentCmdId = t.parentCmdId;
     w.origName = t.name;
     w.origType = t.type;
-    w.dests = [{ ...t.src }];
+    // Locations are replaced, never mutated: the cmd's source is shared, not copied.
+    w.dests = [t.src];
     return new CmdResult(w);
   }
 
