@@ -49,8 +49,11 @@ export class TenEnv {
     this._b = backend;
   }
 
-  /** Sends a cmd; resolves with the first result delivered under the first-error-or-last-OK policy. */
-  async sendCmd(cmd: Cmd): Promise<[CmdResult | undefined, TenError | undefined]> {
+  /**
+   * Sends a cmd; resolves with the first result delivered under the first-error-or-last-OK policy.
+   * Not `async`: it returns its one promise, not a second one settled from it a tick later.
+   */
+  sendCmd(cmd: Cmd): Promise<[CmdResult | undefined, TenError | undefined]> {
     return new Promise((resolve) => {
       let done = false;
       const err = this._b.sendCmd(

@@ -595,27 +595,21 @@ export class ExtRuntime implements EnvBackend {
       w.status = 1;
       w.props.detail = problem;
     }
-    this.applyResult(w);
+    this.applyResult(w, path);
   }
 
-  private applyResult(w: WireMsg): void {
-    const d = this.paths.applyResult(w);
-    switch (d.kind) {
-      case 'drop':
-        return;
-      case 'deliver': {
-        const { path, result } = d;
-        // msg_conversion `result`: the result is converted back on its way to the sender.
-        if (path.resultConversion !== undefined) convertMsg(result, path.resultConversion);
-        if (path.handler) {
-          path.handler(CmdResult._wrap(result), undefined);
-        } else if (path.upstream && this.paths.in.has(path.upstream)) {
-          // No handler: the result goes back up the IN path this cmd was forwarded from.
-          result.cmdId = path.upstream;
-          this.returnWire(result);
-        }
-        return;
-      }
+  private applyResult(w: WireMsg, path: OutPath | undefined = this.paths.out.get(w.cmdId)): void {
+    if (!path) return;
+    const result = this.paths.applyResult(w, path);
+    if (result === null) return;
+    // msg_conversion `result`: the result is converted back on its way to the sender.
+    if (path.resultConversion !== undefined) convertMsg(result, path.resultConversion);
+    if (path.handler) {
+      path.handler(CmdResult._wrap(result), undefined);
+    } else if (path.upstream && this.paths.in.has(path.upstream)) {
+      // No handler: the result goes back up the IN path this cmd was forwarded from.
+      result.cmdId = path.upstream;
+      this.returnWire(result);
     }
   }
 

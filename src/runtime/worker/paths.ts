@@ -49,11 +49,6 @@ export interface InPath {
   expiresAt: number;
 }
 
-/** Outcome of applying a result to the OUT table: what (if anything) to deliver. */
-export type ResultDisposition =
-  | { kind: 'drop' }
-  | { kind: 'deliver'; path: OutPath; result: WireMsg };
-
 export class PathTables {
   readonly out = new Map<string, OutPath>();
   readonly in = new Map<string, InPath>();
@@ -63,17 +58,17 @@ export class PathTables {
   }
 
   /**
-   * Applies an arriving result to its OUT path and the path's group policy (TEN
-   * `ten_path_table_process_cmd_result`). Paths are removed on final results.
+   * Applies an arriving result to its OUT path (`path`, when the caller has looked it up) and the
+   * path's group policy (TEN `ten_path_table_process_cmd_result`). Paths are removed on final
+   * results. Returns the result to deliver to the path's sender, or null to drop.
    */
-  applyResult(r: WireMsg): ResultDisposition {
-    const path = this.out.get(r.cmdId);
-    if (!path) return { kind: 'drop' };
+  applyResult(r: WireMsg, path: OutPath | undefined = this.out.get(r.cmdId)): WireMsg | null {
+    if (!path) return null;
     const g = path.group;
     if (!g) {
       r.isCompleted = r.isFinal;
       if (r.isFinal) this.out.delete(r.cmdId);
-      return { kind: 'deliver', path, result: r };
+      return r;
     }
     if (r.isFinal) {
       g.remaining--;
@@ -81,23 +76,23 @@ export class PathTables {
     }
     switch (g.policy) {
       case 'first_error_or_last_ok': {
-        if (!r.isFinal || g.done) return { kind: 'drop' };
+        if (!r.isFinal || g.done) return null;
         if (r.status !== 0) {
           g.done = true;
           for (const id of g.ids) this.out.delete(id);
           r.isCompleted = true;
-          return { kind: 'deliver', path, result: r };
+          return r;
         }
         g.finals.set(r.cmdId, r);
-        if (g.remaining > 0) return { kind: 'drop' };
+        if (g.remaining > 0) return null;
         g.done = true;
         const last = g.finals.get(g.ids[g.ids.length - 1]) ?? r;
         last.isCompleted = true;
-        return { kind: 'deliver', path, result: last };
+        return last;
       }
       case 'each_ok_and_error':
         r.isCompleted = r.isFinal && g.remaining === 0;
-        return { kind: 'deliver', path, result: r };
+        return r;
     }
   }
 
