@@ -42,6 +42,8 @@ export class Runloop<M> {
   readonly id: string;
   readonly threadId = threadId;
   private queue: (Task | M)[] = [];
+  /** The queue drained last, emptied: the next drain swaps it in (no array per turn). */
+  private spare: (Task | M)[] = [];
   private armed = false;
   /** The armed wake, kept so that closing cancels it (a closed loop leaves nothing pending). */
   private immediate: NodeJS.Immediate | null = null;
@@ -154,8 +156,10 @@ export class Runloop<M> {
     this.immediate = null;
     const batch = this.queue;
     if (batch.length === 0) return;
-    this.queue = [];
+    this.queue = this.spare;
     this.run(batch);
+    batch.length = 0;
+    this.spare = batch;
   }
 
   private run(batch: (Task | M)[]): void {
