@@ -120,6 +120,14 @@ export class Runloop<M> {
     return this.closed;
   }
 
+  /**
+   * Nothing is waiting: no entry queued, no batch running, and the loop is open. An entry
+   * handled at once now would be handled in the same order as if it had been posted.
+   */
+  get idle(): boolean {
+    return this.queue.length === 0 && !this.running && !this.closed;
+  }
+
   counters(): RunloopCounters {
     return {
       runloopId: this.id,

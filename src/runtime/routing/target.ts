@@ -23,16 +23,24 @@ export interface MsgTarget {
  * Extensions of this thread: the message is appended to the thread's runloop and handled on a
  * later turn, so no handler runs inside a send or `returnResult` (TEN's Node.js binding posts
  * every call into JS the same way). One queue per thread keeps FIFO per path.
+ *
+ * `atOnce` may take a message while the runloop is idle (nothing queued, no batch running, so
+ * the order is the one the runloop would keep): for receivers whose handlers do not run in this
+ * thread (a Python extension: its runtime checks, counts and appends a record for its process),
+ * which saves a loop turn per message. It returns false to leave the message to the runloop.
  */
 export class LocalTarget implements MsgTarget {
   readonly kind = 'local';
   private readonly loop: Runloop<WireMsg>;
+  private readonly atOnce: ((w: WireMsg) => boolean) | null;
 
-  constructor(loop: Runloop<WireMsg>) {
+  constructor(loop: Runloop<WireMsg>, atOnce: ((w: WireMsg) => boolean) | null = null) {
     this.loop = loop;
+    this.atOnce = atOnce;
   }
 
   deliver(w: WireMsg): boolean {
+    if (this.atOnce !== null && this.loop.idle && this.atOnce(w)) return true;
     return this.loop.postMsg(w);
   }
 }

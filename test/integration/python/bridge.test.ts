@@ -63,6 +63,27 @@ describe('Python extensions', () => {
     await h.closeAndCheckLeaks();
   });
 
+  it('take messages from TypeScript extensions of their group without a runloop turn each, in order', async () => {
+    harness();
+    // 200 data and 4 cmds in one burst from a TS extension to a Python extension of its group.
+    await h.app.startGraph(
+      graph(
+        [probe('src', 'mixed', { actions: [{ op: 'sendSeq', name: 'd', ms: 200 }] }), py('py', 'mixed', { reply: { d_mark: 'ok' } })],
+        [flow('src', 'data', 'd', ['py']), flow('src', 'cmd', 'd_mark', ['py'])],
+      ),
+    );
+    const seen = await h.report('py', 'data', 200);
+    expect(seen.map((d) => (d.props as { seq: number }).seq)).toEqual([...Array(200).keys()]);
+    await h.report('py', 'cmd', 4);
+    const group = (await h.app.sample()).graphs[0].groups.find((g) => g.group === 'mixed')!;
+    // The process is the Python extension's queue: each message went to it from the send (a
+    // record in the next frame), not through a runloop task of its own. The runloop ran the
+    // lifecycle, the 4 results and the probe's own tasks.
+    expect(group.runloop.tasksRun).toBeLessThan(100);
+    expect(h.errors()).toEqual([]);
+    await h.closeAndCheckLeaks();
+  });
+
   it('send buffers and frames between Python processes through TypeScript: bytes, audio fields, uint64 exact', async () => {
     harness();
     await h.app.startGraph(

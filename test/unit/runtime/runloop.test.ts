@@ -27,6 +27,20 @@ describe('Runloop', () => {
     expect(loop.counters().drains).toBe(2);
   });
 
+  it('is idle only with nothing queued, outside a drain, and open', async () => {
+    const seen: boolean[] = [];
+    const loop = new Runloop<string>('t', () => seen.push(loop.idle), () => undefined);
+    expect(loop.idle).toBe(true);
+    loop.postMsg('a');
+    expect(loop.idle).toBe(false);
+    await turn();
+    // Inside its own drain (the batch may hold more), then idle again.
+    expect(seen).toEqual([false]);
+    expect(loop.idle).toBe(true);
+    loop.close();
+    expect(loop.idle).toBe(false);
+  });
+
   it('reports a throwing task and keeps running the batch', async () => {
     const seen: string[] = [];
     const loop = new Runloop<string>('t', () => undefined, (e) => seen.push(`err:${(e as Error).message}`));
