@@ -161,7 +161,7 @@ def main() -> None:
         os._exit(0)
 
     link.attach(loop, lambda ch, recs, bins: d.on_records(recs, bins), on_eof)
-    link.after_read = d.out.flush
+    d.out.flush_after_reads()
     loop.call_soon(d.create)
     dog.start()
     try:
