@@ -10,9 +10,8 @@
 import { Extension } from '../api/extension';
 import type { AudioFrame, Cmd, Data, VideoFrame } from '../api/msg';
 import type { TenEnv } from '../api/ten_env';
+import { HANDED_OVER } from './extension_rt';
 import type { PyHost } from './py_host';
-
-const DELIVERED: Promise<void> = Promise.resolve();
 
 export class PyExtension extends Extension {
   /** Index of the extension in the process (its position in the group's Python node list). */
@@ -47,21 +46,21 @@ export class PyExtension extends Extension {
 
   onCmd(_tenEnv: TenEnv, cmd: Cmd): Promise<void> {
     this.host.deliver(this.idx, cmd._w);
-    return DELIVERED;
+    return HANDED_OVER;
   }
 
   onData(_tenEnv: TenEnv, data: Data): Promise<void> {
     this.host.deliver(this.idx, data._w);
-    return DELIVERED;
+    return HANDED_OVER;
   }
 
   onAudioFrame(_tenEnv: TenEnv, frame: AudioFrame): Promise<void> {
     this.host.deliver(this.idx, frame._w);
-    return DELIVERED;
+    return HANDED_OVER;
   }
 
   onVideoFrame(_tenEnv: TenEnv, frame: VideoFrame): Promise<void> {
     this.host.deliver(this.idx, frame._w);
-    return DELIVERED;
+    return HANDED_OVER;
   }
 }
