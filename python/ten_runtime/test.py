@@ -1,7 +1,9 @@
 """`ExtensionTester`: runs one extension standalone, as TEN does.
 
 The test graph has the extension under test (its node named after its addon) and the tester
-(`ten:test_extension`), connected both ways for every message. It runs on the studio's runtime:
+(`ten:test_extension`), connected both ways for every message; or, after `set_test_mode_graph`,
+it is the test's graph, in which the node of addon `ten:test_extension` is the tester and messages
+go where its connections say. It runs on the studio's runtime:
 the first `run()` of the process starts one `ten-studio` session (a node child on pipes), and the
 extension and the tester themselves run in this process — the one whose modules a test patched —
 on its dispatch thread. `run()` blocks until `stop_test()` (or the timeout) and the graph has

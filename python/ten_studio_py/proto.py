@@ -37,7 +37,7 @@ P_LOCAL = 13  # [13, [[srcIdx, name, n, [dstIdx...]]...], [[dstIdx, name, n]...]
 
 # Session channel (test mode).
 S_HELLO = 1  # node → py: [1, {pid}]
-S_RUN = 2  # py → node: [2, {addon, property, timeoutUs, baseDir, graph, extDirs}]
+S_RUN = 2  # py → node: [2, {addon, property, dirs, timeoutUs} | {graph, dirs, timeoutUs}]
 S_STOP_TEST = 3  # py → node: [3, code, message]
 S_DONE = 4  # node → py: [4, code, message]   (code 0: passed)
 S_CLOSE = 5  # py → node: [5]

@@ -3,7 +3,8 @@
 `ExtensionTester.run()` asks the child (`ten-studio _py-session`, on two pipes) to start the
 tester graph on the studio's runtime; the child relays the graph's Python group to this process,
 where a dispatch thread — an asyncio loop, TEN's extension thread — runs the extension under test
-and the tester. The extension therefore runs in the pytest interpreter, with whatever the test
+and the tester. A `set_test_mode_graph` graph may have several Python groups: each is hosted here
+(a Dispatcher per group, on a link channel of its own), all on that one loop. The extension therefore runs in the pytest interpreter, with whatever the test
 patched. `App.close()` (conftest teardown) or the end of the process ends the child.
 
 Logs, errors and violations of the test graph are printed here (through `sys.stderr`, so pytest's
@@ -74,7 +75,8 @@ class Session:
         self.loop = _new_loop()
         self.ready = threading.Event()
         self.hello: dict[str, Any] | None = None
-        self.dispatcher: Dispatcher | None = None
+        # The test graph's Python groups hosted here, by the channel of their frames.
+        self.dispatchers: dict[int, Dispatcher] = {}
         self.run: _Run | None = None
         self.closed = False
         self.thread = threading.Thread(target=self._thread, name="ten-studio-dispatch", daemon=True)
@@ -111,14 +113,14 @@ class Session:
             return
         if records and records[0][0] == P.T_INIT:
             try:
-                self._start_group(records[0][1])
+                self._start_group(channel, records[0][1])
             except Exception as e:  # noqa: BLE001 - any failure to host the group ends the test
                 # Nothing would ever answer the group's creation: the test ends with the error
                 # (run() raises it) instead of waiting for a group that is not there.
                 self._on_exception(e)
                 return
             records = records[1:]
-        d = self.dispatcher
+        d = self.dispatchers.get(channel)
         if d is not None:
             d.on_records(records, bins)
 
@@ -135,7 +137,7 @@ class Session:
         elif op == P.S_LOG:
             self._print(r[1])
 
-    def _start_group(self, config: dict[str, Any]) -> None:
+    def _start_group(self, channel: int, config: dict[str, Any]) -> None:
         from .tester import TesterExtension
 
         run = self.run
@@ -143,12 +145,13 @@ class Session:
         config["_session"] = True
 
         def closed() -> None:
-            self.dispatcher = None
+            if self.dispatchers.get(channel) is d:
+                del self.dispatchers[channel]
 
-        d = Dispatcher(self.link, self.loop, config, P.CH_GROUP, on_closed=closed)
+        d = Dispatcher(self.link, self.loop, config, channel, on_closed=closed)
         d.on_exception = self._on_exception  # type: ignore[attr-defined]
         d.on_create_failed = self._on_create_failed
-        self.dispatcher = d
+        self.dispatchers[channel] = d
         d.create()
 
     def _on_create_failed(self, e: BaseException) -> None:
@@ -199,18 +202,21 @@ class Session:
         if self.closed:
             return TenError.create(TenErrorCode.ErrorCodeGeneric, "The studio runtime session has ended.")
         if cfg.get("graph") is not None:
-            return TenError.create(TenErrorCode.ErrorCodeGeneric,
-                                   "set_test_mode_graph() is not supported by TEN Graph Studio yet; use set_test_mode_single().")
-        addon = cfg.get("addon")
-        if not addon:
-            return TenError.create(TenErrorCode.ErrorCodeInvalidArgument,
-                                   "Call set_test_mode_single(addon_name) before run().")
-        where = _find_addon(addon)
-        if isinstance(where, TenError):
-            return where
+            req = _graph_request(cfg["graph"])
+            if isinstance(req, TenError):
+                return req
+        else:
+            addon = cfg.get("addon")
+            if not addon:
+                return TenError.create(TenErrorCode.ErrorCodeInvalidArgument,
+                                       "Call set_test_mode_single(addon_name) or set_test_mode_graph(graph_json) before run().")
+            where = _find_addon(addon)
+            if isinstance(where, TenError):
+                return where
+            req = {"addon": addon, "property": cfg.get("property") or "{}", "dirs": [where]}
+        req["timeoutUs"] = cfg.get("timeout_us", 0)
         run = self.run = _Run(tester)
-        self._send([P.S_RUN, {"addon": addon, "property": cfg.get("property") or "{}", "timeoutUs": cfg.get("timeout_us", 0),
-                              "dir": where}])
+        self._send([P.S_RUN, req])
         run.done.wait()
         self.run = None
         if run.exception is not None:
@@ -272,6 +278,35 @@ def _find_addon(addon: str) -> str | TenError:
         return TenError.create(TenErrorCode.ErrorCodeGeneric, f"Addon '{addon}' was not registered (@register_addon_as_extension).")
     return os.path.realpath(found[1])
 
+
+def _graph_request(graph_json: str) -> dict[str, Any] | TenError:
+    """The run of a `set_test_mode_graph` graph: the graph as given, and the folders of its Python
+    addons (registered in this process or imported now, as for single mode). An addon that is no
+    Python package here is left to the runtime, which reports the node that uses it."""
+    import json
+
+    try:
+        graph = json.loads(graph_json)
+    except (TypeError, ValueError) as e:
+        return TenError.create(TenErrorCode.ErrorCodeInvalidArgument, f"Invalid graph JSON: {e}")
+    nodes = graph.get("nodes") if isinstance(graph, dict) else None
+    if not isinstance(nodes, list):
+        return TenError.create(TenErrorCode.ErrorCodeInvalidArgument, "Invalid graph JSON: the graph has no 'nodes' array.")
+    addons = [n.get("addon") for n in nodes if isinstance(n, dict) and n.get("type", "extension") == "extension"]
+    if TESTER_ADDON not in addons:
+        return TenError.create(TenErrorCode.ErrorCodeInvalidArgument,
+                               f"The test graph has no node of addon '{TESTER_ADDON}': the tester runs as that node.")
+    dirs: list[str] = []
+    for addon in addons:
+        if not isinstance(addon, str) or addon == TESTER_ADDON:
+            continue
+        where = _find_addon(addon)
+        if isinstance(where, str) and where not in dirs:
+            dirs.append(where)
+    return {"graph": graph, "dirs": dirs}
+
+
+TESTER_ADDON = "ten:test_extension"
 
 _session: Session | None = None
 _lock = threading.Lock()

@@ -6,25 +6,38 @@
  * the extension under test runs in the test's interpreter with whatever the test patched.
  *
  * A run: the graph of the tester (`ten:test_extension`) and the extension under test (node named
- * after its addon), connected both ways for every message, as TEN builds it; it ends when the
- * tester calls `stop_test` (or at the timeout, `Test timeout.`), every extension closes, and the
- * outcome goes back. Logs, errors and violations go back too, for the test process to print.
- * The session ends when the test process closes it or its pipe ends.
+ * after its addon), connected both ways for every message, as TEN builds it; or, for
+ * `set_test_mode_graph`, the test's own graph, whose `ten:test_extension` node is the tester. It
+ * ends when the tester calls `stop_test` (or at the timeout, `Test timeout.`), every extension
+ * closes, and the outcome goes back. Logs, errors and violations go back too, for the test
+ * process to print. The session ends when the test process closes it or its pipe ends.
+ *
+ * Every Python group of the graph is hosted by the test process, each on a channel of its own
+ * (2, 3, …): the channel byte of a frame is rewritten here on the way, so the group threads keep
+ * writing and reading CH_GROUP as with a spawned process.
  */
 import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { App } from '../runtime/app/app';
 import type { RuntimeEvent } from '../runtime/core/protocol';
+import type { TenGraph } from '../shared/graph/types';
 import { CH_GROUP, CH_SESSION, encodeFrame, S_CLOSE, S_DONE, S_HELLO, S_LOG, S_RUN, S_STOP_TEST } from '../runtime/core/py_wire';
 import { parseJsonText } from '../shared/json/text';
 
 interface RunRequest {
-  addon: string;
-  property: string;
+  /** Single mode: the addon under test and its property (JSON text). */
+  addon?: string;
+  property?: string;
+  /** Graph mode: the test's graph (its `ten:test_extension` node is the tester). */
+  graph?: { nodes?: unknown[]; connections?: unknown[] };
+  /** Folders of the Python addons the graph uses. */
+  dirs: string[];
   timeoutUs: number;
-  dir: string;
 }
+
+/** The first channel of a hosted group (0 and 1 are CH_GROUP and CH_SESSION). */
+const FIRST_GROUP_CHANNEL = 2;
 
 const TESTER = 'ten:test_extension';
 const TESTER_PKG = fileURLToPath(new URL('../../python/ten_studio_py/tester_pkg/', import.meta.url));
@@ -45,27 +58,34 @@ export async function pySession(): Promise<number> {
   };
   const session = (record: unknown[]): void => write(encodeFrame(CH_SESSION, [record], []));
 
-  let relay: MessagePort | null = null;
+  const relays = new Map<number, MessagePort>();
   let app: App | null = null;
-  let appDir = '';
+  let appDirs = '';
   let current: { graphId: string; stop: (code: number, message: string) => void } | null = null;
   const forward = (ev: RuntimeEvent): void => {
     if (ev.type === 'log' || ev.type === 'error' || ev.type === 'violation' || ev.type === 'worker_terminated') session([S_LOG, ev]);
     if (ev.type === 'graph' && ev.state === 'start_failed') current?.stop(1, ev.detail ?? 'The test graph failed to start.');
   };
-  const appFor = async (dir: string): Promise<App> => {
-    if (app && appDir === dir) return app;
+  const appFor = async (dirs: string[]): Promise<App> => {
+    const key = dirs.join('\u0000');
+    if (app && appDirs === key) return app;
     if (app) await app.close();
-    appDir = dir;
+    appDirs = key;
     app = new App({
-      addonDirs: [dir, TESTER_PKG],
+      addonDirs: [...dirs, TESTER_PKG],
       onEvent: forward,
       pythonRelay: () => {
         const ch = new MessageChannel();
-        relay = ch.port1;
-        ch.port1.on('message', (frame: Uint8Array) => write([frame]));
+        let channel = FIRST_GROUP_CHANNEL;
+        while (relays.has(channel)) channel++;
+        if (channel > 255) throw new Error('A test graph may have at most 254 Python extension groups.');
+        relays.set(channel, ch.port1);
+        ch.port1.on('message', (frame: Uint8Array) => {
+          frame[4] = channel;
+          write([frame]);
+        });
         ch.port1.on('close', () => {
-          if (relay === ch.port1) relay = null;
+          if (relays.get(channel) === ch.port1) relays.delete(channel);
         });
         return ch.port2;
       },
@@ -79,7 +99,7 @@ export async function pySession(): Promise<number> {
     const finished = new Promise<void>((r) => (finish = r));
     let graphId = '';
     let timer: NodeJS.Timeout | undefined;
-    const a = await appFor(req.dir);
+    const a = await appFor(req.dirs);
     const stop = (code: number, message: string): void => {
       if (outcome) return;
       outcome = [code, message];
@@ -88,24 +108,30 @@ export async function pySession(): Promise<number> {
     };
     current = { graphId, stop };
     if (req.timeoutUs > 0) timer = setTimeout(() => stop(8, 'Test timeout.'), req.timeoutUs / 1000);
-    const kinds = ['cmd', 'data', 'audio_frame', 'video_frame'] as const;
-    let property: Record<string, unknown>;
-    try {
-      property = parseJsonText(req.property || '{}') as Record<string, unknown>;
-    } catch (e) {
-      session([S_DONE, 2, `Invalid property JSON: ${(e as Error).message}`]);
-      return;
+    let graph: TenGraph;
+    if (req.graph) {
+      graph = req.graph as TenGraph;
+    } else {
+      const addon = req.addon ?? '';
+      const kinds = ['cmd', 'data', 'audio_frame', 'video_frame'] as const;
+      let property: Record<string, unknown>;
+      try {
+        property = parseJsonText(req.property || '{}') as Record<string, unknown>;
+      } catch (e) {
+        session([S_DONE, 2, `Invalid property JSON: ${(e as Error).message}`]);
+        return;
+      }
+      graph = {
+        nodes: [
+          { type: 'extension' as const, name: TESTER, addon: TESTER, extension_group: 'test_extension_group' },
+          { type: 'extension' as const, name: addon, addon, extension_group: 'test_extension_group', property },
+        ],
+        connections: kinds.flatMap((kind) => [
+          { extension: TESTER, [kind]: [{ name: '*', dest: [{ extension: addon }] }] },
+          { extension: addon, [kind]: [{ name: '*', dest: [{ extension: TESTER }] }] },
+        ]),
+      };
     }
-    const graph = {
-      nodes: [
-        { type: 'extension' as const, name: TESTER, addon: TESTER, extension_group: 'test_extension_group' },
-        { type: 'extension' as const, name: req.addon, addon: req.addon, extension_group: 'test_extension_group', property },
-      ],
-      connections: kinds.flatMap((kind) => [
-        { extension: TESTER, [kind]: [{ name: '*', dest: [{ extension: req.addon }] }] },
-        { extension: req.addon, [kind]: [{ name: '*', dest: [{ extension: TESTER }] }] },
-      ]),
-    };
     const starting = a.startGraph({ graph, name: 'ten:extension_tester' }).then(
       (id) => {
         graphId = id;
@@ -157,10 +183,15 @@ export async function pySession(): Promise<number> {
       const end = pos + 4 + buf.readUInt32LE(pos);
       if (end > buf.length) break;
       const channel = buf.readUInt8(pos + 4);
-      if (channel === CH_GROUP) {
-        // Copied out of the chunk (which may hold other frames) into a buffer of its own, moved.
-        const frame = new Uint8Array(buf.subarray(pos, end));
-        relay?.postMessage(frame, [frame.buffer]);
+      if (channel !== CH_SESSION) {
+        // A group's: copied out of the chunk (which may hold other frames) into a buffer of its
+        // own, moved to that group's thread.
+        const relay = relays.get(channel);
+        if (relay) {
+          const frame = new Uint8Array(buf.subarray(pos, end));
+          frame[4] = CH_GROUP;
+          relay.postMessage(frame, [frame.buffer]);
+        }
       } else {
         const jlen = buf.readUInt32LE(pos + 5);
         onSession(parseJsonText(buf.toString('utf8', pos + 9, pos + 9 + jlen)) as unknown[][]);

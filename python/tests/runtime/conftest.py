@@ -58,7 +58,7 @@ def no_leftovers():
         return
     # The test graph is gone: no group hosted here, no task left on the dispatch loop, no thread
     # started by the test's extensions still running.
-    assert s.dispatcher is None
+    assert s.dispatchers == {}
     pending = asyncio.run_coroutine_threadsafe(_tasks(), s.loop).result(5)
     assert pending == []
     left = [t.name for t in threading.enumerate() if t.ident not in threads and t.is_alive()
