@@ -1,7 +1,7 @@
 /**
  * The language an extension package is written in, and whether this studio can run it. TEN
  * packages say it in their manifest: the system runtime they depend on (`ten_runtime_nodejs`,
- * `ten_runtime_python`, `ten_runtime_go`, or `ten_runtime`, the C++ one); a package that does not
+ * `ten_runtime_python`, `ten_runtime_go`, or else `ten_runtime`, the C++ one); a package that does not
  * is recognised by its files (`addon.py`, `go.mod`, `BUILD.gn`, `src/index.ts`, …).
  */
 import type { TenManifest } from './manifest';
@@ -57,11 +57,15 @@ const FILE_RULES: readonly [RegExp, PackageLanguage][] = [
  * its folder and in its `src/` folder (as `src/<name>`).
  */
 export function packageLanguage(manifest: Pick<TenManifest, 'dependencies'> | undefined, files: readonly string[] = []): PackageLanguage {
+  let core = false;
   for (const dep of manifest?.dependencies ?? []) {
     if (!('name' in dep) || dep.type !== 'system') continue;
     const language = RUNTIME_LANGUAGE[dep.name];
-    if (language) return language;
+    // ten_runtime is the C++ core every binding depends on too (TEN's Python apps list both).
+    if (language === 'cpp') core = true;
+    else if (language) return language;
   }
+  if (core) return 'cpp';
   const names = files.map((f) => f.slice(f.lastIndexOf('/') + 1));
   for (const [pattern, language] of FILE_RULES) if (names.some((n) => pattern.test(n))) return language;
   return 'unknown';

@@ -13,6 +13,9 @@ describe('package language', () => {
     expect(packageLanguage(runtime('ten_runtime'))).toBe('cpp');
     // Other system packages (ten_ai_base) and path dependencies say nothing; the runtime decides.
     expect(packageLanguage({ dependencies: [{ type: 'system', name: 'ten_ai_base', version: '0.7' }, { path: '../x' }, { type: 'system', name: 'ten_runtime_python', version: '0.11' }] })).toBe('python');
+    // A binding's runtime wins over ten_runtime (the C++ core every binding needs), in any order:
+    // TEN's Python apps depend on both.
+    expect(packageLanguage({ dependencies: [{ type: 'system', name: 'ten_runtime', version: '0.11' }, { type: 'system', name: 'ten_runtime_python', version: '0.11' }] })).toBe('python');
     // The manifest wins over the files.
     expect(packageLanguage(runtime('ten_runtime_go'), ['addon.py'])).toBe('go');
   });
