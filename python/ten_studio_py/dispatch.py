@@ -24,6 +24,7 @@ import traceback
 import types
 from typing import Any, Callable
 
+from . import bufprops
 from ten_runtime._props import _MISSING, deep_merge, get_prop, parse_path, set_prop, to_json
 from ten_runtime.addon_manager import _AddonManager
 from ten_runtime.async_extension import _DEFAULTS as _ASYNC_DEFAULTS, AsyncExtension
@@ -758,6 +759,9 @@ class Dispatcher:
                 if blen:
                     m._buf = bins[off:off + blen]
                     off += blen
+                if len(r) > 6 and r[6]:
+                    off = bufprops.put(m._props, r[6], bins, off)
+                    m._has_bytes = True
                 m._src = self._src(r[5])
                 m._owner = x
                 self._deliver(x, "on_data", x.handlers["data"][1], m)
@@ -774,6 +778,9 @@ class Dispatcher:
                 if blen:
                     m._buf = bins[off:off + blen]
                     off += blen
+                if len(r) > 13 and r[13]:
+                    off = bufprops.put(m._props, r[13], bins, off)
+                    m._has_bytes = True
                 m._src = (r[6], r[7], r[8])
                 if r[9]:
                     m._cmd_id = r[9]
@@ -794,6 +801,8 @@ class Dispatcher:
                 blen = r[4]
                 buf = bins[off:off + blen] if blen else None
                 off += blen
+                if len(r) > 10 and r[10]:
+                    off = bufprops.put(r[3], r[10], bins, off)
                 self._result(r, buf)
             elif op == P.T_SENT:
                 self._sent(r[1], r[2], r[3])
@@ -868,6 +877,8 @@ class Dispatcher:
         res._props = r[3]
         if buf is not None:
             res._buf = buf
+        if len(r) > 10 and r[10]:
+            res._has_bytes = True
         res._status = r[5]
         res._final = bool(r[6])
         res._completed = completed
@@ -929,15 +940,22 @@ class Dispatcher:
                 return None
         buf = m._buf
         blen = _buf_len(buf) if buf is not None else 0
+        props = m._props
+        if m._has_bytes:
+            props, paths, more = bufprops.split(props)
         if t == "data" and handler is None and m._dests is None:
-            self.out.push([P.P_DATA, x.idx, m._name, m._props, blen], buf if blen else None)
-            return None
-        # No handler, no callback id: the runtime then drops the results, or, for a received cmd
-        # sent on, returns them upstream by itself (TEN's automatic forwarding).
-        cb = self._cb(x, kind, handler) if handler is not None else 0
-        self.out.push([P.P_SEND, x.idx, cb, t, m._name, m._props, blen, m._dests or 0, m._cmd_id, m._seq_id,
-                       _frame_fields(m), m._ts, 1 if kind == "cmd_ex" else 0, 1 if handler is None else 0],
-                      buf if blen else None)
+            rec = [P.P_DATA, x.idx, m._name, props, blen]
+        else:
+            # No handler, no callback id: the runtime then drops the results, or, for a received cmd
+            # sent on, returns them upstream by itself (TEN's automatic forwarding).
+            cb = self._cb(x, kind, handler) if handler is not None else 0
+            rec = [P.P_SEND, x.idx, cb, t, m._name, props, blen, m._dests or 0, m._cmd_id, m._seq_id,
+                   _frame_fields(m), m._ts, 1 if kind == "cmd_ex" else 0, 1 if handler is None else 0]
+        if m._has_bytes and paths:
+            rec.append(paths)
+            self.out.push(rec, buf if blen else None, more)
+        else:
+            self.out.push(rec, buf if blen else None)
         return None
 
     # ---- the local path -------------------------------------------------------------------
@@ -1144,6 +1162,12 @@ class Dispatcher:
         buf = r._buf
         blen = _buf_len(buf) if buf is not None else 0
         cb = self._cb(x, "msg", handler) if handler is not None else 0
+        if r._has_bytes:
+            props, paths, more = bufprops.split(r._props)
+            if paths:
+                self.out.push([P.P_RETURN, x.idx, cb, r._cmd_id, r._status, r._final, props, blen, r._name, paths],
+                              buf if blen else None, more)
+                return None
         self.out.push([P.P_RETURN, x.idx, cb, r._cmd_id, r._status, r._final, r._props, blen, r._name],
                       buf if blen else None)
         return None
@@ -1197,6 +1221,9 @@ class Dispatcher:
         and replaced by a record that only consumes its buffer bytes."""
         op = r[0]
         blen = r[4] if op == P.P_DATA else r[6] if op == P.P_SEND else r[7] if op == P.P_RETURN else 0
+        last = 5 if op == P.P_DATA else 14 if op == P.P_SEND else 9 if op == P.P_RETURN else 0
+        if last and len(r) > last and isinstance(r[last], list):
+            blen += bufprops.total(r[last])
         idx = r[1] if isinstance(r[1], int) else -1
         x = self.exts[idx] if 0 <= idx < len(self.exts) else None
         what = f"{r[3]} '{r[4]}'" if op == P.P_SEND else f"data '{r[2]}'" if op == P.P_DATA else f"record {op}"

@@ -274,13 +274,23 @@ class Outbox:
         self.by_reads = True
         self.link.after_read = self.flush
 
-    def push(self, rec: Any, buf: Any = None) -> None:
+    def push(self, rec: Any, buf: Any = None, more: list[Any] | None = None) -> None:
+        """`more`: buffers that follow `buf` in the frame (the record's buf properties)."""
         # Lock-free under the GIL: flush clears `armed` before it takes the lists, so a record
         # appended meanwhile is either in the taken batch or has scheduled the next flush.
         self.records.append(rec)
-        if buf is not None:
+        if more:
+            # Rare (buf properties): the record's buffers as one run, `buf` first.
+            if buf is not None:
+                more = [buf, *more]
+            for b in more:
+                self.bins.append(b)
+                self.nbytes += len(b) if not isinstance(b, memoryview) else b.nbytes
+            buf = more[0]
+        elif buf is not None:
             self.bins.append(buf)
             self.nbytes += len(buf) if not isinstance(buf, memoryview) else buf.nbytes
+        if buf is not None:
             if self.nbytes >= FLUSH_BYTES and threading.get_ident() == self.loop_ident:
                 self.flush()
                 return

@@ -50,6 +50,7 @@ import {
   type PyFrame,
 } from '../core/py_wire';
 import { isCmdType, newWireMsg, wireBuf, type MsgType, type WireMsg } from '../core/wire';
+import { putBufProps, splitBufProps, type BufPaths } from '../core/py_bufprops';
 import { resolveEnv, type ExtRuntime } from './extension_rt';
 import type { GroupRuntime } from './group';
 import { PyExtension } from './py_extension';
@@ -331,14 +332,14 @@ export class PyHost {
   deliver(idx: number, w: WireMsg): void {
     const buf = w.packed ?? (w.buf !== null ? new Uint8Array(w.buf) : null);
     const blen = buf === null ? 0 : buf.byteLength;
-    if (w.type === 'data' && w.src.graph === this.g.graphId && w.src.app === this.g.appUri) {
-      this.push([T_DATA, idx, w.name, w.props, blen, w.src.ext], blen > 0 ? buf : null);
-      return;
-    }
-    this.push(
-      [T_MSG, idx, w.type, w.name, w.props, blen, w.src.app, w.src.graph, w.src.ext, w.cmdId, w.seqId, frameFields(w), w.ts],
-      blen > 0 ? buf : null,
-    );
+    const split = splitBufProps(w.props);
+    const props = split === null ? w.props : split.props;
+    const rec: unknown[] =
+      w.type === 'data' && w.src.graph === this.g.graphId && w.src.app === this.g.appUri
+        ? [T_DATA, idx, w.name, props, blen, w.src.ext]
+        : [T_MSG, idx, w.type, w.name, props, blen, w.src.app, w.src.graph, w.src.ext, w.cmdId, w.seqId, frameFields(w), w.ts];
+    if (split !== null) rec.push(split.paths);
+    this.push(rec, blen > 0 ? buf : null, split?.bufs);
   }
 
   /** Asks the process to exit (every extension of the group has closed). */
@@ -356,12 +357,19 @@ export class PyHost {
     if (!this.child) this.link?.end();
   }
 
-  private push(rec: unknown[], buf: Uint8Array | null): void {
+  /** `more`: buffers that follow `buf` in the frame (the record's buf properties). */
+  private push(rec: unknown[], buf: Uint8Array | null, more?: Uint8Array[]): void {
     if (this.exited) return;
     this.records.push(rec);
     if (buf !== null) {
       this.bins.push(buf);
       this.binBytes += buf.byteLength;
+    }
+    if (more !== undefined) {
+      for (const b of more) {
+        this.bins.push(b);
+        this.binBytes += b.byteLength;
+      }
     }
     if (this.records.length >= FLUSH_RECORDS || this.binBytes >= FLUSH_BYTES) {
       this.flush();
@@ -412,15 +420,22 @@ export class PyHost {
             const w = newWireMsg('data', r[2] as string);
             w.props = r[3] as Record<string, unknown>;
             w.packed = take(r[4] as number);
+            if (r[5]) putBufProps(w.props, r[5] as BufPaths, take);
             x.sendMsg(Data._wrap(w));
             break;
           }
-          case P_SEND:
-            this.onSend(r, take(r[6] as number));
+          case P_SEND: {
+            const packed = take(r[6] as number);
+            if (r[14]) putBufProps(r[5] as Record<string, unknown>, r[14] as BufPaths, take);
+            this.onSend(r, packed);
             break;
-          case P_RETURN:
-            this.onReturn(r, take(r[7] as number));
+          }
+          case P_RETURN: {
+            const packed = take(r[7] as number);
+            if (r[9]) putBufProps(r[6] as Record<string, unknown>, r[9] as BufPaths, take);
+            this.onReturn(r, packed);
             break;
+          }
           case P_DONE:
             this.onDone(r[1] as number, r[2] as string, r[3]);
             break;
@@ -523,7 +538,10 @@ export class PyHost {
     const w = res._w;
     const buf = w.packed ?? (w.buf !== null ? new Uint8Array(wireBuf(w)!) : null);
     const blen = buf === null ? 0 : buf.byteLength;
-    this.push([T_RESULT, cb, w.name, w.props, blen, w.status, w.isFinal, w.isCompleted, w.src.ext, w.cmdId], blen > 0 ? buf : null);
+    const split = splitBufProps(w.props);
+    const rec: unknown[] = [T_RESULT, cb, w.name, split === null ? w.props : split.props, blen, w.status, w.isFinal, w.isCompleted, w.src.ext, w.cmdId];
+    if (split !== null) rec.push(split.paths);
+    this.push(rec, blen > 0 ? buf : null, split?.bufs);
   }
 
   private sent(cb: number, err: TenError | undefined): void {
