@@ -3,7 +3,8 @@
 // extension's own module) run unmodified, pytest's summary and exit code come through, and
 // nothing is left running or on disk.
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli';
@@ -11,39 +12,44 @@ import { cli } from './cli';
 const WEATHER = 'test/fixtures/python/ten_packages/extension/weather_python';
 const QUOTE = 'test/fixtures/python/ten_packages/extension/quote_python';
 
-/** Runtime session and Python host processes on the machine (other runs' included), by pid. */
-function sessions(): Set<string> {
-  return new Set(
-    execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
-      .split('\n')
-      .filter((l) => l.includes('_py-session') || l.includes('ten_studio_py.host'))
-      .map((l) => l.trim().split(/\s+/)[0]!),
-  );
+/**
+ * Runtime session and Python host processes on the machine whose environment carries `mark`, by
+ * pid: those of one run, not of the test files running beside it or of other work on the machine.
+ */
+function sessions(mark: string): string[] {
+  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes('_py-session') || l.includes('ten_studio_py.host'))
+    .map((l) => l.trim().split(/\s+/)[0]!)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`TEN_STUDIO_TEST_MARK=${mark}`);
+      } catch {
+        return false; // gone meanwhile, or not ours to read
+      }
+    });
 }
-
-/** Those started since `before` and still running: what this run left behind. */
-const leftSince = (before: Set<string>): string[] => [...sessions()].filter((pid) => !before.has(pid));
 
 const layouts = () => readdirSync(tmpdir()).filter((d) => d.startsWith('ten-studio-test-')).length;
 
 describe('ten-studio test (Python)', () => {
   it('runs the extension tests with pytest, prints its summary, exits 0 when all pass and leaves nothing behind', async () => {
     const before = layouts();
-    const running = sessions();
-    const r = await cli(['test', WEATHER], 120_000);
+    const mark = randomUUID();
+    const r = await cli(['test', WEATHER], 120_000, undefined, { TEN_STUDIO_TEST_MARK: mark });
     expect(r.stdout).toMatch(/4 passed/);
     expect(r.code).toBe(0);
-    expect(leftSince(running)).toEqual([]);
+    expect(sessions(mark)).toEqual([]);
     expect(layouts()).toBe(before);
   });
 
   it('exits non-zero with pytest\'s failure summary when a test fails', async () => {
-    const running = sessions();
-    const r = await cli(['test', WEATHER], 120_000, undefined, { WEATHER_TEST_FAIL: '1' });
+    const mark = randomUUID();
+    const r = await cli(['test', WEATHER], 120_000, undefined, { WEATHER_TEST_FAIL: '1', TEN_STUDIO_TEST_MARK: mark });
     expect(r.stdout).toMatch(/FAILED tests\/test_weather.py::test_meant_to_fail_when_asked/);
     expect(r.stdout).toMatch(/1 failed, 3 passed/);
     expect(r.code).toBe(1);
-    expect(leftSince(running)).toEqual([]);
+    expect(sessions(mark)).toEqual([]);
   });
 
   it("passes the caller's environment through, PYTEST_ADDOPTS included", async () => {
