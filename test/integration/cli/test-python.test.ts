@@ -11,6 +11,7 @@ import { cli } from './cli';
 
 const WEATHER = 'test/fixtures/python/ten_packages/extension/weather_python';
 const QUOTE = 'test/fixtures/python/ten_packages/extension/quote_python';
+const GRAPH_APP = 'test/fixtures/python/graph_app';
 
 /**
  * Runtime session and Python host processes on the machine whose environment carries `mark`, by
@@ -70,6 +71,16 @@ describe('ten-studio test (Python)', () => {
     const r = await cli(['test', QUOTE], 120_000);
     expect(r.stdout).toMatch(/1 passed/);
     expect(r.code).toBe(0);
+  });
+
+  it("runs a Python app's tests, the tester in the test's own graph (set_test_mode_graph)", async () => {
+    // TEN's Python apps depend on ten_runtime and ten_runtime_python; their tests sit next to
+    // ten_packages/extension (two_exts_graph_test_python).
+    const mark = randomUUID();
+    const r = await cli(['test', GRAPH_APP], 120_000, undefined, { TEN_STUDIO_TEST_MARK: mark });
+    expect(r.stdout).toMatch(/1 passed/);
+    expect(r.code).toBe(0);
+    expect(sessions(mark)).toEqual([]);
   });
 
   it('says what is wrong with a folder that is not a package', async () => {
