@@ -632,6 +632,8 @@ class Dispatcher:
         self.on_create_failed: Callable[[BaseException], None] | None = None
         # Ours: hosted by a test process (pytest), not a process of its own.
         self.in_session: bool = bool(config.get("_session"))
+        # Set by a test session hosting several groups on one loop: whether others still run.
+        self.shares_loop: Callable[[], bool] | None = None
         # The local path: messages sent along it and not delivered yet, as (dest, msg, route |
         # None) or (None, sender, error handler), appended from any thread, delivered on the loop.
         self.lq: collections.deque[Any] = collections.deque()
@@ -1284,7 +1286,7 @@ class Dispatcher:
         that would keep a Python process alive (not daemon)."""
         me = asyncio.current_task(self.loop) if threading.get_ident() == self.loop_ident else None
         tasks = []
-        for t in asyncio.all_tasks(self.loop):
+        for t in self._own_tasks():
             if t is me or t.done():
                 continue
             frames = t.get_stack(limit=1)
@@ -1297,10 +1299,21 @@ class Dispatcher:
             and not getattr(th, "_ten_studio_internal", False)]
         return {"tasks": tasks, "threads": threads}
 
+    def _own_tasks(self) -> list[Any]:
+        """The loop's tasks this group answers for. Alone on its loop, all of them. Sharing it
+        (the groups of a test graph in the test process) while other groups still run: only the
+        tasks named after its extensions (`<extension>:<phase>`, its handlers and phases); tasks
+        user code created are left to the last group to close."""
+        tasks = list(asyncio.all_tasks(self.loop))
+        if self.shares_loop is None or not self.shares_loop():
+            return tasks
+        prefixes = tuple(f"{x.name}:" for x in self.exts)
+        return [t for t in tasks if t.get_name().startswith(prefixes)]
+
     def exit(self) -> None:
         self.out.push([P.P_LEFTOVER, self.leftovers()])
         self.out.flush()
-        for t in list(asyncio.all_tasks(self.loop)):
+        for t in self._own_tasks():
             t.cancel()
         if self.on_closed is not None:
             self.on_closed()

@@ -151,6 +151,7 @@ class Session:
         d = Dispatcher(self.link, self.loop, config, channel, on_closed=closed)
         d.on_exception = self._on_exception  # type: ignore[attr-defined]
         d.on_create_failed = self._on_create_failed
+        d.shares_loop = lambda: len(self.dispatchers) > 1
         self.dispatchers[channel] = d
         d.create()
 

@@ -165,3 +165,23 @@ def test_single_mode_after_graph_mode():
     a.set_timeout(20_000_000)
     assert a.run() is None
     assert a.data == 16
+
+
+class SlowStop(AsyncBasic):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stopped = False
+
+    async def on_stop(self, env: AsyncTenEnvTester) -> None:
+        # The other groups of the graph close meanwhile, on the same loop: their end must not
+        # touch this group's tasks.
+        await asyncio.sleep(0.5)
+        self.stopped = True
+
+
+def test_groups_closing_first_leave_the_testers_tasks_alone():
+    t = SlowStop()
+    t.set_test_mode_graph(json.dumps(BASIC))
+    t.set_timeout(20_000_000)
+    assert t.run() is None
+    assert t.stopped
