@@ -66,7 +66,9 @@ class _TesterBase:
     def _ten_cfg(self) -> dict[str, Any]:
         cfg = self.__dict__.get("_ten_test")
         if cfg is None:
-            cfg = self.__dict__["_ten_test"] = {"addon": None, "property": "{}", "graph": None, "timeout_us": 0}
+            cfg = self.__dict__["_ten_test"] = {"addon": None, "property": "{}", "graph": None,
+                                                  # TEN's default: 3 minutes; set_timeout(0) turns it off.
+                                                  "timeout_us": 180_000_000}
         return cfg
 
     @final

@@ -268,3 +268,13 @@ def test_an_extension_with_an_abstract_method_left_can_be_made(base):
 
     ext = Partial("partial")
     assert isinstance(ext, Base)
+
+
+def test_a_tester_times_out_after_tens_default_unless_set():
+    """TEN's testers stop a test that never calls stop_test after 3 minutes
+    (TEN_EXTENSION_TESTER_DEFAULT_TIMEOUT_US); set_timeout(0) turns that off."""
+    for cls in (ten_runtime.ExtensionTester, ten_runtime.AsyncExtensionTester):
+        t = cls()
+        assert t._ten_cfg()["timeout_us"] == 180_000_000
+        t.set_timeout(0)
+        assert t._ten_cfg()["timeout_us"] == 0

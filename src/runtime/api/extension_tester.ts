@@ -97,12 +97,14 @@ export class TenEnvTester {
  * Runs one extension standalone (TEN `ExtensionTester`): a graph of the extension under test and
  * a proxy for this tester, on real worker threads. Override the callbacks, call
  * `setTestModeSingle(addon, propertyJson)`, then `await run()`; it resolves when a callback
- * calls `tenEnvTester.stopTest(error?)`, or with a Timeout error after `setTimeout(usec)`.
+ * calls `tenEnvTester.stopTest(error?)`, or with TEN's Timeout error (`Test timeout.`) after
+ * `setTimeout(usec)`, 3 minutes unless set (0: none).
  */
 export class ExtensionTester {
   private addon = '';
   private propertyJson = '{}';
-  private timeoutUs = 0;
+  /** TEN's default (TEN_EXTENSION_TESTER_DEFAULT_TIMEOUT_US): 3 minutes; `setTimeout(0)` turns it off. */
+  private timeoutUs = 180_000_000;
   private printEvent: (ev: RuntimeEvent) => void = () => undefined;
   private readonly env = new TenEnvTester(this);
   private channel: BroadcastChannel | null = null;
@@ -164,7 +166,7 @@ export class ExtensionTester {
     const outcome = new Promise<TenError | undefined>((resolve) => (this.finish = resolve));
     let timer: NodeJS.Timeout | undefined;
     if (this.timeoutUs > 0) {
-      timer = setTimeout(() => this._stop(new TenError(TenErrorCode.ErrorCodeTimeout, 'The test timed out.')), this.timeoutUs / 1000);
+      timer = setTimeout(() => this._stop(new TenError(TenErrorCode.ErrorCodeTimeout, 'Test timeout.')), this.timeoutUs / 1000);
     }
     let extStarted = false;
     let proxyStarted = false;

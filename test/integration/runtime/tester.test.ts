@@ -1,7 +1,7 @@
 // ExtensionTester (§8): an extension package run standalone against a tester on this thread. As
 // in TEN, the package is found in the app base dir: TEN_APP_BASE_DIR here, the standalone
 // `.ten/app` layout in app-api.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Cmd, CmdResult, Data, ExtensionTester, StatusCode, TenErrorCode, Value, type TenEnvTester } from 'ten-runtime-nodejs';
 import { FIXTURE_APP } from './harness';
 
@@ -71,6 +71,30 @@ describe('ExtensionTester', () => {
     t.setTimeout(300_000);
     const err = await t.run();
     expect(err?.errorCode).toBe(TenErrorCode.ErrorCodeTimeout);
+    expect(err?.errorMessage).toBe('Test timeout.');
+  });
+
+  it("a test without setTimeout gets TEN's default of 3 minutes, and setTimeout(0) none", async () => {
+    const armed = (ms: number): number => spy.mock.calls.filter((c) => c[1] === ms).length;
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      class Quick extends ExtensionTester {
+        override async onStart(env: TenEnvTester): Promise<void> {
+          env.stopTest();
+        }
+      }
+      const t = new Quick();
+      t.setTestModeSingle('plain', '{}');
+      expect(await t.run()).toBeUndefined();
+      expect(armed(180_000)).toBe(1);
+      const u = new Quick();
+      u.setTestModeSingle('plain', '{}');
+      u.setTimeout(0);
+      expect(await u.run()).toBeUndefined();
+      expect(armed(180_000)).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('an addon the app base dir does not hold ends the run with an error naming it', async () => {
