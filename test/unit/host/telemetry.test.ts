@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { computeMetrics, PhaseTimer, Ring, toChromeTrace } from '../../../src/host/runs';
 import { HIST_BUCKETS, histBucket, histQuantile, type AppSample, type ChannelSample, type ExtensionCounters, type GroupSample } from '../../../src/runtime';
 import type { ChannelMetrics, MetricsSnapshot, Recording } from '../../../src/shared';
+import { channelMetrics } from '../../fixtures/channel-metrics';
 
 function ext(name: string, o: Partial<ExtensionCounters> = {}): ExtensionCounters {
   return {
@@ -256,25 +257,8 @@ describe('toChromeTrace', () => {
   });
 
   it('gives each channel between groups counter tracks (depth and backlog, bytes, rates) named from → to, and an instant when it fills', () => {
-    const channel = (o: Partial<ChannelMetrics>): ChannelMetrics => ({
-      from: 'src',
-      to: 'dst',
-      depth: 0,
-      bytes: 0,
-      capacity: 4096,
-      backlog: 0,
-      msgsPerSec: 0,
-      drainsPerSec: 0,
-      avgBatch: 0,
-      maxBatch: 0,
-      wakesPerSec: 0,
-      spilledPerSec: 0,
-      spilled: 0,
-      highWater: 0,
-      asleep: true,
-      closed: false,
-      ...o,
-    });
+    const channel = (o: Partial<ChannelMetrics>): ChannelMetrics =>
+      channelMetrics('src', 'dst', { capacity: 4096, spilled: 0, highWater: 0, ...o });
     const snapshot = (ts: number, channels: ChannelMetrics[]): MetricsSnapshot => ({
       ts,
       intervalMs: 100,

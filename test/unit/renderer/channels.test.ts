@@ -6,26 +6,9 @@ import type { TenGraph } from '../../../src/shared/graph/types';
 import { channelsOf, channelTarget, emptyChannelsText, firstDirection, formatBytes, NO_CHANNELS, sortChannels } from '../../../src/renderer/debugger/channels';
 import { viewAt } from '../../../src/renderer/debugger/replay';
 import { useRunView } from '../../../src/renderer/debugger/runStore';
+import { channelMetrics } from '../../fixtures/channel-metrics';
 
-function channel(from: string, to: string, o: Partial<ChannelMetrics> = {}): ChannelMetrics {
-  return {
-    from,
-    to,
-    depth: 0,
-    bytes: 0,
-    capacity: 262144,
-    backlog: 0,
-    msgsPerSec: 0,
-    drainsPerSec: 0,
-    avgBatch: 0,
-    maxBatch: 0,
-    wakesPerSec: 0,
-    spilledPerSec: 0,
-    asleep: true,
-    closed: false,
-    ...o,
-  };
-}
+const channel = channelMetrics;
 
 function snapshot(ts: number, channels: ChannelMetrics[] | undefined, groups = ['a', 'b', 'c']): MetricsSnapshot {
   return {
