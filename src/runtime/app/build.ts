@@ -263,11 +263,24 @@ export class ModuleBuilder {
   private resolver: EsmResolver | null = null;
   /** Files compiled by this builder since it was created. */
   compiled = 0;
+  /** Every entry's key starts with this: the build settings and the API module bound to. */
+  private readonly keyPrefix: string;
 
-  constructor(cacheDir: string) {
+  /**
+   * `apiSource`: the runtime API module that `ten-runtime-nodejs` imports are bound to. It is part
+   * of every entry's key: a cache shared by two studio installs (or a runtime package rebuilt
+   * elsewhere) otherwise kept a package bound to the other one's API, whose registry the runtime
+   * never reads ("Addon … was not registered").
+   */
+  constructor(
+    cacheDir: string,
+    private readonly apiSource = API_SOURCE,
+  ) {
     this.cacheDir = cacheDir;
     this.isDefault = cacheDir === DEFAULT_CACHE_DIR;
+    this.keyPrefix = `${salt()}:${createHash('sha256').update(apiSource).digest('hex').slice(0, 16)}`;
   }
+
 
   /** Where the build of a source lives. */
   outPath(source: string): string {
@@ -333,7 +346,7 @@ export class ModuleBuilder {
   private async buildOne(source: string): Promise<void> {
     if (this.seen.has(source)) return;
     this.seen.add(source);
-    const key = `${salt()}:${this.sourceHash(source)}`;
+    const key = `${this.keyPrefix}:${this.sourceHash(source)}`;
     const out = this.outPath(source);
     const head = readHead(out);
     const deps = head && head.key === key && this.importsUnchanged(source, head.imports) ? head.deps : await this.compile(source, key, out);
@@ -411,8 +424,8 @@ export class ModuleBuilder {
   /** The absolute specifier for an import, or null to keep it; records dependencies and checks. */
   private rewrite(from: string, spec: string, deps: string[], imports: ImportRecord[], resolved: Map<string, string | { error: string }>): string | null {
     if (spec === 'ten-runtime-nodejs') {
-      deps.push(API_SOURCE);
-      return this.outUrl(API_SOURCE);
+      deps.push(this.apiSource);
+      return this.outUrl(this.apiSource);
     }
     if (spec.startsWith('./') || spec.startsWith('../')) {
       const target = resolveRelative(from, spec);

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CACHE_DIR, ModuleBuilder } from '../../../src/runtime/app/build';
+import { API_SOURCE, DEFAULT_CACHE_DIR, ModuleBuilder } from '../../../src/runtime/app/build';
 import { Harness, graph } from './harness';
 
 let h: Harness | undefined;
@@ -194,5 +194,25 @@ describe('the worker build cache', () => {
     mkdirSync(join(root, 'elsewhere'));
     symlinkSync(join(root, 'elsewhere'), cacheDir);
     await expect(b.build([source])).rejects.toThrow(`The runtime's build cache ${cacheDir} is a symbolic link`);
+  });
+
+  it('binds a cached package to the runtime API of the build that uses it, not of the one that cached it', async () => {
+    const root = tempDir();
+    const source = join(root, 'ext.ts');
+    writeFileSync(source, 'import { Extension } from "ten-runtime-nodejs";\nexport const base = Extension;\n');
+    const otherApi = join(root, 'other-install', 'api.ts');
+    mkdirSync(join(root, 'other-install'));
+    writeFileSync(otherApi, 'export class Extension {}\n');
+    const cacheDir = join(root, 'cache');
+    const other = new ModuleBuilder(cacheDir, otherApi);
+    const [first] = await other.build([source]);
+    expect(readFileSync(new URL(first), 'utf8')).toContain(other.outUrl(otherApi));
+    // The same cache, used by this install: the entry is built again against this API.
+    const mine = new ModuleBuilder(cacheDir);
+    const [again] = await mine.build([source]);
+    expect(again).toBe(first);
+    const text = readFileSync(new URL(again), 'utf8');
+    expect(text).toContain(mine.outUrl(API_SOURCE));
+    expect(text).not.toContain(other.outUrl(otherApi));
   });
 });
