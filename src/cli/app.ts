@@ -17,7 +17,7 @@ import { logLevelOf, readProperty } from './run';
 import { onStopRequest } from './lifetime';
 import { formatEvent, RunOutcome } from './run-report';
 
-export const APP_VALUED = ['events', 'violation-policy'];
+export const APP_VALUED = ['events', 'violation-policy', 'metrics-ms'];
 
 const POLICIES: readonly ViolationPolicy[] = ['fail', 'report', 'abort'];
 
@@ -27,7 +27,12 @@ interface AppCliOptions {
   eventsFile?: string;
   policy: ViolationPolicy;
   longRunning: boolean;
+  /** With --events: a sample of the app's counters every this many ms (0: none). */
+  metricsMs: number;
 }
+
+/** The fastest sampling `--metrics-ms` takes (a sample asks every group thread for its counters). */
+const MIN_METRICS_MS = 20;
 
 function appOptions(args: ParsedArgs): AppCliOptions {
   const [target, ...extra] = args.positionals;
@@ -40,11 +45,18 @@ function appOptions(args: ParsedArgs): AppCliOptions {
   if (!existsSync(full)) throw new UsageError(`${target} does not exist.`);
   const propertyPath = statSync(full).isDirectory() ? join(full, 'property.json') : full;
   if (!existsSync(propertyPath)) throw new UsageError(`${target} has no property.json.`);
-  const opts: AppCliOptions = { propertyPath, appDir: dirname(propertyPath), policy: 'fail', longRunning: args.options.get('long-running') === true };
+  const opts: AppCliOptions = { propertyPath, appDir: dirname(propertyPath), policy: 'fail', longRunning: args.options.get('long-running') === true, metricsMs: 0 };
   const events = args.options.get('events');
   if (typeof events === 'string') {
     opts.eventsFile = resolve(events);
     if (!existsSync(dirname(opts.eventsFile))) throw new UsageError(`--events: the folder ${dirname(opts.eventsFile)} does not exist.`);
+  }
+  const metrics = args.options.get('metrics-ms');
+  if (metrics !== undefined) {
+    const ms = Number(metrics);
+    if (!Number.isInteger(ms) || ms < MIN_METRICS_MS) throw new UsageError(`--metrics-ms must be a whole number of milliseconds, at least ${MIN_METRICS_MS}.`);
+    if (opts.eventsFile === undefined) throw new UsageError('--metrics-ms needs --events: the samples are written there.');
+    opts.metricsMs = ms;
   }
   const policy = args.options.get('violation-policy');
   if (policy !== undefined) {
@@ -97,6 +109,7 @@ export async function appCommand(args: ParsedArgs): Promise<number> {
     process.stderr.write(`Closing the app (${why}; press Ctrl-C again to exit at once)…\n`);
     void app.close();
   }, 'Interrupted twice: exiting without waiting for the app to close.');
+  let stopSampling = (): void => {};
   try {
     try {
       await app.listen();
@@ -105,6 +118,7 @@ export async function appCommand(args: ParsedArgs): Promise<number> {
       return 2;
     }
     process.stdout.write(`Listening on ${uri}\n`);
+    if (events && opts.metricsMs > 0) stopSampling = sampleInto(app, events, opts.metricsMs);
     try {
       await app.startAutoGraphs();
     } catch (e) {
@@ -121,7 +135,34 @@ export async function appCommand(args: ParsedArgs): Promise<number> {
     else process.stderr.write(`App closed with failures (${reason}):\n${outcome.reasons.map((r) => `  - ${r}`).join('\n')}\n`);
     return code;
   } finally {
+    stopSampling();
     offStop();
     if (events && !events.writableFinished) await new Promise<void>((r) => events.end(r));
   }
+}
+
+/**
+ * Writes a sample of the app's counters (`App.sample()`: its graphs' groups, extensions, channels
+ * and its connections) to the events stream every `ms`, as a line `{"sample": …}` next to the
+ * events: the studio that started this app as a process turns them into the run's metrics. A
+ * sample still in flight (a busy thread) skips the next tick rather than pile up; nothing is
+ * written while the app has neither graphs nor connections. Returns the stop.
+ */
+function sampleInto(app: App, events: WriteStream, ms: number): () => void {
+  let inFlight = false;
+  const timer = setInterval(() => {
+    if (inFlight) return;
+    inFlight = true;
+    app.sample().then(
+      (sample) => {
+        inFlight = false;
+        if (events.writableEnded || (sample.graphs.length === 0 && (sample.connections?.length ?? 0) === 0)) return;
+        events.write(`${stringifyJson({ sample })}\n`);
+      },
+      // Only a closing app fails to sample; its last events say why.
+      () => (inFlight = false),
+    );
+  }, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }

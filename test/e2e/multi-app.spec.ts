@@ -20,6 +20,8 @@ test('a graph across two apps runs with one click: app frames, the connection at
   for (const name of ['ticker', 'relay', 'echo', 'stats']) {
     await expect(page.getByTestId(`lifecycle-${name}`)).toHaveText('started', { timeout: 30_000 });
   }
+  // …and their rates: the process app's samples join the run's metrics (ticks at 100/s).
+  for (const name of ['relay', 'stats']) await expect(page.getByTestId(`rate-${name}`)).not.toHaveText('0', { timeout: 15_000 });
   const frame = page.getByLabel('App msgpack://127.0.0.1:47312/');
   await expect(frame).toContainText('process', { timeout: 15_000 });
   await expect(frame.locator('.conn-state')).toHaveText('attached', { timeout: 15_000 });
@@ -29,6 +31,8 @@ test('a graph across two apps runs with one click: app frames, the connection at
   const table = page.getByTestId('connections');
   await expect(table.getByRole('row', { name: /Connection \d+ msgpack:\/\/127\.0\.0\.1:47312\/ attached/ })).toBeVisible();
   await expect(page.getByTestId('connection-events')).toContainText('attached');
+  // The process app's side of the same link, with its app named.
+  await expect(table.getByRole('row', { name: /Connection \d+ msgpack:\/\/127\.0\.0\.1:47311\/ attached of msgpack:\/\/127\.0\.0\.1:47312\// })).toBeVisible();
   await snap(page, 'two apps running');
 
   await page.getByRole('button', { name: 'Stop', exact: true }).click();

@@ -5,7 +5,8 @@
  *
  * An app process gets a folder of its own with a property.json naming its URI and the document's
  * packages; its runtime events come back as JSON lines on a pipe (fd 3), and reach the run's
- * stream like the studio app's own.
+ * stream like the studio app's own; so do samples of its counters (`--metrics-ms`), which join
+ * the run's metrics.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { RuntimeEvent } from '../../runtime';
+import type { AppSample, RuntimeEvent } from '../../runtime';
 import { TenClient } from '../../runtime/protocol/client';
 import { parseMsgpackUri } from '../../runtime/protocol/transport';
 import type { GraphDocument, RunAppInfo, TenGraph, TenPredefinedGraph } from '../../shared';
@@ -81,15 +82,22 @@ export class AppProcess {
 
   /**
    * Starts `ten-studio app` for `uri` with the packages of `appDir`; `onEvent` gets its runtime
-   * events, `onState` its state changes.
+   * events, `onState` its state changes, `onSample` a sample of its counters every `metricsMs`.
    */
-  constructor(uri: string, appDir: string | undefined, onEvent: (ev: RuntimeEvent) => void, private readonly onState: () => void) {
+  constructor(
+    uri: string,
+    appDir: string | undefined,
+    onEvent: (ev: RuntimeEvent) => void,
+    private readonly onState: () => void,
+    onSample?: { metricsMs: number; take: (sample: AppSample) => void },
+  ) {
     this.info = { uri, where: 'process', state: 'starting' };
     this.dir = mkdtempSync(join(tmpdir(), 'ten-studio-app-'));
     writeFileSync(join(this.dir, 'property.json'), JSON.stringify({ ten: { uri, long_running_mode: true } }, null, 2));
     const packages = appDir ? join(appDir, 'ten_packages') : undefined;
     if (packages && existsSync(packages)) symlinkSync(packages, join(this.dir, 'ten_packages'), 'dir');
-    this.child = spawn(process.execPath, [CLI, 'app', this.dir, '--long-running', '--events', '/dev/fd/3'], {
+    const metrics = onSample ? ['--metrics-ms', String(onSample.metricsMs)] : [];
+    this.child = spawn(process.execPath, [CLI, 'app', this.dir, '--long-running', '--events', '/dev/fd/3', ...metrics], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       // Inside Electron, its binary runs the CLI as plain Node; the app ends with the studio
       // even when the studio is killed and can stop nothing (src/cli/lifetime.ts).
@@ -110,6 +118,7 @@ export class AppProcess {
         return;
       }
       if (ev && typeof ev === 'object' && 'type' in ev) onEvent(ev as RuntimeEvent);
+      else if (onSample && ev && typeof ev === 'object' && 'sample' in ev) onSample.take((ev as { sample: AppSample }).sample);
     });
     this.exited = new Promise((resolve) =>
       this.child.on('exit', (code) => {

@@ -327,6 +327,7 @@ export class RunManager {
         appDir,
         (ev) => this.onProcessEvent(run, uri, ev),
         () => this.changed(run),
+        { metricsMs: run.telemetry.limits.sampleMs, take: (sample) => run.telemetry.addAppSample(uri, sample) },
       );
       run.processes.push(p);
       run.info.apps.splice(1, 0, p.info);

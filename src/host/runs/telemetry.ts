@@ -100,6 +100,8 @@ export class RunTelemetry {
   private droppedChanged = false;
   private readonly phases = new PhaseTimer();
   private lastSample: AppSample | null = null;
+  /** Per app process of the run (by URI): its last sample, and the metrics of its latest one. */
+  private readonly appSamples = new Map<string, { sample: AppSample; metrics: MetricsSnapshot }>();
   private lastSnapshot: MetricsSnapshot | null = null;
   private sampling = false;
   private stopped = false;
@@ -161,6 +163,7 @@ export class RunTelemetry {
       if (this.stopped || sample === null || sample.graphs.length === 0) return;
       const snapshot = computeMetrics(this.lastSample, sample);
       this.lastSample = sample;
+      this.joinAppMetrics(snapshot);
       this.lastSnapshot = snapshot;
       this.metrics.push(snapshot);
       if (this.samples++ % this.limits.coarseEvery === 0) this.coarseMetrics.push(snapshot);
@@ -169,6 +172,30 @@ export class RunTelemetry {
       this.onNews();
     } finally {
       this.sampling = false;
+    }
+  }
+
+  /**
+   * A sample of an app process of the run (`ten-studio app --metrics-ms`): its rates are taken
+   * against that app's previous sample, and its graphs and connections join the next snapshot of
+   * the run, tagged with the app.
+   */
+  addAppSample(app: string, sample: AppSample): void {
+    if (this.stopped) return;
+    const prev = this.appSamples.get(app)?.sample ?? null;
+    this.appSamples.set(app, { sample, metrics: computeMetrics(prev, sample) });
+  }
+
+  /**
+   * Adds each app process's latest metrics to the run's snapshot; one older than a few sampling
+   * periods (the app ended or stalls) is left out rather than shown as current.
+   */
+  private joinAppMetrics(snapshot: MetricsSnapshot): void {
+    const oldest = snapshot.ts - Math.max(1000, 5 * this.limits.sampleMs);
+    for (const [app, { metrics }] of this.appSamples) {
+      if (metrics.ts < oldest) continue;
+      for (const g of metrics.graphs) snapshot.graphs.push({ ...g, app });
+      if (metrics.connections?.length) (snapshot.connections ??= []).push(...metrics.connections.map((c) => ({ ...c, app })));
     }
   }
 

@@ -102,9 +102,12 @@ export const AppBoundaries = memo(function AppBoundaries() {
   );
 });
 
-/** The connection of the run's app to `app` that carries the graph (the attached one first). */
+/**
+ * The connection of the run's app to `app` that carries the graph (the attached one first); the
+ * app processes' own connections (tagged with their `app`) are theirs, not the studio's.
+ */
 function connectionTo(connections: readonly ConnectionMetrics[], app: string): ConnectionMetrics | undefined {
-  const mine = connections.filter((c) => c.uri === app);
+  const mine = connections.filter((c) => c.uri === app && c.app === undefined);
   return mine.find((c) => c.state === 'attached' && !c.weak) ?? mine[0];
 }
 

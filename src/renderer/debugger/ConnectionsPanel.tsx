@@ -47,7 +47,7 @@ export function ConnectionsPanel() {
         </thead>
         <tbody>
           {connections.map((c) => (
-            <ConnectionRow key={c.id} c={c} />
+            <ConnectionRow key={`${c.app ?? ''}#${c.id}`} c={c} />
           ))}
           {connections.length === 0 && (
             <tr>
@@ -88,8 +88,11 @@ function AppList({ apps }: { apps: RunAppInfo[] }) {
 function ConnectionRow({ c }: { c: ConnectionMetrics }) {
   const label = c.weak ? `${c.state} (start_graph sent)` : c.state;
   return (
-    <tr className={`connection ${c.state}`} aria-label={`Connection ${c.id} ${c.uri || c.peer} ${c.state}`}>
-      <td>{c.id}</td>
+    <tr className={`connection ${c.state}`} aria-label={`Connection ${c.id} ${c.uri || c.peer} ${c.state}${c.app ? ` of ${c.app}` : ''}`}>
+      <td title={c.app ? `A connection of the app process ${c.app}` : undefined}>
+        {c.app ? <span className="muted">[{short(c.app)}] </span> : null}
+        {c.id}
+      </td>
       <td title={`${c.uri} (${c.peer}, ${c.role})`}>{short(c.uri || c.peer)}</td>
       <td>
         <span className={`conn-state ${c.state}`}>{label}</span>

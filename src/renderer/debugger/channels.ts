@@ -15,8 +15,9 @@ export const NEAR_FULL = 0.75;
 
 /** One row of the Channels table. */
 export interface ChannelRow extends ChannelMetrics {
-  /** `<graph>\u0000<from>\u0000<to>`: unique within a run. */
+  /** `<graph>\u0000<app>\u0000<from>\u0000<to>`: unique within a run. */
   key: string;
+  /** The graph's name, with the app process it runs in for a graph's part in another app. */
   graph: string;
   /** Bytes waiting / capacity, 0–1. */
   fill: number;
@@ -43,7 +44,7 @@ export function channelsOf(sample: MetricsSnapshot | null | undefined): Channels
     groups += g.runloops.length;
     for (const c of g.channels ?? []) {
       const fill = c.capacity > 0 ? Math.min(1, c.bytes / c.capacity) : 0;
-      channels.push({ ...c, key: `${g.graphId}\u0000${c.from}\u0000${c.to}`, graph: g.name, fill, nearFull: c.backlog > 0 || (c.fullPerSec ?? 0) > 0 || fill >= NEAR_FULL });
+      channels.push({ ...c, key: `${g.graphId}\u0000${g.app ?? ''}\u0000${c.from}\u0000${c.to}`, graph: g.app === undefined ? g.name : `${g.name} in ${g.app}`, fill, nearFull: c.backlog > 0 || (c.fullPerSec ?? 0) > 0 || fill >= NEAR_FULL });
     }
   }
   return { channels, groups, ts: sample.ts };

@@ -325,6 +325,11 @@ export interface EdgeMetrics {
 export interface GraphMetrics {
   graphId: string;
   name: string;
+  /**
+   * The app process of the run these numbers come from (its URI), for the part of a graph across
+   * apps that runs there; absent for the studio's own app.
+   */
+  app?: string;
   extensions: ExtensionMetrics[];
   runloops: RunloopMetrics[];
   edges: EdgeMetrics[];
@@ -373,6 +378,8 @@ export interface ChannelMetrics {
  */
 export interface ConnectionMetrics {
   id: number;
+  /** The app process of the run whose connection this is (its URI); absent for the studio's own app. */
+  app?: string;
   /** The peer: an app's URI, a client's identity, or '' before its first message. */
   uri: string;
   peer: string;
@@ -401,7 +408,10 @@ export interface MetricsSnapshot {
   ts: number;
   intervalMs: number;
   graphs: GraphMetrics[];
-  /** The run's app's connections of TEN's msgpack protocol (absent when it has none). */
+  /**
+   * The connections of TEN's msgpack protocol of the run's apps (the studio's own, and those of the
+   * app processes it started, tagged with their `app`); absent when there are none.
+   */
   connections?: ConnectionMetrics[];
 }
 

@@ -4,6 +4,7 @@
 // sharing a graph, an app that cannot listen).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -121,6 +122,29 @@ describe('ten-studio app and send', () => {
     expect(await app.exited).toBe(0);
     expect(app.out()).toContain('close_app from ');
     expect(app.out()).toContain('App closed cleanly (close_app).');
+  });
+
+  it('--metrics-ms writes samples of the running graph next to the events, and needs --events and a sane period', async () => {
+    const port = await freePort();
+    const uri = `msgpack://127.0.0.1:${port}/`;
+    const dir = appDir('samples', echoApp(port));
+    expect((await cli(['app', dir, '--metrics-ms', '100'])).stderr).toContain('--metrics-ms needs --events');
+    expect((await cli(['app', dir, '--events', join(tmp, 'x.jsonl'), '--metrics-ms', '5'])).stderr).toContain('--metrics-ms must be a whole number of milliseconds, at least 20.');
+    const file = join(tmp, 'samples.jsonl');
+    const app = startApp([dir, '--long-running', '--events', file, '--metrics-ms', '50']);
+    await app.waitFor(/echo on_start_done/);
+    const lines = async () => (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    type Sample = { ts: number; graphs: { groups: { extensions: { extension: string; state: string }[] }[] }[] };
+    const samples = async () => (await lines()).filter((l) => 'sample' in l).map((l) => l.sample as Sample);
+    const echoState = (s: Sample) => s.graphs.flatMap((g) => g.groups.flatMap((x) => x.extensions)).find((x) => x.extension === 'echo')?.state;
+    for (let i = 0; i < 200 && !(await samples()).some((s) => echoState(s) === 'started'); i++) await new Promise((r) => setTimeout(r, 25));
+    const all = await samples();
+    expect(all.map(echoState)).toContain('started');
+    expect(all.every((s, i) => i === 0 || s.ts >= all[i - 1]!.ts)).toBe(true);
+    expect((await cli(['send', uri, 'ten:close_app'])).code).toBe(0);
+    expect(await app.exited).toBe(0);
+    // Events stay what they were: every other line is an event with its type.
+    expect((await lines()).every((l) => 'sample' in l || typeof l.type === 'string')).toBe(true);
   });
 
   it("as TEN's app binary: the graph ends when the client that joined it leaves, and the app exits", async () => {

@@ -79,6 +79,19 @@ describe('runs of a graph across apps', () => {
     expect(events.some((e) => e.type === 'connection' && e.app === B && e.uri === A && e.state === 'attached')).toBe(true);
     // Ticks come back to stats in the studio app.
     await waitFor('stats to log ticks', () => runEvents(c.events, run.runId).some((e) => e.type === 'log' && e.extension === 'stats' && /tick/.test(e.message)));
+    // The process app's own metrics join the run's: its nodes' rates, its groups' runloops, its
+    // side of the connection, each tagged with the app it runs in.
+    const inB = await waitFor('metrics of the process app with relay and echo busy', () =>
+      batches(c.events, run.runId)
+        .flatMap((b) => b.metrics.flatMap((m) => m.graphs))
+        .find((g) => g.app === B && ['relay', 'echo'].every((x) => g.extensions.some((e) => e.extension === x && e.msgsInPerSec > 0))),
+    );
+    expect(inB.graphId).toBe(run.graphs[0]!.graphId);
+    expect(inB.runloops.map((r) => r.group)).toEqual(['relays']);
+    expect(inB.extensions.map((e) => e.extension).sort()).toEqual(['echo', 'relay']);
+    const ownGraphs = batches(c.events, run.runId).flatMap((b) => b.metrics.flatMap((m) => m.graphs.filter((g) => g.app === undefined)));
+    expect(new Set(ownGraphs.flatMap((g) => g.extensions.map((e) => e.extension)))).toEqual(new Set(['ticker', 'stats']));
+    await waitFor("app B's side of the link in the metrics, with traffic", () => connections(c.events, run.runId).find((x) => x.app === B && x.uri === A && x.state === 'attached' && x.msgsInPerSec > 0));
 
     const stopped = resultOf<RunInfo>(await c.call('stopRun', { runId: run.runId }));
     expect(stopped.state).toBe('stopped');

@@ -123,6 +123,41 @@ describe('connection events', () => {
     expect(traceEvents.find((e) => e.ph === 'C' && e.name.startsWith('bytes/s #3'))).toMatchObject({ args: { in: 10, out: 20 } });
   });
 
+  it("the part of a graph in an app process is a process of its own in the Chrome trace, its extensions' phases on its threads", () => {
+    const runloop = (group: string, threadId: number) => ({ group, runloopId: group, threadId, depth: 1, highWater: 1, drainsPerSec: 0, avgBatch: 0, maxBatch: 0, busyPct: 5 });
+    const ext = (extension: string, group: string) => ({ extension, group, state: 'started', inMsgsDepth: 0, inMsgsHighWater: 0, pending: 0, msgsInPerSec: 0, msgsOutPerSec: 0, inPerSecByName: {}, outPerSecByName: {}, handlerP50Ms: null, handlerP99Ms: null, msgsInTotal: 0, msgsOutTotal: 0, waiting: [], droppedNoHandler: 0 });
+    const rec: Recording = {
+      format: 'ten-studio-recording',
+      version: 1,
+      run: { runId: 'r', documentId: 'd', title: 't', state: 'stopped', graphs: [{ graphId: 'G', name: 'main', state: 'stopped' }], startedAt: 1000, tracing: null },
+      savedAt: 5000,
+      events: [{ type: 'lifecycle', ts: 1004, graphId: 'G', extension: 'relay', phase: 'on_start_done', phaseMs: 2 }],
+      metrics: [
+        {
+          ts: 1005,
+          intervalMs: 100,
+          graphs: [
+            { graphId: 'G', name: 'main', extensions: [ext('ticker', 'sources')], runloops: [runloop('sources', 2)], edges: [] },
+            { graphId: 'G', name: 'main', app: B, extensions: [ext('relay', 'relays')], runloops: [runloop('relays', 2)], edges: [] },
+          ],
+        },
+      ],
+      traces: [],
+      dropped: { events: 0, traces: 0, metrics: 0 },
+    };
+    const { traceEvents } = toChromeTrace(rec);
+    const names = traceEvents.filter((e) => e.name === 'process_name').map((e) => [e.pid, (e.args as { name: string }).name]);
+    expect(names).toContainEqual([1, 'graph main']);
+    expect(names).toContainEqual([2, `graph main in ${B}`]);
+    // Both apps have a thread 2: each is on its own process's track.
+    expect(traceEvents.filter((e) => e.name === 'thread_name' && e.tid === 2).map((e) => [e.pid, (e.args as { name: string }).name])).toEqual([
+      [1, 'group sources'],
+      [2, 'group relays'],
+    ]);
+    expect(traceEvents.find((e) => e.name === 'relay on_start')).toMatchObject({ pid: 2, tid: 2 });
+    expect(traceEvents.filter((e) => e.name === 'busy % relays').map((e) => e.pid)).toEqual([2]);
+  });
+
   it('are kept in the run view, and a broken connection is an error line too', () => {
     const s = foldEvents({ lifecycle: {}, violations: [], logs: [] }, [ev(1, 'opened'), ev(2, 'error', { detail: 'Malformed TEN message #1 …' })]);
     expect(s.connectionEvents.map((e) => e.state)).toEqual(['opened', 'error']);

@@ -73,6 +73,33 @@ describe('RunTelemetry', () => {
     expect(t.takeBatch()!.metrics).toHaveLength(1);
   });
 
+  it("joins an app process's metrics to the run's snapshot, tagged with the app, rated against that app's own previous sample, and leaves out a stale one", async () => {
+    const { app, t } = setup();
+    const B = 'msgpack://127.0.0.1:8002/';
+    const group = (msgsIn: number) => ({
+      group: 'relays',
+      runloop: { runloopId: 'r', threadId: 3, depth: 0, highWater: 0, drains: 0, tasksRun: 0, busyMs: 0, maxBatch: 0 },
+      extensions: [{ extension: 'relay', state: 'started', msgsIn, msgsOut: 0, inByName: {}, outByName: {}, pending: 0, waiting: [], droppedNoHandler: 0, handlerHist: [] }],
+    });
+    const conn = { id: 1, uri: 'msgpack://127.0.0.1:8001/', peer: 'p', role: 'in_internal', graphId: 'G', state: 'attached', weak: false, bytesIn: 0, bytesOut: 0, msgsIn: 0, msgsOut: 0, dropsIn: 0, dropsOut: 0 };
+    t.addAppSample(B, { ts: 1000, graphs: [{ graphId: 'G', name: 'g', state: 'running', groups: [group(0)] }], connections: [conn] } as unknown as AppSample);
+    t.addAppSample(B, { ts: 1100, graphs: [{ graphId: 'G', name: 'g', state: 'running', groups: [group(50)] }], connections: [conn] } as unknown as AppSample);
+    const own = async (ts: number) => {
+      const p = t.sampleOnce();
+      app.pendingSample!({ ts, graphs: [{ graphId: 'G', name: 'g', state: 'running', groups: [] }] });
+      await p;
+      return t.latestMetrics()!;
+    };
+    const m = await own(1150);
+    expect(m.graphs.map((g) => g.app)).toEqual([undefined, B]);
+    expect(m.graphs[1]!.extensions).toMatchObject([{ extension: 'relay', msgsInPerSec: 500, msgsInTotal: 50 }]);
+    expect(m.connections).toMatchObject([{ id: 1, app: B, state: 'attached' }]);
+    // Nothing from the app for more than a second (it ended or stalls): not shown as current.
+    const later = await own(2200);
+    expect(later.graphs.map((g) => g.app)).toEqual([undefined]);
+    expect(later.connections).toBeUndefined();
+  });
+
   it('only keeps history when nobody streams (the CLI recorder)', () => {
     const app = new FakeApp();
     const t = new RunTelemetry(app as unknown as App, 'R', null);

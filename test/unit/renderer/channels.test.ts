@@ -49,6 +49,15 @@ describe('channelsOf', () => {
     expect(new Set(view.channels!.map((r) => r.key)).size).toBe(4);
   });
 
+  it("keeps the rings of a graph's part in an app process apart from the same groups' in the studio, naming the app", () => {
+    const own = snapshot(1, [channel('a', 'b')]);
+    const inB = { ...own.graphs[0]!, app: 'msgpack://127.0.0.1:47312/' };
+    const view = channelsOf({ ...own, graphs: [own.graphs[0]!, inB] });
+    expect(view.channels!.map((r) => r.graph)).toEqual(['main', 'main in msgpack://127.0.0.1:47312/']);
+    expect(new Set(view.channels!.map((r) => r.key)).size).toBe(2);
+    expect(view.groups).toBe(6);
+  });
+
   it('tells no sample yet from a sample without channels', () => {
     expect(channelsOf(undefined)).toBe(NO_CHANNELS);
     expect(channelsOf(snapshot(1, undefined, ['only']))).toEqual({ channels: [], groups: 1, ts: 1 });
