@@ -6,10 +6,12 @@
  * `ten.long_running_mode` is true. It prints what `run` prints,
  * plus the app's connections.
  */
-import { createWriteStream, existsSync, statSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, statSync, type WriteStream } from 'node:fs';
+import { Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import { dirname, join, resolve } from 'node:path';
-import { stringifyJson } from '../shared/json/text';
-import { App, type RuntimeEvent, type ViolationPolicy } from '../runtime';
+import { parseJsonText, stringifyJson } from '../shared/json/text';
+import { App, type RuntimeEvent, type TraceConfig, type ViolationPolicy } from '../runtime';
 import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
 import { listensOn, parseMsgpackUri } from '../runtime/protocol/transport';
 import { UsageError, type ParsedArgs } from './args';
@@ -17,7 +19,7 @@ import { logLevelOf, readProperty } from './run';
 import { onStopRequest } from './lifetime';
 import { formatEvent, RunOutcome } from './run-report';
 
-export const APP_VALUED = ['events', 'violation-policy', 'metrics-ms'];
+export const APP_VALUED = ['events', 'violation-policy', 'metrics-ms', 'control'];
 
 const POLICIES: readonly ViolationPolicy[] = ['fail', 'report', 'abort'];
 
@@ -29,6 +31,8 @@ interface AppCliOptions {
   longRunning: boolean;
   /** With --events: a sample of the app's counters every this many ms (0: none). */
   metricsMs: number;
+  /** Control lines (tracing settings) to read while the app runs. */
+  controlFile?: string;
 }
 
 /** The fastest sampling `--metrics-ms` takes (a sample asks every group thread for its counters). */
@@ -58,6 +62,12 @@ function appOptions(args: ParsedArgs): AppCliOptions {
     if (opts.eventsFile === undefined) throw new UsageError('--metrics-ms needs --events: the samples are written there.');
     opts.metricsMs = ms;
   }
+  const control = args.options.get('control');
+  if (control !== undefined) {
+    if (typeof control !== 'string') throw new UsageError('--control needs a file (/dev/fd/N: a descriptor the parent gave).');
+    if (opts.eventsFile === undefined) throw new UsageError('--control needs --events: what it turns on (traces) is written there.');
+    opts.controlFile = control;
+  }
   const policy = args.options.get('violation-policy');
   if (policy !== undefined) {
     if (!POLICIES.includes(policy as ViolationPolicy)) throw new UsageError(`--violation-policy must be one of ${POLICIES.join(', ')}.`);
@@ -84,8 +94,11 @@ export async function appCommand(args: ParsedArgs): Promise<number> {
   events?.on('error', (err) => outcome.fail(`cannot write ${opts.eventsFile}: ${err.message}`));
   const t0 = Date.now();
   let reason = 'graphs_ended';
+  /** Message tracing asked for over --control, applied to each graph as it starts too. */
+  let tracing: TraceConfig | null = null;
   const onEvent = (e: RuntimeEvent): void => {
     if (e.type === 'log' && e.message.startsWith('close_app from ') && reason !== 'interrupt') reason = 'close_app';
+    if (e.type === 'graph' && e.state === 'started' && tracing) app.setTrace(e.graphId, tracing);
     if (events && !events.writableEnded) events.write(`${stringifyJson(e)}\n`);
     outcome.observe(e);
     const line = formatEvent(e, t0, minLogLevel);
@@ -119,6 +132,21 @@ export async function appCommand(args: ParsedArgs): Promise<number> {
     }
     process.stdout.write(`Listening on ${uri}\n`);
     if (events && opts.metricsMs > 0) stopSampling = sampleInto(app, events, opts.metricsMs);
+    if (events && opts.controlFile) {
+      const offTrace = app.onTrace((graphId, records, dropped) => {
+        if (!events.writableEnded) events.write(`${stringifyJson({ trace: { graphId, records, dropped } })}\n`);
+      });
+      const stopControl = readControl(opts.controlFile, (t) => {
+        tracing = t;
+        for (const id of app.graphs()) app.setTrace(id, t);
+      });
+      const before = stopSampling;
+      stopSampling = () => {
+        before();
+        stopControl();
+        offTrace();
+      };
+    }
     try {
       await app.startAutoGraphs();
     } catch (e) {
@@ -165,4 +193,49 @@ function sampleInto(app: App, events: WriteStream, ms: number): () => void {
   }, ms);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * Reads control lines from `file` while the app runs: `{"tracing": <settings> | null}` turns
+ * message tracing on (for every graph, and each graph that starts later) or off; the trace
+ * batches go to the events stream as lines `{"trace": {graphId, records, dropped}}`. A line that
+ * is not one of these is reported with its number and skipped. Returns the stop.
+ */
+function readControl(file: string, onTracing: (t: TraceConfig | null) => void): () => void {
+  const fd = /^\/dev\/fd\/(\d+)$/.exec(file);
+  // A descriptor the parent gave is a socket pair: read it as one, so no pool thread blocks on it.
+  const input: NodeJS.ReadableStream & { destroy(): void } = fd ? new Socket({ fd: Number(fd[1]), readable: true, writable: false }) : createReadStream(file);
+  input.on('error', (err: Error) => process.stderr.write(`ten-studio app: --control ${file}: ${err.message}\n`));
+  let n = 0;
+  createInterface({ input }).on('line', (line) => {
+    n++;
+    if (line.trim() === '') return;
+    const bad = (why: string) => process.stderr.write(`ten-studio app: --control ${file} line ${n}: ${why}; ignored.\n`);
+    let msg: unknown;
+    try {
+      msg = parseJsonText(line);
+    } catch (e) {
+      bad(`not JSON (${(e as Error).message})`);
+      return;
+    }
+    if (typeof msg !== 'object' || msg === null || !('tracing' in msg)) return bad('expected {"tracing": {edges, sampleEvery} | null}');
+    const t = (msg as { tracing: unknown }).tracing;
+    const why = t === null ? null : traceConfigProblem(t);
+    if (why) return bad(why);
+    onTracing(t as TraceConfig | null);
+  });
+  if (input instanceof Socket) input.unref();
+  return () => input.destroy();
+}
+
+/** What is wrong with tracing settings read from a control line (null: nothing). */
+function traceConfigProblem(t: unknown): string | null {
+  if (typeof t !== 'object' || t === null) return '"tracing" must be an object or null';
+  const { edges, sampleEvery, payloads } = t as Record<string, unknown>;
+  if (!Array.isArray(edges) || !edges.every((e) => typeof e === 'object' && e !== null && Object.values(e as object).every((v) => typeof v === 'string'))) {
+    return '"tracing.edges" must be a list of {src?, dest?} with extension names';
+  }
+  if (!Number.isInteger(sampleEvery) || (sampleEvery as number) < 1 || (sampleEvery as number) > 1_000_000) return '"tracing.sampleEvery" must be an integer from 1 to 1000000';
+  if (payloads !== undefined && typeof payloads !== 'boolean') return '"tracing.payloads" must be true or false';
+  return null;
 }

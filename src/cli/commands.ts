@@ -104,6 +104,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'events', value: 'FILE.jsonl', help: 'Write every runtime event to FILE as JSON lines (/dev/fd/N: to that descriptor).' },
       { name: 'violation-policy', value: 'fail|report|abort', help: 'What a thread-check violation does (default: fail, exit non-zero).' },
       { name: 'long-running', help: 'Stay up without graphs (as ten.long_running_mode: true), and keep the auto_start graphs when a client leaves.' },
+      { name: 'control', value: 'FILE', help: 'With --events: read control lines from FILE (/dev/fd/N: that descriptor): {"tracing": {edges, sampleEvery} | null} turns message tracing on or off, its steps written to the events as {"trace": …}.' },
       { name: 'metrics-ms', value: 'MS', help: 'With --events: also write a sample of the app\'s counters every MS ms, as lines {"sample": …} (what the studio shows).' },
     ],
     details:

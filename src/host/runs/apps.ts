@@ -6,7 +6,8 @@
  * An app process gets a folder of its own with a property.json naming its URI and the document's
  * packages; its runtime events come back as JSON lines on a pipe (fd 3), and reach the run's
  * stream like the studio app's own; so do samples of its counters (`--metrics-ms`), which join
- * the run's metrics.
+ * the run's metrics, and its trace steps while the run traces (turned on and off by control lines
+ * on a second pipe, fd 4: `--control`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -14,10 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { AppSample, RuntimeEvent } from '../../runtime';
+import type { AppSample, RuntimeEvent, TraceRecord } from '../../runtime';
 import { TenClient } from '../../runtime/protocol/client';
 import { parseMsgpackUri } from '../../runtime/protocol/transport';
-import type { GraphDocument, RunAppInfo, TenGraph, TenPredefinedGraph } from '../../shared';
+import type { GraphDocument, RunAppInfo, TenGraph, TenPredefinedGraph, TraceSettings } from '../../shared';
 import { parseJsonText } from '../../shared';
 
 /** Where each app of a run's graphs runs. */
@@ -82,23 +83,24 @@ export class AppProcess {
 
   /**
    * Starts `ten-studio app` for `uri` with the packages of `appDir`; `onEvent` gets its runtime
-   * events, `onState` its state changes, `onSample` a sample of its counters every `metricsMs`.
+   * events, `onState` its state changes; `telemetry.sample` a sample of its counters every
+   * `telemetry.metricsMs`, `telemetry.trace` its trace batches (see `setTracing`).
    */
   constructor(
     uri: string,
     appDir: string | undefined,
     onEvent: (ev: RuntimeEvent) => void,
     private readonly onState: () => void,
-    onSample?: { metricsMs: number; take: (sample: AppSample) => void },
+    telemetry?: { metricsMs: number; sample: (sample: AppSample) => void; trace: (graphId: string, records: TraceRecord[], dropped: number) => void },
   ) {
     this.info = { uri, where: 'process', state: 'starting' };
     this.dir = mkdtempSync(join(tmpdir(), 'ten-studio-app-'));
     writeFileSync(join(this.dir, 'property.json'), JSON.stringify({ ten: { uri, long_running_mode: true } }, null, 2));
     const packages = appDir ? join(appDir, 'ten_packages') : undefined;
     if (packages && existsSync(packages)) symlinkSync(packages, join(this.dir, 'ten_packages'), 'dir');
-    const metrics = onSample ? ['--metrics-ms', String(onSample.metricsMs)] : [];
-    this.child = spawn(process.execPath, [CLI, 'app', this.dir, '--long-running', '--events', '/dev/fd/3', ...metrics], {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    const more = telemetry ? ['--metrics-ms', String(telemetry.metricsMs), '--control', '/dev/fd/4'] : [];
+    this.child = spawn(process.execPath, [CLI, 'app', this.dir, '--long-running', '--events', '/dev/fd/3', ...more], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', telemetry ? 'pipe' : 'ignore'],
       // Inside Electron, its binary runs the CLI as plain Node; the app ends with the studio
       // even when the studio is killed and can stop nothing (src/cli/lifetime.ts).
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', TEN_STUDIO_WATCH_PARENT: '1' },
@@ -117,8 +119,13 @@ export class AppProcess {
       } catch {
         return;
       }
-      if (ev && typeof ev === 'object' && 'type' in ev) onEvent(ev as RuntimeEvent);
-      else if (onSample && ev && typeof ev === 'object' && 'sample' in ev) onSample.take((ev as { sample: AppSample }).sample);
+      if (!ev || typeof ev !== 'object') return;
+      if ('type' in ev) onEvent(ev as RuntimeEvent);
+      else if (telemetry && 'sample' in ev) telemetry.sample((ev as { sample: AppSample }).sample);
+      else if (telemetry && 'trace' in ev) {
+        const t = (ev as { trace: { graphId: string; records: TraceRecord[]; dropped: number } }).trace;
+        telemetry.trace(t.graphId, t.records, t.dropped);
+      }
     });
     this.exited = new Promise((resolve) =>
       this.child.on('exit', (code) => {
@@ -131,6 +138,12 @@ export class AppProcess {
         resolve(code);
       }),
     );
+  }
+
+  /** Turns message tracing in the app on (`settings`) or off (null), for its running and later graphs. */
+  setTracing(settings: TraceSettings | null): void {
+    const control = this.child.stdio[4] as NodeJS.WritableStream | null;
+    if (control && this.child.exitCode === null) control.write(`${JSON.stringify({ tracing: settings })}\n`);
   }
 
   private lastLines(): string {

@@ -276,6 +276,7 @@ export class RunManager {
     }
     run.info.tracing = tracing;
     for (const graphId of run.app.graphs()) run.app.setTrace(graphId, tracing);
+    for (const p of run.processes) p.setTracing(tracing);
     this.changed(run);
     return clone(run.info);
   }
@@ -327,7 +328,11 @@ export class RunManager {
         appDir,
         (ev) => this.onProcessEvent(run, uri, ev),
         () => this.changed(run),
-        { metricsMs: run.telemetry.limits.sampleMs, take: (sample) => run.telemetry.addAppSample(uri, sample) },
+        {
+          metricsMs: run.telemetry.limits.sampleMs,
+          sample: (sample) => run.telemetry.addAppSample(uri, sample),
+          trace: (graphId, records, dropped) => run.telemetry.addAppTrace(uri, graphId, records, dropped),
+        },
       );
       run.processes.push(p);
       run.info.apps.splice(1, 0, p.info);

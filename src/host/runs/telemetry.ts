@@ -219,13 +219,18 @@ export class RunTelemetry {
     this.onNews();
   }
 
-  private onTrace(graphId: string, records: TraceRecord[], dropped: number): void {
+  /** Trace steps of an app process of the run (`ten-studio app --control`), tagged with the app. */
+  addAppTrace(app: string, graphId: string, records: TraceRecord[], dropped: number): void {
+    if (!this.stopped) this.onTrace(graphId, records, dropped, app);
+  }
+
+  private onTrace(graphId: string, records: TraceRecord[], dropped: number, app?: string): void {
     if (dropped > 0) {
       this.dropped.traces += dropped;
       this.droppedChanged = true;
     }
     for (const r of records) {
-      const step: TraceStep = { ...r, graphId };
+      const step: TraceStep = app === undefined ? { ...r, graphId } : { ...r, graphId, app };
       if (r.cmdId !== '') this.pairCmd(step);
       this.traces.push(step);
       if (this.onNews === null) continue;
@@ -238,14 +243,17 @@ export class RunTelemetry {
     this.onNews?.();
   }
 
-  /** Remembers a traced cmd's send; gives a traced result delivered back to its sender the latency. */
+  /**
+   * Remembers a traced cmd's send; gives a traced result delivered back to its sender the latency
+   * (both in the same app: clocks of two processes are not compared).
+   */
   private pairCmd(step: TraceStep): void {
     if (step.stage === 'sent' && step.type !== 'cmd_result') {
       // Insertion order is age: past the cap the oldest unanswered cmd is forgotten.
       if (this.cmdSentAt.size >= MAX_OPEN_CMDS) this.cmdSentAt.delete(this.cmdSentAt.keys().next().value!);
-      this.cmdSentAt.set(`${step.graphId}\u0000${step.cmdId}\u0000${step.src}`, step.ts);
+      this.cmdSentAt.set(`${step.app ?? ''}\u0000${step.graphId}\u0000${step.cmdId}\u0000${step.src}`, step.ts);
     } else if (step.stage === 'delivered' && step.type === 'cmd_result') {
-      const sentAt = this.cmdSentAt.get(`${step.graphId}\u0000${step.cmdId}\u0000${step.dest}`);
+      const sentAt = this.cmdSentAt.get(`${step.app ?? ''}\u0000${step.graphId}\u0000${step.cmdId}\u0000${step.dest}`);
       if (sentAt !== undefined) step.latencyMs = Math.round((step.ts - sentAt) * 1000) / 1000;
     }
   }

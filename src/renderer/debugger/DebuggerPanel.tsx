@@ -270,7 +270,7 @@ export function MessageInspector() {
 const TraceRow = memo(function TraceRow({ step: s, base, onFollow }: { step: TraceStep; base: number; onFollow: (cmdId: string) => void }) {
   const extra = s.stage === 'delivered' && s.durMs !== undefined ? ` ${s.durMs.toFixed(2)} ms` : s.status !== undefined ? (s.status === 0 ? ' OK' : ' ERROR') : '';
   return (
-    <li className={`trace-${s.stage}`} title={`${s.type} ${s.name} ${s.src} → ${s.dest} on ${s.group} (thread ${s.threadId})${s.preview ? `\n${s.preview}` : ''}`}>
+    <li className={`trace-${s.stage}`} title={`${s.type} ${s.name} ${s.src} → ${s.dest} on ${s.group} (thread ${s.threadId}${s.app ? ` of ${s.app}` : ''})${s.preview ? `\n${s.preview}` : ''}`}>
       {s.cmdId && (
         <button type="button" className="link" aria-label={`Follow cmd ${s.cmdId}`} title="Follow this cmd: sent, queued, delivered, result, round trip" onClick={() => onFollow(s.cmdId)}>
           follow
@@ -278,10 +278,21 @@ const TraceRow = memo(function TraceRow({ step: s, base, onFollow }: { step: Tra
       )}
       <time>+{(s.ts - base).toFixed(1)}ms</time> <span className="stage">{s.stage}</span> {s.type === 'data' ? '' : `${s.type} `}
       <b>{s.name}</b> {s.src}→{s.dest}
+      {s.app && <AppTag app={s.app} />}
       {extra}
     </li>
   );
 });
+
+/** The app process a trace step comes from (steps of the studio's own app have none). */
+function AppTag({ app }: { app: string }) {
+  return (
+    <span className="muted" title={`Traced in the app process ${app} (its clock)`}>
+      {' '}
+      in {app}
+    </span>
+  );
+}
 
 function CmdPathView({ path, onClose }: { path: CmdPath; onClose: () => void }) {
   const t0 = path.steps[0]?.ts ?? 0;
@@ -299,6 +310,7 @@ function CmdPathView({ path, onClose }: { path: CmdPath; onClose: () => void }) 
         {path.steps.map((s, i) => (
           <li key={i}>
             <time>+{(s.ts - t0).toFixed(2)}ms</time> <span className="stage">{s.type === 'cmd_result' ? `result ${s.stage}` : s.stage}</span> {s.src}→{s.dest}
+            {s.app && <AppTag app={s.app} />}
             {s.durMs !== undefined ? ` (handler ${s.durMs.toFixed(2)} ms)` : ''}
           </li>
         ))}

@@ -49,7 +49,7 @@ export interface CmdPath {
   cmdId: string;
   name: string;
   steps: TraceStep[];
-  /** From the cmd's first `sent` to its first result `delivered` back (ms), when both were traced. */
+  /** From the cmd's first `sent` to its first result `delivered` back to that sender (ms), when both were traced. */
   latencyMs: number | null;
   status: 'ok' | 'error' | 'no result traced';
 }
@@ -57,7 +57,9 @@ export interface CmdPath {
 export function cmdPath(cmdId: string, steps: readonly TraceStep[]): CmdPath {
   const own = steps.filter((s) => s.cmdId === cmdId).sort((a, b) => a.ts - b.ts);
   const sent = own.find((s) => s.stage === 'sent' && s.type !== 'cmd_result');
-  const result = own.find((s) => s.stage === 'delivered' && s.type === 'cmd_result');
+  // The result back at the sender, in the sender's app: a cmd crossing apps is traced in each,
+  // and times of two processes are not compared.
+  const result = own.find((s) => s.stage === 'delivered' && s.type === 'cmd_result' && (!sent || (s.app === sent.app && s.dest === sent.src)));
   const status = own.find((s) => s.type === 'cmd_result' && s.status !== undefined)?.status;
   return {
     cmdId,

@@ -420,6 +420,8 @@ export interface TraceStep {
   ts: number;
   /** The runtime's id of the graph the message travelled in. */
   graphId: string;
+  /** The app process of the run that traced this step (its URI); absent for the studio's own app. */
+  app?: string;
   stage: 'sent' | 'queued' | 'delivered';
   /** `cmd`, `cmd_result`, `data`, `audio_frame`, `video_frame` or a built-in cmd type. */
   type: string;

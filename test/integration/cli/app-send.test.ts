@@ -147,6 +147,30 @@ describe('ten-studio app and send', () => {
     expect((await lines()).every((l) => 'sample' in l || typeof l.type === 'string')).toBe(true);
   });
 
+  it('--control turns message tracing on for graphs that start later, writes the steps to the events, and skips a bad line saying which', async () => {
+    const port = await freePort();
+    const uri = `msgpack://127.0.0.1:${port}/`;
+    const dir = appDir('control', echoApp(port));
+    expect((await cli(['app', dir, '--control', join(tmp, 'c.jsonl')])).stderr).toContain('--control needs --events');
+    const control = join(tmp, 'control.jsonl');
+    writeFileSync(control, `{"tracing": {"edges": [{"dest": "echo"}], "sampleEvery": 0}}\n{"tracing": {"edges": [{"dest": "echo"}], "sampleEvery": 1}}\n`);
+    const file = join(tmp, 'control-events.jsonl');
+    const app = startApp([dir, '--long-running', '--events', file, '--control', control]);
+    await app.waitFor(/echo on_start_done/);
+    expect(app.out()).toContain(`--control ${control} line 1: "tracing.sampleEvery" must be an integer from 1 to 1000000; ignored.`);
+    expect((await cli(['send', uri, 'hello', '--graph', 'default', '--ext', 'echo'])).code).toBe(0);
+    const traces = async () =>
+      (await readFile(file, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { trace?: { records: { stage: string; name: string; dest: string }[] } })
+        .flatMap((l) => l.trace?.records ?? []);
+    for (let i = 0; i < 200 && !(await traces()).some((r) => r.stage === 'delivered' && r.name === 'hello'); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await traces()).toContainEqual(expect.objectContaining({ stage: 'delivered', name: 'hello', dest: 'echo' }));
+    expect((await cli(['send', uri, 'ten:close_app'])).code).toBe(0);
+    expect(await app.exited).toBe(0);
+  });
+
   it("as TEN's app binary: the graph ends when the client that joined it leaves, and the app exits", async () => {
     const port = await freePort();
     const uri = `msgpack://127.0.0.1:${port}/`;

@@ -10,7 +10,7 @@ import { Host } from '../../../src/host';
 import { startServer, type RunningServer } from '../../../src/main/server';
 import { App } from '../../../src/runtime';
 import { BUILTIN_ADDONS_DIR } from '../../../src/runtime/addons';
-import type { ConnectionMetrics, GraphDocument, HostEvent, RunInfo } from '../../../src/shared';
+import type { ConnectionMetrics, GraphDocument, HostEvent, RunInfo, TraceStep } from '../../../src/shared';
 import { connect, errorOf, resultOf, type TestClient } from './wsClient';
 import { batches, runEvents, waitFor } from './runStream';
 
@@ -102,6 +102,37 @@ describe('runs of a graph across apps', () => {
     expect(pidAlive(pid)).toBe(false);
     // Events travel in the run's batches, which may reach the client after stopRun's answer.
     await waitFor('the connection to app B reported closed', () => runEvents(c.events, run.runId).some((e) => e.type === 'connection' && e.uri === B && e.state === 'closed'));
+  }, 120_000);
+
+  it('traces messages in the process app too: a ping followed from the studio app into the other and back', async () => {
+    const c = await client();
+    const doc = resultOf<GraphDocument>(await c.call('openExample', { id: 'two-apps' }));
+    const run = resultOf<RunInfo>(await c.call('startRun', { document: doc }));
+    try {
+      await waitFor('echo on_start_done (in the process app)', () => runEvents(c.events, run.runId).some((e) => e.type === 'lifecycle' && e.extension === 'echo' && e.phase === 'on_start_done'));
+      resultOf(await c.call('setTracing', { runId: run.runId, tracing: { edges: [{}], sampleEvery: 1 } }));
+      const traces = () => batches(c.events, run.runId).flatMap((b) => b.traces);
+      // Data the relay forwards, traced where the relay runs.
+      const relayed = await waitFor('a tick delivered to relay, traced in app B', () => traces().find((t) => t.app === B && t.stage === 'delivered' && t.dest === 'relay' && t.name === 'tick'));
+      expect(relayed.graphId).toBe(run.graphs[0]!.graphId);
+      // A ping from ticker: sent in the studio app, handled by echo in app B, its result back at ticker.
+      const ping = await waitFor('a ping delivered to echo in app B', () => traces().find((t) => t.app === B && t.stage === 'delivered' && t.type === 'cmd' && t.name === 'ping'));
+      const follow = async () => resultOf<TraceStep[]>(await c.call('followCmd', { runId: run.runId, cmdId: ping.cmdId }));
+      let steps: TraceStep[] = [];
+      for (let i = 0; i < 300 && !steps.some((t) => t.type === 'cmd_result' && t.stage === 'delivered' && t.dest === 'ticker'); i++) {
+        steps = await follow();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const where = (t: TraceStep) => `${t.app ?? 'studio'}: ${t.stage} ${t.type} ${t.src}>${t.dest}`;
+      expect(steps.filter((t) => t.stage !== 'queued').map(where)).toEqual([
+        'studio: sent cmd ticker>echo',
+        `${B}: delivered cmd ticker>echo`,
+        `${B}: sent cmd_result echo>ticker`,
+        'studio: delivered cmd_result echo>ticker',
+      ]);
+    } finally {
+      resultOf<RunInfo>(await c.call('stopRun', { runId: run.runId }));
+    }
   }, 120_000);
 
   it('refuses to start when a node of an app it would start as a process cannot run, naming it, and starts no process', async () => {

@@ -142,10 +142,15 @@ describe('connection events', () => {
           ],
         },
       ],
-      traces: [],
+      traces: [
+        { ts: 1006, graphId: 'G', stage: 'sent', type: 'cmd', name: 'ping', src: 'ticker', dest: 'echo', cmdId: 'c', group: 'sources', threadId: 2 },
+        { ts: 1007, graphId: 'G', app: B, stage: 'delivered', type: 'cmd', name: 'ping', src: 'ticker', dest: 'echo', cmdId: 'c', group: 'relays', threadId: 2, durMs: 0.1 },
+      ],
       dropped: { events: 0, traces: 0, metrics: 0 },
     };
     const { traceEvents } = toChromeTrace(rec);
+    expect(traceEvents.find((e) => e.name === 'send cmd ping')).toMatchObject({ pid: 1, tid: 2 });
+    expect(traceEvents.find((e) => e.name === 'echo: cmd ping')).toMatchObject({ pid: 2, tid: 2 });
     const names = traceEvents.filter((e) => e.name === 'process_name').map((e) => [e.pid, (e.args as { name: string }).name]);
     expect(names).toContainEqual([1, 'graph main']);
     expect(names).toContainEqual([2, `graph main in ${B}`]);

@@ -129,6 +129,21 @@ describe('message inspector', () => {
     expect(cmdPath('c1', steps.map((s) => (s.type === 'cmd_result' ? { ...s, status: 1 } : s))).status).toBe('error');
   });
 
+  it('across apps: the round trip is measured in the sender\'s app, not against the other app\'s steps', () => {
+    const B = 'msgpack://127.0.0.1:8002/';
+    const across = [
+      step(10, 'sent', 'cmd'),
+      step(10.4, 'delivered', 'cmd', { app: B }),
+      step(10.5, 'sent', 'cmd_result', { src: 'echo', dest: 'ticker', status: 0, app: B }),
+      // A result delivered in app B to someone else (a relay of the same cmd id) is not the answer.
+      step(10.6, 'delivered', 'cmd_result', { src: 'echo', dest: 'ticker', status: 0, app: B }),
+      step(11, 'delivered', 'cmd_result', { src: 'echo', dest: 'ticker', status: 0 }),
+    ];
+    const path = cmdPath('c1', across);
+    expect(path.steps.map((s) => s.app ?? 'studio')).toEqual(['studio', B, B, B, 'studio']);
+    expect(path.latencyMs).toBeCloseTo(1);
+  });
+
   it('filters by edge and text and keeps the newest steps in time order', () => {
     expect(filterSteps(steps, { src: 'ticker', dest: 'relay' }, 10).map((s) => s.name)).toEqual(['tick']);
     expect(filterSteps(steps, { text: 'SEQ' }, 10)).toHaveLength(1);
