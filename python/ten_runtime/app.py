@@ -1,11 +1,15 @@
 """`App`: in a test process, what conftest.py starts once per pytest session (TEN's FakeApp).
 
-`run(False)` calls `on_configure` and `on_init` on the calling thread, then blocks until `close()`
-(TEN blocks in its app loop). The extension testers of the process share one studio runtime
-session, started by the first `ExtensionTester.run()`; `close()` ends it.
+`run(False)` starts the studio runtime session (TEN's app is running before the first test, so a
+test's own time does not pay for the start), calls `on_configure` and `on_init` on the calling
+thread, then blocks until `close()` (TEN blocks in its app loop). The extension testers of the
+process share that session (the first `ExtensionTester.run()` starts it where no App did);
+`close()` ends it. A session that cannot start is reported on stderr here and again, as a
+TenError, by each tester that needs it.
 """
 
 import json
+import sys
 import threading
 from typing import Any
 
@@ -83,6 +87,11 @@ class App:
     def run(self, run_in_background: bool) -> None:
         if "_ten_closed" not in self.__dict__:
             App.__init__(self)
+        from ten_studio_py.session import ensure_session
+
+        started = ensure_session()
+        if isinstance(started, TenError):
+            sys.stderr.write(f"ten_runtime.App: {started.error_message()}\n")
         env = self._ten_env = TenEnv(_AppEnv())
         self.on_configure(env)
         self.on_init(env)

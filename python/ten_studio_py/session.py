@@ -313,7 +313,8 @@ _session: Session | None = None
 _lock = threading.Lock()
 
 
-def run_test(tester: Any, cfg: dict[str, Any]) -> TenError | None:
+def ensure_session() -> Session | TenError:
+    """The process's runtime session, started now if it is not running."""
     global _session
     with _lock:
         if _session is None or _session.closed:
@@ -324,7 +325,13 @@ def run_test(tester: Any, cfg: dict[str, Any]) -> TenError | None:
                 return TenError.create(TenErrorCode.ErrorCodeGeneric, f"Could not start the studio runtime: {e}")
             if os.environ.get("TEN_STUDIO_VERBOSE") == "1":
                 sys.stderr.write(f"ten-studio session started in {time.monotonic() - started:.2f} s\n")
-        s = _session
+        return _session
+
+
+def run_test(tester: Any, cfg: dict[str, Any]) -> TenError | None:
+    s = ensure_session()
+    if isinstance(s, TenError):
+        return s
     return s.run_test(tester, cfg)
 
 

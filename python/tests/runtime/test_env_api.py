@@ -307,3 +307,41 @@ def test_run_raises_what_on_create_instance_raised(tmp_path):
     tester.set_test_mode_single("lazy_vendor_python")
     with pytest.raises(ModuleNotFoundError, match="a_vendor_sdk_nobody_has"):
         tester.run()
+
+
+class FramesWithProperties(ExtensionTester):
+    def on_start(self, env: TenEnvTester) -> None:
+        a = AudioFrame.create("pcm_frame")
+        a.set_property_from_json("metadata", json.dumps({"session_id": "123"}))
+        a.set_property_string("who", "tester")
+        a.alloc_buf(4)
+        buf = a.lock_buf()
+        buf[:] = b"\x01\x02\x01\x02"
+        a.unlock_buf(buf)
+        env.send_audio_frame(a)
+        d = Data.create("asr_finalize")
+        d.set_property_from_json(None, json.dumps({"finalize_id": "1", "metadata": {"session_id": "123"}}))
+        env.send_data(d)
+        env.on_start_done()
+
+    def on_data(self, env: TenEnvTester, data: Data) -> None:
+        env.stop_test()
+
+
+def test_properties_of_frames_and_data_reach_the_extension(scripted_hooks):
+    seen = []
+    kept = []
+
+    def on_audio(ext, env, frame):
+        # Kept past its handler, as ten_ai_base's ASR queue does: read when the data has come.
+        kept.append(frame)
+
+    def on_data(ext, env, data):
+        frame = kept[0]
+        seen.append(("audio", json.loads(frame.get_property_to_json("metadata")[0]), frame.get_property_string("who")[0], len(frame.get_buf())))
+        seen.append(("data", json.loads(data.get_property_to_json(None)[0])))
+        env.send_data(Data.create("back"))
+
+    scripted_hooks.HOOKS.update(on_data=on_data, on_audio_frame=on_audio)
+    assert run(FramesWithProperties()) is None
+    assert seen == [("audio", {"session_id": "123"}, "tester", 4), ("data", {"finalize_id": "1", "metadata": {"session_id": "123"}})]
