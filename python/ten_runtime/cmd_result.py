@@ -23,7 +23,10 @@ class CmdResult(Msg):
     def create(cls: type[T], status_code: StatusCode, target_cmd: Cmd) -> T:
         if not target_cmd._valid:
             raise _invalidated(target_cmd)
-        r = cls._new(target_cmd._name)
+        # Msg._new, inline: a responder makes one per cmd.
+        r = object.__new__(cls)
+        r._name = target_cmd._name
+        r._props = {}
         r._status = int(status_code)
         r._cmd_id = target_cmd._cmd_id
         if target_cmd._seq_id:

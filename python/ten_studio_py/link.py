@@ -35,25 +35,17 @@ _c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
 _scan = json.decoder.JSONDecoder().scan_once
 
 
-def _encode(records: list[Any]) -> bytes:
-    if _c_make_encoder is None:
-        return _dumps(records).encode()
+def _new_encoder() -> Any:
     # The same as `_dumps`: compact, UTF-8 kept, NaN refused, cycles detected (`markers`).
-    chunks = _c_make_encoder({}, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False,
-                             False)(records, 0)
-    return "".join(chunks).encode()
+    return _c_make_encoder({}, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, False)
 
 
-def _decode(text: str) -> Any:
-    """The JSON text of a frame (what `json.loads` returns for it)."""
-    try:
-        value, end = _scan(text, 0)
-    except StopIteration:
-        end = -1
-    if end != len(text):
-        # Not the compact text the runtime writes: json.loads says what is wrong with it.
-        return json.loads(text)
-    return value
+# Made once: an encode that succeeded leaves its `markers` (the containers being written, for
+# cycle detection) empty. One that raised may leave entries behind, so the encoder is dropped
+# then. Were two threads ever to interleave in it (a collection running a finalizer mid-encode),
+# the worst is a false "Circular reference", which sends that batch the per-record way below.
+_encoder: Any = None
+
 
 FLUSH_BYTES = 1 << 20
 READ_SIZE = 1 << 20
@@ -65,10 +57,22 @@ def encode_records(records: list[Any], on_bad: Callable[[Any, Exception], Any]) 
     """One JSON text for the batch; a record that cannot be written (NaN, a non-JSON value) is
     replaced by what `on_bad` returns (which reports it and keeps its buffer's bytes accounted
     for), never the whole batch."""
-    try:
-        return _encode(records)
-    except (TypeError, ValueError, OverflowError):
-        pass
+    global _encoder
+    if _c_make_encoder is None:
+        try:
+            return _dumps(records).encode()
+        except (TypeError, ValueError, OverflowError):
+            pass
+    else:
+        enc = _encoder
+        if enc is None:
+            enc = _encoder = _new_encoder()
+        try:
+            return "".join(enc(records, 0)).encode()
+        except BaseException as e:
+            _encoder = None
+            if not isinstance(e, (TypeError, ValueError, OverflowError)):
+                raise
     good = []
     for r in records:
         try:
@@ -153,7 +157,18 @@ class Link:
                     break
                 start = pos + 9
                 jend = start + jlen
-                records = _decode(str(view[start:jend], "utf-8")) if jlen else []
+                if jlen:
+                    # The C scanner on the compact text the runtime writes; anything else
+                    # goes to json.loads, which says what is wrong with it.
+                    text = str(view[start:jend], "utf-8")
+                    try:
+                        records, jend2 = _scan(text, 0)
+                    except StopIteration:
+                        jend2 = -1
+                    if jend2 != len(text):
+                        records = json.loads(text)
+                else:
+                    records = []
                 bins = memoryview(data[jend:end]) if end > jend else _EMPTY
                 pos = end
                 self.frames_in += 1
@@ -191,6 +206,22 @@ class Link:
         """Writes one frame (thread-safe; frames never interleave). Small buffers are joined with
         the head and the JSON into one write (a pipe write per 64-byte buffer cost more than the
         message); a buffer of 64 KiB or more goes as its own part of one writev, uncopied."""
+        if not bins:
+            # The usual frame: the head and the JSON in one write.
+            data = _HEAD.pack(5 + len(payload), channel, len(payload)) + payload
+            with self._wlock:
+                if self.closed:
+                    return
+                try:
+                    n = os.write(self.wfd, data)
+                    if n < len(data):
+                        _write_all(self.wfd, memoryview(data)[n:])
+                except OSError:
+                    self.closed = True
+                    return
+                self.bytes_out += len(data)
+                self.frames_out += 1
+            return
         blen = 0
         big = False
         if bins:
