@@ -50,6 +50,8 @@ export class Runloop<M> {
   private closed = false;
   /** A batch is running (`runOrPost` must not nest a task in it). */
   private running = false;
+  /** Between `beginIo` and `endIo`: appends arm no wake, `endIo` runs or wakes for them. */
+  private inIo = false;
   private highWater = 0;
   private drains = 0;
   private maxBatch = 0;
@@ -86,6 +88,32 @@ export class Runloop<M> {
     if (this.queue.length !== 0 || this.running) return this.push(task);
     this.run([task]);
     return true;
+  }
+
+  /**
+   * For a callback of the thread's event loop that may append entries (a frame from a Python
+   * process: results and messages for extensions of this thread), when the loop is idle: until
+   * `endIo`, appends arm no wake. False (and nothing changes) when the loop is not idle or a wake
+   * is armed already; then the appends go as usual.
+   */
+  beginIo(): boolean {
+    if (!this.idle || this.armed || this.inIo) return false;
+    this.inIo = true;
+    return true;
+  }
+
+  /**
+   * Ends what `beginIo` began. `runNow`: what the callback appended runs now, as one batch (it
+   * would have run on the next check phase, with nothing of this thread in between: the
+   * callback's caller must know that no promise it settled is still to continue), saving the
+   * `setImmediate` and the extra poll of the event loop that a wake costs; else a wake is armed
+   * for it as an append would have.
+   */
+  endIo(runNow: boolean): void {
+    this.inIo = false;
+    if (this.queue.length === 0 || this.closed) return;
+    if (runNow) this.drain();
+    else this.wake();
   }
 
   /** Appends one message. */
@@ -151,6 +179,7 @@ export class Runloop<M> {
   }
 
   private wake(): void {
+    if (this.inIo) return;
     if (this.armed) {
       this.coalescedWakes++;
       return;

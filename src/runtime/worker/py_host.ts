@@ -124,6 +124,9 @@ export class PyHost {
   private bytesOut = 0;
   private framesOut = 0;
   private onExited: (() => void) | null = null;
+  private readonly onFrameBound = (f: PyFrame): void => this.onFrame(f);
+  /** The chunk being read settled a promise of this thread (a phase done, ready, a failure). */
+  private settled = false;
 
   constructor(g: GroupRuntime, exts: ExtRuntime[], cfg: GroupPython) {
     this.g = g;
@@ -250,7 +253,7 @@ export class PyHost {
     this.child = child;
     const toPy = child.stdio[3] as Writable;
     const fromPy = child.stdio[4] as Readable;
-    fromPy.on('data', (chunk: Buffer) => this.reader.push(chunk, (f) => this.onFrame(f)));
+    fromPy.on('data', (chunk: Buffer) => this.onChunk(chunk));
     // A write after the process died fails asynchronously with EPIPE: its exit is reported instead.
     toPy.on('error', () => undefined);
     fromPy.on('error', () => undefined);
@@ -274,8 +277,7 @@ export class PyHost {
   private relayLink(): Link {
     const port = this.cfg.relay!;
     port.on('message', (chunk: Uint8Array) => {
-      const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      this.reader.push(b, (f) => this.onFrame(f));
+      this.onChunk(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     });
     port.on('close', () => this.onExit(0, null));
     return {
@@ -402,6 +404,24 @@ export class PyHost {
   }
 
   // ---- from Python -----------------------------------------------------------------------
+
+  /**
+   * A chunk from the process. What its frames hand to extensions of this thread (a result for
+   * the cmd an extension is waiting on, a message from a Python extension) runs right after
+   * them, not on the next turn of the event loop: a round trip TS → Python → TS then costs one
+   * wait on the loop, not two. Not when the chunk settled a promise (a phase done): its
+   * continuation runs first, as it did with a turn in between.
+   */
+  private onChunk(chunk: Buffer): void {
+    const loop = this.g.runloop;
+    const held = loop.beginIo();
+    this.settled = false;
+    try {
+      this.reader.push(chunk, this.onFrameBound);
+    } finally {
+      if (held) loop.endIo(!this.settled);
+    }
+  }
 
   private onFrame(f: PyFrame): void {
     let off = 0;
@@ -549,6 +569,7 @@ export class PyHost {
   }
 
   private onDone(idx: number, phase: string, props: unknown): void {
+    this.settled = true;
     const x = this.exts[idx];
     if (phase === 'on_configure' && props !== null && typeof props === 'object') x.replaceProps(props as Record<string, unknown>);
     const key = `${idx}\u0000${phase}`;
@@ -615,6 +636,7 @@ export class PyHost {
   }
 
   private onReady(info: { pid: number; python: string }): void {
+    this.settled = true;
     this.version = info.python;
     if (!this.pid) this.pid = info.pid;
     const r = this.ready;
@@ -634,6 +656,7 @@ export class PyHost {
   }
 
   private fail(e: Error): void {
+    this.settled = true;
     const r = this.ready;
     this.ready = null;
     if (r) {
@@ -644,6 +667,7 @@ export class PyHost {
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.settled = true;
     if (this.exited) return;
     this.exited = true;
     this.phases.clear();

@@ -85,6 +85,60 @@ describe('Runloop', () => {
     expect(seen).not.toContain('closed');
   });
 
+  it('runs what an IO callback appended right after it, without a wake, when the loop was idle', async () => {
+    const seen: string[] = [];
+    const loop = new Runloop<string>('t', (m) => seen.push(`msg:${m}`), () => undefined);
+    // Idle: appends between beginIo and endIo arm no wake; endIo(true) runs them as one batch.
+    expect(loop.beginIo()).toBe(true);
+    loop.postMsg('a');
+    loop.postTaskTail(() => {
+      // Appended by the batch: a wake as usual, never nested in it.
+      loop.postMsg('later');
+      seen.push('task');
+    });
+    loop.postMsg('b');
+    expect(loop.idle).toBe(false);
+    expect(seen).toEqual([]);
+    loop.endIo(true);
+    expect(seen).toEqual(['msg:a', 'task', 'msg:b']);
+    expect(loop.counters()).toMatchObject({ drains: 1, maxBatch: 3, coalescedWakes: 0, depth: 1 });
+    await turn();
+    expect(seen).toEqual(['msg:a', 'task', 'msg:b', 'msg:later']);
+    // endIo(false): what was appended waits for a wake, as if appended without beginIo.
+    expect(loop.beginIo()).toBe(true);
+    loop.postMsg('c');
+    loop.endIo(false);
+    expect(seen.at(-1)).toBe('msg:later');
+    await turn();
+    expect(seen.at(-1)).toBe('msg:c');
+    // Nothing appended: nothing runs, nothing is armed.
+    expect(loop.beginIo()).toBe(true);
+    loop.endIo(true);
+    expect(loop.counters().drains).toBe(3);
+  });
+
+  it('leaves appends to the usual wake when the loop is not idle or a wake is armed', async () => {
+    const seen: string[] = [];
+    const loop = new Runloop<string>('t', (m) => seen.push(m), () => undefined);
+    loop.postMsg('queued');
+    // A wake is armed for queued work: beginIo declines, and the appends join that batch (FIFO).
+    expect(loop.beginIo()).toBe(false);
+    loop.postMsg('x');
+    expect(seen).toEqual([]);
+    await turn();
+    expect(seen).toEqual(['queued', 'x']);
+    // From inside a running batch: declined too.
+    let inBatch: boolean | undefined;
+    loop.postTaskTail(() => {
+      inBatch = loop.beginIo();
+    });
+    await turn();
+    expect(inBatch).toBe(false);
+    // Closed: declined, and endIo runs nothing.
+    loop.close();
+    expect(loop.beginIo()).toBe(false);
+  });
+
   it('drops work after close', async () => {
     const seen: string[] = [];
     const loop = new Runloop<string>('t', (m) => seen.push(m), () => undefined);
