@@ -81,16 +81,36 @@ export interface PyFrame {
   bins: Uint8Array;
 }
 
-/** Encodes one frame; the parts go to the pipe in one writev (no concatenation of buffers). */
+/** Buffers from this size on are written from where they are, not copied into the frame. */
+export const BIG_PART = 1 << 16;
+
+/**
+ * Encodes one frame. Without a buffer of `BIG_PART` bytes or more (the usual frame) it is one
+ * buffer, written with one `write`: the head, the JSON and the buffers copied in (a stream's
+ * writev of several parts costs more than copying small buffers). Otherwise the head and the JSON
+ * are one part and every buffer another, for one writev without copying them.
+ */
 export function encodeFrame(channel: number, records: unknown[], bins: readonly Uint8Array[]): Uint8Array[] {
-  const json = Buffer.from(stringifyJson(records) ?? '[]', 'utf8');
+  const text = stringifyJson(records) ?? '[]';
+  const jlen = Buffer.byteLength(text, 'utf8');
   let blen = 0;
-  for (const b of bins) blen += b.byteLength;
-  const head = Buffer.allocUnsafe(HEAD);
-  head.writeUInt32LE(5 + json.length + blen, 0);
-  head.writeUInt8(channel, 4);
-  head.writeUInt32LE(json.length, 5);
-  return [head, json, ...bins];
+  let big = false;
+  for (const b of bins) {
+    blen += b.byteLength;
+    if (b.byteLength >= BIG_PART) big = true;
+  }
+  const out = Buffer.allocUnsafe(HEAD + jlen + (big ? 0 : blen));
+  out.writeUInt32LE(5 + jlen + blen, 0);
+  out.writeUInt8(channel, 4);
+  out.writeUInt32LE(jlen, 5);
+  out.write(text, HEAD, 'utf8');
+  if (big) return [out, ...bins];
+  let pos = HEAD + jlen;
+  for (const b of bins) {
+    out.set(b, pos);
+    pos += b.byteLength;
+  }
+  return [out];
 }
 
 /**

@@ -62,6 +62,8 @@ const STDERR_TAIL = 30;
 
 export const TERMINATED_TEXT = 'The destination extension has been terminated.';
 
+const SETTLED = Promise.resolve();
+
 /** Python's counters of one extension, from its last stats report. */
 interface PyExtStats {
   msgsIn: number;
@@ -107,7 +109,14 @@ export class PyHost {
   private bins: Uint8Array[] = [];
   private binBytes = 0;
   private armed = false;
-  private readonly flushBound = (): void => this.flush();
+  /** The microtask that writes the outbox (a promise reaction: see `push`). */
+  private readonly flushBound = (): void => {
+    try {
+      this.flush();
+    } catch (e) {
+      this.g.reportError('', 'python-link', e);
+    }
+  };
   private readonly phases = new Map<string, () => void>();
   private ready: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private readonly stderrTail: string[] = [];
@@ -266,6 +275,10 @@ export class PyHost {
     return {
       pid: this.pid,
       write: (parts) => {
+        if (parts.length === 1) {
+          toPy.write(parts[0]);
+          return;
+        }
         toPy.cork();
         for (const p of parts) toPy.write(p);
         toPy.uncork();
@@ -380,8 +393,9 @@ export class PyHost {
     if (!this.armed) {
       this.armed = true;
       // After the current task (a runloop drain, a batch from the process): one frame for all
-      // its records, without waiting for another loop turn.
-      queueMicrotask(this.flushBound);
+      // its records, without waiting for another loop turn. A reaction of a settled promise,
+      // not `queueMicrotask`, which makes an AsyncResource and a bound function per call.
+      void SETTLED.then(this.flushBound);
     }
   }
 
