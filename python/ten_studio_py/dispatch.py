@@ -778,6 +778,25 @@ class Dispatcher:
                 m._src = self._src(r[5])
                 m._owner = x
                 self._deliver(x, "on_data", x.handlers["data"][1], m)
+            elif op == P.T_CMD:
+                x = exts[r[1]]
+                m = object.__new__(Cmd)
+                m._name = r[2]
+                m._props = r[3]
+                blen = r[4]
+                if blen:
+                    m._buf = bins[off:off + blen]
+                    off += blen
+                if len(r) > 9 and r[9]:
+                    off = bufprops.put(m._props, r[9], bins, off)
+                    m._has_bytes = True
+                m._src = self._src(r[5])
+                m._cmd_id = r[6]
+                if r[7]:
+                    m._seq_id = r[7]
+                m._ts = r[8]
+                m._owner = x
+                self._deliver(x, "on_cmd", x.handlers["cmd"][1], m)
             elif op == P.T_MSG:
                 x = exts[r[1]]
                 t = r[2]

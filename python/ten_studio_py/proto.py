@@ -19,6 +19,7 @@ T_RESULT = 5  # [5, cbId, name, props, blen, status, final, completed, srcExt, c
 T_SENT = 6  # [6, cbId, errCode, errMessage]  (errCode 0: sent)
 T_EXIT = 7  # [7]
 T_ROUTES = 8  # [8, routes|null, pairs]  engine-authorised local delivery (see Dispatcher.routes)
+T_CMD = 9  # [9, idx, name, props, blen, srcExt, cmdId, seqId, ts]  a cmd from an extension of the same graph
 
 # Python → TypeScript (group channel).
 P_READY = 1  # [1, {exts: [{idx, kind}], pid, python}]

@@ -33,6 +33,11 @@ export const T_EXIT = 7;
  * (tracing or the text tap is on). Replaces the previous table.
  */
 export const T_ROUTES = 8;
+/**
+ * [9, idx, name, props, blen, srcExt, cmdId, seqId, ts]: a cmd (type `cmd`) from an extension of
+ * the same graph: T_MSG without what the process knows already (app, graph, no frame fields).
+ */
+export const T_CMD = 9;
 
 // Python → TypeScript (group channel).
 /** [1, {pid, python, exts: [{idx, kind, class}]}] */
@@ -113,6 +118,9 @@ export function encodeFrame(channel: number, records: unknown[], bins: readonly 
   return [out];
 }
 
+/** The binary section of a frame without one (a subarray is a Buffer object of its own). */
+const NO_BINS = new Uint8Array(0);
+
 /**
  * Reassembles frames from pipe chunks. A chunk holding whole frames (the usual case) is decoded
  * in place; only a frame split across chunks is copied once.
@@ -136,7 +144,7 @@ export class FrameReader {
       const jlen = buf.readUInt32LE(pos + 5);
       const jstart = pos + HEAD;
       const records = (jlen > 0 ? parseJsonText(buf.toString('utf8', jstart, jstart + jlen)) : []) as unknown[][];
-      const bins = buf.subarray(jstart + jlen, end);
+      const bins = end > jstart + jlen ? buf.subarray(jstart + jlen, end) : NO_BINS;
       pos = end;
       this.framesIn++;
       onFrame({ channel, records, bins });

@@ -39,6 +39,7 @@ import {
   P_STALL,
   P_STATS,
   P_VIOLATION,
+  T_CMD,
   T_DATA,
   T_EXIT,
   T_INIT,
@@ -349,10 +350,13 @@ export class PyHost {
     const blen = buf === null ? 0 : buf.byteLength;
     const split = splitBufProps(w.props);
     const props = split === null ? w.props : split.props;
+    const here = w.src.graph === this.g.graphId && w.src.app === this.g.appUri;
     const rec: unknown[] =
-      w.type === 'data' && w.src.graph === this.g.graphId && w.src.app === this.g.appUri
+      w.type === 'data' && here
         ? [T_DATA, idx, w.name, props, blen, w.src.ext]
-        : [T_MSG, idx, w.type, w.name, props, blen, w.src.app, w.src.graph, w.src.ext, w.cmdId, w.seqId, frameFields(w), w.ts];
+        : w.type === 'cmd' && here
+          ? [T_CMD, idx, w.name, props, blen, w.src.ext, w.cmdId, w.seqId, w.ts]
+          : [T_MSG, idx, w.type, w.name, props, blen, w.src.app, w.src.graph, w.src.ext, w.cmdId, w.seqId, frameFields(w), w.ts];
     if (split !== null) rec.push(split.paths);
     this.push(rec, blen > 0 ? buf : null, split?.bufs);
   }

@@ -26,7 +26,7 @@ function harness(opts: ConstructorParameters<typeof Harness>[0] = {}): Harness {
 describe('Python extensions', () => {
   it('run the whole lifecycle and answer cmds from a TypeScript extension of another group', async () => {
     harness();
-    await h.app.startGraph(
+    const graphId = await h.app.startGraph(
       graph(
         [py('echo', 'py', { reply: { hello: 'hi from python' } }), probe('ts', 'ts', { actions: [{ op: 'sendCmd', name: 'hello', props: { n: 1 } }] })],
         [flow('ts', 'cmd', 'hello', ['echo'])],
@@ -35,7 +35,8 @@ describe('Python extensions', () => {
     const [r] = await h.report('ts', 'result');
     expect(r.result).toMatchObject({ status: 0, detail: 'hi from python' });
     const [cmd] = await h.report('echo', 'cmd');
-    expect(cmd).toMatchObject({ name: 'hello', props: { n: 1 }, from: 'ts' });
+    // Its whole source (a cmd from the same graph travels without app and graph: the process fills them in).
+    expect(cmd).toMatchObject({ name: 'hello', props: { n: 1 }, from: 'ts', src: [h.app.uri, graphId] });
     await h.app.close();
     expect(h.phases('echo')).toEqual(['created', 'on_configure', 'on_configure_done', 'on_init', 'on_init_done', 'on_start', 'on_start_done', 'on_stop', 'on_stop_done', 'on_deinit', 'on_deinit_done']);
     expect(h.errors()).toEqual([]);
