@@ -8,7 +8,3 @@ _BUILTIN = {
     "ten:timeout": "timeout",
     "ten:trigger_life_cycle": "trigger_life_cycle",
 }
-
-
-def builtin_type(name: str) -> str | None:
-    return _BUILTIN.get(name)

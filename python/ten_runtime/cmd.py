@@ -1,5 +1,6 @@
 from typing import TypeVar, cast
 
+from ._builtin import _BUILTIN
 from .msg import Msg, _invalidated
 
 T = TypeVar("T", bound="Cmd")
@@ -14,12 +15,10 @@ class Cmd(Msg):
         if not isinstance(name, str) or name == "":
             raise ValueError("The cmd name must be a non-empty string.")
         m = cls._new(name)
-        from ._builtin import builtin_type
-
-        t = builtin_type(name)
+        t = _BUILTIN.get(name)
         if t is not None:
             m._type = t
-        return cast(T, m)
+        return m  # type: ignore[no-any-return]  # (no typing.cast call: one per cmd)
 
     def clone(self) -> "Cmd":
         """A new cmd with the same name, properties and destinations (and a new cmd id)."""

@@ -33,7 +33,7 @@ class CmdResult(Msg):
             r._seq_id = target_cmd._seq_id
         r._orig_type = target_cmd._type
         r._dests = [target_cmd._src]
-        return cast(T, r)
+        return r  # type: ignore[return-value]  # (no typing.cast call: one per result)
 
     def clone(self) -> "CmdResult":
         if not self._valid:
