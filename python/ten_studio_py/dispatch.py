@@ -70,6 +70,9 @@ def _report_invalid_use(m: Msg) -> None:
         x.d.violation(x, f"{m._type}({m._name})", "used after it was sent (Msg is invalidated.)", _where())
 
 
+_log2 = math.log2
+
+
 def hist_bucket(ms: float) -> int:
     us = ms * 1000
     if not us > 1:
@@ -790,7 +793,8 @@ class Dispatcher:
                 if len(r) > 9 and r[9]:
                     off = bufprops.put(m._props, r[9], bins, off)
                     m._has_bytes = True
-                m._src = self._src(r[5])
+                src = self.srcs.get(r[5])
+                m._src = src if src is not None else self._src(r[5])
                 m._cmd_id = r[6]
                 if r[7]:
                     m._seq_id = r[7]
@@ -872,11 +876,12 @@ class Dispatcher:
             current_ext.reset(token)
             self.progress += 1
             if timed:
-                # ExtCtx.add_time, inline (a cmd pays it every time).
+                # ExtCtx.add_time and hist_bucket, inline (a cmd pays them every time).
                 ms = (time.perf_counter() - t0) * 1000
                 w = 1 if phase == "on_cmd" else TIMING_SAMPLE
                 x.handler_ms += ms * w
-                x.hist[hist_bucket(ms)] += w
+                us = ms * 1000
+                x.hist[0 if not us > 1 else min(1 + int(4 * _log2(us)), HIST_BUCKETS - 1)] += w
 
     def _phase(self, x: ExtCtx, phase: str) -> None:
         if x.closed:
