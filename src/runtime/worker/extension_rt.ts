@@ -124,13 +124,6 @@ const TIMING_SAMPLE = 8;
 /** Dests of a delivered message: cleared without allocating (never mutated, only replaced). */
 const NO_DESTS = Object.freeze([]) as unknown as WireLoc[];
 
-/**
- * What a handler whose work happens elsewhere returns (a Python extension's proxy: the handler
- * runs in the process, which reports its failures itself): settled, never rejected, so a cmd
- * delivered to it needs no rejection handler (one promise reaction and one microtask less).
- */
-export const HANDED_OVER: Promise<void> = Promise.resolve();
-
 /** Microseconds in a TEN property → milliseconds; beyond 2^53 (int64 max for "never") a bigint. */
 function usToMs(v: unknown, fallback: number): number {
   const us = typeof v === 'bigint' ? Number(v) : v;
@@ -165,6 +158,12 @@ export class ExtRuntime implements EnvBackend {
   private hasOnData = false;
   private hasOnAudio = false;
   private hasOnVideo = false;
+  /**
+   * Ours: where the messages of an extension hosted elsewhere go once checked, counted and owned
+   * (a Python extension: a record for its process, whose handlers run there, timed and guarded
+   * there), instead of a handler call in this thread.
+   */
+  private handOver: ((w: WireMsg) => void) | null = null;
   private outTimeoutMs = DEFAULT_PATH_TIMEOUT_MS;
   private inTimeoutMs = DEFAULT_PATH_TIMEOUT_MS;
   /** Path check period wanted by this extension (`ten.path_check_interval`). */
@@ -223,8 +222,9 @@ export class ExtRuntime implements EnvBackend {
   }
 
   /** Adopts the instance created by the addon. */
-  adopt(ext: Extension): void {
+  adopt(ext: Extension, handOver: ((w: WireMsg) => void) | null = null): void {
     this.ext = ext;
+    this.handOver = handOver;
     this.hasOnCmd = overrides(ext, 'onCmd');
     this.hasOnData = overrides(ext, 'onData');
     this.hasOnAudio = overrides(ext, 'onAudioFrame');
@@ -496,6 +496,10 @@ export class ExtRuntime implements EnvBackend {
       this.returnWire(this.okResult(w));
       return;
     }
+    if (this.handOver !== null) {
+      this.handOver(w);
+      return;
+    }
     // TEN's Node.js and Python bindings: an extension without on_cmd never answers (the sender
     // sees it in its `waiting` counters and a warning long before the path times out).
     if (!this.hasOnCmd) return;
@@ -514,7 +518,7 @@ export class ExtRuntime implements EnvBackend {
       this.g.current = prev;
     }
     this.addHandlerTime(performance.now() - t0, 1);
-    if (p !== HANDED_OVER) p.then(undefined, (e: unknown) => this.cmdHandlerFailed(cmdId, e));
+    p.then(undefined, (e: unknown) => this.cmdHandlerFailed(cmdId, e));
   }
 
   /** Reports a throwing on_cmd and, ours, answers the cmd with an error so the sender does not wait. */
@@ -532,6 +536,10 @@ export class ExtRuntime implements EnvBackend {
 
   /** Data and frames: the handler if overridden, else dropped (TEN's Node.js and Python default). */
   private onMsgIn(w: WireMsg): void {
+    if (this.handOver !== null) {
+      this.handOver(w);
+      return;
+    }
     const x = this.ext!;
     const timed = (++this.msgSeq & (TIMING_SAMPLE - 1)) === 0;
     const t0 = timed ? performance.now() : 0;

@@ -1,16 +1,16 @@
 /**
  * The `Extension` an `ExtRuntime` holds for an extension hosted by the group's Python process:
- * every callback becomes a record for that process. All routing, paths, schemas, result policies,
+ * every lifecycle callback becomes a record for that process, and the `ExtRuntime` hands every
+ * message it has checked, counted and made the extension's to `PyHost.deliver` (`adopt`'s
+ * `handOver`) instead of calling a handler. All routing, paths, schemas, result policies,
  * timeouts, lifecycle states and counters stay in the `ExtRuntime`, as for TypeScript extensions.
  *
- * It overrides every handler, so the runtime's TypeScript defaults (answer a cmd OK, forward data)
- * never apply: as in TEN's Python binding, a cmd the Python code does not answer stays unanswered
- * and data it does not send on stops there.
+ * No handler of this class is ever called, so the runtime's TypeScript defaults (answer a cmd OK,
+ * forward data) never apply: as in TEN's Python binding, a cmd the Python code does not answer
+ * stays unanswered and data it does not send on stops there.
  */
 import { Extension } from '../api/extension';
-import type { AudioFrame, Cmd, Data, VideoFrame } from '../api/msg';
 import type { TenEnv } from '../api/ten_env';
-import { HANDED_OVER } from './extension_rt';
 import type { PyHost } from './py_host';
 
 export class PyExtension extends Extension {
@@ -42,25 +42,5 @@ export class PyExtension extends Extension {
 
   onDeinit(_tenEnv: TenEnv): Promise<void> {
     return this.host.phase(this.idx, 'on_deinit');
-  }
-
-  onCmd(_tenEnv: TenEnv, cmd: Cmd): Promise<void> {
-    this.host.deliver(this.idx, cmd._w);
-    return HANDED_OVER;
-  }
-
-  onData(_tenEnv: TenEnv, data: Data): Promise<void> {
-    this.host.deliver(this.idx, data._w);
-    return HANDED_OVER;
-  }
-
-  onAudioFrame(_tenEnv: TenEnv, frame: AudioFrame): Promise<void> {
-    this.host.deliver(this.idx, frame._w);
-    return HANDED_OVER;
-  }
-
-  onVideoFrame(_tenEnv: TenEnv, frame: VideoFrame): Promise<void> {
-    this.host.deliver(this.idx, frame._w);
-    return HANDED_OVER;
   }
 }

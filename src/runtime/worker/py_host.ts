@@ -142,7 +142,7 @@ export class PyHost {
     this.g = g;
     this.exts = exts;
     this.cfg = cfg;
-    exts.forEach((x, idx) => x.adopt(new PyExtension(x.name, idx, this)));
+    exts.forEach((x, idx) => x.adopt(new PyExtension(x.name, idx, this), (w) => this.deliver(idx, w)));
   }
 
   /** Starts the process and creates the extensions in it; rejects with the reason it could not. */
