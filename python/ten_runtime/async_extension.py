@@ -12,6 +12,8 @@ import asyncio
 import threading
 from typing import Any, Awaitable, Callable, final
 
+from ten_studio_py.eager import was_cancelled
+
 from .async_ten_env import AsyncTenEnv
 from .audio_frame import AudioFrame
 from .cmd import Cmd
@@ -54,8 +56,11 @@ class AsyncExtension:
         async def run() -> None:
             try:
                 await fn(env)
-            except asyncio.CancelledError:
-                raise
+            except asyncio.CancelledError as e:
+                if was_cancelled(asyncio.current_task()):
+                    raise
+                # One the phase raised itself (TEN catches BaseException): as any exception.
+                internal.handler_failed(phase, e, None)
             except Exception as e:  # noqa: BLE001 - reported, the phase goes on
                 internal.handler_failed(phase, e, None)
             finally:

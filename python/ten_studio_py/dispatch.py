@@ -230,7 +230,7 @@ class _Site:
         self.phase = phase
         self.name = f"{x.name}:{phase}"
 
-    def error(self, e: Exception, msg: Any) -> None:
+    def error(self, e: BaseException, msg: Any) -> None:
         self.x.d.handler_failed(self.x, self.phase, e, msg)
 
     def end(self) -> None:

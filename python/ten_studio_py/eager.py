@@ -45,8 +45,8 @@ class Site(Protocol):
 
     name: str
 
-    def error(self, e: Exception, msg: Any) -> None:
-        """The handler raised `e` (not a cancellation) while handling `msg`."""
+    def error(self, e: BaseException, msg: Any) -> None:
+        """The handler raised `e` (not its task's cancellation) while handling `msg`."""
 
     def end(self) -> None:
         """The handler has ended, in any way (called once per call)."""
@@ -100,6 +100,14 @@ def running_name() -> str:
     return r[2].name if r is not None and threading.get_ident() == r[5] else ""
 
 
+def was_cancelled(task: "asyncio.Task[Any] | None") -> bool:
+    """Whether a CancelledError out of `task`'s coroutine is the task's cancellation (`cancel()`,
+    the group closing) rather than one the code raised or got from something else it awaited.
+    Python 3.10 cannot tell (no `Task.cancelling`): there it counts as the task's."""
+    cancelling = getattr(task, "cancelling", None)
+    return cancelling is None or cancelling() > 0
+
+
 def install() -> None:
     """Makes `asyncio.current_task` see handlers in their first step (done once per process)."""
     if SUPPORTED and asyncio.current_task is not current_task:
@@ -122,14 +130,15 @@ def run(loop: asyncio.AbstractEventLoop, awaitable: Any, site: Site, msg: Any) -
         return
     prev, prev_made = _running, _made
     _running, _made = (loop, coro, site, msg, ctx, threading.get_ident()), None
-    error: Exception | None = None
+    error: BaseException | None = None
     try:
         y = ctx.run(coro.send, None)
     except StopIteration:
         y = _ENDED
-    except asyncio.CancelledError:
-        y = _ENDED
-    except Exception as e:  # noqa: BLE001 - the handler's own exception
+    except (Exception, asyncio.CancelledError) as e:  # noqa: BLE001 - the handler's own exception
+        # Nothing can cancel a handler in its first step: a CancelledError here is one it raised
+        # (or one of something it awaited), as any other exception of it (TEN catches
+        # BaseException around a handler).
         y = _ENDED
         error = e
     finally:
@@ -153,7 +162,7 @@ def run(loop: asyncio.AbstractEventLoop, awaitable: Any, site: Site, msg: Any) -
     s.started = True
 
 
-def _ended(s: Step, e: Exception | None) -> None:
+def _ended(s: Step, e: BaseException | None) -> None:
     s.coro = None
     msg, s.msg = s.msg, None
     if e is not None:
@@ -203,9 +212,13 @@ class _Rest(Coroutine):  # type: ignore[type-arg]
         except StopIteration:
             _ended(s, None)
             raise StopIteration from None
-        except asyncio.CancelledError:
-            _ended(s, None)
-            raise
+        except asyncio.CancelledError as e:
+            if was_cancelled(s.task):
+                _ended(s, None)
+                raise
+            # Not the Task's cancellation: the handler's own exception, as below.
+            _ended(s, e)
+            raise StopIteration from None
         except Exception as e:  # noqa: BLE001 - the handler's own exception
             _ended(s, e)
             raise StopIteration from None

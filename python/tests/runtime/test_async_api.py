@@ -182,3 +182,41 @@ def test_async_handler_exceptions_before_and_after_suspending_answer_the_cmd(scr
     else:
         raise AssertionError("run() should raise the extension's exception")
     assert t.got == [(StatusCode.ERROR, f"Extension 'scripted_python' threw in on_cmd: {when}")]
+
+
+@pytest.mark.parametrize("when", ["early", "late"])
+def test_a_cancelled_error_a_handler_raises_itself_is_its_exception(scripted_hooks, when):
+    # TEN's AsyncExtension catches BaseException around a handler (its go_app_raise_exception_python
+    # raises asyncio.CancelledError from on_cmd): only the cancellation of the handler's task is no
+    # failure of the handler. Before, such a cmd was never answered and nothing was reported.
+    scripted_hooks.MODE["async"] = True
+
+    async def on_cmd(ext, env, cmd):
+        if cmd.get_name() == "late":
+            await asyncio.sleep(0.01)
+        raise asyncio.CancelledError(cmd.get_name())
+
+    scripted_hooks.HOOKS["on_cmd"] = on_cmd
+    t = AskEach([when])
+    with pytest.raises(asyncio.CancelledError, match=when):
+        run(t)
+    assert t.got == [(StatusCode.ERROR, f"Extension 'scripted_python' threw in on_cmd: {when}")]
+
+
+def test_a_cancelled_error_a_phase_raises_itself_is_its_exception_and_the_phase_goes_on(scripted_hooks):
+    # As any exception of a phase: reported, and the phase is acknowledged (before, on_start never
+    # ended and the graph waited for its start timeout).
+    scripted_hooks.MODE["async"] = True
+
+    async def on_start(ext, env):
+        await asyncio.sleep(0.01)
+        raise asyncio.CancelledError("from on_start")
+
+    async def on_cmd(ext, env, cmd):
+        await env.return_result(CmdResult.create(StatusCode.OK, cmd))
+
+    scripted_hooks.HOOKS.update(on_start=on_start, on_cmd=on_cmd)
+    t = AskEach(["q"])
+    with pytest.raises(asyncio.CancelledError, match="from on_start"):
+        run(t)
+    assert t.got == [(StatusCode.OK, "")]
