@@ -88,7 +88,14 @@ class Msg:
     def set_dests(self, locs: list[Loc]) -> TenError | None:
         if not self._valid:
             raise _invalidated(self)
-        self._dests = [(l.app_uri or "", l.graph_id or "", l.extension_name or "") for l in locs]
+        # TEN checks every Loc before it sets any (a wrong one leaves the dests as they were).
+        for l in locs:
+            if l.app_uri is None:
+                return TenError.create(TenErrorCode.ErrorCodeInvalidArgument, "App URI cannot be empty.")
+            if l.extension_name is not None and l.graph_id is None:
+                return TenError.create(TenErrorCode.ErrorCodeInvalidArgument,
+                                       "Graph ID cannot be empty when extension name is provided.")
+        self._dests = [(l.app_uri, l.graph_id or "", l.extension_name or "") for l in locs]
         return None
 
     # ---- properties ----------------------------------------------------------------------

@@ -224,6 +224,23 @@ def test_invalidated_message_raises_tens_text():
             call()
 
 
+def test_set_dests_checks_each_loc_as_ten_and_keeps_the_old_dests_on_error():
+    # TEN's set_dests_internal checks every Loc first (ten_loc_str_check_correct), and sets none
+    # when one is wrong; its set_dest_python test asserts the first error.
+    from ten_runtime import Loc
+
+    c = Cmd.create("c")
+    assert c.set_dests([Loc("", "", "a")]) is None
+    err = c.set_dests([Loc("", "", "b"), Loc(None, "", "x")])
+    assert (err.error_code(), err.error_message()) == (TenErrorCode.ErrorCodeInvalidArgument, "App URI cannot be empty.")
+    err = c.set_dests([Loc("", None, "x")])
+    assert (err.error_code(), err.error_message()) == (
+        TenErrorCode.ErrorCodeInvalidArgument, "Graph ID cannot be empty when extension name is provided.")
+    assert c._dests == [("", "", "a")]
+    assert c.set_dests([Loc("")]) is None
+    assert c.set_dests([]) is None
+
+
 def test_source_of_a_new_message_is_empty():
     loc = Data.create("d").get_source()
     assert (loc.app_uri, loc.graph_id, loc.extension_name) == (None, None, None)
