@@ -502,10 +502,12 @@ export class GroupRuntime implements ExtHost {
 
   /**
    * Ours: an owner violation found in a Python process, which applied the policy to the call
-   * itself; here it is published, and `abort` stops the graph.
+   * itself; here it is published, and `abort` stops the graph. One the policy does not apply to
+   * (`applyPolicy` false: a blocked loop, which refused no call and is legal in TEN) is published
+   * as `report`, so it never fails a run.
    */
   pythonViolation(object: string, stack: string, reason: string, owner: string, caller: string, applyPolicy = true): void {
-    this.emit({ type: 'violation', ts: Date.now(), graphId: this.graphId, object, owner, caller, reason, stack, policy: this.policy });
+    this.emit({ type: 'violation', ts: Date.now(), graphId: this.graphId, object, owner, caller, reason, stack, policy: applyPolicy ? this.policy : 'report' });
     if (applyPolicy && this.policy === 'abort') this.control({ t: 'abort', reason: `${object}: ${reason}` });
   }
 

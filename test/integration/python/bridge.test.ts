@@ -259,7 +259,9 @@ describe('Python failures', () => {
     await h.app.startGraph(graph([py('p', 'py', { actions: [{ op: 'stall', ms: 3000 }] })]));
     await h.until(() => h.events.some((e) => e.type === 'log' && /was blocked for \d+ ms/.test(e.message)), 'the end of the stall');
     const v = h.violations().find((e) => e.object.startsWith('asyncio loop'));
-    expect(v).toMatchObject({ reason: expect.stringMatching(/has been blocked for over \d+ ms in extension p/), stack: expect.stringMatching(/in start_actions\n\s+time\.sleep/) });
+    // Reported, never a failure of the run whatever the policy: blocking a callback is legal in TEN
+    // (its cpp_app_mproc_python test sleeps in a sync on_cmd) and no call was refused.
+    expect(v).toMatchObject({ reason: expect.stringMatching(/has been blocked for over \d+ ms in extension p/), stack: expect.stringMatching(/in start_actions\n\s+time\.sleep/), policy: 'report' });
     await h.closeAndCheckLeaks();
   });
 
