@@ -83,6 +83,7 @@ def main() -> None:
         os._exit(3)
     from . import proto as P
     from .dispatch import Dispatcher
+    from .executor import LoopExecutor
     from .link import Link
     from .watchdog import Watchdog
 
@@ -99,6 +100,8 @@ def main() -> None:
 
     loop = _new_loop()
     asyncio.set_event_loop(loop)
+    # Its idle worker threads are the runtime's, not leftovers of the extensions (executor.py).
+    loop.set_default_executor(LoopExecutor())
     # Python 3.12+: a handler runs its first step at once, and one that does not suspend needs no
     # extra loop turn (a task is made only when it awaits something pending).
     eager = getattr(asyncio, "eager_task_factory", None)

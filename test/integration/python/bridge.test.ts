@@ -317,6 +317,19 @@ describe('Python failures', () => {
     await h.closeAndCheckLeaks({ handles: 1 });
   });
 
+  it("the loop's own executor threads are no leftovers unless they still run user work", async () => {
+    // TEN's websocket_server_python resolves "localhost" through the loop's executor; its idle
+    // thread made every run of it fail ('runtime objects still alive after close: handles 1').
+    harness();
+    await h.app.startGraph(graph([py('async_idle', 'py', { actions: [{ op: 'use_executor' }] }), py('async_busy', 'py2', { actions: [{ op: 'leak_executor' }] })]));
+    await h.report('async_idle', 'executor_used');
+    await h.report('async_busy', 'executor_leaked');
+    await h.app.close();
+    const logs = h.events.filter((e) => e.type === 'log' && e.category === 'python:leftover').map((e) => (e as { message: string }).message);
+    expect(logs).toEqual([expect.stringMatching(/^Group 'py2': 1 Python thread\(s\) that are not daemon threads were still running after on_deinit_done: asyncio_0\./)]);
+    await h.closeAndCheckLeaks({ handles: 1 });
+  });
+
   it('a missing interpreter is one clear error before any thread starts', async () => {
     harness({ python: '/nonexistent/python3' });
     await expect(h.app.startGraph(graph([py('p', 'py')]))).rejects.toThrow(
