@@ -848,7 +848,9 @@ class Dispatcher:
             elif op == P.T_ROUTES:
                 self.routes(r[1], r[2])
             elif op == P.T_EXIT:
-                self.exit()
+                # A turn later: what the results read before it woke (a coroutine that awaited a
+                # cmd of an extension now closed) runs its step first, as in TEN.
+                self.loop.call_soon(self.exit)
             # Unknown codes are skipped: a newer TypeScript side may add records.
         if self.lq:
             # What the handlers of this frame sent locally: delivered now, so that what they send
@@ -1314,9 +1316,11 @@ class Dispatcher:
         x.gate = _CLOSED
         x.held = []
         x.env._on_release()
-        # Callbacks of the closed extension never run again.
+        # Callbacks of the closed extension never run again, except those of its cmds still
+        # waiting: the runtime fails their paths at on_deinit_done and, as in TEN, the error
+        # result reaches the handler (an awaiting coroutine goes on; its ten_env calls now fail).
         for cb, entry in list(self.cbs.items()):
-            if entry[0] is x:
+            if entry[0] is x and entry[1] not in ("cmd", "cmd_ex"):
                 del self.cbs[cb]
         if all(e.closed for e in self.exts):
             self.out.push([P.P_STATS, self.stats()])

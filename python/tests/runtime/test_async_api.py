@@ -220,3 +220,31 @@ def test_a_cancelled_error_a_phase_raises_itself_is_its_exception_and_the_phase_
     with pytest.raises(asyncio.CancelledError, match="from on_start"):
         run(t)
     assert t.got == [(StatusCode.OK, "")]
+
+
+class Holder(AsyncExtensionTester):
+    """Never answers 'hang'; stops the test once it has it."""
+
+    async def on_cmd(self, env: AsyncTenEnvTester, cmd: Cmd) -> None:
+        env.stop_test()
+
+
+def test_a_cmd_still_waiting_when_the_extension_closes_gets_its_error_result(scripted_hooks):
+    # TEN flushes a closing extension's paths: a coroutine still awaiting a result goes on with an
+    # ERROR result, and its ten_env calls from then on fail (TEN's call_api_after_closing_python).
+    # Before, the result never reached Python and the task was cancelled at the process's end.
+    scripted_hooks.MODE["async"] = True
+    got = []
+
+    async def waiter(env):
+        result, err = await env.send_cmd(Cmd.create("hang"))
+        got.append((result.get_status_code(), result.get_property_string("detail")[0], err))
+        got.append((await env.set_property_bool("x", True)).error_code())
+
+    async def on_start(ext, env):
+        asyncio.create_task(waiter(env))
+
+    scripted_hooks.HOOKS["on_start"] = on_start
+    assert run(Holder()) is None
+    assert got == [(StatusCode.ERROR, "The extension is closed: its pending cmd results will never arrive.", None),
+                   TenErrorCode.ErrorCodeTenIsClosed]
