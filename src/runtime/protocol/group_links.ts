@@ -8,13 +8,14 @@
  * a cloned object.
  */
 import type { FromWorker } from '../core/protocol';
-import { wireBuf, type SharedLoc, type WireLoc, type WireMsg } from '../core/wire';
+import type { SharedLoc, WireLoc, WireMsg } from '../core/wire';
 import type { MsgTarget } from '../routing/target';
-import { fromTen, toTen } from './bridge';
+import { fromTen } from './bridge';
 import { Writer } from './msgpack';
-import { FrameDecoder, encodeFrame } from './stream';
+import { FrameDecoder } from './stream';
 import type { TenMsg } from './message';
 import { decodeWireBody, type LocResolver } from './wire_decode';
+import { encodeWireFrame } from './wire_encode';
 
 /** Bytes after which a buffer is handed over at once rather than at the end of the turn. */
 const FLUSH_NOW_BYTES = 1 << 20;
@@ -46,8 +47,7 @@ export class RemoteOutbox implements MsgTarget {
     const app = w.dests[0]!.app;
     let box = this.boxes.get(app);
     if (!box) this.boxes.set(app, (box = { w: new Writer(16 * 1024), count: 0 }));
-    const buf = wireBuf(w);
-    const err = encodeFrame(box.w, toTen(w, buf ? new Uint8Array(buf) : null));
+    const err = encodeWireFrame(box.w, w);
     if (err !== null) {
       this.refuse(w, err.message);
       return true;

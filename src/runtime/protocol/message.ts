@@ -428,7 +428,8 @@ export function shareLoc(l: TenLoc): TenLoc {
   return Object.freeze(l);
 }
 
-function writeLoc(w: Writer, l: TenLoc): void {
+/** Writes a location (the cached bytes of a shared one). */
+export function writeLoc(w: Writer, l: TenLoc): void {
   const cached = encodedLocs.get(l);
   if (cached !== undefined) {
     w.raw(cached);

@@ -1,15 +1,18 @@
 /**
  * The message path between extension groups and other apps: what a group encodes for another
  * app decodes to the same message, the direct decoder agrees with the general one on every type
- * it covers (random messages), with TEN's fill-ins for a message from a remote, and a value TEN
- * cannot carry is refused with its path.
+ * it covers (random messages), with TEN's fill-ins for a message from a remote, the direct encoder
+ * writes exactly the general one's bytes, and a value TEN cannot carry is refused with its path.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newWireMsg, type MsgType, type SharedLoc, type WireLoc, type WireMsg } from '../../../../src/runtime/core/wire';
 import type { FromWorker } from '../../../../src/runtime/core/protocol';
 import { RemoteOutbox, decodeInboundFrames } from '../../../../src/runtime/protocol/group_links';
-import { decodeAll } from '../../../../src/runtime/protocol';
+import { decodeAll, encodeFrame } from '../../../../src/runtime/protocol';
+import { toTen } from '../../../../src/runtime/protocol/bridge';
+import { Writer } from '../../../../src/runtime/protocol/msgpack';
+import { encodeWireFrame } from '../../../../src/runtime/protocol/wire_encode';
 
 const A = 'msgpack://127.0.0.1:8001/';
 const B = 'msgpack://127.0.0.1:8002/';
@@ -114,6 +117,54 @@ describe('group ↔ other app', () => {
         expect([...(direct.packed ?? [])]).toEqual([...(general.buf ?? [])]);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('the direct encoder writes the bytes the general one writes, and refuses what it refuses (random messages)', () => {
+    const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+      v: fc.oneof(
+        { depthSize: 'small' },
+        fc.boolean(),
+        fc.string(),
+        fc.integer(),
+        fc.bigInt({ min: -(1n << 64n), max: 1n << 65n }),
+        fc.double(),
+        fc.constant(null),
+        fc.constant(undefined),
+        fc.array(tie('v'), { maxLength: 3 }),
+        fc.dictionary(fc.string({ maxLength: 5 }), tie('v'), { maxKeys: 3 }),
+      ),
+    })).v;
+    // Mostly integers (the fields' values); now and then one a field refuses (a fraction, beyond 2^53).
+    const num = fc.oneof({ arbitrary: fc.integer(), weight: 10 }, { arbitrary: fc.double(), weight: 1 }, { arbitrary: fc.constant(2 ** 60), weight: 1 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom<MsgType>('cmd', 'cmd_result', 'data', 'audio_frame', 'video_frame', 'timeout', 'close_app'),
+        fc.string({ maxLength: 20 }),
+        fc.dictionary(fc.string({ maxLength: 6 }), value, { maxKeys: 4 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.boolean(),
+        fc.array(num, { minLength: 9, maxLength: 9 }),
+        fc.constantFrom<MsgType>('cmd', 'start_graph', 'close_app'),
+        (type, name, props, bytes, packed, n, origType) => {
+          const w = msg(type, name, { props, cmdId: 'id', seqId: 's', status: n[0]!, isFinal: n[1]! > 0, origType, ts: n[2]! });
+          // A buffer of its own, or a view into a batch it arrived in.
+          if (packed) w.packed = Uint8Array.from([9, 9, ...bytes]).subarray(2);
+          else w.buf = Uint8Array.from(bytes).buffer;
+          if (type === 'audio_frame') w.audio = { sampleRate: n[3]!, bytesPerSample: n[4]!, samplesPerChannel: n[5]!, channels: n[6]!, channelLayout: 0, dataFmt: n[7]!, lineSize: n[8]!, eof: false };
+          if (type === 'video_frame') w.video = { width: n[3]!, height: n[4]!, pixelFmt: n[5]!, eof: false };
+          const general = new Writer(64);
+          const direct = new Writer(64);
+          general.byte(0xc0);
+          direct.byte(0xc0);
+          const buf = w.packed ?? (w.buf !== null ? new Uint8Array(w.buf) : null);
+          const e1 = encodeFrame(general, toTen(w, buf));
+          const e2 = encodeWireFrame(direct, w);
+          expect(e2).toEqual(e1);
+          expect([...direct.bytes()]).toEqual([...general.bytes()]);
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });
