@@ -19,15 +19,27 @@ import { encodeWireFrame } from './wire_encode';
 
 /** Bytes after which a buffer is handed over at once rather than at the end of the turn. */
 const FLUSH_NOW_BYTES = 1 << 20;
-/** A message after this long without one is handed over at once (milliseconds). */
+/**
+ * A buffer up to this size is handed over as a copy of its bytes and the writer keeps its
+ * memory; a larger one is handed over as it is and the writer starts a new one.
+ */
+const COPY_MAX_BYTES = 64 * 1024;
+/** A message after this long without a hand-over goes at once even within one turn (milliseconds). */
 const IDLE_MS = 1;
 
 interface AppBox {
   w: Writer;
   count: number;
+  /** The runloop turn whose first message for this app was handed over at once. */
+  turn: number;
 }
 
-/** Messages of a thread for other apps, as TEN frames, one buffer per app, posted once per turn. */
+/**
+ * Messages of a thread for other apps, as TEN frames, one buffer per app. The first message
+ * for an app in a runloop turn, or after a quiet spell, is handed to the host at once (a lone
+ * cmd does not wait for the end of the turn); the rest of the turn's messages go together at
+ * its end.
+ */
 export class RemoteOutbox implements MsgTarget {
   readonly kind = 'remote';
   private readonly boxes = new Map<string, AppBox>();
@@ -36,29 +48,30 @@ export class RemoteOutbox implements MsgTarget {
 
   /**
    * `post` hands a message to the host (with its transfer list); `refuse` answers a message that
-   * cannot be encoded (a value TEN's protocol cannot carry), as the router answers undeliverable ones.
+   * cannot be encoded (a value TEN's protocol cannot carry), as the router answers undeliverable
+   * ones; `loop` is the sending thread's runloop (its turn count tells a turn's first message).
    */
   constructor(
     private readonly post: (m: FromWorker, transfer: ArrayBuffer[]) => void,
     private readonly refuse: (w: WireMsg, text: string) => void,
+    private readonly loop: { readonly turns: number },
   ) {}
 
   deliver(w: WireMsg): boolean {
     const app = w.dests[0]!.app;
     let box = this.boxes.get(app);
-    if (!box) this.boxes.set(app, (box = { w: new Writer(16 * 1024), count: 0 }));
+    if (!box) this.boxes.set(app, (box = { w: new Writer(16 * 1024), count: 0, turn: -1 }));
     const err = encodeWireFrame(box.w, w);
     if (err !== null) {
       this.refuse(w, err.message);
       return true;
     }
     box.count++;
-    if (box.w.pos >= FLUSH_NOW_BYTES) this.flushApp(app, box);
-    else if (box.count === 1 && performance.now() - this.lastFlush > IDLE_MS) {
-      // The first message after a quiet spell goes at once (a lone cmd must not wait a turn);
-      // a steady stream is batched per turn.
+    if (box.count === 1 && (box.turn !== this.loop.turns || performance.now() - this.lastFlush > IDLE_MS)) {
+      box.turn = this.loop.turns;
       this.flushApp(app, box);
-    } else if (!this.armed) {
+    } else if (box.w.pos >= FLUSH_NOW_BYTES) this.flushApp(app, box);
+    else if (!this.armed) {
       this.armed = true;
       setImmediate(this.flushBound);
     }
@@ -77,11 +90,17 @@ export class RemoteOutbox implements MsgTarget {
   private flushApp(app: string, box: AppBox): void {
     if (box.count === 0) return;
     this.lastFlush = performance.now();
-    const bytes = box.w.take();
+    const w = box.w;
+    const length = w.pos;
+    let ab: ArrayBuffer;
+    if (length <= COPY_MAX_BYTES) {
+      ab = new ArrayBuffer(length);
+      new Uint8Array(ab).set(w.b.subarray(0, length));
+      w.pos = 0;
+    } else ab = w.take().buffer as ArrayBuffer;
     const count = box.count;
     box.count = 0;
-    const ab = bytes.buffer as ArrayBuffer;
-    this.post({ t: 'to_remote', app, bytes: ab, length: bytes.byteLength, count }, [ab]);
+    this.post({ t: 'to_remote', app, bytes: ab, length, count }, [ab]);
   }
 }
 

@@ -111,7 +111,7 @@ export class GroupRuntime implements ExtHost {
         routes: init.routes,
         local: new LocalTarget(this.runloop, (w) => this.toPythonAtOnce(w)),
         host: new FnTarget('host', (w) => this.toApp(w)),
-        remote: new RemoteOutbox(post, (w, text) => this.router.undeliverable(w, w.src.ext, text)),
+        remote: new RemoteOutbox(post, (w, text) => this.router.undeliverable(w, w.src.ext, text), this.runloop),
         timers: new FnTarget('timers', (w) => this.startTimer(w)),
       },
       {

@@ -2,7 +2,8 @@
  * The message path between extension groups and other apps: what a group encodes for another
  * app decodes to the same message, the direct decoder agrees with the general one on every type
  * it covers (random messages), with TEN's fill-ins for a message from a remote, the direct encoder
- * writes exactly the general one's bytes, and a value TEN cannot carry is refused with its path.
+ * writes exactly the general one's bytes, a value TEN cannot carry is refused with its path, and
+ * a lone message is handed to the host at once.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -30,16 +31,26 @@ const locOf = (ext: string): SharedLoc => {
   return l;
 };
 
-/** Encodes through a RemoteOutbox and returns what it hands to the host. */
-function outbox(msgs: WireMsg[]): { posted: Extract<FromWorker, { t: 'to_remote' }>[]; refused: [WireMsg, string][] } {
-  const posted: Extract<FromWorker, { t: 'to_remote' }>[] = [];
+type Posted = Extract<FromWorker, { t: 'to_remote' }>;
+
+/** A RemoteOutbox whose hand-overs and refusals are recorded; `loop.turns` is the runloop's turn. */
+function newOutbox(): { box: RemoteOutbox; posted: Posted[]; refused: [WireMsg, string][]; loop: { turns: number } } {
+  const posted: Posted[] = [];
   const refused: [WireMsg, string][] = [];
+  const loop = { turns: 0 };
   const box = new RemoteOutbox(
     (m) => {
       if (m.t === 'to_remote') posted.push(m);
     },
     (w, text) => refused.push([w, text]),
+    loop,
   );
+  return { box, posted, refused, loop };
+}
+
+/** Encodes through a RemoteOutbox (one runloop turn) and returns what it hands to the host. */
+function outbox(msgs: WireMsg[]): { posted: Posted[]; refused: [WireMsg, string][] } {
+  const { box, posted, refused } = newOutbox();
   for (const w of msgs) box.deliver(w);
   box.flush();
   return { posted, refused };
@@ -65,7 +76,7 @@ describe('group ↔ other app', () => {
     ];
     const { posted, refused } = outbox(sent);
     expect(refused).toEqual([]);
-    // The first message after a quiet spell goes at once, the rest in one buffer.
+    // The first message of the turn goes at once, the rest in one buffer.
     expect(posted.map((p) => [p.app, p.count])).toEqual([
       [B, 1],
       [B, sent.length - 1],
@@ -118,6 +129,23 @@ describe('group ↔ other app', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('the first message of each runloop turn goes to the host at once, the rest of the turn together', () => {
+    const { box, posted, loop } = newOutbox();
+    box.deliver(msg('cmd', 'a', { cmdId: '1' }));
+    box.deliver(msg('cmd', 'b', { cmdId: '2' }));
+    box.deliver(msg('cmd', 'c', { cmdId: '3' }));
+    expect(posted.map((p) => p.count)).toEqual([1]);
+    box.flush();
+    expect(posted.map((p) => p.count)).toEqual([1, 2]);
+    // Right after (no quiet spell): a new turn's lone cmd, e.g. sent on a result, does not wait for the turn's end.
+    loop.turns++;
+    box.deliver(msg('cmd', 'd', { cmdId: '4' }));
+    expect(posted.map((p) => p.count)).toEqual([1, 2, 1]);
+    // What is handed over is exactly the frames, in a buffer of their own.
+    for (const p of posted) expect(p.bytes.byteLength).toBe(p.length);
+    expect(posted.flatMap((p) => decodeAll(new Uint8Array(p.bytes, 0, p.length)).msgs.map((m) => m.name))).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('the direct encoder writes the bytes the general one writes, and refuses what it refuses (random messages)', () => {
