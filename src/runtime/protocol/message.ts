@@ -151,9 +151,19 @@ interface Field {
   tag: number;
   kind: Kind;
   key: keyof TenMsg;
+  /** What the decoder expects, for its errors: made once here, not per message. */
+  what: string;
+  payload: string;
 }
 
-const f = (name: string, tag: number, kind: Kind, key: keyof TenMsg): Field => ({ name, tag, kind, key });
+const f = (name: string, tag: number, kind: Kind, key: keyof TenMsg): Field => ({
+  name,
+  tag,
+  kind,
+  key,
+  what: `the ${name} field`,
+  payload: `a msgpack ${kind === 'buf' ? 'bin' : 'str'} (the ${name} payload)`,
+});
 
 const HEADER: Field[] = [
   f('type', TenType.STRING, 'str', 'type'),
@@ -234,7 +244,7 @@ export function decodeBody(r: Reader): TenMsg {
   for (const fd of FIELDS[type]) {
     const start = r.pos;
     try {
-      const tag = vr.tag(`the ${fd.name} field`);
+      const tag = vr.tag(fd.what);
       if (tag !== fd.tag) throw new DecodeFail(start - r.origin, `${tagName(fd.tag)}, the type of this field`, tagName(tag));
       readField(vr, m, fd);
     } catch (e) {
@@ -273,7 +283,7 @@ function readField(vr: ValueReader, m: TenMsg, fd: Field): void {
   const rec = m as unknown as Record<string, unknown>;
   switch (fd.kind) {
     case 'str':
-      rec[fd.key] = r.str(`a msgpack str (the ${fd.name} payload)`);
+      rec[fd.key] = r.str(fd.payload);
       return;
     case 'bool':
       rec[fd.key] = vr.bool();
@@ -282,7 +292,7 @@ function readField(vr: ValueReader, m: TenMsg, fd: Field): void {
       rec[fd.key] = vr.number(fd.tag);
       return;
     case 'buf':
-      m.buf = r.bin(`a msgpack bin (the ${fd.name} payload)`);
+      m.buf = r.bin(fd.payload);
       return;
     case 'loc':
       m.src = readLoc(vr);
@@ -320,6 +330,13 @@ function readField(vr: ValueReader, m: TenMsg, fd: Field): void {
   }
 }
 
+/** What the decoder expects of a location's parts, for its errors (made once). */
+const LOC_WHAT = {
+  app: ["the location's app", "a msgpack str (the location's app)"],
+  graph: ["the location's graph", "a msgpack str (the location's graph)"],
+  extension: ["the location's extension", "a msgpack str (the location's extension)"],
+} as const;
+
 /** A location OBJECT (its tag already read): `app`, `graph`, `extension` strings; other keys are ignored, as TEN does. */
 function readLoc(vr: ValueReader): TenLoc {
   const r = vr.r;
@@ -337,9 +354,10 @@ function readLoc(vr: ValueReader): TenLoc {
       continue;
     }
     const start = r.pos;
-    const tag = vr.tag(`the location's ${key}`);
+    const what = LOC_WHAT[key];
+    const tag = vr.tag(what[0]);
     if (tag !== TenType.STRING) throw within(new DecodeFail(start - r.origin, 'STRING (13)', tagName(tag)), `.${key}`);
-    loc[key] = r.str(`a msgpack str (the location's ${key})`);
+    loc[key] = r.str(what[1]);
   }
   return loc;
 }

@@ -214,8 +214,7 @@ export class ValueReader {
       if (f === null) throw r.fail(`a msgpack float (the ${TEN_TYPE_NAMES[tag]} payload)`);
       return f;
     }
-    const what = `a msgpack int (the ${TEN_TYPE_NAMES[tag]} payload)`;
-    const v = r.anyInt(what);
+    const v = r.anyInt(INT_PAYLOAD[tag]!);
     if (!fits(tag, v)) {
       throw new DecodeFail(r.lastStart - r.origin, `an int in the range of ${TEN_TYPE_NAMES[tag]}`, String(v));
     }
@@ -225,7 +224,7 @@ export class ValueReader {
   /** A count of items that needs at least `min` bytes each: checked before anything is allocated. */
   private count(what: string, min: number): number {
     const r = this.r;
-    const v = r.uint(`${what} count (a positive int)`);
+    const v = r.uint(what === ARRAY_ITEM ? ARRAY_COUNT : OBJECT_COUNT);
     if (v * min > r.end - r.pos) {
       throw new DecodeFail(r.lastStart - r.origin, `${what} count that the ${r.end - r.pos} bytes left can hold`, String(v));
     }
@@ -235,7 +234,7 @@ export class ValueReader {
   private array(depth: number, start: number): unknown[] {
     const r = this.r;
     if (depth >= MAX_DEPTH) throw new DecodeFail(start - r.origin, `arrays and objects nested at most ${MAX_DEPTH} deep`, 'a deeper one');
-    const n = this.count('an ARRAY item', 2);
+    const n = this.count(ARRAY_ITEM, 2);
     const out = new Array<unknown>(n);
     let tree: TypeTree | undefined;
     for (let i = 0; i < n; i++) {
@@ -253,7 +252,7 @@ export class ValueReader {
   private object(depth: number, start: number): Record<string, unknown> {
     const r = this.r;
     if (depth >= MAX_DEPTH) throw new DecodeFail(start - r.origin, `arrays and objects nested at most ${MAX_DEPTH} deep`, 'a deeper one');
-    const n = this.count('an OBJECT entry', 3);
+    const n = this.count(OBJECT_ENTRY, 3);
     const out: Record<string, unknown> = {};
     let tree: TypeTree | undefined;
     for (let i = 0; i < n; i++) {
@@ -271,6 +270,13 @@ export class ValueReader {
     return out;
   }
 }
+
+/** What the decoder expects, for its errors: made once, not per value. */
+const INT_PAYLOAD: readonly string[] = TEN_TYPE_NAMES.map((name) => `a msgpack int (the ${name} payload)`);
+const ARRAY_ITEM = 'an ARRAY item';
+const OBJECT_ENTRY = 'an OBJECT entry';
+const ARRAY_COUNT = `${ARRAY_ITEM} count (a positive int)`;
+const OBJECT_COUNT = `${OBJECT_ENTRY} count (a positive int)`;
 
 /** `o[key] = v`, as an own property even for `__proto__` (JSON.parse does the same). */
 function setOwn(o: Record<string, unknown>, key: string, v: unknown): void {
