@@ -14,7 +14,7 @@ import { fromTen } from './bridge';
 import { Writer } from './msgpack';
 import { FrameDecoder } from './stream';
 import type { TenMsg } from './message';
-import { decodeWireBody, type LocResolver } from './wire_decode';
+import { decodeWireBody, wireBodyReader, type LocResolver } from './wire_decode';
 import { encodeWireFrame } from './wire_encode';
 
 /** Bytes after which a buffer is handed over at once rather than at the end of the turn. */
@@ -133,12 +133,13 @@ export function decodeInboundFrames(bytes: ArrayBuffer, length: number, srcApp: 
     dests: (ext) => locOf(ext).dests,
   };
   const out: WireMsg[] = [];
+  const vr = wireBodyReader(b);
   let pos = 0;
   while (pos < length) {
     const h = frameAt(b, pos);
     if (h === null) break;
     const end = pos + h.head + h.body;
-    const w = decodeWireBody(b, pos + h.head, h.body, locs) ?? generalDecode(b.subarray(pos, end), locs);
+    const w = decodeWireBody(vr, pos + h.head, h.body, locs) ?? generalDecode(b.subarray(pos, end), locs);
     if (w !== null) out.push(w);
     pos = end;
   }

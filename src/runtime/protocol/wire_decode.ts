@@ -55,14 +55,21 @@ function num(vr: ValueReader, tag: number): number {
 
 const parts = ['', '', ''];
 
+/** A reader over `b`, for `decodeWireBody` (one serves every frame of a batch). */
+export function wireBodyReader(b: Uint8Array): ValueReader {
+  return new ValueReader(new Reader(b));
+}
+
 /**
- * Decodes one frame body at `b[at..at+n)` (the ext header already skipped) into a runtime
- * message; null when it is not one of the types this path covers, or does not decode here.
- * Buffers are views of `b`.
+ * Decodes one frame body at `[at, at+n)` of the reader's bytes (the ext header already skipped)
+ * into a runtime message; null when it is not one of the types this path covers, or does not
+ * decode here. Buffers are views of the reader's bytes.
  */
-export function decodeWireBody(b: Uint8Array, at: number, n: number, locs: LocResolver): WireMsg | null {
-  const r = new Reader(b, at, at + n);
-  const vr = new ValueReader(r);
+export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: LocResolver): WireMsg | null {
+  const r = vr.r;
+  r.pos = at;
+  r.end = at + n;
+  r.origin = at;
   try {
     const type = TYPE_OF_CODE[r.uint('msg_type')];
     if (type !== 'cmd' && type !== 'cmd_result' && type !== 'data' && type !== 'audio_frame' && type !== 'video_frame') return null;
