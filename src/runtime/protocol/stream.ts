@@ -93,9 +93,14 @@ function extHeader(b: Uint8Array, pos: number, len: number): { body: number; hea
   return { body, head };
 }
 
-/** Decodes one complete frame body at `b[at..at+n)`; `offset` is the frame's stream offset. */
-function decodeFrame(b: Uint8Array, at: number, n: number, head: number, frame: number, offset: number): TenMsg | ProtocolError {
-  const r = new Reader(b, at, at + n, at - head);
+/**
+ * Decodes one complete frame body at `[at, at+n)` of the reader's bytes (one reader serves every
+ * frame of a chunk); `offset` is the frame's stream offset.
+ */
+function decodeFrame(r: Reader, at: number, n: number, head: number, frame: number, offset: number): TenMsg | ProtocolError {
+  r.pos = at;
+  r.end = at + n;
+  r.origin = at - head;
   try {
     return decodeBody(r);
   } catch (e) {
@@ -163,7 +168,7 @@ export class FrameDecoder {
       this.partial = null;
       this.partialHave = 0;
       const frameOffset = this.consumed - (p.length - take);
-      const m = decodeFrame(p, this.partialHead, p.length - this.partialHead, this.partialHead, this.frames, frameOffset);
+      const m = decodeFrame(new Reader(p), this.partialHead, p.length - this.partialHead, this.partialHead, this.frames, frameOffset);
       if (!(m instanceof TenMsg)) return this.fail(m);
       m.raw = p;
       out.push(m);
@@ -176,6 +181,7 @@ export class FrameDecoder {
       this.head = null;
     }
     const len = b.length;
+    let r: Reader | null = null;
     while (pos < len) {
       const h = extHeader(b, pos, len);
       if (h === null) {
@@ -195,7 +201,7 @@ export class FrameDecoder {
         this.partialHead = h.head;
         break;
       }
-      const m = decodeFrame(b, pos + h.head, h.body, h.head, this.frames, base + pos);
+      const m = decodeFrame((r ??= new Reader(b)), pos + h.head, h.body, h.head, this.frames, base + pos);
       if (!(m instanceof TenMsg)) return this.fail(m);
       m.raw = b.subarray(pos, pos + total);
       out.push(m);
