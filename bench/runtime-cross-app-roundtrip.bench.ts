@@ -34,21 +34,32 @@ for (let i = 0; i < measured; i++) {
 const peer = await startPeerApp(uriB, `ten-bench-roundtrip-peer-${process.pid}`);
 const p50: number[] = [];
 const p99: number[] = [];
+/** CPU time of both processes (all threads) per measured round trip, µs. */
+let cpuPerCmd = 0;
 try {
   const graph = await startDriverGraph('runtime-cross-app-roundtrip', [{ name: 'echo', addon: 'cmd_echo', group: 'echo', app: uriB }], ['echo'], uriA);
   try {
     await graph.run({ count: WARMUP, warmup: WARMUP, concurrency: 1 });
+    let cpu = 0;
     for (let i = 0; i < measured; i++) {
       collectGarbage();
+      const cpu0 = cpuNow() + (await peer.cpuMicros());
       const samples = [...(await graph.run({ count: COUNT, warmup: 0, concurrency: 1 })).rtts];
+      cpu += cpuNow() + (await peer.cpuMicros()) - cpu0;
       p50.push(quantile(samples, 0.5));
       p99.push(quantile(samples, 0.99));
     }
+    cpuPerCmd = cpu / (measured * COUNT);
   } finally {
     await graph.close();
   }
 } finally {
   await peer.close();
+}
+
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
 }
 
 const ratio = median(p50) / median(rawP50);
@@ -62,6 +73,7 @@ report({
   raw_tcp_p50_us: round(median(rawP50) * 1000, 1),
   raw_tcp_p99_us: round(median(rawP99) * 1000, 1),
   raw_tcp_message_bytes: frameBytes,
+  cross_app_cpu_us_per_cmd: round(cpuPerCmd, 1),
   p50_ratio_vs_raw_tcp: round(ratio),
   target_ratio_max: TARGET,
   meets_target: ratio <= TARGET,
