@@ -1,9 +1,11 @@
 /**
  * Two apps in one graph over real sockets (TEN's BasicTest.MultiApp and its variants): the
- * start_graph propagates to the other app, cmds cross and their results come back, and both
- * apps close with nothing left.
+ * start_graph propagates to the other app, cmds cross and their results come back, data crosses
+ * exactly as sent and in order, and both apps close with nothing left.
  */
+import { BroadcastChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { TenExtensionNode } from '../../../src/shared/graph/types';
 import { TenClient } from '../../../src/runtime/protocol/client';
 import { closeAndCheck, cmdFlow, connectionEvents, mesh, startTestApp, type TestApp } from './apps';
 
@@ -44,6 +46,59 @@ describe('a graph across two apps', () => {
     expect(connectionEvents(a.events).some((e) => e.state === 'attached' && e.uri === b.uri)).toBe(true);
     expect(connectionEvents(b.events).some((e) => e.state === 'attached' && e.uri === a.uri)).toBe(true);
     await client.close();
+    await closeAndCheck(a, b);
+  });
+
+  it('data cross exactly as sent and in order, forwarded from another group (buffers still views of their batch) and written into frames straight from the runtime messages', async () => {
+    const a = await startTestApp();
+    const b = await startTestApp();
+    apps = [a, b];
+    // The probes report on this channel (test/fixtures/runtime/app/ten_packages/extension/probe).
+    const reports: Record<string, unknown>[] = [];
+    const channel = new BroadcastChannel('ten-runtime-test');
+    let arrived: (() => void) | null = null;
+    channel.onmessage = (m) => {
+      reports.push((m as { data: Record<string, unknown> }).data);
+      arrived?.();
+    };
+    const report = async (ext: string, kind: string): Promise<Record<string, unknown>> => {
+      for (;;) {
+        const r = reports.find((x) => x.ext === ext && x.kind === kind);
+        if (r) return r;
+        await new Promise<void>((resolve) => (arrived = resolve));
+      }
+    };
+    const N = 600;
+    try {
+      const node = (name: string, app: string, addon: string, group: string, probe?: Record<string, unknown>): TenExtensionNode => ({
+        type: 'extension',
+        name,
+        addon,
+        extension_group: group,
+        app,
+        ...(probe ? { property: { probe } } : {}),
+      });
+      const graph = {
+        nodes: [
+          // Six kinds in turn: small and large buffers, 70-deep properties, 64-bit integers, text, a property buffer.
+          node('src', a.uri, 'probe', 'g0', { actions: [{ op: 'sendMixed', name: 'mix', ms: N, wire: true }] }),
+          // Forwards what it gets, from another group of the same app: small buffers arrive through the ring as views of the drained batch.
+          node('fwd', a.uri, 'mesh', 'g1'),
+          node('dst', b.uri, 'probe', 'g2', { expectSeq: N, verifyMixed: 'wire' }),
+        ],
+        connections: [
+          { app: a.uri, extension: 'src', data: [{ name: 'mix', dest: [{ app: a.uri, extension: 'fwd' }] }] },
+          { app: a.uri, extension: 'fwd', data: [{ name: 'mix', dest: [{ app: b.uri, extension: 'dst' }] }] },
+        ],
+      };
+      await a.app.startGraph({ graph, name: 'mixed' });
+      await report('src', 'sent_mixed');
+      expect(await report('dst', 'order')).toMatchObject({ inOrder: true, count: N, bad: [] });
+      expect(a.events.filter((e) => e.type === 'error')).toEqual([]);
+      expect(b.events.filter((e) => e.type === 'error')).toEqual([]);
+    } finally {
+      channel.close();
+    }
     await closeAndCheck(a, b);
   });
 });
