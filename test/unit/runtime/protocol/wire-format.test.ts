@@ -235,3 +235,47 @@ describe('the spec worked examples (§1.7)', () => {
     expect(hex(b.subarray(0, 4))).toBe('c8010101');
   });
 });
+
+describe('locations a stream repeats', () => {
+  it('decode to fresh objects each time, also with more distinct locations than the decoder remembers, and with other keys', () => {
+    const A = 'msgpack://127.0.0.1:8001/';
+    const B = 'msgpack://127.0.0.1:8002/';
+    const msgs: TenMsg[] = [];
+    // 20 receivers (more than the decoder keeps), each twice, interleaved; locations set to '' or left out too.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 20; i++) {
+        const m = new TenMsg('data', `d${i}`);
+        m.src = tenLoc(A, 'g', 'src');
+        m.dests = [i % 5 === 0 ? tenLoc(B, '', `e${i}`) : i % 7 === 0 ? tenLoc(null, null, `e${i}`) : tenLoc(B, 'g', `e${i}`)];
+        msgs.push(m);
+      }
+    }
+    const bytes = Buffer.concat(msgs.map((m) => encodeMsg(m) as Buffer));
+    const got = decodeAll(bytes).msgs;
+    expect(got.map((m) => [m.src, m.dests[0]])).toEqual(msgs.map((m) => [m.src, m.dests[0]]));
+    // The receiver changes its messages' locations (the remote's URI, this graph): no two share one.
+    const all = got.flatMap((m) => [m.src, m.dests[0]!]);
+    expect(new Set(all).size).toBe(all.length);
+    got[0]!.src.app = 'changed';
+    expect(got[1]!.src.app).toBe(A);
+    // A location with a key TEN ignores decodes as the same location, again and again.
+    const d = new TenMsg('cmd', 'c');
+    d.src = tenLoc(A, 'g', 'src');
+    d.dests = [tenLoc(B, 'g', 'x')];
+    const one = encodeMsg(d) as Buffer;
+    // The dest's entry count 3 becomes 4, with a trailing "port": "9" entry.
+    const extra = Buffer.concat([Buffer.from([0xa4]), Buffer.from('port'), Buffer.from([TenType.STRING, 0xa1, 0x39])]);
+    const destStart = one.indexOf(Buffer.from([TenType.ARRAY, 0x01, TenType.OBJECT, 0x03])) + 3;
+    expect(destStart).toBeGreaterThan(2);
+    // The dest's last entry is extension: STRING 'x'.
+    const locEnd = one.indexOf(Buffer.from([TenType.STRING, 0xa1, 0x78]), destStart) + 3;
+    const body = Buffer.concat([one.subarray(0, destStart), Buffer.from([0x04]), one.subarray(destStart + 1, locEnd), extra, one.subarray(locEnd)]);
+    // A new ext header for the longer body (ext type 1).
+    const head = body[0] === 0xc7 ? 3 : 4;
+    const n = body.length - head;
+    const frame = Buffer.concat([n < 256 ? Buffer.from([0xc7, n, 1]) : Buffer.from([0xc8, n >> 8, n & 255, 1]), body.subarray(head)]);
+    const twice = decodeAll(Buffer.concat([frame, frame]));
+    expect(twice.error).toBeNull();
+    expect(twice.msgs.map((m) => m.dests[0])).toEqual([tenLoc(B, 'g', 'x'), tenLoc(B, 'g', 'x')]);
+  });
+});
