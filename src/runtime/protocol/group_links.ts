@@ -11,7 +11,7 @@ import type { FromWorker } from '../core/protocol';
 import type { SharedLoc, WireLoc, WireMsg } from '../core/wire';
 import type { MsgTarget } from '../routing/target';
 import { fromTen } from './bridge';
-import { Writer } from './msgpack';
+import { BytesMemo, Writer } from './msgpack';
 import { FrameDecoder } from './stream';
 import type { TenMsg } from './message';
 import { decodeWireBody, wireBodyReader, type LocResolver } from './wire_decode';
@@ -104,6 +104,13 @@ export class RemoteOutbox implements MsgTarget {
   }
 }
 
+/**
+ * The resolver of the frames from each app for each graph of this thread, kept across batches
+ * for the locations it remembers (a thread serves one graph; an entry is as small as its eight
+ * remembered locations).
+ */
+const resolvers = new Map<string, LocResolver & { locOf: (ext: string) => SharedLoc }>();
+
 /** Shared locations of extensions of other apps, by app and extension (frozen, like `locOf`'s). */
 const remoteLocs = new Map<string, Map<string, SharedLoc>>();
 
@@ -128,10 +135,13 @@ function remoteLoc(app: string, graph: string, ext: string): WireLoc {
  */
 export function decodeInboundFrames(bytes: ArrayBuffer, length: number, srcApp: string, graphId: string, locOf: (ext: string) => SharedLoc): WireMsg[] {
   const b = new Uint8Array(bytes, 0, length);
-  const locs: LocResolver = {
-    src: (_app, graph, ext) => remoteLoc(srcApp, graph || graphId, ext),
-    dests: (ext) => locOf(ext).dests,
-  };
+  const key = `${srcApp}\u0000${graphId}`;
+  let locs = resolvers.get(key);
+  if (locs === undefined || locs.locOf !== locOf) {
+    const r = { locOf, src: (_app: string, graph: string, ext: string) => remoteLoc(srcApp, graph || graphId, ext), dests: (ext: string) => locOf(ext).dests, srcMemo: new BytesMemo<WireLoc>(), destMemo: new BytesMemo<WireLoc[]>() };
+    resolvers.set(key, r);
+    locs = r;
+  }
   const out: WireMsg[] = [];
   const vr = wireBodyReader(b);
   let pos = 0;

@@ -9,7 +9,7 @@
  * received message encodes back to the same bytes.
  */
 import type { MsgType } from '../core/wire';
-import { DecodeFail, Writer, type Reader } from './msgpack';
+import { BytesMemo, DecodeFail, Writer, type Reader } from './msgpack';
 import { EncodeFail, TenType, ValueReader, tagName, within, writeNumber, writeObject, writeValue, type TypeTree } from './value';
 
 /** A location; `null` = not set (TEN leaves the key out), `''` = set to the empty string. */
@@ -337,54 +337,18 @@ const LOC_WHAT = {
   extension: ["the location's extension", "a msgpack str (the location's extension)"],
 } as const;
 
-/**
- * The last locations decoded, as their bytes (from the entry count on) and what they decoded to:
- * a stream repeats the same few (each sender's, each receiver's), and bytes equal to a location
- * already decoded decode to the same location, so a repeat is a byte comparison and a copy
- * instead of reading and validating six strings.
- */
-const LOC_SLOTS = 8;
-const LOC_MAX_BYTES = 256;
-const locBytes: (Uint8Array | null)[] = new Array<Uint8Array | null>(LOC_SLOTS).fill(null);
-const locSeen: TenLoc[] = new Array<TenLoc>(LOC_SLOTS);
-let locNext = 0;
-
-/**
- * The slot whose bytes start at `r.pos`, or -1. Compared from the end: locations of one stream
- * share their beginnings (the app, often the graph) and differ in the extension, which is last.
- */
-function seenLoc(r: Reader): number {
-  const b = r.b;
-  const at = r.pos;
-  const left = r.end - at;
-  for (let s = 0; s < LOC_SLOTS; s++) {
-    const k = locBytes[s];
-    if (k === null || k.length > left) continue;
-    let i = k.length - 1;
-    while (i >= 0 && k[i] === b[at + i]) i--;
-    if (i < 0) return s;
-  }
-  return -1;
-}
+/** Locations decoded lately, by their bytes (see BytesMemo): a stream repeats the same few. */
+const seenLocs = new BytesMemo<TenLoc>();
 
 /** A location OBJECT (its tag already read): `app`, `graph`, `extension` strings; other keys are ignored, as TEN does. */
 function readLoc(vr: ValueReader): TenLoc {
   const r = vr.r;
   const start = r.pos;
-  const s = seenLoc(r);
-  if (s !== -1) {
-    r.pos = start + locBytes[s]!.length;
-    const l = locSeen[s]!;
-    // A copy: the receiver may change its message's locations.
-    return { app: l.app, graph: l.graph, extension: l.extension };
-  }
+  const seen = seenLocs.take(r);
+  // A copy: the receiver may change its message's locations.
+  if (seen !== undefined) return { app: seen.app, graph: seen.graph, extension: seen.extension };
   const loc = readLocEntries(vr);
-  if (r.pos - start <= LOC_MAX_BYTES) {
-    // A copy: a view would keep the whole received chunk alive.
-    locBytes[locNext] = Uint8Array.from(r.b.subarray(start, r.pos));
-    locSeen[locNext] = { app: loc.app, graph: loc.graph, extension: loc.extension };
-    locNext = (locNext + 1) % LOC_SLOTS;
-  }
+  seenLocs.keep(r, start, { app: loc.app, graph: loc.graph, extension: loc.extension });
   return loc;
 }
 

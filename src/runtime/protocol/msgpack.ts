@@ -250,6 +250,46 @@ export class Reader {
 }
 
 /**
+ * What the last few byte strings read at some place decoded to (locations: a stream repeats the
+ * same few senders and receivers): bytes equal to ones already decoded decode to the same value,
+ * so a repeat is a byte comparison instead of a decode. Compared from the end, where locations of
+ * one stream differ (the extension comes last). The last `SLOTS` are kept, each up to 256 bytes.
+ */
+export class BytesMemo<T> {
+  private static readonly SLOTS = 8;
+  private readonly bytes: (Uint8Array | null)[] = new Array<Uint8Array | null>(BytesMemo.SLOTS).fill(null);
+  private readonly vals: T[] = [];
+  private next = 0;
+
+  /** The value of the bytes that start at `r.pos` (the reader moved past them), or undefined. */
+  take(r: Reader): T | undefined {
+    const b = r.b;
+    const at = r.pos;
+    const left = r.end - at;
+    for (let s = 0; s < BytesMemo.SLOTS; s++) {
+      const k = this.bytes[s];
+      if (k === null || k.length > left) continue;
+      let i = k.length - 1;
+      while (i >= 0 && k[i] === b[at + i]) i--;
+      if (i < 0) {
+        r.pos = at + k.length;
+        return this.vals[s];
+      }
+    }
+    return undefined;
+  }
+
+  /** Remembers that the bytes `[start, r.pos)` decoded to `v`. */
+  keep(r: Reader, start: number, v: T): void {
+    if (r.pos - start > 256) return;
+    // A copy: a view would keep the whole received chunk alive.
+    this.bytes[this.next] = Uint8Array.from(r.b.subarray(start, r.pos));
+    this.vals[this.next] = v;
+    this.next = (this.next + 1) % BytesMemo.SLOTS;
+  }
+}
+
+/**
  * Short strings repeat on every message of a stream (app URIs, graph ids, extension and message
  * names, property keys): the same bytes decode to the same string from a small cache, without a
  * new allocation and the native UTF-8 call. A slot holds the last string whose bytes hashed to it.

@@ -10,7 +10,7 @@
  */
 import { newWireMsg, type AudioFields, type MsgType, type WireLoc, type WireMsg } from '../core/wire';
 import { MSG_TYPE_CODE, TYPE_STRING } from './message';
-import { Reader } from './msgpack';
+import { BytesMemo, Reader } from './msgpack';
 import { TenType, ValueReader } from './value';
 
 const TYPE_OF_CODE: Record<number, MsgType> = Object.fromEntries(Object.entries(MSG_TYPE_CODE).map(([t, c]) => [c, t as MsgType]));
@@ -20,15 +20,17 @@ export interface LocResolver {
   src(app: string, graph: string, ext: string): WireLoc;
   /** The receiver's shared one-element dests. */
   dests(ext: string): WireLoc[];
+  /** The senders' and receivers' locations resolved so far (kept across batches). */
+  readonly srcMemo: BytesMemo<WireLoc>;
+  readonly destMemo: BytesMemo<WireLoc[]>;
 }
 
 class Fallback {}
 const FALLBACK = new Fallback();
 
-/** Reads one location OBJECT's parts (tag included) into `parts` [app, graph, extension]. */
+/** Reads one location OBJECT's parts (its tag already read) into `parts` [app, graph, extension]. */
 function readLocParts(vr: ValueReader, parts: string[]): void {
   const r = vr.r;
-  if (vr.tag('a location') !== TenType.OBJECT) throw FALLBACK;
   const n = r.uint('a count');
   parts[0] = '';
   parts[1] = '';
@@ -75,13 +77,27 @@ export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: Loc
     if (type !== 'cmd' && type !== 'cmd_result' && type !== 'data' && type !== 'audio_frame' && type !== 'video_frame') return null;
     if (str(vr) !== TYPE_STRING[type]) return null;
     const w = newWireMsg(type, str(vr));
-    readLocParts(vr, parts);
-    w.src = locs.src(parts[0]!, parts[1]!, parts[2]!);
+    if (vr.tag('a location') !== TenType.OBJECT) return null;
+    let start = r.pos;
+    let src = locs.srcMemo.take(r);
+    if (src === undefined) {
+      readLocParts(vr, parts);
+      src = locs.src(parts[0]!, parts[1]!, parts[2]!);
+      locs.srcMemo.keep(r, start, src);
+    }
+    w.src = src;
     if (vr.tag('dests') !== TenType.ARRAY) return null;
     const nd = r.uint('a count');
     if (nd !== 1) return null;
-    readLocParts(vr, parts);
-    w.dests = locs.dests(parts[2]!);
+    if (vr.tag('a location') !== TenType.OBJECT) return null;
+    start = r.pos;
+    let dests = locs.destMemo.take(r);
+    if (dests === undefined) {
+      readLocParts(vr, parts);
+      dests = locs.dests(parts[2]!);
+      locs.destMemo.keep(r, start, dests);
+    }
+    w.dests = dests;
     if (vr.tag('properties') !== TenType.OBJECT) return null;
     w.props = vr.payload(TenType.OBJECT, r.pos, 0) as Record<string, unknown>;
     switch (type) {

@@ -195,4 +195,22 @@ describe('group ↔ other app', () => {
       { numRuns: 1000 },
     );
   });
+
+  it('a location already seen resolves as before: per sending app, with more receivers than are remembered, across batches', () => {
+    // 20 receivers (more than are remembered), twice, interleaved with two senders.
+    const sent = Array.from({ length: 40 }, (_, i) => {
+      const w = msg('data', 'd', { props: { i } });
+      w.src = shared(A, `s${i % 2}`).loc;
+      w.dests = locOf(`r${i % 20}`).dests;
+      return w;
+    });
+    const { posted } = outbox(sent);
+    const C = 'msgpack://127.0.0.1:8003/';
+    for (const srcApp of [A, C, A]) {
+      const got = posted.flatMap((p) => decodeInboundFrames(p.bytes.slice(0), p.length, srcApp, G, locOf));
+      expect(got.map((w) => [w.props.i, w.src, w.dests[0]])).toEqual(sent.map((_w, i) => [i, { app: srcApp, graph: G, ext: `s${i % 2}` }, locOf(`r${i % 20}`).loc]));
+      // The receivers' shared locations, as the router has them.
+      for (const w of got) expect(w.dests).toBe(locOf(w.dests[0]!.ext).dests);
+    }
+  });
 });
