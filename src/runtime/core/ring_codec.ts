@@ -280,11 +280,16 @@ export class RingEncoder {
     }
     if (bytes !== null) {
       const n = bytes.byteLength;
-      this.room(4 + n);
       p = this.p;
+      // The bytes start on an 8-byte boundary of the ring (a pad count follows the length): V8
+      // copies into a SharedArrayBuffer word by word only between equally aligned places, byte
+      // by byte otherwise, and the reader's copy keeps the ring's alignment (RingReader.take).
+      const pad = -(p + 5) & 7;
+      this.room(5 + pad + n);
       this.dv.setUint32(p, n, true);
-      u8.set(bytes, p + 4);
-      this.p = p + 4 + n;
+      u8[p + 4] = pad;
+      u8.set(bytes, p + 5 + pad);
+      this.p = p + 5 + pad + n;
     }
     if (frame !== null) {
       if (code === 1) {
@@ -580,9 +585,10 @@ export class RingDecoder {
     let packed: Uint8Array | null = null;
     if ((flags & F_BUF) !== 0) {
       const n = dv.getUint32(this.p, true);
-      const at = this.p + 4;
+      const pad = u8[this.p + 4];
+      const at = this.p + 5 + pad;
       this.p = at + n;
-      if (at + n > u8.length) throw new RingFormatError('A buffer beyond its ring record.');
+      if (pad > 7 || at + n > u8.length) throw new RingFormatError('A buffer beyond its ring record.');
       packed = new Uint8Array(this.ab, this.abOffset + at, n);
     }
     let audio: AudioFields | null = null;

@@ -33,7 +33,9 @@ import type { PeerIndex, WireMsg } from '../core/wire';
 
 /** Int32 slots per 64-byte cache line. */
 const LINE = 16;
-// Header slots. Counters are uint32 and wrap; read them with `>>> 0`.
+// Header slots. Counters are uint32 and wrap; read them with `>>> 0`. Each has one writer, which
+// stores it plainly (no ordering needed: the host only reads them, with `Atomics.load`, for
+// samples); positions and states are atomics.
 /** Line 0, the writer's: the published write position. */
 const WRITE = 0;
 /** Line 1, the reader's: the read position. */
@@ -88,6 +90,8 @@ export const RING_WAKE = 0;
 
 /** Bytes of one reader arena (routing/ring.ts `RingReader.take`). */
 const ARENA_BYTES = 256 * 1024;
+/** Bytes a take copies word by word rather than with a view and TypedArray#set. */
+const SMALL_COPY = 256;
 /** Default bytes of records per ring (per direction per pair of groups that talk). */
 export const DEFAULT_RING_BYTES = 256 * 1024;
 const MIN_RING_BYTES = 4096;
@@ -346,16 +350,13 @@ export class RingWriter {
   counts(spilled: number, backlog: number): void {
     const h = this.h;
     const queued = (this.published - this.r) >>> 0;
-    if (queued > this.highWater) {
-      this.highWater = queued;
-      Atomics.store(h, HIGH_WATER, queued);
-    }
+    if (queued > this.highWater) h[HIGH_WATER] = this.highWater = queued;
     // Only what changed: most turns of a busy channel change SENT, and nothing else.
-    if (this.sent !== this.shown[0]) Atomics.store(h, SENT, (this.shown[0] = this.sent));
-    if (this.wakes !== this.shown[1]) Atomics.store(h, WAKES, (this.shown[1] = this.wakes));
-    if (this.full !== this.shown[2]) Atomics.store(h, FULL, (this.shown[2] = this.full));
-    if (backlog !== this.shown[3]) Atomics.store(h, BACKLOG, (this.shown[3] = backlog));
-    if (spilled !== 0) Atomics.store(h, SPILLED, (this.spilled += spilled));
+    if (this.sent !== this.shown[0]) h[SENT] = this.shown[0] = this.sent;
+    if (this.wakes !== this.shown[1]) h[WAKES] = this.shown[1] = this.wakes;
+    if (this.full !== this.shown[2]) h[FULL] = this.shown[2] = this.full;
+    if (backlog !== this.shown[3]) h[BACKLOG] = this.shown[3] = backlog;
+    if (spilled !== 0) h[SPILLED] = this.spilled = (this.spilled + spilled) >>> 0;
   }
 }
 
@@ -377,6 +378,9 @@ export class RingReader {
   private looks: number;
   /** Where batches are copied: the rest of one larger buffer, a new one when it is used up. */
   private arena = new Uint8Array(0);
+  private arena32 = new Int32Array(0);
+  /** The ring's bytes as words (records are 4-aligned). */
+  private readonly ring32: Int32Array;
   private arenaUsed = 0;
   /** The one batch cursor, pointed at each take's records (the caller is done with the last). */
   private readonly batch: RingBatch;
@@ -386,6 +390,7 @@ export class RingReader {
     this.cap = h[CAPACITY];
     this.mask = this.cap - 1;
     this.bytes = new Uint8Array(sab, RING_HEADER_BYTES, this.cap);
+    this.ring32 = new Int32Array(sab, RING_HEADER_BYTES, this.cap >> 2);
     this.r = Atomics.load(h, READ) >>> 0;
     this.taken = Atomics.load(h, TAKEN) >>> 0;
     this.drains = Atomics.load(h, DRAINS) >>> 0;
@@ -405,23 +410,27 @@ export class RingReader {
    */
   take(): RingBatch | null {
     const h = this.h;
-    Atomics.store(h, LOOKS, (this.looks = (this.looks + 1) >>> 0));
+    h[LOOKS] = this.looks = (this.looks + 1) | 0;
     const known = Atomics.load(h, WRITE) >>> 0;
     const n = (known - this.r) >>> 0;
     if (n === 0) return null;
     const off = this.r & this.mask;
+    // The copy starts at the ring offset's place in a word (both are 4-aligned; this keeps them
+    // congruent mod 8): copying from a SharedArrayBuffer, TypedArray#set goes word by word only
+    // between buffers so aligned, byte by byte otherwise (V8's relaxed memmove), and the
+    // inline buffers the writer aligned in the ring stay aligned in the copy.
+    let at = this.arenaUsed + (off & 7);
     // Messages keep views into the copy, so an arena is never reused, only left to the GC once
     // full: one allocation per ARENA_BYTES of traffic rather than one per drain.
-    if (n > this.arena.length - this.arenaUsed) {
-      this.arena = new Uint8Array(Math.max(ARENA_BYTES, n));
-      this.arenaUsed = 0;
+    if (at + n > this.arena.length) {
+      this.arena = new Uint8Array(Math.max(ARENA_BYTES, n + 8));
+      this.arena32 = new Int32Array(this.arena.buffer, 0, this.arena.length >> 2);
+      at = off & 7;
     }
-    const at = this.arenaUsed;
-    this.arenaUsed += (n + 7) & ~7;
+    this.arenaUsed = (at + n + 7) & ~7;
     const first = Math.min(n, this.cap - off);
-    const ring = this.bytes;
-    this.arena.set(new Uint8Array(ring.buffer, ring.byteOffset + off, first), at);
-    if (first < n) this.arena.set(new Uint8Array(ring.buffer, ring.byteOffset, n - first), at + first);
+    this.copyOut(off, at, first);
+    if (first < n) this.copyOut(0, at + first, n - first);
     const batch = this.batch;
     batch.reset(this.arena, at, at + n, off);
     this.r = known;
@@ -430,16 +439,29 @@ export class RingReader {
     return batch;
   }
 
+  /**
+   * Copies `n` bytes (a multiple of 4) at ring offset `from` to arena offset `to` (both
+   * 4-aligned): a few records word by word (a view and TypedArray#set cost more than the copy of
+   * a lone cmd), more with one view and TypedArray#set.
+   */
+  private copyOut(from: number, to: number, n: number): void {
+    if (n <= SMALL_COPY) {
+      const src = this.ring32;
+      const dst = this.arena32;
+      for (let i = from >> 2, j = to >> 2, end = (from + n) >> 2; i < end; i++, j++) dst[j] = src[i];
+      return;
+    }
+    const ring = this.bytes;
+    this.arena.set(new Uint8Array(ring.buffer, ring.byteOffset + from, n), to);
+  }
+
   /** Counts a drain that handed on `msgs` messages. */
   counted(msgs: number): void {
     if (msgs === 0) return;
     const h = this.h;
-    Atomics.store(h, TAKEN, (this.taken = (this.taken + msgs) >>> 0));
-    Atomics.store(h, DRAINS, ++this.drains);
-    if (msgs > this.maxBatch) {
-      this.maxBatch = msgs;
-      Atomics.store(h, MAX_BATCH, msgs);
-    }
+    h[TAKEN] = this.taken = (this.taken + msgs) >>> 0;
+    h[DRAINS] = this.drains = (this.drains + 1) >>> 0;
+    if (msgs > this.maxBatch) h[MAX_BATCH] = this.maxBatch = msgs;
   }
 
   /**
