@@ -1,5 +1,5 @@
 import { getProp, setProp, parsePath, toJson } from '../core/props';
-import { BUILTIN_CMD_NAMES, newWireMsg, wireBuf, type MsgType, type WireMsg } from '../core/wire';
+import { BUILTIN_CMD_NAMES, copyOf, newWireMsg, wireBuf, type MsgType, type WireMsg } from '../core/wire';
 import { parseJsonArg, TenError, TenErrorCode } from './error';
 import { runtimeHooks } from './hooks';
 import { Loc } from './loc';
@@ -263,7 +263,7 @@ abstract class BufMsg extends Msg {
   /** A copy of the buffer. */
   getBuf(): ArrayBuffer {
     const p = this._w.packed;
-    if (p !== null) return (p.buffer as ArrayBuffer).slice(p.byteOffset, p.byteOffset + p.byteLength);
+    if (p !== null) return copyOf(p);
     return this._w.buf ? this._w.buf.slice(0) : new ArrayBuffer(0);
   }
 }

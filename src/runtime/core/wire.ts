@@ -116,11 +116,20 @@ export function newWireMsg(type: MsgType, name: string): WireMsg {
 export function wireBuf(w: WireMsg): ArrayBuffer | null {
   const p = w.packed;
   if (p !== null) {
-    // ArrayBuffer#slice allocates only the buffer (TypedArray#slice adds a view object).
-    w.buf = (p.buffer as ArrayBuffer).slice(p.byteOffset, p.byteOffset + p.byteLength);
+    w.buf = copyOf(p);
     w.packed = null;
   }
   return w.buf;
+}
+
+/**
+ * A new ArrayBuffer holding `bytes`. `ArrayBuffer#slice` measured twice as slow for a 64-byte
+ * buffer (it goes through the species constructor in C++).
+ */
+export function copyOf(bytes: Uint8Array): ArrayBuffer {
+  const b = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(b).set(bytes);
+  return b;
 }
 
 /** The connection kind a message type routes under. */
