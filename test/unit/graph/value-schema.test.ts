@@ -113,9 +113,16 @@ describe('the quick check ahead of ajv', () => {
   // Values that pass some of these schemas and fail others; every pair is checked both ways.
   const schemas: unknown[] = [
     int8,
+    // Every scalar type: each has a predicate of its own (quickValueCheck).
+    { type: 'int16' },
+    { type: 'int32' },
     { type: 'int64' },
+    { type: 'uint8' },
+    { type: 'uint16' },
+    { type: 'uint32' },
     { type: 'uint64' },
     { type: 'float32' },
+    { type: 'float64' },
     { type: 'string' },
     { type: 'bool' },
     { type: 'buf' },
@@ -128,7 +135,8 @@ describe('the quick check ahead of ajv', () => {
     nested,
   ];
   const values: unknown[] = [
-    0, 127, 128, -129, 1.5, 2 ** 53, 1e39, NaN, Infinity, 9223372036854775808n, -1n, 'x', '', true, null, undefined,
+    0, -0, 127, 128, -129, 255, 256, 65535, 65536, -32769, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, 1.5, 2 ** 53, 1e39, -3.5e38, 3.4e38, 1e300, NaN, Infinity, -Infinity,
+    9223372036854775808n, 18446744073709551616n, -1n, 5n, 2n ** 60n, 'x', '', true, false, null, undefined, Symbol('s'),
     new Uint8Array(1), new ArrayBuffer(1), [], [1, 2], [1, 300], ['x'], {}, { n: 1 }, { n: 200 }, { n: undefined }, { n: 1, s: 's' },
     { s: 's' }, { s: 1 }, { n: null }, { a: [] }, { a: [{ b: 1 }] }, { a: [{ b: 256 }] }, { a: [{}] }, { a: {} }, Object.create({ n: 300 }),
     new Map(), () => 0, UNRESOLVED_VALUE, { n: UNRESOLVED_VALUE }, { a: UNRESOLVED_VALUE },
