@@ -5,7 +5,10 @@
 // - port: PeerEncoder + the structured clone postMessage does (v8.serialize / deserialize, the
 //   same ValueSerializer) + decodePeer, per batch of 256;
 // - ring: RingWriter into a 256 KiB SharedArrayBuffer ring, RingReader.take (one copy out) and
-//   the decoder, per batch of 256.
+//   the decoder, per batch of 256;
+// - ring forward: what a forwarder's hop costs the transport: the batch taken from one ring and
+//   decoded, each message written on into a second ring as it arrived (its buffer still the
+//   bytes it came with), per batch of 256.
 // No target: it says where a hop's time goes (docs/BENCHMARKS.md, issue 14).
 import { deserialize, serialize } from 'node:v8';
 import { RingDecoder } from '../src/runtime/core/ring_codec';
@@ -87,11 +90,42 @@ function ringPath(): { write: number; read: number } {
   return { write, read };
 }
 
+/** Ring A → decode → ring B, as a forwarder does; only that part is timed. */
+function forwardPath(): number {
+  const a = createRing(256 * 1024);
+  const b = createRing(256 * 1024);
+  const writeA = new RingWriter(a, index, 'localhost', 'g');
+  const readA = new RingReader(a);
+  const writeB = new RingWriter(b, index, 'localhost', 'g');
+  const readB = new RingReader(b);
+  const decoder = new RingDecoder(index, 'localhost', 'g', locOf);
+  let got = 0;
+  let forward = 0;
+  for (let i = 0; i < N; i += BATCH) {
+    for (let j = 0; j < BATCH; j++) if (writeA.write(batch[j]) !== WRITTEN) throw new Error('ring full');
+    writeA.publish();
+    forward += cpuNs(() => {
+      const t = readA.take()!;
+      decoder.use(t.bytes);
+      for (let op = t.next(); op !== EMPTY; op = t.next()) {
+        if (op === OP_MSG && writeB.write(decoder.decode(t.start, t.end)) !== WRITTEN) throw new Error('ring full');
+      }
+      writeB.publish();
+    });
+    const t = readB.take()!;
+    for (let op = t.next(); op !== EMPTY; op = t.next()) if (op === OP_MSG) got++;
+  }
+  if (got !== N) throw new Error(`forwarded ${got} of ${N}`);
+  return forward;
+}
+
 const measured = rounds();
 portPath();
 ringPath();
+forwardPath();
 const port = Array.from({ length: measured }, portPath);
 const ring = Array.from({ length: measured }, ringPath);
+const forward = Array.from({ length: measured }, forwardPath);
 const m = (xs: number[]) => round(median(xs), 0);
 const portTotal = m(port.map((p) => p.encode + p.clone + p.decode));
 const ringTotal = m(ring.map((r) => r.write + r.read));
@@ -107,6 +141,7 @@ report({
   ring_write_ns: m(ring.map((r) => r.write)),
   ring_take_decode_ns: m(ring.map((r) => r.read)),
   ring_total_ns: ringTotal,
+  ring_forward_ns: m(forward),
   ratio_ring_vs_port: round(ringTotal / portTotal),
 });
 process.exit(0);

@@ -54,6 +54,8 @@ export async function chainSuite(suite: string, groupPerStage: boolean, target: 
     // CPU time of every thread of the process per message: hardly moved by the machine's load.
     runtime_cpu_us_per_msg: round(runtime.cpuMicrosPerMsg),
     runtime_idle_cpu_percent: round(runtime.idleCpuPercent!),
+    // Summed over the chain's rings: how often a reader slept and was woken, and drains, per message.
+    ...(groupPerStage ? { runtime_ring_wakes_per_msg: round(runtime.ringWakesPerMsg, 3), runtime_ring_drains_per_msg: round(runtime.ringDrainsPerMsg, 3) } : {}),
     ...(portOnly
       ? {
           port_only_msgs_per_s: Math.round(median(portOnly.rates)),

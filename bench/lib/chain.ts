@@ -42,6 +42,9 @@ export interface ChainResult {
   measuredUs: [number, number];
   /** With `idleMs`: CPU time of the whole process while the graph was quiet, in % of one core. */
   idleCpuPercent?: number;
+  /** Over the measured rounds, summed over the graph's rings, per message through the chain: wakes of sleeping readers, and drains. */
+  ringWakesPerMsg: number;
+  ringDrainsPerMsg: number;
 }
 
 /** Measures the chain: the msgs/s of each measured round (warm-up rounds excluded) and CPU per message. */
@@ -80,8 +83,22 @@ export async function measureChain(o: ChainOptions): Promise<ChainResult> {
     const rates: number[] = [];
     let cpu0 = 0;
     let from = 0;
+    /** Wakes and drains of every ring of the graph so far (read from shared memory by the host). */
+    const ringTotals = async (): Promise<{ wakes: number; drains: number }> => {
+      let wakes = 0;
+      let drains = 0;
+      for (const g of (await app.sample()).graphs) {
+        for (const c of g.channels ?? []) {
+          wakes += c.wakes;
+          drains += c.drains;
+        }
+      }
+      return { wakes, drains };
+    };
+    let rings0 = { wakes: 0, drains: 0 };
     for (let round = 0; round < o.warmupRounds + o.rounds; round++) {
       if (round === o.warmupRounds) {
+        rings0 = await ringTotals();
         cpu0 = cpuNow();
         from = monotonicUs();
       }
@@ -104,6 +121,8 @@ export async function measureChain(o: ChainOptions): Promise<ChainResult> {
     }
     const cpu = cpuNow() - cpu0;
     const measuredUs: [number, number] = [from, monotonicUs()];
+    const rings1 = await ringTotals();
+    const msgs = o.rounds * o.count;
     let idleCpuPercent: number | undefined;
     if (o.idleMs) {
       // Let the last round's stragglers (reports, GC) settle first.
@@ -115,7 +134,14 @@ export async function measureChain(o: ChainOptions): Promise<ChainResult> {
     }
     const problems = failures();
     if (problems.length) throw new Error(`The graph reported failures:\n${problems.join('\n')}`);
-    return { rates, cpuMicrosPerMsg: cpu / (o.rounds * o.count), measuredUs, ...(idleCpuPercent === undefined ? {} : { idleCpuPercent }) };
+    return {
+      rates,
+      cpuMicrosPerMsg: cpu / msgs,
+      measuredUs,
+      ringWakesPerMsg: (rings1.wakes - rings0.wakes) / msgs,
+      ringDrainsPerMsg: (rings1.drains - rings0.drains) / msgs,
+      ...(idleCpuPercent === undefined ? {} : { idleCpuPercent }),
+    };
   } finally {
     stats.close();
     control.close();
