@@ -44,6 +44,8 @@ export class Runloop<M> {
   private queue: (Task | M)[] = [];
   /** The queue drained last, emptied: the next drain swaps it in (no array per turn). */
   private spare: (Task | M)[] = [];
+  /** The one-task batch of `runOrPost` (never nested: it runs only while no batch runs). */
+  private readonly one: (Task | M)[] = [];
   private armed = false;
   /** The armed wake, kept so that closing cancels it (a closed loop leaves nothing pending). */
   private immediate: NodeJS.Immediate | null = null;
@@ -86,7 +88,10 @@ export class Runloop<M> {
   runOrPost(task: Task): boolean {
     if (this.closed) return false;
     if (this.queue.length !== 0 || this.running) return this.push(task);
-    this.run([task]);
+    const one = this.one;
+    one[0] = task;
+    this.run(one);
+    one.length = 0;
     return true;
   }
 

@@ -20,7 +20,7 @@ import { cloneWire, isCmdType, newWireMsg, routeKind, type RouteKind, type WireL
 import { convertMsg, resultConversion } from '../routing/convert';
 import type { Route, Router } from '../routing/router';
 import type { TextTap } from '../routing/text_tap';
-import { PathTables, type OutPath, type PathGroup, type ResultPolicy } from './paths';
+import { PathTables, type InPath, type OutPath, type PathGroup, type ResultPolicy } from './paths';
 
 /** What an extension's runtime needs from its group (worker/group.ts implements it). */
 export interface ExtHost {
@@ -724,11 +724,14 @@ export class ExtRuntime implements EnvBackend {
     }
     const n = routes.length;
     if (this.g.textTap !== null && w.type === 'data' && this.g.textTap.see(w, this.name, routes[0]?.loc.ext ?? '')) this.g.tapped();
-    if (n === 1 && !isCmd) {
-      // The common case (one destination, no result path) without the copy bookkeeping.
+    if (n === 1) {
+      // The common case (one destination) without the copy bookkeeping.
       const r = routes[0];
+      const sentName = w.name;
       w.dests = r.dests;
       if (r.conversion !== undefined) convertMsg(w, r.conversion);
+      // The path keeps the name sent (a conversion may rename the cmd on its way).
+      if (isCmd) this.addOutPath(w, handler, upstream, null, sentName, resultConversion(r.conversion));
       this.countOut(w);
       router.deliver(w, r.target, this.name);
       return undefined;
@@ -797,9 +800,8 @@ export class ExtRuntime implements EnvBackend {
     this.handlerHist[histBucket(ms)] += weight;
   }
 
-  /** Sends a result back along its IN path. */
-  private returnWire(r: WireMsg): TenError | undefined {
-    const inPath = this.paths.in.get(r.cmdId);
+  /** Sends a result back along its IN path (`inPath`, when the caller has looked it up). */
+  private returnWire(r: WireMsg, inPath: InPath | undefined = this.paths.in.get(r.cmdId)): TenError | undefined {
     if (!inPath) return new TenError(TenErrorCode.ErrorCodeGeneric, `No cmd with id '${r.cmdId}' is waiting for a result.`);
     if (r.isFinal) this.paths.in.delete(r.cmdId);
     r.cmdId = inPath.senderCmdId;
@@ -894,7 +896,7 @@ export class ExtRuntime implements EnvBackend {
     const inPath = this.paths.in.get(w.cmdId);
     const problem = this.schemas.result('out', inPath?.cmdName ?? w.origName)(w.props);
     if (problem !== null) return new TenError(TenErrorCode.ErrorCodeGeneric, problem);
-    const e = this.returnWire(w);
+    const e = this.returnWire(w, inPath);
     if (e) return e;
     result._sent = true;
     return undefined;
