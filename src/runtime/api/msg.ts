@@ -1,5 +1,5 @@
 import { getProp, setProp, parsePath, toJson } from '../core/props';
-import { BUILTIN_CMD_NAMES, copyOf, newWireMsg, wireBuf, type MsgType, type WireMsg } from '../core/wire';
+import { BUILTIN_CMD_NAMES, copyOf, newWireMsg, packedOf, wireBuf, type MsgType, type WireMsg } from '../core/wire';
 import { parseJsonArg, TenError, TenErrorCode } from './error';
 import { runtimeHooks } from './hooks';
 import { Loc } from './loc';
@@ -244,6 +244,7 @@ abstract class BufMsg extends Msg {
     if (this._guard('allocBuf') !== undefined) return;
     this._w.buf = new ArrayBuffer(size);
     this._w.packed = null;
+    this._w.arena = null;
   }
 
   /**
@@ -258,11 +259,12 @@ abstract class BufMsg extends Msg {
     if (this._guard('unlockBuf') !== undefined) return;
     this._w.buf = buf;
     this._w.packed = null;
+    this._w.arena = null;
   }
 
   /** A copy of the buffer. */
   getBuf(): ArrayBuffer {
-    const p = this._w.packed;
+    const p = packedOf(this._w);
     if (p !== null) return copyOf(p);
     return this._w.buf ? this._w.buf.slice(0) : new ArrayBuffer(0);
   }

@@ -110,6 +110,8 @@ const MAX_INTERNED_LENGTH = 64;
 const MAX_DEPTH = 64;
 /** Top-level keys whose numbers the encoder keeps at hand. */
 const TOP_KEYS = 8;
+/** Inline buffers up to this size are copied on from the arena they arrived in word by word. */
+const SMALL_COPY = 128;
 /** Above this a string is copied with Buffer#latin1Slice instead of a JS loop. */
 const SHORT_STRING = 16;
 
@@ -176,6 +178,7 @@ export class RingEncoder {
    * fails here goes by port without trying.
    */
   static fits(w: WireMsg): boolean {
+    if (w.arena !== null) return w.arenaLen <= RING_INLINE_BYTES;
     if (w.packed !== null) return w.packed.byteLength <= RING_INLINE_BYTES;
     const b = w.buf;
     return b === null || (b instanceof ArrayBuffer && b.byteLength <= RING_INLINE_BYTES);
@@ -234,14 +237,19 @@ export class RingEncoder {
     let flags = 0;
     if (src !== -1) flags |= F_SRC_ID;
     if (dest !== -1) flags |= F_DEST_ID;
+    // The buffer: still in the arena it arrived in (copied on from there), a view, or its own.
+    const arena = w.arena;
     let bytes: Uint8Array | null = null;
-    if (w.packed !== null) bytes = w.packed;
+    let n = -1;
+    if (arena !== null) n = w.arenaLen;
+    else if (w.packed !== null) bytes = w.packed;
     else if (w.buf !== null) {
       if (!(w.buf instanceof ArrayBuffer) || w.buf.byteLength > RING_INLINE_BYTES) throw ABORT_NOT_COMPACT;
       bytes = new Uint8Array(w.buf);
     }
-    if (bytes !== null) {
-      if (bytes.byteLength > RING_INLINE_BYTES) throw ABORT_NOT_COMPACT;
+    if (bytes !== null) n = bytes.byteLength;
+    if (n !== -1) {
+      if (n > RING_INLINE_BYTES) throw ABORT_NOT_COMPACT;
       flags |= F_BUF;
     }
     const frame = code === 1 ? w.audio : code === 2 ? w.video : null;
@@ -278,8 +286,7 @@ export class RingEncoder {
       this.pendingName = name;
       this.pendingNameId = this.istrId;
     }
-    if (bytes !== null) {
-      const n = bytes.byteLength;
+    if (n !== -1) {
       p = this.p;
       // The bytes start on an 8-byte boundary of the ring (a pad count follows the length): V8
       // copies into a SharedArrayBuffer word by word only between equally aligned places, byte
@@ -288,7 +295,8 @@ export class RingEncoder {
       this.room(5 + pad + n);
       this.dv.setUint32(p, n, true);
       u8[p + 4] = pad;
-      u8.set(bytes, p + 5 + pad);
+      if (bytes !== null) u8.set(bytes, p + 5 + pad);
+      else this.copyIn(arena!, w.arenaAt, p + 5 + pad, n);
       this.p = p + 5 + pad + n;
     }
     if (frame !== null) {
@@ -322,6 +330,22 @@ export class RingEncoder {
       u8[this.p++] = oc;
     }
     this.value(w.props, 0);
+  }
+
+  /**
+   * Copies `n` bytes at `from` of an arena to `to` of the ring: a small buffer word by word
+   * through the two DataViews (no view made per message), a larger one with a view and
+   * TypedArray#set.
+   */
+  private copyIn(arena: DataView, from: number, to: number, n: number): void {
+    if (n > SMALL_COPY) {
+      this.u8.set(new Uint8Array(arena.buffer, arena.byteOffset + from, n), to);
+      return;
+    }
+    const dv = this.dv;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) dv.setInt32(to + i, arena.getInt32(from + i, true), true);
+    for (; i < n; i++) dv.setUint8(to + i, arena.getUint8(from + i));
   }
 
   /** The end's number in the graph's table, or -1 (then it is spelled out). */
@@ -518,16 +542,14 @@ export class RingEncoder {
 
 /**
  * Reads messages written by one `RingEncoder`, from the batches its reader takes out of the ring
- * (routing/ring.ts `RingBatch`): a message's small buffer stays a view into its batch
- * (`WireMsg.packed`, never written), and gets an ArrayBuffer of its own only if an extension
- * reads it (core/wire.ts `wireBuf`), so forwarding allocates none.
+ * (routing/ring.ts `RingBatch`): a message's small buffer stays where it is in its batch
+ * (`WireMsg.arena`, never written), and gets an ArrayBuffer of its own only if an extension
+ * reads it (core/wire.ts `wireBuf`), so forwarding allocates none, not even a view.
  */
 export class RingDecoder {
   private u8: Uint8Array = new Uint8Array(0);
+  /** Over `u8`; decoded messages keep it as their buffer's arena (WireMsg.arena). */
   private dv: DataView = new DataView(this.u8.buffer);
-  /** `u8`'s buffer and offset, read once per `use` (the getters are not inlined). */
-  private ab: ArrayBufferLike = this.u8.buffer;
-  private abOffset = 0;
   /** For long latin1 strings, made when the first one is read from the current bytes. */
   private latin1: Buffer | null = null;
   private readonly index: PeerIndex;
@@ -548,8 +570,6 @@ export class RingDecoder {
   use(bytes: Uint8Array): void {
     if (bytes === this.u8) return;
     this.u8 = bytes;
-    this.ab = bytes.buffer;
-    this.abOffset = bytes.byteOffset;
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.latin1 = null;
   }
@@ -582,14 +602,19 @@ export class RingDecoder {
     const src = (flags & F_SRC_ID) !== 0 ? this.shared(srcId).loc : this.readLoc();
     const dests = (flags & F_DEST_ID) !== 0 ? this.shared(destId).dests : [this.readLoc()];
     const name = this.readStr();
-    let packed: Uint8Array | null = null;
+    let arena: DataView | null = null;
+    let arenaAt = 0;
+    let arenaLen = 0;
     if ((flags & F_BUF) !== 0) {
       const n = dv.getUint32(this.p, true);
       const pad = u8[this.p + 4];
       const at = this.p + 5 + pad;
       this.p = at + n;
       if (pad > 7 || at + n > u8.length) throw new RingFormatError('A buffer beyond its ring record.');
-      packed = new Uint8Array(this.ab, this.abOffset + at, n);
+      // No view per message: the bytes stay where they are until read or sent on (WireMsg.arena).
+      arena = dv;
+      arenaAt = at;
+      arenaLen = n;
     }
     let audio: AudioFields | null = null;
     let video: VideoFields | null = null;
@@ -644,7 +669,10 @@ export class RingDecoder {
       origName,
       origType,
       buf: null,
-      packed,
+      packed: null,
+      arena,
+      arenaAt,
+      arenaLen,
       audio,
       video,
     };

@@ -72,6 +72,16 @@ export interface WireMsg {
    * message never pays for one.
    */
   packed: Uint8Array | null;
+  /**
+   * A small buffer received through a shared-memory ring and not read yet (then `buf` and
+   * `packed` are null): `arenaLen` bytes at `arenaAt` of the reader's copy of the ring (this is
+   * a DataView over that copy, which nothing ever writes). A forwarder's send copies them on into
+   * the next ring with no view made (core/ring_codec.ts); `packedOf` and `wireBuf` make one on
+   * first need. Never structured-cloned: whatever posts a message reads its buffer first.
+   */
+  arena: DataView | null;
+  arenaAt: number;
+  arenaLen: number;
   audio: AudioFields | null;
   video: VideoFields | null;
 }
@@ -107,6 +117,9 @@ export function newWireMsg(type: MsgType, name: string): WireMsg {
     origType: 'cmd',
     buf: null,
     packed: null,
+    arena: null,
+    arenaAt: 0,
+    arenaLen: 0,
     audio: null,
     video: null,
   };
@@ -114,12 +127,25 @@ export function newWireMsg(type: MsgType, name: string): WireMsg {
 
 /** The message's buffer (materialized from its batch when it arrived packed). */
 export function wireBuf(w: WireMsg): ArrayBuffer | null {
-  const p = w.packed;
+  const p = packedOf(w);
   if (p !== null) {
     w.buf = copyOf(p);
     w.packed = null;
   }
   return w.buf;
+}
+
+/**
+ * The bytes of a buffer that arrived with the message and was not read yet (a view into the
+ * batch or ring copy it came in), or null: one made here for a buffer still in its arena.
+ */
+export function packedOf(w: WireMsg): Uint8Array | null {
+  const a = w.arena;
+  if (a !== null) {
+    w.packed = new Uint8Array(a.buffer, a.byteOffset + w.arenaAt, w.arenaLen);
+    w.arena = null;
+  }
+  return w.packed;
 }
 
 /**
@@ -158,7 +184,8 @@ export function isCmdType(type: MsgType): boolean {
 
 /**
  * Deep copy for fan-out: properties and buffer are copied so copies are isolated. A packed
- * buffer is shared: it is never written, and each copy materializes its own ArrayBuffer.
+ * buffer (or arena bytes) is shared: it is never written, and each copy materializes its own
+ * ArrayBuffer.
  */
 export function cloneWire(m: WireMsg): WireMsg {
   return {
@@ -326,7 +353,8 @@ export class PeerEncoder {
   }
 
   private bufSlot(w: WireMsg): unknown {
-    if (w.packed !== null) return this.copyIn(w.packed);
+    const p = packedOf(w);
+    if (p !== null) return this.copyIn(p);
     const b = w.buf;
     if (b === null) return null;
     if (b.byteLength <= PACK_MAX_BYTES) return this.copyIn(new Uint8Array(b));
@@ -376,6 +404,9 @@ function wireOf(type: MsgType, name: string, from: SharedLoc, to: SharedLoc, pro
     origType: 'cmd',
     buf: buf as ArrayBuffer | null,
     packed,
+    arena: null,
+    arenaAt: 0,
+    arenaLen: 0,
     audio: type === 'audio_frame' ? (frame as AudioFields) : null,
     video: type === 'video_frame' ? (frame as VideoFields) : null,
   };

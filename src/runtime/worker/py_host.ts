@@ -50,7 +50,7 @@ import {
   T_SENT,
   type PyFrame,
 } from '../core/py_wire';
-import { isCmdType, newWireMsg, wireBuf, type MsgType, type WireMsg } from '../core/wire';
+import { isCmdType, newWireMsg, packedOf, wireBuf, type MsgType, type WireMsg } from '../core/wire';
 import { putBufProps, splitBufProps, type BufPaths } from '../core/py_bufprops';
 import { resolveEnv, type ExtRuntime } from './extension_rt';
 import type { GroupRuntime } from './group';
@@ -346,7 +346,7 @@ export class PyHost {
 
   /** A message for a Python extension (its ExtRuntime already counted, checked and owns it). */
   deliver(idx: number, w: WireMsg): void {
-    const buf = w.packed ?? (w.buf !== null ? new Uint8Array(w.buf) : null);
+    const buf = packedOf(w) ?? (w.buf !== null ? new Uint8Array(w.buf) : null);
     const blen = buf === null ? 0 : buf.byteLength;
     const split = splitBufProps(w.props);
     const props = split === null ? w.props : split.props;
@@ -574,7 +574,7 @@ export class PyHost {
       return;
     }
     const w = res._w;
-    const buf = w.packed ?? (w.buf !== null ? new Uint8Array(wireBuf(w)!) : null);
+    const buf = packedOf(w) ?? (w.buf !== null ? new Uint8Array(wireBuf(w)!) : null);
     const blen = buf === null ? 0 : buf.byteLength;
     const split = splitBufProps(w.props);
     const rec: unknown[] = [T_RESULT, cb, w.name, split === null ? w.props : split.props, blen, w.status, w.isFinal, w.isCompleted, w.src.ext, w.cmdId];

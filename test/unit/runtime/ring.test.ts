@@ -11,7 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CACHE_DIR, ModuleBuilder } from '../../../src/runtime/app/build';
 import { RingDecoder } from '../../../src/runtime/core/ring_codec';
 import { Runloop } from '../../../src/runtime/core/runloop';
-import { decodePeer, newWireMsg, PeerIndex, wireBuf, type SharedLoc, type WireMsg } from '../../../src/runtime/core/wire';
+import { decodePeer, newWireMsg, packedOf, PeerIndex, wireBuf, type SharedLoc, type WireMsg } from '../../../src/runtime/core/wire';
 import { closeRing, createRing, EMPTY, NO_ROOM, NOT_COMPACT, OP_MSG, RING_WAKE, ringCounters, RingReader, RingWriter, WRITTEN } from '../../../src/runtime/routing/ring';
 import { RingInbox } from '../../../src/runtime/routing/ring_inbox';
 import { Outbox } from '../../../src/runtime/routing/outbox';
@@ -105,8 +105,8 @@ describe('ring', () => {
         }
         writer.publish();
         for (const w of readAll(reader, decoder)) {
-          expect(w.packed!.byteOffset % 8, `record ${w.props.seq as number}`).toBe(0);
-          expect(w.packed!.every((b) => b === ((w.props.seq as number) & 255))).toBe(true);
+          expect(w.arenaAt % 8, `record ${w.props.seq as number}`).toBe(0);
+          expect(packedOf(w)!.every((b) => b === ((w.props.seq as number) & 255))).toBe(true);
           expect(w.props.seq).toBe(got++);
         }
       }

@@ -5,7 +5,7 @@
 // and a record that is not one is reported instead of read.
 import { describe, expect, it } from 'vitest';
 import { NO_ROOM, NOT_COMPACT, RING_INLINE_BYTES, RingDecoder, RingEncoder, RingFormatError } from '../../../src/runtime/core/ring_codec';
-import { newWireMsg, PeerIndex, wireBuf, type MsgType, type SharedLoc, type WireMsg } from '../../../src/runtime/core/wire';
+import { newWireMsg, packedOf, PeerIndex, wireBuf, type MsgType, type SharedLoc, type WireMsg } from '../../../src/runtime/core/wire';
 
 const APP = 'app';
 const GRAPH = 'g1';
@@ -125,16 +125,27 @@ describe('ring codec', () => {
     expect(out.buf).not.toBe(buf);
   });
 
-  it('carries a small buffer inline (a view the receiver materializes on read); a larger one is refused', () => {
+  it('carries a small buffer inline (left in the bytes it came in until read); a larger one is refused', () => {
     const c = channel();
     const w = msg('data');
-    w.buf = new Uint8Array(RING_INLINE_BYTES).fill(9).buffer;
+    w.buf = new Uint8Array(RING_INLINE_BYTES).map((_, i) => i & 255).buffer;
     const out = c.send(w);
     expect(out.buf).toBeNull();
-    expect(out.packed?.byteLength).toBe(RING_INLINE_BYTES);
-    expect(new Uint8Array(wireBuf(out)!)[RING_INLINE_BYTES - 1]).toBe(9);
-    // A message arrived packed goes on packed (forwarded without an ArrayBuffer of its own).
-    expect(c.send(out).packed?.[0]).toBe(9);
+    expect(out.packed).toBeNull();
+    expect(out.arenaLen).toBe(RING_INLINE_BYTES);
+    // Sent on from where it arrived (forwarded without a view or an ArrayBuffer of its own), small
+    // (copied word by word) or not (one view and TypedArray#set).
+    const again = c.send(out);
+    expect(out.arena).not.toBeNull();
+    expect([...packedOf(again)!]).toEqual([...new Uint8Array(w.buf)]);
+    const small = msg('data');
+    small.buf = new Uint8Array(13).map((_, i) => 200 + i).buffer;
+    expect([...packedOf(c.send(c.send(small)))!]).toEqual([...new Uint8Array(small.buf)]);
+    // Read: an ArrayBuffer of its own, once.
+    const own = wireBuf(out)!;
+    expect(new Uint8Array(own)[RING_INLINE_BYTES - 1]).toBe((RING_INLINE_BYTES - 1) & 255);
+    expect(out.arena).toBeNull();
+    expect(wireBuf(out)).toBe(own);
 
     const big = msg('data');
     big.buf = new ArrayBuffer(RING_INLINE_BYTES + 1);
@@ -157,8 +168,8 @@ describe('ring codec', () => {
         w.buf = new Uint8Array(24).fill(pos).buffer;
         const end = enc.encode(w, pos, bytes.length);
         const out = dec.decode(pos, end);
-        expect(out.packed!.byteOffset % 8, `record at ${pos} named ${name}`).toBe(0);
-        expect([...out.packed!]).toEqual(Array(24).fill(pos));
+        expect(out.arenaAt % 8, `record at ${pos} named ${name}`).toBe(0);
+        expect([...packedOf(out)!]).toEqual(Array(24).fill(pos));
       }
     }
   });
