@@ -1,11 +1,14 @@
-// Where a message's CPU time goes on the chain of suites (a) and (b): runs the chain under
-// `node --cpu-prof` (every thread writes a profile: the main thread and each group's worker) and
-// sums the profiles' self time by what the code does, in % of all busy time and in µs per message
-// (against the CPU time per message measured in the same run). Not a *.bench.ts: `npm run bench`
-// does not run it (a profiler slows what it measures).
+// Where a message's CPU time goes on the chain of suites (a) and (b), or a cmd's on the round trip
+// of suite (d): runs the graph under `node --cpu-prof` (every thread writes a profile: the main
+// thread and each group's worker) and sums the profiles' self time by what the code does, in % of
+// all busy time and in µs per message or cmd (against the CPU time per message or cmd measured in
+// the same run). Not a *.bench.ts: `npm run bench` does not run it (a profiler slows what it
+// measures).
 //
-//   node --import tsx bench/profile-chain.ts [per-stage|one-group] [ringBytes]
+//   node --import tsx bench/profile-chain.ts [per-stage|one-group|cmd|cmd-one-group] [ringBytes]
 //
+// `cmd`: bench_cmd_driver and cmd_echo in two groups, one cmd in flight (suite (d));
+// `cmd-one-group`: both in one group.
 // ringBytes 0: groups talk through MessagePort batches only. Profiles stay in
 // bench-results/prof-<variant>/ for Chrome DevTools.
 import { spawnSync } from 'node:child_process';
@@ -13,9 +16,12 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureChain } from './lib/chain';
+import { startDriverGraph } from './lib/cmd-driver';
 import { round } from './lib/stats';
 
 const COUNT = 100_000;
+/** Cmds per measured round of the `cmd` variants (one in flight: slower than a chain's messages). */
+const CMDS = 20_000;
 const out = (text: string): void => void process.stdout.write(`${text}\n`);
 const ROUNDS = 3;
 
@@ -58,13 +64,18 @@ function category(fn: string, url: string, line: number): string {
   if (base === 'ring_outbox') return 'ring: write, publish, wake';
   if (base === 'ring_inbox') return 'ring: take (copy out), sleep';
   // An ArrayBuffer made from a message's packed bytes when a handler reads the buffer.
-  if (fn === 'wireBuf') return 'extensions (handlers) and ten_env';
+  if (fn === 'wireBuf' || fn === 'copyOf' || fn === 'packedOf') return 'extensions (handlers) and ten_env';
+  // A reader's arena (Buffer.allocUnsafeSlow), once per 256 KiB taken.
+  if (fn === 'createUnsafeBuffer') return 'ring: take (copy out), sleep';
   if (base === 'wire' || base === 'outbox') return 'port: batch encode / decode';
   if (file.includes('node:internal/worker') || file.includes('node:internal/per_context/messageport')) return 'port: postMessage, structured clone';
   if (base === 'runloop') return 'runloop (task queue)';
   // Counters, the sampled handler timing and its clock (worker/extension_rt.ts).
   if (base === 'histogram' || fn === 'countOut' || fn === 'addHandlerTime' || fn === 'now' || file.includes('telemetry')) return 'telemetry';
-  if (file.includes('/routing/') || ['group', 'engine', 'extension_rt', 'props', 'schema'].includes(base)) return 'routing, delivery, owner checks';
+  if (base === 'value-schema' || base === 'schema') return 'schema checks';
+  if (base === 'props' || base === 'text') return 'properties as JSON (getPropertyToJson, setPropertyFromJson)';
+  if (base === 'paths' || base === 'ids') return 'cmd paths and ids';
+  if (file.includes('/routing/') || ['group', 'engine', 'extension_rt'].includes(base)) return 'routing, delivery, owner checks';
   if (file.includes('/api/') || file.includes('/addons/') || file.includes('/bench/extensions/')) return 'extensions (handlers) and ten_env';
   if (file.startsWith('node:')) return 'Node internals (timers, promises, events)';
   if (url === '') return 'native (other)';
@@ -98,17 +109,42 @@ function summarise(dir: string, cpuMicrosPerMsg: number, [from, to]: [number, nu
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([k, v]) => `${((100 * v) / busy).toFixed(1).padStart(5)}%  ${round((cpuMicrosPerMsg * v) / busy, 2).toFixed(2).padStart(6)} µs  ${k}`);
-  out(`\nCPU per message (all threads): ${round(cpuMicrosPerMsg)} µs; profiled busy time ${Math.round(busy / 1000)} ms\n`);
+  out(`\nCPU per message or cmd (all threads): ${round(cpuMicrosPerMsg)} µs; profiled busy time ${Math.round(busy / 1000)} ms\n`);
   out(rows(byCategory, 20).join('\n'));
   out('\nTop functions (self time):');
-  out(rows(byFunction, 25).join('\n'));
+  out(rows(byFunction, 30).join('\n'));
 }
 
 const [variant = 'per-stage', ringArg] = process.argv.slice(2).filter((a) => a !== '--child');
 const ringBytes = ringArg === undefined ? undefined : Number(ringArg);
+/** Suite (d)'s graph: CPU per cmd over the measured rounds, their p50s (µs), and their window. */
+async function profileCmds(oneGroup: boolean): Promise<{ cpuMicrosPerMsg: number; rates: number[]; measuredUs: [number, number] }> {
+  const graph = await startDriverGraph('profile-cmd', [{ name: 'echo', addon: 'cmd_echo', group: oneGroup ? 'driver' : 'echo' }], ['echo'], undefined, 'driver', ringBytes === undefined ? {} : { ringBytes });
+  try {
+    await graph.run({ count: CMDS, warmup: CMDS, concurrency: 1 });
+    const cpu = (): number => {
+      const u = process.cpuUsage();
+      return u.user + u.system;
+    };
+    const c0 = cpu();
+    const from = Number(process.hrtime.bigint() / 1000n);
+    const p50s: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const r = await graph.run({ count: CMDS, warmup: 0, concurrency: 1 });
+      p50s.push(Math.round([...r.rtts].sort((a, b) => a - b)[CMDS >> 1]! * 1000 * 10) / 10);
+    }
+    const measuredUs: [number, number] = [from, Number(process.hrtime.bigint() / 1000n)];
+    return { cpuMicrosPerMsg: (cpu() - c0) / (ROUNDS * CMDS), rates: p50s, measuredUs };
+  } finally {
+    await graph.close();
+  }
+}
+
 if (process.argv.includes('--child')) {
-  const r = await measureChain({ suite: 'profile-chain', groupPerStage: variant === 'per-stage', count: COUNT, rounds: ROUNDS, warmupRounds: 1, ringBytes });
-  out(JSON.stringify({ cpuMicrosPerMsg: r.cpuMicrosPerMsg, rates: r.rates.map(Math.round), measuredUs: r.measuredUs }));
+  const r = variant.startsWith('cmd')
+    ? await profileCmds(variant === 'cmd-one-group')
+    : await measureChain({ suite: 'profile-chain', groupPerStage: variant === 'per-stage', count: COUNT, rounds: ROUNDS, warmupRounds: 1, ringBytes });
+  out(JSON.stringify({ cpuMicrosPerMsg: r.cpuMicrosPerMsg, rates: r.rates.map((x) => (variant.startsWith('cmd') ? x : Math.round(x))), measuredUs: r.measuredUs }));
   process.exit(0);
 } else {
   const dir = join('bench-results', `prof-${variant}${ringBytes === undefined ? '' : `-ring${ringBytes}`}`);
@@ -120,6 +156,7 @@ if (process.argv.includes('--child')) {
   });
   if (run.status !== 0) throw new Error(`The profiled chain failed (exit ${run.status}).`);
   const res = JSON.parse(run.stdout.trim().split('\n').pop()!) as { cpuMicrosPerMsg: number; rates: number[]; measuredUs: [number, number] };
-  out(`${variant}${ringBytes === undefined ? '' : `, ringBytes ${ringBytes}`}: rounds ${res.rates.join(', ')} msgs/s (profiled)`);
+  const unit = variant.startsWith('cmd') ? 'µs p50 per round trip' : 'msgs/s';
+  out(`${variant}${ringBytes === undefined ? '' : `, ringBytes ${ringBytes}`}: rounds ${res.rates.join(', ')} ${unit} (profiled)`);
   summarise(dir, res.cpuMicrosPerMsg, res.measuredUs);
 }
