@@ -9,7 +9,7 @@
  * The bytes are exactly those of `encodeFrame(toTen(w))`: test/unit/runtime/protocol/group-links.test.ts
  * compares the two on random messages.
  */
-import type { WireMsg } from '../core/wire';
+import { packedOf, type WireMsg } from '../core/wire';
 import { toTen, toTenLoc } from './bridge';
 import { MSG_TYPE_CODE, writeLoc, type EncodeError } from './message';
 import type { Writer } from './msgpack';
@@ -36,9 +36,13 @@ class FieldError {
   ) {}
 }
 
-/** The message's buffer without materialising it: its view when it arrived packed. */
+/**
+ * The message's buffer without materialising it: its view when it arrived packed, or a view of
+ * the bytes still in the copy of the ring it arrived through (`packedOf`).
+ */
 function bufOf(m: WireMsg): Uint8Array {
-  if (m.packed !== null) return m.packed;
+  const p = packedOf(m);
+  if (p !== null) return p;
   return m.buf !== null ? new Uint8Array(m.buf) : EMPTY;
 }
 
@@ -49,7 +53,7 @@ function bufOf(m: WireMsg): Uint8Array {
 export function encodeWireFrame(w: Writer, m: WireMsg): EncodeError | null {
   const type = m.type;
   if (type !== 'cmd' && type !== 'cmd_result' && type !== 'data' && type !== 'audio_frame' && type !== 'video_frame') {
-    const buf = m.packed ?? (m.buf !== null ? new Uint8Array(m.buf) : null);
+    const buf = packedOf(m) ?? (m.buf !== null ? new Uint8Array(m.buf) : null);
     return encodeFrame(w, toTen(m, buf));
   }
   const start = w.pos;

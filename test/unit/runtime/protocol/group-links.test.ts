@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { newWireMsg, type MsgType, type SharedLoc, type WireLoc, type WireMsg } from '../../../../src/runtime/core/wire';
+import { newWireMsg, packedOf, type MsgType, type SharedLoc, type WireLoc, type WireMsg } from '../../../../src/runtime/core/wire';
 import type { FromWorker } from '../../../../src/runtime/core/protocol';
 import { RemoteOutbox, decodeInboundFrames } from '../../../../src/runtime/protocol/group_links';
 import { decodeAll, encodeFrame } from '../../../../src/runtime/protocol';
@@ -171,23 +171,29 @@ describe('group ↔ other app', () => {
         fc.string({ maxLength: 20 }),
         fc.dictionary(fc.string({ maxLength: 6 }), value, { maxKeys: 4 }),
         fc.uint8Array({ maxLength: 300 }),
-        fc.boolean(),
+        fc.constantFrom('own', 'packed', 'arena'),
         fc.array(num, { minLength: 9, maxLength: 9 }),
         fc.constantFrom<MsgType>('cmd', 'start_graph', 'close_app'),
         (type, name, props, bytes, packed, n, origType) => {
           const w = msg(type, name, { props, cmdId: 'id', seqId: 's', status: n[0]!, isFinal: n[1]! > 0, origType, ts: n[2]! });
-          // A buffer of its own, or a view into a batch it arrived in.
-          if (packed) w.packed = Uint8Array.from([9, 9, ...bytes]).subarray(2);
-          else w.buf = Uint8Array.from(bytes).buffer;
+          // A buffer of its own, a view into a batch it arrived in, or bytes still in the copy of
+          // the ring it arrived through (WireMsg.arena).
+          if (packed === 'packed') w.packed = Uint8Array.from([9, 9, ...bytes]).subarray(2);
+          else if (packed === 'arena') {
+            w.arena = new DataView(Uint8Array.from([9, 9, 9, ...bytes, 9]).buffer);
+            w.arenaAt = 3;
+            w.arenaLen = bytes.length;
+          } else w.buf = Uint8Array.from(bytes).buffer;
           if (type === 'audio_frame') w.audio = { sampleRate: n[3]!, bytesPerSample: n[4]!, samplesPerChannel: n[5]!, channels: n[6]!, channelLayout: 0, dataFmt: n[7]!, lineSize: n[8]!, eof: false };
           if (type === 'video_frame') w.video = { width: n[3]!, height: n[4]!, pixelFmt: n[5]!, eof: false };
           const general = new Writer(64);
           const direct = new Writer(64);
           general.byte(0xc0);
           direct.byte(0xc0);
-          const buf = w.packed ?? (w.buf !== null ? new Uint8Array(w.buf) : null);
-          const e1 = encodeFrame(general, toTen(w, buf));
           const e2 = encodeWireFrame(direct, w);
+          const buf = packedOf(w) ?? (w.buf !== null ? new Uint8Array(w.buf) : null);
+          expect(buf === null ? [] : [...buf]).toEqual([...bytes]);
+          const e1 = encodeFrame(general, toTen(w, buf));
           expect(e2).toEqual(e1);
           expect([...direct.bytes()]).toEqual([...general.bytes()]);
         },
