@@ -50,7 +50,10 @@ test('a run survives a reload, traces a cmd end to end, exports Perfetto and rep
     await expect(traces.getByRole('button', { name: /^Follow cmd / }).first()).toBeVisible({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Pause traced messages' }).click();
     await expect(page.getByTestId('tracing-state')).toContainText('paused');
-    await traces.getByRole('button', { name: /^Follow cmd / }).first().click();
+    // A cmd whose send was traced: tracing reaches the groups one after the other, so the oldest
+    // steps listed can be of a cmd sent just before its sender's group started tracing.
+    const sentRow = traces.locator('li').filter({ hasText: /sent cmd ping/ }).first();
+    await sentRow.getByRole('button', { name: /^Follow cmd / }).click();
     const path = page.getByTestId('cmd-path');
     await expect(path).toContainText('cmd ping');
     await expect(path).toContainText(/round trip \d+\.\d+ ms/, { timeout: 10_000 });
