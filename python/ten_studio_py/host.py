@@ -1,22 +1,31 @@
 """`python -m ten_studio_py.host`: hosts one extension group for a TypeScript group thread.
 
-The group thread spawns this process with the link on fds 3 (read) and 4 (write). The first frame
-is the group's configuration; the process imports the packages, creates the instances, answers
-READY, then runs its dispatch loop until the group closes (or the link ends: the runtime is gone).
-stdout and stderr of Python code become log events of the extension whose code printed.
+The runtime's host thread starts this process before it knows the group (a spare, or at the
+graph's start): the process listens on a Unix socket of its own (a private folder; the path is its
+first line on stdout), imports our runtime, and waits for one connection — the group thread's — or
+for the end of its stdin (the runtime is gone: it exits). Until then it knows nothing of any graph:
+the group's paths and environment are applied from the first frame, the group's configuration.
+The process then imports the packages, creates the instances, answers READY, and runs its
+dispatch loop until the group closes (or the link ends: the runtime is gone). stdout and stderr of
+Python code become log events of the extension whose code printed.
 """
 
 import asyncio
 import faulthandler
 import io
 import os
+import select
 import signal
+import socket
+import tempfile
 import sys
 import threading
 import traceback
 from typing import Any
 
 MIN_PYTHON = (3, 10)
+# The first line on stdout: the socket the group thread connects to.
+LISTEN_MARK = "ten-studio-link "
 
 
 class _LogStream(io.TextIOBase):
@@ -77,17 +86,56 @@ def _new_loop() -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
+def _listen() -> tuple[socket.socket, str]:
+    """A socket in a folder only this user can enter; its path is the first line on stdout."""
+    folder = tempfile.mkdtemp(prefix="ten-py-")
+    where = os.path.join(folder, "link")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(where)
+    listener.listen(1)
+    os.write(1, f"{LISTEN_MARK}{where}\n".encode())
+    return listener, where
+
+
+def _accept(listener: socket.socket, where: str) -> int:
+    """The group thread's connection (its fd, blocking), or exit when stdin ends first."""
+    conn = None
+    try:
+        while conn is None:
+            ready, _, _ = select.select([listener, 0], [], [])
+            if listener in ready:
+                conn, _ = listener.accept()
+            elif not os.read(0, 4096):
+                break
+    finally:
+        listener.close()
+        os.unlink(where)
+        os.rmdir(os.path.dirname(where))
+    if conn is None:
+        os._exit(0)
+    conn.setblocking(True)
+    # Extensions reading stdin get its end, as before a process was kept waiting.
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    return conn.detach()
+
+
 def main() -> None:
     if sys.version_info < MIN_PYTHON:
         sys.stderr.write(f"Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer is needed; this is {sys.version.split()[0]}.\n")
         os._exit(3)
+    listener, where = _listen()
+    # Imported while the runtime decides which group this process hosts.
     from . import proto as P
     from .dispatch import Dispatcher
     from .executor import LoopExecutor
-    from .link import Link
+    from .link import Link, encode_records
     from .watchdog import Watchdog
+    import ten_runtime  # noqa: F401 - what every extension imports first
 
-    link = Link(3, 4)
+    fd = _accept(listener, where)
+    link = Link(fd, fd)
     first = link.read_frame_blocking()
     if first is None:
         os._exit(0)
@@ -96,7 +144,19 @@ def main() -> None:
     for p in reversed(config.get("paths", [])):
         if p not in sys.path:
             sys.path.insert(0, p)
+    if config.get("pythonpath") is not None:
+        # What a process the extensions start inherits, as if this one had been started for them.
+        os.environ["PYTHONPATH"] = config["pythonpath"]
     os.environ.setdefault("TEN_PYTHON_THREAD_MODE", "single_thread")
+    dbg = config.get("debug")
+    if dbg:
+        from . import debug
+
+        def report(state: str, text: str) -> None:
+            link.write_frame(P.CH_GROUP, encode_records([[P.P_DEBUG, state, dbg["host"], dbg["port"], text]],
+                                                         lambda r, e: [0, 0]))
+
+        debug.start(dbg["host"], dbg["port"], report)
 
     loop = _new_loop()
     asyncio.set_event_loop(loop)

@@ -35,6 +35,7 @@ P_STALL = 10  # [10, idx, ms, stack]
 P_STATS = 11  # [11, stats]
 P_LEFTOVER = 12  # [12, {threads: [...], tasks: [...]}]
 P_LOCAL = 13  # [13, [[srcIdx, name, n, [dstIdx...]]...], [[dstIdx, name, n]...]]  local sends and deliveries
+P_DEBUG = 14  # [14, state, host, port, text]  the debugger: listening | attached | error
 
 # Session channel (test mode).
 S_HELLO = 1  # node → py: [1, {pid}]

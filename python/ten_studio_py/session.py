@@ -24,6 +24,7 @@ from typing import Any
 
 from ten_runtime.error import TenError, TenErrorCode
 
+from . import debug
 from . import proto as P
 from .dispatch import Dispatcher
 from .link import Link, Outbox, encode_records
@@ -311,11 +312,38 @@ TESTER_ADDON = "ten:test_extension"
 
 _session: Session | None = None
 _lock = threading.Lock()
+_debugging = False
+
+
+def _start_debugging() -> None:
+    """TEN_ENABLE_PYTHON_DEBUG=true in a test process: one the IDE launched under debugpy is debugged
+    already (the dispatch thread is a `threading.Thread`, which debugpy follows); any other
+    listens on TEN_PYTHON_DEBUG_HOST:TEN_PYTHON_DEBUG_PORT and waits for a client before the first
+    test graph starts. What goes wrong fails the test with its text (the pip command for debugpy)."""
+    global _debugging
+    if _debugging or not debug.enabled() or debug.under_debugger():
+        return
+    _debugging = True
+    try:
+        host, port = debug.address_from_env()
+    except ValueError as e:
+        raise RuntimeError(str(e)) from None
+    failed: list[str] = []
+
+    def report(state: str, text: str) -> None:
+        if state == "error":
+            failed.append(text)
+        sys.__stderr__.write(f"ten-studio: {text}.\n")
+        sys.__stderr__.flush()
+
+    if not debug.start(host, port, report):
+        raise RuntimeError(failed[0] if failed else "The Python debugger could not start.")
 
 
 def ensure_session() -> Session | TenError:
     """The process's runtime session, started now if it is not running."""
     global _session
+    _start_debugging()
     with _lock:
         if _session is None or _session.closed:
             started = time.monotonic()

@@ -53,7 +53,8 @@ export function parseCommandArgs(argv: readonly string[], spec: CommandSpec): Co
     const option = spec.options.find((o) => o.name === key);
     if (!option) throw new UsageError(`unknown option --${key}.`);
     if (option.value === undefined && value !== true) throw new UsageError(`--${key} takes no value.`);
-    if (option.value !== undefined && (value === true || value === '')) throw new UsageError(`--${key} needs a value (${option.value}).`);
+    if (option.optional && value === '') throw new UsageError(`--${key}= needs a value (${option.value}), or give --${key} alone.`);
+    if (option.value !== undefined && !option.optional && (value === true || value === '')) throw new UsageError(`--${key} needs a value (${option.value}).`);
   }
   return { help: false, ...parsed };
 }

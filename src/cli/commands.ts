@@ -9,6 +9,8 @@ export interface OptionSpec {
   name: string;
   /** The value's placeholder (`NAME`, `FILE`); absent for a flag that takes no value. */
   value?: string;
+  /** The value is optional and only given as `--name=VALUE` (`--name` alone is the flag). */
+  optional?: true;
   help: string;
 }
 
@@ -54,6 +56,12 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'violation-policy', value: 'fail|report|abort', help: 'What a thread-check violation does (default: fail, the run exits non-zero).' },
       { name: 'start-timeout', value: 'S', help: "Fail the start when an extension's creation or a start phase takes longer (default: 60)." },
       { name: 'stop-timeout', value: 'S', help: 'End a group whose extensions have not closed S seconds after the stop (default: 5).' },
+      {
+        name: 'python-debug',
+        value: 'PORT',
+        optional: true,
+        help: 'Debug the Python extensions with debugpy, as TEN_ENABLE_PYTHON_DEBUG=true: each Python process waits for a debugger, the first on PORT (default: TEN_PYTHON_DEBUG_PORT, else 5678), the others on the next free ports; each address is printed.',
+      },
     ],
     details:
       'A node that cannot run here (its language, no entry file, not installed) and has no stand-in\n' +
@@ -187,13 +195,13 @@ export function commandSpec(name: string): CommandSpec | undefined {
 
 /** Long names of the options that take a value. */
 export function valuedOptions(spec: CommandSpec): string[] {
-  return spec.options.filter((o) => o.value !== undefined).map((o) => o.name);
+  return spec.options.filter((o) => o.value !== undefined && !o.optional).map((o) => o.name);
 }
 
 /** `ten-studio <command> --help`. */
 export function commandUsage(spec: CommandSpec): string {
   const rows = [
-    ...spec.options.map((o) => [`--${o.name}${o.value ? ` ${o.value}` : ''}`, o.help] as const),
+    ...spec.options.map((o) => [`--${o.name}${o.value ? (o.optional ? `[=${o.value}]` : ` ${o.value}`) : ''}`, o.help] as const),
     ['-h, --help', 'Show this help.'] as const,
   ];
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;

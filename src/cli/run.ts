@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 
 export const RUN_VALUED = ['graph', 'duration', 'events', 'record', 'trace', 'trace-sample', 'violation-policy', 'start-timeout', 'stop-timeout', 'stand-in', 'audio-in', 'audio-out', 'audio-tail'];
 /** Options of `run` that take no value. */
-const RUN_FLAGS = ['trace-payloads'];
+const RUN_FLAGS = ['trace-payloads', 'python-debug'];
 
 const POLICIES: readonly ViolationPolicy[] = ['fail', 'report', 'abort'];
 /** TEN log level INFO: logs below it are not printed (they still go to `--events`). */
@@ -49,6 +49,8 @@ export interface RunOptions {
   stopTimeoutMs?: number;
   /** `--stand-in`, `--audio-in`, `--audio-out`. */
   talk: TalkOptions;
+  /** `--python-debug[=PORT]`: debug the Python extensions (the port of the first process, else TEN's variable or default). */
+  pythonDebug?: { port?: number };
 }
 
 /** A `--<key> S` option in seconds (a positive number up to a day), as milliseconds. */
@@ -126,6 +128,13 @@ export function runOptions(args: ParsedArgs): RunOptions {
   if (startTimeoutMs !== undefined) opts.startTimeoutMs = startTimeoutMs;
   const stopTimeoutMs = secondsOption(args, 'stop-timeout');
   if (stopTimeoutMs !== undefined) opts.stopTimeoutMs = stopTimeoutMs;
+  const debug = args.options.get('python-debug');
+  if (debug === true) opts.pythonDebug = {};
+  else if (debug !== undefined) {
+    const port = /^\d+$/.test(debug) ? Number(debug) : NaN;
+    if (!(port >= 1 && port <= 65535)) throw new UsageError(`--python-debug=${debug}: the port must be an integer from 1 to 65535.`);
+    opts.pythonDebug = { port };
+  }
   return opts;
 }
 
@@ -224,6 +233,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
     ...(Object.keys(plan.replaceNodes).length ? { replaceNodes: plan.replaceNodes } : {}),
     ...(plan.transports.length ? { textTap: true } : {}),
+    ...(opts.pythonDebug ? { pythonDebug: opts.pythonDebug } : {}),
   });
   const recorder = opts.recordFile ? new CliRecorder(app, opts.propertyPath, opts.trace ?? null) : undefined;
   const talk = plan.roles

@@ -4,6 +4,7 @@
  */
 import { App, type AppOptions } from './app/app';
 
+export { leasePythonSpares } from './app/py_procs';
 export { App, type AppLiveCounts, type AppOptions, type AppSample, type GraphSource, type StartGraphOptions, type TraceListener } from './app/app';
 export { HIST_BUCKETS, histBucket, histBucketMs, histQuantile } from './core/histogram';
 export type {

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { App, type RuntimeEvent } from '../../runtime';
+import { App, leasePythonSpares, type RuntimeEvent } from '../../runtime';
 import { BUILTIN_ADDONS_DIR } from '../../runtime/addons';
 import {
   buildCatalogue,
@@ -70,6 +70,9 @@ export class RunManager {
   private readonly runs = new Map<string, Run>();
   private readonly flushMs: number;
   private flushTimer: NodeJS.Timeout | null = null;
+
+  /** The host keeps a spare Python interpreter between runs (each run is an App of its own). */
+  private readonly releaseSpares = leasePythonSpares(1);
 
   constructor(private readonly options: RunManagerOptions) {
     this.flushMs = Math.max(50, options.flushMs ?? 50);
@@ -311,6 +314,7 @@ export class RunManager {
     await Promise.all([...this.runs.values()].map((r) => this.finish(r, 'stopped')));
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    await this.releaseSpares();
   }
 
   /**

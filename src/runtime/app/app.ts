@@ -23,7 +23,8 @@ import { flattenForRun, loadImportedGraph } from './flatten';
 import { WorkerPool } from './pool';
 import { DEFAULT_RING_BYTES } from '../routing/ring';
 import { discoverAddons, pythonPathsFor, type AddonPackage } from './packages';
-import { checkPython, chosenPython, pythonEnv, studioPythonDir } from './python';
+import { checkDebugpy, checkPython, chosenPython, claimDebugPort, pythonDebugFrom, pythonEnv, studioPythonDir, type PythonDebug } from './python';
+import { leasePythonSpares, pythonProcesses, type PyProc, type PySpawnSpec } from './py_procs';
 
 export interface AppOptions {
   /** App `property.json`: parsed, or a path to it (its folder becomes `appDir` by default). */
@@ -106,6 +107,19 @@ export interface AppOptions {
    * process that started us) reached through the returned port, instead of a spawned one.
    */
   pythonRelay?: (graphId: string, group: string) => MessagePort;
+  /**
+   * Ours: debug the Python extensions with debugpy, as TEN does with `TEN_ENABLE_PYTHON_DEBUG=true`
+   * (the default comes from TEN's variables: `TEN_PYTHON_DEBUG_PORT`, default 5678;
+   * `TEN_PYTHON_DEBUG_HOST`, default loopback). Each Python process listens before it imports its
+   * group and waits for a client: the first on the port, the others on the next free ones; each
+   * says where in a `python:debug` log event. `false` turns the variables' choice off.
+   */
+  pythonDebug?: boolean | { port?: number; host?: string };
+  /**
+   * Ours: Python interpreters kept started, our runtime imported, for the next Python group of the
+   * same interpreter and environment (default 1; 0: none). See app/py_procs.ts.
+   */
+  sparePythons?: number;
   /**
    * Ours: nodes to run as another addon in this app's graphs (stand-ins for packages that cannot
    * run here): per predefined graph name, per extension node name, the addon and the node
@@ -198,6 +212,12 @@ export class App implements EngineHost, NetHost {
   private readonly retired: LiveCounts = { engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, processes: 0 };
   private readonly pythonExe: string | undefined;
   private readonly pythonRelay: ((graphId: string, group: string) => MessagePort) | undefined;
+  /** The debugger's settings, or why they are wrong (the first Python start fails with it). */
+  private readonly pythonDebug: PythonDebug | Error | null;
+  /** Releases this app's hold on the spare interpreters (at close). */
+  private readonly releaseSpares: () => Promise<void>;
+  /** The spec of the last process started for a group without debugging (spares are kept for it). */
+  private pySpec: PySpawnSpec | null = null;
 
   constructor(opts: AppOptions = {}) {
     let property: TenAppProperty = {};
@@ -229,6 +249,14 @@ export class App implements EngineHost, NetHost {
     if (opts.onEvent) this.listeners.add(opts.onEvent);
     this.pythonExe = opts.python;
     this.pythonRelay = opts.pythonRelay;
+    let debug: PythonDebug | Error | null;
+    try {
+      debug = pythonDebugFrom(opts.pythonDebug);
+    } catch (e) {
+      debug = e as Error;
+    }
+    this.pythonDebug = debug;
+    this.releaseSpares = leasePythonSpares(opts.sparePythons ?? 1);
   }
 
   /**
@@ -377,6 +405,7 @@ export class App implements EngineHost, NetHost {
       for (const n of leaked) this.retired.handles += n;
       this.lingering.clear();
       await this.pool.close();
+      await this.releaseSpares();
       this.emit({ type: 'app_closed', ts: Date.now() });
       this.resolveClosed();
     })();
@@ -443,7 +472,34 @@ export class App implements EngineHost, NetHost {
     if (this.pythonRelay) return { exe: '', paths, env: {}, relay: this.pythonRelay(graphId, group) };
     const chosen = this.pythonExe ? { exe: this.pythonExe, from: 'the run options' } : chosenPython(this.property);
     const { exe } = checkPython(chosen.exe, chosen.from);
-    return { exe, paths, env: pythonEnv(paths) };
+    if (this.pythonDebug instanceof Error) throw this.pythonDebug;
+    if (this.pythonDebug) checkDebugpy(exe);
+    // Started with our packages on the path only (what a spare can have been started with); the
+    // group's own paths are the process's to add when it takes the group.
+    return {
+      exe,
+      paths,
+      env: pythonEnv([studioPythonDir()]),
+      pythonpath: pythonEnv(paths).PYTHONPATH,
+      ...(this.pythonDebug ? { debug: { ...this.pythonDebug } } : {}),
+    };
+  }
+
+  async pythonProcess(cfg: GroupPython): Promise<PyProc> {
+    const args = ['-X', 'utf8', '-m', 'ten_studio_py.host'];
+    if (!cfg.debug) {
+      const spec: PySpawnSpec = { exe: cfg.exe, args, env: cfg.env, cwd: process.cwd() };
+      this.pySpec = spec;
+      return pythonProcesses.take(spec);
+    }
+    // Debugging: a process of its own (never a spare) listening on a port no other process of this host has.
+    const claim = await claimDebugPort(cfg.debug.host, cfg.debug.port);
+    cfg.debug.port = claim.port;
+    const env = { ...cfg.env, TEN_ENABLE_PYTHON_DEBUG: 'true', TEN_PYTHON_DEBUG_HOST: cfg.debug.host, TEN_PYTHON_DEBUG_PORT: String(claim.port) };
+    // Breakpoints in the standard library hold only without frozen modules (debugpy warns otherwise).
+    const p = pythonProcesses.take({ exe: cfg.exe, args: ['-X', 'frozen_modules=off', ...args], env, cwd: process.cwd() });
+    p.whenGone(claim.release);
+    return p;
   }
 
   requestStop(engine: Engine | NetEngine): void {
@@ -589,6 +645,9 @@ export class App implements EngineHost, NetHost {
     for (const e of this.lingering) if (e.liveThreads() === 0) this.lingering.delete(e);
     if (engine.liveThreads() > 0) this.lingering.add(engine);
     this.emit({ type: 'graph', ts: Date.now(), graphId: engine.graphId, name: engine.name, state: 'stopped' });
+    // Interpreters for the next start start now, while nothing of this graph competes for the CPU
+    // (as the spare threads: engine.ts).
+    if (this.pySpec !== null && !this.closing) pythonProcesses.keep(this.pySpec);
     // An app not in long_running_mode exits when its last graph closes.
     if (this.engines.size === 0 && !this.closing && !this.longRunning) void this.close();
   }

@@ -8,6 +8,7 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { WORKER_SOURCE, type ModuleBuilder } from './build';
 import type { WorkerPool } from './pool';
+import type { PyProc } from './py_procs';
 import { deepMerge } from '../core/props';
 import type { FromWorker, GroupPython, GroupSample, HandleCounts, LifecyclePhase, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import type { WireMsg } from '../core/wire';
@@ -43,6 +44,12 @@ export interface EngineHost {
    * when no usable interpreter is configured: the graph then fails before any thread starts).
    */
   pythonGroup(group: string, packageDirs: string[], graphId: string): GroupPython;
+  /**
+   * Ours: the Python process for a group (a spare started with the same interpreter, arguments and
+   * environment, else a new one), and the port of its debugger when debugging is on (allocated
+   * first: the configured port for the first process, the next free ones for the others).
+   */
+  pythonProcess(cfg: GroupPython): Promise<PyProc>;
   policy: ViolationPolicy;
   stopTimeoutMs: number;
   unansweredAfterMs: number;
@@ -123,8 +130,8 @@ export class Engine {
   private readonly phaseTimers = new Map<string, NodeJS.Timeout>();
   /** Leaks reported by workers at close, summed. */
   readonly closedLive: LiveCounts = { engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, processes: 0 };
-  /** Python processes of the groups (pid → group), until they exit or are killed. */
-  private readonly pids = new Map<number, string>();
+  /** Python processes of the groups (process → group), until they exit or are killed. */
+  private readonly procs = new Map<PyProc, string>();
 
   constructor(host: EngineHost, graphId: string, name: string, graph: TenGraph, syncStopBeforeDeinit: boolean) {
     this.host = host;
@@ -169,10 +176,36 @@ export class Engine {
       if (!pkg) throw new Error(`Node '${n.name}' uses addon '${n.addon}', which is not installed.`);
       if (pkg.runtime !== 'python') entries.set(pkg.entry, '');
     }
+    // Python is checked before any thread starts: a missing interpreter is one clear error.
+    const python = new Map<string, GroupPython>();
+    const pyDirs = new Map<string, string[]>();
+    for (const n of plan.nodes) {
+      const pkg = addons.get(n.addon)!;
+      if (pkg.runtime !== 'python') continue;
+      const g = plan.groupOf[n.name];
+      const dirs = pyDirs.get(g);
+      if (dirs) dirs.push(pkg.dir!);
+      else pyDirs.set(g, [pkg.dir!]);
+    }
+    for (const [g, dirs] of pyDirs) python.set(g, this.host.pythonGroup(g, dirs, this.graphId));
+    // The processes start (or spares are taken) while the modules build.
+    const pyStarted = this.startPython(python);
+    pyStarted.catch(() => undefined);
     // Build what the threads will import once, here, instead of compiling in every thread.
     const sources = [WORKER_SOURCE, ...entries.keys()];
-    const urls = await this.host.builder.build(sources, (message) => this.host.emit({ type: 'log', ts: Date.now(), graphId: this.graphId, extension: '', level: 4, message }));
-    if (this.stopping !== null) return { ok: true };
+    let urls: string[];
+    try {
+      urls = await this.host.builder.build(sources, (message) => this.host.emit({ type: 'log', ts: Date.now(), graphId: this.graphId, extension: '', level: 4, message }));
+      await pyStarted;
+    } catch (e) {
+      await pyStarted.catch(() => undefined);
+      this.dropPython();
+      throw e;
+    }
+    if (this.stopping !== null) {
+      this.dropPython();
+      return { ok: true };
+    }
     sources.forEach((s, i) => entries.set(s, urls[i]));
     for (const n of plan.nodes) {
       const pkg = addons.get(n.addon)!;
@@ -188,12 +221,6 @@ export class Engine {
       list.push(spec);
     }
     const groups = [...byGroup.keys()];
-    // Python is checked before any thread starts: a missing interpreter is one clear error.
-    const python = new Map<string, GroupPython>();
-    for (const [g, specs] of byGroup) {
-      const dirs = specs.filter((s) => s.runtime === 'python').map((s) => s.dir!);
-      if (dirs.length > 0) python.set(g, this.host.pythonGroup(g, dirs, this.graphId));
-    }
     const peers = new Map<string, Record<string, MessagePort>>(groups.map((g) => [g, {}]));
     for (let i = 0; i < groups.length; i++) {
       for (let j = i + 1; j < groups.length; j++) {
@@ -231,6 +258,7 @@ export class Engine {
       } catch (e) {
         throw new Error(unsendable(g, nodes, e));
       }
+      this.attachPython(w);
     }
     // The first failure ends the wait: the other groups are stopped, not waited for.
     return new Promise<Created>((resolve) => {
@@ -307,7 +335,11 @@ export class Engine {
     };
     worker.on('message', (m: FromWorker) => {
       if (m.t === 'creating') startTimer();
-      else
+      else if (m.t === 'py_debug') {
+        // Waiting for a debugger to attach is not the extensions' time: the limit starts again after.
+        clearTimeout(timer);
+        if (m.state !== 'listening' && !gw.answered) startTimer();
+      } else
         this.onWorker(gw, m, (r) => {
           gw.answered = true;
           clearTimeout(timer);
@@ -671,19 +703,63 @@ export class Engine {
 
   /** Python processes still running. */
   liveProcesses(): number {
-    return this.pids.size;
+    return this.procs.size;
   }
 
   /** Kills the Python processes of a group whose thread ended without seeing them exit. */
   private killProcesses(group: string): void {
-    for (const [pid, g] of this.pids) {
+    for (const [p, g] of this.procs) {
       if (g !== group) continue;
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Gone already.
+      p.kill();
+      this.procs.delete(p);
+    }
+  }
+
+  /**
+   * Starts (or takes) the Python process of every Python group (not a test session's, whose
+   * process runs already), each reported to its group thread from now on, and waits until all
+   * listen for their group. A process that cannot start fails the graph's start.
+   */
+  private async startPython(python: Map<string, GroupPython>): Promise<void> {
+    const started: [string, GroupPython, PyProc][] = [];
+    try {
+      for (const [g, cfg] of python) {
+        if (cfg.relay) continue;
+        const p = await this.host.pythonProcess(cfg);
+        this.procs.set(p, g);
+        p.whenGone(() => this.procs.delete(p));
+        started.push([g, cfg, p]);
       }
-      this.pids.delete(pid);
+      await Promise.all(
+        started.map(async ([g, cfg, p]) => {
+          try {
+            cfg.sock = await p.listening;
+          } catch (e) {
+            throw new Error(`The Python process of group '${g}' (${cfg.exe}) could not start: ${(e as Error).message}.`);
+          }
+          cfg.pid = p.pid;
+        }),
+      );
+    } catch (e) {
+      for (const [, , p] of started) p.kill();
+      throw e;
+    }
+  }
+
+  /** Ends the processes started for groups that got no thread (a start that failed or was stopped first). */
+  private dropPython(): void {
+    for (const p of this.procs.keys()) p.kill();
+    this.procs.clear();
+  }
+
+  /** Passes the output and exit of a group's Python process to its thread (what came before the init first). */
+  private attachPython(w: GroupWorker): void {
+    for (const [p, g] of this.procs) {
+      if (g !== w.group) continue;
+      p.attach({
+        output: (level, text) => this.post(w, { t: 'py_out', level, text }),
+        exit: (code, signal) => this.post(w, { t: 'py_exit', code, signal }),
+      });
     }
   }
 
@@ -751,12 +827,6 @@ export class Engine {
         this.closedLive.timers += m.live.timers;
         this.closedLive.handles += m.live.handles;
         w.resolveClosed();
-        return;
-      case 'process':
-        this.pids.set(m.pid, w.group);
-        return;
-      case 'process_exit':
-        this.pids.delete(m.pid);
         return;
       case 'leftover':
         w.resolveLeftover?.(m.handles);

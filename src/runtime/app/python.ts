@@ -8,6 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -81,4 +82,76 @@ export function pythonEnv(paths: readonly string[]): Record<string, string> {
   env.PYTHONPATH = [...paths, ...prev.filter((p) => p && !paths.includes(p))].join(delimiter);
   env.PYTHONUNBUFFERED = '1';
   return env;
+}
+
+// ---- debugging (TEN_ENABLE_PYTHON_DEBUG) -------------------------------------------------------
+
+/** TEN's default port of the Python debugger (`TEN_PYTHON_DEBUG_PORT`). */
+export const DEFAULT_DEBUG_PORT = 5678;
+/** TEN listens on `localhost`, which debugpy binds as IPv4 loopback: named as that one address. */
+export const DEFAULT_DEBUG_HOST = '127.0.0.1';
+
+export interface PythonDebug {
+  host: string;
+  /** The port of the first Python process; the others take the next free ones. */
+  port: number;
+}
+
+/**
+ * Debugging as TEN's variables ask (`TEN_ENABLE_PYTHON_DEBUG=true`, `TEN_PYTHON_DEBUG_HOST`,
+ * `TEN_PYTHON_DEBUG_PORT`), overridden by the run's own choice: `false` off, `true` or
+ * `{ port?, host? }` on (what it leaves out comes from the variables, then TEN's defaults). A port
+ * that is not one is an error that names where it came from.
+ */
+export function pythonDebugFrom(choice: boolean | { port?: number; host?: string } | undefined, env: NodeJS.ProcessEnv = process.env): PythonDebug | null {
+  if (choice === false || (choice === undefined && env.TEN_ENABLE_PYTHON_DEBUG !== 'true')) return null;
+  const given = typeof choice === 'object' ? choice : {};
+  let port = given.port;
+  if (port === undefined && env.TEN_PYTHON_DEBUG_PORT) {
+    const raw = env.TEN_PYTHON_DEBUG_PORT;
+    port = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!(port >= 1 && port <= 65535)) throw new Error(`TEN_PYTHON_DEBUG_PORT is '${raw}', which is not a port (1 to 65535).`);
+  }
+  port ??= DEFAULT_DEBUG_PORT;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`The Python debug port ${port} is not a port (1 to 65535).`);
+  return { host: given.host || env.TEN_PYTHON_DEBUG_HOST || DEFAULT_DEBUG_HOST, port };
+}
+
+const debugpyFound = new Set<string>();
+
+/** Checks that debugpy imports in `exe` (once it does, not again); throws the text that says how to install it. */
+export function checkDebugpy(exe: string): void {
+  if (debugpyFound.has(exe)) return;
+  const r = spawnSync(exe, ['-c', 'import debugpy'], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) {
+    throw new Error(`Python debugging is on, but debugpy is not installed for '${exe}'. Install it with: ${exe} -m pip install debugpy`);
+  }
+  debugpyFound.add(exe);
+}
+
+/** Debugger addresses handed to processes of this host that still run (`host:port`). */
+const claimedPorts = new Set<string>();
+
+/** Whether a server can listen on host:port now. */
+function bindable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A debugger port for one more process: `from` if it is free, else the next free one. It stays
+ * claimed (no other process of this host gets it) until `release` is called.
+ */
+export async function claimDebugPort(host: string, from: number): Promise<{ port: number; release: () => void }> {
+  for (let port = from; port <= 65535; port++) {
+    const key = `${host}:${port}`;
+    if (claimedPorts.has(key)) continue;
+    claimedPorts.add(key);
+    if (await bindable(host, port)) return { port, release: () => claimedPorts.delete(key) };
+    claimedPorts.delete(key);
+  }
+  throw new Error(`No free port for the Python debugger on ${host} from ${from} on.`);
 }

@@ -35,8 +35,15 @@ export interface GroupPython {
   exe: string;
   /** Prepended to `sys.path`: our `ten_runtime`, the system packages' `interface/` folders, the app. */
   paths: string[];
-  /** Environment of the process (the app's, plus PYTHONPATH). */
+  /** Environment of the process (the app's, plus PYTHONPATH with our packages); what a spare must have been started with. */
   env: Record<string, string>;
+  /** PYTHONPATH as the group's extensions see it (`paths` first), set in the process when it takes the group. */
+  pythonpath?: string;
+  /** Debugging (TEN_ENABLE_PYTHON_DEBUG): the process listens here with debugpy and waits for a client before it imports anything of the group. */
+  debug?: { host: string; port: number };
+  /** Set by the engine: the socket the process the host thread started listens on, and its pid. */
+  sock?: string;
+  pid?: number;
   /**
    * Test sessions: the Python process already runs (it started us) and its link is relayed by
    * the main thread through this port instead of a spawned process's pipes.
@@ -98,7 +105,11 @@ export type ToWorker =
   /** Ours: the text tap (routing/text_tap.ts) on or off. */
   | { t: 'text_tap'; on: boolean }
   /** The app is closing: a thread still alive after its extensions closed says what keeps it. */
-  | { t: 'leftover' };
+  | { t: 'leftover' }
+  /** Ours: output of the group's Python process that bypassed Python's `sys.stdout` (null: its end). */
+  | { t: 'py_out'; level: 2 | 3; text: string | null }
+  /** Ours: the group's Python process exited (the host thread owns it). */
+  | { t: 'py_exit'; code: number | null; signal: NodeJS.Signals | null };
 
 /** Live runtime objects of a thread; all zero after a clean close. */
 export interface LiveCounts {
@@ -217,8 +228,8 @@ export type FromWorker =
   /** Nothing keeps the closed group's thread alive any more: it ends by itself, leaking nothing. */
   | { t: 'ending' }
   | ({ t: 'memory' } & GroupMemory)
-  | { t: 'process'; pid: number }
-  | { t: 'process_exit'; pid: number }
+  /** Ours: the group's Python debugger listens (the creation's time limit pauses while it waits for a client) or a client attached. */
+  | { t: 'py_debug'; state: 'listening' | 'attached' | 'error' }
   | { t: 'trace'; records: TraceRecord[]; dropped: number }
   | { t: 'text'; records: TextRecord[]; dropped: number };
 

@@ -66,6 +66,8 @@ export const P_STATS = 11;
 export const P_LEFTOVER = 12;
 /** [13, [[srcIdx, name, n, [dstIdx…]]…], [[dstIdx, name, n]…]]: local sends and deliveries since the last report. */
 export const P_LOCAL = 13;
+/** [14, state, host, port, text]: the debugger (TEN_ENABLE_PYTHON_DEBUG) is `listening`, `attached`, or could not start (`error`). */
+export const P_DEBUG = 14;
 
 // Session channel.
 export const S_HELLO = 1;

@@ -86,6 +86,8 @@ export class GroupRuntime implements ExtHost {
   /** Ours: the Python process hosting this group's Python extensions, if it has any. */
   private readonly pythonCfg: GroupPython | undefined;
   private py: PyHost | null = null;
+  /** Output and exit of the Python process that arrived before its PyHost started (null from then on). */
+  private pyEarly: Extract<ToWorker, { t: 'py_out' | 'py_exit' }>[] | null = [];
   /** Names of the group's Python extensions (their messages may skip the runloop: toPythonAtOnce). */
   private pyNames: ReadonlySet<string> | null = null;
   /** Python threads user code left running after the group closed (counted as leaked handles). */
@@ -171,9 +173,19 @@ export class GroupRuntime implements ExtHost {
     }
     if (this.py !== null) {
       // Imports the packages and creates the instances in the Python process.
-      await this.py.start(() => this.maybeClose());
+      const started = this.py.start(() => this.maybeClose());
+      // What the host thread passed on before (the process's first output, an early exit).
+      const early = this.pyEarly ?? [];
+      this.pyEarly = null;
+      for (const m of early) this.toPyHost(m);
+      await started;
       for (const x of pyExts) this.lifecycle(x.name, 'created');
     }
+  }
+
+  private toPyHost(m: Extract<ToWorker, { t: 'py_out' | 'py_exit' }>): void {
+    if (m.t === 'py_out') this.py!.output(m.level, m.text);
+    else this.py!.processExited(m.code, m.signal);
   }
 
   handleControl(m: ToWorker): void {
@@ -193,6 +205,11 @@ export class GroupRuntime implements ExtHost {
         return;
       case 'deinit':
         for (const x of this.exts.values()) this.runloop.postTaskTail(() => x.allowDeinit());
+        return;
+      case 'py_out':
+      case 'py_exit':
+        if (this.pyEarly !== null) this.pyEarly.push(m);
+        else this.toPyHost(m);
         return;
       case 'sample':
         post({ t: 'sample', reqId: m.reqId, sample: this.sample() });
@@ -517,13 +534,24 @@ export class GroupRuntime implements ExtHost {
     this.emit({ type: 'log', ts: Date.now(), graphId: this.graphId, extension: '', level: 3, message, category: 'python:leftover' });
   }
 
-  processStarted(pid: number): void {
-    post({ t: 'process', pid });
-  }
-
-  processExited(pid: number): void {
+  /**
+   * Ours: the debugger of the group's Python process (TEN_ENABLE_PYTHON_DEBUG) listens, has a
+   * client, or could not start: a log line that says where to attach (its fields for the studio),
+   * and the engine pauses the creation's time limit while the process waits for the client.
+   */
+  pythonDebug(state: 'listening' | 'attached' | 'error', host: string, port: number, pid: number, text: string): void {
+    this.emit({
+      type: 'log',
+      ts: Date.now(),
+      graphId: this.graphId,
+      extension: '',
+      level: state === 'error' ? 4 : 2,
+      message: `Group '${this.group}': ${text}.`,
+      category: 'python:debug',
+      fields: { group: this.group, pid, host, port, state },
+    });
     this.flushEvents();
-    post({ t: 'process_exit', pid });
+    post({ t: 'py_debug', state });
   }
 
   log(extension: string, level: LogLevel, message: string, category: string | undefined, fields: unknown): void {

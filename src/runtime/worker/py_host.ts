@@ -17,8 +17,7 @@
  * are closed, and the cmds waiting on them get `The destination extension has been terminated.`;
  * the rest of the group and the graph go on.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import { createConnection, type Socket } from 'node:net';
 import { AudioFrame, Cmd, CmdResult, Data, VideoFrame } from '../api/msg';
 import type { TenError } from '../api/error';
 import type { GroupPython, PythonSample, RuntimeEvent } from '../core/protocol';
@@ -27,6 +26,7 @@ import {
   encodeFrame,
   FrameReader,
   P_CREATE_FAILED,
+  P_DEBUG,
   P_DATA,
   P_DONE,
   P_ERROR,
@@ -104,7 +104,9 @@ export class PyHost {
   readonly exts: ExtRuntime[];
   private readonly cfg: GroupPython;
   private link: Link | null = null;
-  private child: ChildProcess | null = null;
+  private sock: Socket | null = null;
+  /** The unfinished last line of the process's stdout and stderr. */
+  private readonly partial = ['', ''];
   private readonly reader = new FrameReader();
   private records: unknown[] = [];
   private bins: Uint8Array[] = [];
@@ -149,7 +151,7 @@ export class PyHost {
   start(onExited: () => void): Promise<void> {
     this.onExited = onExited;
     const done = new Promise<void>((resolve, reject) => (this.ready = { resolve, reject }));
-    this.link = this.cfg.relay ? this.relayLink() : this.spawnLink();
+    this.link = this.cfg.relay ? this.relayLink() : this.connectLink();
     this.write([
       [
         T_INIT,
@@ -159,6 +161,8 @@ export class PyHost {
           group: this.g.group,
           policy: this.g.policy,
           paths: this.cfg.paths,
+          ...(this.cfg.pythonpath !== undefined ? { pythonpath: this.cfg.pythonpath } : {}),
+          ...(this.cfg.debug ? { debug: this.cfg.debug } : {}),
           exts: this.exts.map((x, idx) => ({
             idx,
             name: x.name,
@@ -255,36 +259,31 @@ export class PyHost {
     }
   }
 
-  private spawnLink(): Link {
-    const child = spawn(this.cfg.exe, ['-X', 'utf8', '-m', 'ten_studio_py.host'], {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-      env: this.cfg.env,
-    });
-    this.child = child;
-    const toPy = child.stdio[3] as Writable;
-    const fromPy = child.stdio[4] as Readable;
-    fromPy.on('data', (chunk: Buffer) => this.onChunk(chunk));
-    // A write after the process died fails asynchronously with EPIPE: its exit is reported instead.
-    toPy.on('error', () => undefined);
-    fromPy.on('error', () => undefined);
-    this.captureOutput(child.stdout!, 2);
-    this.captureOutput(child.stderr!, 3);
-    child.on('error', (e) => this.fail(new Error(`Could not start Python '${this.cfg.exe}': ${e.message}`)));
-    child.on('close', (code, signal) => this.onExit(code, signal));
-    this.pid = child.pid ?? 0;
-    if (this.pid) this.g.processStarted(this.pid);
+  /**
+   * The link of a process the host thread started (app/py_procs.ts): a Unix socket it listens on
+   * until its group connects. Its output and exit reach this thread from the host thread
+   * (`output`, `processExited`), which owns the process.
+   */
+  private connectLink(): Link {
+    const sock = createConnection({ path: this.cfg.sock! });
+    sock.on('data', (chunk: Buffer) => this.onChunk(chunk));
+    // The process's exit is reported by the host thread; a failed connect means it is gone or
+    // going (its exit follows), a write after it died fails with EPIPE.
+    sock.on('error', (e) => (this.lastError ||= `link: ${e.message}`));
+    this.sock = sock;
+    this.pid = this.cfg.pid ?? 0;
     return {
       pid: this.pid,
       write: (parts) => {
         if (parts.length === 1) {
-          toPy.write(parts[0]);
+          sock.write(parts[0]);
           return;
         }
-        toPy.cork();
-        for (const p of parts) toPy.write(p);
-        toPy.uncork();
+        sock.cork();
+        for (const p of parts) sock.write(p);
+        sock.uncork();
       },
-      end: () => toPy.end(),
+      end: () => sock.end(),
     };
   }
 
@@ -311,19 +310,17 @@ export class PyHost {
     };
   }
 
-  /** Output that bypassed Python's `sys.stdout` (a C library, the interpreter itself). */
-  private captureOutput(stream: Readable, level: number): void {
-    let partial = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (s: string) => {
-      const lines = (partial + s).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) this.outputLine(line, level);
-    });
-    stream.on('end', () => {
-      if (partial) this.outputLine(partial, level);
-      partial = '';
-    });
+  /** Output that bypassed Python's `sys.stdout` (a C library, the interpreter itself), from the host thread. */
+  output(level: 2 | 3, text: string | null): void {
+    const i = level - 2;
+    if (text === null) {
+      if (this.partial[i]) this.outputLine(this.partial[i], level);
+      this.partial[i] = '';
+      return;
+    }
+    const lines = (this.partial[i] + text).split('\n');
+    this.partial[i] = lines.pop() ?? '';
+    for (const line of lines) this.outputLine(line, level);
   }
 
   private outputLine(line: string, level: number): void {
@@ -372,8 +369,15 @@ export class PyHost {
   /** Ends the process now (the graph is being torn down). */
   kill(): void {
     this.exitRequested = true;
-    this.child?.kill('SIGKILL');
-    if (!this.child) this.link?.end();
+    if (this.cfg.relay) {
+      this.link?.end();
+      return;
+    }
+    try {
+      if (this.pid) process.kill(this.pid, 'SIGKILL');
+    } catch {
+      // Gone already: its exit is on the way.
+    }
   }
 
   /** `more`: buffers that follow `buf` in the frame (the record's buf properties). */
@@ -494,6 +498,9 @@ export class PyHost {
             break;
           case P_STATS:
             this.onStats(r[1] as PyStats);
+            break;
+          case P_DEBUG:
+            this.g.pythonDebug(r[1] as 'listening' | 'attached' | 'error', r[2] as string, r[3] as number, this.pid, r[4] as string);
             break;
           case P_READY:
             this.onReady(r[1] as { pid: number; python: string });
@@ -684,12 +691,19 @@ export class PyHost {
     this.g.reportError('', 'python', e);
   }
 
+  /** The process exited (the host thread saw it): its last output has been passed on before. */
+  processExited(code: number | null, signal: NodeJS.Signals | null): void {
+    this.output(2, null);
+    this.output(3, null);
+    this.sock?.destroy();
+    this.onExit(code, signal);
+  }
+
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.settled = true;
     if (this.exited) return;
     this.exited = true;
     this.phases.clear();
-    if (this.pid) this.g.processExited(this.pid);
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     const tail = this.stderrTail.filter((l) => l.trim() !== '').join('\n');
     const detail = `${tail ? `\nstderr:\n${tail}` : ''}${this.lastError ? `\nlast error: ${this.lastError}` : ''}`;

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './cli';
+import { spawnSync } from 'node:child_process';
+import { attachDebugger, type DapSession } from '../../fixtures/dap';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ten-cli-run-it-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -43,6 +45,20 @@ describe('ten-studio run', () => {
     expect(events.some((e) => e.type === 'log' && e.extension === 'stats' && /data 'level' [1-9]/.test(String(e.message)))).toBe(true);
     expect(events.at(-1)).toMatchObject({ type: 'run_end', exit_code: 0, failures: [] });
   });
+
+  it.skipIf(spawnSync('python3', ['-c', 'import debugpy']).status !== 0)(
+    '--python-debug=PORT: the Python process waits for a debugger on PORT, says where, and the run goes on once one attached',
+    async () => {
+      let attaching: Promise<DapSession> | null = null;
+      const { code, stdout, stderr } = await cli(['run', 'resources/examples/python-and-typescript', '--duration', '1', '--python-debug=5795'], 90_000, (out) => {
+        if (!attaching && out.includes('waiting for a client to attach')) attaching = attachDebugger('127.0.0.1', 5795);
+      });
+      expect(code, `${stdout}\n${stderr}`).toBe(0);
+      expect(stdout).toMatch(/Group 'python': Python debugger \(debugpy [\d.]+\) listening on 127\.0\.0\.1:5795 \(pid \d+\); waiting for a client to attach\./);
+      expect(stdout).toMatch(/Group 'python': Python debugger attached on 127\.0\.0\.1:5795/);
+      (await attaching!).close();
+    },
+  );
 
   it('runs the gateway-and-media example cleanly', async () => {
     const { code, stdout, stderr } = await cli(['run', 'resources/examples/gateway-and-media', '--duration', '1']);

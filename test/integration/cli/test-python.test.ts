@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli';
+import { attachDebugger, type DapSession } from '../../fixtures/dap';
 
 const WEATHER = 'test/fixtures/python/ten_packages/extension/weather_python';
 const QUOTE = 'test/fixtures/python/ten_packages/extension/quote_python';
@@ -52,6 +53,31 @@ describe('ten-studio test (Python)', () => {
     expect(r.code).toBe(1);
     expect(sessions(mark)).toEqual([]);
   });
+
+  it.skipIf(execFileSync('python3', ['-c', 'import debugpy; print(1)'], { encoding: 'utf8' }).trim() !== '1')(
+    'TEN_ENABLE_PYTHON_DEBUG=true: the test process listens on TEN_PYTHON_DEBUG_PORT, says where, and runs the tests once a debugger attached',
+    async () => {
+      let session: DapSession | null = null;
+      // The client retries until the test process listens (it says so on stderr).
+      const attaching = (async () => {
+        for (;;) {
+          try {
+            session = await attachDebugger('127.0.0.1', 5797);
+            return;
+          } catch {
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+      })();
+      const r = await cli(['test', WEATHER], 120_000, undefined, { PYTEST_ADDOPTS: '-k timeout', TEN_ENABLE_PYTHON_DEBUG: 'true', TEN_PYTHON_DEBUG_PORT: '5797' });
+      await attaching;
+      session!.close();
+      expect(r.stderr).toMatch(/ten-studio: Python debugger \(debugpy [\d.]+\) listening on 127\.0\.0\.1:5797 \(pid \d+\); waiting for a client to attach\./);
+      expect(r.stderr).toMatch(/ten-studio: Python debugger attached on 127\.0\.0\.1:5797/);
+      expect(r.stdout).toMatch(/1 passed, 3 deselected/);
+      expect(r.code).toBe(0);
+    },
+  );
 
   it("passes the caller's environment through, PYTEST_ADDOPTS included", async () => {
     const r = await cli(['test', WEATHER], 120_000, undefined, { PYTEST_ADDOPTS: '-k timeout' });

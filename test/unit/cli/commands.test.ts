@@ -1,7 +1,7 @@
 // Every command answers --help with its own usage and refuses options it does not take, naming them.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseCommandArgs, UsageError } from '../../../src/cli/args';
-import { COMMANDS, commandSpec, valuedOptions } from '../../../src/cli/commands';
+import { COMMANDS, commandSpec, commandUsage, valuedOptions } from '../../../src/cli/commands';
 import { main } from '../../../src/cli/index';
 import { RUN_VALUED } from '../../../src/cli/run';
 import { TRACE_VALUED } from '../../../src/cli/trace';
@@ -109,5 +109,18 @@ describe('parseCommandArgs', () => {
     expect(() => parseCommandArgs(['app', '--grpah', 'g'], validate)).toThrow(new UsageError('unknown option --grpah.'));
     // After `--` nothing is an option, --help included.
     expect(parseCommandArgs(['--', '--help'], validate).help).toBe(false);
+  });
+
+  it('an option with an optional value: alone it is a flag (the next word stays a positional), =VALUE gives the value', () => {
+    const run = commandSpec('run')!;
+    const a = parseCommandArgs(['--python-debug', 'app'], run);
+    if (a.help) throw new Error('help');
+    expect(a.positionals).toEqual(['app']);
+    expect(a.options.get('python-debug')).toBe(true);
+    const b = parseCommandArgs(['app', '--python-debug=5700'], run);
+    if (b.help) throw new Error('help');
+    expect(b.options.get('python-debug')).toBe('5700');
+    expect(() => parseCommandArgs(['app', '--python-debug='], run)).toThrow(new UsageError('--python-debug= needs a value (PORT), or give --python-debug alone.'));
+    expect(commandUsage(run)).toContain('--python-debug[=PORT]');
   });
 });

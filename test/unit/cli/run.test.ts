@@ -36,6 +36,14 @@ describe('ten-studio run options', () => {
     expect(() => opts('resources/examples/hello-pipeline', '--events', join(tmp, 'missing', 'e.jsonl'))).toThrow(/--events: the folder .* does not exist/);
   });
 
+  it('--python-debug turns debugging on, with the first port when given as --python-debug=PORT', () => {
+    expect(opts('resources/examples/hello-pipeline').pythonDebug).toBeUndefined();
+    expect(opts('resources/examples/hello-pipeline', '--python-debug').pythonDebug).toEqual({});
+    expect(opts('resources/examples/hello-pipeline', '--python-debug=5690').pythonDebug).toEqual({ port: 5690 });
+    expect(() => opts('resources/examples/hello-pipeline', '--python-debug=70000')).toThrow(new UsageError('--python-debug=70000: the port must be an integer from 1 to 65535.'));
+    expect(() => opts('resources/examples/hello-pipeline', '--python-debug=soon')).toThrow(/--python-debug=soon: the port must be an integer/);
+  });
+
   it('starts the named graph, else the auto_start ones', () => {
     const property = {
       ten: {
