@@ -104,7 +104,7 @@ export class Host {
       listRecoveries: () => docs.listRecoveries(),
       restoreRecovery: (p) => docs.restoreRecovery(p.documentId),
       discardRecovery: (p) => docs.discardRecovery(p.documentId),
-      startRun: (p) => runs.start(p.document, p.graph, p.violationPolicy, p.remoteApps, p.standIns),
+      startRun: (p) => runs.start(p.document, p.graph, p.violationPolicy, p.remoteApps, p.standIns, p.pythonDebug),
       planRun: (p) => runs.plan(p.document, p.graph),
       talkControl: async (p) => runs.talkControl(p.runId, p.node, p.action),
       talkAudio: async (p) => runs.talkAudio(p.runId, p.node, p.pcm),

@@ -1,5 +1,7 @@
 import type { Page } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
 import { expect, snap, test } from './fixtures';
+import { attachDebugger } from '../fixtures/dap';
 
 async function openExample(page: Page, url: string, title: string, node: string): Promise<void> {
   await page.goto(url);
@@ -34,5 +36,37 @@ test('the Python and TypeScript example runs: its Python nodes show their langua
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('stopped', { timeout: 20_000 });
   await expect(logs).toContainText('stopping after');
+  expect(consoleErrors).toEqual([]);
+});
+
+test('Debug Python: the toggle (kept per document) reaches the run; the debugger shows where each Python group waits; a real client attaches and the run starts', async ({ page, studio, consoleErrors }) => {
+  test.skip(spawnSync('python3', ['-c', 'import debugpy']).status !== 0, 'debugpy is not installed (pip install -r python/requirements-test.txt)');
+  await openExample(page, studio.url, 'Python and TypeScript', 'greeter');
+  await page.getByText('Debug', { exact: true }).click();
+  await page.getByRole('checkbox', { name: 'Debug Python extensions (debugpy)' }).check();
+  await page.getByRole('textbox', { name: 'Python debug port' }).fill('5793');
+  // Kept for the document: a reload shows the same choice.
+  await page.reload();
+  await page.getByRole('button', { name: 'Open example Python and TypeScript' }).click();
+  await expect(page.getByTestId('node-greeter')).toBeVisible();
+  await expect(page.getByLabel('Debug options (Python debugging on)')).toHaveText('Debug: Python');
+  await page.getByLabel('Debug options (Python debugging on)').click();
+  await expect(page.getByRole('checkbox', { name: 'Debug Python extensions (debugpy)' })).toBeChecked();
+  await expect(page.getByRole('textbox', { name: 'Python debug port' })).toHaveValue('5793');
+  await page.getByLabel('Debug options (Python debugging on)').click();
+
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const status = page.getByRole('status', { name: 'Python debugger' });
+  await expect(status.getByTestId('python-debug-python')).toContainText(/attach to 127\.0\.0\.1:5793 \(pid \d+\)/, { timeout: 30_000 });
+  await expect(status).toContainText('waiting for a client');
+  await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('starting');
+  await snap(page, 'python debugger waiting');
+  const session = await attachDebugger('127.0.0.1', 5793);
+  await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('running', { timeout: 30_000 });
+  await expect(status.getByTestId('python-debug-python')).toContainText('attached');
+  await expect(page.getByTestId('lifecycle-greeter')).toHaveText('started', { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect(page.getByRole('status', { name: 'Run state' })).toHaveText('stopped', { timeout: 20_000 });
+  session.close();
   expect(consoleErrors).toEqual([]);
 });

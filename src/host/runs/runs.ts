@@ -20,6 +20,7 @@ import {
   type Recording,
   type RunBatch,
   type RunInfo,
+  type RunPythonDebug,
   type RunSnapshot,
   type RunViolationPolicy,
   type TraceSettings,
@@ -85,6 +86,7 @@ export class RunManager {
     policy: RunViolationPolicy = 'fail',
     remoteApps: string[] = [],
     standIns?: Record<string, Record<string, StandInChoice>>,
+    pythonDebug?: { port?: number },
   ): Promise<RunInfo> {
     const graphs = chooseGraphs(document, graph);
     let plan: ReturnType<typeof planApps>;
@@ -125,8 +127,11 @@ export class RunManager {
       ...(this.options.startTimeoutMs !== undefined ? { startTimeoutMs: this.options.startTimeoutMs } : {}),
       ...(Object.keys(standInPlan.replaceNodes).length ? { replaceNodes: standInPlan.replaceNodes } : {}),
       ...(standInPlan.transports.length ? { textTap: true } : {}),
+      // The studio's choice, whatever TEN_ENABLE_PYTHON_DEBUG says in the host's environment.
+      pythonDebug: pythonDebug ?? false,
     });
     const info: RunInfo = { runId, documentId: document.id, title: document.title, state: 'starting', graphs: [], startedAt: Date.now(), tracing: null };
+    if (pythonDebug) info.pythonDebug = [];
     if (standInPlan.standIns.length) info.standIns = standInPlan.standIns;
     if (standInPlan.roles) info.talk = { transports: standInPlan.transports.map((t) => ({ graph: t.graph, node: t.node })), roles: standInPlan.roles };
     const telemetry = new RunTelemetry(app, runId, () => this.armFlush(), this.options.limits);
@@ -401,7 +406,22 @@ export class RunManager {
       if (ended && run.info.state === 'running') void this.finish(run, 'stopped');
     } else if (ev.type === 'app_closed' && run.info.state === 'running') {
       void this.finish(run, 'stopped');
+    } else if (ev.type === 'log' && ev.category === 'python:debug') {
+      this.pythonDebugged(run, ev);
     }
+  }
+
+  /** A Python group's debugger listens, has a client, or could not start: where to attach, in the run's info. */
+  private pythonDebugged(run: Run, ev: Extract<RuntimeEvent, { type: 'log' }>): void {
+    const f = ev.fields as Partial<Omit<RunPythonDebug, 'graphId' | 'message'>> | undefined;
+    if (!f || typeof f.group !== 'string' || typeof f.port !== 'number' || typeof f.host !== 'string' || typeof f.pid !== 'number') return;
+    const state = f.state === 'attached' || f.state === 'error' ? f.state : 'listening';
+    const list = (run.info.pythonDebug ??= []);
+    const entry: RunPythonDebug = { graphId: ev.graphId, group: f.group, pid: f.pid, host: f.host, port: f.port, state, message: ev.message };
+    const i = list.findIndex((d) => d.graphId === ev.graphId && d.group === f.group);
+    if (i === -1) list.push(entry);
+    else list[i] = entry;
+    this.changed(run);
   }
 
   /** Stops the run's app (once), takes the last news, and prunes old stopped runs. */

@@ -35,7 +35,29 @@ export function DebuggerStatus() {
         </p>
       )}
       {replay && <ReplaySlider />}
+      <PythonDebugStatus />
     </>
+  );
+}
+
+/** Where each Python group of the followed run can be debugged (runs started with Python debugging). */
+function PythonDebugStatus() {
+  const run = useRunView(selectRun);
+  const replay = useDebug(selectReplay);
+  const list = run?.pythonDebug;
+  if (!run || !list || replay || !isActive(run)) return null;
+  return (
+    <p className="python-debug-status" role="status" aria-label="Python debugger">
+      <b>Python debugger</b>
+      {list.length === 0 && <span className="muted">waiting for the Python processes to listen…</span>}
+      {list.map((d) => (
+        <span key={`${d.graphId}/${d.group}`} data-testid={`python-debug-${d.group}`} title={d.message}>
+          group {d.group}: {d.state === 'error' ? <span className="error">{d.message}</span> : <>attach to <code>{d.host}:{d.port}</code> (pid {d.pid}) </>}
+          {d.state === 'listening' && <span className="waiting">waiting for a client; its extensions start once one attached</span>}
+          {d.state === 'attached' && <span>attached</span>}
+        </span>
+      ))}
+    </p>
   );
 }
 

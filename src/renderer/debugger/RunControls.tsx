@@ -5,6 +5,7 @@ import { selectGraph, useStudio, type StudioState } from '../store';
 import { selectReplay, useDebug } from './debugStore';
 import { isActive, useRunView, type RunViewState } from './runStore';
 import { followNextRun } from './session';
+import { DEFAULT_PYTHON_DEBUG_PORT, isPort, useDocumentRunOptions, useRunOptions } from './runOptions';
 
 const selectRun = (s: RunViewState) => s.run;
 const selectDocument = (s: StudioState) => s.document;
@@ -27,6 +28,7 @@ export function RunButtons({ host }: { host: HostApi }) {
   const [remote, setRemote] = useState<ReadonlySet<string>>(new Set());
 
   const [asking, setAsking] = useState<RunNodePlan[] | null>(null);
+  const options = useDocumentRunOptions(document?.id);
 
   /** Run: nodes that cannot run here and have no stand-in are asked about first. */
   const runClicked = async () => {
@@ -47,8 +49,14 @@ export function RunButtons({ host }: { host: HostApi }) {
     if (!document) return;
     const done = followNextRun();
     const remoteApps = apps.filter((a) => remote.has(a) || !isLoopback(a));
+    const debug = runOptionsNow(document.id);
     try {
-      const info = await host.startRun({ document, ...(graphName !== null ? { graph: graphName } : {}), ...(remoteApps.length ? { remoteApps } : {}) });
+      const info = await host.startRun({
+        document,
+        ...(graphName !== null ? { graph: graphName } : {}),
+        ...(remoteApps.length ? { remoteApps } : {}),
+        ...(debug.pythonDebug ? { pythonDebug: { port: debug.pythonDebugPort } } : {}),
+      });
       if (useRunView.getState().run?.runId !== info.runId) useRunView.getState().follow(info);
     } catch (err) {
       useStudio.getState().setError(`Could not run the graph: ${(err as Error).message}`);
@@ -103,6 +111,7 @@ export function RunButtons({ host }: { host: HostApi }) {
           </ul>
         </details>
       )}
+      <PythonDebugMenu documentId={document?.id} on={options.pythonDebug} port={options.pythonDebugPort} disabled={active} />
       {asking && (
         <RunStandInsDialog
           nodes={asking}
@@ -141,6 +150,59 @@ export function RunButtons({ host }: { host: HostApi }) {
         )
       )}
     </>
+  );
+}
+
+/** The options stored for a document, read when a run starts (the dialog may have waited). */
+function runOptionsNow(documentId: string): { pythonDebug: boolean; pythonDebugPort: number } {
+  const s = useRunOptions.getState().stored[documentId];
+  return { pythonDebug: s?.pythonDebug === true, pythonDebugPort: isPort(s?.pythonDebugPort) ? s.pythonDebugPort : DEFAULT_PYTHON_DEBUG_PORT };
+}
+
+/**
+ * Python debugging for the document's runs (kept per document): each Python group's process then
+ * waits for a debugger (debugpy) before its extensions start; the debugger panel says where.
+ */
+function PythonDebugMenu({ documentId, on, port, disabled }: { documentId: string | undefined; on: boolean; port: number; disabled: boolean }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const text = draft ?? String(port);
+  const valid = /^\d+$/.test(text) && isPort(Number(text));
+  const set = useRunOptions((s) => s.set);
+  return (
+    <details className="run-options-menu">
+      <summary title="Run options of this document: Python debugging" aria-label={on ? 'Debug options (Python debugging on)' : 'Debug options'} className={on ? 'on' : undefined}>
+        Debug{on ? ': Python' : ''}
+      </summary>
+      <div className="run-options-body">
+        <label title={disabled ? 'Applies to the next run' : undefined}>
+          <input type="checkbox" checked={on} disabled={!documentId} onChange={(e) => documentId && set(documentId, { pythonDebug: e.target.checked })} /> Debug Python extensions (debugpy)
+        </label>
+        <label>
+          First port{' '}
+          <input
+            type="text"
+            inputMode="numeric"
+            aria-label="Python debug port"
+            aria-invalid={!valid}
+            size={6}
+            value={text}
+            disabled={!documentId}
+            onChange={(e) => {
+              const v = e.target.value.trim();
+              setDraft(v);
+              if (documentId && /^\d+$/.test(v) && isPort(Number(v))) set(documentId, { pythonDebugPort: Number(v) });
+            }}
+            onBlur={() => setDraft(null)}
+          />
+        </label>
+        {!valid && <p className="error">A port is an integer from 1 to 65535; the last valid one ({port}) applies.</p>}
+        <p className="muted">
+          Each Python group&apos;s process waits for a debugger before its extensions start: the first on port {port}, the others on the next free ones (the debugger
+          panel lists them). Attach with your IDE&apos;s debugpy &quot;attach&quot; configuration. Needs debugpy in the app&apos;s Python
+          (python -m pip install debugpy).
+        </p>
+      </div>
+    </details>
   );
 }
 

@@ -108,6 +108,20 @@ export interface RunInfo {
   standIns?: RunStandIn[];
   /** The run's local transports (stand-ins for RTC nodes, or `local_transport` nodes) and the roles around them: the Talk panel talks to these. */
   talk?: { transports: { graph: string; node: string }[]; roles: TalkRoles };
+  /** Started with Python debugging (`startRun`'s `pythonDebug`): where each Python group's debugger listens, as the runtime reported it. */
+  pythonDebug?: RunPythonDebug[];
+}
+
+/** The debugger (debugpy) of one Python group of a run: where to attach, and whether a client has. */
+export interface RunPythonDebug {
+  graphId: string;
+  group: string;
+  pid: number;
+  host: string;
+  port: number;
+  /** `listening`: the process waits for a client before its extensions start; `error`: it could not listen (`message` says why). */
+  state: 'listening' | 'attached' | 'error';
+  message: string;
 }
 
 /** One app of a run whose graph spans apps. */
@@ -531,6 +545,12 @@ export interface RunMethodTypes {
       remoteApps?: string[];
       /** Stand-ins for this run, per graph and node, over those in the document's layout. */
       standIns?: Record<string, Record<string, StandInChoice>>;
+      /**
+       * Debug the Python extensions with debugpy (as TEN_ENABLE_PYTHON_DEBUG=true): each Python
+       * group's process waits for a debugger before its extensions start, the first on `port`
+       * (default 5678), the others on the next free ports; `RunInfo.pythonDebug` says where.
+       */
+      pythonDebug?: { port?: number };
     };
     result: RunInfo;
   };
@@ -580,6 +600,8 @@ function params(fields: Record<string, FieldSpec>): (p: unknown) => string | nul
 const isPositiveInt: Check = (v, p) =>
   typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 1_000_000 ? null : `expects "${p}" to be an integer from 1 to 1000000`;
 
+const isPort: Check = (v, p) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535 ? null : `expects "${p}" to be a port (an integer from 1 to 65535)`);
+
 const isName: Check = (v, p) => {
   const problem = isNonEmptyString(v, p);
   if (problem) return problem;
@@ -624,6 +646,7 @@ export function runMethodValidators(documentCheck: Check): { [M in keyof RunMeth
         violationPolicy: [oneOf(['fail', 'report', 'abort']), 'optional'],
         remoteApps: [arrayOf(isNonEmptyString), 'optional'],
         standIns: [recordOf(recordOf(checkStandInChoice)), 'optional'],
+        pythonDebug: [objectOf({ port: [isPort, 'optional'] }), 'optional'],
       }),
     },
     planRun: { validate: params({ document: documentCheck, graph: [isName, 'optional'] }) },

@@ -98,7 +98,7 @@ describe('HostApi wire format', () => {
       discardRecovery: { documentId: 'app:/a' },
       listAddons: { appDir: '/a' },
       validateDocument: { document },
-      startRun: { document, graph: 'g', violationPolicy: 'report', standIns: { g: { rtc: { kind: 'transport', frameMs: 20 }, llm: { kind: 'replay', recording: '/tmp/r.json' } } } },
+      startRun: { document, graph: 'g', violationPolicy: 'report', pythonDebug: { port: 5678 }, standIns: { g: { rtc: { kind: 'transport', frameMs: 20 }, llm: { kind: 'replay', recording: '/tmp/r.json' } } } },
       planRun: { document, graph: 'g' },
       talkControl: { runId: 'r', node: 'rtc', action: 'join' },
       talkAudio: { runId: 'r', pcm: 'AAABAA==' },
@@ -127,6 +127,8 @@ describe('HostApi wire format', () => {
     expect(validateRequest('talkControl', { runId: 'r', action: 'shout' })?.code).toBe('E_BAD_PARAMS');
     const document = { id: 'x', title: 'x', origin: { kind: 'untitled' }, property: {} };
     expect(validateRequest('startRun', { document, standIns: { g: { rtc: { kind: 'transport', frameMs: 15 } } } })?.message).toBe('startRun expects "standIns.g.rtc.frameMs" to be 10 or 20.');
+    expect(validateRequest('startRun', { document, pythonDebug: { port: 70000 } })?.message).toBe('startRun expects "pythonDebug.port" to be a port (an integer from 1 to 65535).');
+    expect(validateRequest('startRun', { document, pythonDebug: {} })).toBeNull();
     const layout = { version: 1, graphs: { g: { nodes: {}, standIns: { llm: { kind: 'replay', recording: 'rel.json' } } } } };
     expect(validateRequest('saveDocument', { document: { ...document, layout } })?.message).toBe('saveDocument expects "document.layout.graphs.g.standIns.llm.recording" to be an absolute path.');
   });
