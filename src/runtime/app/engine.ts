@@ -735,7 +735,7 @@ export class Engine {
           try {
             cfg.sock = await p.listening;
           } catch (e) {
-            throw new Error(`The Python process of group '${g}' (${cfg.exe}) could not start: ${(e as Error).message}.`);
+            throw new Error(`The Python process of group '${g}' (${cfg.exe}) could not start: ${(e as Error).message}`);
           }
           cfg.pid = p.pid;
         }),

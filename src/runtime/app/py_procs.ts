@@ -32,6 +32,8 @@ export interface PySpawnSpec {
 const LISTEN_MARK = 'ten-studio-link ';
 /** Output of a process kept until its group takes it. */
 const EARLY_OUTPUT = 64 * 1024;
+/** Lines of stderr a process that ended before it listened is reported with. */
+const STDERR_TAIL = 30;
 
 export function specKey(spec: PySpawnSpec): string {
   const env = Object.keys(spec.env)
@@ -100,10 +102,19 @@ export class PyProc {
     });
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (s: string) => this.out(3, s));
-    child.on('error', (e) => rejectListening(new Error(`Could not start Python '${spec.exe}': ${e.message}`)));
+    child.on('error', (e) => rejectListening(e));
     child.on('close', (code, signal) => {
       this.exited = { code, signal };
-      rejectListening(new Error(`it exited (${signal ? `signal ${signal}` : `exit code ${code}`})`));
+      // Before it listened nobody has its output yet: its stderr says why (a module not found…).
+      const tail = this.early
+        .filter(([level, text]) => level === 3 && text)
+        .map(([, text]) => text)
+        .join('')
+        .trim()
+        .split('\n')
+        .slice(-STDERR_TAIL)
+        .join('\n');
+      rejectListening(new Error(`it exited (${signal ? `signal ${signal}` : `exit code ${code}`})${tail ? `\nstderr:\n${tail}` : ''}`));
       // A process killed before its group connected leaves its folder behind.
       if (this.socketPath) rmSync(dirname(this.socketPath), { recursive: true, force: true });
       if (this.sinks) {

@@ -134,6 +134,22 @@ describe('spare Python interpreters', () => {
   });
 });
 
+describe('a process that cannot start', () => {
+  it('fails the start with its exit and the end of its stderr, and leaves nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ten-badpy-'));
+    try {
+      // An interpreter that answers the version check but cannot run our host module.
+      const exe = join(dir, 'python');
+      writeFileSync(exe, '#!/bin/sh\nif [ "$1" = "-c" ]; then exec python3 "$@"; fi\necho "host module missing here" >&2\nexit 7\n', { mode: 0o755 });
+      h = new Harness({ addonDirs: [PY_PACKAGES], python: exe });
+      await expect(h.app.startGraph(graph([py('a', 'ga')]))).rejects.toThrow(`The Python process of group 'ga' (${exe}) could not start: it exited (exit code 7)\nstderr:\nhost module missing here`);
+      await h.closeAndCheckLeaks();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.skipIf(!hasDebugpy)('debugging Python extensions (TEN_ENABLE_PYTHON_DEBUG)', () => {
   const debugEvents = (x: Harness) =>
     x.events.filter((e): e is Extract<RuntimeEvent, { type: 'log' }> => e.type === 'log' && e.category === 'python:debug');
