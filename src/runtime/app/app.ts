@@ -406,6 +406,8 @@ export class App implements EngineHost, NetHost {
       this.lingering.clear();
       await this.pool.close();
       await this.releaseSpares();
+      // Spares for whoever else holds a lease (the studio host, which closes an App per run).
+      if (this.pySpec !== null) pythonProcesses.keep(this.pySpec);
       this.emit({ type: 'app_closed', ts: Date.now() });
       this.resolveClosed();
     })();

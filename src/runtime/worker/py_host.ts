@@ -1,9 +1,9 @@
 /**
  * The Python process of a group (TEN's extension thread for its Python extensions), seen from the
- * group thread: spawns `<python> -m ten_studio_py.host` with the link on fds 3 and 4 (or, in a
- * test session, uses the link of the pytest process that started us, relayed by the main
- * thread), sends the group's configuration, then turns records into calls on the Python
- * extensions' `ExtRuntime`s and their callbacks into records.
+ * group thread: connects to the socket of the `<python> -m ten_studio_py.host` the host thread
+ * started for it (app/py_procs.ts; or, in a test session, uses the link of the pytest process
+ * that started us, relayed by the main thread), sends the group's configuration, then turns
+ * records into calls on the Python extensions' `ExtRuntime`s and their callbacks into records.
  *
  * Batching: records for the process are appended to one outbox and written as one frame when the
  * task that made them ends (a microtask: one runloop drain or one batch from the process is one
@@ -374,7 +374,7 @@ export class PyHost {
       return;
     }
     try {
-      if (this.pid) process.kill(this.pid, 'SIGKILL');
+      if (this.pid && !this.exited) process.kill(this.pid, 'SIGKILL');
     } catch {
       // Gone already: its exit is on the way.
     }

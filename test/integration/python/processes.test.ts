@@ -178,6 +178,19 @@ describe.skipIf(!hasDebugpy)('debugging Python extensions (TEN_ENABLE_PYTHON_DEB
     for (const s of sessions) s.close();
   });
 
+  it('a stop while a process waits for its debugger ends the start at once, leaving nothing', async () => {
+    h = new Harness({ addonDirs: [PY_PACKAGES], pythonDebug: { port: 5788 } });
+    const x = h;
+    const started = x.app.startGraph(graph([py('a', 'ga')]));
+    started.catch(() => undefined);
+    await x.until(() => debugEvents(x).length === 1, 'the debugger listening');
+    const pid = (debugEvents(x)[0]!.fields as { pid: number }).pid;
+    await x.app.close();
+    await expect(started).rejects.toThrow(/stopped while it started/);
+    expect(alive(pid)).toBe(false);
+    await x.closeAndCheckLeaks();
+  });
+
   it('TEN_PYTHON_DEBUG_PORT that is not a port fails the start with a text that says so', async () => {
     process.env.TEN_ENABLE_PYTHON_DEBUG = 'true';
     process.env.TEN_PYTHON_DEBUG_PORT = 'abc';
