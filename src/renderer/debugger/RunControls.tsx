@@ -5,7 +5,7 @@ import { selectGraph, useStudio, type StudioState } from '../store';
 import { selectReplay, useDebug } from './debugStore';
 import { isActive, useRunView, type RunViewState } from './runStore';
 import { followNextRun } from './session';
-import { DEFAULT_PYTHON_DEBUG_PORT, isPort, useDocumentRunOptions, useRunOptions } from './runOptions';
+import { isPort, runOptionsOf, useDocumentRunOptions, useRunOptions } from './runOptions';
 
 const selectRun = (s: RunViewState) => s.run;
 const selectDocument = (s: StudioState) => s.document;
@@ -49,7 +49,8 @@ export function RunButtons({ host }: { host: HostApi }) {
     if (!document) return;
     const done = followNextRun();
     const remoteApps = apps.filter((a) => remote.has(a) || !isLoopback(a));
-    const debug = runOptionsNow(document.id);
+    // Read now: the stand-ins dialog may have been open meanwhile.
+    const debug = runOptionsOf(document.id);
     try {
       const info = await host.startRun({
         document,
@@ -151,12 +152,6 @@ export function RunButtons({ host }: { host: HostApi }) {
       )}
     </>
   );
-}
-
-/** The options stored for a document, read when a run starts (the dialog may have waited). */
-function runOptionsNow(documentId: string): { pythonDebug: boolean; pythonDebugPort: number } {
-  const s = useRunOptions.getState().stored[documentId];
-  return { pythonDebug: s?.pythonDebug === true, pythonDebugPort: isPort(s?.pythonDebugPort) ? s.pythonDebugPort : DEFAULT_PYTHON_DEBUG_PORT };
 }
 
 /**

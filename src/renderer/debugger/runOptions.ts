@@ -62,6 +62,11 @@ export const useRunOptions = create<RunOptionsState>()((set, get) => ({
   },
 }));
 
+/** A document's options now (outside React: when a run starts). */
+export function runOptionsOf(documentId: string): RunOptions {
+  return optionsOf(useRunOptions.getState().stored, documentId);
+}
+
 /** The run options of a document (defaults for none). */
 export function useDocumentRunOptions(documentId: string | undefined): RunOptions {
   const stored = useRunOptions((s) => s.stored);
