@@ -170,7 +170,7 @@ function PythonDebugMenu({ documentId, on, port, disabled }: { documentId: strin
       </summary>
       <div className="run-options-body">
         <label title={disabled ? 'Applies to the next run' : undefined}>
-          <input type="checkbox" checked={on} disabled={!documentId} onChange={(e) => documentId && set(documentId, { pythonDebug: e.target.checked })} /> Debug Python extensions (debugpy)
+          <input type="checkbox" aria-label="Debug Python extensions (debugpy)" checked={on} disabled={!documentId} onChange={(e) => documentId && set(documentId, { pythonDebug: e.target.checked })} /> Debug Python extensions (debugpy)
         </label>
         <label>
           First port{' '}
