@@ -87,7 +87,7 @@ interface PyStats {
   localRoutes?: number;
 }
 
-/** Both ends of a link: a spawned process's pipes, or a port relaying a test session's pipes. */
+/** Both ends of a link: the socket of a process the host thread started, or a port relaying a test session's pipes. */
 interface Link {
   readonly pid: number;
   write(parts: Uint8Array[]): void;
