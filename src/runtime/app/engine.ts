@@ -132,6 +132,8 @@ export class Engine {
   readonly closedLive: LiveCounts = { engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, processes: 0 };
   /** Python processes of the groups (process → group), until they exit or are killed. */
   private readonly procs = new Map<PyProc, string>();
+  /** Exits of the processes killed: the stop waits for them (nothing is left running after it). */
+  private readonly dying: Promise<void>[] = [];
 
   constructor(host: EngineHost, graphId: string, name: string, graph: TenGraph, syncStopBeforeDeinit: boolean) {
     this.host = host;
@@ -467,6 +469,7 @@ export class Engine {
         }
       }),
     );
+    await Promise.all(this.dying);
     this.state = 'stopped';
     // Threads for the next start boot now, while nothing else of this graph competes for the CPU.
     if (this.workerEntry) this.host.pool.refill(this.workerEntry, this.workers.size);
@@ -712,6 +715,7 @@ export class Engine {
       if (g !== group) continue;
       p.kill();
       this.procs.delete(p);
+      this.dying.push(new Promise<void>((r) => p.whenGone(r)));
     }
   }
 
@@ -722,33 +726,32 @@ export class Engine {
    */
   private async startPython(python: Map<string, GroupPython>): Promise<void> {
     const started: [string, GroupPython, PyProc][] = [];
-    try {
-      for (const [g, cfg] of python) {
-        if (cfg.relay) continue;
-        const p = await this.host.pythonProcess(cfg);
-        this.procs.set(p, g);
-        p.whenGone(() => this.procs.delete(p));
-        started.push([g, cfg, p]);
-      }
-      await Promise.all(
-        started.map(async ([g, cfg, p]) => {
-          try {
-            cfg.sock = await p.listening;
-          } catch (e) {
-            throw new Error(`The Python process of group '${g}' (${cfg.exe}) could not start: ${(e as Error).message}`);
-          }
-          cfg.pid = p.pid;
-        }),
-      );
-    } catch (e) {
-      for (const [, , p] of started) p.kill();
-      throw e;
+    for (const [g, cfg] of python) {
+      if (cfg.relay) continue;
+      const p = await this.host.pythonProcess(cfg);
+      this.procs.set(p, g);
+      p.whenGone(() => this.procs.delete(p));
+      started.push([g, cfg, p]);
     }
+    // What fails here fails the start, which ends these processes (dropPython).
+    await Promise.all(
+      started.map(async ([g, cfg, p]) => {
+        try {
+          cfg.sock = await p.listening;
+        } catch (e) {
+          throw new Error(`The Python process of group '${g}' (${cfg.exe}) could not start: ${(e as Error).message}`);
+        }
+        cfg.pid = p.pid;
+      }),
+    );
   }
 
   /** Ends the processes started for groups that got no thread (a start that failed or was stopped first). */
   private dropPython(): void {
-    for (const p of this.procs.keys()) p.kill();
+    for (const p of this.procs.keys()) {
+      p.kill();
+      this.dying.push(new Promise<void>((r) => p.whenGone(r)));
+    }
     this.procs.clear();
   }
 
