@@ -1,10 +1,10 @@
 /**
  * `ten-studio app <app-dir | property.json>`: runs an app as TEN's app binary does. It listens
  * on its `ten.uri` (TEN's msgpack protocol), starts its `auto_start` graphs, serves start_graph,
- * cmds and close_app from clients and other apps, and exits on close_app, on SIGINT/SIGTERM/SIGHUP
- * or its npm/studio parent ending (lifetime.ts), or when its last graph ends unless
- * `ten.long_running_mode` is true. It prints what `run` prints,
- * plus the app's connections.
+ * cmds and close_app from clients and other apps, and exits on close_app, on SIGINT/SIGTERM or
+ * its npm/studio parent ending (lifetime.ts), or when its last graph ends unless
+ * `ten.long_running_mode` is true; SIGHUP reopens its `ten.log` files, as TEN's app does. It
+ * prints what `run` prints, plus the app's connections; its `ten.log` handlers get its logs.
  */
 import { createReadStream, createWriteStream, existsSync, statSync, type WriteStream } from 'node:fs';
 import { Socket } from 'node:net';
@@ -15,7 +15,8 @@ import { App, type RuntimeEvent, type TraceConfig, type ViolationPolicy } from '
 import { BUILTIN_ADDONS_DIR } from '../runtime/addons';
 import { listensOn, parseMsgpackUri } from '../runtime/protocol/transport';
 import { UsageError, type ParsedArgs } from './args';
-import { logLevelOf, readProperty } from './run';
+import { readProperty } from './run';
+import { appLogConfig, hangup, openAppLog } from './app-log';
 import { onStopRequest } from './lifetime';
 import { formatEvent, RunOutcome } from './run-report';
 
@@ -85,7 +86,8 @@ export async function appCommand(args: ParsedArgs): Promise<number> {
   }
   const parsed = parseMsgpackUri(uri);
   if ('error' in parsed) throw new UsageError(parsed.error);
-  const minLogLevel = logLevelOf(property);
+  const logConfig = appLogConfig(property, opts.propertyPath, opts.appDir);
+  const minLogLevel = logConfig.terminalLevel;
   // `/dev/fd/N` is written through the descriptor itself: a pipe a parent gave (a socket pair)
   // cannot be opened by path.
   const fd = opts.eventsFile ? /^\/dev\/fd\/(\d+)$/.exec(opts.eventsFile) : null;
@@ -101,9 +103,11 @@ export async function appCommand(args: ParsedArgs): Promise<number> {
     if (e.type === 'graph' && e.state === 'started' && tracing) app.setTrace(e.graphId, tracing);
     if (events && !events.writableEnded) events.write(`${stringifyJson(e)}\n`);
     outcome.observe(e);
+    tenLog?.write(e);
     const line = formatEvent(e, t0, minLogLevel);
     if (line) (line.stderr ? process.stderr : process.stdout).write(`${line.text}\n`);
   };
+  const tenLog = openAppLog(logConfig);
   const app = new App({
     property: opts.propertyPath,
     appDir: opts.appDir,
@@ -121,7 +125,7 @@ export async function appCommand(args: ParsedArgs): Promise<number> {
     reason = 'interrupt';
     process.stderr.write(`Closing the app (${why}; press Ctrl-C again to exit at once)…\n`);
     void app.close();
-  }, 'Interrupted twice: exiting without waiting for the app to close.');
+  }, 'Interrupted twice: exiting without waiting for the app to close.', hangup(tenLog));
   let stopSampling = (): void => {};
   try {
     try {
@@ -166,6 +170,7 @@ export async function appCommand(args: ParsedArgs): Promise<number> {
     stopSampling();
     offStop();
     if (events && !events.writableFinished) await new Promise<void>((r) => events.end(r));
+    await tenLog?.close();
   }
 }
 

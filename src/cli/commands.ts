@@ -66,8 +66,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     details:
       'A node that cannot run here (its language, no entry file, not installed) and has no stand-in\n' +
       'refuses the run before anything starts, each such node named with its reason.\n' +
-      'A signal (Ctrl-C, SIGTERM, SIGHUP) stops the run at any point, its start included; started by\n' +
-      'npm or npx, it also stops when that parent ends.\n\n' +
+      'A signal (Ctrl-C, SIGTERM) stops the run at any point, its start included; started by npm or\n' +
+      "npx, it also stops when that parent ends. SIGHUP reopens the files of the app's ten.log\n" +
+      'handlers (log rotation), as TEN does; it does not stop the run.\n\n' +
       'Exit codes: 0 the run ended cleanly, 1 it failed (a node that cannot run, a start failure, an\n' +
       'error, a violation under the fail policy, a leak after close), 2 a usage mistake, 130\n' +
       'interrupted twice.\n\n' +

@@ -1,6 +1,7 @@
 /**
- * How the long-running commands (`run`, `serve`) are ended from outside. SIGINT, SIGTERM and
- * SIGHUP ask for an orderly stop; a second one exits at once. A command that npm or npx started
+ * How the long-running commands (`run`, `app`, `serve`) are ended from outside. SIGINT and
+ * SIGTERM ask for an orderly stop; a second one exits at once. SIGHUP does too, unless the
+ * command takes it as TEN's app does, to reopen its log files (`run` and `app`: `onHangup`). A command that npm or npx started
  * (or one of our scripts, which set `TEN_STUDIO_WATCH_PARENT=1`) also stops when its parent
  * process ends, so it never outlives the `npm start`/`npx` that launched it: Node has no
  * parent-death signal, so the parent process id is polled (once a second, an unref'd timer).
@@ -25,10 +26,10 @@ export function watchesParent(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /**
  * Calls `stop(why)` on the first stop request (a signal, or the parent ending); on a second
- * signal writes why and exits with `EXIT_INTERRUPTED`. Returns the function that removes the
- * handlers.
+ * signal writes why and exits with `EXIT_INTERRUPTED`. With `onHangup`, SIGHUP calls it instead
+ * and is no stop request. Returns the function that removes the handlers.
  */
-export function onStopRequest(stop: (why: string) => void, abandon = 'Interrupted twice: exiting without waiting for the orderly stop.'): () => void {
+export function onStopRequest(stop: (why: string) => void, abandon = 'Interrupted twice: exiting without waiting for the orderly stop.', onHangup?: () => void): () => void {
   let requests = 0;
   const request = (why: string): void => {
     requests++;
@@ -39,7 +40,7 @@ export function onStopRequest(stop: (why: string) => void, abandon = 'Interrupte
     }
   };
   const handlers = SIGNALS.map((signal) => {
-    const handler = (): void => request(signal);
+    const handler = signal === 'SIGHUP' && onHangup ? onHangup : (): void => request(signal);
     process.on(signal, handler);
     return [signal, handler] as const;
   });

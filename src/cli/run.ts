@@ -6,7 +6,6 @@
  */
 import { createWriteStream, existsSync, statSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { configuredLogLevel } from '../shared/graph/log-config';
 import type { TenAppProperty } from '../shared/graph/types';
 import { parseJsonText, stringifyJson } from '../shared/json/text';
 import { App, type RuntimeEvent, type ViolationPolicy } from '../runtime';
@@ -16,6 +15,7 @@ import { UsageError, type ParsedArgs } from './args';
 import { CliRecorder, parseTraceOptions } from './record';
 import type { TraceConfig } from '../runtime';
 import { onStopRequest } from './lifetime';
+import { appLogConfig, hangup, openAppLog } from './app-log';
 import { formatEvent, RunOutcome } from './run-report';
 import { CliTalk, parseStandIns, planCliRun, readAudioIn, type TalkOptions } from './talk';
 import { blockersLeft } from '../host/runs/standins';
@@ -28,7 +28,6 @@ const RUN_FLAGS = ['trace-payloads', 'python-debug'];
 
 const POLICIES: readonly ViolationPolicy[] = ['fail', 'report', 'abort'];
 /** TEN log level INFO: logs below it are not printed (they still go to `--events`). */
-const DEFAULT_LOG_LEVEL = 2;
 /** Beyond the runtime's own stop timeout, how long the CLI waits for the app to close. */
 const CLOSE_GRACE_MS = 10_000;
 
@@ -172,10 +171,7 @@ export function readProperty(path: string): TenAppProperty {
   return value as TenAppProperty;
 }
 
-/** The lowest log level the app's log configuration lets through, else INFO. */
-export function logLevelOf(property: TenAppProperty): number {
-  return configuredLogLevel(property) ?? DEFAULT_LOG_LEVEL;
-}
+export { logLevelOf } from './app-log';
 
 /** Why the run is ending. */
 type EndReason = 'duration' | 'interrupt' | 'app_closed' | 'graphs_stopped' | 'start_failed' | 'audio_done';
@@ -184,7 +180,9 @@ export async function run(args: ParsedArgs): Promise<number> {
   const opts = runOptions(args);
   const property = readProperty(opts.propertyPath);
   const graphs = chooseGraphs(property, basename(opts.propertyPath), opts.graph);
-  const minLogLevel = logLevelOf(property);
+  const logConfig = appLogConfig(property, opts.propertyPath, opts.appDir);
+  const minLogLevel = logConfig.terminalLevel;
+  let tenLog: ReturnType<typeof openAppLog> = null;
 
   const events: WriteStream | undefined = opts.eventsFile ? createWriteStream(opts.eventsFile) : undefined;
   const outcome = new RunOutcome();
@@ -197,6 +195,7 @@ export async function run(args: ParsedArgs): Promise<number> {
   const onEvent = (e: RuntimeEvent): void => {
     if (events && !events.writableEnded) events.write(`${stringifyJson(e)}\n`);
     outcome.observe(e);
+    tenLog?.write(e);
     const line = formatEvent(e, t0, minLogLevel);
     if (line) (line.stderr ? process.stderr : process.stdout).write(`${line.text}\n`);
     if (e.type === 'graph') {
@@ -223,6 +222,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     await flush(events);
     return 1;
   }
+  tenLog = openAppLog(logConfig);
   const app = new App({
     property: opts.propertyPath,
     appDir: opts.appDir,
@@ -253,7 +253,7 @@ export async function run(args: ParsedArgs): Promise<number> {
   const offStop = onStopRequest((why) => {
     process.stderr.write(`Stopping (${why}; press Ctrl-C again to abandon the orderly stop)…\n`);
     end('interrupt');
-  }, 'Interrupted twice: exiting without waiting for the graph to stop.');
+  }, 'Interrupted twice: exiting without waiting for the graph to stop.', hangup(tenLog));
 
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -308,6 +308,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     else process.stderr.write(`Run failed (${reason}):\n${outcome.reasons.map((r) => `  - ${r}`).join('\n')}\n`);
     if (!closed) {
       await flush(events);
+      await tenLog?.close();
       // Workers that ignored the stop would keep the process alive forever.
       process.exit(code);
     }
@@ -316,6 +317,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     clearTimeout(timer);
     offStop();
     await flush(events);
+    await tenLog?.close();
   }
 }
 
