@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { App, leasePythonSpares, type RuntimeEvent } from '../../runtime';
 import { BUILTIN_ADDONS_DIR } from '../../runtime/addons';
+import { parseTenLog, TenLogEmitters } from '../../runtime/app/ten_log';
 import {
   buildCatalogue,
   HostError,
@@ -65,6 +66,8 @@ interface Run {
   processes: AppProcess[];
   /** The run's talk, when it has local transports. */
   talk: TalkRun | null;
+  /** The file emitters of the app's `ten.log` handlers. */
+  logFiles: TenLogEmitters | null;
 }
 
 export class RunManager {
@@ -135,7 +138,7 @@ export class RunManager {
     if (standInPlan.standIns.length) info.standIns = standInPlan.standIns;
     if (standInPlan.roles) info.talk = { transports: standInPlan.transports.map((t) => ({ graph: t.graph, node: t.node })), roles: standInPlan.roles };
     const telemetry = new RunTelemetry(app, runId, () => this.armFlush(), this.options.limits);
-    const run: Run = { info, app, telemetry, stopping: null, processes: [], talk: null };
+    const run: Run = { info, app, telemetry, stopping: null, processes: [], talk: null, logFiles: this.openLogFiles(document, appDir) };
     if (standInPlan.roles) {
       // The links listen before the graph starts: a transport announces itself once, on start.
       const talk = new TalkRun(app, standInPlan.transports, standInPlan.roles, { event: (ev) => telemetry.addTalk(ev), audio: (node, pcm, rate) => telemetry.addAudio(node, pcm, rate) });
@@ -145,6 +148,10 @@ export class RunManager {
     for (const w of standInPlan.warnings) this.options.emit({ type: 'log', time: Date.now(), level: 'warn', source: 'run', message: w });
     this.runs.set(runId, run);
     app.onEvent((ev) => this.onRuntimeEvent(run, ev));
+    if (run.logFiles) {
+      const files = run.logFiles;
+      app.onEvent((ev) => files.write(ev));
+    }
     this.changed(run);
     run.telemetry.startSampling();
     if (plan) {
@@ -379,6 +386,26 @@ export class RunManager {
     return run;
   }
 
+  /**
+   * The file emitters of the app's `ten.log` handlers, which write their files as in the CLI (the
+   * studio shows the logs itself, so console emitters are left out). What is wrong with the
+   * configuration is said in the host's log and the run goes on; an untitled document has no
+   * folder to write in.
+   */
+  private openLogFiles(document: GraphDocument, appDir: string | undefined): TenLogEmitters | null {
+    const say = (level: 'warn' | 'error', message: string): void => this.options.emit({ type: 'log', time: Date.now(), level, source: 'run', message });
+    const parsed = parseTenLog(document.property.ten?.log, appDir ?? '');
+    for (const problem of parsed.errors) say('warn', `${document.title}: ${problem}; that handler is left out.`);
+    for (const warning of parsed.warnings) say('warn', `${document.title}: ${warning}.`);
+    const files = parsed.handlers.filter((h) => h.emitter.type === 'file');
+    if (files.length === 0) return null;
+    if (appDir === undefined) {
+      say('warn', `${document.title}: ten.log has file emitters, but an untitled document has no folder; save it in an app folder to write them.`);
+      return null;
+    }
+    return new TenLogEmitters(files, (problem) => say('error', `${document.title}: ${problem}; the run goes on without it.`));
+  }
+
   private appDirOf(document: GraphDocument): string | undefined {
     const o = document.origin;
     switch (o.kind) {
@@ -439,6 +466,7 @@ export class RunManager {
         run.info.error = `${run.info.error ? `${run.info.error}\n` : ''}Stopping failed: ${(e as Error).message}`;
       }
       await Promise.all(run.processes.map((p) => p.stop()));
+      await run.logFiles?.close();
       for (const a of run.info.apps ?? []) if (a.where === 'studio') a.state = 'stopped';
       // After the close: the transports' last reports have come in; an open turn is reported.
       run.talk?.end();

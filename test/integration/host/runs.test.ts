@@ -1,5 +1,6 @@
 // Runs and telemetry through the real browser-mode WebSocket transport: a real Host, real
 // worker threads, the built-in example apps.
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -128,6 +129,27 @@ describe('runs over the WebSocket', () => {
     // Stopped while its modules were built, or while the extension was being created.
     expect(answer.error).toMatch(/^main: The app is closing: the graph was stopped while it started(: extension 'hang_create' \(group 'g1'\) was still being created)?\.$/);
   }, 60_000);
+
+  it("writes the file emitters of the app's ten.log handlers, and says what is wrong with the others", async () => {
+    const c = await client();
+    const doc = generatorDoc(10, 1, 'logged');
+    const file = join(tmp, 'logs', 'run.log');
+    const graph = doc.property.ten!.predefined_graphs![0]!.graph as TenGraph;
+    graph.nodes[1]!.property = { log_every_ms: 30 };
+    doc.property.ten!.log = {
+      handlers: [
+        { matchers: [{ level: 'info' }], formatter: { type: 'json' }, emitter: { type: 'file', config: { path: file } } },
+        { matchers: [{ level: 'loud' }], formatter: { type: 'plain' }, emitter: { type: 'file', config: { path: join(tmp, 'never.log') } } },
+      ],
+    };
+    const run = resultOf<RunInfo>(await c.call('startRun', { document: doc }));
+    const lines = (): string[] => (existsSync(file) ? readFileSync(file, 'utf8') : '').split('\n').filter((l) => l !== '');
+    await waitFor('a counter_sink line in the log file', () => lines().some((l) => l.includes('[sink] counter_sink:')));
+    expect(resultOf<RunInfo>(await c.call('stopRun', { runId: run.runId })).state).toBe('stopped');
+    for (const l of lines()) expect(JSON.parse(l)).toMatchObject({ level: expect.stringMatching(/^(INFO|WARN|ERROR)$/), category: '', tid: 0 });
+    expect(c.events.some((e) => e.type === 'log' && e.message.includes('ten.log.handlers[1].matchers[0].level: "loud" is not a log level'))).toBe(true);
+    expect(existsSync(join(tmp, 'never.log'))).toBe(false);
+  });
 
   it('reports a generator at its known rate (within 20%)', async () => {
     const c = await client();
