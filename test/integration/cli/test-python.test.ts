@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
 import { cli } from './cli';
 import { attachDebugger, type DapSession } from '../../fixtures/dap';
 
@@ -58,25 +59,31 @@ describe('ten-studio test (Python)', () => {
     'TEN_ENABLE_PYTHON_DEBUG=true: the test process listens on TEN_PYTHON_DEBUG_PORT, says where, and runs the tests once a debugger attached',
     async () => {
       let session: DapSession | null = null;
-      // The client retries until the test process listens (it says so on stderr).
+      // A port nobody holds now (another run of these tests on the machine may hold a fixed one).
+      const port = await freePort();
+      let done = false;
+      // The client retries until the test process listens (it says so on stderr), not past its end.
       const attaching = (async () => {
-        for (;;) {
+        while (!done) {
           try {
-            session = await attachDebugger('127.0.0.1', 5797);
+            session = await attachDebugger('127.0.0.1', port);
             return;
           } catch {
             await new Promise((r) => setTimeout(r, 100));
           }
         }
       })();
-      const r = await cli(['test', WEATHER], 120_000, undefined, { PYTEST_ADDOPTS: '-k timeout', TEN_ENABLE_PYTHON_DEBUG: 'true', TEN_PYTHON_DEBUG_PORT: '5797' });
+      const r = await cli(['test', WEATHER], 120_000, undefined, { PYTEST_ADDOPTS: '-k timeout', TEN_ENABLE_PYTHON_DEBUG: 'true', TEN_PYTHON_DEBUG_PORT: String(port) });
+      done = true;
       await attaching;
-      session!.close();
-      expect(r.stderr).toMatch(/ten-studio: Python debugger \(debugpy [\d.]+\) listening on 127\.0\.0\.1:5797 \(pid \d+\); waiting for a client to attach\./);
-      expect(r.stderr).toMatch(/ten-studio: Python debugger attached on 127\.0\.0\.1:5797/);
+      (session as DapSession | null)?.close();
+      expect(r.stderr).toContain(`listening on 127.0.0.1:${port} (pid `);
+      expect(r.stderr).toMatch(new RegExp(`ten-studio: Python debugger \\(debugpy [\\d.]+\\) listening on 127\\.0\\.0\\.1:${port} \\(pid \\d+\\); waiting for a client to attach\\.`));
+      expect(r.stderr).toContain(`ten-studio: Python debugger attached on 127.0.0.1:${port}`);
       expect(r.stdout).toMatch(/1 passed, 3 deselected/);
       expect(r.code).toBe(0);
     },
+    150_000,
   );
 
   it("passes the caller's environment through, PYTEST_ADDOPTS included", async () => {
@@ -115,3 +122,14 @@ describe('ten-studio test (Python)', () => {
     expect(r.stderr).toMatch(/is not a TEN package: it has no manifest.json\./);
   });
 });
+
+/** A TCP port free on 127.0.0.1 right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
