@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writ
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './cli';
+import { alive } from '../../fixtures/processes';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const FIXTURE = join(ROOT, 'test/fixtures/ten-test/greeter_nodejs');
@@ -21,15 +22,6 @@ function copyPackage(name: string, edit: (dir: string) => void = () => undefined
   cpSync(FIXTURE, dir, { recursive: true });
   edit(dir);
   return dir;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 beforeAll(() => mkdirSync(WORK, { recursive: true }));

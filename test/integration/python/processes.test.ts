@@ -12,6 +12,7 @@ import { pythonProcesses } from '../../../src/runtime/app/py_procs';
 import type { RuntimeEvent } from '../../../src/runtime';
 import type { TenExtensionNode } from '../../../src/shared/graph/types';
 import { attachDebugger } from '../../fixtures/dap';
+import { alive } from '../../fixtures/processes';
 
 const PY_PACKAGES = resolve(import.meta.dirname, '../../fixtures/python/ten_packages/extension');
 const hasDebugpy = spawnSync('python3', ['-c', 'import debugpy']).status === 0;
@@ -27,15 +28,6 @@ afterEach(async () => {
   await h?.app.close();
   h = undefined;
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The pid of each Python group's process, from a sample. */
 async function groupPids(x: Harness): Promise<number[]> {

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { propValue } from '../../../fixtures/prop-values';
 import { FrameDecoder, TenMsg, decodeAll, encodeMsg, tenLoc, type ProtocolError } from '../../../../src/runtime/protocol';
 
 const PROTOCOL = resolve(process.cwd(), '..', 'shared', 'ten-corpus', 'protocol');
@@ -143,19 +144,7 @@ describe('decoder fuzzing', { timeout: 60_000 }, () => {
   });
 
   it('random messages survive encode → decode with the same bytes', () => {
-    const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-      v: fc.oneof(
-        { depthSize: 'small' },
-        fc.boolean(),
-        fc.string(),
-        fc.integer(),
-        fc.double(),
-        fc.bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n }),
-        fc.uint8Array({ maxLength: 40 }).map((u) => u.buffer as ArrayBuffer),
-        fc.array(tie('v'), { maxLength: 4 }),
-        fc.dictionary(fc.string({ maxLength: 6 }), tie('v'), { maxKeys: 4 }),
-      ),
-    })).v;
+    const value = propValue({ bigints: { min: -(1n << 63n), max: (1n << 64n) - 1n }, buffers: true });
     const loc = fc.record({ app: fc.option(fc.string(), { nil: null }), graph: fc.option(fc.string(), { nil: null }), extension: fc.option(fc.string(), { nil: null }) });
     fc.assert(
       fc.property(

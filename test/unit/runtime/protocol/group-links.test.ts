@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newWireMsg, packedOf, type MsgType, type SharedLoc, type WireLoc, type WireMsg } from '../../../../src/runtime/core/wire';
 import type { FromWorker } from '../../../../src/runtime/core/protocol';
+import { propValue } from '../../../fixtures/prop-values';
 import { RemoteOutbox, decodeInboundFrames } from '../../../../src/runtime/protocol/group_links';
 import { decodeAll, encodeFrame } from '../../../../src/runtime/protocol';
 import { toTen } from '../../../../src/runtime/protocol/bridge';
@@ -110,9 +111,7 @@ describe('group ↔ other app', () => {
   });
 
   it('the direct decoder agrees with the general one (random messages)', () => {
-    const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-      v: fc.oneof({ depthSize: 'small' }, fc.boolean(), fc.string(), fc.integer(), fc.double({ noNaN: true }), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), tie('v'), { maxKeys: 3 })),
-    })).v;
+    const value = propValue({ noNaN: true, width: 3 });
     fc.assert(
       fc.property(fc.constantFrom<MsgType>('cmd', 'cmd_result', 'data', 'audio_frame', 'video_frame'), fc.string({ maxLength: 20 }), fc.dictionary(fc.string({ maxLength: 6 }), value, { maxKeys: 4 }), fc.uint8Array({ maxLength: 64 }), (type, name, props, bytes) => {
         const w = msg(type, name.replace(/^ten:/, 'x'), { props, cmdId: type === 'data' ? '' : 'id', buf: bytes.buffer as ArrayBuffer });
@@ -149,20 +148,7 @@ describe('group ↔ other app', () => {
   });
 
   it('the direct encoder writes the bytes the general one writes, and refuses what it refuses (random messages)', () => {
-    const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-      v: fc.oneof(
-        { depthSize: 'small' },
-        fc.boolean(),
-        fc.string(),
-        fc.integer(),
-        fc.bigInt({ min: -(1n << 64n), max: 1n << 65n }),
-        fc.double(),
-        fc.constant(null),
-        fc.constant(undefined),
-        fc.array(tie('v'), { maxLength: 3 }),
-        fc.dictionary(fc.string({ maxLength: 5 }), tie('v'), { maxKeys: 3 }),
-      ),
-    })).v;
+    const value = propValue({ bigints: { min: -(1n << 64n), max: 1n << 65n }, nulls: true, width: 3 });
     // Mostly integers (the fields' values); now and then one a field refuses (a fraction, beyond 2^53).
     const num = fc.oneof({ arbitrary: fc.integer(), weight: 10 }, { arbitrary: fc.double(), weight: 1 }, { arbitrary: fc.constant(2 ** 60), weight: 1 });
     fc.assert(
