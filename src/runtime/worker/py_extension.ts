@@ -11,14 +11,19 @@
  */
 import { Extension } from '../api/extension';
 import type { TenEnv } from '../api/ten_env';
-import type { PyHost } from './py_host';
+import type { LifecyclePhase } from '../core/protocol';
+
+/** Runs a lifecycle phase of the extension with this index in the group's Python process. */
+export interface PyPhases {
+  phase(idx: number, name: LifecyclePhase): Promise<void>;
+}
 
 export class PyExtension extends Extension {
   /** Index of the extension in the process (its position in the group's Python node list). */
   readonly idx: number;
-  private readonly host: PyHost;
+  private readonly host: PyPhases;
 
-  constructor(name: string, idx: number, host: PyHost) {
+  constructor(name: string, idx: number, host: PyPhases) {
     super(name);
     this.idx = idx;
     this.host = host;

@@ -20,7 +20,11 @@
 import { createConnection, type Socket } from 'node:net';
 import { AudioFrame, Cmd, CmdResult, Data, VideoFrame } from '../api/msg';
 import type { TenError } from '../api/error';
-import type { GroupPython, PythonSample, RuntimeEvent } from '../core/protocol';
+import type { LogLevel } from '../api/log_level';
+import type { GroupPython, PythonSample, RuntimeEvent, ViolationPolicy } from '../core/protocol';
+import type { Runloop } from '../core/runloop';
+import type { Router } from '../routing/router';
+import type { TextTap } from '../routing/text_tap';
 import {
   CH_GROUP,
   encodeFrame,
@@ -53,7 +57,6 @@ import {
 import { isCmdType, newWireMsg, packedOf, wireBuf, type MsgType, type WireMsg } from '../core/wire';
 import { putBufProps, splitBufProps, type BufPaths } from '../core/py_bufprops';
 import { resolveEnv, type ExtRuntime } from './extension_rt';
-import type { GroupRuntime } from './group';
 import { PyExtension } from './py_extension';
 
 const FLUSH_RECORDS = 8192;
@@ -98,8 +101,28 @@ function frameOf(f: unknown): [number, number, number, number, number, number, n
   return Array.isArray(f) ? (f as [number, number, number, number, number, number, number, boolean]) : null;
 }
 
+/**
+ * What a Python group's link needs of its group's thread (the group runtime provides it; an
+ * interface here, so that this file does not depend on the group that creates it).
+ */
+export interface PyGroup {
+  readonly appUri: string;
+  readonly graphId: string;
+  readonly group: string;
+  readonly policy: ViolationPolicy;
+  readonly router: Router;
+  readonly runloop: Runloop<WireMsg>;
+  readonly textTap: TextTap | null;
+  log(extension: string, level: LogLevel, message: string, category: string | undefined, fields: unknown): void;
+  pythonDebug(state: 'listening' | 'attached' | 'error', host: string, port: number, pid: number, text: string): void;
+  reportError(extension: string, phase: string, e: unknown): void;
+  report(ev: RuntimeEvent): void;
+  pythonViolation(object: string, stack: string, reason: string, owner: string, caller: string, applyPolicy?: boolean): void;
+  pythonLeftover(threads: number, message: string): void;
+}
+
 export class PyHost {
-  private readonly g: GroupRuntime;
+  private readonly g: PyGroup;
   /** The Python extensions of the group, by their index in the process. */
   readonly exts: ExtRuntime[];
   private readonly cfg: GroupPython;
@@ -140,7 +163,7 @@ export class PyHost {
   /** The chunk being read settled a promise of this thread (a phase done, ready, a failure). */
   private settled = false;
 
-  constructor(g: GroupRuntime, exts: ExtRuntime[], cfg: GroupPython) {
+  constructor(g: PyGroup, exts: ExtRuntime[], cfg: GroupPython) {
     this.g = g;
     this.exts = exts;
     this.cfg = cfg;
