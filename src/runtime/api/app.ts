@@ -8,8 +8,14 @@
  * (`initPropertyFromJson`), imports the addons (`AddonManager.loadAllAddons`), calls `onInit`,
  * listens on `ten.uri` (TEN's msgpack protocol), starts the `auto_start` predefined graphs, and
  * resolves after `onDeinit` once the app closed (by `close()` or a `ten:close_app` cmd). TEN's
- * default `long_running_mode` applies: an app whose last graph stopped closes. The app's `ten.log` level becomes the process's console log
- * level (app/console_log.ts); errors, violations and terminated threads are always printed.
+ * default `long_running_mode` applies: an app whose last graph stopped closes.
+ *
+ * Logs: the app's `ten.log` level becomes the process's console log level (app/console_log.ts);
+ * errors, violations and terminated threads are always printed on stderr. When `ten.log` has
+ * `handlers` (as `onConfigure` leaves it), the log records go to them instead, as in TEN and
+ * `ten-studio app` (app/ten_log.ts: matchers, plain/json formatters, console and file emitters),
+ * and while the app runs SIGHUP reopens their files (what logrotate relies on) instead of ending
+ * the process. A log configuration with problems makes `run()` reject, each problem located.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -112,7 +118,11 @@ export class App {
     const baseDir = findAppBaseDir();
     const env = new AppEnv(readAppProperty(baseDir));
     const tenEnv = new TenEnv(env);
-    const [{ App: Runtime }, { consoleEvents, setConsoleLogLevel }] = await Promise.all([import('../app/app'), import('../app/console_log')]);
+    const [{ App: Runtime }, { consoleEvents, consoleLine, setConsoleLogLevel }, { parseTenLog, TenLogEmitters }] = await Promise.all([
+      import('../app/app'),
+      import('../app/console_log'),
+      import('../app/ten_log'),
+    ]);
     env.print = consoleEvents();
     // property.json's log configuration applies from onConfigure on, what onConfigure sets after it.
     const applyLogLevel = (): void => {
@@ -122,48 +132,68 @@ export class App {
     applyLogLevel();
     await this.onConfigure(tenEnv);
     applyLogLevel();
-    await AddonManager.getInstance().loadAllAddons();
-    const property = env.props as TenAppProperty;
-    // TEN's defaults, as its app binary (and `ten-studio app`): the app ends with its last graph
-    // unless ten.long_running_mode, and its graphs end when a client that joined them leaves.
-    const runtime = new Runtime({
-      property,
-      appDir: baseDir,
-      longRunning: property.ten?.long_running_mode === true,
-      longRunningGraphs: false,
-      onEvent: (ev) => env.print(ev),
-    });
-    this._runtime = runtime;
-    if (this._closeRequested) void runtime.close();
+    const logConfig = parseTenLog((env.props as TenAppProperty).ten?.log, baseDir);
+    if (logConfig.errors.length) throw new Error(`${join(baseDir, 'property.json')}: the log configuration is not valid:\n${logConfig.errors.map((e) => `  - ${e}`).join('\n')}`);
+    for (const w of logConfig.warnings) process.stderr.write(`${join(baseDir, 'property.json')}: ${w}.\n`);
+    const handlers = Array.isArray((env.props as { ten?: { log?: { handlers?: unknown } } }).ten?.log?.handlers) ? logConfig.handlers : null;
+    const tenLog = handlers ? new TenLogEmitters(handlers, (problem) => process.stderr.write(`ten-runtime: ${problem}; the app goes on without it.\n`)) : null;
+    const reopen = (): void => tenLog?.reopen();
+    if (tenLog) {
+      // Log records go to the handlers; what is never noise (errors, violations) still reaches stderr.
+      env.print = (ev) => {
+        tenLog.write(ev);
+        const line = consoleLine(ev, Infinity);
+        if (line) process.stderr.write(`${line.text}\n`);
+      };
+      if (tenLog.fileCount > 0) process.on('SIGHUP', reopen);
+    }
     try {
-      await this.onInit(tenEnv);
-      // Listens on ten.uri when it names one (msgpack://host:port/); an app that cannot listen
-      // closes itself, as in TEN (the reason is printed as an error).
-      const listening = this._closeRequested || (await runtime.listen().then(() => true, () => false));
-      if (!this._closeRequested && listening) {
-        // An auto_start graph that cannot start closes the app, as TEN's app binary (and
-        // `ten-studio app`) does; the reason is printed.
-        await runtime.startAutoGraphs().catch((e: unknown) => {
-          env.print({ type: 'error', ts: Date.now(), graphId: '', extension: '', phase: 'start_graph', message: String(e), stack: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-          void runtime.close();
-        });
+      await AddonManager.getInstance().loadAllAddons();
+      const property = env.props as TenAppProperty;
+      // TEN's defaults, as its app binary (and `ten-studio app`): the app ends with its last graph
+      // unless ten.long_running_mode, and its graphs end when a client that joined them leaves.
+      const runtime = new Runtime({
+        property,
+        appDir: baseDir,
+        longRunning: property.ten?.long_running_mode === true,
+        longRunningGraphs: false,
+        onEvent: (ev) => env.print(ev),
+      });
+      this._runtime = runtime;
+      if (this._closeRequested) void runtime.close();
+      try {
+        await this.onInit(tenEnv);
+        // Listens on ten.uri when it names one (msgpack://host:port/); an app that cannot listen
+        // closes itself, as in TEN (the reason is printed as an error).
+        const listening = this._closeRequested || (await runtime.listen().then(() => true, () => false));
+        if (!this._closeRequested && listening) {
+          // An auto_start graph that cannot start closes the app, as TEN's app binary (and
+          // `ten-studio app`) does; the reason is printed.
+          await runtime.startAutoGraphs().catch((e: unknown) => {
+            env.print({ type: 'error', ts: Date.now(), graphId: '', extension: '', phase: 'start_graph', message: String(e), stack: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+            void runtime.close();
+          });
+        }
+      } catch (e) {
+        await runtime.close();
+        throw e;
       }
-    } catch (e) {
-      await runtime.close();
-      throw e;
-    }
-    // The app runs until it closes, graphs or none (TEN's app thread holds the process the same
-    // way): a pending promise alone would let Node exit as soon as nothing else is scheduled.
-    const keepAlive = setInterval(() => undefined, 2 ** 30);
-    try {
-      await runtime.closed;
+      // The app runs until it closes, graphs or none (TEN's app thread holds the process the same
+      // way): a pending promise alone would let Node exit as soon as nothing else is scheduled.
+      const keepAlive = setInterval(() => undefined, 2 ** 30);
+      try {
+        await runtime.closed;
+      } finally {
+        clearInterval(keepAlive);
+      }
+      try {
+        await this.onDeinit(tenEnv);
+      } finally {
+        env.closed = true;
+      }
     } finally {
-      clearInterval(keepAlive);
-    }
-    try {
-      await this.onDeinit(tenEnv);
-    } finally {
-      env.closed = true;
+      process.off('SIGHUP', reopen);
+      await tenLog?.close();
     }
   }
 

@@ -2,7 +2,7 @@
 // (manifest.json of type "app"), or an extension's standalone app `.ten/app` as
 // `tman install --standalone` makes it, with the extension linked into it.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -122,6 +122,49 @@ describe('App (TEN: run, close, onConfigure, onInit, onDeinit)', () => {
     order.push('run resolved');
     expect(order).toEqual(['init', 'deinit', 'run resolved']);
     await expect(app.run()).rejects.toThrow('App.run() was called twice on the same App.');
+  });
+
+  it("writes its log records to property.json's ten.log handlers, and SIGHUP reopens their files while it runs (logrotate)", async () => {
+    const handler = (path: string) => ({ matchers: [{ level: 'info' }], formatter: { type: 'json' }, emitter: { type: 'file', config: { path } } });
+    const app = makeApp({ ten: { log: { handlers: [handler('logs/app.log')] } } });
+    process.chdir(app);
+    const log = join(app, 'logs', 'app.log');
+    let step!: () => void;
+    const logged = new Promise<void>((r) => (step = r));
+    let env!: TenEnv;
+    class LoggingApp extends App {
+      async onInit(tenEnv: TenEnv): Promise<void> {
+        env = tenEnv;
+        tenEnv.logDebug('below the level');
+        tenEnv.logInfo('before the rotation', 'cat', { k: 1 });
+        step();
+      }
+    }
+    const a = new LoggingApp();
+    const running = a.run();
+    await logged;
+    // The file emitter writes asynchronously: the line is there once it is on disk.
+    while (!existsSync(log) || !readFileSync(log, 'utf8').includes('before the rotation')) await new Promise((r) => setTimeout(r, 5));
+    // logrotate: the file is moved away, then the app is told to reopen it.
+    const rotated = join(app, 'logs', 'app.log.1');
+    renameSync(log, rotated);
+    process.kill(process.pid, 'SIGHUP');
+    // The signal is handled on a later turn of the loop; reopening creates the file again.
+    while (!existsSync(log)) await new Promise((r) => setTimeout(r, 5));
+    env.logInfo('after the rotation');
+    await a.close();
+    await running;
+    const lines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { level: string; message: string; category?: string });
+    expect(lines(rotated).map((l) => l.message)).toEqual(['before the rotation']);
+    expect(lines(rotated)[0]).toMatchObject({ level: 'INFO', category: 'cat' });
+    expect(lines(log).map((l) => l.message)).toEqual(['after the rotation']);
+    // The app's SIGHUP handler is gone with the app.
+    expect(process.listenerCount('SIGHUP')).toBe(0);
+  });
+
+  it('a log configuration with problems makes run() reject, each problem located', async () => {
+    process.chdir(makeApp({ ten: { log: { handlers: [{ matchers: [{ level: 'loud' }], formatter: { type: 'json' }, emitter: { type: 'file', config: { path: 'x.log' } } }] } } }));
+    await expect(new App().run()).rejects.toThrow(/property\.json: the log configuration is not valid:\n {2}- ten\.log\.handlers\[0\]\.matchers\[0\]\.level: "loud" is not a log level/);
   });
 
   it('without an app it rejects saying where it looked and what to do', async () => {
