@@ -144,7 +144,7 @@ def test_a_graph_with_an_unknown_addon_fails_to_start():
     t.set_timeout(20_000_000)
     err = t.run()
     assert err is not None
-    assert "Node 'ghost' uses addon 'no_such_addon_python', which is not installed." in err.error_message()
+    assert 'The following packages are declared in nodes but not installed: [("", Extension, "no_such_addon_python")].' in err.error_message()
 
 
 def test_single_mode_after_graph_mode():

@@ -14,6 +14,7 @@ import type { GroupPython, GroupSample, LiveCounts, RuntimeEvent, TraceConfig, T
 import { newWireMsg, type WireMsg } from '../core/wire';
 import { readFileText } from '../core/regular_file';
 import { GRAPH_PROXY } from '../../shared/graph/flatten';
+import { checkAppFields, checkGraphShape } from '../../shared/graph/check';
 import { AppNet, otherApps, type ConnectionSample, type DialPolicy, type NetEngine, type NetHost, type NetLive, type NetStartOptions } from '../protocol/net';
 import { listensOn, type TransportLimits } from '../protocol/transport';
 import { DEFAULT_CACHE_DIR, ModuleBuilder } from './build';
@@ -354,6 +355,10 @@ export class App implements EngineHost, NetHost {
       graph = source.graph;
       name = source.name ?? 'graph';
     }
+    // TEN's checks when a graph is started (its validate_and_complete: the graph's shape, the
+    // `app` field rules), in TEN's words; the first problem is the reason, as in TEN.
+    const problem = graphProblem(graph);
+    if (problem !== null) throw new Error(problem);
     // Names, `source` flows, selectors and subgraphs are flattened first; the engine runs flat graphs.
     graph = await flattenForRun(graph, baseDir, this.appDir, opts.hostLoc);
     if (typeof source === 'string' && this.replaceNodes[source]) graph = replaceNodes(graph, this.replaceNodes[source]);
@@ -662,6 +667,14 @@ export class App implements EngineHost, NetHost {
     this.retired.handles += engine.closedLive.handles;
     this.retired.processes += engine.liveProcesses();
   }
+}
+
+/** TEN's start-time problem with a graph (its shape, then the `app` field rules), or null. */
+function graphProblem(graph: unknown): string | null {
+  const at = { src: {}, base: '' };
+  const shape = checkGraphShape(graph, at);
+  const first = shape.length > 0 ? shape[0] : checkAppFields(graph as TenGraph, at)[0];
+  return first === undefined ? null : first.message;
 }
 
 /** The graph with the named extension nodes running as other addons (a copy; `graph` is not changed). */

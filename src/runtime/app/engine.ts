@@ -13,6 +13,7 @@ import { deepMerge } from '../core/props';
 import type { FromWorker, GroupPython, GroupSample, HandleCounts, LifecyclePhase, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import type { WireMsg } from '../core/wire';
 import type { TenGraph } from '../../shared/graph/types';
+import { notInstalledText } from '../../shared/graph/check';
 import type { TextRecord } from '../../shared/talk/talk';
 import type { AddonPackage } from './packages';
 import { memoryGuard } from './memory';
@@ -175,7 +176,7 @@ export class Engine {
     const entries = new Map<string, string>();
     for (const n of plan.nodes) {
       const pkg = addons.get(n.addon);
-      if (!pkg) throw new Error(`Node '${n.name}' uses addon '${n.addon}', which is not installed.`);
+      if (!pkg) throw new Error(notInstalledText(n.app, n.addon));
       if (pkg.runtime !== 'python') entries.set(pkg.entry, '');
     }
     // Python is checked before any thread starts: a missing interpreter is one clear error.
@@ -263,6 +264,8 @@ export class Engine {
       this.attachPython(w);
     }
     // The first failure ends the wait: the other groups are stopped, not waited for.
+    // A graph with none of its extensions in this app has no group to wait for.
+    if (this.workers.size === 0) return { ok: true };
     return new Promise<Created>((resolve) => {
       let left = this.workers.size;
       for (const w of this.workers.values()) w.created.then((r) => (!r.ok ? resolve(r) : --left === 0 && resolve(r)));

@@ -28,10 +28,11 @@ export function planGraph(graph: TenGraph, appUri?: string): GraphPlan {
   const here = (app: string | undefined): boolean => appUri === undefined || !app || app === appUri;
   const nodes: TenExtensionNode[] = [];
   const groupOf: Record<string, string> = {};
-  for (const n of graph.nodes ?? []) {
+  for (const [i, n] of (graph.nodes ?? []).entries()) {
     if (n.type !== 'extension') throw new Error(`Node '${n.name}' is a ${n.type}: the graph must be flattened before it runs.`);
     if (!here(n.app)) continue;
-    if (groupOf[n.name] !== undefined) throw new Error(`Duplicate extension node '${n.name}'.`);
+    // TEN's text (its check_extension_uniqueness).
+    if (groupOf[n.name] !== undefined) throw new Error(`Duplicated extension was found in nodes[${i}], addon: ${n.addon}, name: ${n.name}.`);
     nodes.push(n);
     groupOf[n.name] = n.extension_group ?? UNSPECIFIED_GROUP;
   }

@@ -24,6 +24,16 @@ export const ERR_LOCALHOST_SINGLE =
 export const ERR_LOCALHOST_MULTI =
   "'localhost' is not allowed in graph definition, change the content of 'app' field to be consistent with 'ten::uri'";
 
+/** A string as Rust's `{:?}` prints it (TEN formats the missing packages that way). */
+function rustString(v: string): string {
+  return `"${v.replace(/[\\"\n\r\t]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!)}"`;
+}
+
+/** TEN's text for an extension node whose addon is not installed (one package). */
+export function notInstalledText(app: string | undefined, addon: string): string {
+  return `The following packages are declared in nodes but not installed: [(${rustString(app ?? '')}, Extension, ${rustString(addon)})].`;
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 

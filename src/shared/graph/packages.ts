@@ -5,7 +5,7 @@
 import { pointer } from '../json/located';
 import type { Catalogue } from '../manifest/catalogue';
 import { checkSchemaCompatible, UNRESOLVED_VALUE } from '../schema/value-schema';
-import { flowsOf, type GraphAt } from './check';
+import { flowsOf, notInstalledText, type GraphAt } from './check';
 import { diag, type Diagnostic } from './diagnostics';
 import type { TenGraph } from './types';
 
@@ -21,11 +21,6 @@ export interface PackageCheckOptions {
   appUri?: string;
 }
 
-/** A string as Rust's `{:?}` prints it (TEN formats the missing packages that way). */
-function rustString(v: string): string {
-  return `"${v.replace(/[\\"\n\r\t]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!)}"`;
-}
-
 /**
  * Every extension node's addon is in the catalogue (or is a TEN built-in), with TEN's text for
  * one missing package (TEN lists all of them in one message; we report each at its node).
@@ -39,7 +34,7 @@ export function checkNodesInstalled(graph: TenGraph, at: GraphAt, catalogue: Cat
     out.push(
       diag(
         'E030',
-        `The following packages are declared in nodes but not installed: [(${rustString(n.app ?? '')}, Extension, ${rustString(n.addon)})].`,
+        notInstalledText(n.app, n.addon),
         at.src,
         at.base + pointer('nodes', i, 'addon'),
       ),

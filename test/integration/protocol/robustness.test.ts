@@ -178,3 +178,43 @@ describe('owner checks apply to connections', () => {
     await closeAndCheck(a);
   });
 });
+
+describe("a start_graph's graph is checked as TEN checks it when it starts, and always answered", () => {
+  const node = (name: string, extra: Record<string, unknown> = {}) => ({ type: 'extension', name, addon: 'mesh', ...extra });
+
+  it("TEN's texts for a graph TEN refuses (TEN itself sends no answer); nothing is left running", async () => {
+    const a = await servingApp();
+    const cases: [unknown, string][] = [
+      [{ nodes: [node('a', { app: a.uri }), node('b')] }, "Either all nodes should have 'app' declared, or none should, but not a mix of both."],
+      [{ nodes: [node('a', { app: '' })] }, "nodes[0]: the 'app' field can not be empty, remove the field if the graph is a single-app graph"],
+      [{ nodes: [node('a', { app: 'localhost' })] }, "nodes[0]: 'localhost' is not allowed in graph definition, and the graph seems to be a single-app graph, just remove the 'app' field"],
+      [{ nodes: 5 }, "'nodes' must be an array"],
+      [{ nodes: [node('e1'), node('e1')] }, 'Duplicated extension was found in nodes[1], addon: mesh, name: e1.'],
+      [{ nodes: [{ type: 'extension', name: 'x', addon: 'no_such_addon' }] }, 'The following packages are declared in nodes but not installed: [("", Extension, "no_such_addon")].'],
+    ];
+    const before = a.app.graphs();
+    for (const [g, text] of cases) {
+      // A graph refused before its engine exists leaves the connection open; one refused by the
+      // engine closes it after the answer (the engine's remotes close with it, as in TEN).
+      const c = await TenClient.connect(a.uri);
+      const r = await c.startGraph({ json: JSON.stringify(g) });
+      expect([r.status, r.props.detail], JSON.stringify(g)).toEqual([1, text]);
+      await c.close();
+    }
+    expect(a.app.graphs()).toEqual(before);
+    await stillServes(a);
+    await closeAndCheck(a);
+  });
+
+  it('a graph with no extension here starts (TEN checks for one only when a graph is designed) and is answered OK', async () => {
+    const a = await servingApp({ longRunning: true });
+    for (const g of [{ nodes: [] }, {}]) {
+      const c = await TenClient.connect(a.uri);
+      const r = await c.startGraph({ json: JSON.stringify(g) });
+      expect(r.status, JSON.stringify(g)).toBe(0);
+      expect(a.app.graphs()).toContain(r.props.graph_id);
+      await c.close();
+    }
+    await closeAndCheck(a);
+  });
+});

@@ -50,7 +50,7 @@ describe('runtime basics', () => {
     await expect(h.app.startGraph(graph([probe('ok', 'g1'), { type: 'extension', name: 'bad', addon: 'broken', extension_group: 'g2' }]))).rejects.toThrow(
       /broken package: failed at import/,
     );
-    await expect(h.app.startGraph(graph([{ type: 'extension', name: 'x', addon: 'nope' }]))).rejects.toThrow("Node 'x' uses addon 'nope', which is not installed.");
+    await expect(h.app.startGraph(graph([{ type: 'extension', name: 'x', addon: 'nope' }]))).rejects.toThrow('The following packages are declared in nodes but not installed: [("", Extension, "nope")].');
     expect(h.app.graphs()).toEqual([]);
   });
 
