@@ -549,12 +549,15 @@ export class App implements EngineHost, NetHost {
           this.reply(from, msg, 1, 'Failed to find the engine to be shut down.');
           return;
         }
-        this.reply(from, msg, 0, '');
-        void this.stopEngine(target);
+        // As TEN's app: another graph's stop is answered once that graph has closed; a graph
+        // that stops itself gets no answer (it is gone when the answer would come).
+        void this.stopEngine(target).then(() => {
+          if (target !== from) this.reply(from, msg, 0, 'close engine done');
+        });
         return;
       }
       case 'close_app':
-        this.reply(from, msg, 0, '');
+        // No answer, as in TEN: the app closes, and the sender with it.
         void this.close();
         return;
       case 'cmd':

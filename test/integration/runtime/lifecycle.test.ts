@@ -84,6 +84,8 @@ describe('lifecycle', () => {
     await h.app.startGraph(graph([probe('a', 'g1', { actions: [{ op: 'closeApp' }] }), probe('b', 'g2')]));
     await h.app.closed;
     expect(h.events.some((e) => e.type === 'app_closed')).toBe(true);
+    // TEN sends no result for close_app: the sender closes with the app.
+    expect(h.reports.filter((r) => r.ext === 'a' && r.kind === 'result' && (r as { result?: { status?: number } }).result?.status === 0)).toEqual([]);
     expect(h.app.live()).toEqual({ engines: 0, threads: 0, extensions: 0, paths: 0, timers: 0, handles: 0, connections: 0, remotes: 0, sockets: 0, processes: 0 });
   });
 
