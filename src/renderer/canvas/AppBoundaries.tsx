@@ -6,7 +6,7 @@
 import { ViewportPortal, useStore, type ReactFlowState } from '@xyflow/react';
 import { memo, useMemo } from 'react';
 import type { ConnectionMetrics, RunAppInfo } from '../../shared';
-import { formatBytesPerSec, formatRate } from '../debugger/ConnectionsPanel';
+import { connectionStateLabel, formatBytesPerSec, formatRate } from '../debugger/ConnectionsPanel';
 import { useRunView, type RunViewState } from '../debugger/runStore';
 import { selectGraph, useStudio } from '../store';
 
@@ -120,7 +120,7 @@ function AppLabel({ app, info, conn }: { app: string; info: RunAppInfo | undefin
       {info && info.state !== 'running' ? ` · ${info.state}` : ''}
       {conn && (
         <>
-          <span className={`conn-state ${conn.state}`}>{conn.weak ? 'migrating' : conn.state}</span>
+          <span className={`conn-state ${conn.state}`}>{connectionStateLabel(conn)}</span>
           {` ↓${formatBytesPerSec(conn.bytesInPerSec)} ${formatRate(conn.msgsInPerSec)} ↑${formatBytesPerSec(conn.bytesOutPerSec)} ${formatRate(conn.msgsOutPerSec)}`}
         </>
       )}

@@ -85,8 +85,17 @@ function AppList({ apps }: { apps: RunAppInfo[] }) {
   );
 }
 
+/**
+ * A connection's state as the panel and the canvas show it: a weak remote (dialled, its child
+ * start_graph not answered yet) says so; it does not migrate (migration is an accepted
+ * connection's first message binding it to a graph).
+ */
+export function connectionStateLabel(c: Pick<ConnectionMetrics, 'state' | 'weak'>): string {
+  return c.weak ? `${c.state} (start_graph sent)` : c.state;
+}
+
 function ConnectionRow({ c }: { c: ConnectionMetrics }) {
-  const label = c.weak ? `${c.state} (start_graph sent)` : c.state;
+  const label = connectionStateLabel(c);
   return (
     <tr className={`connection ${c.state}`} aria-label={`Connection ${c.id} ${c.uri || c.peer} ${c.state}${c.app ? ` of ${c.app}` : ''}`}>
       <td title={c.app ? `A connection of the app process ${c.app}` : undefined}>

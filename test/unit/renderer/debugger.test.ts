@@ -193,3 +193,12 @@ describe('run view under a fast stream', () => {
     expect(s.metrics.relay).toMatchObject({ queue: 40, inPerSec: 250 });
   });
 });
+
+describe('connection state labels (the Connections panel and the app frames on the canvas)', () => {
+  it('a weak remote says its start_graph is unanswered; it is not migrating (only an accepted connection migrates)', async () => {
+    const { connectionStateLabel } = await import('../../../src/renderer/debugger/ConnectionsPanel');
+    expect(connectionStateLabel({ state: 'open', weak: true })).toBe('open (start_graph sent)');
+    expect(connectionStateLabel({ state: 'migrating', weak: false })).toBe('migrating');
+    expect(connectionStateLabel({ state: 'attached', weak: false })).toBe('attached');
+  });
+});
