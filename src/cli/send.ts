@@ -42,7 +42,14 @@ export async function send(args: ParsedArgs): Promise<number> {
   const m = cmdFor(name, uri, graph, ext, props);
   let client: TenClient;
   try {
-    client = await TenClient.connect(uri, { retries, intervalMs: 500 });
+    client = await TenClient.connect(uri, {
+      retries,
+      intervalMs: 500,
+      // Said once, so a user waiting for an app to come up knows what the client is doing.
+      onRetry: (failed) => {
+        if (failed === 1) process.stderr.write(`ten-studio send: ${uri} is not reachable yet; retrying every 0.5 s, up to ${retries} times.\n`);
+      },
+    });
   } catch (e) {
     process.stderr.write(`ten-studio send: ${(e as Error).message}\n`);
     return 2;

@@ -13,6 +13,8 @@ export interface ClientOptions {
   /** Connect attempts after the first fails (TEN's test client retries too). Default 0. */
   retries?: number;
   intervalMs?: number;
+  /** Told after each failed attempt that is retried (`failed`: attempts failed so far). */
+  onRetry?: (failed: number) => void;
 }
 
 export class TenClient {
@@ -45,7 +47,7 @@ export class TenClient {
   }
 
   static async connect(uri: string, opts: ClientOptions = {}): Promise<TenClient> {
-    const socket = await dial(uri, { retries: opts.retries ?? 0, intervalMs: opts.intervalMs ?? 500, isCancelled: () => false });
+    const socket = await dial(uri, { retries: opts.retries ?? 0, intervalMs: opts.intervalMs ?? 500, isCancelled: () => false, onRetry: opts.onRetry });
     return new TenClient(uri, socket);
   }
 

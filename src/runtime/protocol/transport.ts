@@ -266,7 +266,7 @@ export class Protocol {
 }
 
 /** Connects to `uri`, retrying as TEN's msgpack protocol does: every `intervalMs`, `retries` times. */
-export function dial(uri: string, opts: { retries: number; intervalMs: number; isCancelled: () => boolean }): Promise<Socket> {
+export function dial(uri: string, opts: { retries: number; intervalMs: number; isCancelled: () => boolean; onRetry?: (failed: number) => void }): Promise<Socket> {
   const parsed = parseMsgpackUri(uri);
   if ('error' in parsed) return Promise.reject(new Error(parsed.error));
   return new Promise<Socket>((resolve, reject) => {
@@ -280,8 +280,10 @@ export function dial(uri: string, opts: { retries: number; intervalMs: number; i
       s.setNoDelay(true);
       const onError = (): void => {
         s.destroy();
-        if (attempt++ < opts.retries && !opts.isCancelled()) setTimeout(tryOnce, opts.intervalMs);
-        else reject(new Error(`Failed to connect to ${uri}`));
+        if (attempt++ < opts.retries && !opts.isCancelled()) {
+          opts.onRetry?.(attempt);
+          setTimeout(tryOnce, opts.intervalMs);
+        } else reject(new Error(`Failed to connect to ${uri}`));
       };
       s.once('error', onError);
       s.once('connect', () => {

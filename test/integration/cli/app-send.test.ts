@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { cli } from './cli';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ten-cli-app-it-'));
@@ -196,6 +196,65 @@ describe('ten-studio app and send', () => {
     const bad = await cli(['send', 'http://x:1/', 'hello']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("No protocol serves the scheme 'http'");
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} closes the app in order (its graph stops, then it exits 0)`, async () => {
+      const port = await freePort();
+      const app = startApp([appDir(`signal-${signal}`, echoApp(port)), '--long-running']);
+      await app.waitFor(/echo on_start_done/);
+      app.child.kill(signal);
+      expect(await app.exited).toBe(0);
+      expect(app.out()).toContain(`Closing the app (${signal}`);
+      expect(app.out()).toMatch(/echo on_deinit_done[\s\S]*App closed cleanly \(interrupt\)\./);
+    });
+  }
+
+  it("send ten:stop_graph stops a graph by its id, answered 'close engine done' once it has stopped", async () => {
+    const port = await freePort();
+    const uri = `msgpack://127.0.0.1:${port}/`;
+    const app = startApp([appDir('stop', { ten: { uri, long_running_mode: true } })]);
+    await app.waitFor(/Listening on/);
+    const graph = { nodes: [{ type: 'extension', name: 'echo', addon: 'mesh', property: { answer: 'hi' } }] };
+    const started = await cli(['send', uri, 'ten:start_graph', '--json', '--prop', JSON.stringify({ graph_json: JSON.stringify(graph), long_running_mode: true })]);
+    const graphId = JSON.parse(started.stdout).properties.graph_id as string;
+    const stopped = await cli(['send', uri, 'ten:stop_graph', '--graph', graphId]);
+    expect([stopped.code, stopped.stdout]).toEqual([0, 'OK: close engine done\n']);
+    expect(app.out()).toMatch(/echo on_deinit_done/);
+    const again = await cli(['send', uri, 'ten:stop_graph', '--graph', graphId]);
+    expect([again.code, again.stdout]).toEqual([1, 'ERROR: Failed to find the engine to be shut down.\n']);
+    const missing = await cli(['send', uri, 'ten:stop_graph']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('ten:stop_graph needs --prop {"graph_id": "…"} (or --graph ID).');
+    expect((await cli(['send', uri, 'ten:close_app'])).code).toBe(0);
+    expect(await app.exited).toBe(0);
+  });
+
+  it('send --timeout gives up on a cmd nobody answers, saying so (exit 1); --retries waits for an app that is not up yet', async () => {
+    const port = await freePort();
+    const uri = `msgpack://127.0.0.1:${port}/`;
+    const property = {
+      ten: {
+        uri,
+        predefined_graphs: [{ name: 'default', auto_start: true, singleton: true, graph: { nodes: [{ type: 'extension', name: 'mute', addon: 'misbehaving', property: { mode: 'never_answer' } }] } }],
+      },
+    };
+    const early = await cli(['send', uri, 'anyone', '--retries', '0']);
+    expect([early.code, early.stderr]).toEqual([2, `ten-studio send: Failed to connect to ${uri}\n`]);
+    // The client starts first and keeps dialling (every 500 ms, TEN's interval); the app starts
+    // once the client has said it is retrying.
+    const client = spawn(process.execPath, ['bin/ten-studio.mjs', 'send', uri, 'anyone', '--graph', 'default', '--ext', 'mute', '--timeout', '1', '--retries', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const retrying = new Promise<void>((r) => client.stderr.on('data', (c: Buffer) => ((stderr += c.toString()), stderr.includes('retrying') && r())));
+    const clientExit = new Promise<number | null>((r) => client.on('exit', (code) => r(code)));
+    onTestFinished(() => void (client.exitCode === null && client.kill('SIGKILL')));
+    await retrying;
+    expect(stderr).toBe(`ten-studio send: ${uri} is not reachable yet; retrying every 0.5 s, up to 200 times.\n`);
+    const app = startApp([appDir('timeout', property), '--long-running']);
+    expect(await clientExit, stderr).toBe(1);
+    expect(stderr).toContain(`ten-studio send: no result for 'anyone' from ${uri} within 1 s.`);
+    expect((await cli(['send', uri, 'ten:close_app'])).code).toBe(0);
+    expect(await app.exited).toBe(0);
   });
 
   it('two app processes share a graph started by send; close_app ends each', async () => {
