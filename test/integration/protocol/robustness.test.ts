@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../../../src/runtime';
 import { TenClient } from '../../../src/runtime/protocol/client';
-import { TenMsg, encodeMsg, tenLoc } from '../../../src/runtime/protocol';
+import { TenMsg, decodeAll, encodeMsg, tenLoc } from '../../../src/runtime/protocol';
 import { BUILTIN_ADDONS_DIR } from '../../../src/runtime/addons';
 import { closeAndCheck, connectionEvents, startTestApp, type TestApp } from './apps';
 
@@ -158,6 +158,34 @@ describe('a bad connection is closed with a located error; the app keeps serving
     const r = await c.cmd('hi', { graph: 'default', extension: 'echo' }, { small: 1 });
     expect([r.status, r.props.small]).toEqual([0, 1]);
     await c.close();
+    await closeAndCheck(a);
+  });
+});
+
+describe('messages pipelined behind a first message are held, in order, and none is lost', () => {
+  it('a start_graph and 1000 cmds for its graph in one write: every cmd answered, in order', async () => {
+    const a = await servingApp({ longRunning: true });
+    const { s, received } = await raw(a.uri);
+    const start = new TenMsg('start_graph', 'ten:start_graph');
+    start.dests = [tenLoc(a.uri)];
+    start.seqId = 'start';
+    start.graphJson = JSON.stringify({ nodes: [{ type: 'extension', name: 'echo', addon: 'mesh', property: { answer: 'held' } }] });
+    const frames: Buffer[] = [encodeMsg(start) as Buffer];
+    const N = 1000;
+    for (let i = 0; i < N; i++) {
+      const m = new TenMsg('cmd', 'hi');
+      // An empty graph: the graph this connection's start_graph creates (TEN fills it in).
+      m.dests = [tenLoc(a.uri, '', 'echo')];
+      m.seqId = String(i);
+      frames.push(encodeMsg(m) as Buffer);
+    }
+    s.write(Buffer.concat(frames));
+    const results = (): TenMsg[] => decodeAll(Buffer.concat(received)).msgs;
+    while (results().length < N + 1) await new Promise((r) => s.once('data', r));
+    const rs = results();
+    expect(rs[0]).toMatchObject({ type: 'cmd_result', seqId: 'start', status: 0 });
+    expect(rs.slice(1).map((r) => [r.seqId, r.status, r.props.detail])).toEqual(Array.from({ length: N }, (_, i) => [String(i), 0, 'held']));
+    s.destroy();
     await closeAndCheck(a);
   });
 });
