@@ -680,8 +680,15 @@ export class EngineNet implements RemoteHost {
       this.answerStartGraph(m, this.graphId);
       return;
     }
+    // The first message came through the app, not through the remote: TEN fills no source
+    // graph in it, so its result goes back to `{app: U}` (captures 02 and 06).
+    this.firstViaApp = m;
     remote.receive(m);
+    this.firstViaApp = null;
   }
+
+  /** The message that is linking an orphan connection, while it is dispatched. */
+  private firstViaApp: TenMsg | null = null;
 
   /** Makes `conn` this engine's remote for its URI. */
   private link(conn: Connection): Remote {
@@ -811,7 +818,7 @@ export class EngineNet implements RemoteHost {
   onRemoteMsg(remote: Remote, m: TenMsg): void {
     // TEN fills what a peer leaves out: the source graph, and the destination graph when empty
     // or named by a predefined graph's name.
-    if (!m.src.graph) m.src.graph = this.graphId;
+    if (!m.src.graph && m !== this.firstViaApp) m.src.graph = this.graphId;
     const d = m.dests[0];
     if (d && (d.app === null || d.app === this.net.uri) && d.graph !== this.graphId && (d.graph === null || d.graph === '' || this.engine.name === d.graph)) d.graph = this.graphId;
     this.dispatch(m, remote);
