@@ -3,8 +3,12 @@
  * sockets between apps in this process, each ending with the leak check (engines, threads,
  * connections, remotes, sockets all zero).
  */
+import diagnostics_channel from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TenClient } from '../../../src/runtime/protocol/client';
+import { TenMsg, tenLoc } from '../../../src/runtime/protocol';
+import { TEN_DIAL } from '../../../src/runtime/protocol/net';
 import { closeAndCheck, cmdFlow, connectionEvents, freePort, mesh, startTestApp, uriOf, type TestApp } from './apps';
 import { App } from '../../../src/runtime';
 import { FIXTURE_APP } from '../runtime/harness';
@@ -37,6 +41,22 @@ const helloGraph = (a: string, b: string) => ({
 });
 
 const noEngines = (t: TestApp) => t.until(() => t.app.graphs().length === 0, 'no graphs left');
+
+/**
+ * The open channels of graph `g` between the apps, from each app's own connections: `X -> Y` for
+ * one X dialled, `Y <- X` for one Y accepted from X, counted.
+ */
+function channels(all: TestApp[], g: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of all) {
+    for (const c of t.app.net.sample()) {
+      if (c.graphId !== g || c.state !== 'init' || c.attachTo !== 'remote' || !c.uri.startsWith('msgpack://')) continue;
+      const key = c.role === 'out_internal' ? `${t.uri} -> ${c.uri}` : `${t.uri} <- ${c.uri}`;
+      out[key] = (out[key] ?? 0) + 1;
+    }
+  }
+  return out;
+}
 
 describe("TEN's multi-app scenarios", () => {
   it('MultiAppCloseThroughEngine: close_app on the migrated connection, then disconnect; app 1 closes cleanly, app 2 loses the graph', async () => {
@@ -145,12 +165,14 @@ describe("TEN's multi-app scenarios", () => {
     const c2 = await client(b.uri);
     const r2 = await c2.cmd('hello_world', { graph: g, extension: 'ext2' });
     expect([r2.status, r2.props.detail]).toEqual([0, 'hello world, too']);
-    // One channel per pair of apps.
-    for (const t of [a, b, c3]) {
-      const remotes = t.app.net.engines.get(g)!.remotes;
-      const peers = [...remotes.keys()].filter((u) => u.startsWith('msgpack://'));
-      expect(new Set(peers).size).toBe(peers.length);
-    }
+    // One channel per pair of apps that share a flow, seen from both ends: one side dialled it,
+    // the other accepted it, and no other socket between them.
+    expect(channels([a, b, c3], g)).toEqual({
+      [`${a.uri} -> ${b.uri}`]: 1,
+      [`${b.uri} <- ${a.uri}`]: 1,
+      [`${b.uri} -> ${c3.uri}`]: 1,
+      [`${c3.uri} <- ${b.uri}`]: 1,
+    });
     await closeAndCheck(a, b, c3);
   });
 
@@ -174,10 +196,12 @@ describe("TEN's multi-app scenarios", () => {
     expect((await c.cmd('to3', { graph: g, extension: 'ext1' })).props.detail).toBe('three');
     await b.until(() => b.app.net.engines.get(g)!.weak.size === 0, 'weak remotes resolved in app 2');
     await c3.until(() => c3.app.net.engines.get(g)!.weak.size === 0, 'weak remotes resolved in app 3');
-    // Between app 2 and app 3 exactly one channel is left, whoever dialled it.
-    const linked = (t: TestApp, peer: string) => [...t.app.net.connections].filter((x) => x.uri === peer && x.attachTo === 'remote' && x.state === 'init').length;
-    await b.until(() => linked(b, c3.uri) === 1, 'one channel to app 3');
-    await c3.until(() => linked(c3, b.uri) === 1, 'one channel to app 2');
+    // Between app 2 and app 3 exactly one channel is left, whoever dialled it, seen from both ends.
+    const between = (): Record<string, number> => Object.fromEntries(Object.entries(channels([b, c3], g)).filter(([k]) => k.includes(a.uri) === false));
+    await b.until(() => Object.keys(between()).length === 2 && Object.values(between()).every((n) => n === 1), 'one channel between apps 2 and 3');
+    const bToC = `${b.uri} -> ${c3.uri}` in between();
+    expect(between()).toEqual(bToC ? { [`${b.uri} -> ${c3.uri}`]: 1, [`${c3.uri} <- ${b.uri}`]: 1 } : { [`${c3.uri} -> ${b.uri}`]: 1, [`${b.uri} <- ${c3.uri}`]: 1 });
+    expect(channels([a, b, c3], g)).toMatchObject({ [`${a.uri} -> ${b.uri}`]: 1, [`${b.uri} <- ${a.uri}`]: 1, [`${a.uri} -> ${c3.uri}`]: 1, [`${c3.uri} <- ${a.uri}`]: 1 });
     await closeAndCheck(a, b, c3);
   });
 
@@ -227,6 +251,115 @@ describe("TEN's multi-app scenarios", () => {
     await closeAndCheck(a, b, c3);
   });
 
+  it("CommandStopGraphActivelyThroughCmdDest: ext4 in app 3 answers, then sends stop_graph with dests [{app: \"\"}] and no graph id; every app tears the graph down", async () => {
+    const [a, b] = await twoApps();
+    const c3 = await startTestApp();
+    apps.push(c3);
+    // TEN's four nodes: ext2 and ext3 share a group in app 2.
+    const graph = {
+      nodes: [mesh('ext1', a.uri), mesh('ext2', b.uri, {}, 'g2'), mesh('ext3', b.uri, {}, 'g2'), mesh('ext4', c3.uri, { answer: 'must return result before close engine', stop_after_answer: true, stop_by_dest: true })],
+      connections: [cmdFlow('ext1', a.uri, 'hello_world', 'ext2', b.uri), cmdFlow('ext2', b.uri, 'hello_world', 'ext3', b.uri), cmdFlow('ext3', b.uri, 'hello_world', 'ext4', c3.uri)],
+    };
+    const c = await client(a.uri);
+    const g = (await c.startGraph({ json: JSON.stringify(graph) })).props.graph_id as string;
+    expect(g).toBeTruthy();
+    const r = await c.cmd('hello_world', { graph: '', extension: 'ext1' });
+    expect([r.status, r.props.detail]).toEqual([0, 'must return result before close engine']);
+    await Promise.all([noEngines(a), noEngines(b), noEngines(c3)]);
+    // The stop is the graph's own: the apps stay (TEN's apps here are long-running).
+    await closeAndCheck(a, b, c3);
+  });
+
+  it('stop_graph with no graph id from a client, on the connection its start_graph bound: the engine stops itself and the graph ends in every app', async () => {
+    const [a, b] = await twoApps();
+    const c = await client(a.uri);
+    const g = (await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) })).props.graph_id as string;
+    expect(g).toBeTruthy();
+    const stop = new TenMsg('stop_graph', 'ten:stop_graph');
+    stop.dests = [tenLoc('')];
+    c.send(stop);
+    await Promise.all([noEngines(a), noEngines(b)]);
+    // No result: the engine that would answer it is gone, and the connection with it.
+    await c.closed;
+    await closeAndCheck(a, b);
+  });
+
+  it('a stop_graph with no graph id on a fresh connection finds no engine: TEN\'s text, and the connection serves its next first message', async () => {
+    const a = await startTestApp({
+      property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph: { nodes: [{ type: 'extension', name: 'e', addon: 'mesh', property: { answer: 'still here' } }] } }] } },
+    });
+    apps.push(a);
+    await a.app.startAutoGraphs();
+    const c = await client(a.uri);
+    const stop = new TenMsg('stop_graph', 'ten:stop_graph');
+    stop.dests = [tenLoc('')];
+    const r = await c.request(stop);
+    expect([r.status, r.props.detail]).toEqual([1, 'Failed to find the engine to be shut down.']);
+    expect(a.app.graphs()).toHaveLength(1);
+    const next = await c.cmd('hi', { graph: 'default', extension: 'e' });
+    expect([next.status, next.props.detail]).toEqual([0, 'still here']);
+    await c.close();
+    await closeAndCheck(a);
+  });
+
+  it('ExtensionSendMsgToIncorrectEngine: a cmd an extension sends to a graph id its app does not run gets Graph not found., relayed to the client', async () => {
+    const a = await startTestApp();
+    apps.push(a);
+    const c = await client(a.uri);
+    const started = await c.startGraph({ json: JSON.stringify({ nodes: [mesh('test_extension', a.uri)] }) });
+    expect(started.status).toBe(0);
+    const send = { app: a.uri, graph: 'incorrect_graph_id', extension: 'test_extension', name: 'test' };
+    const r = await c.cmd('send_to', { graph: '', extension: 'test_extension' }, send);
+    expect([r.status, r.props.detail]).toEqual([1, 'Graph not found.']);
+    // Nothing was reset: the client's connection still reaches the graph.
+    const again = await c.cmd('send_to', { graph: '', extension: 'test_extension' }, send);
+    expect([again.status, again.props.detail]).toEqual([1, 'Graph not found.']);
+    expect(connectionEvents(a.events).map((e) => e.state)).not.toContain('reset');
+    await c.close();
+    await closeAndCheck(a);
+  });
+
+  it('ExtensionSendMsgToIncorrectEngine across apps: the cmd crosses to app 2, which answers Graph not found. through the channel; the channel stays', async () => {
+    const [a, b] = await twoApps();
+    const c = await client(a.uri);
+    const started = await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) });
+    expect(started.status).toBe(0);
+    const g = started.props.graph_id as string;
+    const r = await c.cmd('send_to', { graph: '', extension: 'ext1' }, { app: b.uri, graph: 'incorrect_graph_id', extension: 'ext2', name: 'test' });
+    expect([r.status, r.props.detail]).toEqual([1, 'Graph not found.']);
+    const hello = await c.cmd('hello_world', { graph: '', extension: 'ext1' });
+    expect([hello.status, hello.props.detail]).toEqual([0, 'hello world, too']);
+    expect(channels([a, b], g)).toEqual({ [`${a.uri} -> ${b.uri}`]: 1, [`${b.uri} <- ${a.uri}`]: 1 });
+    await c.close();
+    await closeAndCheck(a, b);
+  });
+
+  it("TEN's dial policy: a peer nobody listens on is tried once and retried 5 times before the start_graph fails", async () => {
+    const unreachable = await freePort();
+    const a = await startTestApp({ dial: TEN_DIAL });
+    apps.push(a);
+    expect(a.app.net.dialPolicy).toEqual({ retries: 5, intervalMs: 500 });
+    // Every TCP connect this process makes, as Node reports it; the refused ones to that port count.
+    const dialled: number[] = [];
+    const listener = (msg: unknown): void => {
+      (msg as { socket: Socket }).socket.once('error', (e: NodeJS.ErrnoException & { port?: number }) => {
+        if (e.port === unreachable) dialled.push(e.port);
+      });
+    };
+    diagnostics_channel.subscribe('net.client.socket', listener);
+    try {
+      const c = await client(a.uri);
+      const unreachableUri = uriOf(unreachable);
+      const graph = { nodes: [mesh('ext1', a.uri), mesh('ext2', unreachableUri)], connections: [cmdFlow('ext1', a.uri, 'hello_world', 'ext2', unreachableUri)] };
+      const r = await c.startGraph({ json: JSON.stringify(graph) });
+      expect([r.status, r.props.detail]).toEqual([1, `Failed to connect to ${unreachableUri}`]);
+    } finally {
+      diagnostics_channel.unsubscribe('net.client.socket', listener);
+    }
+    expect(dialled).toHaveLength(6);
+    await closeAndCheck(a);
+  }, 30_000);
+
   it('SendCmdToDeadExtMultiApp: app 1 closes; ext2 in app 2 sends bye to it in on_stop and gets an ERROR', async () => {
     const [a, b] = await twoApps();
     const graph = {
@@ -240,7 +373,9 @@ describe("TEN's multi-app scenarios", () => {
     await a.app.close();
     await done;
     const line = b.events.find((e): e is Extract<typeof e, { type: 'log' }> => e.type === 'log' && e.message.startsWith('on_stop result'))!;
-    expect(line.message).toMatch(/^on_stop result ERROR (Could not find suitable remote based on uri: |Remote is closing)/);
+    // TEN's text here: app 2's remote for app 1 is gone (removed when its connection closed,
+    // which is what stops app 2's engine) before ext2's on_stop runs.
+    expect(line.message).toBe(`on_stop result ERROR Could not find suitable remote based on uri: ${a.uri}`);
     await closeAndCheck(a, b);
   });
 
