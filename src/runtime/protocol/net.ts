@@ -414,7 +414,10 @@ export class AppNet implements Owner {
       return;
     }
     if (isCmdType(m.type)) (via.engine as EngineNet).replyVia(via, m, 'Graph not found.');
-    else via.connection.protocol.stats.dropsIn++;
+    else {
+      via.connection.protocol.stats.dropsIn++;
+      if (m.type !== 'cmd_result') this.log(3, `Discard message to non-existent graph '${graphId}'.`, (via.engine as EngineNet).graphId);
+    }
   }
 
   // ---- close and reports ------------------------------------------------------------------
@@ -520,6 +523,11 @@ function startGraphSource(m: TenMsg): NetGraphSource {
   if (m.nodes.length > 0) return { graph: graphFromTen(m.nodes, m.connections) };
   if (m.predefinedGraph !== '') return m.predefinedGraph;
   throw new Error('The start_graph cmd names no graph: it has no graph_json, no nodes and no predefined_graph.');
+}
+
+/** Whether a protocol serves the URI's scheme (only msgpack, as TEN ships). */
+function servedScheme(uri: string): boolean {
+  return /^msgpack:\/\//i.test(uri);
 }
 
 /** Every node and connection end with its app written out (nodes without one run here). */
@@ -729,6 +737,12 @@ export class EngineNet implements RemoteHost {
         if (!this.children.delete(m.cmdId)) return;
         reject(new Error(detail));
       };
+      if (!servedScheme(uri)) {
+        // No protocol for the URI (TEN finds none among its protocol addons): the start fails
+        // at once, with TEN's period, and the engine closes.
+        fail(`Failed to connect to ${uri}.`);
+        return;
+      }
       const token = { cancelled: false };
       this.net.dialing.add(token);
       dial(uri, { ...this.net.dialPolicy, isCancelled: () => token.cancelled || this.closing }).then(
