@@ -291,37 +291,38 @@ describe("duplicate channels (spec §2.7): '==duplicate==' on the wire", () => {
     await closeAndCheck(a);
   });
 
-  it('a peer with the larger URI answers our start_graph ==duplicate== (it dialled us first): our app closes the channel it dialled and keeps the peer\'s', async () => {
+  it('a peer with the larger URI answers our start_graph ==duplicate== (its own channel wins): our app closes the channel it dialled, and the graph uses the peer\'s', async () => {
     const [small, large] = await orderedPorts();
     const a = await startTestApp({ port: small });
     apps.push(a);
     let peer!: ScriptedPeer;
     peer = await ScriptedPeer.listen(large, (ps, m) => {
-      if (m.type === 'start_graph') {
-        // Dial back with the peer's own start_graph; once our app answered it, answer ours
-        // ==duplicate==: the channel the peer dialled is the one that stays.
-        void peer.dial(a.uri, (back, r) => {
-          if (r.type === 'cmd_result' && r.origType === MSG_TYPE_CODE.start_graph) ps.send(resultFor(m, STATUS_OK, { graph_id: DUPLICATE_GRAPH_ID }));
-          else if (r.type === 'cmd') back.send(resultFor(r, STATUS_OK, { detail: 'from the peer' }));
-        }).then((back) => {
-          const sg = new TenMsg('start_graph', 'ten:start_graph');
-          sg.cmdId = '11111111-2222-4333-8444-555555555555';
-          sg.src = tenLoc(peer.uri, m.dests[0]!.graph);
-          sg.dests = [tenLoc(a.uri, m.dests[0]!.graph)];
-          sg.nodes = m.nodes;
-          sg.connections = m.connections;
-          back.send(sg);
+      if (m.type !== 'start_graph') return;
+      ps.send(resultFor(m, STATUS_OK, { graph_id: DUPLICATE_GRAPH_ID }));
+      // Once our app has closed that channel, the peer's own (the one that stays) comes in.
+      void ps.closed.then(async () => {
+        const back = await peer.dial(a.uri, (b, r) => {
+          if (r.type === 'cmd') b.send(resultFor(r, STATUS_OK, { detail: 'from the peer' }));
         });
-      }
+        const sg = new TenMsg('start_graph', 'ten:start_graph');
+        sg.cmdId = '11111111-2222-4333-8444-555555555555';
+        sg.src = tenLoc(peer.uri, m.dests[0]!.graph);
+        sg.dests = [tenLoc(a.uri, m.dests[0]!.graph)];
+        sg.nodes = m.nodes;
+        sg.connections = m.connections;
+        back.send(sg);
+      });
     });
     const c = await client(a.uri);
     const started = await c.startGraph({ json: JSON.stringify(twoNodeGraph(a.uri, peer.uri)) });
     expect(started.status, String(started.props.detail)).toBe(0);
-    // The channel our app dialled is closed by our app: the peer sees its end.
+    // The channel our app dialled is closed by our app (the peer sees its end); the graph runs on.
     await peer.sockets[0]!.closed;
-    const toPeer = a.app.net.sample().filter((x) => x.uri === peer.uri && x.state === 'init');
-    expect(toPeer.map((x) => [x.role, x.attachTo])).toEqual([['in_internal', 'remote']]);
-    // And the graph's cmds to the peer go over the channel that stayed.
+    const linked = (): string[][] => a.app.net.sample().filter((x) => x.uri === peer.uri && x.state === 'init').map((x) => [x.role, x.attachTo]);
+    await a.until(() => linked().length === 1 && linked()[0]![1] === 'remote', "the peer's channel to be linked");
+    expect(linked()).toEqual([['in_internal', 'remote']]);
+    expect(a.app.graphs()).toEqual([started.props.graph_id]);
+    // The graph's cmds to the peer go over the channel that stayed.
     const r = await c.cmd('hello_world', { graph: '', extension: 'ext1' });
     expect([r.status, r.props.detail]).toEqual([0, 'from the peer']);
     await c.close();
