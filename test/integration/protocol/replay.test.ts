@@ -130,7 +130,7 @@ describe.skipIf(!HAS_SESSIONS)("TEN's captured client sessions replayed against 
         const out = msgs.map((m) => {
           if (m.type === 'cmd' || m.type === 'start_graph' || m.type === 'stop_graph') cmds++;
           const bytes = encodeMsg(mapStrings(m, (s) => (s === TEN_URI ? app!.uri : (graphIds.get(s) ?? s))));
-          if (!Buffer.isBuffer(bytes)) throw new Error(`cannot re-encode ${m.type}: ${bytes.reason}`);
+          if (!Buffer.isBuffer(bytes)) throw new Error(`cannot re-encode ${m.type}: ${bytes.message}`);
           return bytes;
         });
         r.socket.write(Buffer.concat(out));

@@ -253,11 +253,10 @@ describe("TEN's texts (spec §5), each in its situation", () => {
 describe("duplicate channels (spec §2.7): '==duplicate==' on the wire", () => {
   it('a peer with the smaller URI dials back while it has a channel: our app answers ==duplicate== on the new channel and keeps the first', async () => {
     const [small, large] = await orderedPorts();
-    let peer!: ScriptedPeer;
     const a = await startTestApp({ port: large });
     apps.push(a);
     const answered: TenMsg[] = [];
-    peer = await ScriptedPeer.listen(small, (ps, m) => {
+    const peer: ScriptedPeer = await ScriptedPeer.listen(small, (ps, m) => {
       if (m.type !== 'start_graph') return;
       // The child start_graph from our app: first dial back with one of its own for the graph,
       // as a TEN app that has a flow to ours would, then answer OK.
@@ -295,8 +294,7 @@ describe("duplicate channels (spec §2.7): '==duplicate==' on the wire", () => {
     const [small, large] = await orderedPorts();
     const a = await startTestApp({ port: small });
     apps.push(a);
-    let peer!: ScriptedPeer;
-    peer = await ScriptedPeer.listen(large, (ps, m) => {
+    const peer: ScriptedPeer = await ScriptedPeer.listen(large, (ps, m) => {
       if (m.type !== 'start_graph') return;
       ps.send(resultFor(m, STATUS_OK, { graph_id: DUPLICATE_GRAPH_ID }));
       // Once our app has closed that channel, the peer's own (the one that stays) comes in.
