@@ -1,26 +1,30 @@
 /**
- * TEN's captured client sessions replayed against our app over a real socket: every reply must
- * be the one TEN's app sent, byte for byte, once what legitimately differs is put aside.
+ * TEN's captured sessions replayed against our apps over real sockets: every reply must be the
+ * one TEN's app sent, byte for byte, once what legitimately differs is put aside.
  *
- * The app is what the captures were made with (../shared/ten-corpus/protocol/README.md): a
- * singleton, auto-started predefined graph `default` with one `proto_echo` node, `echo_1`
- * (test/fixtures/runtime/app/ten_packages/extension/proto_echo is that extension, written again).
+ * The apps are what the captures were made with (../shared/ten-corpus/protocol/README.md), their
+ * extension `proto_echo` written again (test/fixtures/runtime/app/ten_packages/extension):
+ * - single-app.json: one app with a singleton, auto-started graph `default` (`echo_1`);
+ * - two-apps.json: two long-running apps with no graphs of their own; replayed once with both
+ *   apps ours (the clients' replies), once with app A played by the bytes TEN's A sent to B
+ *   (B's replies to A).
  *
  * What may differ, and how it is put aside:
  * - UUID4s the app generates (a client's identity = the cmd_id of its first cmd, the cmd_id the
  *   app stamps on each later client cmd, graph ids): each side's UUIDs are numbered in order of
  *   first appearance over the whole session, so the same id must stand in the same places
  *   (e.g. a result's cmd_id and its dest app, one graph's id across connections);
- * - the port in the app's URI (TEN's app listened on 8201; ours on a free port).
- * What the client sends that depends on an earlier reply (the graph id a start_graph returned)
- * is rewritten to our value before it is sent; nothing else of the client's bytes changes.
+ * - the ports in the apps' URIs (TEN's listened on 8201, 8301, 8302; ours on free ports).
+ * What a client sends that depends on an earlier reply (the graph id a start_graph returned)
+ * is rewritten to our value before it is sent, and TEN's URIs to ours wherever they appear
+ * (locations, graph_json, a child start_graph's nodes); nothing else of the captured bytes changes.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameDecoder, TenMsg, decodeAll, encodeMsg } from '../../../src/runtime/protocol';
-import { startTestApp, type TestApp } from './apps';
+import { freePort, startTestApp, uriOf, type TestApp } from './apps';
 
 const SESSIONS = resolve(process.cwd(), '..', 'shared', 'ten-corpus', 'protocol', 'sessions');
 const HAS_SESSIONS = existsSync(SESSIONS);
@@ -28,7 +32,7 @@ const TEN_URI = 'msgpack://127.0.0.1:8201/';
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/g;
 
 interface Session {
-  connections: { connection: string; direction: 'client -> app' | 'app -> client'; chunks: string[] }[];
+  connections: { connection: string; direction: 'client -> app' | 'app -> client' | 'app A -> app B' | 'app B -> app A'; chunks: string[] }[];
 }
 
 const concatHex = (chunks: string[]): Buffer => Buffer.from(chunks.join(''), 'hex');
@@ -49,18 +53,25 @@ function mapStrings(m: TenMsg, f: (s: string) => string): TenMsg {
   m.cmdId = f(m.cmdId);
   m.seqId = f(m.seqId);
   m.graphId = f(m.graphId);
+  m.graphJson = f(m.graphJson);
+  m.nodes = deep(m.nodes) as unknown[];
+  m.connections = deep(m.connections) as unknown[];
   return m;
 }
 
-/** Numbers one side's UUIDs in order of first appearance, and maps its app URI to TEN's. */
+/** Numbers one side's UUIDs in order of first appearance, and maps its app URIs to TEN's. */
 class Normaliser {
   readonly ids = new Map<string, string>();
-  constructor(private readonly uri: string) {}
-  norm = (s: string): string =>
-    s.replace(UUID, (u) => {
+  /** `uris`: [this side's URI, TEN's URI in its place]. */
+  constructor(private readonly uris: [string, string][]) {}
+  norm = (s: string): string => {
+    let out = s.replace(UUID, (u) => {
       if (!this.ids.has(u)) this.ids.set(u, `<uuid ${this.ids.size + 1}>`);
       return this.ids.get(u)!;
-    }).replace(this.uri, TEN_URI);
+    });
+    for (const [mine, ten] of this.uris) out = out.replaceAll(mine, ten);
+    return out;
+  };
   /** The message as a plain object, normalised (what a failure shows). */
   view(m: TenMsg): Record<string, unknown> {
     const c = mapStrings(Object.assign(new TenMsg(m.type, m.name), m), this.norm);
@@ -99,62 +110,165 @@ class Replayer {
   }
 }
 
-let app: TestApp | null = null;
+/**
+ * One captured session against our apps: TEN's app URIs stand for ours, TEN's graph ids the
+ * client sends back are replaced by ours as our replies bring them.
+ */
+class SessionReplay {
+  readonly ours: Normaliser;
+  readonly ten: Normaliser;
+  /** TEN's graph ids as the client sent them back, and ours in their place. */
+  private readonly graphIds = new Map<string, string>();
+  constructor(
+    private readonly session: Session,
+    private readonly uris: [ten: string, ours: string][],
+  ) {
+    this.ours = new Normaliser(uris.map(([t, o]) => [o, t]));
+    this.ten = new Normaliser(uris.map(([t]) => [t, t]));
+  }
+
+  /** Opens connection `id` to our app at `uri` and sends its chunks, each once the replies to the cmds before it came. */
+  async play(id: string, uri: string): Promise<Replayer> {
+    const sent = this.session.connections.find((c) => c.connection === id && c.direction === 'client -> app')!;
+    const want = this.want(id);
+    const r = await Replayer.open(Number(new URL(uri).port));
+    let cmds = 0;
+    for (const chunk of sent.chunks) {
+      const msgs = decodeAll(Buffer.from(chunk, 'hex')).msgs;
+      const out = msgs.map((m) => {
+        if (m.type === 'cmd' || m.type === 'start_graph' || m.type === 'stop_graph') cmds++;
+        const bytes = encodeMsg(mapStrings(m, (s) => this.toOurs(s)));
+        if (!Buffer.isBuffer(bytes)) throw new Error(`cannot re-encode ${m.type}: ${bytes.message}`);
+        return bytes;
+      });
+      r.socket.write(Buffer.concat(out));
+      if (msgs.some((m) => m.type === 'close_app')) continue;
+      await r.until(cmds, `${id}, after the chunk with ${msgs.map((m) => `${m.type} '${m.name}'`).join(', ')}`);
+      for (const [i, w] of want.entries()) {
+        const h = r.replies[i];
+        if (h && typeof w.props.graph_id === 'string' && typeof h.props.graph_id === 'string') this.graphIds.set(w.props.graph_id, h.props.graph_id);
+      }
+    }
+    return r;
+  }
+
+  private toOurs(s: string): string {
+    let out = this.graphIds.get(s) ?? s;
+    for (const [ten, ours] of this.uris) out = out.replaceAll(ten, ours);
+    return out;
+  }
+
+  private want(id: string): TenMsg[] {
+    const got = this.session.connections.find((c) => c.connection === id && c.direction === 'app -> client');
+    return got ? decodeAll(concatHex(got.chunks)).msgs : [];
+  }
+
+  /** Our replies on `id` are TEN's: field by field, then byte for byte. */
+  check(id: string, r: Replayer): void {
+    const want = this.want(id);
+    expect(
+      r.replies.map((m) => this.ours.view(m)),
+      `${id}: our replies, normalised`,
+    ).toEqual(want.map((m) => this.ten.view(m)));
+    // Our replies with TEN's UUIDs and URIs put in, encoded, are TEN's bytes.
+    const back = new Map([...this.ten.ids].map(([u, p]) => [p, u]));
+    const asTen = r.replies.map((m) => encodeMsg(mapStrings(m, (s) => this.ours.norm(s).replace(/<uuid \d+>/g, (p) => back.get(p) ?? p))) as Buffer);
+    const got = this.session.connections.find((c) => c.connection === id && c.direction === 'app -> client');
+    expect(Buffer.concat(asTen).toString('hex'), `${id}: our reply bytes`).toBe(got ? concatHex(got.chunks).toString('hex') : '');
+  }
+}
+
+/** Polls `pred` until it holds (for counters no event reports). */
+async function waitFor(pred: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    if (pred()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+let apps: TestApp[] = [];
 afterEach(async () => {
-  await app?.app.close();
-  app = null;
+  await Promise.all(apps.map((a) => a.app.close()));
+  apps = [];
 });
 
-describe.skipIf(!HAS_SESSIONS)("TEN's captured client sessions replayed against our app", () => {
+const readSession = (file: string): Session => JSON.parse(readFileSync(resolve(SESSIONS, file), 'utf8')) as Session;
+
+describe.skipIf(!HAS_SESSIONS)("TEN's captured sessions replayed against our apps", () => {
   it('single-app.json: every reply is the one TEN sent, byte for byte (UUIDs and the port aside)', async () => {
-    const session = JSON.parse(readFileSync(resolve(SESSIONS, 'single-app.json'), 'utf8')) as Session;
-    app = await startTestApp({
+    const session = readSession('single-app.json');
+    const app = await startTestApp({
       longRunning: true,
       property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph: { nodes: [{ type: 'extension', name: 'echo_1', addon: 'proto_echo' }] } }] } },
     });
+    apps.push(app);
     await app.app.startAutoGraphs();
-    const port = Number(new URL(app.uri).port);
-    const ours = new Normaliser(app.uri);
-    const ten = new Normaliser(TEN_URI);
-    /** TEN's graph ids as the client sent them back, and ours in their place. */
-    const graphIds = new Map<string, string>();
-    const ids = [...new Set(session.connections.map((c) => c.connection))];
-    for (const id of ids) {
-      const sent = session.connections.find((c) => c.connection === id && c.direction === 'client -> app')!;
-      const got = session.connections.find((c) => c.connection === id && c.direction === 'app -> client');
-      const want = got ? decodeAll(concatHex(got.chunks)).msgs : [];
-      const r = await Replayer.open(port);
-      let cmds = 0;
-      for (const chunk of sent.chunks) {
-        const msgs = decodeAll(Buffer.from(chunk, 'hex')).msgs;
-        const out = msgs.map((m) => {
-          if (m.type === 'cmd' || m.type === 'start_graph' || m.type === 'stop_graph') cmds++;
-          const bytes = encodeMsg(mapStrings(m, (s) => (s === TEN_URI ? app!.uri : (graphIds.get(s) ?? s))));
-          if (!Buffer.isBuffer(bytes)) throw new Error(`cannot re-encode ${m.type}: ${bytes.message}`);
-          return bytes;
-        });
-        r.socket.write(Buffer.concat(out));
-        if (msgs.some((m) => m.type === 'close_app')) {
-          await app.app.closed;
-          continue;
-        }
-        await r.until(cmds, `${id}, after the chunk with ${msgs.map((m) => `${m.type} '${m.name}'`).join(', ')}`);
-        // A graph id TEN answered with, and ours, for what the client sends next.
-        for (const [i, w] of want.entries()) {
-          const h = r.replies[i];
-          if (h && typeof w.props.graph_id === 'string' && typeof h.props.graph_id === 'string') graphIds.set(w.props.graph_id, h.props.graph_id);
-        }
-      }
+    const replay = new SessionReplay(session, [[TEN_URI, app.uri]]);
+    for (const id of [...new Set(session.connections.map((c) => c.connection))]) {
+      const r = await replay.play(id, app.uri);
+      if (id === 'c3') await app.app.closed; // its close_app
       r.socket.destroy();
-      expect(
-        r.replies.map((m) => ours.view(m)),
-        `${id}: our replies, normalised`,
-      ).toEqual(want.map((m) => ten.view(m)));
-      // Byte for byte: our replies with TEN's UUIDs and URI put in, encoded, are TEN's bytes.
-      const back = new Map([...ten.ids].map(([u, p]) => [p, u]));
-      const asTen = r.replies.map((m) => encodeMsg(mapStrings(m, (s) => ours.norm(s).replace(/<uuid \d+>/g, (p) => back.get(p) ?? p))) as Buffer);
-      expect(Buffer.concat(asTen).toString('hex'), `${id}: our reply bytes`).toBe(got ? concatHex(got.chunks).toString('hex') : '');
+      replay.check(id, r);
     }
     expect(app.app.live()).toMatchObject({ engines: 0, connections: 0, remotes: 0, sockets: 0 });
+  });
+
+  it("two-apps.json: the clients' replies from both apps are TEN's, byte for byte, through the start, the graph's life and its teardown", async () => {
+    const session = readSession('two-apps.json');
+    // TEN's apps here: long-running, no graphs of their own.
+    const a = await startTestApp({ longRunning: true });
+    const b = await startTestApp({ longRunning: true });
+    apps.push(a, b);
+    const replay = new SessionReplay(session, [
+      ['msgpack://127.0.0.1:8301/', a.uri],
+      ['msgpack://127.0.0.1:8302/', b.uri],
+    ]);
+    // The client at A starts the graph, says hello through echo_a to echo_b, sends data and audio.
+    const starter = await replay.play('client-A', a.uri);
+    // Both reached echo_b in app B before the next client asks for its count (app A's channel to
+    // B carried the child start_graph, the cmd, the data and the audio frame).
+    await waitFor(() => b.app.net.sample().some((c) => c.uri === a.uri && c.msgsIn >= 4), "the data and audio frame to reach app B");
+    const joined = await replay.play('client1-B', b.uri);
+    joined.socket.destroy();
+    replay.check('client1-B', joined);
+    // The starter leaves: the graph ends in A, and through the closed channel in B.
+    starter.socket.destroy();
+    replay.check('client-A', starter);
+    await a.until(() => a.app.graphs().length === 0, 'the graph to end in app A');
+    await b.until(() => b.app.graphs().length === 0, 'the graph to end in app B');
+    const late = await replay.play('client2-B', b.uri);
+    late.socket.destroy();
+    replay.check('client2-B', late);
+  });
+
+  it("two-apps.json, app A played by its captured bytes: app B's replies to app A are TEN's, byte for byte", async () => {
+    const session = readSession('two-apps.json');
+    // App A is the captured stream A sent to B (its child start_graph, the cmd, data and audio
+    // frame echo_a forwarded); app B is ours. A's URI is a port nobody listens on: B must answer
+    // over the channel A opened, never dial A.
+    const uriA = uriOf(await freePort());
+    const b = await startTestApp({ longRunning: true });
+    apps.push(b);
+    const replay = new SessionReplay(
+      { connections: session.connections.map((c) => ({ ...c, direction: c.direction === 'app A -> app B' ? 'client -> app' : c.direction === 'app B -> app A' ? 'app -> client' : c.direction })) } as Session,
+      [
+        ['msgpack://127.0.0.1:8301/', uriA],
+        ['msgpack://127.0.0.1:8302/', b.uri],
+      ],
+    );
+    const fromA = await replay.play('A-B', b.uri);
+    // The graph runs in B under the id A gave, with A's channel as its remote.
+    await waitFor(() => b.app.net.sample().some((c) => c.uri === uriA && c.msgsIn >= 4), 'the data and audio frame to reach app B');
+    const joined = await replay.play('client1-B', b.uri);
+    joined.socket.destroy();
+    replay.check('client1-B', joined);
+    replay.check('A-B', fromA);
+    // A goes away: B's graph ends (its non-weak remote closed) and the late client gets TEN's answer.
+    fromA.socket.destroy();
+    await b.until(() => b.app.graphs().length === 0, 'the graph to end in app B');
+    const late = await replay.play('client2-B', b.uri);
+    late.socket.destroy();
+    replay.check('client2-B', late);
   });
 });
