@@ -5,9 +5,10 @@
  * The apps are what the captures were made with (../shared/ten-corpus/protocol/README.md), their
  * extension `proto_echo` written again (test/fixtures/runtime/app/ten_packages/extension):
  * - single-app.json: one app with a singleton, auto-started graph `default` (`echo_1`);
- * - two-apps.json: two long-running apps with no graphs of their own; replayed once with both
- *   apps ours (the clients' replies), once with app A played by the bytes TEN's A sent to B
- *   (B's replies to A).
+ * - two-apps.json: two long-running apps with no graphs of their own; replayed with both apps
+ *   ours (the clients' replies), with app B played by the bytes TEN's B sent to A (what our A
+ *   sends B: the child start_graph, the forwarded cmd, data and audio frame), and with app A
+ *   played by the bytes TEN's A sent to B (B's replies to A).
  *
  * What may differ, and how it is put aside:
  * - UUID4s the app generates (a client's identity = the cmd_id of its first cmd, the cmd_id the
@@ -18,12 +19,14 @@
  * What a client sends that depends on an earlier reply (the graph id a start_graph returned)
  * is rewritten to our value before it is sent, and TEN's URIs to ours wherever they appear
  * (locations, graph_json, a child start_graph's nodes); nothing else of the captured bytes changes.
+ * One difference is ours and pinned where it shows: a property an extension forwards loses its
+ * TEN type (see the app-B-played test).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FrameDecoder, TenMsg, decodeAll, encodeMsg } from '../../../src/runtime/protocol';
+import { FrameDecoder, TenMsg, TenType, decodeAll, encodeMsg } from '../../../src/runtime/protocol';
 import { freePort, startTestApp, uriOf, type TestApp } from './apps';
 
 const SESSIONS = resolve(process.cwd(), '..', 'shared', 'ten-corpus', 'protocol', 'sessions');
@@ -240,6 +243,71 @@ describe.skipIf(!HAS_SESSIONS)("TEN's captured sessions replayed against our app
     const late = await replay.play('client2-B', b.uri);
     late.socket.destroy();
     replay.check('client2-B', late);
+  });
+
+  it("two-apps.json, app B played by its captured bytes: what our app A sends to app B is TEN's, byte for byte", async () => {
+    const session = readSession('two-apps.json');
+    const [TEN_A, TEN_B] = ['msgpack://127.0.0.1:8301/', 'msgpack://127.0.0.1:8302/'];
+    const stream = (id: string, direction: string): TenMsg[] => decodeAll(concatHex(session.connections.find((c) => c.connection === id && c.direction === direction)!.chunks)).msgs;
+    const a = await startTestApp({ longRunning: true });
+    apps.push(a);
+    const portB = await freePort();
+    const uriB = uriOf(portB);
+    const ours = new Normaliser([
+      [a.uri, TEN_A],
+      [uriB, TEN_B],
+    ]);
+    const ten = new Normaliser([]);
+    // One known difference, ours: a property an extension forwards keeps its value but not its
+    // TEN type (the runtime's messages carry no TEN types; our A re-infers `seq` 1 as UINT64
+    // where TEN's forwarded the INT64 the client sent). Pinned here, so a fix shows up.
+    const tenAB = stream('A-B', 'app A -> app B');
+    const bench = tenAB.find((m) => m.type === 'data')!;
+    expect(bench.propTypes).toEqual({ seq: TenType.INT64 });
+    bench.propTypes = null;
+    const want = tenAB.map((m) => ten.view(m));
+    /** TEN's ids and URIs as ours (by the numbering both sides share once normalised). */
+    const toOurs = (s: string): string => {
+      const byPlaceholder = new Map([...ours.ids].map(([u, p]) => [p, u]));
+      return s.replace(UUID, (u) => byPlaceholder.get(ten.ids.get(u) ?? '') ?? u).replaceAll(TEN_A, a.uri).replaceAll(TEN_B, uriB);
+    };
+    // App B: answers the child start_graph and the cmd with what TEN's B answered.
+    const got: TenMsg[] = [];
+    const server = createServer((sock) => {
+      const decoder = new FrameDecoder();
+      sock.on('error', () => undefined);
+      sock.on('data', (bytes: Buffer) => {
+        const msgs: TenMsg[] = [];
+        decoder.feed(bytes, msgs);
+        for (const m of msgs) {
+          got.push(m);
+          ours.view(m);
+          const answer = m.type === 'start_graph' ? 0 : m.type === 'cmd' ? 1 : -1;
+          if (answer >= 0) sock.write(encodeMsg(mapStrings(stream('A-B', 'app B -> app A')[answer]!, toOurs)) as Buffer);
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(portB, '127.0.0.1', () => r()));
+    try {
+      const replay = new SessionReplay(session, [
+        [TEN_A, a.uri],
+        [TEN_B, uriB],
+      ]);
+      const client = await replay.play('client-A', a.uri);
+      await waitFor(() => got.length >= want.length, 'the data and audio frame to reach app B');
+      expect(
+        got.map((m) => ours.view(m)),
+        'what our A sent to B, normalised',
+      ).toEqual(want);
+      const back = new Map([...ten.ids].map(([u, p]) => [p, u]));
+      const asTen = got.map((m) => encodeMsg(mapStrings(m, (x) => ours.norm(x).replace(/<uuid \d+>/g, (p) => back.get(p) ?? p))) as Buffer);
+      const tenBytes = tenAB.map((m) => encodeMsg(Object.assign(m, { raw: null })) as Buffer);
+      expect(Buffer.concat(asTen).toString('hex'), 'the bytes our A sent to B').toBe(Buffer.concat(tenBytes).toString('hex'));
+      client.socket.destroy();
+      await a.until(() => a.app.graphs().length === 0, 'the graph to end in app A');
+    } finally {
+      server.close();
+    }
   });
 
   it("two-apps.json, app A played by its captured bytes: app B's replies to app A are TEN's, byte for byte", async () => {
