@@ -87,6 +87,13 @@ export interface AppOptions {
    */
   transportLimits?: Partial<TransportLimits>;
   /**
+   * Ours: the socket of a remote moves to the thread of the extension group that talks most
+   * with that app, so a message between apps skips the host thread on both sides
+   * (docs/protocol.md, "Threads on the path"). Default on; off with `false` or the environment
+   * variable `TEN_STUDIO_GROUP_SOCKETS=0` (every socket then stays on the host thread).
+   */
+  groupSockets?: boolean;
+  /**
    * Ours: what one group may hold, V8 heap plus buffers (default: a quarter of the memory the
    * process may use, 256 MiB to 4 GiB). A group past it is terminated and reported by name; the
    * other groups run on (see app/memory.ts).
@@ -242,7 +249,7 @@ export class App implements EngineHost, NetHost {
     this.unansweredAfterMs = opts.unansweredAfterMs ?? 5000;
     this.longRunning = opts.longRunning ?? property.ten?.long_running_mode !== false;
     this.longRunningGraphs = opts.longRunningGraphs ?? this.longRunning;
-    this.net = new AppNet(this, { dial: opts.dial, limits: opts.transportLimits });
+    this.net = new AppNet(this, { dial: opts.dial, limits: opts.transportLimits, groupSockets: opts.groupSockets ?? process.env.TEN_STUDIO_GROUP_SOCKETS !== '0' });
     this.startTimeoutMs = opts.startTimeoutMs ?? 60_000;
     this.replaceNodes = opts.replaceNodes ?? {};
     this.textTap = opts.textTap ?? false;

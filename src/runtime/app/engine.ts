@@ -10,6 +10,8 @@ import { WORKER_SOURCE, type ModuleBuilder } from './build';
 import type { WorkerPool } from './pool';
 import type { PyProc } from './py_procs';
 import { deepMerge } from '../core/props';
+import type { SocketThread, TransportLimits } from '../protocol/transport';
+import type { ProtocolError } from '../protocol/stream';
 import type { FromWorker, GroupPython, GroupSample, HandleCounts, LifecyclePhase, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
 import type { WireMsg } from '../core/wire';
 import type { TenGraph } from '../../shared/graph/types';
@@ -101,6 +103,14 @@ interface GroupWorker {
   leftoverWait: (() => void) | null;
 }
 
+/** What the host hears of a socket that moved to a group's thread (protocol/transport.ts `moved*`). */
+export interface MovedSocketEvents {
+  input(bytes: Uint8Array): void;
+  error(e: ProtocolError | Error): void;
+  eof(half: ProtocolError | null): void;
+  closed(): void;
+}
+
 /** The answer standing in for a thread that responded but was still closing its own channels. */
 const OWN_CLOSE_PENDING: HandleCounts = Object.freeze({}) as HandleCounts;
 
@@ -135,6 +145,10 @@ export class Engine {
   private readonly procs = new Map<PyProc, string>();
   /** Exits of the processes killed: the stop waits for them (nothing is left running after it). */
   private readonly dying: Promise<void>[] = [];
+  /** This app's URI (set at the start). */
+  private appUri = '';
+  /** Sockets of the graph's remotes that moved to a group's thread, by connection id. */
+  private readonly sockets = new Map<number, { group: string; ev: MovedSocketEvents }>();
 
   constructor(host: EngineHost, graphId: string, name: string, graph: TenGraph, syncStopBeforeDeinit: boolean) {
     this.host = host;
@@ -169,6 +183,7 @@ export class Engine {
 
   /** Builds the modules, starts the group threads and waits until every group is created or one failed. */
   private async create(appUri: string): Promise<Created> {
+    this.appUri = appUri;
     // This app's part of the graph: nodes of other apps run there (app/routes.ts).
     const plan = planGraph(this.graph, appUri);
     const addons = this.host.addons();
@@ -308,6 +323,12 @@ export class Engine {
           clearTimeout(timer);
           // Whatever the thread had not read is lost with it: writers to it fail from now on.
           for (const r of this.rings) if (r.to === g) closeRing(r.sab);
+          // Its sockets closed with it: for the host, their peers are gone (EOF).
+          for (const [id, sock] of this.sockets) {
+            if (sock.group !== g) continue;
+            this.sockets.delete(id);
+            sock.ev.closed();
+          }
           this.killProcesses(g);
           resolveCreated({ ok: false, error: gw.endReason ?? `The thread of group '${g}' exited during creation.` });
           if (this.state === 'running' && gw.endReason === null) {
@@ -664,6 +685,84 @@ export class Engine {
     return this.extGroup.has(name);
   }
 
+  /**
+   * The group whose extensions have the most flows (either way) with nodes of the app `uri`,
+   * the first in graph order on a tie; null when none has any, or its thread is gone.
+   */
+  groupFor(uri: string): string | null {
+    const counts = new Map<string, number>();
+    const bump = (ext: string | undefined): void => {
+      const g = ext === undefined ? undefined : this.extGroup.get(ext);
+      if (g !== undefined) counts.set(g, (counts.get(g) ?? 0) + 1);
+    };
+    for (const c of this.graph.connections ?? []) {
+      const srcApp = c.app || this.appUri;
+      for (const kind of ['cmd', 'data', 'audio_frame', 'video_frame'] as const) {
+        for (const f of c[kind] ?? []) {
+          for (const d of f.dest ?? []) {
+            const dstApp = d.app || this.appUri;
+            if (srcApp === this.appUri && dstApp === uri) bump(c.extension);
+            else if (srcApp === uri && dstApp === this.appUri) bump(d.extension);
+          }
+        }
+      }
+    }
+    let best: string | null = null;
+    let most = 0;
+    for (const [g, n] of counts) {
+      if (n > most) {
+        best = g;
+        most = n;
+      }
+    }
+    const w = best === null ? undefined : this.workers.get(best);
+    return w && !w.exited && w.endReason === null ? best : null;
+  }
+
+  /**
+   * Hands a socket of one of the graph's remotes to the thread of `group`, which reads and
+   * writes it from now on (protocol/group_socket.ts); what it reports comes to `ev`. Null when
+   * that thread is gone (the caller then owns the descriptor still).
+   */
+  adoptSocket(group: string, id: number, handover: { fd: number; held: Uint8Array; consumed: number; frames: number }, peerApp: string, counters: SharedArrayBuffer, limits: TransportLimits, ev: MovedSocketEvents): SocketThread | null {
+    const w = this.workers.get(group);
+    if (!w || w.exited || w.endReason !== null || this.stopping !== null) return null;
+    this.sockets.set(id, { group, ev });
+    w.worker.postMessage({ t: 'sock_adopt', id, ...handover, peerApp, graphName: this.name, counters, limits } satisfies ToWorker);
+    return {
+      name: `group ${group}`,
+      write: (bytes, count) => {
+        if (w.exited) return;
+        const ab = bytes.buffer as ArrayBuffer;
+        w.worker.postMessage({ t: 'sock_write', id, bytes: ab, length: bytes.byteLength, count } satisfies ToWorker, [ab]);
+      },
+      close: (abort) => {
+        if (w.exited) return;
+        w.worker.postMessage({ t: 'sock_close', id, abort } satisfies ToWorker);
+      },
+    };
+  }
+
+  private onSocket(m: Extract<FromWorker, { t: 'sock_in' | 'sock_error' | 'sock_eof' | 'sock_closed' }>): void {
+    const sock = this.sockets.get(m.id);
+    if (!sock) return;
+    switch (m.t) {
+      case 'sock_in':
+        sock.ev.input(new Uint8Array(m.bytes, 0, m.length));
+        return;
+      case 'sock_error':
+        sock.ev.error(m.located ?? new Error(m.message));
+        return;
+      case 'sock_eof':
+        sock.ev.eof(m.half);
+        return;
+      case 'sock_closed':
+        this.sockets.delete(m.id);
+        sock.ev.closed();
+        return;
+    }
+  }
+
   /** Ours: turns message tracing on (a config) or off (null) in every group of the graph. */
   setTrace(config: TraceConfig | null): void {
     for (const w of this.workers.values()) this.post(w, { t: 'trace', config });
@@ -807,6 +906,12 @@ export class Engine {
         return;
       case 'to_remote':
         this.host.framesToApp(this, m.app, new Uint8Array(m.bytes, 0, m.length), m.count);
+        return;
+      case 'sock_in':
+      case 'sock_error':
+      case 'sock_eof':
+      case 'sock_closed':
+        this.onSocket(m);
         return;
       case 'start_failed':
         this.host.emit({ type: 'graph', ts: Date.now(), graphId: this.graphId, name: this.name, state: 'start_failed', detail: m.error });

@@ -5,6 +5,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { RunEvent, RunGraph, RunLifecyclePhase, RunViolationPolicy, TraceStep } from '../../shared';
 import type { TextRecord } from '../../shared/talk/talk';
+import type { ProtocolError } from '../protocol/stream';
+import type { TransportLimits } from '../protocol/transport';
 import type { RunloopCounters } from './runloop';
 import type { WireMsg } from './wire';
 
@@ -106,10 +108,37 @@ export type ToWorker =
   | { t: 'text_tap'; on: boolean }
   /** The app is closing: a thread still alive after its extensions closed says what keeps it. */
   | { t: 'leftover' }
+  | SockAdopt
+  /** Frames for the peer of socket `id` from the host (or other groups through it), in order. */
+  | { t: 'sock_write'; id: number; bytes: ArrayBuffer; length: number; count: number }
+  /** The host closes the connection: end the socket after what was written (or destroy it, `abort`). */
+  | { t: 'sock_close'; id: number; abort: boolean }
   /** Ours: output of the group's Python process that bypassed Python's `sys.stdout` (null: its end). */
   | { t: 'py_out'; level: 2 | 3; text: string | null }
   /** Ours: the group's Python process exited (the host thread owns it). */
   | { t: 'py_exit'; code: number | null; signal: NodeJS.Signals | null };
+
+/**
+ * A socket of one of the graph's remotes moves to this group's thread (protocol/group_socket.ts,
+ * docs/protocol.md "Threads on the path"): its file descriptor, the bytes of a message the host
+ * had begun reading and where they are in the stream, and the counters the host samples.
+ */
+export interface SockAdopt {
+  t: 'sock_adopt';
+  /** The connection's id (the host's protocol id). */
+  id: number;
+  fd: number;
+  held: Uint8Array;
+  consumed: number;
+  frames: number;
+  /** The peer app's URI (the remote's). */
+  peerApp: string;
+  /** The graph's name (a peer may address the graph by it). */
+  graphName: string;
+  /** SOCK_* counters (protocol/transport.ts), written by the group only. */
+  counters: SharedArrayBuffer;
+  limits: TransportLimits;
+}
 
 /** Live runtime objects of a thread; all zero after a clean close. */
 export interface LiveCounts {
@@ -218,6 +247,14 @@ export type FromWorker =
   | { t: 'to_app'; msg: WireMsg }
   /** Messages for the app `app`, already TEN wire frames (`count` of them in `bytes[0..length)`). */
   | { t: 'to_remote'; app: string; bytes: ArrayBuffer; length: number; count: number }
+  /** Frames read on socket `id` that are the host's to route (whole frames, in stream order). */
+  | { t: 'sock_in'; id: number; bytes: ArrayBuffer; length: number }
+  /** Socket `id` broke: a located protocol error, or a socket error's text. */
+  | { t: 'sock_error'; id: number; located: ProtocolError | null; message: string }
+  /** The peer ended socket `id` (EOF); `half`: it stopped in the middle of a message. */
+  | { t: 'sock_eof'; id: number; half: ProtocolError | null }
+  /** Socket `id` is closed. */
+  | { t: 'sock_closed'; id: number }
   | { t: 'stopped' }
   | { t: 'start_failed'; error: string }
   | { t: 'abort'; reason: string }

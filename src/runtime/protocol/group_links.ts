@@ -38,7 +38,8 @@ interface AppBox {
  * Messages of a thread for other apps, as TEN frames, one buffer per app. The first message
  * for an app in a runloop turn, or after a quiet spell, is handed to the host at once (a lone
  * cmd does not wait for the end of the turn); the rest of the turn's messages go together at
- * its end.
+ * its end. When this thread owns the socket to that app (protocol/group_socket.ts), the
+ * buffer is written to it instead, with the same timing.
  */
 export class RemoteOutbox implements MsgTarget {
   readonly kind = 'remote';
@@ -55,6 +56,8 @@ export class RemoteOutbox implements MsgTarget {
     private readonly post: (m: FromWorker, transfer: ArrayBuffer[]) => void,
     private readonly refuse: (w: WireMsg, text: string) => void,
     private readonly loop: { readonly turns: number },
+    /** The socket to an app when this thread owns it (protocol/group_socket.ts): written there, not handed to the host. */
+    private readonly socketOf: (app: string) => { writeDirect(bytes: Uint8Array, length: number, count: number): boolean } | undefined = () => undefined,
   ) {}
 
   deliver(w: WireMsg): boolean {
@@ -92,6 +95,12 @@ export class RemoteOutbox implements MsgTarget {
     this.lastFlush = performance.now();
     const w = box.w;
     const length = w.pos;
+    const sock = this.socketOf(app);
+    if (sock !== undefined && sock.writeDirect(w.b, length, box.count)) {
+      w.pos = 0;
+      box.count = 0;
+      return;
+    }
     let ab: ArrayBuffer;
     if (length <= COPY_MAX_BYTES) {
       ab = new ArrayBuffer(length);

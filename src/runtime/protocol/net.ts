@@ -8,6 +8,7 @@
  * path of a graph that stays in one app.
  */
 import { randomUUID } from 'node:crypto';
+import { closeSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import type { RunConnectionState } from '../../shared/ipc/runs';
 import type { TenGraph } from '../../shared/graph/types';
@@ -17,7 +18,8 @@ import { isCmdType, newWireMsg, wireBuf, type WireMsg } from '../core/wire';
 import { fromTen, graphFromTen, graphToTen, tenResultFor, toTen } from './bridge';
 import { Connection, Remote, shortlexLessOrEqual, type Owner, type RemoteHost } from './connection';
 import { MSG_TYPE_CODE, STATUS_ERROR, STATUS_OK, TenMsg, tenLoc } from './message';
-import { DEFAULT_LIMITS, Protocol, dial, listen, type TransportLimits } from './transport';
+import { DEFAULT_LIMITS, Protocol, SOCK_SLOTS, dial, listen, type SocketThread, type TransportLimits } from './transport';
+import type { ProtocolError } from './stream';
 import { decodeAll } from './stream';
 
 /** What a start_graph names: a predefined graph, or a graph document. */
@@ -49,6 +51,18 @@ export interface NetEngine {
   deliverFrames(frames: readonly { ext: string; raw: Uint8Array }[], srcApp: string): void;
   /** Delivers one message from outside the graph; false when its extension is unknown. */
   deliver(msg: WireMsg): boolean;
+  /** The group that talks most with the app `uri` (its socket's best thread), or null. */
+  groupFor(uri: string): string | null;
+  /** Hands a remote's socket to a group's thread (protocol/group_socket.ts); null when it is gone. */
+  adoptSocket(
+    group: string,
+    id: number,
+    handover: { fd: number; held: Uint8Array; consumed: number; frames: number },
+    peerApp: string,
+    counters: SharedArrayBuffer,
+    limits: TransportLimits,
+    ev: { input(bytes: Uint8Array): void; error(e: ProtocolError | Error): void; eof(half: ProtocolError | null): void; closed(): void },
+  ): SocketThread | null;
 }
 
 /** What the net needs from the App (app/app.ts implements it). */
@@ -88,6 +102,8 @@ export interface ConnectionSample {
   migration: string;
   attachTo: string;
   weak: boolean;
+  /** The thread that reads and writes the socket: `host`, or `group <name>` (docs/protocol.md, "Threads on the path"). */
+  socket?: string;
   bytesIn: number;
   bytesOut: number;
   msgsIn: number;
@@ -121,11 +137,14 @@ export class AppNet implements Owner {
   private closing: Promise<void> | null = null;
   /** Connections closed after an error, per peer, for the report. */
   errors = 0;
+  /** Whether remotes' sockets move to the group that talks to their app (docs/protocol.md). */
+  readonly groupSockets: boolean;
 
-  constructor(host: NetHost, opts: { limits?: Partial<TransportLimits>; dial?: DialPolicy } = {}) {
+  constructor(host: NetHost, opts: { limits?: Partial<TransportLimits>; dial?: DialPolicy; groupSockets?: boolean } = {}) {
     this.host = host;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.dialPolicy = opts.dial ?? TEN_DIAL;
+    this.groupSockets = opts.groupSockets ?? true;
   }
 
   get ownerName(): string {
@@ -448,7 +467,7 @@ export class AppNet implements Owner {
   sample(): ConnectionSample[] {
     const out: ConnectionSample[] = [];
     for (const c of this.connections) {
-      const s = c.protocol.stats;
+      const s = c.protocol.counters();
       const remote = c.owner instanceof Remote ? c.owner : null;
       out.push({
         id: c.id,
@@ -460,6 +479,7 @@ export class AppNet implements Owner {
         migration: c.migration,
         attachTo: c.attachTo,
         weak: remote?.weak ?? false,
+        socket: c.protocol.socketOwner,
         ...s,
       });
     }
@@ -708,7 +728,44 @@ export class EngineNet implements RemoteHost {
     this.remotes.set(conn.uri, remote);
     this.net.remotes.add(remote);
     this.net.event(conn, 'attached', `remote ${conn.uri}`);
+    this.moveSocket(remote);
     return remote;
+  }
+
+  /**
+   * Ours (docs/protocol.md, "Threads on the path"): once the engine runs, the socket of a
+   * remote to another app moves to the thread of the group that talks most with that app; the
+   * remote and its connection stay here with every decision about them.
+   */
+  private moveSocket(remote: Remote): void {
+    if (!this.net.groupSockets || !this.running || this.closing) return;
+    if (remote.weak || remote.isClient || remote.connection.duplicate || remote.state !== 'init' || remote.connection.state !== 'init') return;
+    if (this.remotes.get(remote.uri) !== remote || !remote.connection.protocol.movable) return;
+    const group = this.engine.groupFor(remote.uri);
+    if (group !== null) void this.moveTo(remote, group);
+  }
+
+  private async moveTo(remote: Remote, group: string): Promise<void> {
+    const p = remote.connection.protocol;
+    const h = await p.detach();
+    if (h === null) return;
+    // What was read before goes to the groups first (the same queue as the hand-over).
+    this.flushToGroups();
+    const counters = new SharedArrayBuffer(SOCK_SLOTS * 8);
+    const thread = this.engine.adoptSocket(group, p.id, { fd: h.fd, held: h.held, consumed: h.at.consumed, frames: h.at.frames }, remote.uri, counters, this.net.limitsForDial, {
+      input: (bytes) => p.movedInput(bytes),
+      error: (e) => p.movedError(e),
+      eof: (half) => p.movedEof(half),
+      closed: () => p.movedClosed(),
+    });
+    if (thread === null) {
+      // The thread ended meanwhile: for the connection, as if the peer had gone.
+      closeSync(h.fd);
+      p.movedClosed();
+      return;
+    }
+    p.movedTo(thread, counters);
+    this.net.event(remote.connection, 'attached', `remote ${remote.uri}: socket on ${thread.name}`);
   }
 
   /** TEN's duplicate rule: a (weak) remote for `uri` exists and `uri` ≤ this app's URI (shortlex). */
@@ -807,6 +864,7 @@ export class EngineNet implements RemoteHost {
         remote.weak = false;
         this.remotes.set(remote.uri, remote);
         this.net.event(remote.connection, 'attached', `remote ${remote.uri} (start_graph answered OK)`);
+        this.moveSocket(remote);
       }
     }
     child.resolve();
@@ -825,6 +883,7 @@ export class EngineNet implements RemoteHost {
     const held = this.held;
     this.held = [];
     for (const { m, via } of held) this.dispatch(m, via);
+    for (const r of this.remotes.values()) this.moveSocket(r);
   }
 
   // ---- messages from remotes --------------------------------------------------------------

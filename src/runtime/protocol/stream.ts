@@ -114,6 +114,12 @@ function decodeFrame(r: Reader, at: number, n: number, head: number, frame: numb
   }
 }
 
+/** A stream position: bytes consumed and messages decoded before it. */
+export interface DecoderPosition {
+  consumed: number;
+  frames: number;
+}
+
 export class FrameDecoder {
   readonly maxFrameBytes: number;
   /** Stream bytes consumed before the current chunk. */
@@ -128,8 +134,27 @@ export class FrameDecoder {
   private partialHead = 0;
   private failed: ProtocolError | null = null;
 
-  constructor(opts: { maxFrameBytes?: number } = {}) {
+  constructor(opts: { maxFrameBytes?: number; resume?: DecoderPosition } = {}) {
     this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    if (opts.resume) {
+      this.consumed = opts.resume.consumed;
+      this.frames = opts.resume.frames;
+    }
+  }
+
+  /**
+   * Where the stream is, for another decoder to go on from (a socket moving to another thread):
+   * the bytes of a message not complete yet, and the stream offset and message count at their
+   * start, so errors found later name the same offsets as if one decoder had read everything.
+   * This decoder is done after it (its held bytes are given away).
+   */
+  handOver(): { held: Uint8Array; at: DecoderPosition } {
+    const held = this.head !== null ? this.head : this.partial !== null ? this.partial.subarray(0, this.partialHave) : new Uint8Array(0);
+    const at = { consumed: this.consumed - held.length, frames: this.frames };
+    this.head = null;
+    this.partial = null;
+    this.partialHave = 0;
+    return { held: new Uint8Array(held), at };
   }
 
   /** Bytes held for a message not complete yet. */

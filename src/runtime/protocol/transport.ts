@@ -12,7 +12,7 @@
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { Writer } from './msgpack';
 import type { EncodeError, TenMsg } from './message';
-import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame, type ProtocolError } from './stream';
+import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame, type DecoderPosition, type ProtocolError } from './stream';
 
 /** TEN's protocol roles. */
 export type ProtocolRole = 'listen' | 'in_internal' | 'in_external' | 'out_internal' | 'out_external';
@@ -71,6 +71,40 @@ export interface ProtocolStats {
   dropsIn: number;
 }
 
+/**
+ * The counters of a socket another thread owns (protocol/group_socket.ts), in shared memory:
+ * written by that thread only, read here by sampling, never by a message.
+ */
+export const SOCK_BYTES_IN = 0;
+export const SOCK_BYTES_OUT = 1;
+export const SOCK_MSGS_IN = 2;
+export const SOCK_MSGS_OUT = 3;
+export const SOCK_DROPS_OUT = 4;
+/** Bytes the owning thread's socket still buffers (its `writableLength`). */
+export const SOCK_QUEUED = 5;
+export const SOCK_SLOTS = 6;
+
+/**
+ * The thread a socket moved to, as its protocol sees it: where its output goes and who ends it.
+ * Input comes back through `Protocol.movedInput` / `movedError` / `movedEof` / `movedClosed`.
+ */
+export interface SocketThread {
+  /** `group <name>`, for samples and events. */
+  readonly name: string;
+  /** Writes `count` messages, already frames, after everything written before. */
+  write(bytes: Uint8Array, count: number): void;
+  /** Ends the socket (flushing what was written) or, with `abort`, destroys it. */
+  close(abort: boolean): void;
+}
+
+/** What a socket's new thread needs to go on reading and writing it. */
+export interface SocketHandover {
+  fd: number;
+  /** Bytes of a message not complete yet, and where they are in the stream. */
+  held: Uint8Array;
+  at: DecoderPosition;
+}
+
 let nextId = 1;
 
 /** Output flushed at once when the batch grows this large (frames still go out per loop turn). */
@@ -102,6 +136,14 @@ export class Protocol {
   private paused = false;
   /** Messages decoded from the current chunk (reused). */
   private batch: TenMsg[] = [];
+  /** Set while the socket moves to another thread: output is kept until it can go there. */
+  private moving = false;
+  /** The thread the socket moved to; from then on it reads and writes the socket. */
+  private moved: SocketThread | null = null;
+  /** That thread's counters (SOCK_*). */
+  private shared: Float64Array | null = null;
+  /** Decodes the whole frames the socket's thread passes on (the stream's own decoder moved with it). */
+  private movedDecoder: FrameDecoder | null = null;
 
   constructor(role: ProtocolRole, limits: TransportLimits = DEFAULT_LIMITS) {
     this.role = role;
@@ -111,12 +153,132 @@ export class Protocol {
   }
 
   get hasSocket(): boolean {
-    return this.socket !== null;
+    return this.socket !== null || (this.moved !== null && this.state !== 'closed');
   }
 
   /** Output bytes waiting: encoded but not written, plus what the socket still buffers. */
   get queuedBytes(): number {
+    if (this.shared !== null) return this.writer.pos + this.shared[SOCK_QUEUED]!;
     return this.writer.pos + (this.socket?.writableLength ?? 0);
+  }
+
+  /** Which thread owns the socket: `host`, or the one it moved to (`group <name>`). */
+  get socketOwner(): string {
+    return this.moved?.name ?? 'host';
+  }
+
+  /** The traffic counters, with those of the thread the socket moved to. */
+  counters(): ProtocolStats {
+    const s = this.stats;
+    const c = this.shared;
+    if (c === null) return { ...s };
+    return {
+      bytesIn: s.bytesIn + c[SOCK_BYTES_IN]!,
+      bytesOut: s.bytesOut + c[SOCK_BYTES_OUT]!,
+      msgsIn: s.msgsIn + c[SOCK_MSGS_IN]!,
+      msgsOut: s.msgsOut + c[SOCK_MSGS_OUT]!,
+      dropsOut: s.dropsOut + c[SOCK_DROPS_OUT]!,
+      dropsIn: s.dropsIn,
+    };
+  }
+
+  /**
+   * Whether the socket can move to another thread now: an open TCP socket with a file
+   * descriptor (not on Windows), reading, not moved or moving already.
+   */
+  get movable(): boolean {
+    const s = this.socket as (Socket & { _handle?: { fd?: number } | null }) | null;
+    return this.state === 'init' && !this.moving && this.moved === null && !this.paused && s !== null && !s.destroyed && typeof s._handle?.fd === 'number' && s._handle.fd >= 0;
+  }
+
+  /**
+   * Gives the socket's file descriptor away (docs/protocol.md, "Threads on the path"): reading
+   * stops, what this side still had to write is written, and the descriptor is detached from
+   * this thread's handle without closing it. Output sent meanwhile is kept and goes to the new
+   * thread once `movedTo` is called. Null when the socket cannot move (closed meanwhile).
+   */
+  async detach(): Promise<SocketHandover | null> {
+    if (!this.movable) return null;
+    const s = this.socket!;
+    this.moving = true;
+    const h = (s as unknown as { _handle: SocketHandle })._handle;
+    h.readStop();
+    // What this side wrote before must reach the peer before anything the new thread writes.
+    this.flushToSocket();
+    while (s.writableLength > 0 && !s.destroyed && this.moving) await new Promise<void>((r) => s.once('drain', r).once('close', r));
+    if (!this.moving || this.state !== 'init' || s.destroyed || this.socket !== s) {
+      // Closed meanwhile (close and abort end the move): the socket stays here, reading again.
+      this.unmove();
+      if (!s.destroyed) {
+        h.readStart();
+        this.flushToSocket();
+      }
+      return null;
+    }
+    this.moving = false;
+    const fd = h.fd;
+    s.removeAllListeners('data');
+    s.removeAllListeners('end');
+    s.removeAllListeners('close');
+    s.removeAllListeners('error');
+    // Swallows what the detached wrapper may still report while it is torn down.
+    s.on('error', () => undefined);
+    h.unref();
+    // Detached from the wrapper, the handle is never closed here: destroy() below does not
+    // close the descriptor, which the new thread owns from now on (the handle goes with the process).
+    (s as unknown as { _handle: SocketHandle | null })._handle = null;
+    s.destroy();
+    this.socket = null;
+    // Until `movedTo`, output is kept in the writer (nothing can write it).
+    this.moving = true;
+    const { held, at } = this.decoder.handOver();
+    return { fd, held, at };
+  }
+
+  /**
+   * The socket now lives on `thread`: output goes there (what was kept while moving first), its
+   * counters are read from `counters`, and the frames it passes on come in through `movedInput`.
+   */
+  movedTo(thread: SocketThread, counters: SharedArrayBuffer): void {
+    this.moving = false;
+    this.moved = thread;
+    this.shared = new Float64Array(counters);
+    this.movedDecoder = new FrameDecoder({ maxFrameBytes: Number.MAX_SAFE_INTEGER });
+    if (this.writer.pos > 0) this.flush();
+    // Closed while the descriptor was on its way: the new thread closes it.
+    if (this.state !== 'init') thread.close(this.abortRequested);
+  }
+
+  /** Frames the socket's thread read and passes on (whole, validated there): as if read here. */
+  movedInput(bytes: Uint8Array): void {
+    if (this.state === 'closed' || this.movedDecoder === null) return;
+    const out = this.batch;
+    this.movedDecoder.feed(bytes, out);
+    if (out.length > 0) {
+      this.batch = [];
+      this.onMsgs(out);
+      this.onReadDone();
+    }
+  }
+
+  /** The socket's thread found the stream broken (a located error) or the socket failed. */
+  movedError(e: ProtocolError | Error): void {
+    if (this.state === 'init') this.onError(e);
+    this.abort();
+  }
+
+  /** The peer ended its side (EOF), on the socket's thread. */
+  movedEof(half: ProtocolError | null): void {
+    if (half) this.onError(half);
+    // TEN posts the close as a task, so a close_app already decoded is handled first.
+    setImmediate(() => this.close());
+  }
+
+  /** The socket is gone (closed on its thread, or the thread ended): bottom-up. */
+  movedClosed(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.onClosed();
   }
 
   attach(socket: Socket): void {
@@ -166,7 +328,7 @@ export class Protocol {
 
   resume(): void {
     this.paused = false;
-    if (this.state === 'init') this.socket?.resume();
+    if (this.state === 'init' && !this.moving) this.socket?.resume();
   }
 
   /**
@@ -194,13 +356,28 @@ export class Protocol {
       this.stats.dropsOut++;
       return err;
     }
-    this.stats.msgsOut++;
+    if (this.moving || this.moved !== null) this.movedCount++;
+    else this.stats.msgsOut++;
     if (this.writer.pos >= FLUSH_NOW_BYTES) this.flush();
-    else if (!this.flushArmed) {
-      this.flushArmed = true;
-      setImmediate(this.flushBound);
-    }
+    else this.armFlush();
     return null;
+  }
+
+  /** Messages in the writer for the socket's thread (it counts them when it writes them). */
+  private movedCount = 0;
+  private abortRequested = false;
+
+  /** A move that did not happen: what was kept for the other thread is this side's again. */
+  private unmove(): void {
+    this.moving = false;
+    this.stats.msgsOut += this.movedCount;
+    this.movedCount = 0;
+  }
+
+  private armFlush(): void {
+    if (this.flushArmed) return;
+    this.flushArmed = true;
+    setImmediate(this.flushBound);
   }
 
   /**
@@ -214,6 +391,13 @@ export class Protocol {
       return 'The connection is closing.';
     }
     if (this.queuedBytes + bytes.byteLength > this.limits.dropDataAboveBytes) return 'behind';
+    if (this.moving || this.moved !== null) {
+      // Kept in order with what `send` queued; goes to the socket's thread once per loop turn.
+      this.writer.raw(bytes);
+      this.movedCount += count;
+      this.armFlush();
+      return null;
+    }
     this.flush();
     if (!this.socket || this.socket.destroyed) return 'The connection is closing.';
     this.stats.msgsOut += count;
@@ -222,9 +406,24 @@ export class Protocol {
     return null;
   }
 
-  /** Writes what is queued (one write per loop turn). */
+  /** Writes what is queued (one write per loop turn), or hands it to the socket's thread. */
   flush(): void {
     this.flushArmed = false;
+    if (this.moving || this.writer.pos === 0) return;
+    if (this.moved !== null) {
+      const count = this.movedCount;
+      this.movedCount = 0;
+      // A copy of its own (the socket's thread takes it), the writer keeps its memory.
+      const bytes = new Uint8Array(this.writer.pos);
+      bytes.set(this.writer.b.subarray(0, this.writer.pos));
+      this.writer.pos = 0;
+      this.moved.write(bytes, count);
+      return;
+    }
+    this.flushToSocket();
+  }
+
+  private flushToSocket(): void {
     if (this.writer.pos === 0) return;
     const bytes = this.writer.take();
     if (!this.socket || this.socket.destroyed) return;
@@ -239,8 +438,14 @@ export class Protocol {
   close(): void {
     if (this.state !== 'init') return;
     this.state = 'closing';
+    if (this.moving && this.socket !== null) this.unmove();
     this.flush();
+    if (this.moved !== null) {
+      this.moved.close(false);
+      return;
+    }
     const s = this.socket;
+    if (this.moving) return;
     if (s === null) {
       this.state = 'closed';
       queueMicrotask(() => this.onClosed());
@@ -255,7 +460,14 @@ export class Protocol {
   abort(): void {
     if (this.state === 'closed') return;
     this.state = 'closing';
+    this.abortRequested = true;
+    if (this.moving && this.socket !== null) this.unmove();
+    if (this.moved !== null) {
+      this.moved.close(true);
+      return;
+    }
     const s = this.socket;
+    if (this.moving) return;
     if (s === null) {
       this.state = 'closed';
       queueMicrotask(() => this.onClosed());
@@ -263,6 +475,14 @@ export class Protocol {
     }
     s.destroy();
   }
+}
+
+/** The native handle of a TCP socket, as far as moving its descriptor needs it. */
+interface SocketHandle {
+  fd: number;
+  readStop(): number;
+  readStart(): number;
+  unref(): void;
 }
 
 /** Connects to `uri`, retrying as TEN's msgpack protocol does: every `intervalMs`, `retries` times. */

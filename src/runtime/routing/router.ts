@@ -136,6 +136,25 @@ export class Router {
     return l;
   }
 
+  /**
+   * Whether a message that another app sent on a socket this thread owns
+   * (protocol/group_socket.ts) is delivered here at once, the one decision of that kind: an
+   * ordinary message (cmd, result, data, frame; a cmd with an id, i.e. not a client's) for an
+   * extension of this group, in this app and this graph (by id, by `graphName`, or unnamed, as
+   * the engine fills it in). Everything else (start_graph, stop_graph, close_app, results for
+   * the engine, other graphs, other apps, other groups) goes to the host, which routes it as if
+   * it had read it. The answer depends on the destination only, so each destination's messages
+   * keep one path and their order.
+   */
+  takesArrival(type: string, cmdId: string, app: string | null, graph: string | null, ext: string | null, graphName: string): boolean {
+    const dataLike = type === 'data' || type === 'audio_frame' || type === 'video_frame';
+    if (!dataLike && (type !== 'cmd' && type !== 'cmd_result')) return false;
+    if (!dataLike && cmdId === '') return false;
+    if (app !== null && app !== '' && app !== this.appUri) return false;
+    if (graph !== null && graph !== '' && graph !== this.graphId && graph !== graphName) return false;
+    return ext !== null && ext !== '' && this.groupOf.get(ext) === this.group;
+  }
+
   /** Where a message to `d` goes; null when `d` names no extension of this graph. */
   targetOf(d: WireLoc): MsgTarget | null {
     if (d.app && d.app !== this.appUri) return this.remote;

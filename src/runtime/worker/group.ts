@@ -33,6 +33,7 @@ import { openChannel, type Flushable, type PeerChannel } from '../routing/channe
 import { Router } from '../routing/router';
 import { FnTarget, LocalTarget } from '../routing/target';
 import { RemoteOutbox, decodeInboundFrames } from '../protocol/group_links';
+import { GroupSocket } from '../protocol/group_socket';
 import { TextTap } from '../routing/text_tap';
 import { Tracer } from '../routing/tracer';
 import { ExtRuntime, type ExtHost } from './extension_rt';
@@ -92,6 +93,10 @@ export class GroupRuntime implements ExtHost {
   private pyNames: ReadonlySet<string> | null = null;
   /** Python threads user code left running after the group closed (counted as leaked handles). */
   private pyLeftover = 0;
+  /** Sockets of the graph's remotes this thread owns (protocol/group_socket.ts), by connection id. */
+  private readonly sockets = new Map<number, GroupSocket>();
+  /** The same, by the peer app's URI: this group's messages to that app are written there. */
+  private readonly socketOf = new Map<string, GroupSocket>();
 
   constructor(init: GroupInit) {
     this.appUri = init.appUri;
@@ -113,7 +118,7 @@ export class GroupRuntime implements ExtHost {
         routes: init.routes,
         local: new LocalTarget(this.runloop, (w) => this.toPythonAtOnce(w)),
         host: new FnTarget('host', (w) => this.toApp(w)),
-        remote: new RemoteOutbox(post, (w, text) => this.router.undeliverable(w, w.src.ext, text), this.runloop),
+        remote: new RemoteOutbox(post, (w, text) => this.router.undeliverable(w, w.src.ext, text), this.runloop, (app) => this.socketOf.get(app)),
         timers: new FnTarget('timers', (w) => this.startTimer(w)),
       },
       {
@@ -232,7 +237,35 @@ export class GroupRuntime implements ExtHost {
       case 'leftover':
         void this.reportLeftover();
         return;
+      case 'sock_adopt':
+        this.adoptSocket(m);
+        return;
+      case 'sock_write':
+        this.sockets.get(m.id)?.fromHost(m.bytes, m.length, m.count);
+        return;
+      case 'sock_close':
+        this.sockets.get(m.id)?.close(m.abort);
+        return;
     }
+  }
+
+  /** A remote's socket moves to this thread (protocol/group_socket.ts). */
+  private adoptSocket(m: Extract<ToWorker, { t: 'sock_adopt' }>): void {
+    const graphName = m.graphName;
+    const sock = new GroupSocket(m, {
+      post,
+      local: (bytes, length, srcApp) => this.runloop.postMsgs(decodeInboundFrames(bytes, length, srcApp, this.graphId, this.locOfBound)),
+      takes: (msg) => {
+        const d = msg.dests.length === 1 ? msg.dests[0]! : null;
+        return d !== null && this.router.takesArrival(msg.type, msg.cmdId, d.app, d.graph, d.extension, graphName);
+      },
+      gone: (s) => {
+        this.sockets.delete(s.id);
+        if (this.socketOf.get(s.app) === s) this.socketOf.delete(s.app);
+      },
+    });
+    this.sockets.set(sock.id, sock);
+    this.socketOf.set(sock.app, sock);
   }
 
   /**
@@ -445,6 +478,7 @@ export class GroupRuntime implements ExtHost {
     await this.portsClosed;
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.cancelFlush();
+    // A remote's socket keeps the thread until the host closes it; 'beforeExit' says it then.
     if (process.getActiveResourcesInfo().length === 0) post({ t: 'ending' });
   }
 
@@ -472,6 +506,11 @@ export class GroupRuntime implements ExtHost {
     this.cancelFlush();
     const handles: HandleCounts = {};
     for (const r of process.getActiveResourcesInfo()) handles[r] = (handles[r] ?? 0) + 1;
+    // The remotes' sockets are the runtime's (the host closes them), never the user's.
+    for (const sock of this.sockets.values()) {
+      if (sock.closed || !handles.TCPSocketWrap) continue;
+      if (--handles.TCPSocketWrap === 0) delete handles.TCPSocketWrap;
+    }
     post({ t: 'leftover', handles });
     parentPort!.close();
   }

@@ -1,0 +1,179 @@
+/**
+ * The socket of a remote, on the thread of the extension group that talks to that app
+ * (docs/protocol.md, "Threads on the path"). The host keeps the connection, the remote and every
+ * decision about them; this thread only does the byte I/O:
+ *
+ * - reading: every chunk is decoded and checked as the host would (`FrameDecoder`, resumed where
+ *   the host stopped, so errors name the same stream offsets); a message the group's router
+ *   takes (`Router.takesArrival`) goes straight to this group's runloop, every other one is
+ *   passed to the host as its bytes, and the host routes it as if it had read it;
+ * - writing: this group's messages for the peer are written here (`writeDirect`, from its
+ *   `RemoteOutbox`); what the host writes (answers, relays, other groups' messages) arrives by
+ *   post and is written in arrival order;
+ * - the counters live in shared memory the host samples; EOF, errors and the close are reported
+ *   to the host, which runs TEN's two-phase close as for a socket of its own.
+ *
+ * The thread does not end while the socket is open: the host closes it after the group's
+ * extensions (TEN's order), and the thread ends once it is closed.
+ */
+import { Socket } from 'node:net';
+import type { FromWorker, SockAdopt } from '../core/protocol';
+import type { TenMsg } from './message';
+import { FrameDecoder } from './stream';
+import { SOCK_BYTES_IN, SOCK_BYTES_OUT, SOCK_DROPS_OUT, SOCK_MSGS_IN, SOCK_MSGS_OUT, SOCK_QUEUED, type TransportLimits } from './transport';
+
+/** What a group socket needs from its thread. */
+export interface GroupSocketHost {
+  post(m: FromWorker, transfer?: ArrayBuffer[]): void;
+  /** Frames for this group's extensions (`length` bytes of whole frames), from the app `srcApp`. */
+  local(bytes: ArrayBuffer, length: number, srcApp: string): void;
+  /** The group's routing decision for a message that arrived (Router.takesArrival). */
+  takes(m: TenMsg): boolean;
+  /** The socket is closed. */
+  gone(s: GroupSocket): void;
+}
+
+/** Copies the frames `list` (views into one chunk) into one buffer of their own. */
+function pack(list: readonly Uint8Array[], total: number): ArrayBuffer {
+  const ab = new ArrayBuffer(total);
+  const out = new Uint8Array(ab);
+  let at = 0;
+  for (const r of list) {
+    out.set(r, at);
+    at += r.byteLength;
+  }
+  return ab;
+}
+
+export class GroupSocket {
+  readonly id: number;
+  /** The peer's URI. */
+  readonly app: string;
+  private readonly socket: Socket;
+  private readonly decoder: FrameDecoder;
+  private readonly c: Float64Array;
+  private readonly limits: TransportLimits;
+  private readonly host: GroupSocketHost;
+  /** Until the host closes the connection, this group writes its own messages here. */
+  private open = true;
+  closed = false;
+  private batch: TenMsg[] = [];
+
+  constructor(m: SockAdopt, host: GroupSocketHost) {
+    this.id = m.id;
+    this.app = m.peerApp;
+    this.host = host;
+    this.limits = m.limits;
+    this.c = new Float64Array(m.counters);
+    this.decoder = new FrameDecoder({ maxFrameBytes: m.limits.maxFrameBytes, resume: { consumed: m.consumed, frames: m.frames } });
+    // TCP_NODELAY is a property of the descriptor: set by the host, it holds here.
+    this.socket = new Socket({ fd: m.fd, readable: true, writable: true });
+    const s = this.socket;
+    // The bytes of a message the host had begun to read come first.
+    if (m.held.byteLength > 0) this.feed(Buffer.from(m.held.buffer, m.held.byteOffset, m.held.byteLength), false);
+    s.on('data', (chunk: Buffer) => this.feed(chunk, true));
+    s.on('drain', () => (this.c[SOCK_QUEUED] = 0));
+    s.on('end', () => {
+      this.open = false;
+      this.host.post({ t: 'sock_eof', id: this.id, half: this.decoder.end() });
+    });
+    s.on('error', (e) => this.host.post({ t: 'sock_error', id: this.id, located: null, message: e.message }));
+    s.on('close', () => {
+      this.closed = true;
+      this.open = false;
+      this.c[SOCK_QUEUED] = 0;
+      this.host.post({ t: 'sock_closed', id: this.id });
+      this.host.gone(this);
+    });
+  }
+
+  /** Decodes a chunk: the group's messages to its runloop, the rest to the host, in stream order per destination. */
+  private feed(chunk: Buffer, counted: boolean): void {
+    if (counted) this.c[SOCK_BYTES_IN] += chunk.length;
+    const msgs = this.batch;
+    const err = this.decoder.feed(chunk, msgs);
+    if (msgs.length > 0) {
+      this.batch = [];
+      this.c[SOCK_MSGS_IN] += msgs.length;
+      this.route(msgs);
+    }
+    if (err !== null) {
+      this.open = false;
+      this.host.post({ t: 'sock_error', id: this.id, located: err, message: err.message });
+      this.socket.destroy();
+    }
+  }
+
+  private route(msgs: TenMsg[]): void {
+    let here: Uint8Array[] | null = null;
+    let hereBytes = 0;
+    let there: Uint8Array[] | null = null;
+    let thereBytes = 0;
+    for (const m of msgs) {
+      const raw = m.raw!;
+      // After the host began closing, nothing is delivered here (the host drops it, as ever).
+      if (this.open && this.host.takes(m)) {
+        (here ??= []).push(raw);
+        hereBytes += raw.byteLength;
+      } else {
+        (there ??= []).push(raw);
+        thereBytes += raw.byteLength;
+      }
+    }
+    if (here !== null) this.host.local(here.length === 1 && msgs.length === 1 ? ownBuffer(here[0]!) : pack(here, hereBytes), hereBytes, this.app);
+    if (there !== null) {
+      const ab = pack(there, thereBytes);
+      this.host.post({ t: 'sock_in', id: this.id, bytes: ab, length: thereBytes }, [ab]);
+    }
+  }
+
+  /**
+   * This group's own messages for the peer (`length` bytes of `count` frames at `bytes[0..]`,
+   * copied): written now unless the host has begun closing the connection or the peer is
+   * behind; then false, and they go through the host, which applies its rules (answers, drops).
+   */
+  writeDirect(bytes: Uint8Array, length: number, count: number): boolean {
+    if (!this.open || this.socket.destroyed) return false;
+    const s = this.socket;
+    if (s.writableLength + length > this.limits.dropDataAboveBytes) return false;
+    s.write(Buffer.from(bytes.subarray(0, length)));
+    this.wrote(length, count);
+    return true;
+  }
+
+  /** Frames the host writes (its own answers, relays, other groups' messages), in arrival order. */
+  fromHost(bytes: ArrayBuffer, length: number, count: number): void {
+    if (this.socket.destroyed) {
+      this.c[SOCK_DROPS_OUT] += count;
+      return;
+    }
+    this.socket.write(new Uint8Array(bytes, 0, length));
+    this.wrote(length, count);
+  }
+
+  private wrote(length: number, count: number): void {
+    this.c[SOCK_BYTES_OUT] += length;
+    this.c[SOCK_MSGS_OUT] += count;
+    this.c[SOCK_QUEUED] = this.socket.writableLength;
+  }
+
+  /** The host closes the connection: the socket ends after what was written, or at once (`abort`). */
+  close(abort: boolean): void {
+    this.open = false;
+    const s = this.socket;
+    if (s.destroyed) return;
+    if (abort) {
+      s.destroy();
+      return;
+    }
+    s.end();
+    // A peer that never closes its side must not keep the socket (and this thread) open.
+    s.setTimeout(2000, () => s.destroy());
+  }
+}
+
+/** A whole chunk that is one frame: its own buffer when it is the chunk's, else a copy. */
+function ownBuffer(raw: Uint8Array): ArrayBuffer {
+  if (raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer) return raw.buffer;
+  return pack([raw], raw.byteLength);
+}

@@ -1,0 +1,359 @@
+/**
+ * A remote's socket on the thread of the extension group that talks to that app
+ * (docs/protocol.md, "Threads on the path"), over real sockets, real group threads and, for
+ * the exact bytes a peer sends, a peer app written here on a raw socket: the socket moves on
+ * the dialling and the accepting side; cmds and data cross both ways; frames for another group,
+ * relays, close_app and malformed bytes arriving on a moved socket take the host's path with
+ * today's texts; stop cascades; a group thread that is terminated closes its remote; counters
+ * agree on both sides; nothing is left after close.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TenClient } from '../../../src/runtime/protocol/client';
+import { tenResultFor } from '../../../src/runtime/protocol/bridge';
+import { STATUS_OK, TenMsg, tenLoc } from '../../../src/runtime/protocol/message';
+import { FrameDecoder, decodeAll, encodeMsg } from '../../../src/runtime/protocol/stream';
+import type { ConnectionSample } from '../../../src/runtime/protocol/net';
+import { closeAndCheck, cmdFlow, connectionEvents, freePort, mesh, startTestApp, uriOf, type TestApp } from './apps';
+
+let apps: TestApp[] = [];
+let clients: TenClient[] = [];
+let peers: FakePeer[] = [];
+afterEach(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await Promise.all(apps.map((a) => a.app.close()));
+  for (const p of peers) p.close();
+  apps = [];
+  clients = [];
+  peers = [];
+});
+
+async function client(uri: string): Promise<TenClient> {
+  const c = await TenClient.connect(uri);
+  clients.push(c);
+  return c;
+}
+
+/** The open connection of `t` to the app `peer`, as its sample reports it. */
+async function connectionTo(t: TestApp, peer: string): Promise<ConnectionSample | undefined> {
+  return (await t.app.sample()).connections.find((c) => c.uri === peer && c.state === 'init');
+}
+
+/** Waits (event-driven on the app's events, then by sampling) until the socket to `peer` is on a group. */
+async function socketMoved(t: TestApp, peer: string): Promise<ConnectionSample> {
+  await t.until((evs) => connectionEvents(evs).some((e) => e.state === 'attached' && e.uri === peer && (e.detail ?? '').includes('socket on group')), `the socket to ${peer} on a group`);
+  const c = await connectionTo(t, peer);
+  expect(c).toBeDefined();
+  return c!;
+}
+
+/**
+ * A peer app on a raw socket: accepts A's dial, answers its child start_graph OK, and then
+ * sends and records exactly the bytes a test asks for.
+ */
+class FakePeer {
+  readonly uri: string;
+  private readonly server: Server;
+  socket: Socket | null = null;
+  /** Every byte written to the app, in order (for the decoder's expected error text). */
+  readonly written: Buffer[] = [];
+  readonly received: TenMsg[] = [];
+  graphId = '';
+  private readonly waiters: (() => void)[] = [];
+  ended = false;
+
+  private constructor(uri: string, server: Server) {
+    this.uri = uri;
+    this.server = server;
+  }
+
+  static async start(): Promise<FakePeer> {
+    const port = await freePort();
+    const server = createServer({ noDelay: true });
+    const peer = new FakePeer(uriOf(port), server);
+    server.on('connection', (s) => peer.accept(s));
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    peers.push(peer);
+    return peer;
+  }
+
+  private accept(s: Socket): void {
+    this.socket = s;
+    const d = new FrameDecoder();
+    s.on('data', (chunk) => {
+      const out: TenMsg[] = [];
+      d.feed(chunk, out);
+      for (const m of out) {
+        if (m.type === 'start_graph') {
+          this.graphId = m.dests[0]?.graph ?? '';
+          const r = tenResultFor(m, STATUS_OK, { graph_id: this.graphId });
+          r.src = tenLoc(this.uri, this.graphId, null);
+          this.write(encodeMsg(r) as Buffer);
+        } else this.received.push(m);
+      }
+      this.wake();
+    });
+    s.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
+    s.on('error', () => undefined);
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves when `pred` holds over what was received (re-checked on every read). */
+  async until(pred: () => boolean): Promise<void> {
+    while (!pred()) await new Promise<void>((r) => this.waiters.push(r));
+  }
+
+  write(bytes: Buffer): void {
+    this.written.push(Buffer.from(bytes));
+    this.socket!.write(bytes);
+  }
+
+  /** A cmd from this app's node `from` to `dest`; returns its id. */
+  cmd(name: string, from: string, dest: { app: string; graph?: string; extension: string | null }, props: Record<string, unknown> = {}): string {
+    const m = new TenMsg('cmd', name);
+    m.cmdId = randomUUID();
+    m.src = tenLoc(this.uri, this.graphId, from);
+    m.dests = [tenLoc(dest.app, dest.graph ?? this.graphId, dest.extension)];
+    m.props = props;
+    this.write(encodeMsg(m) as Buffer);
+    return m.cmdId;
+  }
+
+  resultsFor(ids: string[]): TenMsg[] {
+    return ids.map((id) => this.received.find((m) => m.type === 'cmd_result' && m.cmdId === id)!).filter((m) => m !== undefined);
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.server.close();
+  }
+}
+
+describe('a remote socket on the group that talks to its app', () => {
+  it('moves on the dialling and the accepting side; cmds and data cross both ways; counters agree; nothing is left', async () => {
+    const a = await startTestApp();
+    const b = await startTestApp();
+    apps = [a, b];
+    const graph = {
+      nodes: [
+        mesh('a1', a.uri, {}, 'ga'),
+        mesh('a2', a.uri, { answer: 'from a', count: true }, 'ga'),
+        mesh('b1', b.uri, { answer: 'from b', count: true }, 'gb'),
+        mesh('b2', b.uri, {}, 'gb'),
+      ],
+      connections: [
+        cmdFlow('a1', a.uri, 'hello', 'b1', b.uri),
+        cmdFlow('a1', a.uri, 'd', 'b1', b.uri, 'data'),
+        cmdFlow('b2', b.uri, 'back', 'a2', a.uri),
+        cmdFlow('b2', b.uri, 'd', 'a2', a.uri, 'data'),
+      ],
+    };
+    const ca = await client(a.uri);
+    const started = await ca.startGraph({ json: JSON.stringify(graph) });
+    expect(started.status, String(started.props.detail)).toBe(0);
+    // A dialled B, B accepted: both sockets are on the group with the flows to the other app.
+    expect((await socketMoved(a, b.uri)).socket).toBe('group ga');
+    expect((await socketMoved(b, a.uri)).socket).toBe('group gb');
+
+    const graphId = started.props.graph_id as string;
+    const cb = await client(b.uri);
+    for (let i = 0; i < 20; i++) {
+      const r1 = await ca.cmd('hello', { app: a.uri, graph: '', extension: 'a1' });
+      expect([r1.status, r1.props.detail, r1.props.from]).toEqual([0, 'from b', 'b1']);
+      const r2 = await cb.cmd('back', { app: b.uri, graph: graphId, extension: 'b2' });
+      expect([r2.status, r2.props.detail, r2.props.from]).toEqual([0, 'from a', 'a2']);
+    }
+    // Data both ways, forwarded by a1 and b2 to the other app.
+    const data = (to: string, app: string): TenMsg => {
+      const d = new TenMsg('data', 'd');
+      d.dests = [tenLoc(app, graphId, to)];
+      return d;
+    };
+    for (let i = 0; i < 50; i++) {
+      ca.send(data('a1', a.uri));
+      cb.send(data('b2', b.uri));
+    }
+    const counted = async (c: TenClient, app: string, ext: string): Promise<void> => {
+      for (;;) {
+        const r = await c.cmd('count', { app, graph: graphId, extension: ext });
+        if (r.props.count === 50) return;
+        expect(r.props.count).toBeLessThan(50);
+      }
+    };
+    await counted(cb, b.uri, 'b1');
+    await counted(ca, a.uri, 'a2');
+
+    // One TCP stream, two views of it: what A wrote B read, and the other way round.
+    const ab = (await connectionTo(a, b.uri))!;
+    const ba = (await connectionTo(b, a.uri))!;
+    expect(ab.bytesOut).toBeGreaterThan(0);
+    expect(ab.msgsOut).toBeGreaterThan(40);
+    expect([ab.bytesOut, ab.msgsOut]).toEqual([ba.bytesIn, ba.msgsIn]);
+    expect([ab.bytesIn, ab.msgsIn]).toEqual([ba.bytesOut, ba.msgsOut]);
+    expect(a.events.filter((e) => e.type === 'error' || e.type === 'worker_terminated')).toEqual([]);
+    expect(b.events.filter((e) => e.type === 'error' || e.type === 'worker_terminated')).toEqual([]);
+    await ca.close();
+    await cb.close();
+    await closeAndCheck(a, b);
+    // No thread was kept alive by a socket the user left open.
+    expect([...a.events, ...b.events].filter((e) => e.type === 'worker_terminated')).toEqual([]);
+  });
+
+  it('stays on the host with the switch off (groupSockets: false)', async () => {
+    const a = await startTestApp({ groupSockets: false });
+    const b = await startTestApp({ groupSockets: false });
+    apps = [a, b];
+    const graph = { nodes: [mesh('a1', a.uri, {}, 'ga'), mesh('b1', b.uri, { answer: 'from b' }, 'gb')], connections: [cmdFlow('a1', a.uri, 'hello', 'b1', b.uri)] };
+    const graphId = await a.app.startGraph({ graph });
+    const c = await client(a.uri);
+    expect((await c.cmd('hello', { app: a.uri, graph: graphId, extension: 'a1' })).props.detail).toBe('from b');
+    expect((await connectionTo(a, b.uri))?.socket).toBe('host');
+    expect((await connectionTo(b, a.uri))?.socket).toBe('host');
+    await c.close();
+    await closeAndCheck(a, b);
+  });
+
+  it("frames for another group's extension and for the engine go through the host, each destination in order; a relay through the app works", async () => {
+    const x = await FakePeer.start();
+    const a = await startTestApp();
+    const b = await startTestApp();
+    apps = [a, b];
+    const graph = {
+      nodes: [mesh('a1', a.uri, { answer: 'one' }, 'g1'), mesh('a2', a.uri, { answer: 'two' }, 'g2'), mesh('a3', a.uri, {}, 'g2'), { type: 'extension', name: 'x1', addon: 'mesh', app: x.uri }, mesh('b1', b.uri, { answer: 'bee' }, 'gb')],
+      connections: [
+        // g1 has two flows with X, g2 one: the socket goes to g1.
+        cmdFlow('x1', x.uri, 'hi', 'a1', a.uri),
+        cmdFlow('x1', x.uri, 'hey', 'a1', a.uri),
+        cmdFlow('x1', x.uri, 'hi', 'a2', a.uri),
+        cmdFlow('a3', a.uri, 'hello', 'b1', b.uri),
+      ],
+    };
+    const graphId = await a.app.startGraph({ graph });
+    expect(x.graphId).toBe(graphId);
+    expect((await socketMoved(a, x.uri)).socket).toBe('group g1');
+    const ids: { id: string; want: string }[] = [];
+    for (let i = 0; i < 30; i++) {
+      ids.push({ id: x.cmd('hi', 'x1', { app: a.uri, extension: 'a1' }, { i }), want: 'one' });
+      ids.push({ id: x.cmd('hi', 'x1', { app: a.uri, extension: 'a2' }, { i }), want: 'two' });
+      // By the graph's name and with no graph: the engine's graph too.
+      ids.push({ id: x.cmd('hey', 'x1', { app: a.uri, graph: i % 2 ? 'graph' : '', extension: 'a1' }, { i }), want: 'one' });
+    }
+    // A cmd to the engine itself, one to an extension nobody has, and a relay to B.
+    const nobody = x.cmd('hi', 'x1', { app: a.uri, extension: 'nobody' });
+    const relay = x.cmd('hello', 'x1', { app: b.uri, extension: 'b1' });
+    const all = [...ids.map((i) => i.id), nobody, relay];
+    await x.until(() => x.resultsFor(all).length === all.length);
+    for (const { id, want } of ids) {
+      const r = x.resultsFor([id])[0]!;
+      expect([r.status, r.props.detail]).toEqual([0, want]);
+    }
+    // Results per destination in the order of their cmds (a1 and a2 answer in arrival order).
+    const order = (ext: string): string[] => x.received.filter((m) => m.type === 'cmd_result' && m.src.extension === ext).map((m) => m.cmdId);
+    expect(order('a1')).toEqual(ids.filter((i) => i.want === 'one').map((i) => i.id));
+    expect(order('a2')).toEqual(ids.filter((i) => i.want === 'two').map((i) => i.id));
+    expect(x.resultsFor([nobody])[0]!.props.detail).toBe('Failed to find destination.');
+    expect([x.resultsFor([relay])[0]!.status, x.resultsFor([relay])[0]!.props.detail]).toEqual([0, 'bee']);
+    await a.app.close();
+    await x.until(() => x.ended);
+    await closeAndCheck(a, b);
+  });
+
+  it('close_app from a peer arrives on a moved socket and closes the app', async () => {
+    const x = await FakePeer.start();
+    const a = await startTestApp();
+    apps = [a];
+    const graph = { nodes: [mesh('a1', a.uri, { answer: 'one' }, 'g1'), { type: 'extension', name: 'x1', addon: 'mesh', app: x.uri }], connections: [cmdFlow('x1', x.uri, 'hi', 'a1', a.uri)] };
+    await a.app.startGraph({ graph });
+    await socketMoved(a, x.uri);
+    const id = x.cmd('hi', 'x1', { app: a.uri, extension: 'a1' });
+    await x.until(() => x.resultsFor([id]).length === 1);
+    const close = new TenMsg('close_app', 'ten:close_app');
+    close.cmdId = randomUUID();
+    close.src = tenLoc(x.uri, x.graphId, 'x1');
+    close.dests = [tenLoc(a.uri, '', null)];
+    x.write(encodeMsg(close) as Buffer);
+    await a.app.closed;
+    await x.until(() => x.ended);
+    await closeAndCheck(a);
+  });
+
+  it('malformed bytes on a moved socket: the same located error as on the host, the connection closes, the app keeps serving', async () => {
+    const x = await FakePeer.start();
+    const a = await startTestApp();
+    apps = [a];
+    const graph = { nodes: [mesh('a1', a.uri, { answer: 'one' }, 'g1'), { type: 'extension', name: 'x1', addon: 'mesh', app: x.uri }], connections: [cmdFlow('x1', x.uri, 'hi', 'a1', a.uri)] };
+    await a.app.startGraph({ graph }, { longRunningMode: false });
+    await socketMoved(a, x.uri);
+    const id = x.cmd('hi', 'x1', { app: a.uri, extension: 'a1' });
+    await x.until(() => x.resultsFor([id]).length === 1);
+    // Half a frame, then the rest with a wrong ext type: the error names the stream's offsets.
+    const good = encodeMsg(Object.assign(new TenMsg('cmd', 'hi'), { cmdId: randomUUID(), src: tenLoc(x.uri, x.graphId, 'x1'), dests: [tenLoc(a.uri, '', 'a1')] })) as Buffer;
+    x.write(good.subarray(0, 5));
+    await new Promise<void>((r) => setImmediate(r));
+    const bad = Buffer.concat([good.subarray(5), Buffer.from([0xd4, 0x07, 0x00])]);
+    x.write(bad);
+    const expected = decodeAll(Buffer.concat(x.written)).error!.message;
+    expect(expected).toContain('Malformed TEN message');
+    await a.until((evs) => connectionEvents(evs).some((e) => e.state === 'error'), 'the connection error');
+    const err = connectionEvents(a.events).find((e) => e.state === 'error')!;
+    expect(err.detail).toBe(expected);
+    expect(a.events.some((e) => e.type === 'log' && e.message.includes(expected))).toBe(true);
+    await x.until(() => x.ended);
+    // The remote is gone: its engine stops (not long-running); the app still serves.
+    await a.until(() => a.app.graphs().length === 0, 'the graph stopped');
+    const c = await client(a.uri);
+    const started = await c.startGraph({ json: JSON.stringify({ nodes: [mesh('solo', a.uri, { answer: 'still here' })] }) });
+    expect(started.status).toBe(0);
+    expect((await c.cmd('ping', { app: a.uri, graph: started.props.graph_id as string, extension: 'solo' })).props.detail).toBe('still here');
+    await c.close();
+    await closeAndCheck(a);
+  });
+
+  it('stop cascades both ways: the peer stops, the engine stops; a long-running engine stays', async () => {
+    const [a, b] = [await startTestApp(), await startTestApp()];
+    apps = [a, b];
+    const graph = { nodes: [mesh('a1', a.uri, {}, 'ga'), mesh('b1', b.uri, { answer: 'from b' }, 'gb')], connections: [cmdFlow('a1', a.uri, 'hello', 'b1', b.uri)] };
+    // B stops its part: A's engine stops (its remote closed by EOF on a moved socket).
+    let id = await a.app.startGraph({ graph }, { longRunningMode: false });
+    await socketMoved(a, b.uri);
+    await socketMoved(b, a.uri);
+    await b.app.stopGraph(id);
+    await a.until(() => a.app.graphs().length === 0, 'A stopped by the cascade');
+    // A stops: B's engine stops.
+    id = await a.app.startGraph({ graph }, { longRunningMode: false });
+    await a.until((evs) => connectionEvents(evs).filter((e) => e.state === 'attached' && (e.detail ?? '').includes('socket on group')).length === 2, 'the second socket moved');
+    await a.app.stopGraph(id);
+    await b.until(() => b.app.graphs().length === 0, 'B stopped by the cascade');
+    // Long-running (the start_graph's long_running_mode, in both apps): B stops, A stays.
+    id = await a.app.startGraph({ graph }, { longRunningMode: true });
+    await a.until((evs) => connectionEvents(evs).filter((e) => e.state === 'attached' && (e.detail ?? '').includes('socket on group')).length === 3, 'the third socket moved');
+    await b.app.stopGraph(id);
+    await a.until((evs) => connectionEvents(evs).filter((e) => e.state === 'closed').length >= 3, 'the remote closed');
+    expect(a.app.graphs()).toEqual([id]);
+    await closeAndCheck(a, b);
+  });
+
+  it('a group thread terminated at the stop timeout while it owns a socket: the remote closes, the peer stops, nothing hangs or leaks', async () => {
+    const a = await startTestApp({ stopTimeoutMs: 1000 });
+    const b = await startTestApp();
+    apps = [a, b];
+    const graph = {
+      nodes: [{ type: 'extension', name: 'p1', addon: 'probe', extension_group: 'ga', app: a.uri, property: { probe: { hangInStop: true } } }, mesh('a1', a.uri, {}, 'ga'), mesh('b1', b.uri, { answer: 'from b' }, 'gb')],
+      connections: [cmdFlow('a1', a.uri, 'hello', 'b1', b.uri)],
+    };
+    const id = await a.app.startGraph({ graph }, { longRunningMode: false });
+    await socketMoved(a, b.uri);
+    await a.app.stopGraph(id);
+    expect(a.events.some((e) => e.type === 'worker_terminated' && e.group === 'ga')).toBe(true);
+    await b.until(() => b.app.graphs().length === 0, 'B stopped by the cascade');
+    expect((await a.app.sample()).connections).toEqual([]);
+    await closeAndCheck(a, b);
+  });
+});
