@@ -140,10 +140,11 @@ function remoteLoc(app: string, graph: string, ext: string): WireLoc {
  * with what TEN fills in for a message from a remote: the source app is the remote's URI, an
  * empty source graph and a destination graph that is empty or a graph's name become this graph.
  * Locations are the shared ones (`locOf` for this graph's extensions), and frame buffers are
- * views of `bytes` (the transferred batch), materialised only when read.
+ * views of `bytes` (the transferred batch, or a socket's chunk: from `offset`), materialised only
+ * when read.
  */
-export function decodeInboundFrames(bytes: ArrayBuffer, length: number, srcApp: string, graphId: string, locOf: (ext: string) => SharedLoc): WireMsg[] {
-  const b = new Uint8Array(bytes, 0, length);
+export function decodeInboundFrames(bytes: ArrayBuffer, length: number, srcApp: string, graphId: string, locOf: (ext: string) => SharedLoc, offset = 0): WireMsg[] {
+  const b = new Uint8Array(bytes, offset, length);
   const key = `${srcApp}\u0000${graphId}`;
   let locs = resolvers.get(key);
   if (locs === undefined || locs.locOf !== locOf) {

@@ -25,8 +25,8 @@ import { SOCK_BYTES_IN, SOCK_BYTES_OUT, SOCK_DROPS_OUT, SOCK_MSGS_IN, SOCK_MSGS_
 /** What a group socket needs from its thread. */
 export interface GroupSocketHost {
   post(m: FromWorker, transfer?: ArrayBuffer[]): void;
-  /** Frames for this group's extensions (`length` bytes of whole frames), from the app `srcApp`. */
-  local(bytes: ArrayBuffer, length: number, srcApp: string): void;
+  /** Frames for this group's extensions (`length` bytes of whole frames at `offset`), from the app `srcApp`. */
+  local(bytes: ArrayBuffer, offset: number, length: number, srcApp: string): void;
   /** The group's routing decision for a message that arrived (Router.takesArrival). */
   takes(m: TenMsg): boolean;
   /** The socket is closed. */
@@ -120,7 +120,13 @@ export class GroupSocket {
         thereBytes += raw.byteLength;
       }
     }
-    if (here !== null) this.host.local(here.length === 1 && msgs.length === 1 ? ownBuffer(here[0]!) : pack(here, hereBytes), hereBytes, this.app);
+    if (here !== null) {
+      // Frames that follow each other in the chunk are read where they are (the chunk is this
+      // thread's alone); else (some went to the host, one began in an earlier chunk) copied.
+      const first = here[0]!;
+      if (here.length === msgs.length && contiguous(here) && first.buffer instanceof ArrayBuffer) this.host.local(first.buffer, first.byteOffset, hereBytes, this.app);
+      else this.host.local(pack(here, hereBytes), 0, hereBytes, this.app);
+    }
     if (there !== null) {
       const ab = pack(there, thereBytes);
       this.host.post({ t: 'sock_in', id: this.id, bytes: ab, length: thereBytes }, [ab]);
@@ -172,8 +178,14 @@ export class GroupSocket {
   }
 }
 
-/** A whole chunk that is one frame: its own buffer when it is the chunk's, else a copy. */
-function ownBuffer(raw: Uint8Array): ArrayBuffer {
-  if (raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer) return raw.buffer;
-  return pack([raw], raw.byteLength);
+/** Whether the frames are views of one buffer, each right after the one before. */
+function contiguous(list: readonly Uint8Array[]): boolean {
+  const b = list[0]!.buffer;
+  let end = list[0]!.byteOffset + list[0]!.byteLength;
+  for (let i = 1; i < list.length; i++) {
+    const r = list[i]!;
+    if (r.buffer !== b || r.byteOffset !== end) return false;
+    end += r.byteLength;
+  }
+  return true;
 }

@@ -254,7 +254,7 @@ export class GroupRuntime implements ExtHost {
     const graphName = m.graphName;
     const sock = new GroupSocket(m, {
       post,
-      local: (bytes, length, srcApp) => this.runloop.postMsgs(decodeInboundFrames(bytes, length, srcApp, this.graphId, this.locOfBound)),
+      local: (bytes, offset, length, srcApp) => this.runloop.postMsgs(decodeInboundFrames(bytes, length, srcApp, this.graphId, this.locOfBound, offset)),
       takes: (msg) => {
         const d = msg.dests.length === 1 ? msg.dests[0]! : null;
         return d !== null && this.router.takesArrival(msg.type, msg.cmdId, d.app, d.graph, d.extension, graphName);

@@ -15,6 +15,7 @@ import { tenResultFor } from '../../../src/runtime/protocol/bridge';
 import { STATUS_OK, TenMsg, tenLoc } from '../../../src/runtime/protocol/message';
 import { FrameDecoder, decodeAll, encodeMsg } from '../../../src/runtime/protocol/stream';
 import type { ConnectionSample } from '../../../src/runtime/protocol/net';
+import type { TenGraph } from '../../../src/shared/graph/types';
 import { closeAndCheck, cmdFlow, connectionEvents, freePort, mesh, startTestApp, uriOf, type TestApp } from './apps';
 
 let apps: TestApp[] = [];
@@ -37,7 +38,7 @@ async function client(uri: string): Promise<TenClient> {
 
 /** The open connection of `t` to the app `peer`, as its sample reports it. */
 async function connectionTo(t: TestApp, peer: string): Promise<ConnectionSample | undefined> {
-  return (await t.app.sample()).connections.find((c) => c.uri === peer && c.state === 'init');
+  return ((await t.app.sample()).connections ?? []).find((c) => c.uri === peer && c.state === 'init');
 }
 
 /** Waits (event-driven on the app's events, then by sampling) until the socket to `peer` is on a group. */
@@ -211,7 +212,7 @@ describe('a remote socket on the group that talks to its app', () => {
     const b = await startTestApp({ groupSockets: false });
     apps = [a, b];
     const graph = { nodes: [mesh('a1', a.uri, {}, 'ga'), mesh('b1', b.uri, { answer: 'from b' }, 'gb')], connections: [cmdFlow('a1', a.uri, 'hello', 'b1', b.uri)] };
-    const graphId = await a.app.startGraph({ graph });
+    const graphId = await a.app.startGraph({ graph: graph as TenGraph });
     const c = await client(a.uri);
     expect((await c.cmd('hello', { app: a.uri, graph: graphId, extension: 'a1' })).props.detail).toBe('from b');
     expect((await connectionTo(a, b.uri))?.socket).toBe('host');
@@ -235,7 +236,7 @@ describe('a remote socket on the group that talks to its app', () => {
         cmdFlow('a3', a.uri, 'hello', 'b1', b.uri),
       ],
     };
-    const graphId = await a.app.startGraph({ graph });
+    const graphId = await a.app.startGraph({ graph: graph as TenGraph });
     expect(x.graphId).toBe(graphId);
     expect((await socketMoved(a, x.uri)).socket).toBe('group g1');
     const ids: { id: string; want: string }[] = [];
@@ -270,7 +271,7 @@ describe('a remote socket on the group that talks to its app', () => {
     const a = await startTestApp();
     apps = [a];
     const graph = { nodes: [mesh('a1', a.uri, { answer: 'one' }, 'g1'), { type: 'extension', name: 'x1', addon: 'mesh', app: x.uri }], connections: [cmdFlow('x1', x.uri, 'hi', 'a1', a.uri)] };
-    await a.app.startGraph({ graph });
+    await a.app.startGraph({ graph: graph as TenGraph });
     await socketMoved(a, x.uri);
     const id = x.cmd('hi', 'x1', { app: a.uri, extension: 'a1' });
     await x.until(() => x.resultsFor([id]).length === 1);
@@ -289,7 +290,7 @@ describe('a remote socket on the group that talks to its app', () => {
     const a = await startTestApp();
     apps = [a];
     const graph = { nodes: [mesh('a1', a.uri, { answer: 'one' }, 'g1'), { type: 'extension', name: 'x1', addon: 'mesh', app: x.uri }], connections: [cmdFlow('x1', x.uri, 'hi', 'a1', a.uri)] };
-    await a.app.startGraph({ graph }, { longRunningMode: false });
+    await a.app.startGraph({ graph: graph as TenGraph }, { longRunningMode: false });
     await socketMoved(a, x.uri);
     const id = x.cmd('hi', 'x1', { app: a.uri, extension: 'a1' });
     await x.until(() => x.resultsFor([id]).length === 1);
@@ -321,18 +322,18 @@ describe('a remote socket on the group that talks to its app', () => {
     apps = [a, b];
     const graph = { nodes: [mesh('a1', a.uri, {}, 'ga'), mesh('b1', b.uri, { answer: 'from b' }, 'gb')], connections: [cmdFlow('a1', a.uri, 'hello', 'b1', b.uri)] };
     // B stops its part: A's engine stops (its remote closed by EOF on a moved socket).
-    let id = await a.app.startGraph({ graph }, { longRunningMode: false });
+    let id = await a.app.startGraph({ graph: graph as TenGraph }, { longRunningMode: false });
     await socketMoved(a, b.uri);
     await socketMoved(b, a.uri);
     await b.app.stopGraph(id);
     await a.until(() => a.app.graphs().length === 0, 'A stopped by the cascade');
     // A stops: B's engine stops.
-    id = await a.app.startGraph({ graph }, { longRunningMode: false });
+    id = await a.app.startGraph({ graph: graph as TenGraph }, { longRunningMode: false });
     await a.until((evs) => connectionEvents(evs).filter((e) => e.state === 'attached' && (e.detail ?? '').includes('socket on group')).length === 2, 'the second socket moved');
     await a.app.stopGraph(id);
     await b.until(() => b.app.graphs().length === 0, 'B stopped by the cascade');
     // Long-running (the start_graph's long_running_mode, in both apps): B stops, A stays.
-    id = await a.app.startGraph({ graph }, { longRunningMode: true });
+    id = await a.app.startGraph({ graph: graph as TenGraph }, { longRunningMode: true });
     await a.until((evs) => connectionEvents(evs).filter((e) => e.state === 'attached' && (e.detail ?? '').includes('socket on group')).length === 3, 'the third socket moved');
     await b.app.stopGraph(id);
     await a.until((evs) => connectionEvents(evs).filter((e) => e.state === 'closed').length >= 3, 'the remote closed');
@@ -348,7 +349,7 @@ describe('a remote socket on the group that talks to its app', () => {
       nodes: [{ type: 'extension', name: 'p1', addon: 'probe', extension_group: 'ga', app: a.uri, property: { probe: { hangInStop: true } } }, mesh('a1', a.uri, {}, 'ga'), mesh('b1', b.uri, { answer: 'from b' }, 'gb')],
       connections: [cmdFlow('a1', a.uri, 'hello', 'b1', b.uri)],
     };
-    const id = await a.app.startGraph({ graph }, { longRunningMode: false });
+    const id = await a.app.startGraph({ graph: graph as TenGraph }, { longRunningMode: false });
     await socketMoved(a, b.uri);
     await a.app.stopGraph(id);
     expect(a.events.some((e) => e.type === 'worker_terminated' && e.group === 'ga')).toBe(true);
