@@ -119,6 +119,7 @@ export function computeMetrics(prev: AppSample | null, cur: AppSample): MetricsS
         graphId: c.graphId,
         state: connectionState(c),
         weak: c.weak,
+        ...(c.socket !== undefined ? { socket: c.socket } : {}),
         bytesInPerSec: perSec(c.bytesIn - (p?.bytesIn ?? 0)),
         bytesOutPerSec: perSec(c.bytesOut - (p?.bytesOut ?? 0)),
         msgsInPerSec: perSec(c.msgsIn - (p?.msgsIn ?? 0)),

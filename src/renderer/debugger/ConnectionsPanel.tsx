@@ -102,7 +102,7 @@ function ConnectionRow({ c }: { c: ConnectionMetrics }) {
         {c.app ? <span className="muted">[{short(c.app)}] </span> : null}
         {c.id}
       </td>
-      <td title={`${c.uri} (${c.peer}, ${c.role})`}>{short(c.uri || c.peer)}</td>
+      <td title={`${c.uri} (${c.peer}, ${c.role}${c.socket ? `; socket on the ${c.socket === 'host' ? 'host thread' : `thread of ${c.socket}`}` : ''})`}>{short(c.uri || c.peer)}</td>
       <td>
         <span className={`conn-state ${c.state}`}>{label}</span>
       </td>

@@ -404,6 +404,8 @@ export interface ConnectionMetrics {
   state: 'open' | 'migrating' | 'attached' | 'closing' | 'closed';
   /** A remote carrying a start_graph not answered yet. */
   weak: boolean;
+  /** The thread that reads and writes its socket: `host`, or `group <name>` (docs/protocol.md, "Threads on the path"). */
+  socket?: string;
   bytesInPerSec: number;
   bytesOutPerSec: number;
   msgsInPerSec: number;

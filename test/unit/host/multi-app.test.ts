@@ -83,6 +83,11 @@ describe('connection metrics', () => {
       [4, 'closing', 0, 0, 0, 0, 0],
     ]);
   });
+
+  it("says which thread owns each connection's socket", () => {
+    const m = computeMetrics(null, { ts: 1000, graphs: [], connections: [conn({ socket: 'group g1' }), conn({ id: 2, socket: 'host' })] });
+    expect(m.connections?.map((c) => c.socket)).toEqual(['group g1', 'host']);
+  });
 });
 
 describe('connection events', () => {
