@@ -148,7 +148,7 @@ export class Engine {
   /** This app's URI (set at the start). */
   private appUri = '';
   /** Sockets of the graph's remotes that moved to a group's thread, by connection id. */
-  private readonly sockets = new Map<number, { group: string; ev: MovedSocketEvents }>();
+  private readonly sockets = new Map<number, { group: string; ev: MovedSocketEvents; timer: NodeJS.Timeout | null }>();
 
   constructor(host: EngineHost, graphId: string, name: string, graph: TenGraph, syncStopBeforeDeinit: boolean) {
     this.host = host;
@@ -327,6 +327,7 @@ export class Engine {
           for (const [id, sock] of this.sockets) {
             if (sock.group !== g) continue;
             this.sockets.delete(id);
+            if (sock.timer !== null) clearTimeout(sock.timer);
             sock.ev.closed();
           }
           this.killProcesses(g);
@@ -727,7 +728,7 @@ export class Engine {
   adoptSocket(group: string, id: number, handover: { fd: number; held: Uint8Array; consumed: number; frames: number }, peerApp: string, counters: SharedArrayBuffer, limits: TransportLimits, ev: MovedSocketEvents): SocketThread | null {
     const w = this.workers.get(group);
     if (!w || w.exited || w.endReason !== null || this.stopping !== null) return null;
-    this.sockets.set(id, { group, ev });
+    this.sockets.set(id, { group, ev, timer: null });
     w.worker.postMessage({ t: 'sock_adopt', id, ...handover, peerApp, graphName: this.name, counters, limits } satisfies ToWorker);
     return {
       name: `group ${group}`,
@@ -739,6 +740,17 @@ export class Engine {
       close: (abort) => {
         if (w.exited) return;
         w.worker.postMessage({ t: 'sock_close', id, abort } satisfies ToWorker);
+        // A thread that does not close it (a callback of the user's that never returns, after
+        // on_deinit_done) would hold the remote, and the engine's stop, forever: it is ended,
+        // which closes the socket.
+        const sock = this.sockets.get(id);
+        if (sock && sock.timer === null) {
+          const ms = Math.max(this.host.stopTimeoutMs, 5000) + 2000;
+          sock.timer = setTimeout(() => {
+            if (!this.sockets.has(id) || w.exited) return;
+            this.ended(w, `Extension group '${group}' did not close the socket of its remote ${peerApp} within ${ms} ms of being asked (a callback still running?); its thread was terminated.`);
+          }, ms);
+        }
       },
     };
   }
@@ -758,6 +770,7 @@ export class Engine {
         return;
       case 'sock_closed':
         this.sockets.delete(m.id);
+        if (sock.timer !== null) clearTimeout(sock.timer);
         sock.ev.closed();
         return;
     }
