@@ -266,6 +266,51 @@ describe('a remote socket on the group that talks to its app', () => {
     await closeAndCheck(a, b);
   });
 
+  it('a peer that stops reading: past the high-water mark data is dropped and counted, nothing else is lost, and all flows again once it reads', async () => {
+    const x = await FakePeer.start();
+    const a = await startTestApp({ transportLimits: { dropDataAboveBytes: 256 * 1024, closeAboveBytes: 1024 * 1024 * 1024 } });
+    apps = [a];
+    const graph = {
+      nodes: [mesh('a1', a.uri, {}, 'g1'), { type: 'extension', name: 'x1', addon: 'mesh', app: x.uri }],
+      connections: [cmdFlow('a1', a.uri, 'd', 'x1', x.uri, 'data'), cmdFlow('x1', x.uri, 'hi', 'a1', a.uri)],
+    };
+    const graphId = await a.app.startGraph({ graph: graph as TenGraph });
+    await socketMoved(a, x.uri);
+    x.socket!.pause();
+    const c = await client(a.uri);
+    // Its first message binds the client's connection to the graph (data before that is dropped, as TEN does).
+    await c.cmd('sync', { app: a.uri, graph: graphId, extension: 'nobody' });
+    const N = 3000;
+    for (let i = 0; i < N; i++) {
+      const d = new TenMsg('data', 'd');
+      d.dests = [tenLoc(a.uri, graphId, 'a1')];
+      d.buf = new Uint8Array(16 * 1024).fill(i & 0xff);
+      c.send(d);
+      // The client's own socket has its limits too: a cmd answered means A has read all before it.
+      if (i % 500 === 499) await c.cmd('sync', { app: a.uri, graph: graphId, extension: 'nobody' });
+    }
+    // Every message a1 forwarded is either written to the socket or counted as dropped.
+    const settled = async (): Promise<ConnectionSample> => {
+      for (;;) {
+        const conn = (await connectionTo(a, x.uri))!;
+        if (conn.msgsOut - 1 + conn.dropsOut === N) return conn;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const conn = await settled();
+    expect(conn.dropsOut).toBeGreaterThan(0);
+    expect(conn.socket).toBe('group g1');
+    // Reading again: what was written arrives, in order, and the connection still serves cmds.
+    x.socket!.resume();
+    await x.until(() => x.received.filter((m) => m.type === 'data').length === conn.msgsOut - 1);
+    const seen = x.received.filter((m) => m.type === 'data').map((m) => m.buf![0]);
+    expect(seen.length).toBe(N - conn.dropsOut);
+    const id = x.cmd('hi', 'x1', { app: a.uri, extension: 'a1' });
+    await x.until(() => x.resultsFor([id]).length === 1);
+    await c.close();
+    await closeAndCheck(a);
+  });
+
   it('close_app from a peer arrives on a moved socket and closes the app', async () => {
     const x = await FakePeer.start();
     const a = await startTestApp();
