@@ -105,6 +105,8 @@ interface GroupWorker {
 
 /** What the host hears of a socket that moved to a group's thread (protocol/transport.ts `moved*`). */
 export interface MovedSocketEvents {
+  /** The group took the socket; what it handed over before must be passed on now. */
+  adopted(): void;
   input(bytes: Uint8Array): void;
   error(e: ProtocolError | Error): void;
   eof(half: ProtocolError | null): void;
@@ -755,10 +757,18 @@ export class Engine {
     };
   }
 
-  private onSocket(m: Extract<FromWorker, { t: 'sock_in' | 'sock_error' | 'sock_eof' | 'sock_closed' }>): void {
+  private onSocket(m: Extract<FromWorker, { t: 'sock_in' | 'sock_error' | 'sock_eof' | 'sock_closed' | 'sock_adopted' }>): void {
     const sock = this.sockets.get(m.id);
     if (!sock) return;
     switch (m.t) {
+      case 'sock_adopted': {
+        // Every `to_remote` the group posted before this has been handled (one queue): written
+        // on to the group now, then it may write on its own.
+        sock.ev.adopted();
+        const w = this.workers.get(sock.group);
+        if (w && !w.exited) w.worker.postMessage({ t: 'sock_ready', id: m.id } satisfies ToWorker);
+        return;
+      }
       case 'sock_in':
         sock.ev.input(new Uint8Array(m.bytes, 0, m.length));
         return;
@@ -924,6 +934,7 @@ export class Engine {
       case 'sock_error':
       case 'sock_eof':
       case 'sock_closed':
+      case 'sock_adopted':
         this.onSocket(m);
         return;
       case 'start_failed':

@@ -113,6 +113,8 @@ export type ToWorker =
   | { t: 'sock_write'; id: number; bytes: ArrayBuffer; length: number; count: number }
   /** The host closes the connection: end the socket after what was written (or destroy it, `abort`). */
   | { t: 'sock_close'; id: number; abort: boolean }
+  /** Everything this group handed the host for that peer before it took the socket is written: it may write its own now. */
+  | { t: 'sock_ready'; id: number }
   /** Ours: output of the group's Python process that bypassed Python's `sys.stdout` (null: its end). */
   | { t: 'py_out'; level: 2 | 3; text: string | null }
   /** Ours: the group's Python process exited (the host thread owns it). */
@@ -255,6 +257,11 @@ export type FromWorker =
   | { t: 'sock_eof'; id: number; half: ProtocolError | null }
   /** Socket `id` is closed. */
   | { t: 'sock_closed'; id: number }
+  /**
+   * The group took socket `id`: what it handed the host for that peer before (posted before this)
+   * is to be written first; the host answers `sock_ready` once it has passed all of it on.
+   */
+  | { t: 'sock_adopted'; id: number }
   | { t: 'stopped' }
   | { t: 'start_failed'; error: string }
   | { t: 'abort'; reason: string }

@@ -56,6 +56,11 @@ export class GroupSocket {
   private readonly host: GroupSocketHost;
   /** Until the host closes the connection, this group writes its own messages here. */
   private open = true;
+  /**
+   * Set once the host has written what this group handed it for the peer before it took the
+   * socket (`sock_ready`): until then its messages take that path too, so they keep their order.
+   */
+  private ready = false;
   closed = false;
   private batch: TenMsg[] = [];
 
@@ -78,6 +83,8 @@ export class GroupSocket {
       this.host.post({ t: 'sock_eof', id: this.id, half: this.decoder.end() });
     });
     s.on('error', (e) => this.host.post({ t: 'sock_error', id: this.id, located: null, message: e.message }));
+    // Messages this group posted to the host for the peer before this are written first.
+    this.host.post({ t: 'sock_adopted', id: this.id });
     s.on('close', () => {
       this.closed = true;
       this.open = false;
@@ -139,12 +146,17 @@ export class GroupSocket {
    * behind; then false, and they go through the host, which applies its rules (answers, drops).
    */
   writeDirect(bytes: Uint8Array, length: number, count: number): boolean {
-    if (!this.open || this.socket.destroyed) return false;
+    if (!this.ready || !this.open || this.socket.destroyed) return false;
     const s = this.socket;
     if (s.writableLength + length > this.limits.dropDataAboveBytes) return false;
     s.write(Buffer.from(bytes.subarray(0, length)));
     this.wrote(length, count);
     return true;
+  }
+
+  /** The host has written what this group had handed it before: from now on it writes its own. */
+  markReady(): void {
+    this.ready = true;
   }
 
   /** Frames the host writes (its own answers, relays, other groups' messages), in arrival order. */

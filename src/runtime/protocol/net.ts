@@ -61,7 +61,7 @@ export interface NetEngine {
     peerApp: string,
     counters: SharedArrayBuffer,
     limits: TransportLimits,
-    ev: { input(bytes: Uint8Array): void; error(e: ProtocolError | Error): void; eof(half: ProtocolError | null): void; closed(): void },
+    ev: { adopted(): void; input(bytes: Uint8Array): void; error(e: ProtocolError | Error): void; eof(half: ProtocolError | null): void; closed(): void },
   ): SocketThread | null;
 }
 
@@ -753,6 +753,7 @@ export class EngineNet implements RemoteHost {
     this.flushToGroups();
     const counters = new SharedArrayBuffer(SOCK_SLOTS * 8);
     const thread = this.engine.adoptSocket(group, p.id, { fd: h.fd, held: h.held, consumed: h.at.consumed, frames: h.at.frames }, remote.uri, counters, this.net.limitsForDial, {
+      adopted: () => p.flush(),
       input: (bytes) => p.movedInput(bytes),
       error: (e) => p.movedError(e),
       eof: (half) => p.movedEof(half),

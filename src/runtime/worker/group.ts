@@ -246,6 +246,9 @@ export class GroupRuntime implements ExtHost {
       case 'sock_close':
         this.sockets.get(m.id)?.close(m.abort);
         return;
+      case 'sock_ready':
+        this.sockets.get(m.id)?.markReady();
+        return;
     }
   }
 
