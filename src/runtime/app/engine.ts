@@ -690,7 +690,8 @@ export class Engine {
 
   /**
    * The group whose extensions have the most flows (either way) with nodes of the app `uri`,
-   * the first in graph order on a tie; null when none has any, or its thread is gone.
+   * on a tie the one whose flow comes first in the graph; null when none has any, or its thread
+   * is gone.
    */
   groupFor(uri: string): string | null {
     const counts = new Map<string, number>();
