@@ -318,11 +318,14 @@ export class AudioFrame extends BufMsg {
     return this._w.audio!;
   }
 
+  /** A timestamp received beyond ±2^53 reads as its nearest number (and is sent on exactly). */
   getTimestamp(): number {
     return this._w.ts;
   }
   setTimestamp(timestamp: number): void {
-    if (this._guard('setTimestamp') === undefined) this._w.ts = timestamp;
+    if (this._guard('setTimestamp') !== undefined) return;
+    this._w.ts = timestamp;
+    this._w.tsExact = null;
   }
   getSampleRate(): number {
     return this.a.sampleRate;
@@ -402,11 +405,14 @@ export class VideoFrame extends BufMsg {
   setHeight(height: number): void {
     if (this._guard('setHeight') === undefined) this.v.height = height;
   }
+  /** A timestamp received beyond ±2^53 reads as its nearest number (and is sent on exactly). */
   getTimestamp(): number {
     return this._w.ts;
   }
   setTimestamp(timestamp: number): void {
-    if (this._guard('setTimestamp') === undefined) this._w.ts = timestamp;
+    if (this._guard('setTimestamp') !== undefined) return;
+    this._w.ts = timestamp;
+    this._w.tsExact = null;
   }
   getPixelFmt(): PixelFmt {
     return this.v.pixelFmt;

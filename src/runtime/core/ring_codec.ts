@@ -8,7 +8,9 @@
  * same `PeerIndex` every group has; spelled out when an end is outside the graph), its name, the
  * timestamp, a buffer of up to `RING_INLINE_BYTES` inline, frame fields, cmd fields and the
  * properties: arbitrary JSON values plus `bigint` (int64/uint64 in 8 bytes, larger ones as
- * digits, all exact), `undefined` and small `ArrayBuffer`s, in a tag-per-value encoding. Names
+ * digits, all exact), `undefined` and small `ArrayBuffer`s, in a tag-per-value encoding; then,
+ * for a message from another app that has them, its property types and exact timestamp
+ * (`WireMsg.propTypes`, `tsExact`) as two more values. Names
  * and property keys are interned per ring: the first use defines a number, later uses send it,
  * so the reader gets the very same string each time (cheap property stores, one hidden class).
  *
@@ -17,7 +19,7 @@
  * answer `NOT_COMPACT`, and the sender sends that message through the channel's MessagePort
  * (structured clone, transfer) instead. Strings keep every UTF-16 code unit (lone surrogates too).
  */
-import { type AudioFields, type MsgType, type PeerIndex, type SharedLoc, type VideoFields, type WireLoc, type WireMsg } from './wire';
+import { type AudioFields, type MsgType, type PeerIndex, type SharedLoc, type TypeTree, type VideoFields, type WireLoc, type WireMsg } from './wire';
 
 /** Buffers up to this size travel inline in the ring (as `PACK_MAX_BYTES` in peer batches). */
 export const RING_INLINE_BYTES = 4096;
@@ -80,6 +82,8 @@ const F_FRAME = 8;
 const F_CMD = 16;
 const F_FINAL = 32;
 const F_COMPLETED = 64;
+/** The property types and exact timestamp of a message from another app follow the properties. */
+const F_TEN = 128;
 
 // String kinds.
 const S_REF = 0;
@@ -264,6 +268,10 @@ export class RingEncoder {
       else if (w.isCompleted !== false) throw ABORT_NOT_COMPACT;
     }
     if (typeof w.ts !== 'number') throw ABORT_NOT_COMPACT;
+    const types = w.propTypes;
+    const tsExact = w.tsExact;
+    const ten = types !== null || tsExact !== null;
+    if (ten) flags |= F_TEN;
     this.room(14);
     const u8 = this.u8;
     let p = this.p;
@@ -331,6 +339,11 @@ export class RingEncoder {
       u8[this.p++] = oc;
     }
     this.value(w.props, 0);
+    if (ten) {
+      // At depth 1: the top-level key cache stays the properties'.
+      this.value(types, 1);
+      this.value(tsExact, 1);
+    }
   }
 
   /**
@@ -655,6 +668,12 @@ export class RingDecoder {
     }
     const props = this.readValue() as Record<string, unknown>;
     if (props === null || typeof props !== 'object') throw new RingFormatError('A ring record without a property object.');
+    let propTypes: TypeTree | null = null;
+    let tsExact: bigint | null = null;
+    if ((flags & F_TEN) !== 0) {
+      propTypes = this.readValue() as TypeTree | null;
+      tsExact = this.readValue() as bigint | null;
+    }
     // Built once with every field final, in `newWireMsg`'s order: one hidden class for all.
     return {
       type,
@@ -662,7 +681,9 @@ export class RingDecoder {
       src,
       dests,
       props,
+      propTypes,
       ts,
+      tsExact,
       cmdId,
       parentCmdId,
       seqId,

@@ -46,14 +46,34 @@ export interface VideoFields {
   eof: boolean;
 }
 
+/**
+ * TEN types of property values that differ from the ones inferred from the values (a tag for a
+ * number, a tree for an array, keyed by index, or an object): protocol/value.ts. Never mutated
+ * once made, so copies of a message share it.
+ */
+export interface TypeTree {
+  [key: string]: number | TypeTree;
+}
+
 export interface WireMsg {
   type: MsgType;
   name: string;
   src: WireLoc;
   dests: WireLoc[];
   props: Record<string, unknown>;
+  /**
+   * The types the properties arrived with from another app, where they differ from the inferred
+   * ones (null: none do, or the message was made here): written back when the message is sent
+   * to another app, each while its value still fits it (protocol/value.ts `writeValue`).
+   */
+  propTypes: TypeTree | null;
   /** Milliseconds since epoch (frames: user timestamp, set separately). */
   ts: number;
+  /**
+   * A frame's timestamp as it arrived, when it is an INT64 beyond ±2^53 (`ts` is then its
+   * nearest number), else null: sent on exactly. Setting `ts` clears it.
+   */
+  tsExact: bigint | null;
   cmdId: string;
   parentCmdId: string;
   seqId: string;
@@ -106,7 +126,9 @@ export function newWireMsg(type: MsgType, name: string): WireMsg {
     src: emptyLoc(),
     dests: [],
     props: {},
+    propTypes: null,
     ts: Date.now(),
+    tsExact: null,
     cmdId: '',
     parentCmdId: '',
     seqId: '',
@@ -206,14 +228,15 @@ export function cloneWire(m: WireMsg): WireMsg {
  *
  * Strings are what the clone pays most for per message (each is copied and allocated again on
  * the receiving side), so a message whose source and destination are extensions of the graph
- * starts with one number: type code, "name follows" flag, and both extensions as indexes into the
- * graph's sorted extension names (the same table in every group). The name is written only when
- * it differs from the previous compact message of the batch. Data carry 3 more values (props,
- * ts, buf), frames 4 (plus their fields), cmds and results 12 (plus ids, status, flags).
- * Anything else (an extension outside the table) uses the long form, which starts with the type
- * string and spells every field out.
+ * starts with one number: type code, "name follows" and "TEN types follow" flags, and both
+ * extensions as indexes into the graph's sorted extension names (the same table in every group).
+ * The name is written only when it differs from the previous compact message of the batch; the
+ * property types and exact timestamp of a message from another app (`propTypes`, `tsExact`)
+ * only when it has either. Data carry 3 more values (props, ts, buf), frames 4 (plus their
+ * fields), cmds and results 12 (plus ids, status, flags). Anything else (an extension outside
+ * the table) uses the long form, which starts with the type string and spells every field out.
  */
-const LONG = 8;
+const LONG = 10;
 
 const TYPES: readonly MsgType[] = [
   'data',
@@ -232,7 +255,8 @@ const TYPE_CODE = Object.fromEntries(TYPES.map((t, i) => [t, i])) as Record<MsgT
 /** Codes below this are data and frames (no cmd fields). */
 const FIRST_CMD_CODE = 3;
 const NAME_FOLLOWS = 16;
-/** Header = code + NAME_FOLLOWS flag + 32 × (src + count × dest); kept within 31 bits. */
+const TEN_FOLLOWS = 32;
+/** Header = code + flags + 64 × (src + count × dest); kept within a small integer (2^30). */
 const MAX_COMPACT_EXTS = 4096;
 
 /** A location and its one-element dests, shared by every message that uses them. */
@@ -331,18 +355,22 @@ export class PeerEncoder {
     const src = this.index.id(w.src.ext);
     const dest = src === -1 ? -1 : this.index.id(w.dests[0].ext);
     if (dest === -1) {
-      out.push(w.type, w.name, w.src.ext, w.dests[0].ext, w.props, w.ts, this.bufSlot(w), w.audio ?? w.video);
+      out.push(w.type, w.name, w.src.ext, w.dests[0].ext, w.props, w.ts, this.bufSlot(w), w.audio ?? w.video, w.propTypes, w.tsExact);
       if (!isShort(w.type)) pushCmdFields(w, out);
       return;
     }
     const code = TYPE_CODE[w.type];
-    const rest = 32 * (src + this.index.names.length * dest);
+    const types = w.propTypes;
+    const tsExact = w.tsExact;
+    const ten = types !== null || tsExact !== null;
+    const head = code + 64 * (src + this.index.names.length * dest) + (ten ? TEN_FOLLOWS : 0);
     if (w.name === this.lastName) {
-      out.push(code + rest);
+      out.push(head);
     } else {
-      out.push(code + NAME_FOLLOWS + rest, w.name);
+      out.push(head + NAME_FOLLOWS, w.name);
       this.lastName = w.name;
     }
+    if (ten) out.push(types, tsExact);
     out.push(w.props, w.ts, this.bufSlot(w));
     if (code === 0) return;
     if (code < FIRST_CMD_CODE) {
@@ -386,14 +414,16 @@ function pushCmdFields(w: WireMsg, out: unknown[]): void {
 }
 
 /** A decoded message, with the field order of `newWireMsg` (one object shape on the hot path). */
-function wireOf(type: MsgType, name: string, from: SharedLoc, to: SharedLoc, props: unknown, ts: unknown, buf: unknown, packed: Uint8Array | null, frame: unknown): WireMsg {
+function wireOf(type: MsgType, name: string, from: SharedLoc, to: SharedLoc, props: unknown, types: unknown, ts: unknown, tsExact: unknown, buf: unknown, packed: Uint8Array | null, frame: unknown): WireMsg {
   return {
     type,
     name,
     src: from.loc,
     dests: to.dests,
     props: props as Record<string, unknown>,
+    propTypes: types as TypeTree | null,
     ts: ts as number,
+    tsExact: tsExact as bigint | null,
     cmdId: '',
     parentCmdId: '',
     seqId: '',
@@ -445,23 +475,30 @@ export function decodePeer(b: readonly unknown[], index: PeerIndex, locOf: (ext:
       const type = head as MsgType;
       const slot = b[i + 6];
       const packed = packedAt(slot);
-      const w = wireOf(type, b[i + 1] as string, locOf(b[i + 2] as string), locOf(b[i + 3] as string), b[i + 4], b[i + 5], packed === null ? slot : null, packed, b[i + 7]);
+      const w = wireOf(type, b[i + 1] as string, locOf(b[i + 2] as string), locOf(b[i + 3] as string), b[i + 4], b[i + 8], b[i + 5], b[i + 9], packed === null ? slot : null, packed, b[i + 7]);
       i = isShort(type) ? i + LONG : readCmdFields(b, i + LONG, w);
       out.push(w);
       continue;
     }
     const h = head as number;
     const code = h & 15;
-    const ends = h >>> 5;
+    const ends = h >>> 6;
     const src = ends % count;
     const dest = (ends - src) / count;
     i++;
     if ((h & NAME_FOLLOWS) !== 0) name = b[i++] as string;
+    let types: unknown = null;
+    let tsExact: unknown = null;
+    if ((h & TEN_FOLLOWS) !== 0) {
+      types = b[i];
+      tsExact = b[i + 1];
+      i += 2;
+    }
     const type = TYPES[code]!;
     const frame = code !== 0 && code < FIRST_CMD_CODE ? b[i + 3] : null;
     const slot = b[i + 2];
     const packed = packedAt(slot);
-    const w = wireOf(type, name, index.loc(src), index.loc(dest), b[i], b[i + 1], packed === null ? slot : null, packed, frame);
+    const w = wireOf(type, name, index.loc(src), index.loc(dest), b[i], types, b[i + 1], tsExact, packed === null ? slot : null, packed, frame);
     i += 3;
     if (code !== 0) i = code < FIRST_CMD_CODE ? i + 1 : readCmdFields(b, i, w);
     out.push(w);

@@ -41,6 +41,12 @@ export function fromTenLoc(l: TenLoc): WireLoc {
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const int = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : typeof v === 'bigint' ? Number(v) : 0);
 
+/** A received frame timestamp: `tsExact` keeps it when a number cannot. */
+function setTimestamp(w: WireMsg, ts: number | bigint): void {
+  w.ts = Number(ts);
+  if (typeof ts === 'bigint' && !Number.isSafeInteger(w.ts)) w.tsExact = ts;
+}
+
 /** A runtime message as TEN's protocol carries it. `buf` is a view of the message's own buffer. */
 export function toTen(w: WireMsg, buf: Uint8Array | null): TenMsg {
   const m = new TenMsg(w.type, w.type === 'cmd_result' ? 'ten:result' : w.name);
@@ -53,6 +59,7 @@ export function toTen(w: WireMsg, buf: Uint8Array | null): TenMsg {
     for (const k of fields) delete props[k];
   }
   m.props = props;
+  m.propTypes = w.propTypes;
   m.cmdId = w.cmdId;
   m.seqId = w.seqId;
   const p = w.props;
@@ -88,7 +95,7 @@ export function toTen(w: WireMsg, buf: Uint8Array | null): TenMsg {
     case 'audio_frame': {
       const a = w.audio;
       m.buf = buf;
-      m.timestamp = Math.trunc(w.ts);
+      m.timestamp = w.tsExact ?? Math.trunc(w.ts);
       if (a) {
         m.sampleRate = a.sampleRate;
         m.bytesPerSample = a.bytesPerSample;
@@ -102,7 +109,7 @@ export function toTen(w: WireMsg, buf: Uint8Array | null): TenMsg {
     case 'video_frame': {
       const v = w.video;
       m.buf = buf;
-      m.timestamp = Math.trunc(w.ts);
+      m.timestamp = w.tsExact ?? Math.trunc(w.ts);
       if (v) {
         m.pixelFmt = v.pixelFmt;
         m.width = v.width;
@@ -126,6 +133,7 @@ export function fromTen(m: TenMsg, packed: Uint8Array | null): WireMsg {
   w.src = fromTenLoc(m.src);
   w.dests = m.dests.map(fromTenLoc);
   w.props = m.props;
+  w.propTypes = m.propTypes;
   w.cmdId = m.cmdId;
   w.seqId = m.seqId;
   const p = w.props;
@@ -161,7 +169,7 @@ export function fromTen(m: TenMsg, packed: Uint8Array | null): WireMsg {
       break;
     case 'audio_frame':
       w.packed = packed;
-      w.ts = Number(m.timestamp);
+      setTimestamp(w, m.timestamp);
       w.audio = {
         sampleRate: m.sampleRate,
         bytesPerSample: m.bytesPerSample,
@@ -175,7 +183,7 @@ export function fromTen(m: TenMsg, packed: Uint8Array | null): WireMsg {
       break;
     case 'video_frame':
       w.packed = packed;
-      w.ts = Number(m.timestamp);
+      setTimestamp(w, m.timestamp);
       w.video = { width: m.width, height: m.height, pixelFmt: m.pixelFmt, eof: false };
       break;
     case 'cmd':

@@ -10,6 +10,7 @@
  * a FLOAT64 that happens to be 2.0) is recorded in a `TypeTree` beside the value, so a message
  * passed on unchanged is written back with the types it came with, byte for byte.
  */
+import type { TypeTree } from '../core/wire';
 import type { Reader, Writer } from './msgpack';
 import { DecodeFail } from './msgpack';
 
@@ -63,11 +64,10 @@ export function tagName(tag: number): string {
 
 /**
  * Types of the numbers in a value that differ from the inferred ones: a tag for a number, a
- * tree for an array (keys are indexes) or object. Absent = inferred.
+ * tree for an array (keys are indexes) or object. Absent = inferred. A runtime message carries
+ * one for its properties (core/wire.ts `WireMsg.propTypes`).
  */
-export interface TypeTree {
-  [key: string]: number | TypeTree;
-}
+export type { TypeTree };
 
 /** Deepest nesting of arrays and objects a decoder follows (a peer cannot exhaust the stack). */
 export const MAX_DEPTH = 128;

@@ -8,7 +8,7 @@
  * The host validated every frame before handing it here, so a failure means nothing but "take
  * the general decoder".
  */
-import { newWireMsg, type AudioFields, type MsgType, type WireLoc, type WireMsg } from '../core/wire';
+import { newWireMsg, type AudioFields, type MsgType, type TypeTree, type WireLoc, type WireMsg } from '../core/wire';
 import { MSG_TYPE_CODE, TYPE_STRING } from './message';
 import { BytesMemo, Reader } from './msgpack';
 import { TenType, ValueReader } from './value';
@@ -53,6 +53,18 @@ function str(vr: ValueReader): string {
 function num(vr: ValueReader, tag: number): number {
   if (vr.tag('a number') !== tag) throw FALLBACK;
   return Number(vr.number(tag));
+}
+
+/** A frame's INT64 timestamp into `w.ts`, and `w.tsExact` when a number cannot hold it. */
+function timestamp(vr: ValueReader, w: WireMsg): void {
+  if (vr.tag('timestamp') !== TenType.INT64) throw FALLBACK;
+  const v = vr.number(TenType.INT64);
+  if (typeof v === 'number') {
+    w.ts = v;
+    return;
+  }
+  w.ts = Number(v);
+  if (!Number.isSafeInteger(w.ts)) w.tsExact = v;
 }
 
 const parts = ['', '', ''];
@@ -100,6 +112,8 @@ export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: Loc
     w.dests = dests;
     if (vr.tag('properties') !== TenType.OBJECT) return null;
     w.props = vr.payload(TenType.OBJECT, r.pos, 0) as Record<string, unknown>;
+    const types = vr.shadow;
+    if (types !== undefined) w.propTypes = types as TypeTree;
     switch (type) {
       case 'cmd':
         w.cmdId = str(vr);
@@ -121,7 +135,7 @@ export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: Loc
         break;
       case 'video_frame': {
         const pixelFmt = num(vr, TenType.INT32);
-        w.ts = num(vr, TenType.INT64);
+        timestamp(vr, w);
         const width = num(vr, TenType.INT32);
         const height = num(vr, TenType.INT32);
         if (vr.tag('buf') !== TenType.BUF) return null;
@@ -130,7 +144,7 @@ export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: Loc
         break;
       }
       case 'audio_frame': {
-        w.ts = num(vr, TenType.INT64);
+        timestamp(vr, w);
         const a: AudioFields = {
           sampleRate: num(vr, TenType.INT32),
           bytesPerSample: num(vr, TenType.INT32),

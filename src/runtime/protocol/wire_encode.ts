@@ -29,6 +29,12 @@ function int(w: Writer, tag: number, v: number, field: string): void {
   writeNumber(w, tag, v);
 }
 
+/** A frame's timestamp: exactly as it arrived when a number could not hold it (`tsExact`). */
+function timestamp(w: Writer, m: WireMsg): void {
+  if (m.tsExact !== null) writeNumber(w, TenType.INT64, m.tsExact);
+  else int(w, TenType.INT64, Math.trunc(m.ts), 'timestamp');
+}
+
 class FieldError {
   constructor(
     readonly field: string,
@@ -67,7 +73,7 @@ export function encodeWireFrame(w: Writer, m: WireMsg): EncodeError | null {
     w.uint(m.dests.length);
     for (const d of m.dests) writeLoc(w, toTenLoc(d));
     try {
-      writeObject(w, m.props, undefined);
+      writeObject(w, m.props, m.propTypes ?? undefined);
     } catch (e) {
       if (!(e instanceof EncodeFail)) throw e;
       const path = e.path.join('');
@@ -94,7 +100,7 @@ export function encodeWireFrame(w: Writer, m: WireMsg): EncodeError | null {
       case 'video_frame': {
         const v = m.video;
         int(w, TenType.INT32, v?.pixelFmt ?? 0, 'pixel_fmt');
-        int(w, TenType.INT64, Math.trunc(m.ts), 'timestamp');
+        timestamp(w, m);
         int(w, TenType.INT32, v?.width ?? 0, 'width');
         int(w, TenType.INT32, v?.height ?? 0, 'height');
         w.byte(TenType.BUF);
@@ -103,7 +109,7 @@ export function encodeWireFrame(w: Writer, m: WireMsg): EncodeError | null {
       }
       case 'audio_frame': {
         const a = m.audio;
-        int(w, TenType.INT64, Math.trunc(m.ts), 'timestamp');
+        timestamp(w, m);
         int(w, TenType.INT32, a?.sampleRate ?? 0, 'sample_rate');
         int(w, TenType.INT32, a?.bytesPerSample ?? 0, 'bytes_per_sample');
         int(w, TenType.INT32, a?.samplesPerChannel ?? 0, 'samples_per_channel');

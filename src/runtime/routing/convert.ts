@@ -25,6 +25,9 @@ export function convertMsg(c: WireMsg, conversion: unknown): void {
     if (v !== undefined) setProp(props, r.path, structuredClone(v));
   }
   c.props = props;
+  // The TEN types a message from another app came with stay on the paths kept as they were;
+  // properties built anew are typed by inference.
+  if (mc.keep_original !== true) c.propTypes = null;
 }
 
 /** The `result` rules of a msg_conversion, if any. */

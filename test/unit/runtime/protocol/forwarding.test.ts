@@ -8,13 +8,13 @@
  * the value fits it; a fresh message is typed by inference; setTimestamp drops the exact value.
  */
 import { describe, expect, it } from 'vitest';
-import { cloneWire, decodePeer, newWireMsg, PeerEncoder, PeerIndex, type SharedLoc, type WireLoc, type WireMsg } from '../../../../src/runtime/core/wire';
+import { cloneWire, decodePeer, newWireMsg, packedOf, PeerEncoder, PeerIndex, type SharedLoc, type WireLoc, type WireMsg } from '../../../../src/runtime/core/wire';
 import { RingDecoder, RingEncoder } from '../../../../src/runtime/core/ring_codec';
 import { decodeAll, encodeFrame, tenLoc, TenMsg, TenType, Writer, type TypeTree } from '../../../../src/runtime/protocol';
 import { fromTen, toTen } from '../../../../src/runtime/protocol/bridge';
 import { decodeInboundFrames } from '../../../../src/runtime/protocol/group_links';
 import { encodeWireFrame } from '../../../../src/runtime/protocol/wire_encode';
-import { AudioFrame, Data, VideoFrame } from '../../../../src/runtime/api/msg';
+import { Data, VideoFrame, wrapWire, type AudioFrame } from '../../../../src/runtime/api/msg';
 
 const A = 'msgpack://127.0.0.1:8001/';
 const B = 'msgpack://127.0.0.1:8002/';
@@ -82,7 +82,7 @@ function directBytes(w: WireMsg): number[] {
 /** The frame the host's general encoder writes for `w` (as net.ts sends a local message on). */
 function generalBytes(w: WireMsg): number[] {
   const out = new Writer(256);
-  const buf = w.packed ?? (w.buf !== null ? new Uint8Array(w.buf) : null);
+  const buf = packedOf(w) ?? (w.buf !== null ? new Uint8Array(w.buf) : null);
   expect(encodeFrame(out, toTen(w, buf))).toBeNull();
   return [...out.bytes()];
 }
@@ -158,7 +158,7 @@ describe('a message from another app, sent on', () => {
         const w = decode(bytes);
         expect(w.tsExact).toBe(ts);
         expect(w.ts).toBe(Number(ts));
-        const f = type === 'audio_frame' ? new AudioFrame(w) : new VideoFrame(w);
+        const f = wrapWire(w) as AudioFrame | VideoFrame;
         expect(f.getTimestamp()).toBe(Number(ts));
         const m = decodeAll(new Uint8Array(directBytes(w))).msgs[0]!;
         expect(m.timestamp).toBe(ts);
@@ -187,7 +187,7 @@ describe('a message from another app, sent on', () => {
   it('a property the extension changed keeps its type while the value fits it, else it is inferred', () => {
     const { bytes } = fromA('data');
     const w = directDecode(bytes);
-    const d = new Data(w);
+    const d = wrapWire(w) as Data;
     expect(d.setPropertyNumber('i32', 100)).toBeUndefined(); // still an INT32
     expect(d.setPropertyNumber('u8', 300)).toBeUndefined(); // beyond UINT8: inferred UINT64
     expect(d.setPropertyNumber('f32', 0.1)).toBeUndefined(); // not a FLOAT32 value: FLOAT64
