@@ -97,6 +97,22 @@ interface Link {
   end(): void;
 }
 
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+/**
+ * A frame timestamp from Python: an int beyond ±2^53 arrives as a bigint (py_wire.ts) and is kept
+ * exactly (`WireMsg.tsExact`) when it is an INT64, beside its nearest number.
+ */
+function setTs(w: WireMsg, v: unknown): void {
+  if (typeof v !== 'bigint') {
+    w.ts = v as number;
+    return;
+  }
+  w.ts = Number(v);
+  if (v >= INT64_MIN && v <= INT64_MAX) w.tsExact = v;
+}
+
 function frameOf(f: unknown): [number, number, number, number, number, number, number, boolean] | null {
   return Array.isArray(f) ? (f as [number, number, number, number, number, number, number, boolean]) : null;
 }
@@ -376,7 +392,7 @@ export class PyHost {
         ? [T_DATA, idx, w.name, props, blen, w.src.ext]
         : w.type === 'cmd' && here
           ? [T_CMD, idx, w.name, props, blen, w.src.ext, w.cmdId, w.seqId, w.ts]
-          : [T_MSG, idx, w.type, w.name, props, blen, w.src.app, w.src.graph, w.src.ext, w.cmdId, w.seqId, frameFields(w), w.ts];
+          : [T_MSG, idx, w.type, w.name, props, blen, w.src.app, w.src.graph, w.src.ext, w.cmdId, w.seqId, frameFields(w), w.tsExact ?? w.ts];
     if (split !== null) rec.push(split.paths);
     this.push(rec, blen > 0 ? buf : null, split?.bufs);
   }
@@ -567,11 +583,11 @@ export class PyHost {
     if (type === 'audio_frame') {
       const f = frame ?? [0, 0, 0, 0, 0, 1, 0, false];
       w.audio = { sampleRate: f[0], bytesPerSample: f[1], samplesPerChannel: f[2], channels: f[3], channelLayout: f[4], dataFmt: f[5], lineSize: f[6], eof: Boolean(f[7]) };
-      w.ts = r[11] as number;
+      setTs(w, r[11]);
     } else if (type === 'video_frame') {
       const f = frame ?? [0, 0, 1, false];
       w.video = { width: f[0], height: f[1], pixelFmt: f[2], eof: Boolean(f[3]) };
-      w.ts = r[11] as number;
+      setTs(w, r[11]);
     }
     if (isCmdType(type)) {
       const handler = cb ? (res: CmdResult | undefined, err: TenError | undefined) => this.result(cb, res, err) : null;

@@ -105,6 +105,23 @@ describe('Python extensions', () => {
     await h.closeAndCheckLeaks();
   });
 
+  it('a frame timestamp beyond ±2^53 from Python reads as its nearest number in TypeScript and reaches Python again exactly through a TypeScript relay', async () => {
+    harness();
+    const INT64_MAX = (1n << 63n) - 1n;
+    await h.app.startGraph(
+      graph(
+        [py('py', 'py', { actions: [{ op: 'send_audio', name: 'pcm', buf: '0102', ts: INT64_MAX }] }), { type: 'extension', name: 'relay', addon: 'relay', extension_group: 'ts' }, probe('tsprobe', 'ts2'), py('sink', 'py3')],
+        [flow('py', 'audio_frame', 'pcm', ['relay', 'tsprobe']), flow('relay', 'audio_frame', 'pcm', ['sink'])],
+      ),
+    );
+    const [seen] = await h.report('tsprobe', 'audio');
+    expect(seen).toMatchObject({ name: 'pcm', ts: Number(INT64_MAX) });
+    const [a] = await h.report('sink', 'audio_frame');
+    expect((a.audio as unknown[])[6]).toBe(INT64_MAX);
+    expect(h.errors()).toEqual([]);
+    await h.closeAndCheckLeaks();
+  });
+
   it("read their properties: package property.json, the node's property, ${env:} resolved first, uint64 exact", async () => {
     process.env.TEN_PY_PROBE_SECRET = 's3cret';
     try {
