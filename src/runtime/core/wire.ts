@@ -71,7 +71,7 @@ export interface WireMsg {
   ts: number;
   /**
    * A frame's timestamp as it arrived, when it is an INT64 beyond ±2^53 (`ts` is then its
-   * nearest number), else null: sent on exactly. Setting `ts` clears it.
+   * nearest number), else null: sent on exactly. The API's `setTimestamp` clears it.
    */
   tsExact: bigint | null;
   cmdId: string;
