@@ -688,6 +688,11 @@ export class Engine {
     return this.extGroup.has(name);
   }
 
+  extensionGone(name: string): boolean {
+    const g = this.extGroup.get(name);
+    return g !== undefined && this.workers.get(g)?.exited === true;
+  }
+
   /**
    * The group whose extensions have the most flows (either way) with nodes of the app `uri`,
    * on a tie the one whose flow comes first in the graph; null when none has any, or its thread

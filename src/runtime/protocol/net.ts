@@ -21,6 +21,7 @@ import { MSG_TYPE_CODE, STATUS_ERROR, STATUS_OK, TenMsg, tenLoc } from './messag
 import { DEFAULT_LIMITS, Protocol, SOCK_SLOTS, dial, listen, type SocketThread, type TransportLimits } from './transport';
 import type { ProtocolError } from './stream';
 import { decodeAll } from './stream';
+import { TERMINATED_TEXT } from '../routing/router';
 
 /** What a start_graph names: a predefined graph, or a graph document. */
 export type NetGraphSource = string | { graph: TenGraph; name?: string };
@@ -45,6 +46,8 @@ export interface NetEngine {
   readonly name: string;
   readonly state: string;
   hasExtension(name: string): boolean;
+  /** The extension's group thread has ended (terminated, or it exited): nothing reaches it any more. */
+  extensionGone(name: string): boolean;
   /** Delivers messages from outside the graph to their extensions, one post per group. */
   deliverMany(msgs: WireMsg[]): void;
   /** Delivers TEN frames received from the app `srcApp`, each for extension `ext`, one post per group. */
@@ -927,6 +930,12 @@ export class EngineNet implements RemoteHost {
     }
     if (!this.engine.hasExtension(d.extension)) {
       if (isCmdType(m.type)) this.replyVia(via, m, 'Failed to find destination.');
+      else via.connection.protocol.stats.dropsIn++;
+      return;
+    }
+    // Its thread ended while the graph runs on: the text a sender in the graph gets, and data counted.
+    if (this.engine.extensionGone(d.extension)) {
+      if (isCmdType(m.type)) this.replyVia(via, m, TERMINATED_TEXT);
       else via.connection.protocol.stats.dropsIn++;
       return;
     }

@@ -246,3 +246,27 @@ describe("a start_graph's graph is checked as TEN checks it when it starts, and 
     await closeAndCheck(a);
   });
 });
+
+describe('a group whose thread ended while its graph runs on', () => {
+  it("a cmd from a client for one of its extensions gets the text a sender in the graph gets; the rest of the graph still serves", async () => {
+    const graph = {
+      nodes: [
+        { type: 'extension', name: 'echo', addon: 'mesh', extension_group: 'g1', property: { answer: 'still here' } },
+        // The probe ends its thread when it gets `ping` (process.exit in the group).
+        { type: 'extension', name: 'victim', addon: 'probe', extension_group: 'g2', property: { probe: { reply: { ping: 'exit' } } } },
+      ],
+    };
+    const a = await startTestApp({ longRunning: true, property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph }] } } });
+    apps.push(a);
+    await a.app.startAutoGraphs();
+    const c = await TenClient.connect(a.uri);
+    // This cmd ends the thread: it is never answered (the group that held it is gone).
+    void c.cmd('ping', { graph: 'default', extension: 'victim' });
+    await a.until((ev) => ev.some((e) => e.type === 'worker_terminated'), 'the group ending');
+    const r = await c.cmd('ping', { graph: 'default', extension: 'victim' });
+    expect([r.status, r.props.detail]).toEqual([1, 'The destination extension has been terminated.']);
+    const ok = await c.cmd('hi', { graph: 'default', extension: 'echo' });
+    expect([ok.status, ok.props.detail]).toEqual([0, 'still here']);
+    await c.close();
+  });
+});
