@@ -40,8 +40,8 @@ async function client(): Promise<TestClient> {
 }
 
 const connections = (events: HostEvent[], runId: string): ConnectionMetrics[] => batches(events, runId).flatMap((b) => b.metrics.flatMap((m) => m.connections ?? []));
-const A = 'msgpack://127.0.0.1:47311/';
-const B = 'msgpack://127.0.0.1:47312/';
+const A = 'msgpack://127.0.0.1:28311/';
+const B = 'msgpack://127.0.0.1:28312/';
 
 function pidAlive(pid: number): boolean {
   try {

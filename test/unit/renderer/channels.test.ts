@@ -51,9 +51,9 @@ describe('channelsOf', () => {
 
   it("keeps the rings of a graph's part in an app process apart from the same groups' in the studio, naming the app", () => {
     const own = snapshot(1, [channel('a', 'b')]);
-    const inB = { ...own.graphs[0]!, app: 'msgpack://127.0.0.1:47312/' };
+    const inB = { ...own.graphs[0]!, app: 'msgpack://127.0.0.1:28312/' };
     const view = channelsOf({ ...own, graphs: [own.graphs[0]!, inB] });
-    expect(view.channels!.map((r) => r.graph)).toEqual(['main', 'main in msgpack://127.0.0.1:47312/']);
+    expect(view.channels!.map((r) => r.graph)).toEqual(['main', 'main in msgpack://127.0.0.1:28312/']);
     expect(new Set(view.channels!.map((r) => r.key)).size).toBe(2);
     expect(view.groups).toBe(6);
   });
