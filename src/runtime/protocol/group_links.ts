@@ -136,6 +136,15 @@ function remoteLoc(app: string, graph: string, ext: string): WireLoc {
 }
 
 /**
+ * The locations of frames from the app `srcApp` for this graph (`graphId`), as TEN fills them in
+ * for a message from a remote: the source app is the remote's URI, and an empty source graph is
+ * this graph; `dests` gives the receiver's shared dests (or none: see LocResolver).
+ */
+export function inboundLocs(srcApp: string, graphId: string, dests: LocResolver['dests']): LocResolver {
+  return { src: (_app, graph, ext) => remoteLoc(srcApp, graph || graphId, ext), dests, srcMemo: new BytesMemo<WireLoc>(), destMemo: new BytesMemo<WireLoc[]>() };
+}
+
+/**
  * TEN frames received from the app `srcApp` for extensions of this graph, as runtime messages,
  * with what TEN fills in for a message from a remote: the source app is the remote's URI, an
  * empty source graph and a destination graph that is empty or a graph's name become this graph.
@@ -148,7 +157,7 @@ export function decodeInboundFrames(bytes: ArrayBuffer, length: number, srcApp: 
   const key = `${srcApp}\u0000${graphId}`;
   let locs = resolvers.get(key);
   if (locs === undefined || locs.locOf !== locOf) {
-    const r = { locOf, src: (_app: string, graph: string, ext: string) => remoteLoc(srcApp, graph || graphId, ext), dests: (ext: string) => locOf(ext).dests, srcMemo: new BytesMemo<WireLoc>(), destMemo: new BytesMemo<WireLoc[]>() };
+    const r = { ...inboundLocs(srcApp, graphId, (_app, _graph, ext) => locOf(ext).dests), locOf };
     resolvers.set(key, r);
     locs = r;
   }
@@ -185,6 +194,7 @@ function generalDecode(frame: Uint8Array, locs: LocResolver): WireMsg | null {
   if (m === undefined) return null;
   const w = fromTen(m, m.buf);
   w.src = locs.src(m.src.app ?? '', m.src.graph ?? '', m.src.extension ?? '');
-  if (m.dests[0] !== undefined) w.dests = locs.dests(m.dests[0].extension ?? '');
+  const d = m.dests[0];
+  if (d !== undefined) w.dests = locs.dests(d.app ?? '', d.graph ?? '', d.extension ?? '');
   return w;
 }

@@ -3,10 +3,11 @@
  * (docs/protocol.md, "Threads on the path"). The host keeps the connection, the remote and every
  * decision about them; this thread only does the byte I/O:
  *
- * - reading: every chunk is decoded and checked as the host would (`FrameDecoder`, resumed where
+ * - reading: every chunk is framed and checked as the host would (`FrameDecoder`, resumed where
  *   the host stopped, so errors name the same stream offsets); a message the group's router
- *   takes (`Router.takesArrival`) goes straight to this group's runloop, every other one is
- *   passed to the host as its bytes, and the host routes it as if it had read it;
+ *   takes (`Router.takesArrival`) goes straight to this group's runloop, decoded once into a
+ *   runtime message (wire_decode.ts, which accepts nothing the general decoder refuses); every
+ *   other one is passed to the host as its bytes, and the host routes it as if it had read it;
  * - writing: this group's messages for the peer are written here (`writeDirect`, from its
  *   `RemoteOutbox`); what the host writes (answers, relays, other groups' messages) arrives by
  *   post and is written in arrival order;
@@ -18,17 +19,29 @@
  */
 import { Socket } from 'node:net';
 import type { FromWorker, SockAdopt } from '../core/protocol';
+import type { WireMsg } from '../core/wire';
 import type { TenMsg } from './message';
-import { FrameDecoder } from './stream';
+import { FrameDecoder, type DirectFrames } from './stream';
+import type { ValueReader } from './value';
+import { decodeWireBody, wireBodyReader, type LocResolver } from './wire_decode';
 import { SOCK_BYTES_IN, SOCK_BYTES_OUT, SOCK_DROPS_OUT, SOCK_MSGS_IN, SOCK_MSGS_OUT, SOCK_QUEUED, type TransportLimits } from './transport';
 
 /** What a group socket needs from its thread. */
 export interface GroupSocketHost {
   post(m: FromWorker, transfer?: ArrayBuffer[]): void;
-  /** Frames for this group's extensions (`length` bytes of whole frames at `offset`), from the app `srcApp`. */
-  local(bytes: ArrayBuffer, offset: number, length: number, srcApp: string): void;
-  /** The group's routing decision for a message that arrived (Router.takesArrival). */
+  /**
+   * The locations of the peer's frames for this graph; `dests` gives this group's shared dests
+   * for a destination the group takes (Router.takesDest), none for any other.
+   */
+  readonly locs: LocResolver;
+  /** The half of the routing decision that depends on a message's kind (Router.takesKind). */
+  takesKind(type: string, cmdId: string): boolean;
+  /** The whole routing decision for a message only the general decoder read (Router.takesArrival). */
   takes(m: TenMsg): boolean;
+  /** Such a message, for this group's extensions, as a runtime message. */
+  convert(frame: Uint8Array): WireMsg | null;
+  /** Messages for this group's extensions, in stream order. */
+  deliver(msgs: WireMsg[]): void;
   /** The socket is closed. */
   gone(s: GroupSocket): void;
 }
@@ -45,7 +58,7 @@ function pack(list: readonly Uint8Array[], total: number): ArrayBuffer {
   return ab;
 }
 
-export class GroupSocket {
+export class GroupSocket implements DirectFrames {
   readonly id: number;
   /** The peer's URI. */
   readonly app: string;
@@ -57,12 +70,21 @@ export class GroupSocket {
   /** Until the host closes the connection, this group writes its own messages here. */
   private open = true;
   /**
-   * Set once the host has written what this group handed it for the peer before it took the
-   * socket (`sock_ready`): until then its messages take that path too, so they keep their order.
+   * Set once the host has written what this group handed it before it took the socket
+   * (`sock_ready`): until then its messages take that path too, so they keep their order.
    */
   private ready = false;
   closed = false;
-  private batch: TenMsg[] = [];
+  /** Messages of the current chunk that the general decoder read, not routed yet. */
+  private readonly batch: TenMsg[] = [];
+  /** The current chunk's messages for this group's extensions, in stream order. */
+  private here: WireMsg[] = [];
+  /** The current chunk's frames for the host, and their size. */
+  private there: Uint8Array[] | null = null;
+  private thereBytes = 0;
+  /** The reader over the bytes `take` reads frames from (one per chunk). */
+  private vr: ValueReader | null = null;
+  private vrOf: Uint8Array | null = null;
 
   constructor(m: SockAdopt, host: GroupSocketHost) {
     this.id = m.id;
@@ -94,16 +116,30 @@ export class GroupSocket {
     });
   }
 
-  /** Decodes a chunk: the group's messages to its runloop, the rest to the host, in stream order per destination. */
+  /**
+   * Decodes a chunk: the group's messages to its runloop, the rest to the host as their bytes,
+   * in stream order per destination. A frame for this group's extensions is decoded once,
+   * straight into a runtime message (`take`); the general decoder reads the others.
+   */
   private feed(chunk: Buffer, counted: boolean): void {
     if (counted) this.c[SOCK_BYTES_IN] += chunk.length;
-    const msgs = this.batch;
-    const err = this.decoder.feed(chunk, msgs);
-    if (msgs.length > 0) {
-      this.batch = [];
-      this.c[SOCK_MSGS_IN] += msgs.length;
-      this.route(msgs);
+    const err = this.decoder.feed(chunk, this.batch, this);
+    if (this.batch.length > 0) this.routeRead();
+    const here = this.here;
+    const there = this.there;
+    this.c[SOCK_MSGS_IN] += here.length + (there === null ? 0 : there.length);
+    if (here.length > 0) {
+      this.here = [];
+      this.host.deliver(here);
     }
+    if (there !== null) {
+      const ab = pack(there, this.thereBytes);
+      this.host.post({ t: 'sock_in', id: this.id, bytes: ab, length: this.thereBytes }, [ab]);
+      this.there = null;
+      this.thereBytes = 0;
+    }
+    this.vr = null;
+    this.vrOf = null;
     if (err !== null) {
       this.open = false;
       this.host.post({ t: 'sock_error', id: this.id, located: err, message: err.message });
@@ -111,33 +147,37 @@ export class GroupSocket {
     }
   }
 
-  private route(msgs: TenMsg[]): void {
-    let here: Uint8Array[] | null = null;
-    let hereBytes = 0;
-    let there: Uint8Array[] | null = null;
-    let thereBytes = 0;
+  /** A frame of the chunk, offered before the general decoder reads it (stream.ts DirectFrames). */
+  take(b: Uint8Array, start: number, head: number, body: number): boolean {
+    // What the general decoder read before this frame goes first.
+    if (this.batch.length > 0) this.routeRead();
+    // After the host began closing, nothing is delivered here (the host drops it, as ever).
+    if (!this.open) return false;
+    if (b !== this.vrOf) {
+      this.vr = wireBodyReader(b);
+      this.vrOf = b;
+    }
+    const w = decodeWireBody(this.vr!, start + head, body, this.host.locs);
+    if (w === null || !this.host.takesKind(w.type, w.cmdId)) return false;
+    this.here.push(w);
+    return true;
+  }
+
+  /** Routes the messages the general decoder read: this group's to `here`, the rest to `there`. */
+  private routeRead(): void {
+    // The decoder appends to this array during `feed`: emptied, not replaced.
+    const msgs = this.batch;
     for (const m of msgs) {
       const raw = m.raw!;
-      // After the host began closing, nothing is delivered here (the host drops it, as ever).
       if (this.open && this.host.takes(m)) {
-        (here ??= []).push(raw);
-        hereBytes += raw.byteLength;
+        const w = this.host.convert(raw);
+        if (w !== null) this.here.push(w);
       } else {
-        (there ??= []).push(raw);
-        thereBytes += raw.byteLength;
+        (this.there ??= []).push(raw);
+        this.thereBytes += raw.byteLength;
       }
     }
-    if (here !== null) {
-      // Frames that follow each other in the chunk are read where they are (the chunk is this
-      // thread's alone); else (some went to the host, one began in an earlier chunk) copied.
-      const first = here[0]!;
-      if (here.length === msgs.length && contiguous(here) && first.buffer instanceof ArrayBuffer) this.host.local(first.buffer, first.byteOffset, hereBytes, this.app);
-      else this.host.local(pack(here, hereBytes), 0, hereBytes, this.app);
-    }
-    if (there !== null) {
-      const ab = pack(there, thereBytes);
-      this.host.post({ t: 'sock_in', id: this.id, bytes: ab, length: thereBytes }, [ab]);
-    }
+    msgs.length = 0;
   }
 
   /**
@@ -188,16 +228,4 @@ export class GroupSocket {
     // A peer that never closes its side must not keep the socket (and this thread) open.
     s.setTimeout(2000, () => s.destroy());
   }
-}
-
-/** Whether the frames are views of one buffer, each right after the one before. */
-function contiguous(list: readonly Uint8Array[]): boolean {
-  const b = list[0]!.buffer;
-  let end = list[0]!.byteOffset + list[0]!.byteLength;
-  for (let i = 1; i < list.length; i++) {
-    const r = list[i]!;
-    if (r.buffer !== b || r.byteOffset !== end) return false;
-    end += r.byteLength;
-  }
-  return true;
 }

@@ -114,6 +114,15 @@ function decodeFrame(r: Reader, at: number, n: number, head: number, frame: numb
   }
 }
 
+/**
+ * A reader of complete frames ahead of the general decoder (protocol/group_socket.ts): `take`
+ * is offered each frame, `b[start, start+head+body)`, in stream order, and returns true when it
+ * took it, valid; else the general decoder reads the frame (and locates its error, if any).
+ */
+export interface DirectFrames {
+  take(b: Uint8Array, start: number, head: number, body: number): boolean;
+}
+
 /** A stream position: bytes consumed and messages decoded before it. */
 export interface DecoderPosition {
   consumed: number;
@@ -173,10 +182,11 @@ export class FrameDecoder {
   }
 
   /**
-   * Appends the messages completed by `chunk` to `out`. Returns the error that ends the stream,
-   * if any; messages before it are in `out`. After an error every call returns that error.
+   * Appends the messages completed by `chunk` to `out` (those that `direct` did not take).
+   * Returns the error that ends the stream, if any; messages before it are in `out`. After an
+   * error every call returns that error.
    */
-  feed(chunk: Uint8Array, out: TenMsg[]): ProtocolError | null {
+  feed(chunk: Uint8Array, out: TenMsg[], direct?: DirectFrames): ProtocolError | null {
     if (this.failed) return this.failed;
     let b = chunk;
     let pos = 0;
@@ -192,11 +202,13 @@ export class FrameDecoder {
       }
       this.partial = null;
       this.partialHave = 0;
-      const frameOffset = this.consumed - (p.length - take);
-      const m = decodeFrame(new Reader(p), this.partialHead, p.length - this.partialHead, this.partialHead, this.frames, frameOffset);
-      if (!(m instanceof TenMsg)) return this.fail(m);
-      m.raw = p;
-      out.push(m);
+      if (direct === undefined || !direct.take(p, 0, this.partialHead, p.length - this.partialHead)) {
+        const frameOffset = this.consumed - (p.length - take);
+        const m = decodeFrame(new Reader(p), this.partialHead, p.length - this.partialHead, this.partialHead, this.frames, frameOffset);
+        if (!(m instanceof TenMsg)) return this.fail(m);
+        m.raw = p;
+        out.push(m);
+      }
       this.frames++;
       pos = take;
     } else if (this.head !== null) {
@@ -226,10 +238,12 @@ export class FrameDecoder {
         this.partialHead = h.head;
         break;
       }
-      const m = decodeFrame((r ??= new Reader(b)), pos + h.head, h.body, h.head, this.frames, base + pos);
-      if (!(m instanceof TenMsg)) return this.fail(m);
-      m.raw = b.subarray(pos, pos + total);
-      out.push(m);
+      if (direct === undefined || !direct.take(b, pos, h.head, h.body)) {
+        const m = decodeFrame((r ??= new Reader(b)), pos + h.head, h.body, h.head, this.frames, base + pos);
+        if (!(m instanceof TenMsg)) return this.fail(m);
+        m.raw = b.subarray(pos, pos + total);
+        out.push(m);
+      }
       this.frames++;
       pos += total;
     }

@@ -5,11 +5,14 @@
  * interns them). Covers what flows between extensions (cmds, results, data, audio and video
  * frames); other types return null and take the general decoder (message.ts).
  *
- * The host validated every frame before handing it here, so a failure means nothing but "take
- * the general decoder".
+ * It accepts nothing the general decoder (message.ts `decodeBody`) refuses: whatever it does not
+ * read exactly as that one would, or does not cover, is null, and the general decoder then reads
+ * the frame (and locates its error, if it has one). Its callers: a group's own socket
+ * (group_socket.ts), for which this is the only decode of a frame for the group's extensions,
+ * and frames the host checked and handed to a group (group_links.ts).
  */
 import { newWireMsg, type AudioFields, type MsgType, type TypeTree, type WireLoc, type WireMsg } from '../core/wire';
-import { MSG_TYPE_CODE, TYPE_STRING } from './message';
+import { MSG_TYPE_CODE, TYPE_STRING, UNIQUE_NAME_TYPE } from './message';
 import { BytesMemo, Reader } from './msgpack';
 import { TenType, ValueReader } from './value';
 
@@ -18,8 +21,11 @@ const TYPE_OF_CODE: Record<number, MsgType> = Object.fromEntries(Object.entries(
 /** Where a location of a frame comes from: the sender (`src`) or the receiver (`dest`). */
 export interface LocResolver {
   src(app: string, graph: string, ext: string): WireLoc;
-  /** The receiver's shared one-element dests. */
-  dests(ext: string): WireLoc[];
+  /**
+   * The receiver's shared one-element dests; an empty array when this path does not take
+   * messages for that destination (the frame then takes the general decoder's path).
+   */
+  dests(app: string, graph: string, ext: string): WireLoc[];
   /** The senders' and receivers' locations resolved so far (kept across batches). */
   readonly srcMemo: BytesMemo<WireLoc>;
   readonly destMemo: BytesMemo<WireLoc[]>;
@@ -88,7 +94,11 @@ export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: Loc
     const type = TYPE_OF_CODE[r.uint('msg_type')];
     if (type !== 'cmd' && type !== 'cmd_result' && type !== 'data' && type !== 'audio_frame' && type !== 'video_frame') return null;
     if (str(vr) !== TYPE_STRING[type]) return null;
-    const w = newWireMsg(type, str(vr));
+    const name = str(vr);
+    // A name TEN reserves for another type is an error the general decoder locates.
+    const reserved = UNIQUE_NAME_TYPE.get(name);
+    if (reserved !== undefined && reserved !== type) return null;
+    const w = newWireMsg(type, name);
     if (vr.tag('a location') !== TenType.OBJECT) return null;
     let start = r.pos;
     let src = locs.srcMemo.take(r);
@@ -106,9 +116,10 @@ export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: Loc
     let dests = locs.destMemo.take(r);
     if (dests === undefined) {
       readLocParts(vr, parts);
-      dests = locs.dests(parts[2]!);
+      dests = locs.dests(parts[0]!, parts[1]!, parts[2]!);
       locs.destMemo.keep(r, start, dests);
     }
+    if (dests.length === 0) return null;
     w.dests = dests;
     if (vr.tag('properties') !== TenType.OBJECT) return null;
     w.props = vr.payload(TenType.OBJECT, r.pos, 0) as Record<string, unknown>;
@@ -127,7 +138,6 @@ export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: Loc
         if (vr.tag('is_final') !== TenType.BOOL) return null;
         w.isFinal = vr.bool();
         w.isCompleted = w.isFinal;
-        w.name = 'ten:result';
         break;
       case 'data':
         if (vr.tag('buf') !== TenType.BUF) return null;

@@ -147,9 +147,20 @@ export class Router {
    * keep one path and their order.
    */
   takesArrival(type: string, cmdId: string, app: string | null, graph: string | null, ext: string | null, graphName: string): boolean {
-    const dataLike = type === 'data' || type === 'audio_frame' || type === 'video_frame';
-    if (!dataLike && (type !== 'cmd' && type !== 'cmd_result')) return false;
-    if (!dataLike && cmdId === '') return false;
+    return this.takesKind(type, cmdId) && this.takesDest(app, graph, ext, graphName);
+  }
+
+  /** The half of `takesArrival` that depends on the message's kind. */
+  takesKind(type: string, cmdId: string): boolean {
+    if (type === 'data' || type === 'audio_frame' || type === 'video_frame') return true;
+    return (type === 'cmd' || type === 'cmd_result') && cmdId !== '';
+  }
+
+  /**
+   * The half of `takesArrival` that depends on the destination only, so its answer may be kept
+   * for a destination's bytes (protocol/group_socket.ts decodes each location once).
+   */
+  takesDest(app: string | null, graph: string | null, ext: string | null, graphName: string): boolean {
     if (app !== null && app !== '' && app !== this.appUri) return false;
     if (graph !== null && graph !== '' && graph !== this.graphId && graph !== graphName) return false;
     return ext !== null && ext !== '' && this.groupOf.get(ext) === this.group;

@@ -28,17 +28,20 @@ import {
 } from '../core/protocol';
 import { Runloop } from '../core/runloop';
 import { declaresSchemas, loadSchemaCompiler } from '../core/schema';
-import { isCmdType, newWireMsg, PeerIndex, wireBuf, type SharedLoc, type WireMsg } from '../core/wire';
+import { isCmdType, newWireMsg, PeerIndex, wireBuf, type SharedLoc, type WireLoc, type WireMsg } from '../core/wire';
 import { openChannel, type Flushable, type PeerChannel } from '../routing/channels';
 import { Router } from '../routing/router';
 import { FnTarget, LocalTarget } from '../routing/target';
-import { RemoteOutbox, decodeInboundFrames } from '../protocol/group_links';
+import { RemoteOutbox, decodeInboundFrames, inboundLocs } from '../protocol/group_links';
 import { GroupSocket } from '../protocol/group_socket';
 import { TextTap } from '../routing/text_tap';
 import { Tracer } from '../routing/tracer';
 import { ExtRuntime, type ExtHost } from './extension_rt';
 import { groupMemory } from './memory';
 import { PyHost } from './py_host';
+
+/** The dests of a destination this group's socket does not take (wire_decode.ts LocResolver). */
+const NO_DESTS: WireLoc[] = [];
 
 /** The longest delay `setInterval` takes; a longer one fires after 1 ms instead. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -255,13 +258,18 @@ export class GroupRuntime implements ExtHost {
   /** A remote's socket moves to this thread (protocol/group_socket.ts). */
   private adoptSocket(m: Extract<ToWorker, { t: 'sock_adopt' }>): void {
     const graphName = m.graphName;
+    const router = this.router;
+    const locOf = this.locOfBound;
     const sock = new GroupSocket(m, {
       post,
-      local: (bytes, offset, length, srcApp) => this.runloop.postMsgs(decodeInboundFrames(bytes, length, srcApp, this.graphId, this.locOfBound, offset)),
+      locs: inboundLocs(m.peerApp, this.graphId, (app, graph, ext) => (router.takesDest(app, graph, ext, graphName) ? locOf(ext).dests : NO_DESTS)),
+      takesKind: (type, cmdId) => router.takesKind(type, cmdId),
       takes: (msg) => {
         const d = msg.dests.length === 1 ? msg.dests[0]! : null;
-        return d !== null && this.router.takesArrival(msg.type, msg.cmdId, d.app, d.graph, d.extension, graphName);
+        return d !== null && router.takesArrival(msg.type, msg.cmdId, d.app, d.graph, d.extension, graphName);
       },
+      convert: (frame) => decodeInboundFrames(new Uint8Array(frame).buffer, frame.byteLength, m.peerApp, this.graphId, locOf)[0] ?? null,
+      deliver: (msgs) => this.runloop.postMsgs(msgs),
       gone: (s) => {
         this.sockets.delete(s.id);
         if (this.socketOf.get(s.app) === s) this.socketOf.delete(s.app);

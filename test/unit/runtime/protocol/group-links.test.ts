@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { newWireMsg, packedOf, type MsgType, type SharedLoc, type WireLoc, type WireMsg } from '../../../../src/runtime/core/wire';
 import type { FromWorker } from '../../../../src/runtime/core/protocol';
 import { propValue } from '../../../fixtures/prop-values';
-import { RemoteOutbox, decodeInboundFrames } from '../../../../src/runtime/protocol/group_links';
+import { RemoteOutbox, decodeInboundFrames, inboundLocs } from '../../../../src/runtime/protocol/group_links';
+import { decodeWireBody, wireBodyReader } from '../../../../src/runtime/protocol/wire_decode';
 import { decodeAll, encodeFrame } from '../../../../src/runtime/protocol';
 import { toTen } from '../../../../src/runtime/protocol/bridge';
 import { Writer } from '../../../../src/runtime/protocol/msgpack';
@@ -128,6 +129,48 @@ describe('group ↔ other app', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('the direct decoder accepts nothing the general one refuses (every single-byte mutation)', () => {
+    // What a group's own socket decodes once (group_socket.ts): a frame the direct decoder reads
+    // must be one the general decoder reads too, as the same message; else it must say null.
+    // One name is a byte away from a name TEN reserves for another type.
+    const samples = [
+      msg('cmd', 'ten:start_grapi', { cmdId: 'c1', props: { a: 1, s: 'x', n: [1.5, true] } }),
+      msg('cmd_result', 'ten:result', { cmdId: 'c2', status: 1, isFinal: true, props: { detail: 'ok' } }),
+      msg('data', 'd', { props: { k: -3 }, buf: new Uint8Array([1, 2, 3]).buffer as ArrayBuffer }),
+    ];
+    const audio = msg('audio_frame', 'pcm', { buf: new Uint8Array(4).buffer as ArrayBuffer });
+    audio.audio = { sampleRate: 16000, bytesPerSample: 2, samplesPerChannel: 1, channels: 2, channelLayout: 0, dataFmt: 1, lineSize: 4, eof: false };
+    const video = msg('video_frame', 'img', { buf: new Uint8Array(4).buffer as ArrayBuffer });
+    video.video = { width: 1, height: 1, pixelFmt: 1, eof: false };
+    samples.push(audio, video);
+    const locs = inboundLocs(A, G, (_app, _graph, ext) => locOf(ext).dests);
+    let taken = 0;
+    let refused = 0;
+    for (const w of samples) {
+      const { posted } = outbox([w]);
+      const frame = new Uint8Array(posted[0]!.bytes, 0, posted[0]!.length);
+      const head = frame[0] === 0xc7 ? 3 : frame[0] === 0xc8 ? 4 : 6;
+      for (let i = head; i < frame.length; i++) {
+        for (const v of new Set([0x00, 0x01, 0x7f, 0xa0, 0xc0, 0xc2, 0xcc, 0xff, frame[i]! ^ 0x01, frame[i]! ^ 0x20])) {
+          if (v === frame[i]) continue;
+          const m = new Uint8Array(frame);
+          m[i] = v;
+          const direct = decodeWireBody(wireBodyReader(m), head, m.length - head, locs);
+          if (direct === null) continue;
+          const general = decodeAll(m);
+          if (general.error !== null) throw new Error(`the direct decoder read what the general one refuses (byte ${i} = ${v}): ${general.error.message}`);
+          const g = general.msgs[0]!;
+          expect([direct.type, direct.name, direct.cmdId, direct.props], `byte ${i} = ${v}`).toEqual([g.type, g.name, g.cmdId, g.props]);
+          taken++;
+        }
+      }
+      refused++;
+    }
+    // Both outcomes occur: the test sees frames of both kinds.
+    expect(taken).toBeGreaterThan(100);
+    expect(refused).toBe(samples.length);
   });
 
   it('the first message of each runloop turn goes to the host at once, the rest of the turn together', () => {
