@@ -93,9 +93,10 @@ export interface WireMsg {
    */
   packed: Uint8Array | null;
   /**
-   * A small buffer received through a shared-memory ring and not read yet (then `buf` and
-   * `packed` are null): `arenaLen` bytes at `arenaAt` of the reader's copy of the ring (this is
-   * a DataView over that copy, which nothing ever writes). A forwarder's send copies them on into
+   * A buffer received and not read yet (then `buf` and `packed` are null): `arenaLen` bytes at
+   * `arenaAt` of what it arrived in, which nothing ever writes (this is a DataView over it): the
+   * reader's copy of a shared-memory ring, or the bytes of TEN frames from another app
+   * (protocol/wire_decode.ts). A forwarder's send copies them on into
    * the next ring with no view made (core/ring_codec.ts); `packedOf` and `wireBuf` make one on
    * first need. Never structured-cloned: whatever posts a message reads its buffer first.
    */

@@ -219,6 +219,12 @@ export class Reader {
 
   /** A msgpack bin as a view into the buffer being read (no copy). */
   bin(what: string): Uint8Array {
+    const at = this.skipBin(what);
+    return this.b.subarray(at, this.pos);
+  }
+
+  /** Reads past a msgpack bin; its bytes are `[returned offset, pos)` (no view made). */
+  skipBin(what: string): number {
     const start = this.pos;
     if (start >= this.end) throw this.fail(what);
     const t = this.b[start];
@@ -245,7 +251,7 @@ export class Reader {
     this.pos = at;
     this.need(n, 'a binary', start);
     this.pos = at + n;
-    return this.b.subarray(at, at + n);
+    return at;
   }
 }
 

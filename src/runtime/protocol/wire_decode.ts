@@ -73,6 +73,17 @@ function timestamp(vr: ValueReader, w: WireMsg): void {
   if (!Number.isSafeInteger(w.ts)) w.tsExact = v;
 }
 
+/**
+ * A frame's buffer, left where it is (`WireMsg.arena`): the bytes read are never written, and
+ * a view is made only when an extension reads the buffer or it is sent on.
+ */
+function buf(r: Reader, w: WireMsg): void {
+  const at = r.skipBin('buf');
+  w.arena = r.dv;
+  w.arenaAt = at;
+  w.arenaLen = r.pos - at;
+}
+
 const parts = ['', '', ''];
 
 /** A reader over `b`, for `decodeWireBody` (one serves every frame of a batch). */
@@ -83,7 +94,7 @@ export function wireBodyReader(b: Uint8Array): ValueReader {
 /**
  * Decodes one frame body at `[at, at+n)` of the reader's bytes (the ext header already skipped)
  * into a runtime message; null when it is not one of the types this path covers, or does not
- * decode here. Buffers are views of the reader's bytes.
+ * decode here. Buffers stay in the reader's bytes (`WireMsg.arena`).
  */
 export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: LocResolver): WireMsg | null {
   const r = vr.r;
@@ -141,7 +152,7 @@ export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: Loc
         break;
       case 'data':
         if (vr.tag('buf') !== TenType.BUF) return null;
-        w.packed = r.bin('buf');
+        buf(r, w);
         break;
       case 'video_frame': {
         const pixelFmt = num(vr, TenType.INT32);
@@ -149,7 +160,7 @@ export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: Loc
         const width = num(vr, TenType.INT32);
         const height = num(vr, TenType.INT32);
         if (vr.tag('buf') !== TenType.BUF) return null;
-        w.packed = r.bin('buf');
+        buf(r, w);
         w.video = { width, height, pixelFmt, eof: false };
         break;
       }
@@ -166,7 +177,7 @@ export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: Loc
           eof: false,
         };
         if (vr.tag('buf') !== TenType.BUF) return null;
-        w.packed = r.bin('buf');
+        buf(r, w);
         a.lineSize = num(vr, TenType.INT32);
         w.audio = a;
         break;

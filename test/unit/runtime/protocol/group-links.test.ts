@@ -102,7 +102,7 @@ describe('group ↔ other app', () => {
       expect(w.src).toEqual({ app: A, graph: G, ext: 'sender' });
       expect(w.dests[0]).toBe(locOf('receiver').loc);
     }
-    expect([...(got[0]!.packed ?? [])]).toEqual([1, 2, 3, 4]);
+    expect([...(packedOf(got[0]!) ?? [])]).toEqual([1, 2, 3, 4]);
   });
 
   it('a value TEN cannot carry is refused with where it is; the rest goes', () => {
@@ -125,7 +125,7 @@ describe('group ↔ other app', () => {
         expect(direct.name).toBe(general.name);
         expect(direct.props).toEqual(general.props);
         expect(direct.cmdId).toBe(general.cmdId);
-        expect([...(direct.packed ?? [])]).toEqual([...(general.buf ?? [])]);
+        expect([...(packedOf(direct) ?? [])]).toEqual([...(general.buf ?? [])]);
       }),
       { numRuns: 300 },
     );
