@@ -351,6 +351,9 @@ function intern(b: Buffer, at: number, n: number): string {
 }
 
 /** Bytes of an ext header for a body of `n` bytes (msgpack-c's choice of form). */
+/** A buffer from this size on is written behind the largest ext header (`reserveExtHeader`). */
+const LARGE_BUF_BYTES = 4096;
+
 export function extHeaderSize(n: number): number {
   if (n === 1 || n === 2 || n === 4 || n === 8 || n === 16) return 2;
   if (n < 0x100) return 3;
@@ -576,16 +579,18 @@ export class Writer {
   }
 
   /**
-   * Writes the ext header of a body already written at `[bodyStart, pos)`, where `bodyStart`
-   * was reserved with 6 spare bytes in front (`reserveExtHeader`): the body moves back when its
-   * header is shorter, so frames follow each other without gaps.
+   * Writes the ext header of a body already written behind the bytes `reserveExtHeader` left:
+   * the body moves when its header is not of that size, so frames follow each other without
+   * gaps.
    */
   finishExt(headerAt: number, type: number): void {
-    const bodyStart = headerAt + 6;
+    const reserved = this.extReserved;
+    const bodyStart = headerAt + reserved;
     const n = this.pos - bodyStart;
     const h = extHeaderSize(n);
+    if (h > reserved) this.ensure(h - reserved);
     const b = this.b;
-    if (h < 6) b.copyWithin(headerAt + h, bodyStart, this.pos);
+    if (h !== reserved) b.copyWithin(headerAt + h, bodyStart, this.pos);
     let p = headerAt;
     if (h === 2) {
       b[p++] = n === 1 ? 0xd4 : n === 2 ? 0xd5 : n === 4 ? 0xd6 : n === 8 ? 0xd7 : 0xd8;
@@ -603,13 +608,26 @@ export class Writer {
     }
     b[p] = type;
     this.pos = headerAt + h + n;
+    this.lastExtHead = h;
   }
 
-  /** Reserves the largest ext header in front of a body; returns where the header goes. */
-  reserveExtHeader(): number {
-    this.ensure(6);
+  /** Header bytes the last `reserveExtHeader` left. */
+  private extReserved = 6;
+  /** The header size of the last frame finished: the next one is likely of its size. */
+  private lastExtHead = 6;
+
+  /**
+   * Leaves room for an ext header in front of a body with a buffer of `bufBytes`; returns where
+   * the header goes. It leaves the last frame's header size (messages of one stream are of one
+   * size, so their bodies are written where they stay), and the largest header for a large
+   * buffer, whose body must never move forward.
+   */
+  reserveExtHeader(bufBytes: number): number {
+    const r = bufBytes >= LARGE_BUF_BYTES ? 6 : this.lastExtHead;
+    this.ensure(r);
     const at = this.pos;
-    this.pos += 6;
+    this.pos += r;
+    this.extReserved = r;
     return at;
   }
 }

@@ -287,7 +287,7 @@ export function decodeAll(bytes: Uint8Array, opts: { maxFrameBytes?: number } = 
  */
 export function encodeFrame(w: Writer, m: TenMsg): EncodeError | null {
   const start = w.pos;
-  const at = w.reserveExtHeader();
+  const at = w.reserveExtHeader(m.buf?.byteLength ?? 0);
   const err = encodeBody(w, m);
   if (err !== null) {
     w.pos = start;

@@ -9,7 +9,7 @@
  * The bytes are exactly those of `encodeFrame(toTen(w))`: test/unit/runtime/protocol/group-links.test.ts
  * compares the two on random messages.
  */
-import { packedOf, type WireMsg } from '../core/wire';
+import { packedOf, type WireLoc, type WireMsg } from '../core/wire';
 import { toTen, toTenLoc } from './bridge';
 import { MSG_TYPE_CODE, writeLoc, type EncodeError } from './message';
 import type { Writer } from './msgpack';
@@ -53,6 +53,41 @@ function bufOf(m: WireMsg): Uint8Array {
 }
 
 /**
+ * The fields in front of the properties (msg_type, type, name, src, dests) of the last message
+ * written whose locations are shared (frozen), by what they were written from: a stream from one
+ * sender to one receiver repeats them, and they are then copied as bytes.
+ */
+const head = { type: '', name: '', src: null as WireLoc | null, dests: null as WireLoc[] | null, bytes: new Uint8Array(0) };
+
+function writeHead(w: Writer, m: WireMsg): void {
+  const type = m.type;
+  const name = type === 'cmd_result' ? 'ten:result' : m.name;
+  const src = m.src;
+  const dests = m.dests;
+  if (src === head.src && dests === head.dests && name === head.name && type === head.type) {
+    w.raw(head.bytes);
+    return;
+  }
+  const start = w.pos;
+  w.uint(MSG_TYPE_CODE[type]);
+  str(w, type === 'cmd_result' ? 'result' : type);
+  str(w, name);
+  writeLoc(w, toTenLoc(src));
+  w.byte(TenType.ARRAY);
+  w.uint(dests.length);
+  for (const d of dests) writeLoc(w, toTenLoc(d));
+  const n = w.pos - start;
+  // Only shared locations are kept: a location of the message's own may change after it is sent.
+  if (n <= 512 && Object.isFrozen(src) && Object.isFrozen(dests) && dests.every(Object.isFrozen)) {
+    head.bytes = Uint8Array.from(w.b.subarray(start, w.pos));
+    head.type = type;
+    head.name = name;
+    head.src = src;
+    head.dests = dests;
+  }
+}
+
+/**
  * Appends `m` as one TEN frame to `w`; on failure nothing of it stays in the writer and the error
  * says which field and value could not be sent (as `encodeFrame`'s does).
  */
@@ -63,15 +98,9 @@ export function encodeWireFrame(w: Writer, m: WireMsg): EncodeError | null {
     return encodeFrame(w, toTen(m, buf));
   }
   const start = w.pos;
-  const at = w.reserveExtHeader();
+  const at = w.reserveExtHeader(m.arena !== null ? m.arenaLen : m.packed !== null ? m.packed.byteLength : (m.buf?.byteLength ?? 0));
   try {
-    w.uint(MSG_TYPE_CODE[type]);
-    str(w, type === 'cmd_result' ? 'result' : type);
-    str(w, type === 'cmd_result' ? 'ten:result' : m.name);
-    writeLoc(w, toTenLoc(m.src));
-    w.byte(TenType.ARRAY);
-    w.uint(m.dests.length);
-    for (const d of m.dests) writeLoc(w, toTenLoc(d));
+    writeHead(w, m);
     try {
       writeObject(w, m.props, m.propTypes ?? undefined);
     } catch (e) {

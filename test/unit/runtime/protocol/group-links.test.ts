@@ -191,6 +191,11 @@ describe('group ↔ other app', () => {
   });
 
   it('the direct encoder writes the bytes the general one writes, and refuses what it refuses (random messages)', () => {
+    const senders = [shared(A, 'sender').loc, shared(A, 'other').loc];
+    const receiversOf = [shared(B, 'receiver').dests, shared(B, 'r2').dests];
+    const mutable: WireLoc = { app: B, graph: G, ext: 'm' };
+    const mutableDests = [mutable];
+    let changes = 0;
     const value = propValue({ bigints: { min: -(1n << 64n), max: 1n << 65n }, nulls: true, width: 3 });
     // Mostly integers (the fields' values); now and then one a field refuses (a fraction, beyond 2^53).
     const num = fc.oneof({ arbitrary: fc.integer(), weight: 10 }, { arbitrary: fc.double(), weight: 1 }, { arbitrary: fc.constant(2 ** 60), weight: 1 });
@@ -203,8 +208,18 @@ describe('group ↔ other app', () => {
         fc.constantFrom('own', 'packed', 'arena'),
         fc.array(num, { minLength: 9, maxLength: 9 }),
         fc.constantFrom<MsgType>('cmd', 'start_graph', 'close_app'),
-        (type, name, props, bytes, packed, n, origType) => {
+        fc.nat({ max: 2 }),
+        fc.nat({ max: 2 }),
+        (type, name, props, bytes, packed, n, origType, from, to) => {
           const w = msg(type, name, { props, cmdId: 'id', seqId: 's', status: n[0]!, isFinal: n[1]! > 0, origType, ts: n[2]! });
+          // Shared locations repeat from message to message (the encoder keeps the bytes of the
+          // last fields in front of the properties); a message's own ones may change after a send.
+          if (from < 2) w.src = senders[from]!;
+          if (to < 2) w.dests = receiversOf[to]!;
+          else {
+            mutable.ext = `m${++changes}`;
+            w.dests = mutableDests;
+          }
           // A buffer of its own, a view into a batch it arrived in, or bytes still in the copy of
           // the ring it arrived through (WireMsg.arena).
           if (packed === 'packed') w.packed = Uint8Array.from([9, 9, ...bytes]).subarray(2);
@@ -229,6 +244,28 @@ describe('group ↔ other app', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+
+  it("the fields in front of the properties are written again when a message's own location changed since the last send", () => {
+    const own: WireLoc = { app: B, graph: G, ext: 'first' };
+    const dests = [own];
+    const src = shared(A, 'sender').loc;
+    for (const ext of ['first', 'second', 'second']) {
+      own.ext = ext;
+      const w = msg('data', 'd', { src, dests });
+      const direct = new Writer(64);
+      expect(encodeWireFrame(direct, w)).toBeNull();
+      expect(decodeAll(direct.bytes()).msgs[0]!.dests[0]!.extension).toBe(ext);
+    }
+  });
+
+  it('frames of every header size follow each other in one writer without gaps (small, ext 16, ext 32, small again)', () => {
+    const sizes = [10, 300, 70_000, 0, 5000, 1, 200_000, 20];
+    const w = new Writer(64);
+    for (const n of sizes) expect(encodeWireFrame(w, msg('data', `d${n}`, { buf: new Uint8Array(n).fill(n & 0xff).buffer as ArrayBuffer }))).toBeNull();
+    const { msgs, error } = decodeAll(w.bytes());
+    expect(error).toBeNull();
+    expect(msgs.map((m) => [m.name, m.buf?.byteLength, m.buf?.[m.buf.length - 1]])).toEqual(sizes.map((n) => [`d${n}`, n, n === 0 ? undefined : n & 0xff]));
   });
 
   it('a location already seen resolves as before: per sending app, with more receivers than are remembered, across batches', () => {
