@@ -42,6 +42,12 @@ export interface GroupSocketHost {
   convert(frame: Uint8Array): WireMsg | null;
   /** Messages for this group's extensions, in stream order. */
   deliver(msgs: WireMsg[]): void;
+  /**
+   * Around the handling of one chunk (the runloop's `beginIo`/`endIo`): when the thread is
+   * idle, what the chunk delivers runs at the end of it, before the next chunk is read.
+   */
+  beginIo(): boolean;
+  endIo(): void;
   /** The socket is closed. */
   gone(s: GroupSocket): void;
 }
@@ -122,6 +128,18 @@ export class GroupSocket implements DirectFrames {
    * straight into a runtime message (`take`); the general decoder reads the others.
    */
   private feed(chunk: Buffer, counted: boolean): void {
+    // The chunk's messages run before the next chunk is decoded, when the thread is idle: a
+    // socket read ahead of its extensions would keep every message it decoded alive until they
+    // ran (the collector copying them each time), and a wake per chunk is saved.
+    const held = this.host.beginIo();
+    try {
+      this.feedChunk(chunk, counted);
+    } finally {
+      if (held) this.host.endIo();
+    }
+  }
+
+  private feedChunk(chunk: Buffer, counted: boolean): void {
     if (counted) this.c[SOCK_BYTES_IN] += chunk.length;
     const err = this.decoder.feed(chunk, this.batch, this);
     if (this.batch.length > 0) this.routeRead();

@@ -270,6 +270,8 @@ export class GroupRuntime implements ExtHost {
       },
       convert: (frame) => decodeInboundFrames(new Uint8Array(frame).buffer, frame.byteLength, m.peerApp, this.graphId, locOf)[0] ?? null,
       deliver: (msgs) => this.runloop.postMsgs(msgs),
+      beginIo: () => this.runloop.beginIo(),
+      endIo: () => this.runloop.endIo(true),
       gone: (s) => {
         this.sockets.delete(s.id);
         if (this.socketOf.get(s.app) === s) this.socketOf.delete(s.app);
