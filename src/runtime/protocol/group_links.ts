@@ -163,12 +163,13 @@ export function decodeInboundFrames(bytes: ArrayBuffer, length: number, srcApp: 
   }
   const out: WireMsg[] = [];
   const vr = wireBodyReader(b);
+  const now = Date.now();
   let pos = 0;
   while (pos < length) {
     const h = frameAt(b, pos);
     if (h === null) break;
     const end = pos + h.head + h.body;
-    const w = decodeWireBody(vr, pos + h.head, h.body, locs) ?? generalDecode(b.subarray(pos, end), locs);
+    const w = decodeWireBody(vr, pos + h.head, h.body, locs, now) ?? generalDecode(b.subarray(pos, end), locs);
     if (w !== null) out.push(w);
     pos = end;
   }

@@ -91,6 +91,8 @@ export class GroupSocket implements DirectFrames {
   /** The reader over the bytes `take` reads frames from (one per chunk). */
   private vr: ValueReader | null = null;
   private vrOf: Uint8Array | null = null;
+  /** When the current chunk arrived (the time of its messages that carry none). */
+  private now = 0;
 
   constructor(m: SockAdopt, host: GroupSocketHost) {
     this.id = m.id;
@@ -141,6 +143,7 @@ export class GroupSocket implements DirectFrames {
 
   private feedChunk(chunk: Buffer, counted: boolean): void {
     if (counted) this.c[SOCK_BYTES_IN] += chunk.length;
+    this.now = Date.now();
     const err = this.decoder.feed(chunk, this.batch, this);
     if (this.batch.length > 0) this.routeRead();
     const here = this.here;
@@ -175,7 +178,7 @@ export class GroupSocket implements DirectFrames {
       this.vr = wireBodyReader(b);
       this.vrOf = b;
     }
-    const w = decodeWireBody(this.vr!, start + head, body, this.host.locs);
+    const w = decodeWireBody(this.vr!, start + head, body, this.host.locs, this.now);
     if (w === null || !this.host.takesKind(w.type, w.cmdId)) return false;
     this.here.push(w);
     return true;

@@ -11,7 +11,7 @@
  * (group_socket.ts), for which this is the only decode of a frame for the group's extensions,
  * and frames the host checked and handed to a group (group_links.ts).
  */
-import { newWireMsg, type AudioFields, type MsgType, type TypeTree, type WireLoc, type WireMsg } from '../core/wire';
+import type { AudioFields, MsgType, TypeTree, VideoFields, WireLoc, WireMsg } from '../core/wire';
 import { MSG_TYPE_CODE, TYPE_STRING, UNIQUE_NAME_TYPE } from './message';
 import { BytesMemo, Reader } from './msgpack';
 import { TenType, ValueReader } from './value';
@@ -61,27 +61,34 @@ function num(vr: ValueReader, tag: number): number {
   return Number(vr.number(tag));
 }
 
-/** A frame's INT64 timestamp into `w.ts`, and `w.tsExact` when a number cannot hold it. */
-function timestamp(vr: ValueReader, w: WireMsg): void {
+/** What `timestamp` and `buf` read, for the message built at the end of `decodeWireBody`. */
+let tsRead = 0;
+let tsExactRead: bigint | null = null;
+let bufAt = 0;
+let bufLen = 0;
+
+/** A frame's INT64 timestamp, and its exact value when a number cannot hold it. */
+function timestamp(vr: ValueReader): void {
   if (vr.tag('timestamp') !== TenType.INT64) throw FALLBACK;
   const v = vr.number(TenType.INT64);
+  tsExactRead = null;
   if (typeof v === 'number') {
-    w.ts = v;
+    tsRead = v;
     return;
   }
-  w.ts = Number(v);
-  if (!Number.isSafeInteger(w.ts)) w.tsExact = v;
+  tsRead = Number(v);
+  if (!Number.isSafeInteger(tsRead)) tsExactRead = v;
 }
 
 /**
  * A frame's buffer, left where it is (`WireMsg.arena`): the bytes read are never written, and
  * a view is made only when an extension reads the buffer or it is sent on.
  */
-function buf(r: Reader, w: WireMsg): void {
-  const at = r.skipBin('buf');
-  w.arena = r.dv;
-  w.arenaAt = at;
-  w.arenaLen = r.pos - at;
+function buf(vr: ValueReader): void {
+  if (vr.tag('buf') !== TenType.BUF) throw FALLBACK;
+  const r = vr.r;
+  bufAt = r.skipBin('buf');
+  bufLen = r.pos - bufAt;
 }
 
 const parts = ['', '', ''];
@@ -94,9 +101,10 @@ export function wireBodyReader(b: Uint8Array): ValueReader {
 /**
  * Decodes one frame body at `[at, at+n)` of the reader's bytes (the ext header already skipped)
  * into a runtime message; null when it is not one of the types this path covers, or does not
- * decode here. Buffers stay in the reader's bytes (`WireMsg.arena`).
+ * decode here. Buffers stay in the reader's bytes (`WireMsg.arena`). `now` is the time of a
+ * message without a timestamp on the wire (when its chunk or batch arrived).
  */
-export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: LocResolver): WireMsg | null {
+export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: LocResolver, now: number): WireMsg | null {
   const r = vr.r;
   r.pos = at;
   r.end = at + n;
@@ -109,7 +117,6 @@ export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: Loc
     // A name TEN reserves for another type is an error the general decoder locates.
     const reserved = UNIQUE_NAME_TYPE.get(name);
     if (reserved !== undefined && reserved !== type) return null;
-    const w = newWireMsg(type, name);
     if (vr.tag('a location') !== TenType.OBJECT) return null;
     let start = r.pos;
     let src = locs.srcMemo.take(r);
@@ -118,7 +125,6 @@ export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: Loc
       src = locs.src(parts[0]!, parts[1]!, parts[2]!);
       locs.srcMemo.keep(r, start, src);
     }
-    w.src = src;
     if (vr.tag('dests') !== TenType.ARRAY) return null;
     const nd = r.uint('a count');
     if (nd !== 1) return null;
@@ -131,61 +137,92 @@ export function decodeWireBody(vr: ValueReader, at: number, n: number, locs: Loc
       locs.destMemo.keep(r, start, dests);
     }
     if (dests.length === 0) return null;
-    w.dests = dests;
     if (vr.tag('properties') !== TenType.OBJECT) return null;
-    w.props = vr.payload(TenType.OBJECT, r.pos, 0) as Record<string, unknown>;
-    const types = vr.shadow;
-    if (types !== undefined) w.propTypes = types as TypeTree;
+    const props = vr.payload(TenType.OBJECT, r.pos, 0) as Record<string, unknown>;
+    const propTypes = (vr.shadow as TypeTree | undefined) ?? null;
+    let cmdId = '';
+    let seqId = '';
+    let origType: MsgType = 'cmd';
+    let status = 0;
+    let isFinal = true;
+    let isCompleted = false;
+    let ts = now;
+    let tsExact: bigint | null = null;
+    let hasBuf = false;
+    let audio: AudioFields | null = null;
+    let video: VideoFields | null = null;
     switch (type) {
       case 'cmd':
-        w.cmdId = str(vr);
-        w.seqId = str(vr);
+        cmdId = str(vr);
+        seqId = str(vr);
         break;
       case 'cmd_result':
-        w.cmdId = str(vr);
-        w.seqId = str(vr);
-        w.origType = TYPE_OF_CODE[num(vr, TenType.INT32)] ?? 'cmd';
-        w.status = num(vr, TenType.INT32);
+        cmdId = str(vr);
+        seqId = str(vr);
+        origType = TYPE_OF_CODE[num(vr, TenType.INT32)] ?? 'cmd';
+        status = num(vr, TenType.INT32);
         if (vr.tag('is_final') !== TenType.BOOL) return null;
-        w.isFinal = vr.bool();
-        w.isCompleted = w.isFinal;
+        isFinal = vr.bool();
+        isCompleted = isFinal;
         break;
       case 'data':
-        if (vr.tag('buf') !== TenType.BUF) return null;
-        buf(r, w);
+        buf(vr);
+        hasBuf = true;
         break;
       case 'video_frame': {
         const pixelFmt = num(vr, TenType.INT32);
-        timestamp(vr, w);
+        timestamp(vr);
+        ts = tsRead;
+        tsExact = tsExactRead;
         const width = num(vr, TenType.INT32);
         const height = num(vr, TenType.INT32);
-        if (vr.tag('buf') !== TenType.BUF) return null;
-        buf(r, w);
-        w.video = { width, height, pixelFmt, eof: false };
+        buf(vr);
+        hasBuf = true;
+        video = { width, height, pixelFmt, eof: false };
         break;
       }
       case 'audio_frame': {
-        timestamp(vr, w);
-        const a: AudioFields = {
-          sampleRate: num(vr, TenType.INT32),
-          bytesPerSample: num(vr, TenType.INT32),
-          samplesPerChannel: num(vr, TenType.INT32),
-          channels: num(vr, TenType.INT32),
-          channelLayout: 0,
-          dataFmt: num(vr, TenType.INT32),
-          lineSize: 0,
-          eof: false,
-        };
-        if (vr.tag('buf') !== TenType.BUF) return null;
-        buf(r, w);
-        a.lineSize = num(vr, TenType.INT32);
-        w.audio = a;
+        timestamp(vr);
+        ts = tsRead;
+        tsExact = tsExactRead;
+        const sampleRate = num(vr, TenType.INT32);
+        const bytesPerSample = num(vr, TenType.INT32);
+        const samplesPerChannel = num(vr, TenType.INT32);
+        const channels = num(vr, TenType.INT32);
+        const dataFmt = num(vr, TenType.INT32);
+        buf(vr);
+        hasBuf = true;
+        audio = { sampleRate, bytesPerSample, samplesPerChannel, channels, channelLayout: 0, dataFmt, lineSize: num(vr, TenType.INT32), eof: false };
         break;
       }
-      default:
-        return null;
     }
-    return r.pos === r.end ? w : null;
+    if (r.pos !== r.end) return null;
+    // Built once with every field final, in `newWireMsg`'s order: one hidden class for all.
+    return {
+      type,
+      name,
+      src,
+      dests,
+      props,
+      propTypes,
+      ts,
+      tsExact,
+      cmdId,
+      parentCmdId: '',
+      seqId,
+      status,
+      isFinal,
+      isCompleted,
+      origName: '',
+      origType,
+      buf: null,
+      packed: null,
+      arena: hasBuf ? r.dv : null,
+      arenaAt: hasBuf ? bufAt : 0,
+      arenaLen: hasBuf ? bufLen : 0,
+      audio,
+      video,
+    };
   } catch {
     return null;
   }
