@@ -6,98 +6,15 @@
  * that send each message on to the peer as they received it. What comes back carries the same
  * TEN types and the exact timestamps; a message an extension makes itself is typed by inference.
  */
-import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { TenClient } from '../../../src/runtime/protocol/client';
-import { tenResultFor } from '../../../src/runtime/protocol/bridge';
-import { encodeFrame, FrameDecoder, tenLoc, TenMsg, TenType, Writer, type TypeTree } from '../../../src/runtime/protocol';
-import { closeAndCheck, freePort, startTestApp, uriOf, type TestApp } from './apps';
+import { describe, expect, it } from 'vitest';
+import { encodeFrame, tenLoc, TenMsg, TenType, Writer, type TypeTree } from '../../../src/runtime/protocol';
+import { closeAndCheck } from './apps';
+import { trackResources } from './peer';
 
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 
-/** A TEN app on a raw socket: answers start_graph and cmds OK, and keeps every frame it gets. */
-class ScriptedPeer {
-  readonly got: TenMsg[] = [];
-  private readonly server: Server;
-  private socket: Socket | null = null;
-  private waiters: (() => void)[] = [];
-  graphId = '';
-
-  private constructor(
-    readonly uri: string,
-    server: Server,
-  ) {
-    this.server = server;
-  }
-
-  static async start(): Promise<ScriptedPeer> {
-    const port = await freePort();
-    const server = createServer();
-    const peer = new ScriptedPeer(uriOf(port), server);
-    server.on('connection', (s) => peer.accept(s));
-    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-    return peer;
-  }
-
-  private accept(s: Socket): void {
-    this.socket = s;
-    const d = new FrameDecoder();
-    s.on('data', (chunk) => {
-      const msgs: TenMsg[] = [];
-      expect(d.feed(chunk, msgs)).toBeNull();
-      for (const m of msgs) {
-        // The frame's own bytes (m.raw is a view of the read buffer).
-        m.raw = m.raw && Uint8Array.from(m.raw);
-        if (m.type === 'start_graph') {
-          this.graphId = m.dests[0]?.graph || ((m.nodes[0] as { graph?: string } | undefined)?.graph ?? '');
-          this.write(tenResultFor(m, 0, { graph_id: this.graphId }));
-        } else if (m.type === 'cmd') this.write(tenResultFor(m, 0, { seen: m.name }));
-        this.got.push(m);
-      }
-      for (const w of this.waiters.splice(0)) w();
-    });
-    s.on('error', () => {});
-  }
-
-  write(m: TenMsg): Uint8Array {
-    const w = new Writer(256);
-    expect(encodeFrame(w, m)).toBeNull();
-    const bytes = w.bytes().slice();
-    this.socket!.write(bytes);
-    return bytes;
-  }
-
-  async until<T>(find: () => T | undefined, what: string): Promise<T> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const v = find();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`The peer never got ${what}; it got ${this.got.map((m) => `${m.type} ${m.name}`).join(', ')}`);
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 500).unref();
-      });
-    }
-  }
-
-  close(): Promise<void> {
-    this.socket?.destroy();
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
-
-let apps: TestApp[] = [];
-let peers: ScriptedPeer[] = [];
-let clients: TenClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(apps.map((a) => a.app.close()));
-  await Promise.all(peers.map((p) => p.close()));
-  apps = [];
-  peers = [];
-  clients = [];
-});
+const tracked = trackResources();
 
 /** Properties as a TEN app sends them, and the types our inference would not give them. */
 const PROPS = { i32: -2147483648, f32: 0.5, u8: 7, i64: INT64_MAX, i64small: 5, d: 2, nested: { a: [1, -1, 3.25] }, s: 'x' };
@@ -105,10 +22,9 @@ const TYPES: TypeTree = { i32: TenType.INT32, f32: TenType.FLOAT32, u8: TenType.
 
 describe('a TEN app’s messages sent on by extensions of ours', () => {
   it('come back to it with their TEN property types and exact frame timestamps; a message made here is typed by inference', async () => {
-    const s = await startTestApp();
-    const peer = await ScriptedPeer.start();
-    apps.push(s);
-    peers.push(peer);
+    const s = await tracked.app();
+    // A TEN app on a raw socket: answers start_graph and cmds OK, and keeps every frame it gets.
+    const peer = await tracked.peer({ answerCmds: (m) => ({ seen: m.name }) });
     const P = peer.uri;
     const flows = (from: string, fromApp: string, to: string, toApp: string) => ({
       app: fromApp,
@@ -128,9 +44,7 @@ describe('a TEN app’s messages sent on by extensions of ours', () => {
       ],
       connections: [flows('src', P, 'relay1', s.uri), flows('relay1', s.uri, 'relay2', s.uri), flows('relay2', s.uri, 'sink', P)],
     };
-    const c = await TenClient.connect(s.uri);
-    clients.push(c);
-    const started = await c.startGraph({ json: JSON.stringify(graph) });
+    const { client: c, started } = await tracked.clientWithGraph(s, graph);
     expect([started.status, started.props.detail]).toEqual([0, undefined]);
     const G = peer.graphId;
     expect(G).not.toBe('');
@@ -158,9 +72,9 @@ describe('a TEN app’s messages sent on by extensions of ours', () => {
       fromSrc('cmd', 'edit'),
       fromSrc('data', 'copy'),
     ];
-    for (const m of sent) peer.write(m);
+    for (const m of sent) peer.send(m);
 
-    const back = (name: string) => peer.until(() => peer.got.find((m) => m.name === name && m.dests[0]?.extension === 'sink'), name);
+    const back = (name: string) => peer.until(() => peer.received.find((m) => m.name === name && m.dests[0]?.extension === 'sink'), name);
     for (const m of sent.slice(0, 3)) {
       const got = await back(m.name);
       // The very frame the peer sent, but from relay2 to sink: same types, same timestamp, same bytes.
@@ -185,7 +99,7 @@ describe('a TEN app’s messages sent on by extensions of ours', () => {
     expect(fresh.props).toEqual(PROPS);
     expect(fresh.propTypes).toBeNull();
     // The cmds were answered through both relays back to the peer's src.
-    await peer.until(() => (peer.got.filter((m) => m.type === 'cmd_result' && m.dests[0]?.extension === 'src').length >= 2 ? true : undefined), 'the results of both cmds');
+    await peer.until(() => peer.received.filter((m) => m.type === 'cmd_result' && m.dests[0]?.extension === 'src').length >= 2, 'the results of both cmds');
     expect(s.events.filter((e) => e.type === 'error')).toEqual([]);
     await c.close();
     await peer.close();

@@ -7,34 +7,15 @@
  * today's texts; stop cascades; a group thread that is terminated closes its remote; counters
  * agree on both sides; nothing is left after close.
  */
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { TenClient } from '../../../src/runtime/protocol/client';
-import { tenResultFor } from '../../../src/runtime/protocol/bridge';
-import { STATUS_OK, TenMsg, tenLoc } from '../../../src/runtime/protocol/message';
-import { FrameDecoder, decodeAll, encodeMsg } from '../../../src/runtime/protocol/stream';
+import { describe, expect, it } from 'vitest';
+import type { TenClient } from '../../../src/runtime/protocol/client';
+import { TenMsg, decodeAll, tenLoc } from '../../../src/runtime/protocol';
 import type { ConnectionSample } from '../../../src/runtime/protocol/net';
 import type { TenGraph } from '../../../src/shared/graph/types';
-import { closeAndCheck, cmdFlow, connectionEvents, freePort, mesh, startTestApp, uriOf, type TestApp } from './apps';
+import { closeAndCheck, cmdFlow, connectionEvents, mesh, type TestApp } from './apps';
+import { frameOf, trackResources } from './peer';
 
-let apps: TestApp[] = [];
-let clients: TenClient[] = [];
-let peers: FakePeer[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(apps.map((a) => a.app.close()));
-  for (const p of peers) p.close();
-  apps = [];
-  clients = [];
-  peers = [];
-});
-
-async function client(uri: string): Promise<TenClient> {
-  const c = await TenClient.connect(uri);
-  clients.push(c);
-  return c;
-}
+const tracked = trackResources();
 
 /** The open connection of `t` to the app `peer`, as its sample reports it. */
 async function connectionTo(t: TestApp, peer: string): Promise<ConnectionSample | undefined> {
@@ -49,99 +30,9 @@ async function socketMoved(t: TestApp, peer: string): Promise<ConnectionSample> 
   return c!;
 }
 
-/**
- * A peer app on a raw socket: accepts A's dial, answers its child start_graph OK, and then
- * sends and records exactly the bytes a test asks for.
- */
-class FakePeer {
-  readonly uri: string;
-  private readonly server: Server;
-  socket: Socket | null = null;
-  /** Every byte written to the app, in order (for the decoder's expected error text). */
-  readonly written: Buffer[] = [];
-  readonly received: TenMsg[] = [];
-  graphId = '';
-  private readonly waiters: (() => void)[] = [];
-  ended = false;
-
-  private constructor(uri: string, server: Server) {
-    this.uri = uri;
-    this.server = server;
-  }
-
-  static async start(): Promise<FakePeer> {
-    const port = await freePort();
-    const server = createServer({ noDelay: true });
-    const peer = new FakePeer(uriOf(port), server);
-    server.on('connection', (s) => peer.accept(s));
-    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-    peers.push(peer);
-    return peer;
-  }
-
-  private accept(s: Socket): void {
-    this.socket = s;
-    const d = new FrameDecoder();
-    s.on('data', (chunk) => {
-      const out: TenMsg[] = [];
-      d.feed(chunk, out);
-      for (const m of out) {
-        if (m.type === 'start_graph') {
-          this.graphId = m.dests[0]?.graph ?? '';
-          const r = tenResultFor(m, STATUS_OK, { graph_id: this.graphId });
-          r.src = tenLoc(this.uri, this.graphId, null);
-          this.write(encodeMsg(r) as Buffer);
-        } else this.received.push(m);
-      }
-      this.wake();
-    });
-    s.on('end', () => {
-      this.ended = true;
-      this.wake();
-    });
-    s.on('error', () => undefined);
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  /** Resolves when `pred` holds over what was received (re-checked on every read). */
-  async until(pred: () => boolean): Promise<void> {
-    while (!pred()) await new Promise<void>((r) => this.waiters.push(r));
-  }
-
-  write(bytes: Buffer): void {
-    this.written.push(Buffer.from(bytes));
-    this.socket!.write(bytes);
-  }
-
-  /** A cmd from this app's node `from` to `dest`; returns its id. */
-  cmd(name: string, from: string, dest: { app: string; graph?: string; extension: string | null }, props: Record<string, unknown> = {}): string {
-    const m = new TenMsg('cmd', name);
-    m.cmdId = randomUUID();
-    m.src = tenLoc(this.uri, this.graphId, from);
-    m.dests = [tenLoc(dest.app, dest.graph ?? this.graphId, dest.extension)];
-    m.props = props;
-    this.write(encodeMsg(m) as Buffer);
-    return m.cmdId;
-  }
-
-  resultsFor(ids: string[]): TenMsg[] {
-    return ids.map((id) => this.received.find((m) => m.type === 'cmd_result' && m.cmdId === id)!).filter((m) => m !== undefined);
-  }
-
-  close(): void {
-    this.socket?.destroy();
-    this.server.close();
-  }
-}
-
 describe('a remote socket on the group that talks to its app', () => {
   it('moves on the dialling and the accepting side; cmds and data cross both ways; counters agree; nothing is left', async () => {
-    const a = await startTestApp();
-    const b = await startTestApp();
-    apps = [a, b];
+    const [a, b] = await tracked.apps(2);
     const graph = {
       nodes: [
         mesh('a1', a.uri, {}, 'ga'),
@@ -156,15 +47,12 @@ describe('a remote socket on the group that talks to its app', () => {
         cmdFlow('b2', b.uri, 'd', 'a2', a.uri, 'data'),
       ],
     };
-    const ca = await client(a.uri);
-    const started = await ca.startGraph({ json: JSON.stringify(graph) });
-    expect(started.status, String(started.props.detail)).toBe(0);
+    const { client: ca, graphId } = await tracked.clientWithGraph(a, graph);
     // A dialled B, B accepted: both sockets are on the group with the flows to the other app.
     expect((await socketMoved(a, b.uri)).socket).toBe('group ga');
     expect((await socketMoved(b, a.uri)).socket).toBe('group gb');
 
-    const graphId = started.props.graph_id as string;
-    const cb = await client(b.uri);
+    const cb = await tracked.client(b.uri);
     for (let i = 0; i < 20; i++) {
       const r1 = await ca.cmd('hello', { app: a.uri, graph: '', extension: 'a1' });
       expect([r1.status, r1.props.detail, r1.props.from]).toEqual([0, 'from b', 'b1']);
@@ -208,12 +96,10 @@ describe('a remote socket on the group that talks to its app', () => {
   });
 
   it('stays on the host with the switch off (groupSockets: false)', async () => {
-    const a = await startTestApp({ groupSockets: false });
-    const b = await startTestApp({ groupSockets: false });
-    apps = [a, b];
+    const [a, b] = await tracked.apps(2, { groupSockets: false });
     const graph = { nodes: [mesh('a1', a.uri, {}, 'ga'), mesh('b1', b.uri, { answer: 'from b' }, 'gb')], connections: [cmdFlow('a1', a.uri, 'hello', 'b1', b.uri)] };
     const graphId = await a.app.startGraph({ graph: graph as TenGraph });
-    const c = await client(a.uri);
+    const c = await tracked.client(a.uri);
     expect((await c.cmd('hello', { app: a.uri, graph: graphId, extension: 'a1' })).props.detail).toBe('from b');
     expect((await connectionTo(a, b.uri))?.socket).toBe('host');
     expect((await connectionTo(b, a.uri))?.socket).toBe('host');
@@ -222,10 +108,8 @@ describe('a remote socket on the group that talks to its app', () => {
   });
 
   it("frames for another group's extension and for the engine go through the host, each destination in order; a relay through the app works", async () => {
-    const x = await FakePeer.start();
-    const a = await startTestApp();
-    const b = await startTestApp();
-    apps = [a, b];
+    const x = await tracked.peer();
+    const [a, b] = await tracked.apps(2);
     const graph = {
       nodes: [mesh('a1', a.uri, { answer: 'one' }, 'g1'), mesh('a2', a.uri, { answer: 'two' }, 'g2'), mesh('a3', a.uri, {}, 'g2'), { type: 'extension', name: 'x1', addon: 'mesh', app: x.uri }, mesh('b1', b.uri, { answer: 'bee' }, 'gb')],
       connections: [
@@ -250,7 +134,7 @@ describe('a remote socket on the group that talks to its app', () => {
     const nobody = x.cmd('hi', 'x1', { app: a.uri, extension: 'nobody' });
     const relay = x.cmd('hello', 'x1', { app: b.uri, extension: 'b1' });
     const all = [...ids.map((i) => i.id), nobody, relay];
-    await x.until(() => x.resultsFor(all).length === all.length);
+    await x.until(() => x.resultsFor(all).length === all.length, 'the results of all cmds');
     for (const { id, want } of ids) {
       const r = x.resultsFor([id])[0]!;
       expect([r.status, r.props.detail]).toEqual([0, want]);
@@ -262,22 +146,21 @@ describe('a remote socket on the group that talks to its app', () => {
     expect(x.resultsFor([nobody])[0]!.props.detail).toBe('Failed to find destination.');
     expect([x.resultsFor([relay])[0]!.status, x.resultsFor([relay])[0]!.props.detail]).toEqual([0, 'bee']);
     await a.app.close();
-    await x.until(() => x.ended);
+    await x.until(() => x.ended, 'the end of the connection');
     await closeAndCheck(a, b);
   });
 
   it('a peer that stops reading: past the high-water mark data is dropped and counted, nothing else is lost, and all flows again once it reads', async () => {
-    const x = await FakePeer.start();
-    const a = await startTestApp({ transportLimits: { dropDataAboveBytes: 256 * 1024, closeAboveBytes: 1024 * 1024 * 1024 } });
-    apps = [a];
+    const x = await tracked.peer();
+    const a = await tracked.app({ transportLimits: { dropDataAboveBytes: 256 * 1024, closeAboveBytes: 1024 * 1024 * 1024 } });
     const graph = {
       nodes: [mesh('a1', a.uri, {}, 'g1'), { type: 'extension', name: 'x1', addon: 'mesh', app: x.uri }],
       connections: [cmdFlow('a1', a.uri, 'd', 'x1', x.uri, 'data'), cmdFlow('x1', x.uri, 'hi', 'a1', a.uri)],
     };
     const graphId = await a.app.startGraph({ graph: graph as TenGraph });
     await socketMoved(a, x.uri);
-    x.socket!.pause();
-    const c = await client(a.uri);
+    x.conn.socket.pause();
+    const c = await tracked.client(a.uri);
     // Its first message binds the client's connection to the graph (data before that is dropped, as TEN does).
     await c.cmd('sync', { app: a.uri, graph: graphId, extension: 'nobody' });
     const N = 3000;
@@ -301,70 +184,61 @@ describe('a remote socket on the group that talks to its app', () => {
     expect(conn.dropsOut).toBeGreaterThan(0);
     expect(conn.socket).toBe('group g1');
     // Reading again: what was written arrives, in order, and the connection still serves cmds.
-    x.socket!.resume();
-    await x.until(() => x.received.filter((m) => m.type === 'data').length === conn.msgsOut - 1);
+    x.conn.socket.resume();
+    await x.until(() => x.received.filter((m) => m.type === 'data').length === conn.msgsOut - 1, 'all data written to it');
     const seen = x.received.filter((m) => m.type === 'data').map((m) => m.buf![0]);
     expect(seen.length).toBe(N - conn.dropsOut);
     const id = x.cmd('hi', 'x1', { app: a.uri, extension: 'a1' });
-    await x.until(() => x.resultsFor([id]).length === 1);
+    await x.until(() => x.resultsFor([id]).length === 1, 'the result');
     await c.close();
     await closeAndCheck(a);
   });
 
   it('close_app from a peer arrives on a moved socket and closes the app', async () => {
-    const x = await FakePeer.start();
-    const a = await startTestApp();
-    apps = [a];
+    const x = await tracked.peer();
+    const a = await tracked.app();
     const graph = { nodes: [mesh('a1', a.uri, { answer: 'one' }, 'g1'), { type: 'extension', name: 'x1', addon: 'mesh', app: x.uri }], connections: [cmdFlow('x1', x.uri, 'hi', 'a1', a.uri)] };
     await a.app.startGraph({ graph: graph as TenGraph });
     await socketMoved(a, x.uri);
     const id = x.cmd('hi', 'x1', { app: a.uri, extension: 'a1' });
-    await x.until(() => x.resultsFor([id]).length === 1);
-    const close = new TenMsg('close_app', 'ten:close_app');
-    close.cmdId = randomUUID();
-    close.src = tenLoc(x.uri, x.graphId, 'x1');
-    close.dests = [tenLoc(a.uri, '', null)];
-    x.write(encodeMsg(close) as Buffer);
+    await x.until(() => x.resultsFor([id]).length === 1, 'the result');
+    x.send(x.msg('close_app', 'ten:close_app', 'x1', { app: a.uri, graph: '', extension: null }));
     await a.app.closed;
-    await x.until(() => x.ended);
+    await x.until(() => x.ended, 'the end of the connection');
     await closeAndCheck(a);
   });
 
   it('malformed bytes on a moved socket: the same located error as on the host, the connection closes, the app keeps serving', async () => {
-    const x = await FakePeer.start();
-    const a = await startTestApp();
-    apps = [a];
+    const x = await tracked.peer();
+    const a = await tracked.app();
     const graph = { nodes: [mesh('a1', a.uri, { answer: 'one' }, 'g1'), { type: 'extension', name: 'x1', addon: 'mesh', app: x.uri }], connections: [cmdFlow('x1', x.uri, 'hi', 'a1', a.uri)] };
     await a.app.startGraph({ graph: graph as TenGraph }, { longRunningMode: false });
     await socketMoved(a, x.uri);
     const id = x.cmd('hi', 'x1', { app: a.uri, extension: 'a1' });
-    await x.until(() => x.resultsFor([id]).length === 1);
+    await x.until(() => x.resultsFor([id]).length === 1, 'the result');
     // Half a frame, then the rest with a wrong ext type: the error names the stream's offsets.
-    const good = encodeMsg(Object.assign(new TenMsg('cmd', 'hi'), { cmdId: randomUUID(), src: tenLoc(x.uri, x.graphId, 'x1'), dests: [tenLoc(a.uri, '', 'a1')] })) as Buffer;
-    x.write(good.subarray(0, 5));
+    const good = frameOf(x.msg('cmd', 'hi', 'x1', { app: a.uri, graph: '', extension: 'a1' }));
+    x.conn.write(good.subarray(0, 5));
     await new Promise<void>((r) => setImmediate(r));
     const bad = Buffer.concat([good.subarray(5), Buffer.from([0xd4, 0x07, 0x00])]);
-    x.write(bad);
-    const expected = decodeAll(Buffer.concat(x.written)).error!.message;
+    x.conn.write(bad);
+    const expected = decodeAll(Buffer.concat(x.conn.written)).error!.message;
     expect(expected).toContain('Malformed TEN message');
     await a.until((evs) => connectionEvents(evs).some((e) => e.state === 'error'), 'the connection error');
     const err = connectionEvents(a.events).find((e) => e.state === 'error')!;
     expect(err.detail).toBe(expected);
     expect(a.events.some((e) => e.type === 'log' && e.message.includes(expected))).toBe(true);
-    await x.until(() => x.ended);
+    await x.until(() => x.ended, 'the end of the connection');
     // The remote is gone: its engine stops (not long-running); the app still serves.
     await a.until(() => a.app.graphs().length === 0, 'the graph stopped');
-    const c = await client(a.uri);
-    const started = await c.startGraph({ json: JSON.stringify({ nodes: [mesh('solo', a.uri, { answer: 'still here' })] }) });
-    expect(started.status).toBe(0);
-    expect((await c.cmd('ping', { app: a.uri, graph: started.props.graph_id as string, extension: 'solo' })).props.detail).toBe('still here');
+    const { client: c, graphId } = await tracked.clientWithGraph(a, { nodes: [mesh('solo', a.uri, { answer: 'still here' })] });
+    expect((await c.cmd('ping', { app: a.uri, graph: graphId, extension: 'solo' })).props.detail).toBe('still here');
     await c.close();
     await closeAndCheck(a);
   });
 
   it('stop cascades both ways: the peer stops, the engine stops; a long-running engine stays', async () => {
-    const [a, b] = [await startTestApp(), await startTestApp()];
-    apps = [a, b];
+    const [a, b] = await tracked.apps(2);
     const graph = { nodes: [mesh('a1', a.uri, {}, 'ga'), mesh('b1', b.uri, { answer: 'from b' }, 'gb')], connections: [cmdFlow('a1', a.uri, 'hello', 'b1', b.uri)] };
     // B stops its part: A's engine stops (its remote closed by EOF on a moved socket).
     let id = await a.app.startGraph({ graph: graph as TenGraph }, { longRunningMode: false });
@@ -387,9 +261,8 @@ describe('a remote socket on the group that talks to its app', () => {
   });
 
   it('a group thread terminated at the stop timeout while it owns a socket: the remote closes, the peer stops, nothing hangs or leaks', async () => {
-    const a = await startTestApp({ stopTimeoutMs: 1000 });
-    const b = await startTestApp();
-    apps = [a, b];
+    const a = await tracked.app({ stopTimeoutMs: 1000 });
+    const b = await tracked.app();
     const graph = {
       nodes: [{ type: 'extension', name: 'p1', addon: 'probe', extension_group: 'ga', app: a.uri, property: { probe: { hangInStop: true } } }, mesh('a1', a.uri, {}, 'ga'), mesh('b1', b.uri, { answer: 'from b' }, 'gb')],
       connections: [cmdFlow('a1', a.uri, 'hello', 'b1', b.uri)],
