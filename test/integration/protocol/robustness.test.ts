@@ -4,48 +4,27 @@
  * a NULL property, half a message, a frame past the size limit, data before any graph, a peer
  * that stops reading. Owner checks apply to connections.
  */
-import { connect, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../../../src/runtime';
-import { TenClient } from '../../../src/runtime/protocol/client';
-import { TenMsg, decodeAll, encodeMsg, tenLoc } from '../../../src/runtime/protocol';
+import { TenMsg, tenLoc } from '../../../src/runtime/protocol';
 import { BUILTIN_ADDONS_DIR } from '../../../src/runtime/addons';
-import { closeAndCheck, connectionEvents, startTestApp, type TestApp } from './apps';
+import { closeAndCheck, connectionEvents, type TestApp } from './apps';
+import { frameOf, trackResources } from './peer';
 
-let apps: TestApp[] = [];
-const sockets: Socket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.destroy();
-  await Promise.all(apps.map((a) => a.app.close()));
-  apps = [];
-});
+const tracked = trackResources();
 
 const serving = { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph: { nodes: [{ type: 'extension', name: 'echo', addon: 'mesh', property: { answer: 'still here' } }, { type: 'extension', name: 'sink', addon: 'mesh', property: { count: true } }] } }] } };
 
-async function servingApp(opts: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
-  const a = await startTestApp({ property: serving, ...opts });
-  apps.push(a);
+async function servingApp(opts: Parameters<typeof tracked.app>[0] = {}): Promise<TestApp> {
+  const a = await tracked.app({ property: serving, ...opts });
   await a.app.startAutoGraphs();
   return a;
-}
-
-/** A raw TCP connection to the app: bytes in, the socket's end observed. */
-async function raw(uri: string): Promise<{ s: Socket; ended: Promise<void>; received: Buffer[] }> {
-  const port = Number(uri.split(':')[2]!.replace('/', ''));
-  const s = connect({ host: '127.0.0.1', port });
-  sockets.push(s);
-  const received: Buffer[] = [];
-  s.on('data', (b) => received.push(b));
-  s.on('error', () => undefined);
-  const ended = new Promise<void>((r) => s.once('close', () => r()));
-  await new Promise<void>((r) => s.once('connect', () => r()));
-  return { s, ended, received };
 }
 
 const errorsOf = (events: RuntimeEvent[]) => connectionEvents(events).filter((e) => e.state === 'error');
 
 async function stillServes(a: TestApp): Promise<void> {
-  const c = await TenClient.connect(a.uri);
+  const c = await tracked.client(a.uri);
   const r = await c.cmd('hi', { graph: 'default', extension: 'echo' });
   expect([r.status, r.props.detail]).toEqual([0, 'still here']);
   await c.close();
@@ -54,9 +33,9 @@ async function stillServes(a: TestApp): Promise<void> {
 describe('a bad connection is closed with a located error; the app keeps serving', () => {
   it('garbage bytes', async () => {
     const a = await servingApp();
-    const { s, ended } = await raw(a.uri);
-    s.write(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
-    await ended;
+    const conn = await tracked.dial(a.uri);
+    conn.write(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+    await conn.closed;
     await a.until((ev) => errorsOf(ev).length > 0, 'the error event');
     const e = errorsOf(a.events)[0]!;
     expect(e.detail).toBe('Malformed TEN message #1 at stream byte 0 (ext header): expected a msgpack ext object (one TEN message), found positive fixint 71 (0x47).');
@@ -67,18 +46,17 @@ describe('a bad connection is closed with a located error; the app keeps serving
 
   it('a NULL property after a good message, on a connection already bound to a graph', async () => {
     const a = await servingApp();
-    const { s, ended, received } = await raw(a.uri);
+    const conn = await tracked.dial(a.uri);
     const good = new TenMsg('cmd', 'hi');
     good.dests = [tenLoc(a.uri, 'default', 'echo')];
     good.seqId = '1';
-    s.write(encodeMsg(good) as Buffer);
-    if (received.length === 0) await new Promise((r) => s.once('data', r));
-    const bad = encodeMsg(good) as Buffer;
+    const frame = conn.send(good);
+    await conn.until(() => conn.msgs.length > 0, 'the answer to the good message');
     // properties {} → {"v": NULL}: a hand-made frame, as a broken peer would send it.
-    const props = bad.indexOf(Buffer.from('1000', 'hex'), bad.indexOf(Buffer.from('echo')));
-    const nullProp = Buffer.concat([bad.subarray(3, props), Buffer.from('1001a17601', 'hex'), bad.subarray(props + 2)]);
-    s.write(Buffer.concat([Buffer.from([0xc7, nullProp.length, 0x01]), nullProp]));
-    await ended;
+    const props = frame.indexOf(Buffer.from('1000', 'hex'), frame.indexOf(Buffer.from('echo')));
+    const nullProp = Buffer.concat([frame.subarray(3, props), Buffer.from('1001a17601', 'hex'), frame.subarray(props + 2)]);
+    conn.write(Buffer.concat([Buffer.from([0xc7, nullProp.length, 0x01]), nullProp]));
+    await conn.closed;
     await a.until((ev) => errorsOf(ev).length > 0, 'the error event');
     const e = errorsOf(a.events)[0]!;
     expect(e.detail).toMatch(new RegExp(`^Malformed TEN message #2 at stream byte \\d+ \\(properties \\.v\\): expected a TEN type tag from BOOL \\(2\\) to OBJECT \\(16\\), found NULL \\(1\\)`));
@@ -89,12 +67,12 @@ describe('a bad connection is closed with a located error; the app keeps serving
 
   it('half a message, then the end of the stream', async () => {
     const a = await servingApp();
-    const { s, ended } = await raw(a.uri);
+    const conn = await tracked.dial(a.uri);
     const m = new TenMsg('cmd', 'hi');
     m.dests = [tenLoc(a.uri, 'default', 'echo')];
-    const bytes = encodeMsg(m) as Buffer;
-    s.end(bytes.subarray(0, 20));
-    await ended;
+    const bytes = frameOf(m);
+    conn.socket.end(bytes.subarray(0, 20));
+    await conn.closed;
     await a.until((ev) => errorsOf(ev).length > 0, 'the error event');
     expect(errorsOf(a.events)[0]!.detail).toBe(`Malformed TEN message #1 at stream byte 20 (stream): expected ${bytes.length - 20} more bytes of a ${bytes.length}-byte message, found the end of the stream.`);
     await stillServes(a);
@@ -103,9 +81,9 @@ describe('a bad connection is closed with a located error; the app keeps serving
 
   it('a frame past the size limit is refused from its header', async () => {
     const a = await servingApp({ transportLimits: { maxFrameBytes: 4096 } });
-    const { s, ended } = await raw(a.uri);
-    s.write(Buffer.from('c90010000001', 'hex'));
-    await ended;
+    const conn = await tracked.dial(a.uri);
+    conn.write(Buffer.from('c90010000001', 'hex'));
+    await conn.closed;
     await a.until((ev) => errorsOf(ev).length > 0, 'the error event');
     expect(errorsOf(a.events)[0]!.detail).toContain('expected a message of at most 4096 bytes (the frame size limit), found a message of 1048576 bytes');
     await stillServes(a);
@@ -114,7 +92,7 @@ describe('a bad connection is closed with a located error; the app keeps serving
 
   it('data as a first message is dropped and counted (TEN drops it silently); cmds after it still work', async () => {
     const a = await servingApp();
-    const c = await TenClient.connect(a.uri);
+    const c = await tracked.client(a.uri);
     const d = new TenMsg('data', 'early');
     d.dests = [tenLoc(a.uri, 'default', 'sink')];
     d.buf = new Uint8Array(0);
@@ -132,14 +110,13 @@ describe('a bad connection is closed with a located error; the app keeps serving
   });
 
   it('a client that stops reading is closed past the hard limit of queued output', async () => {
-    const a = await startTestApp({
+    const a = await tracked.app({
       addonDirs: [BUILTIN_ADDONS_DIR],
       transportLimits: { dropDataAboveBytes: 64 * 1024, closeAboveBytes: 1024 * 1024 },
       property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, graph: { nodes: [{ type: 'extension', name: 'echo', addon: 'cmd_echo' }] } }] } },
     });
-    apps.push(a);
-    const { s, ended } = await raw(a.uri);
-    s.pause();
+    const conn = await tracked.dial(a.uri);
+    conn.socket.pause();
     // cmd_echo answers with the cmd's properties: 32 KiB per result, never read.
     const m = new TenMsg('cmd', 'hi');
     m.dests = [tenLoc(a.uri, 'default', 'echo')];
@@ -147,14 +124,14 @@ describe('a bad connection is closed with a located error; the app keeps serving
     const frames: Buffer[] = [];
     for (let i = 0; i < 800; i++) {
       m.seqId = String(i);
-      frames.push(encodeMsg(m) as Buffer);
+      frames.push(frameOf(m));
     }
-    s.write(Buffer.concat(frames));
+    conn.write(Buffer.concat(frames));
     await a.until((ev) => errorsOf(ev).some((e) => e.detail?.includes('is not reading')), 'the overflow error', 60_000);
     expect(errorsOf(a.events).find((e) => e.detail?.includes('is not reading'))!.detail).toMatch(/^The peer .* is not reading: \d+ bytes are queued for it; the connection is closed\.$/);
-    s.destroy();
-    await ended;
-    const c = await TenClient.connect(a.uri);
+    conn.socket.destroy();
+    await conn.closed;
+    const c = await tracked.client(a.uri);
     const r = await c.cmd('hi', { graph: 'default', extension: 'echo' }, { small: 1 });
     expect([r.status, r.props.small]).toEqual([0, 1]);
     await c.close();
@@ -165,27 +142,25 @@ describe('a bad connection is closed with a located error; the app keeps serving
 describe('messages pipelined behind a first message are held, in order, and none is lost', () => {
   it('a start_graph and 1000 cmds for its graph in one write: every cmd answered, in order', async () => {
     const a = await servingApp({ longRunning: true });
-    const { s, received } = await raw(a.uri);
+    const conn = await tracked.dial(a.uri);
     const start = new TenMsg('start_graph', 'ten:start_graph');
     start.dests = [tenLoc(a.uri)];
     start.seqId = 'start';
     start.graphJson = JSON.stringify({ nodes: [{ type: 'extension', name: 'echo', addon: 'mesh', property: { answer: 'held' } }] });
-    const frames: Buffer[] = [encodeMsg(start) as Buffer];
+    const frames: Buffer[] = [frameOf(start)];
     const N = 1000;
     for (let i = 0; i < N; i++) {
       const m = new TenMsg('cmd', 'hi');
       // An empty graph: the graph this connection's start_graph creates (TEN fills it in).
       m.dests = [tenLoc(a.uri, '', 'echo')];
       m.seqId = String(i);
-      frames.push(encodeMsg(m) as Buffer);
+      frames.push(frameOf(m));
     }
-    s.write(Buffer.concat(frames));
-    const results = (): TenMsg[] => decodeAll(Buffer.concat(received)).msgs;
-    while (results().length < N + 1) await new Promise((r) => s.once('data', r));
-    const rs = results();
+    conn.write(Buffer.concat(frames));
+    const rs = await conn.until(() => conn.msgs.length >= N + 1 && conn.msgs, 'the results of the start_graph and every cmd');
     expect(rs[0]).toMatchObject({ type: 'cmd_result', seqId: 'start', status: 0 });
     expect(rs.slice(1).map((r) => [r.seqId, r.status, r.props.detail])).toEqual(Array.from({ length: N }, (_, i) => [String(i), 0, 'held']));
-    s.destroy();
+    conn.socket.destroy();
     await closeAndCheck(a);
   });
 });
@@ -193,7 +168,7 @@ describe('messages pipelined behind a first message are held, in order, and none
 describe('owner checks apply to connections', () => {
   it('a send by an object that does not own the connection is a violation, refused under the fail policy', async () => {
     const a = await servingApp();
-    const c = await TenClient.connect(a.uri);
+    const c = await tracked.client(a.uri);
     await c.cmd('hi', { graph: 'default', extension: 'echo' });
     const conn = [...a.app.net.connections][0]!;
     expect(conn.attachTo).toBe('remote');
@@ -224,7 +199,7 @@ describe("a start_graph's graph is checked as TEN checks it when it starts, and 
     for (const [g, text] of cases) {
       // A graph refused before its engine exists leaves the connection open; one refused by the
       // engine closes it after the answer (the engine's remotes close with it, as in TEN).
-      const c = await TenClient.connect(a.uri);
+      const c = await tracked.client(a.uri);
       const r = await c.startGraph({ json: JSON.stringify(g) });
       expect([r.status, r.props.detail], JSON.stringify(g)).toEqual([1, text]);
       await c.close();
@@ -237,7 +212,7 @@ describe("a start_graph's graph is checked as TEN checks it when it starts, and 
   it('a graph with no extension here starts (TEN checks for one only when a graph is designed) and is answered OK', async () => {
     const a = await servingApp({ longRunning: true });
     for (const g of [{ nodes: [] }, {}]) {
-      const c = await TenClient.connect(a.uri);
+      const c = await tracked.client(a.uri);
       const r = await c.startGraph({ json: JSON.stringify(g) });
       expect(r.status, JSON.stringify(g)).toBe(0);
       expect(a.app.graphs()).toContain(r.props.graph_id);
@@ -256,10 +231,9 @@ describe('a group whose thread ended while its graph runs on', () => {
         { type: 'extension', name: 'victim', addon: 'probe', extension_group: 'g2', property: { probe: { reply: { ping: 'exit' } } } },
       ],
     };
-    const a = await startTestApp({ longRunning: true, property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph }] } } });
-    apps.push(a);
+    const a = await tracked.app({ longRunning: true, property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph }] } } });
     await a.app.startAutoGraphs();
-    const c = await TenClient.connect(a.uri);
+    const c = await tracked.client(a.uri);
     // This cmd ends the thread: it is never answered (the group that held it is gone).
     void c.cmd('ping', { graph: 'default', extension: 'victim' });
     await a.until((ev) => ev.some((e) => e.type === 'worker_terminated'), 'the group ending');

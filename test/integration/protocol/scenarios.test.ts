@@ -5,35 +5,16 @@
  */
 import diagnostics_channel from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TenClient } from '../../../src/runtime/protocol/client';
 import { TenMsg, tenLoc } from '../../../src/runtime/protocol';
 import { TEN_DIAL } from '../../../src/runtime/protocol/net';
-import { closeAndCheck, cmdFlow, connectionEvents, freePort, mesh, startTestApp, uriOf, type TestApp } from './apps';
+import { closeAndCheck, cmdFlow, connectionEvents, freePort, mesh, uriOf, type TestApp } from './apps';
+import { trackResources } from './peer';
 import { App } from '../../../src/runtime';
 import { FIXTURE_APP } from '../runtime/harness';
 
-let apps: TestApp[] = [];
-let clients: TenClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(apps.map((a) => a.app.close()));
-  apps = [];
-  clients = [];
-});
-
-async function client(uri: string): Promise<TenClient> {
-  const c = await TenClient.connect(uri);
-  clients.push(c);
-  return c;
-}
-
-async function twoApps(opts: Parameters<typeof startTestApp>[0] = {}): Promise<[TestApp, TestApp]> {
-  const a = await startTestApp(opts);
-  const b = await startTestApp(opts);
-  apps.push(a, b);
-  return [a, b];
-}
+const tracked = trackResources();
 
 const helloGraph = (a: string, b: string) => ({
   nodes: [mesh('ext1', a), mesh('ext2', b, { answer: 'hello world, too' })],
@@ -60,9 +41,8 @@ function channels(all: TestApp[], g: string): Record<string, number> {
 
 describe("TEN's multi-app scenarios", () => {
   it('MultiAppCloseThroughEngine: close_app on the migrated connection, then disconnect; app 1 closes cleanly, app 2 loses the graph', async () => {
-    const [a, b] = await twoApps();
-    const c = await client(a.uri);
-    expect((await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) })).status).toBe(0);
+    const [a, b] = await tracked.apps(2);
+    const { client: c } = await tracked.clientWithGraph(a, helloGraph(a.uri, b.uri));
     c.closeApp();
     await c.close();
     await a.app.closed;
@@ -71,11 +51,10 @@ describe("TEN's multi-app scenarios", () => {
   });
 
   it('close_app from fresh connections closes both apps (no result is sent)', async () => {
-    const [a, b] = await twoApps();
-    const c = await client(a.uri);
-    expect((await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) })).status).toBe(0);
+    const [a, b] = await tracked.apps(2);
+    await tracked.clientWithGraph(a, helloGraph(a.uri, b.uri));
     for (const t of [a, b]) {
-      const closer = await client(t.uri);
+      const closer = await tracked.client(t.uri);
       closer.closeApp();
     }
     await Promise.all([a.app.closed, b.app.closed]);
@@ -83,11 +62,10 @@ describe("TEN's multi-app scenarios", () => {
   });
 
   it('BatchSendMsgsInMigration: 10 cmds back to back to a singleton graph by name are all answered, in order', async () => {
-    const a = await startTestApp({
+    const a = await tracked.app({
       property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, graph: { nodes: [mesh('migration', '', { answer: 'a' })].map(({ app: _a, ...n }) => n) } }] } },
     });
-    apps.push(a);
-    const c = await client(a.uri);
+    const c = await tracked.client(a.uri);
     const results = await Promise.all(Array.from({ length: 10 }, () => c.cmd('test', { graph: 'default', extension: 'migration' })));
     expect(results.map((r) => [r.status, r.props.detail])).toEqual(Array.from({ length: 10 }, () => [0, 'a']));
     const states = connectionEvents(a.events).map((e) => e.state);
@@ -99,12 +77,11 @@ describe("TEN's multi-app scenarios", () => {
   });
 
   it('WrongEngineThenCorrectInMigration: Graph not found (reset), then migrated, then Graph not found through the remote', async () => {
-    const a = await startTestApp({
+    const a = await tracked.app({
       property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph: { nodes: [{ type: 'extension', name: 'migration', addon: 'mesh', property: { answer: 'ok' } }] } }] } },
     });
-    apps.push(a);
     await a.app.startAutoGraphs();
-    const c = await client(a.uri);
+    const c = await tracked.client(a.uri);
     const wrong = await c.cmd('test', { graph: 'incorrect_graph_id', extension: 'migration' });
     expect([wrong.status, wrong.props.detail]).toEqual([1, 'Graph not found.']);
     expect(wrong.src).toMatchObject({ app: a.uri, graph: 'incorrect_graph_id' });
@@ -119,16 +96,15 @@ describe("TEN's multi-app scenarios", () => {
 
   it('FailedToConnectToRemote: the exact error after the retries, and the app keeps serving its other graph', async () => {
     const unreachable = uriOf(await freePort());
-    const a = await startTestApp({
+    const a = await tracked.app({
       property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph: { nodes: [{ type: 'extension', name: 'test', addon: 'mesh', property: { answer: 'fine' } }] } }] } },
     });
-    apps.push(a);
     await a.app.startAutoGraphs();
-    const c = await client(a.uri);
+    const c = await tracked.client(a.uri);
     const graph = { nodes: [mesh('ext1', a.uri), mesh('ext2', unreachable)], connections: [cmdFlow('ext1', a.uri, 'hello_world', 'ext2', unreachable)] };
     const r = await c.startGraph({ json: JSON.stringify(graph) });
     expect([r.status, r.props.detail]).toEqual([1, `Failed to connect to ${unreachable}`]);
-    const other = await client(a.uri);
+    const other = await tracked.client(a.uri);
     const ok = await other.cmd('test', { graph: 'default', extension: 'test' });
     expect([ok.status, ok.props.detail]).toEqual([0, 'fine']);
     await Promise.all([c.close(), other.close()]);
@@ -139,8 +115,7 @@ describe("TEN's multi-app scenarios", () => {
     const bad = new App({ appDir: FIXTURE_APP, property: { ten: { uri: 'error://127.0.0.1:8001/' } } });
     await expect(bad.listen()).rejects.toThrow("No protocol serves the scheme 'error' of 'error://127.0.0.1:8001/' (only msgpack:// is supported).");
     await bad.closed;
-    const a = await startTestApp();
-    apps.push(a);
+    const a = await tracked.app();
     const clash = new App({ appDir: FIXTURE_APP, property: { ten: { uri: a.uri } } });
     await expect(clash.listen()).rejects.toThrow(`Failed to listen on ${a.uri}: port ${a.uri.split(':')[2]!.slice(0, -1)} is in use`);
     await clash.closed;
@@ -149,20 +124,15 @@ describe("TEN's multi-app scenarios", () => {
   });
 
   it('GraphLoopInMultiApp: three apps with a 2→3→2 loop; a second client joins at app 2 by graph id', async () => {
-    const [a, b] = await twoApps();
-    const c3 = await startTestApp();
-    apps.push(c3);
+    const [a, b, c3] = await tracked.apps(3);
     const graph = {
       nodes: [mesh('ext1', a.uri), mesh('ext2', b.uri), mesh('ext3', c3.uri, { answer: 'hello world, too' })],
       connections: [cmdFlow('ext1', a.uri, 'hello_world', 'ext2', b.uri), cmdFlow('ext2', b.uri, 'hello_world', 'ext3', c3.uri), cmdFlow('ext3', c3.uri, 'back', 'ext2', b.uri)],
     };
-    const c = await client(a.uri);
-    const started = await c.startGraph({ json: JSON.stringify(graph) });
-    expect(started.status, String(started.props.detail)).toBe(0);
-    const g = started.props.graph_id as string;
+    const { client: c, graphId: g } = await tracked.clientWithGraph(a, graph);
     const r1 = await c.cmd('hello_world', { graph: g, extension: 'ext1' });
     expect([r1.status, r1.props.detail]).toEqual([0, 'hello world, too']);
-    const c2 = await client(b.uri);
+    const c2 = await tracked.client(b.uri);
     const r2 = await c2.cmd('hello_world', { graph: g, extension: 'ext2' });
     expect([r2.status, r2.props.detail]).toEqual([0, 'hello world, too']);
     // One channel per pair of apps that share a flow, seen from both ends: one side dialled it,
@@ -177,9 +147,7 @@ describe("TEN's multi-app scenarios", () => {
   });
 
   it('a triangle: both ends dial each other, the duplicate channel is resolved and one per pair is left', async () => {
-    const [a, b] = await twoApps();
-    const c3 = await startTestApp();
-    apps.push(c3);
+    const [a, b, c3] = await tracked.apps(3);
     const graph = {
       nodes: [mesh('ext1', a.uri), mesh('ext2', b.uri), mesh('ext3', c3.uri, { answer: 'three' })],
       connections: [
@@ -188,10 +156,7 @@ describe("TEN's multi-app scenarios", () => {
         cmdFlow('ext3', c3.uri, 'back', 'ext2', b.uri),
       ],
     };
-    const c = await client(a.uri);
-    const started = await c.startGraph({ json: JSON.stringify(graph) });
-    expect(started.status, String(started.props.detail)).toBe(0);
-    const g = started.props.graph_id as string;
+    const { client: c, graphId: g } = await tracked.clientWithGraph(a, graph);
     expect((await c.cmd('to2', { graph: g, extension: 'ext1' })).props.detail).toBe('three');
     expect((await c.cmd('to3', { graph: g, extension: 'ext1' })).props.detail).toBe('three');
     await b.until(() => b.app.net.engines.get(g)!.weak.size === 0, 'weak remotes resolved in app 2');
@@ -206,28 +171,25 @@ describe("TEN's multi-app scenarios", () => {
   });
 
   it('GraphNameBasic: a graph started through app 1 is joined at app 2 by its graph id', async () => {
-    const [a, b] = await twoApps();
-    const c = await client(a.uri);
-    const g = (await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) })).props.graph_id as string;
-    const c2 = await client(b.uri);
+    const [a, b] = await tracked.apps(2);
+    const { graphId: g } = await tracked.clientWithGraph(a, helloGraph(a.uri, b.uri));
+    const c2 = await tracked.client(b.uri);
     const r = await c2.cmd('hello_world', { graph: g, extension: 'ext2' });
     expect([r.status, r.props.detail]).toEqual([0, 'hello world, too']);
     await closeAndCheck(a, b);
   });
 
   it("EngineLongRunningMode: the graph survives its client's disconnect; without it, the graph ends", async () => {
-    const [a, b] = await twoApps();
-    const c = await client(a.uri);
-    const g = (await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) }, { longRunningMode: true })).props.graph_id as string;
+    const [a, b] = await tracked.apps(2);
+    const { client: c, graphId: g } = await tracked.clientWithGraph(a, helloGraph(a.uri, b.uri), { longRunningMode: true });
     await c.close();
-    const c2 = await client(a.uri);
+    const c2 = await tracked.client(a.uri);
     const r = await c2.cmd('hello_world', { graph: g, extension: 'ext1' });
     expect([r.status, r.props.detail]).toEqual([0, 'hello world, too']);
     await c2.close();
     expect(a.app.graphs()).toEqual([g]);
 
-    const c3 = await client(a.uri);
-    const g2 = (await c3.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) })).props.graph_id as string;
+    const { client: c3, graphId: g2 } = await tracked.clientWithGraph(a, helloGraph(a.uri, b.uri));
     await c3.close();
     await a.until(() => !a.app.graphs().includes(g2), 'the short-lived graph to end in app 1');
     await b.until(() => !b.app.graphs().includes(g2), 'the short-lived graph to end in app 2 (cascade)');
@@ -235,15 +197,12 @@ describe("TEN's multi-app scenarios", () => {
   });
 
   it('CommandStopGraphActively: an extension in app 3 answers, then stops the graph; every app tears it down', async () => {
-    const [a, b] = await twoApps();
-    const c3 = await startTestApp();
-    apps.push(c3);
+    const [a, b, c3] = await tracked.apps(3);
     const graph = {
       nodes: [mesh('ext1', a.uri), mesh('ext2', b.uri), mesh('ext3', c3.uri, { answer: 'done', stop_after_answer: true })],
       connections: [cmdFlow('ext1', a.uri, 'hello_world', 'ext2', b.uri), cmdFlow('ext2', b.uri, 'hello_world', 'ext3', c3.uri)],
     };
-    const c = await client(a.uri);
-    const g = (await c.startGraph({ json: JSON.stringify(graph) })).props.graph_id as string;
+    const { client: c, graphId: g } = await tracked.clientWithGraph(a, graph);
     const r = await c.cmd('hello_world', { graph: g, extension: 'ext1' });
     expect([r.status, r.props.detail]).toEqual([0, 'done']);
     // The stop in app 3 closes its remotes; the engines that lost them close in turn.
@@ -252,16 +211,13 @@ describe("TEN's multi-app scenarios", () => {
   });
 
   it("CommandStopGraphActivelyThroughCmdDest: ext4 in app 3 answers, then sends stop_graph with dests [{app: \"\"}] and no graph id; every app tears the graph down", async () => {
-    const [a, b] = await twoApps();
-    const c3 = await startTestApp();
-    apps.push(c3);
+    const [a, b, c3] = await tracked.apps(3);
     // TEN's four nodes: ext2 and ext3 share a group in app 2.
     const graph = {
       nodes: [mesh('ext1', a.uri), mesh('ext2', b.uri, {}, 'g2'), mesh('ext3', b.uri, {}, 'g2'), mesh('ext4', c3.uri, { answer: 'must return result before close engine', stop_after_answer: true, stop_by_dest: true })],
       connections: [cmdFlow('ext1', a.uri, 'hello_world', 'ext2', b.uri), cmdFlow('ext2', b.uri, 'hello_world', 'ext3', b.uri), cmdFlow('ext3', b.uri, 'hello_world', 'ext4', c3.uri)],
     };
-    const c = await client(a.uri);
-    const g = (await c.startGraph({ json: JSON.stringify(graph) })).props.graph_id as string;
+    const { client: c, graphId: g } = await tracked.clientWithGraph(a, graph);
     expect(g).toBeTruthy();
     const r = await c.cmd('hello_world', { graph: '', extension: 'ext1' });
     expect([r.status, r.props.detail]).toEqual([0, 'must return result before close engine']);
@@ -271,9 +227,8 @@ describe("TEN's multi-app scenarios", () => {
   });
 
   it('stop_graph with no graph id from a client, on the connection its start_graph bound: the engine stops itself and the graph ends in every app', async () => {
-    const [a, b] = await twoApps();
-    const c = await client(a.uri);
-    const g = (await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) })).props.graph_id as string;
+    const [a, b] = await tracked.apps(2);
+    const { client: c, graphId: g } = await tracked.clientWithGraph(a, helloGraph(a.uri, b.uri));
     expect(g).toBeTruthy();
     const stop = new TenMsg('stop_graph', 'ten:stop_graph');
     stop.dests = [tenLoc('')];
@@ -285,12 +240,11 @@ describe("TEN's multi-app scenarios", () => {
   });
 
   it('a stop_graph with no graph id on a fresh connection finds no engine: TEN\'s text, and the connection serves its next first message', async () => {
-    const a = await startTestApp({
+    const a = await tracked.app({
       property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph: { nodes: [{ type: 'extension', name: 'e', addon: 'mesh', property: { answer: 'still here' } }] } }] } },
     });
-    apps.push(a);
     await a.app.startAutoGraphs();
-    const c = await client(a.uri);
+    const c = await tracked.client(a.uri);
     const stop = new TenMsg('stop_graph', 'ten:stop_graph');
     stop.dests = [tenLoc('')];
     const r = await c.request(stop);
@@ -303,11 +257,8 @@ describe("TEN's multi-app scenarios", () => {
   });
 
   it('ExtensionSendMsgToIncorrectEngine: a cmd an extension sends to a graph id its app does not run gets Graph not found., relayed to the client', async () => {
-    const a = await startTestApp();
-    apps.push(a);
-    const c = await client(a.uri);
-    const started = await c.startGraph({ json: JSON.stringify({ nodes: [mesh('test_extension', a.uri)] }) });
-    expect(started.status).toBe(0);
+    const a = await tracked.app();
+    const { client: c } = await tracked.clientWithGraph(a, { nodes: [mesh('test_extension', a.uri)] });
     const send = { app: a.uri, graph: 'incorrect_graph_id', extension: 'test_extension', name: 'test' };
     const r = await c.cmd('send_to', { graph: '', extension: 'test_extension' }, send);
     expect([r.status, r.props.detail]).toEqual([1, 'Graph not found.']);
@@ -320,11 +271,8 @@ describe("TEN's multi-app scenarios", () => {
   });
 
   it('ExtensionSendMsgToIncorrectEngine across apps: the cmd crosses to app 2, which answers Graph not found. through the channel; the channel stays', async () => {
-    const [a, b] = await twoApps();
-    const c = await client(a.uri);
-    const started = await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) });
-    expect(started.status).toBe(0);
-    const g = started.props.graph_id as string;
+    const [a, b] = await tracked.apps(2);
+    const { client: c, graphId: g } = await tracked.clientWithGraph(a, helloGraph(a.uri, b.uri));
     const r = await c.cmd('send_to', { graph: '', extension: 'ext1' }, { app: b.uri, graph: 'incorrect_graph_id', extension: 'ext2', name: 'test' });
     expect([r.status, r.props.detail]).toEqual([1, 'Graph not found.']);
     const hello = await c.cmd('hello_world', { graph: '', extension: 'ext1' });
@@ -336,8 +284,7 @@ describe("TEN's multi-app scenarios", () => {
 
   it("TEN's dial policy: a peer nobody listens on is tried once and retried 5 times before the start_graph fails", async () => {
     const unreachable = await freePort();
-    const a = await startTestApp({ dial: TEN_DIAL });
-    apps.push(a);
+    const a = await tracked.app({ dial: TEN_DIAL });
     expect(a.app.net.dialPolicy).toEqual({ retries: 5, intervalMs: 500 });
     // Every TCP connect this process makes, as Node reports it; the refused ones to that port count.
     const dialled: number[] = [];
@@ -348,7 +295,7 @@ describe("TEN's multi-app scenarios", () => {
     };
     diagnostics_channel.subscribe('net.client.socket', listener);
     try {
-      const c = await client(a.uri);
+      const c = await tracked.client(a.uri);
       const unreachableUri = uriOf(unreachable);
       const graph = { nodes: [mesh('ext1', a.uri), mesh('ext2', unreachableUri)], connections: [cmdFlow('ext1', a.uri, 'hello_world', 'ext2', unreachableUri)] };
       const r = await c.startGraph({ json: JSON.stringify(graph) });
@@ -361,13 +308,12 @@ describe("TEN's multi-app scenarios", () => {
   }, 30_000);
 
   it('SendCmdToDeadExtMultiApp: app 1 closes; ext2 in app 2 sends bye to it in on_stop and gets an ERROR', async () => {
-    const [a, b] = await twoApps();
+    const [a, b] = await tracked.apps(2);
     const graph = {
       nodes: [mesh('ext1', a.uri, { answer: 'bye back' }), mesh('ext2', b.uri, { on_stop: { name: 'bye', app: a.uri, extension: 'ext1' } })],
       connections: [cmdFlow('ext2', b.uri, 'bye', 'ext1', a.uri)],
     };
-    const c = await client(a.uri);
-    const g = (await c.startGraph({ json: JSON.stringify(graph) })).props.graph_id as string;
+    const { graphId: g } = await tracked.clientWithGraph(a, graph);
     expect(g).toBeTruthy();
     const done = b.until((ev) => ev.some((e) => e.type === 'log' && e.message.startsWith('on_stop result')), 'ext2 on_stop result');
     await a.app.close();
@@ -392,14 +338,12 @@ describe("TEN's multi-app scenarios", () => {
       },
     ];
     // TEN's dial timing here: 5 retries every 500 ms.
-    const a = await startTestApp({ port: portA, longRunning: false, dial: { retries: 5, intervalMs: 500 }, property: { ten: { predefined_graphs: predefined } } });
-    apps.push(a);
+    const a = await tracked.app({ port: portA, longRunning: false, dial: { retries: 5, intervalMs: 500 }, property: { ten: { predefined_graphs: predefined } } });
     const autoStarted = a.app.startAutoGraphs();
     await new Promise((r) => setTimeout(r, 300));
-    const b = await startTestApp({ port: portB, longRunning: false });
-    apps.push(b);
+    const b = await tracked.app({ port: portB, longRunning: false });
     await autoStarted;
-    const c = await client(a.uri);
+    const c = await tracked.client(a.uri);
     const r = await c.cmd('hello_world', { graph: 'default', extension: 'test_extension_1' });
     expect([r.status, r.props.detail]).toEqual([0, 'hello world, too']);
     await c.close();
@@ -412,7 +356,7 @@ describe("TEN's multi-app scenarios", () => {
     const uriB = uriOf(portB);
     const portA = await freePort();
     const uriA = uriOf(portA);
-    const a = await startTestApp({
+    const a = await tracked.app({
       port: portA,
       property: {
         ten: {
@@ -423,10 +367,9 @@ describe("TEN's multi-app scenarios", () => {
         },
       },
     });
-    const b = await startTestApp({ port: portB });
-    apps.push(a, b);
+    const b = await tracked.app({ port: portB });
     await a.app.startAutoGraphs();
-    const c = await client(a.uri);
+    const c = await tracked.client(a.uri);
     const r = await c.cmd('start_and_hello', { graph: 'default', extension: 'starter' }, { graph: 'graph_1', app: uriA, extension: 'ext_a' });
     expect([r.status, r.props.detail]).toEqual([0, 'OK/hello world, too/OK']);
     await b.until(() => b.app.graphs().length === 0, 'graph_1 to end in app 2');
@@ -435,7 +378,7 @@ describe("TEN's multi-app scenarios", () => {
   });
 
   it('MultiAppConcurrent: 200 clients each start a two-app graph and say hello', async () => {
-    const [a, b] = await twoApps();
+    const [a, b] = await tracked.apps(2);
     const run = async (): Promise<[number, unknown]> => {
       const c = await TenClient.connect(a.uri, { retries: 5, intervalMs: 100 });
       const started = await c.startGraph({ json: JSON.stringify(helloGraph(a.uri, b.uri)) });

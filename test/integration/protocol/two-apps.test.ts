@@ -4,30 +4,21 @@
  * exactly as sent and in order, and both apps close with nothing left.
  */
 import { BroadcastChannel } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TenExtensionNode } from '../../../src/shared/graph/types';
-import { TenClient } from '../../../src/runtime/protocol/client';
-import { closeAndCheck, cmdFlow, connectionEvents, mesh, startTestApp, type TestApp } from './apps';
+import { closeAndCheck, cmdFlow, connectionEvents, mesh } from './apps';
+import { trackResources } from './peer';
 
-let apps: TestApp[] = [];
-afterEach(async () => {
-  await Promise.all(apps.map((a) => a.app.close()));
-  apps = [];
-});
+const tracked = trackResources();
 
 describe('a graph across two apps', () => {
   it('starts through app 1, forwards hello_world to ext2 in app 2, and both apps close cleanly', async () => {
-    const a = await startTestApp();
-    const b = await startTestApp();
-    apps = [a, b];
+    const [a, b] = await tracked.apps(2);
     const graph = {
       nodes: [mesh('ext1', a.uri), mesh('ext2', b.uri, { answer: 'hello world, too' })],
       connections: [cmdFlow('ext1', a.uri, 'hello_world', 'ext2', b.uri)],
     };
-    const client = await TenClient.connect(a.uri);
-    const started = await client.startGraph({ json: JSON.stringify(graph) });
-    expect(started.status, String(started.props.detail)).toBe(0);
-    const graphId = started.props.graph_id as string;
+    const { client, graphId, started } = await tracked.clientWithGraph(a, graph);
     expect(graphId).toMatch(/^[0-9a-f-]{36}$/);
     // As TEN answers (fixture 24): from the graph it started, to the client's identity.
     expect(started.src).toEqual({ app: a.uri, graph: graphId, extension: null });
@@ -50,9 +41,7 @@ describe('a graph across two apps', () => {
   });
 
   it('data cross exactly as sent and in order, forwarded from another group (buffers still views of their batch) and written into frames straight from the runtime messages', async () => {
-    const a = await startTestApp();
-    const b = await startTestApp();
-    apps = [a, b];
+    const [a, b] = await tracked.apps(2);
     // The probes report on this channel (test/fixtures/runtime/app/ten_packages/extension/probe).
     const reports: Record<string, unknown>[] = [];
     const channel = new BroadcastChannel('ten-runtime-test');
