@@ -22,11 +22,11 @@
  * A property an extension forwards keeps its TEN type, as in TEN (see the app-B-played test).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
 import { resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FrameDecoder, TenMsg, TenType, decodeAll, encodeMsg } from '../../../src/runtime/protocol';
-import { freePort, startTestApp, uriOf, type TestApp } from './apps';
+import { describe, expect, it } from 'vitest';
+import { TenMsg, TenType, decodeAll } from '../../../src/runtime/protocol';
+import { freePort, uriOf } from './apps';
+import { frameOf, trackResources, type PeerConn } from './peer';
 
 const SESSIONS = resolve(process.cwd(), '..', 'shared', 'ten-corpus', 'protocol', 'sessions');
 const HAS_SESSIONS = existsSync(SESSIONS);
@@ -82,35 +82,7 @@ class Normaliser {
   }
 }
 
-/** A socket whose replies are decoded as they come, with a wait for the n-th. */
-class Replayer {
-  readonly replies: TenMsg[] = [];
-  private readonly decoder = new FrameDecoder();
-  private waiter: { n: number; resolve: () => void } | null = null;
-  readonly raw: Buffer[] = [];
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (b: Buffer) => {
-      this.raw.push(b);
-      const err = this.decoder.feed(b, this.replies);
-      if (err) throw new Error(`Our reply does not decode: ${JSON.stringify(err)}`);
-      if (this.waiter && this.replies.length >= this.waiter.n) this.waiter.resolve();
-    });
-    socket.on('error', () => undefined);
-  }
-  static async open(port: number): Promise<Replayer> {
-    const s = connect({ host: '127.0.0.1', port });
-    await new Promise<void>((r, j) => s.once('connect', r).once('error', j));
-    return new Replayer(s);
-  }
-  async until(n: number, what: string): Promise<void> {
-    if (this.replies.length >= n) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      new Promise<void>((r) => (this.waiter = { n, resolve: r })),
-      new Promise<void>((_, j) => (timer = setTimeout(() => j(new Error(`No reply ${n} (${what}); got ${this.replies.length}`)), 20_000))),
-    ]).finally(() => clearTimeout(timer));
-  }
-}
+const tracked = trackResources();
 
 /**
  * One captured session against our apps: TEN's app URIs stand for ours, TEN's graph ids the
@@ -130,24 +102,23 @@ class SessionReplay {
   }
 
   /** Opens connection `id` to our app at `uri` and sends its chunks, each once the replies to the cmds before it came. */
-  async play(id: string, uri: string): Promise<Replayer> {
+  async play(id: string, uri: string): Promise<PeerConn> {
     const sent = this.session.connections.find((c) => c.connection === id && c.direction === 'client -> app')!;
     const want = this.want(id);
-    const r = await Replayer.open(Number(new URL(uri).port));
+    const r = await tracked.dial(uri);
     let cmds = 0;
     for (const chunk of sent.chunks) {
       const msgs = decodeAll(Buffer.from(chunk, 'hex')).msgs;
       const out = msgs.map((m) => {
         if (m.type === 'cmd' || m.type === 'start_graph' || m.type === 'stop_graph') cmds++;
-        const bytes = encodeMsg(mapStrings(m, (s) => this.toOurs(s)));
-        if (!Buffer.isBuffer(bytes)) throw new Error(`cannot re-encode ${m.type}: ${bytes.message}`);
-        return bytes;
+        return frameOf(mapStrings(m, (s) => this.toOurs(s)));
       });
-      r.socket.write(Buffer.concat(out));
+      r.write(Buffer.concat(out));
       if (msgs.some((m) => m.type === 'close_app')) continue;
-      await r.until(cmds, `${id}, after the chunk with ${msgs.map((m) => `${m.type} '${m.name}'`).join(', ')}`);
+      const n = cmds;
+      await r.until(() => r.msgs.length >= n, `reply ${n} (${id}, after the chunk with ${msgs.map((m) => `${m.type} '${m.name}'`).join(', ')})`);
       for (const [i, w] of want.entries()) {
-        const h = r.replies[i];
+        const h = r.msgs[i];
         if (h && typeof w.props.graph_id === 'string' && typeof h.props.graph_id === 'string') this.graphIds.set(w.props.graph_id, h.props.graph_id);
       }
     }
@@ -166,15 +137,15 @@ class SessionReplay {
   }
 
   /** Our replies on `id` are TEN's: field by field, then byte for byte. */
-  check(id: string, r: Replayer): void {
+  check(id: string, r: PeerConn): void {
     const want = this.want(id);
     expect(
-      r.replies.map((m) => this.ours.view(m)),
+      r.msgs.map((m) => this.ours.view(m)),
       `${id}: our replies, normalised`,
     ).toEqual(want.map((m) => this.ten.view(m)));
     // Our replies with TEN's UUIDs and URIs put in, encoded, are TEN's bytes.
     const back = new Map([...this.ten.ids].map(([u, p]) => [p, u]));
-    const asTen = r.replies.map((m) => encodeMsg(mapStrings(m, (s) => this.ours.norm(s).replace(/<uuid \d+>/g, (p) => back.get(p) ?? p))) as Buffer);
+    const asTen = r.msgs.map((m) => frameOf(mapStrings(m, (s) => this.ours.norm(s).replace(/<uuid \d+>/g, (p) => back.get(p) ?? p))));
     const got = this.session.connections.find((c) => c.connection === id && c.direction === 'app -> client');
     expect(Buffer.concat(asTen).toString('hex'), `${id}: our reply bytes`).toBe(got ? concatHex(got.chunks).toString('hex') : '');
   }
@@ -189,22 +160,15 @@ async function waitFor(pred: () => boolean, what: string): Promise<void> {
   throw new Error(`Timed out waiting for ${what}`);
 }
 
-let apps: TestApp[] = [];
-afterEach(async () => {
-  await Promise.all(apps.map((a) => a.app.close()));
-  apps = [];
-});
-
 const readSession = (file: string): Session => JSON.parse(readFileSync(resolve(SESSIONS, file), 'utf8')) as Session;
 
 describe.skipIf(!HAS_SESSIONS)("TEN's captured sessions replayed against our apps", () => {
   it('single-app.json: every reply is the one TEN sent, byte for byte (UUIDs and the port aside)', async () => {
     const session = readSession('single-app.json');
-    const app = await startTestApp({
+    const app = await tracked.app({
       longRunning: true,
       property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph: { nodes: [{ type: 'extension', name: 'echo_1', addon: 'proto_echo' }] } }] } },
     });
-    apps.push(app);
     await app.app.startAutoGraphs();
     const replay = new SessionReplay(session, [[TEN_URI, app.uri]]);
     for (const id of [...new Set(session.connections.map((c) => c.connection))]) {
@@ -219,9 +183,7 @@ describe.skipIf(!HAS_SESSIONS)("TEN's captured sessions replayed against our app
   it("two-apps.json: the clients' replies from both apps are TEN's, byte for byte, through the start, the graph's life and its teardown", async () => {
     const session = readSession('two-apps.json');
     // TEN's apps here: long-running, no graphs of their own.
-    const a = await startTestApp({ longRunning: true });
-    const b = await startTestApp({ longRunning: true });
-    apps.push(a, b);
+    const [a, b] = await tracked.apps(2, { longRunning: true });
     const replay = new SessionReplay(session, [
       ['msgpack://127.0.0.1:8301/', a.uri],
       ['msgpack://127.0.0.1:8302/', b.uri],
@@ -248,8 +210,7 @@ describe.skipIf(!HAS_SESSIONS)("TEN's captured sessions replayed against our app
     const session = readSession('two-apps.json');
     const [TEN_A, TEN_B] = ['msgpack://127.0.0.1:8301/', 'msgpack://127.0.0.1:8302/'];
     const stream = (id: string, direction: string): TenMsg[] => decodeAll(concatHex(session.connections.find((c) => c.connection === id && c.direction === direction)!.chunks)).msgs;
-    const a = await startTestApp({ longRunning: true });
-    apps.push(a);
+    const a = await tracked.app({ longRunning: true });
     const portB = await freePort();
     const uriB = uriOf(portB);
     const ours = new Normaliser([
@@ -268,42 +229,32 @@ describe.skipIf(!HAS_SESSIONS)("TEN's captured sessions replayed against our app
       return s.replace(UUID, (u) => byPlaceholder.get(ten.ids.get(u) ?? '') ?? u).replaceAll(TEN_A, a.uri).replaceAll(TEN_B, uriB);
     };
     // App B: answers the child start_graph and the cmd with what TEN's B answered.
-    const got: TenMsg[] = [];
-    const server = createServer((sock) => {
-      const decoder = new FrameDecoder();
-      sock.on('error', () => undefined);
-      sock.on('data', (bytes: Buffer) => {
-        const msgs: TenMsg[] = [];
-        decoder.feed(bytes, msgs);
-        for (const m of msgs) {
-          got.push(m);
-          ours.view(m);
-          const answer = m.type === 'start_graph' ? 0 : m.type === 'cmd' ? 1 : -1;
-          if (answer >= 0) sock.write(encodeMsg(mapStrings(stream('A-B', 'app B -> app A')[answer]!, toOurs)) as Buffer);
-        }
-      });
+    const peerB = await tracked.peer({
+      port: portB,
+      answerStartGraph: false,
+      onMsg: (conn, m) => {
+        ours.view(m);
+        const answer = m.type === 'start_graph' ? 0 : m.type === 'cmd' ? 1 : -1;
+        if (answer >= 0) conn.send(mapStrings(stream('A-B', 'app B -> app A')[answer]!, toOurs));
+      },
     });
-    await new Promise<void>((r) => server.listen(portB, '127.0.0.1', () => r()));
-    try {
-      const replay = new SessionReplay(session, [
-        [TEN_A, a.uri],
-        [TEN_B, uriB],
-      ]);
-      const client = await replay.play('client-A', a.uri);
-      await waitFor(() => got.length >= want.length, 'the data and audio frame to reach app B');
-      expect(
-        got.map((m) => ours.view(m)),
-        'what our A sent to B, normalised',
-      ).toEqual(want);
-      const back = new Map([...ten.ids].map(([u, p]) => [p, u]));
-      const asTen = got.map((m) => encodeMsg(mapStrings(m, (x) => ours.norm(x).replace(/<uuid \d+>/g, (p) => back.get(p) ?? p))) as Buffer);
-      const tenBytes = tenAB.map((m) => encodeMsg(Object.assign(m, { raw: null })) as Buffer);
-      expect(Buffer.concat(asTen).toString('hex'), 'the bytes our A sent to B').toBe(Buffer.concat(tenBytes).toString('hex'));
-      client.socket.destroy();
-      await a.until(() => a.app.graphs().length === 0, 'the graph to end in app A');
-    } finally {
-      server.close();
-    }
+    const got = peerB.received;
+    const replay = new SessionReplay(session, [
+      [TEN_A, a.uri],
+      [TEN_B, uriB],
+    ]);
+    const client = await replay.play('client-A', a.uri);
+    await peerB.until(() => got.length >= want.length, 'the data and audio frame from app A');
+    expect(
+      got.map((m) => ours.view(m)),
+      'what our A sent to B, normalised',
+    ).toEqual(want);
+    const back = new Map([...ten.ids].map(([u, p]) => [p, u]));
+    const asTen = got.map((m) => frameOf(mapStrings(m, (x) => ours.norm(x).replace(/<uuid \d+>/g, (p) => back.get(p) ?? p))));
+    const tenBytes = tenAB.map((m) => frameOf(Object.assign(m, { raw: null })));
+    expect(Buffer.concat(asTen).toString('hex'), 'the bytes our A sent to B').toBe(Buffer.concat(tenBytes).toString('hex'));
+    client.socket.destroy();
+    await a.until(() => a.app.graphs().length === 0, 'the graph to end in app A');
   });
 
   it("two-apps.json, app A played by its captured bytes: app B's replies to app A are TEN's, byte for byte", async () => {
@@ -312,8 +263,7 @@ describe.skipIf(!HAS_SESSIONS)("TEN's captured sessions replayed against our app
     // frame echo_a forwarded); app B is ours. A's URI is a port nobody listens on: B must answer
     // over the channel A opened, never dial A.
     const uriA = uriOf(await freePort());
-    const b = await startTestApp({ longRunning: true });
-    apps.push(b);
+    const b = await tracked.app({ longRunning: true });
     const replay = new SessionReplay(
       { connections: session.connections.map((c) => ({ ...c, direction: c.direction === 'app A -> app B' ? 'client -> app' : c.direction === 'app B -> app A' ? 'app -> client' : c.direction })) } as Session,
       [
