@@ -9,7 +9,7 @@ import type { RuntimeEvent } from '../../../src/runtime';
 import { TenMsg, tenLoc } from '../../../src/runtime/protocol';
 import { BUILTIN_ADDONS_DIR } from '../../../src/runtime/addons';
 import { closeAndCheck, connectionEvents, type TestApp } from './apps';
-import { frameOf, trackResources } from './peer';
+import { frameOf, trackResources, type PeerConn } from './peer';
 
 const tracked = trackResources();
 
@@ -23,6 +23,20 @@ async function servingApp(opts: Parameters<typeof tracked.app>[0] = {}): Promise
 
 const errorsOf = (events: RuntimeEvent[]) => connectionEvents(events).filter((e) => e.state === 'error');
 
+/** The app closed `conn` for what it sent: the error it reported (its first). */
+async function closedWithError(a: TestApp, conn: PeerConn): Promise<ReturnType<typeof errorsOf>[number]> {
+  await conn.closed;
+  await a.until((ev) => errorsOf(ev).length > 0, 'the error event');
+  return errorsOf(a.events)[0]!;
+}
+
+/** A cmd `hi` to the serving graph's `echo`. */
+function hiToEcho(a: TestApp): TenMsg {
+  const m = new TenMsg('cmd', 'hi');
+  m.dests = [tenLoc(a.uri, 'default', 'echo')];
+  return m;
+}
+
 async function stillServes(a: TestApp): Promise<void> {
   const c = await tracked.client(a.uri);
   const r = await c.cmd('hi', { graph: 'default', extension: 'echo' });
@@ -35,9 +49,7 @@ describe('a bad connection is closed with a located error; the app keeps serving
     const a = await servingApp();
     const conn = await tracked.dial(a.uri);
     conn.write(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
-    await conn.closed;
-    await a.until((ev) => errorsOf(ev).length > 0, 'the error event');
-    const e = errorsOf(a.events)[0]!;
+    const e = await closedWithError(a, conn);
     expect(e.detail).toBe('Malformed TEN message #1 at stream byte 0 (ext header): expected a msgpack ext object (one TEN message), found positive fixint 71 (0x47).');
     expect(a.events.some((x) => x.type === 'log' && x.level === 4 && x.message.includes('Malformed TEN message #1 at stream byte 0'))).toBe(true);
     await stillServes(a);
@@ -47,8 +59,7 @@ describe('a bad connection is closed with a located error; the app keeps serving
   it('a NULL property after a good message, on a connection already bound to a graph', async () => {
     const a = await servingApp();
     const conn = await tracked.dial(a.uri);
-    const good = new TenMsg('cmd', 'hi');
-    good.dests = [tenLoc(a.uri, 'default', 'echo')];
+    const good = hiToEcho(a);
     good.seqId = '1';
     const frame = conn.send(good);
     await conn.until(() => conn.msgs.length > 0, 'the answer to the good message');
@@ -56,9 +67,7 @@ describe('a bad connection is closed with a located error; the app keeps serving
     const props = frame.indexOf(Buffer.from('1000', 'hex'), frame.indexOf(Buffer.from('echo')));
     const nullProp = Buffer.concat([frame.subarray(3, props), Buffer.from('1001a17601', 'hex'), frame.subarray(props + 2)]);
     conn.write(Buffer.concat([Buffer.from([0xc7, nullProp.length, 0x01]), nullProp]));
-    await conn.closed;
-    await a.until((ev) => errorsOf(ev).length > 0, 'the error event');
-    const e = errorsOf(a.events)[0]!;
+    const e = await closedWithError(a, conn);
     expect(e.detail).toMatch(new RegExp(`^Malformed TEN message #2 at stream byte \\d+ \\(properties \\.v\\): expected a TEN type tag from BOOL \\(2\\) to OBJECT \\(16\\), found NULL \\(1\\)`));
     expect(e.graphId).not.toBe('');
     await stillServes(a);
@@ -68,13 +77,9 @@ describe('a bad connection is closed with a located error; the app keeps serving
   it('half a message, then the end of the stream', async () => {
     const a = await servingApp();
     const conn = await tracked.dial(a.uri);
-    const m = new TenMsg('cmd', 'hi');
-    m.dests = [tenLoc(a.uri, 'default', 'echo')];
-    const bytes = frameOf(m);
+    const bytes = frameOf(hiToEcho(a));
     conn.socket.end(bytes.subarray(0, 20));
-    await conn.closed;
-    await a.until((ev) => errorsOf(ev).length > 0, 'the error event');
-    expect(errorsOf(a.events)[0]!.detail).toBe(`Malformed TEN message #1 at stream byte 20 (stream): expected ${bytes.length - 20} more bytes of a ${bytes.length}-byte message, found the end of the stream.`);
+    expect((await closedWithError(a, conn)).detail).toBe(`Malformed TEN message #1 at stream byte 20 (stream): expected ${bytes.length - 20} more bytes of a ${bytes.length}-byte message, found the end of the stream.`);
     await stillServes(a);
     await closeAndCheck(a);
   });
@@ -83,9 +88,7 @@ describe('a bad connection is closed with a located error; the app keeps serving
     const a = await servingApp({ transportLimits: { maxFrameBytes: 4096 } });
     const conn = await tracked.dial(a.uri);
     conn.write(Buffer.from('c90010000001', 'hex'));
-    await conn.closed;
-    await a.until((ev) => errorsOf(ev).length > 0, 'the error event');
-    expect(errorsOf(a.events)[0]!.detail).toContain('expected a message of at most 4096 bytes (the frame size limit), found a message of 1048576 bytes');
+    expect((await closedWithError(a, conn)).detail).toContain('expected a message of at most 4096 bytes (the frame size limit), found a message of 1048576 bytes');
     await stillServes(a);
     await closeAndCheck(a);
   });
@@ -118,8 +121,7 @@ describe('a bad connection is closed with a located error; the app keeps serving
     const conn = await tracked.dial(a.uri);
     conn.socket.pause();
     // cmd_echo answers with the cmd's properties: 32 KiB per result, never read.
-    const m = new TenMsg('cmd', 'hi');
-    m.dests = [tenLoc(a.uri, 'default', 'echo')];
+    const m = hiToEcho(a);
     m.props = { pad: 'x'.repeat(32 * 1024) };
     const frames: Buffer[] = [];
     for (let i = 0; i < 800; i++) {
