@@ -4,9 +4,11 @@
  * the exact bytes a peer sends, a peer app written here on a raw socket: the socket moves on
  * the dialling and the accepting side; cmds and data cross both ways; frames for another group,
  * relays, close_app and malformed bytes arriving on a moved socket take the host's path with
- * today's texts; stop cascades; a group thread that is terminated closes its remote; counters
- * agree on both sides; nothing is left after close.
+ * today's texts; stop cascades; a group thread that is terminated closes its remote; a flood
+ * is not decoded ahead of the extensions; counters agree on both sides; nothing is left after
+ * close.
  */
+import { BroadcastChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { TenClient } from '../../../src/runtime/protocol/client';
 import { TenMsg, decodeAll, tenLoc } from '../../../src/runtime/protocol';
@@ -192,6 +194,51 @@ describe('a remote socket on the group that talks to its app', () => {
     await x.until(() => x.resultsFor([id]).length === 1, 'the result');
     await c.close();
     await closeAndCheck(a);
+  });
+
+  it('a peer far ahead of a slow extension: the group decodes a chunk only after what the last one delivered has run', async () => {
+    // The probe reports on this channel (test/fixtures/runtime/app/ten_packages/extension/probe).
+    const channel = new BroadcastChannel('ten-runtime-test');
+    const reports: Record<string, unknown>[] = [];
+    channel.onmessage = (m) => reports.push((m as { data: Record<string, unknown> }).data);
+    const report = async (kind: string): Promise<Record<string, unknown>> => {
+      for (;;) {
+        const r = reports.find((x) => x.ext === 'p1' && x.kind === kind);
+        if (r) return r;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    try {
+      const x = await tracked.peer();
+      const a = await tracked.app();
+      const N = 20_000;
+      const graph = {
+        nodes: [
+          { type: 'extension', name: 'p1', addon: 'probe', extension_group: 'g1', app: a.uri, property: { probe: { expectSeq: N, reply: { hold: 'spin:1500' } } } },
+          { type: 'extension', name: 'x1', addon: 'mesh', app: x.uri },
+        ],
+        connections: [cmdFlow('x1', x.uri, 'd', 'p1', a.uri, 'data'), cmdFlow('x1', x.uri, 'hold', 'p1', a.uri)],
+      };
+      const graphId = await a.app.startGraph({ graph: graph as TenGraph });
+      expect((await socketMoved(a, x.uri)).socket).toBe('group g1');
+      // The probe's thread is held while the whole flood is written: it waits in the socket.
+      const hold = x.cmd('hold', 'x1', { app: a.uri, extension: 'p1' });
+      await report('spinning');
+      const frames: Buffer[] = [];
+      for (let i = 0; i < N; i++) frames.push(frameOf(x.msg('data', 'd', 'x1', { app: a.uri, graph: graphId, extension: 'p1' }, { seq: i })));
+      x.conn.write(Buffer.concat(frames));
+      const done = await report('order');
+      expect([done.count, done.inOrder]).toEqual([N, true]);
+      await x.until(() => x.resultsFor([hold]).length === 1, 'the answer to hold');
+      // A chunk the socket reads is at most 64 KiB (about 300 of these frames): without running
+      // each chunk's messages before reading the next, the thread queued every chunk read in
+      // one turn of its event loop (thousands).
+      const g1 = (await a.app.sample()).graphs[0]!.groups.find((g) => g.group === 'g1')!;
+      expect(g1.runloop.highWater).toBeLessThan(1000);
+      await closeAndCheck(a);
+    } finally {
+      channel.close();
+    }
   });
 
   it('close_app from a peer arrives on a moved socket and closes the app', async () => {
