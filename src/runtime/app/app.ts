@@ -16,9 +16,9 @@ import { readFileText } from '../core/regular_file';
 import { GRAPH_PROXY } from '../../shared/graph/flatten';
 import { checkAppFields, checkGraphShape } from '../../shared/graph/check';
 import { AppNet, otherApps, type ConnectionSample, type DialPolicy, type NetEngine, type NetHost, type NetLive, type NetStartOptions } from '../protocol/net';
-import { listensOn, type TransportLimits } from '../protocol/transport';
+import { DEFAULT_LIMITS, listensOn, type TransportLimits } from '../protocol/transport';
 import { DEFAULT_CACHE_DIR, ModuleBuilder } from './build';
-import { Engine, STOPPED_WHILE_STARTING, type ChannelSample, type EngineHost } from './engine';
+import { Engine, STOPPED_WHILE_STARTING, type ChannelSample, type EngineHost, type InboundSample } from './engine';
 import { defaultGroupLimitMb, defaultProcessLimitMb } from './memory';
 import { flattenForRun, loadImportedGraph } from './flatten';
 import { WorkerPool } from './pool';
@@ -83,7 +83,12 @@ export interface AppOptions {
   /**
    * Ours: limits of TEN protocol connections: the largest message accepted (`maxFrameBytes`,
    * default 64 MiB), and the output queued for a slow peer past which its data-like messages
-   * are dropped (16 MiB) and past which it is closed (256 MiB).
+   * are dropped (16 MiB) and past which it is closed (256 MiB). Inbound (docs/protocol.md,
+   * "Robustness"): what the host forwarded to one extension group and it has not taken yet, past
+   * which the host stops reading the connections that feed it (`inboundPauseMsgs` 4096,
+   * `inboundPauseBytes` 16 MiB; read again below half), and past which a connection that cannot
+   * be paused, or one holding this much while its graph starts, is closed (`inboundCloseMsgs`
+   * 100 000, `inboundCloseBytes` 256 MiB).
    */
   transportLimits?: Partial<TransportLimits>;
   /**
@@ -154,7 +159,7 @@ export interface AppSample {
    * Per graph; `unresponsive` lists groups that did not answer in time (busy or ended);
    * `channels` are the rings between groups, read from shared memory without asking any thread.
    */
-  graphs: { graphId: string; name: string; state: string; groups: GroupSample[]; unresponsive?: string[]; channels?: ChannelSample[] }[];
+  graphs: { graphId: string; name: string; state: string; groups: GroupSample[]; unresponsive?: string[]; channels?: ChannelSample[]; inbound?: InboundSample[] }[];
   /** Connections of TEN's protocol (to other apps and clients), with traffic per direction. */
   connections?: ConnectionSample[];
 }
@@ -197,6 +202,7 @@ export class App implements EngineHost, NetHost {
   readonly groupMemoryLimitMb: number;
   readonly processMemoryLimitMb: number;
   readonly ringBytes: number;
+  readonly transportLimits: TransportLimits;
   readonly builder: ModuleBuilder;
   readonly pool: WorkerPool;
   private readonly property: TenAppProperty;
@@ -249,7 +255,8 @@ export class App implements EngineHost, NetHost {
     this.unansweredAfterMs = opts.unansweredAfterMs ?? 5000;
     this.longRunning = opts.longRunning ?? property.ten?.long_running_mode !== false;
     this.longRunningGraphs = opts.longRunningGraphs ?? this.longRunning;
-    this.net = new AppNet(this, { dial: opts.dial, limits: opts.transportLimits, groupSockets: opts.groupSockets ?? process.env.TEN_STUDIO_GROUP_SOCKETS !== '0' });
+    this.transportLimits = { ...DEFAULT_LIMITS, ...opts.transportLimits };
+    this.net = new AppNet(this, { dial: opts.dial, limits: this.transportLimits, groupSockets: opts.groupSockets ?? process.env.TEN_STUDIO_GROUP_SOCKETS !== '0' });
     this.startTimeoutMs = opts.startTimeoutMs ?? 60_000;
     this.replaceNodes = opts.replaceNodes ?? {};
     this.textTap = opts.textTap ?? false;

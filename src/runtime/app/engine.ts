@@ -13,7 +13,7 @@ import { deepMerge } from '../core/props';
 import type { SocketThread, TransportLimits } from '../protocol/transport';
 import type { ProtocolError } from '../protocol/stream';
 import type { FromWorker, GroupPython, GroupSample, HandleCounts, LifecyclePhase, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
-import type { WireMsg } from '../core/wire';
+import { isCmdType, type WireMsg } from '../core/wire';
 import type { TenGraph } from '../../shared/graph/types';
 import { notInstalledText } from '../../shared/graph/check';
 import type { TextRecord } from '../../shared/talk/talk';
@@ -22,6 +22,8 @@ import { memoryGuard } from './memory';
 import { planGraph } from './routes';
 import { planRings, type PlannedRing } from '../routing/channels';
 import { closeRing, ringCounters, type RingCounters } from '../routing/ring';
+import type { InboundSource } from '../core/inflow';
+import { GroupInflow } from './inflow';
 
 const MB = 1024 * 1024;
 
@@ -63,6 +65,8 @@ export interface EngineHost {
   processMemoryLimitMb: number;
   /** Bytes per ring between two groups (0: MessagePort batches only). */
   ringBytes: number;
+  /** The limits of connections, those of what the host forwards to a group among them. */
+  readonly transportLimits: TransportLimits;
 }
 
 /** One ring between two groups of a graph, written by `from`'s thread and read by `to`'s. */
@@ -101,6 +105,8 @@ interface GroupWorker {
   endingSaid: boolean;
   /** Set while the app's question waits: the thread said it answers once its channels closed. */
   leftoverWait: (() => void) | null;
+  /** What the host forwarded to the group from outside the graph and it has not taken yet (app/inflow.ts). */
+  inflow: GroupInflow;
 }
 
 /** What the host hears of a socket that moved to a group's thread (protocol/transport.ts `moved*`). */
@@ -118,6 +124,25 @@ const OWN_CLOSE_PENDING: HandleCounts = Object.freeze({}) as HandleCounts;
 
 /** Thrown by `start` when a stop came while the graph was starting. */
 export const STOPPED_WHILE_STARTING = 'The graph was stopped while it started.';
+
+/**
+ * What the host forwarded to one group from outside the graph (clients, other apps) and the group
+ * has not taken yet, the most it has been, and the connections not read meanwhile (app/inflow.ts).
+ */
+export interface InboundSample {
+  group: string;
+  msgs: number;
+  bytes: number;
+  highWater: number;
+  pausedReaders: number;
+}
+
+/** A frame the host received for an extension of the graph (`data`: a data-like message). */
+export interface InboundFrame {
+  ext: string;
+  raw: Uint8Array;
+  data: boolean;
+}
 
 export type EngineState = 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -255,6 +280,7 @@ export class Engine {
     for (const g of groups) {
       const nodes = byGroup.get(g)!;
       const ports = peers.get(g)!;
+      const w = this.spawn(g, nodes);
       const init: ToWorker = {
         t: 'init',
         appUri,
@@ -270,8 +296,8 @@ export class Engine {
         unansweredAfterMs: this.host.unansweredAfterMs,
         python: python.get(g),
         ...(this.host.textTap ? { textTap: true } : {}),
+        inflow: w.inflow.sab,
       };
-      const w = this.spawn(g, nodes);
       const relay = python.get(g)?.relay;
       try {
         w.worker.postMessage(init, [...Object.values(ports), ...(relay ? [relay] : [])]);
@@ -333,6 +359,8 @@ export class Engine {
             sock.ev.closed();
           }
           this.killProcesses(g);
+          // What the host had forwarded and the thread had not taken is lost: data counted.
+          gw.inflow.ended();
           resolveCreated({ ok: false, error: gw.endReason ?? `The thread of group '${g}' exited during creation.` });
           if (this.state === 'running' && gw.endReason === null) {
             // Not asked to stop: an extension ended the thread (process.exit, fatal error).
@@ -361,6 +389,7 @@ export class Engine {
       resolveEnding,
       endingSaid: false,
       leftoverWait: null,
+      inflow: new GroupInflow(this.host.transportLimits, `extension group '${g}' of graph '${this.name}'`),
     };
     worker.on('message', (m: FromWorker) => {
       if (m.t === 'creating') startTimer();
@@ -622,24 +651,36 @@ export class Engine {
   }
 
   /**
-   * Delivers messages from outside the graph (another app) with one post per group. A message's
-   * `packed` buffer may be a view of bytes the caller does not own (a socket read): each group's
-   * buffers are copied into one ArrayBuffer, which moves to the group with the batch. Messages
-   * to unknown extensions are the caller's to refuse (see `hasExtension`).
+   * Delivers messages from outside the graph (a client, another app) that `src` sent, with one
+   * post per group. A message's `packed` buffer may be a view of bytes the caller does not own
+   * (a socket read): each group's buffers are copied into one ArrayBuffer, which moves to the
+   * group with the batch. Messages to unknown extensions are the caller's to refuse (see
+   * `hasExtension`); those for a group whose thread has ended are counted as dropped on `src`
+   * (cmds among them are answered by the net). What each group has not taken yet is flow
+   * controlled (app/inflow.ts): `src` may be paused, or closed past the hard limit.
    */
-  deliverMany(msgs: WireMsg[]): void {
+  deliverMany(msgs: WireMsg[], src: InboundSource): void {
     const byWorker = new Map<GroupWorker, WireMsg[]>();
+    let lost = 0;
     for (const m of msgs) {
       const g = this.extGroup.get(m.dests[0]?.ext ?? '');
       const w = g === undefined ? undefined : this.workers.get(g);
-      if (!w || w.exited) continue;
+      if (!w || w.exited) {
+        if (!isCmdType(m.type)) lost++;
+        continue;
+      }
       let list = byWorker.get(w);
       if (!list) byWorker.set(w, (list = []));
       list.push(m);
     }
+    if (lost > 0) src.dropped(lost);
     for (const [w, batch] of byWorker) {
       let total = 0;
-      for (const m of batch) if (m.packed !== null) total += m.packed.byteLength;
+      let data = 0;
+      for (const m of batch) {
+        if (m.packed !== null) total += m.packed.byteLength;
+        if (!isCmdType(m.type) && m.type !== 'cmd_result') data++;
+      }
       let transfer: ArrayBuffer[] = [];
       if (total > 0) {
         const pack = new Uint8Array(total);
@@ -653,34 +694,46 @@ export class Engine {
         }
         transfer = [pack.buffer];
       }
-      w.worker.postMessage({ t: 'msgs', batch } satisfies ToWorker, transfer);
+      w.worker.postMessage({ t: 'msgs', batch, flowBytes: total } satisfies ToWorker, transfer);
+      w.inflow.add(src, batch.length, data, total);
     }
   }
 
   /**
-   * Delivers TEN wire frames received from the app `srcApp`, each for the extension `ext`: the
-   * frames of each group are copied into one buffer, which moves to the group, and decoded there.
+   * Delivers TEN wire frames received from the app `srcApp` over `src`, each for the extension
+   * `ext` (`data`: a data-like message): the frames of each group are copied into one buffer,
+   * which moves to the group, and decoded there. Flow controlled and counted as `deliverMany`.
    */
-  deliverFrames(frames: readonly { ext: string; raw: Uint8Array }[], srcApp: string): void {
-    const byWorker = new Map<GroupWorker, Uint8Array[]>();
+  deliverFrames(frames: readonly InboundFrame[], srcApp: string, src: InboundSource): void {
+    const byWorker = new Map<GroupWorker, InboundFrame[]>();
+    let lost = 0;
     for (const f of frames) {
       const g = this.extGroup.get(f.ext);
       const w = g === undefined ? undefined : this.workers.get(g);
-      if (!w || w.exited) continue;
+      if (!w || w.exited) {
+        if (f.data) lost++;
+        continue;
+      }
       let list = byWorker.get(w);
       if (!list) byWorker.set(w, (list = []));
-      list.push(f.raw);
+      list.push(f);
     }
+    if (lost > 0) src.dropped(lost);
     for (const [w, list] of byWorker) {
       let total = 0;
-      for (const r of list) total += r.byteLength;
+      let data = 0;
+      for (const f of list) {
+        total += f.raw.byteLength;
+        if (f.data) data++;
+      }
       const pack = new Uint8Array(total);
       let at = 0;
-      for (const r of list) {
-        pack.set(r, at);
-        at += r.byteLength;
+      for (const f of list) {
+        pack.set(f.raw, at);
+        at += f.raw.byteLength;
       }
-      w.worker.postMessage({ t: 'frames', bytes: pack.buffer, length: total, srcApp } satisfies ToWorker, [pack.buffer]);
+      w.worker.postMessage({ t: 'frames', bytes: pack.buffer, length: total, srcApp, flowCount: list.length } satisfies ToWorker, [pack.buffer]);
+      w.inflow.add(src, list.length, data, total);
     }
   }
 
@@ -807,8 +860,10 @@ export class Engine {
    * (stuck in a callback, or its thread just ended) is listed as unresponsive instead of
    * holding the whole sample.
    */
-  async sample(timeoutMs = 1000): Promise<{ groups: GroupSample[]; unresponsive: string[]; channels: ChannelSample[] }> {
+  async sample(timeoutMs = 1000): Promise<{ groups: GroupSample[]; unresponsive: string[]; channels: ChannelSample[]; inbound: InboundSample[] }> {
     const channels = this.rings.map((r) => ({ from: r.from, to: r.to, ...ringCounters(r.sab) }));
+    // Read from the host's own counts and shared memory: a group stuck in a callback shows here too.
+    const inbound = [...this.workers.values()].map((w) => ({ group: w.group, ...w.inflow.sample() }));
     // A group the engine is ending (memory) is reported already, not unresponsive.
     const live = [...this.workers.values()].filter((w) => !w.exited && w.endReason === null);
     const answers = await Promise.all(
@@ -832,7 +887,7 @@ export class Engine {
     const groups: GroupSample[] = [];
     const unresponsive: string[] = [];
     answers.forEach((a, i) => (a ? groups.push(a) : unresponsive.push(live[i].group)));
-    return { groups, unresponsive, channels };
+    return { groups, unresponsive, channels, inbound };
   }
 
   /** Python processes still running. */
@@ -962,6 +1017,8 @@ export class Engine {
         this.host.texted(this.graphId, m.records, m.dropped);
         return;
       case 'closed':
+        // Its runloop is closed: nothing more is taken, and the connections held for it are read again.
+        w.inflow.ended();
         w.closedLive = m.live;
         this.closedLive.extensions += m.live.extensions;
         this.closedLive.paths += m.live.paths;
@@ -981,6 +1038,9 @@ export class Engine {
         return;
       case 'memory':
         this.held(w, m.heapUsed, m.external);
+        return;
+      case 'inflow':
+        w.inflow.drained();
         return;
     }
   }

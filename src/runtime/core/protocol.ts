@@ -89,6 +89,8 @@ export interface GroupInit {
   python?: GroupPython;
   /** Ours: the text tap is on from the start. */
   textTap?: boolean;
+  /** Counters of what the host forwards to the group and it has taken (core/inflow.ts). */
+  inflow: SharedArrayBuffer;
 }
 
 export type ToWorker =
@@ -97,12 +99,13 @@ export type ToWorker =
   | { t: 'stop' }
   | { t: 'deinit' }
   | { t: 'sample'; reqId: number }
-  | { t: 'msgs'; batch: WireMsg[] }
+  /** `flowBytes`: set when the host forwards them from outside the graph (flow controlled: core/inflow.ts). */
+  | { t: 'msgs'; batch: WireMsg[]; flowBytes?: number }
   /**
    * Messages from another app for this group's extensions, as TEN's wire frames (one after
    * another in `bytes`), all received from the app `srcApp` (protocol/group_links.ts).
    */
-  | { t: 'frames'; bytes: ArrayBuffer; length: number; srcApp: string }
+  | { t: 'frames'; bytes: ArrayBuffer; length: number; srcApp: string; flowCount: number }
   | { t: 'trace'; config: TraceConfig | null }
   /** Ours: the text tap (routing/text_tap.ts) on or off. */
   | { t: 'text_tap'; on: boolean }
@@ -272,6 +275,8 @@ export type FromWorker =
   /** Nothing keeps the closed group's thread alive any more: it ends by itself, leaking nothing. */
   | { t: 'ending' }
   | ({ t: 'memory' } & GroupMemory)
+  /** The group took what the host forwarded down to its low-water mark, which the host waits for (core/inflow.ts). */
+  | { t: 'inflow' }
   /** Ours: the group's Python debugger listens (the creation's time limit pauses while it waits for a client) or a client attached. */
   | { t: 'py_debug'; state: 'listening' | 'attached' | 'error' }
   | { t: 'trace'; records: TraceRecord[]; dropped: number }

@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import type { TenMsg } from './message';
 import type { EncodeError } from './message';
 import type { CloseState, Protocol } from './transport';
+import type { InboundSource } from '../core/inflow';
 
 export type Migration = 'init' | 'first_msg' | 'done';
 export type AttachTo = 'app' | 'engine' | 'remote';
@@ -40,7 +41,7 @@ function isDataLike(m: TenMsg): boolean {
   return m.type === 'data' || m.type === 'audio_frame' || m.type === 'video_frame';
 }
 
-export class Connection {
+export class Connection implements InboundSource {
   readonly protocol: Protocol;
   state: CloseState = 'init';
   migration: Migration = 'init';
@@ -80,6 +81,38 @@ export class Connection {
 
   get id(): number {
     return this.protocol.id;
+  }
+
+  // ---- flow control of what the host forwards to extension groups (core/inflow.ts) ----------
+
+  /** Groups behind that hold this connection's reading. */
+  private holds = 0;
+
+  get pausable(): boolean {
+    return this.protocol.canHoldInput;
+  }
+
+  hold(): void {
+    if (this.holds++ === 0) this.protocol.holdInput();
+  }
+
+  release(): void {
+    if (this.holds > 0 && --this.holds === 0) this.protocol.releaseInput();
+  }
+
+  dropped(n: number): void {
+    this.protocol.stats.dropsIn += n;
+  }
+
+  /** Closed with a located error: the error event and log line, then the socket is destroyed. */
+  overflow(text: string): void {
+    if (this.state !== 'init' || this.protocol.state !== 'init') return;
+    this.protocol.onError(new Error(text));
+    this.protocol.abort();
+  }
+
+  get label(): string {
+    return `#${this.id} (${this.uri || 'not named yet'}, peer ${this.protocol.peer})`;
   }
 
   /** TEN's `ten_connection_on_msgs`, one message. */
@@ -237,6 +270,7 @@ export class Remote implements Owner {
   state: CloseState = 'init';
   /** Client cmds seen on this remote by cmd id → seq_id, so results carry the client's seq_id. */
   private readonly seqIds = new Map<string, string>();
+
   /** Resolves once the remote is CLOSED. */
   readonly closed: Promise<void>;
   private resolveClosed!: () => void;

@@ -22,6 +22,7 @@ import { DEFAULT_LIMITS, Protocol, SOCK_SLOTS, dial, listen, type SocketThread, 
 import type { ProtocolError } from './stream';
 import { decodeAll } from './stream';
 import { TERMINATED_TEXT } from '../routing/router';
+import type { InboundSource } from '../core/inflow';
 
 /** What a start_graph names: a predefined graph, or a graph document. */
 export type NetGraphSource = string | { graph: TenGraph; name?: string };
@@ -48,10 +49,13 @@ export interface NetEngine {
   hasExtension(name: string): boolean;
   /** The extension's group thread has ended (terminated, or it exited): nothing reaches it any more. */
   extensionGone(name: string): boolean;
-  /** Delivers messages from outside the graph to their extensions, one post per group. */
-  deliverMany(msgs: WireMsg[]): void;
-  /** Delivers TEN frames received from the app `srcApp`, each for extension `ext`, one post per group. */
-  deliverFrames(frames: readonly { ext: string; raw: Uint8Array }[], srcApp: string): void;
+  /**
+   * Delivers messages from outside the graph that `src` sent to their extensions, one post per
+   * group; flow controlled per group (core/inflow.ts: `src` may be held, or closed past the hard limit).
+   */
+  deliverMany(msgs: WireMsg[], src: InboundSource): void;
+  /** Delivers TEN frames received from the app `srcApp` over `src`, each for extension `ext`, one post per group; flow controlled. */
+  deliverFrames(frames: readonly { ext: string; raw: Uint8Array; data: boolean }[], srcApp: string, src: InboundSource): void;
   /** Delivers one message from outside the graph; false when its extension is unknown. */
   deliver(msg: WireMsg): boolean;
   /** The group that talks most with the app `uri` (its socket's best thread), or null. */
@@ -113,6 +117,8 @@ export interface ConnectionSample {
   msgsOut: number;
   dropsIn: number;
   dropsOut: number;
+  /** Reading is held: an extension group this connection feeds is behind (docs/protocol.md, "Robustness"). */
+  inputHeld?: boolean;
 }
 
 /** Leak report of the net: all zero after close. */
@@ -484,6 +490,7 @@ export class AppNet implements Owner {
         weak: remote?.weak ?? false,
         socket: c.protocol.socketOwner,
         ...s,
+        ...(c.protocol.inputIsHeld ? { inputHeld: true } : {}),
       });
     }
     return out;
@@ -602,8 +609,6 @@ interface Child {
   reject: (e: Error) => void;
 }
 
-/** Messages held for an engine that is still starting (TEN puts them back at the queue's front). */
-const MAX_HELD_FOR_ENGINE = 100_000;
 
 /** One engine's remotes, weak remotes and orphan connections. */
 export class EngineNet implements RemoteHost {
@@ -621,10 +626,17 @@ export class EngineNet implements RemoteHost {
   private readonly relays = new Map<string, { back: Remote; src: TenMsg['src'] }>();
   private running = false;
   private held: { m: TenMsg; via: Remote }[] = [];
+  /**
+   * Held messages per remote, counted against the hard limit: holding them cannot pause the
+   * connection (the answer that lets the engine run may come behind them on the same one).
+   */
+  private heldBy = new Map<Remote, { msgs: number; bytes: number }>();
   closing = false;
   private closeDone: Promise<void> | null = null;
   /** Outgoing batch to the engine's groups, posted once per loop turn. */
   private batch: WireMsg[] = [];
+  /** The remote the batch's messages came from. */
+  private batchVia: Remote | null = null;
   private batchArmed = false;
   private readonly flushBound = (): void => this.flushBatch();
 
@@ -886,6 +898,7 @@ export class EngineNet implements RemoteHost {
     }
     const held = this.held;
     this.held = [];
+    this.heldBy.clear();
     for (const { m, via } of held) this.dispatch(m, via);
     for (const r of this.remotes.values()) this.moveSocket(r);
   }
@@ -921,11 +934,7 @@ export class EngineNet implements RemoteHost {
       return;
     }
     if (!this.running) {
-      if (this.held.length >= MAX_HELD_FOR_ENGINE && isDataLike(m.type)) {
-        via.connection.protocol.stats.dropsIn++;
-        return;
-      }
-      this.held.push({ m, via });
+      this.hold(m, via);
       return;
     }
     if (!this.engine.hasExtension(d.extension)) {
@@ -941,19 +950,41 @@ export class EngineNet implements RemoteHost {
     }
     // Frames as they arrived go to the group as bytes (decoded there); a client's messages (its
     // cmds get new ids here) go as runtime messages, all of them, so they keep their order.
-    if (m.raw !== null && !via.isClient) this.framesToGroups(m.raw, d.extension, via.uri);
-    else this.toGroups(m);
+    if (m.raw !== null && !via.isClient) this.framesToGroups(m.raw, d.extension, via, isDataLike(m.type));
+    else this.toGroups(m, via);
+  }
+
+  /** A message for an extension while the engine starts: held, up to the hard limit per connection. */
+  private hold(m: TenMsg, via: Remote): void {
+    let n = this.heldBy.get(via);
+    if (!n) this.heldBy.set(via, (n = { msgs: 0, bytes: 0 }));
+    n.msgs++;
+    n.bytes += m.raw !== null ? m.raw.byteLength : m.buf !== null ? m.buf.byteLength : 0;
+    const limits = this.net.limitsForDial;
+    if (n.msgs <= limits.inboundCloseMsgs && n.bytes <= limits.inboundCloseBytes) {
+      this.held.push({ m, via });
+      return;
+    }
+    // Past the hard limit: that connection is closed, what it had sent is dropped and counted.
+    const before = this.held.length;
+    this.held = this.held.filter((h) => h.via !== via);
+    const dropped = before - this.held.length + 1;
+    this.heldBy.delete(via);
+    via.connection.dropped(dropped);
+    via.connection.overflow(
+      `The connection ${via.connection.label} sent ${n.msgs} messages (${Math.round(n.bytes / (1024 * 1024))} MB) for extensions of graph ${this.graphId} while it starts, past the limit of ${limits.inboundCloseMsgs} messages or ${Math.round(limits.inboundCloseBytes / (1024 * 1024))} MB held (transportLimits.inboundCloseMsgs, inboundCloseBytes); the connection is closed and the ${dropped} messages are dropped.`,
+    );
   }
 
   /** Frames per remote, posted once per loop turn. */
-  private frames = new Map<string, { ext: string; raw: Uint8Array }[]>();
+  private frames = new Map<Remote, { ext: string; raw: Uint8Array; data: boolean }[]>();
   private framesArmed = false;
   private readonly flushFramesBound = (): void => this.flushFrames();
 
-  private framesToGroups(raw: Uint8Array, ext: string, srcApp: string): void {
-    let list = this.frames.get(srcApp);
-    if (!list) this.frames.set(srcApp, (list = []));
-    list.push({ ext, raw });
+  private framesToGroups(raw: Uint8Array, ext: string, via: Remote, data: boolean): void {
+    let list = this.frames.get(via);
+    if (!list) this.frames.set(via, (list = []));
+    list.push({ ext, raw, data });
     if (!this.framesArmed) {
       this.framesArmed = true;
       setImmediate(this.flushFramesBound);
@@ -965,7 +996,7 @@ export class EngineNet implements RemoteHost {
     const all = this.frames;
     if (all.size === 0) return;
     this.frames = new Map();
-    for (const [srcApp, list] of all) this.engine.deliverFrames(list, srcApp);
+    for (const [via, list] of all) this.engine.deliverFrames(list, via.uri, via.connection);
   }
 
   /** Posts what is queued for the engine's groups now (at the end of a read). */
@@ -1049,7 +1080,10 @@ export class EngineNet implements RemoteHost {
   }
 
   /** Into the engine's extension groups, batched per loop turn (the engine packs the buffers). */
-  private toGroups(m: TenMsg): void {
+  private toGroups(m: TenMsg, via: Remote): void {
+    // One sender per post: what a group has not taken is charged to the connection that sent it.
+    if (this.batchVia !== via && this.batch.length > 0) this.flushBatch();
+    this.batchVia = via;
     this.batch.push(fromTen(m, m.buf));
     if (!this.batchArmed) {
       this.batchArmed = true;
@@ -1062,7 +1096,7 @@ export class EngineNet implements RemoteHost {
     const batch = this.batch;
     if (batch.length === 0) return;
     this.batch = [];
-    this.engine.deliverMany(batch);
+    this.engine.deliverMany(batch, this.batchVia!.connection);
   }
 
   // ---- messages from local extensions -----------------------------------------------------
@@ -1118,6 +1152,7 @@ export class EngineNet implements RemoteHost {
     this.closeDone ??= (async () => {
       this.closing = true;
       this.held = [];
+      this.heldBy.clear();
       for (const child of this.children.values()) child.reject(new Error(`Failed to create remote (${child.uri})`));
       this.children.clear();
       const waits: Promise<void>[] = [];

@@ -12,6 +12,7 @@
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { Writer } from './msgpack';
 import type { EncodeError, TenMsg } from './message';
+import type { InflowLimits } from '../core/inflow';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame, type DecoderPosition, type ProtocolError } from './stream';
 
 /** TEN's protocol roles. */
@@ -44,7 +45,7 @@ export function listensOn(uri: string): boolean {
   return uri !== '' && uri !== 'localhost' && !uri.startsWith('client:');
 }
 
-export interface TransportLimits {
+export interface TransportLimits extends InflowLimits {
   /** Largest message body accepted (bytes). */
   maxFrameBytes: number;
   /** Output bytes queued for a slow peer after which data-like messages are dropped. */
@@ -53,10 +54,17 @@ export interface TransportLimits {
   closeAboveBytes: number;
 }
 
+/** What one protocol (its socket) applies itself; the inbound limits are the engine's. */
+export type SocketLimits = Pick<TransportLimits, 'maxFrameBytes' | 'dropDataAboveBytes' | 'closeAboveBytes'>;
+
 export const DEFAULT_LIMITS: TransportLimits = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   dropDataAboveBytes: 16 * 1024 * 1024,
   closeAboveBytes: 256 * 1024 * 1024,
+  inboundPauseMsgs: 4096,
+  inboundPauseBytes: 16 * 1024 * 1024,
+  inboundCloseMsgs: 100_000,
+  inboundCloseBytes: 256 * 1024 * 1024,
 };
 
 /** Traffic counters of one protocol (plain increments; read by sampling). */
@@ -132,8 +140,10 @@ export class Protocol {
   private writer: Writer;
   private flushArmed = false;
   private readonly flushBound = (): void => this.flush();
-  private readonly limits: TransportLimits;
+  private readonly limits: SocketLimits;
   private paused = false;
+  /** Not read while an extension group it feeds is behind (flow control: core/inflow.ts). */
+  private inputHeld = false;
   /** Messages decoded from the current chunk (reused). */
   private batch: TenMsg[] = [];
   /** Set while the socket moves to another thread: output is kept until it can go there. */
@@ -145,7 +155,7 @@ export class Protocol {
   /** Decodes the whole frames the socket's thread passes on (the stream's own decoder moved with it). */
   private movedDecoder: FrameDecoder | null = null;
 
-  constructor(role: ProtocolRole, limits: TransportLimits = DEFAULT_LIMITS) {
+  constructor(role: ProtocolRole, limits: SocketLimits = DEFAULT_LIMITS) {
     this.role = role;
     this.limits = limits;
     this.decoder = new FrameDecoder({ maxFrameBytes: limits.maxFrameBytes });
@@ -188,7 +198,7 @@ export class Protocol {
    */
   get movable(): boolean {
     const s = this.socket as (Socket & { _handle?: { fd?: number } | null }) | null;
-    return this.state === 'init' && !this.moving && this.moved === null && !this.paused && s !== null && !s.destroyed && typeof s._handle?.fd === 'number' && s._handle.fd >= 0;
+    return this.state === 'init' && !this.moving && this.moved === null && !this.paused && !this.inputHeld && s !== null && !s.destroyed && typeof s._handle?.fd === 'number' && s._handle.fd >= 0;
   }
 
   /**
@@ -300,7 +310,7 @@ export class Protocol {
       this.state = 'closed';
       this.onClosed();
     });
-    if (this.paused) socket.pause();
+    if (this.paused || this.inputHeld) socket.pause();
     if (this.state !== 'init') socket.destroy();
   }
 
@@ -328,7 +338,33 @@ export class Protocol {
 
   resume(): void {
     this.paused = false;
-    if (this.state === 'init' && !this.moving) this.socket?.resume();
+    if (this.state === 'init' && !this.moving && !this.inputHeld) this.socket?.resume();
+  }
+
+  /**
+   * Whether reading can be held for flow control: the socket is read on this thread (not
+   * moved or moving to another).
+   */
+  get canHoldInput(): boolean {
+    return this.moved === null && !this.moving;
+  }
+
+  /** Whether reading is held for flow control now. */
+  get inputIsHeld(): boolean {
+    return this.inputHeld;
+  }
+
+  /** Stops reading until `releaseInput` (an extension group this connection feeds is behind). */
+  holdInput(): void {
+    if (this.inputHeld || !this.canHoldInput) return;
+    this.inputHeld = true;
+    this.socket?.pause();
+  }
+
+  releaseInput(): void {
+    if (!this.inputHeld) return;
+    this.inputHeld = false;
+    if (this.state === 'init' && !this.moving && !this.paused) this.socket?.resume();
   }
 
   /**

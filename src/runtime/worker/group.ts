@@ -33,6 +33,7 @@ import { openChannel, type Flushable, type PeerChannel } from '../routing/channe
 import { Router } from '../routing/router';
 import { FnTarget, LocalTarget } from '../routing/target';
 import { RemoteOutbox, decodeInboundFrames, inboundLocs } from '../protocol/group_links';
+import { InflowAck } from '../core/inflow';
 import { GroupSocket } from '../protocol/group_socket';
 import { TextTap } from '../routing/text_tap';
 import { Tracer } from '../routing/tracer';
@@ -100,6 +101,8 @@ export class GroupRuntime implements ExtHost {
   private readonly sockets = new Map<number, GroupSocket>();
   /** The same, by the peer app's URI: this group's messages to that app are written there. */
   private readonly socketOf = new Map<string, GroupSocket>();
+  /** Acknowledges what the host forwards here once the runloop has taken it (core/inflow.ts). */
+  private readonly inflow: InflowAck;
 
   constructor(init: GroupInit) {
     this.appUri = init.appUri;
@@ -112,6 +115,7 @@ export class GroupRuntime implements ExtHost {
     if (init.textTap) this.textTap = new TextTap();
     this.groupOf = new Map(Object.entries(init.groupOf));
     this.runloop = new Runloop<WireMsg>(`group:${init.group}`, (m) => this.onInbound(m), (e) => this.reportError('', 'runloop', e));
+    this.inflow = new InflowAck(new Int32Array(init.inflow), this.runloop, () => post({ t: 'inflow' }));
     this.router = new Router(
       {
         appUri: init.appUri,
@@ -224,9 +228,11 @@ export class GroupRuntime implements ExtHost {
         return;
       case 'msgs':
         this.runloop.postMsgs(m.batch);
+        if (m.flowBytes !== undefined) this.inflow.add(m.batch.length, m.flowBytes);
         return;
       case 'frames':
         this.runloop.postMsgs(decodeInboundFrames(m.bytes, m.length, m.srcApp, this.graphId, this.locOfBound));
+        this.inflow.add(m.flowCount, m.length);
         return;
       case 'trace':
         this.router.tracer = m.config ? new Tracer(m.config, this.group) : null;

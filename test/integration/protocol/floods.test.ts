@@ -1,0 +1,162 @@
+/**
+ * Floods past queue limits (issue 11, item 5; docs/protocol.md "Robustness"), over real sockets
+ * and real worker threads: what the host forwards to an extension group is flow controlled (the
+ * host stops reading a connection while the group it feeds is behind, so memory stays bounded
+ * and nothing is dropped); a connection that pushes past the hard limit while its graph starts
+ * is closed with a located error.
+ * Every wait is for an event or a count, never for a time.
+ */
+import { randomUUID } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppSample, RuntimeEvent } from '../../../src/runtime';
+import { TenClient } from '../../../src/runtime/protocol/client';
+import { TenMsg, tenLoc } from '../../../src/runtime/protocol';
+import type { ConnectionSample } from '../../../src/runtime/protocol/net';
+import { closeAndCheck, connectionEvents, startTestApp, type TestApp } from './apps';
+
+let apps: TestApp[] = [];
+const clients: TenClient[] = [];
+const files: string[] = [];
+afterEach(async () => {
+  // A gate still closed (a failed test) is opened, so nothing waits on it.
+  for (const f of files) writeFileSync(f, '');
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(apps.map((a) => a.app.close()));
+  apps = [];
+  for (const f of files.splice(0)) rmSync(f, { force: true });
+});
+
+async function app(opts: Parameters<typeof startTestApp>[0]): Promise<TestApp> {
+  const a = await startTestApp(opts);
+  apps.push(a);
+  return a;
+}
+
+async function client(uri: string): Promise<TenClient> {
+  const c = await TenClient.connect(uri);
+  clients.push(c);
+  return c;
+}
+
+/** A file the test creates to let a `gate` go on (removed after the test). */
+function gateFile(name = `ten-floods-${randomUUID()}`): string {
+  const f = join(tmpdir(), name);
+  files.push(f);
+  return f;
+}
+
+/** Samples until `pred` holds (each sample answers on its own; no time is asserted). */
+async function sampleUntil(a: TestApp, pred: (s: AppSample) => boolean): Promise<AppSample> {
+  for (;;) {
+    const s = await a.app.sample();
+    if (pred(s)) return s;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const clientConn = (s: AppSample, role = 'in_external'): ConnectionSample | undefined => s.connections?.find((c) => c.role === role);
+const errorsOf = (events: RuntimeEvent[]) => connectionEvents(events).filter((e) => e.state === 'error');
+const gateNode = (name: string, group: string) => ({ type: 'extension', name, addon: 'gate', extension_group: group });
+const echoNode = { type: 'extension', name: 'echo', addon: 'mesh', extension_group: 'fast', property: { answer: 'still here' } };
+
+async function stillServes(a: TestApp, graph: string): Promise<void> {
+  const other = await client(a.uri);
+  const r = await other.cmd('hi', { graph, extension: 'echo' });
+  expect([r.status, r.props.detail]).toEqual([0, 'still here']);
+}
+
+describe('a client floods a slow extension', () => {
+  it('the host stops reading it while the group is behind: the backlog stays bounded, others are served, nothing is lost', async () => {
+    const PAUSE = 64;
+    const a = await app({
+      transportLimits: { inboundPauseMsgs: PAUSE },
+      property: { ten: { predefined_graphs: [{ name: 'flood', singleton: true, auto_start: true, graph: { nodes: [gateNode('slow', 'slow'), echoNode] } }] } },
+    });
+    await a.app.startAutoGraphs();
+    const file = gateFile();
+    const c = await client(a.uri);
+    const dest = { graph: 'flood', extension: 'slow' };
+    // Bound to the graph first (data before that is dropped, as TEN drops it).
+    expect((await c.cmd('hi', { graph: 'flood', extension: 'echo' })).status).toBe(0);
+    // The next cmd holds the group's thread until the file exists; the flood queues behind it.
+    const blocked = c.cmd('block', dest, { file });
+    const N = 6000;
+    const M = 4000;
+    const pings: Promise<TenMsg>[] = [];
+    for (let i = 0; i < N; i++) {
+      pings.push(c.cmd('ping', dest));
+      if (i < M) {
+        const d = new TenMsg('data', 'tick');
+        d.dests = [tenLoc(a.uri, 'flood', 'slow')];
+        d.buf = new Uint8Array(8);
+        c.send(d);
+      }
+    }
+    const total = 2 + N + M;
+    // Held (the fix), or everything read into the host (no flow control).
+    await sampleUntil(a, (x) => clientConn(x)?.inputHeld === true || clientConn(x)?.msgsIn === total);
+    // Nothing moves while the group is held: this sample's parts (read at different moments) agree.
+    const s = await a.app.sample();
+    const conn = clientConn(s)!;
+    expect(conn.msgsIn).toBeLessThan(total);
+    expect(conn.inputHeld).toBe(true);
+    const slow = s.graphs[0]!.inbound!.find((g) => g.group === 'slow')!;
+    // Bounded by the mark plus what one socket read (64 KiB) can carry, not by the flood.
+    expect(slow.highWater).toBeLessThan(PAUSE + 2000);
+    expect(slow.pausedReaders).toBe(1);
+    // Another client is served meanwhile (another group of the same graph).
+    await stillServes(a, 'flood');
+
+    writeFileSync(file, '');
+    expect((await blocked).status).toBe(0);
+    const results = await Promise.all(pings);
+    expect(results.every((r) => r.status === 0)).toBe(true);
+    expect(results.map((r) => r.props.n)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+    // Every data message arrived: none was dropped on the way.
+    expect((await c.cmd('count', dest)).props.count).toBe(M);
+    const after = await a.app.sample();
+    expect(clientConn(after)).toMatchObject({ dropsIn: 0, msgsIn: total + 1 });
+    expect(clientConn(after)!.inputHeld).toBeUndefined();
+    expect(after.graphs[0]!.inbound!.find((g) => g.group === 'slow')).toMatchObject({ msgs: 0, pausedReaders: 0 });
+    await Promise.all(clients.splice(0).map((x) => x.close()));
+    await closeAndCheck(a);
+  });
+});
+
+describe('a flood while the graph starts', () => {
+  it('past the hard limit the connection is closed with a located error; the app serves everyone else', async () => {
+    const LIMIT = 300;
+    const a = await app({
+      transportLimits: { inboundCloseMsgs: LIMIT },
+      property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph: { nodes: [echoNode] } }] } },
+    });
+    await a.app.startAutoGraphs();
+    // Its extension is created only once the file exists: the graph stays starting until then.
+    const held = `gate__hold__${randomUUID().slice(0, 8)}`;
+    const file = gateFile(`${held}.go`);
+    const c = await client(a.uri);
+    const started = c.startGraph({ json: JSON.stringify({ nodes: [gateNode(held, 'g')] }) });
+    const pings: Promise<TenMsg>[] = [];
+    const N = 2 * LIMIT;
+    for (let i = 0; i < N; i++) pings.push(c.cmd('ping', { graph: '', extension: held }));
+    const conn = (x: AppSample) => x.connections?.find((k) => k.role === 'in_external' && k.graphId !== '');
+    await sampleUntil(a, (x) => errorsOf(a.events).length > 0 || conn(x)?.msgsIn === 1 + N);
+    const e = errorsOf(a.events)[0];
+    expect(e?.detail).toMatch(
+      new RegExp(`^The connection #${e?.id} \\([0-9a-f-]+, peer 127\\.0\\.0\\.1:\\d+\\) sent ${LIMIT + 1} messages \\(0 MB\\) for extensions of graph [0-9a-f-]+ while it starts, past the limit of ${LIMIT} messages or 256 MB held \\(transportLimits\\.inboundCloseMsgs, inboundCloseBytes\\); the connection is closed and the ${LIMIT + 1} messages are dropped\\.$`),
+    );
+    expect(a.events.some((x) => x.type === 'log' && x.level === 4 && x.message.startsWith(`Connection #${e!.id} (`) && x.message.includes(`past the limit of ${LIMIT} messages`))).toBe(true);
+    // Everyone else is served while that graph is still starting, and after.
+    await stillServes(a, 'default');
+    await c.closed;
+    expect((await started).status).not.toBe(0);
+    expect((await Promise.all(pings)).every((r) => r.status !== 0)).toBe(true);
+    writeFileSync(file, '');
+    await stillServes(a, 'default');
+    await Promise.all(clients.splice(0).map((x) => x.close()));
+    await closeAndCheck(a);
+  });
+});
