@@ -539,6 +539,10 @@ export class App implements EngineHost, NetHost {
     return this.engineFor(graph);
   }
 
+  groupEnded(engine: Engine): void {
+    this.net.groupEnded(engine);
+  }
+
   framesToApp(from: Engine, app: string, bytes: Uint8Array, count: number): void {
     this.net.framesFromLocal(from, app, bytes, count);
   }

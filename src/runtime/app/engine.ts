@@ -67,6 +67,11 @@ export interface EngineHost {
   ringBytes: number;
   /** The limits of connections, those of what the host forwards to a group among them. */
   readonly transportLimits: TransportLimits;
+  /**
+   * A group's thread ended (crashed, exited, terminated, or after the graph's stop): cmds the
+   * host handed to it and has not seen answered are answered by the net.
+   */
+  groupEnded(engine: Engine, group: string): void;
 }
 
 /** One ring between two groups of a graph, written by `from`'s thread and read by `to`'s. */
@@ -359,8 +364,9 @@ export class Engine {
             sock.ev.closed();
           }
           this.killProcesses(g);
-          // What the host had forwarded and the thread had not taken is lost: data counted.
+          // What the host had forwarded and the thread had not taken is lost: data counted, cmds answered.
           gw.inflow.ended();
+          this.host.groupEnded(this, g);
           resolveCreated({ ok: false, error: gw.endReason ?? `The thread of group '${g}' exited during creation.` });
           if (this.state === 'running' && gw.endReason === null) {
             // Not asked to stop: an extension ended the thread (process.exit, fatal error).

@@ -21,6 +21,7 @@ import type { TenMsg } from './message';
 import type { EncodeError } from './message';
 import type { CloseState, Protocol } from './transport';
 import type { InboundSource } from '../core/inflow';
+import { finalResultIds } from './result_ids';
 
 export type Migration = 'init' | 'first_msg' | 'done';
 export type AttachTo = 'app' | 'engine' | 'remote';
@@ -270,7 +271,15 @@ export class Remote implements Owner {
   state: CloseState = 'init';
   /** Client cmds seen on this remote by cmd id → seq_id, so results carry the client's seq_id. */
   private readonly seqIds = new Map<string, string>();
-
+  /**
+   * Cmds of the peer handed to an extension group and not answered yet, by the cmd id their
+   * result carries: answered by the engine if that group's thread ends (docs/protocol.md,
+   * "Robustness"). Emptied by the results that go out here.
+   */
+  readonly inside = new Map<string, TenMsg>();
+  private readonly forgetBound = (id: string): void => {
+    this.inside.delete(id);
+  };
   /** Resolves once the remote is CLOSED. */
   readonly closed: Promise<void>;
   private resolveClosed!: () => void;
@@ -304,6 +313,7 @@ export class Remote implements Owner {
   send(m: TenMsg): EncodeError | string | null {
     if (this.state !== 'init') return 'Remote is closing, do not proceed to send this message.';
     if (m.type === 'cmd_result') {
+      if (m.isFinal && this.inside.size > 0) this.inside.delete(m.cmdId);
       const seq = this.seqIds.get(m.cmdId);
       if (seq !== undefined) {
         if (m.seqId === '') m.seqId = seq;
@@ -316,7 +326,10 @@ export class Remote implements Owner {
   /** Sends messages already encoded (by an extension group's thread) as they are. */
   sendFrames(bytes: Uint8Array, count: number): string | null {
     if (this.state !== 'init') return 'Remote is closing, do not proceed to send this message.';
-    return this.connection.sendFrames(bytes, count, this);
+    const err = this.connection.sendFrames(bytes, count, this);
+    // Only while cmds of the peer are inside a group: which of them these frames answer.
+    if (err === null && this.inside.size > 0) finalResultIds(bytes, this.forgetBound);
+    return err;
   }
 
   /** Whether results to this remote need their client's seq_id filled in (a client, not an app). */
@@ -336,6 +349,7 @@ export class Remote implements Owner {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.seqIds.clear();
+    this.inside.clear();
     this.engine.onRemoteClosed(this);
     this.resolveClosed();
   }

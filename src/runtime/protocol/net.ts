@@ -375,6 +375,11 @@ export class AppNet implements Owner {
     await Promise.all(targets.map((uri) => en.startChild(uri, child)));
   }
 
+  /** A thread of the engine ended (`group`): cmds of peers still inside it are answered. */
+  groupEnded(engine: NetEngine): void {
+    this.engines.get(engine.graphId)?.groupEnded();
+  }
+
   /** The engine's extensions are up: messages held for it go in. */
   started(engine: NetEngine): void {
     this.engines.get(engine.graphId)?.markRunning();
@@ -601,6 +606,9 @@ export function connectableApps(graph: TenGraph, own: string): string[] {
 export function otherApps(graph: TenGraph, own: string): string[] {
   return [...new Set((graph.nodes ?? []).map((n) => n.app).filter((a): a is string => !!a && a !== own))];
 }
+
+/** Cmds of one peer kept as inside a group, at most (the oldest is forgotten: a result that never comes). */
+const MAX_INSIDE = 100_000;
 
 interface Child {
   uri: string;
@@ -950,8 +958,16 @@ export class EngineNet implements RemoteHost {
     }
     // Frames as they arrived go to the group as bytes (decoded there); a client's messages (its
     // cmds get new ids here) go as runtime messages, all of them, so they keep their order.
-    if (m.raw !== null && !via.isClient) this.framesToGroups(m.raw, d.extension, via, isDataLike(m.type));
-    else this.toGroups(m, via);
+    if (m.raw !== null && !via.isClient) {
+      this.framesToGroups(m.raw, d.extension, via, isDataLike(m.type));
+      // The frame's bytes are in the batch; the cmd kept below must not hold the whole read.
+      m.raw = null;
+    } else this.toGroups(m, via);
+    // Inside a group until its result goes out: answered here if that group's thread ends.
+    if (m.type === 'cmd') {
+      via.inside.set(m.cmdId, m);
+      if (via.inside.size > MAX_INSIDE) via.inside.delete(via.inside.keys().next().value!);
+    }
   }
 
   /** A message for an extension while the engine starts: held, up to the hard limit per connection. */
@@ -974,6 +990,23 @@ export class EngineNet implements RemoteHost {
     via.connection.overflow(
       `The connection ${via.connection.label} sent ${n.msgs} messages (${Math.round(n.bytes / (1024 * 1024))} MB) for extensions of graph ${this.graphId} while it starts, past the limit of ${limits.inboundCloseMsgs} messages or ${Math.round(limits.inboundCloseBytes / (1024 * 1024))} MB held (transportLimits.inboundCloseMsgs, inboundCloseBytes); the connection is closed and the ${dropped} messages are dropped.`,
     );
+  }
+
+  /**
+   * A group's thread ended: the cmds of peers inside it (handed to it, not answered) get the text
+   * a sender in the graph gets (`The destination extension has been terminated.`).
+   */
+  groupEnded(): void {
+    // Any remote: a message for this graph may have come over another graph's remote.
+    for (const r of this.net.remotes) {
+      if (r.inside.size === 0) continue;
+      for (const [id, m] of r.inside) {
+        const d = m.dests[0];
+        if (!d || d.graph !== this.graphId || !this.engine.extensionGone(d.extension ?? '')) continue;
+        r.inside.delete(id);
+        if (r.state === 'init') this.replyVia(r, m, TERMINATED_TEXT);
+      }
+    }
   }
 
   /** Frames per remote, posted once per loop turn. */

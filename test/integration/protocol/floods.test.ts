@@ -3,7 +3,7 @@
  * and real worker threads: what the host forwards to an extension group is flow controlled (the
  * host stops reading a connection while the group it feeds is behind, so memory stays bounded
  * and nothing is dropped); a connection that pushes past the hard limit while its graph starts
- * is closed with a located error.
+ * is closed with a located error; a cmd already inside a group whose thread ends is answered.
  * Every wait is for an event or a count, never for a time.
  */
 import { randomUUID } from 'node:crypto';
@@ -16,6 +16,8 @@ import { TenClient } from '../../../src/runtime/protocol/client';
 import { TenMsg, tenLoc } from '../../../src/runtime/protocol';
 import type { ConnectionSample } from '../../../src/runtime/protocol/net';
 import { closeAndCheck, connectionEvents, startTestApp, type TestApp } from './apps';
+
+const TERMINATED = 'The destination extension has been terminated.';
 
 let apps: TestApp[] = [];
 const clients: TenClient[] = [];
@@ -158,5 +160,71 @@ describe('a flood while the graph starts', () => {
     await stillServes(a, 'default');
     await Promise.all(clients.splice(0).map((x) => x.close()));
     await closeAndCheck(a);
+  });
+});
+
+describe('a cmd inside a group whose thread ends', () => {
+  it("is answered 'The destination extension has been terminated.' to the client waiting for it", async () => {
+    const a = await app({ property: { ten: { predefined_graphs: [{ name: 'mortal', singleton: true, auto_start: true, graph: { nodes: [gateNode('mortal', 'm'), echoNode] } }] } } });
+    await a.app.startAutoGraphs();
+    const c = await client(a.uri);
+    const dest = { graph: 'mortal', extension: 'mortal' };
+    let settled = false;
+    const hang = c.cmd('hang', dest).finally(() => (settled = true));
+    await a.until((ev) => ev.some((x) => x.type === 'log' && x.message === 'gate mortal holds hang'), 'the hang cmd inside the group');
+    const exit = c.cmd('exit', dest);
+    // Data behind the exit is never taken: counted as dropped, wherever the thread ending finds it.
+    const K = 50;
+    for (let i = 0; i < K; i++) {
+      const d = new TenMsg('data', 'tick');
+      d.dests = [tenLoc(a.uri, 'mortal', 'mortal')];
+      d.buf = new Uint8Array(8);
+      c.send(d);
+    }
+    await a.until((ev) => ev.some((x) => x.type === 'worker_terminated'), 'the thread ending');
+    // Answered on the same connection after the cmds that were inside (b57474d's path).
+    const later = await c.cmd('ping', dest);
+    expect([later.status, later.props.detail]).toEqual([1, TERMINATED]);
+    expect(settled).toBe(true);
+    expect([(await hang).status, (await hang).props.detail]).toEqual([1, TERMINATED]);
+    expect((await exit).props.detail).toBe(TERMINATED);
+    expect(clientConn(await a.app.sample())?.dropsIn).toBe(K);
+    await stillServes(a, 'mortal');
+    await Promise.all(clients.splice(0).map((x) => x.close()));
+    await closeAndCheck(a);
+  });
+
+  it('is answered to another app waiting for it (its socket read on the host), and answered cmds are not answered again', async () => {
+    const a = await app({ groupSockets: false, property: {} });
+    const b = await app({ groupSockets: false, property: {} });
+    const graph = {
+      nodes: [
+        { type: 'extension', name: 'caller', addon: 'mesh', extension_group: 'c', app: b.uri },
+        { ...gateNode('mortal', 'm'), app: a.uri },
+      ],
+      connections: [{ app: b.uri, extension: 'caller', cmd: ['ping', 'hang'].map((name) => ({ name, dest: [{ app: a.uri, extension: 'mortal' }] })) }],
+    };
+    const gid = await b.app.startGraph({ graph: graph as never });
+    const cb = await client(b.uri);
+    const via = { graph: gid, extension: 'caller' };
+    // An answered cmd first: its result, passed on as frames, takes it out of what is inside.
+    const ping = await cb.cmd('ping', via);
+    expect([ping.status, ping.props.detail]).toEqual([0, '']);
+    let settled = false;
+    const hang = cb.cmd('hang', via).finally(() => (settled = true));
+    await a.until((ev) => ev.some((x) => x.type === 'log' && x.message === 'gate mortal holds hang'), 'the hang cmd inside the group');
+    const ca = await client(a.uri);
+    void ca.cmd('exit', { graph: gid, extension: 'mortal' });
+    await a.until((ev) => ev.some((x) => x.type === 'worker_terminated'), 'the thread ending');
+    const later = await cb.cmd('hang', via);
+    expect([later.status, later.props.detail]).toEqual([1, TERMINATED]);
+    expect(settled).toBe(true);
+    expect([(await hang).status, (await hang).props.detail]).toEqual([1, TERMINATED]);
+    // One answer per cmd: A sent B the ping's result, and one result for each hang.
+    const toB = (await a.app.sample()).connections!.find((k) => k.uri === b.uri)!;
+    expect(toB.msgsOut).toBe(4);
+    await Promise.all(clients.splice(0).map((x) => x.close()));
+    await b.app.stopGraph(gid);
+    await closeAndCheck(a, b);
   });
 });
