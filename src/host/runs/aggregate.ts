@@ -130,6 +130,7 @@ export function computeMetrics(prev: AppSample | null, cur: AppSample): MetricsS
         msgsOut: c.msgsOut,
         dropsIn: c.dropsIn,
         dropsOut: c.dropsOut,
+        ...(c.inputHeld ? { inputHeld: true } : {}),
       };
     });
   }

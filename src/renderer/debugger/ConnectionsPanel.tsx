@@ -105,6 +105,12 @@ function ConnectionRow({ c }: { c: ConnectionMetrics }) {
       <td title={`${c.uri} (${c.peer}, ${c.role}${c.socket ? `; socket on the ${c.socket === 'host' ? 'host thread' : `thread of ${c.socket}`}` : ''})`}>{short(c.uri || c.peer)}</td>
       <td>
         <span className={`conn-state ${c.state}`}>{label}</span>
+        {c.inputHeld ? (
+          <span className="muted" title="The app stops reading this connection while an extension group it sends to is behind; it reads again once the group has caught up (TCP holds the rest).">
+            {' '}
+            · reading held
+          </span>
+        ) : null}
       </td>
       <td title={c.graphId}>{c.graphId ? c.graphId.slice(0, 8) : '—'}</td>
       <td>

@@ -417,6 +417,8 @@ export interface ConnectionMetrics {
   /** Messages it could not deliver (in) or send (out), since it opened. */
   dropsIn: number;
   dropsOut: number;
+  /** Not read for now: an extension group it feeds is behind (docs/protocol.md, "Robustness"). */
+  inputHeld?: boolean;
 }
 
 /** A metrics snapshot (the host samples at up to 10 Hz); rates cover `intervalMs` before `ts`. */
