@@ -13,7 +13,7 @@ import { deepMerge } from '../core/props';
 import type { SocketThread, TransportLimits } from '../protocol/transport';
 import type { ProtocolError } from '../protocol/stream';
 import type { FromWorker, GroupPython, GroupSample, HandleCounts, LifecyclePhase, LiveCounts, NodeSpec, RuntimeEvent, ToWorker, TraceConfig, TraceRecord, ViolationPolicy } from '../core/protocol';
-import { isCmdType, type WireMsg } from '../core/wire';
+import type { WireMsg } from '../core/wire';
 import type { TenGraph } from '../../shared/graph/types';
 import { notInstalledText } from '../../shared/graph/check';
 import type { TextRecord } from '../../shared/talk/talk';
@@ -129,6 +129,8 @@ const OWN_CLOSE_PENDING: HandleCounts = Object.freeze({}) as HandleCounts;
 
 /** Thrown by `start` when a stop came while the graph was starting. */
 export const STOPPED_WHILE_STARTING = 'The graph was stopped while it started.';
+
+const isDataLike = (m: WireMsg): boolean => m.type === 'data' || m.type === 'audio_frame' || m.type === 'video_frame';
 
 /**
  * What the host forwarded to one group from outside the graph (clients, other apps) and the group
@@ -672,7 +674,7 @@ export class Engine {
       const g = this.extGroup.get(m.dests[0]?.ext ?? '');
       const w = g === undefined ? undefined : this.workers.get(g);
       if (!w || w.exited) {
-        if (!isCmdType(m.type)) lost++;
+        if (isDataLike(m)) lost++;
         continue;
       }
       let list = byWorker.get(w);
@@ -685,7 +687,7 @@ export class Engine {
       let data = 0;
       for (const m of batch) {
         if (m.packed !== null) total += m.packed.byteLength;
-        if (!isCmdType(m.type) && m.type !== 'cmd_result') data++;
+        if (isDataLike(m)) data++;
       }
       let transfer: ArrayBuffer[] = [];
       if (total > 0) {

@@ -12,6 +12,7 @@ import {
   FLOW_TAKEN,
   FLOW_TAKEN_BYTES,
   FLOW_WAITING,
+  byteSize,
   type InboundSource,
   type InflowLimits,
 } from '../core/inflow';
@@ -25,7 +26,6 @@ interface DataPost {
 }
 
 const MAX_I32 = 2 ** 31 - 1;
-const MB = 1024 * 1024;
 
 export class GroupInflow {
   readonly sab = new SharedArrayBuffer(FLOW_SLOTS * 4);
@@ -100,7 +100,7 @@ export class GroupInflow {
     }
     if (msgs > this.closeMsgs || held > this.closeBytes) {
       src.overflow(
-        `${msgs} messages (${Math.round(held / MB)} MB) that the connection ${src.label} sent to ${this.label} are not taken yet, past the limit of ${this.closeMsgs} messages or ${Math.round(this.closeBytes / MB)} MB (transportLimits.inboundCloseMsgs, inboundCloseBytes); the connection is closed.`,
+        `${msgs} messages (${byteSize(held)}) that the connection ${src.label} sent to ${this.label} are not taken yet, past the limit of ${this.closeMsgs} messages or ${byteSize(this.closeBytes)} (transportLimits.inboundCloseMsgs, inboundCloseBytes); the connection is closed.`,
       );
     }
   }

@@ -100,3 +100,10 @@ export interface InflowLimits {
   inboundCloseMsgs: number;
   inboundCloseBytes: number;
 }
+
+/** A byte count as a person reads it. */
+export function byteSize(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KiB`;
+  return `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB`;
+}

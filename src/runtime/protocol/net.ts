@@ -22,7 +22,7 @@ import { DEFAULT_LIMITS, Protocol, SOCK_SLOTS, dial, listen, type SocketThread, 
 import type { ProtocolError } from './stream';
 import { decodeAll } from './stream';
 import { TERMINATED_TEXT } from '../routing/router';
-import type { InboundSource } from '../core/inflow';
+import { byteSize, type InboundSource } from '../core/inflow';
 
 /** What a start_graph names: a predefined graph, or a graph document. */
 export type NetGraphSource = string | { graph: TenGraph; name?: string };
@@ -988,7 +988,7 @@ export class EngineNet implements RemoteHost {
     this.heldBy.delete(via);
     via.connection.dropped(dropped);
     via.connection.overflow(
-      `The connection ${via.connection.label} sent ${n.msgs} messages (${Math.round(n.bytes / (1024 * 1024))} MB) for extensions of graph ${this.graphId} while it starts, past the limit of ${limits.inboundCloseMsgs} messages or ${Math.round(limits.inboundCloseBytes / (1024 * 1024))} MB held (transportLimits.inboundCloseMsgs, inboundCloseBytes); the connection is closed and the ${dropped} messages are dropped.`,
+      `The connection ${via.connection.label} sent ${n.msgs} messages${n.bytes > 0 ? ` (${byteSize(n.bytes)})` : ''} for extensions of graph ${this.graphId} while it starts, past the limit of ${limits.inboundCloseMsgs} messages or ${byteSize(limits.inboundCloseBytes)} held (transportLimits.inboundCloseMsgs, inboundCloseBytes); the connection is closed and the ${dropped} messages are dropped.`,
     );
   }
 

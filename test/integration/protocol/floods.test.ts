@@ -148,7 +148,7 @@ describe('a flood while the graph starts', () => {
     await sampleUntil(a, (x) => errorsOf(a.events).length > 0 || conn(x)?.msgsIn === 1 + N);
     const e = errorsOf(a.events)[0];
     expect(e?.detail).toMatch(
-      new RegExp(`^The connection #${e?.id} \\([0-9a-f-]+, peer 127\\.0\\.0\\.1:\\d+\\) sent ${LIMIT + 1} messages \\(0 MB\\) for extensions of graph [0-9a-f-]+ while it starts, past the limit of ${LIMIT} messages or 256 MB held \\(transportLimits\\.inboundCloseMsgs, inboundCloseBytes\\); the connection is closed and the ${LIMIT + 1} messages are dropped\\.$`),
+      new RegExp(`^The connection #${e?.id} \\([0-9a-f-]+, peer 127\\.0\\.0\\.1:\\d+\\) sent ${LIMIT + 1} messages for extensions of graph [0-9a-f-]+ while it starts, past the limit of ${LIMIT} messages or 256 MiB held \\(transportLimits\\.inboundCloseMsgs, inboundCloseBytes\\); the connection is closed and the ${LIMIT + 1} messages are dropped\\.$`),
     );
     expect(a.events.some((x) => x.type === 'log' && x.level === 4 && x.message.startsWith(`Connection #${e!.id} (`) && x.message.includes(`past the limit of ${LIMIT} messages`))).toBe(true);
     // Everyone else is served while that graph is still starting, and after.
