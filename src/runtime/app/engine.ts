@@ -397,7 +397,7 @@ export class Engine {
       resolveEnding,
       endingSaid: false,
       leftoverWait: null,
-      inflow: new GroupInflow(this.host.transportLimits, `extension group '${g}' of graph '${this.name}'`),
+      inflow: new GroupInflow(this.host.transportLimits, `extension group '${g}' of graph '${this.name}' (${this.graphId})`),
     };
     worker.on('message', (m: FromWorker) => {
       if (m.t === 'creating') startTimer();

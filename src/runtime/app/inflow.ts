@@ -88,9 +88,8 @@ export class GroupInflow {
     const msgs = (this.posted - taken) | 0;
     const held = (this.postedBytes - Atomics.load(c, FLOW_TAKEN_BYTES)) | 0;
     if (msgs > this.highWater) this.highWater = msgs;
-    if (msgs <= this.pauseMsgs && held <= this.pauseBytes) return;
     if (src.pausable) {
-      if (this.waiting.has(src)) return;
+      if ((msgs <= this.pauseMsgs && held <= this.pauseBytes) || this.waiting.has(src)) return;
       this.waiting.add(src);
       src.hold();
       Atomics.store(c, FLOW_WAITING, 1);

@@ -128,6 +128,59 @@ describe('a client floods a slow extension', () => {
   });
 });
 
+describe("a flood through another group's socket", () => {
+  it('cannot pause that socket: past the hard limit the connection is closed with a located error', async () => {
+    const LIMIT = 200;
+    const a = await app({ transportLimits: { inboundCloseMsgs: LIMIT }, property: { ten: { predefined_graphs: [{ name: 'default', singleton: true, auto_start: true, graph: { nodes: [echoNode] } }] } } });
+    await a.app.startAutoGraphs();
+    const b = await app({ property: {} });
+    // A's socket to B goes to group 'near' (two flows with B against one): what B sends to
+    // 'slow' reaches A's host from that thread, which the host cannot stop reading.
+    const graph = {
+      nodes: [
+        { type: 'extension', name: 'caller', addon: 'mesh', extension_group: 'c', app: b.uri },
+        { ...gateNode('near', 'near'), app: a.uri },
+        { ...gateNode('slow', 'slow'), app: a.uri },
+      ],
+      connections: [
+        {
+          app: b.uri,
+          extension: 'caller',
+          cmd: [
+            { name: 'one', dest: [{ app: a.uri, extension: 'near' }] },
+            { name: 'two', dest: [{ app: a.uri, extension: 'near' }] },
+            { name: 'block', dest: [{ app: a.uri, extension: 'slow' }] },
+            { name: 'ping', dest: [{ app: a.uri, extension: 'slow' }] },
+          ],
+        },
+      ],
+    };
+    const gid = await b.app.startGraph({ graph: graph as never });
+    const toB = (x: AppSample) => x.connections?.find((k) => k.uri === b.uri);
+    await sampleUntil(a, (x) => toB(x)?.socket === 'group near');
+    const file = gateFile();
+    const cb = await client(b.uri);
+    const via = { graph: gid, extension: 'caller' };
+    const blocked = cb.cmd('block', via, { file });
+    const N = 2 * LIMIT;
+    const pings: Promise<TenMsg>[] = [];
+    for (let i = 0; i < N; i++) pings.push(cb.cmd('ping', via));
+    await sampleUntil(a, (x) => errorsOf(a.events).length > 0 || (toB(x)?.msgsIn ?? 0) >= 1 + N);
+    const e = errorsOf(a.events)[0];
+    expect(e?.detail).toMatch(
+      new RegExp(`^\\d+ messages \\([\\d.]+ (bytes|KiB)\\) that the connection #${e?.id} \\(${b.uri.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}, peer 127\\.0\\.0\\.1:\\d+\\) sent to extension group 'slow' of graph 'graph' \\(${gid}\\) are not taken yet, past the limit of ${LIMIT} messages or 256 MiB \\(transportLimits\\.inboundCloseMsgs, inboundCloseBytes\\); the connection is closed\\.$`),
+    );
+    expect(a.events.some((x) => x.type === 'log' && x.level === 4 && x.message.startsWith(`Connection #${e!.id} (`) && x.message.includes(`past the limit of ${LIMIT} messages`))).toBe(true);
+    await stillServes(a, 'default');
+    // The cmds B had sent over the closed connection are B's to fail (its path timeout, or its close).
+    void blocked;
+    void Promise.all(pings);
+    writeFileSync(file, '');
+    await Promise.all(clients.splice(0).map((x) => x.close()));
+    await closeAndCheck(a, b);
+  });
+});
+
 describe('a flood while the graph starts', () => {
   it('past the hard limit the connection is closed with a located error; the app serves everyone else', async () => {
     const LIMIT = 300;
