@@ -375,7 +375,7 @@ export class AppNet implements Owner {
     await Promise.all(targets.map((uri) => en.startChild(uri, child)));
   }
 
-  /** A thread of the engine ended (`group`): cmds of peers still inside it are answered. */
+  /** A group thread of the engine ended: cmds of peers still inside it are answered. */
   groupEnded(engine: NetEngine): void {
     this.engines.get(engine.graphId)?.groupEnded();
   }
@@ -616,7 +616,6 @@ interface Child {
   resolve: () => void;
   reject: (e: Error) => void;
 }
-
 
 /** One engine's remotes, weak remotes and orphan connections. */
 export class EngineNet implements RemoteHost {
