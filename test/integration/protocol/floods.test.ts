@@ -10,38 +10,27 @@ import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AppSample, RuntimeEvent } from '../../../src/runtime';
-import { TenClient } from '../../../src/runtime/protocol/client';
 import { TenMsg, tenLoc } from '../../../src/runtime/protocol';
 import type { ConnectionSample } from '../../../src/runtime/protocol/net';
-import { closeAndCheck, connectionEvents, startTestApp, type TestApp } from './apps';
+import { closeAndCheck, connectionEvents, type TestApp } from './apps';
+import { trackResources } from './peer';
 
 const TERMINATED = 'The destination extension has been terminated.';
 
-let apps: TestApp[] = [];
-const clients: TenClient[] = [];
+const tracked = trackResources();
+const app = tracked.app;
+const client = tracked.client;
 const files: string[] = [];
-afterEach(async () => {
-  // A gate still closed (a failed test) is opened, so nothing waits on it.
+// Registered after trackResources, so it runs before it closes the apps: a gate still closed (a
+// failed test) is opened, so nothing waits on it.
+afterEach(() => {
   for (const f of files) writeFileSync(f, '');
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(apps.map((a) => a.app.close()));
-  apps = [];
+});
+afterAll(() => {
   for (const f of files.splice(0)) rmSync(f, { force: true });
 });
-
-async function app(opts: Parameters<typeof startTestApp>[0]): Promise<TestApp> {
-  const a = await startTestApp(opts);
-  apps.push(a);
-  return a;
-}
-
-async function client(uri: string): Promise<TenClient> {
-  const c = await TenClient.connect(uri);
-  clients.push(c);
-  return c;
-}
 
 /** A file the test creates to let a `gate` go on (removed after the test). */
 function gateFile(name = `ten-floods-${randomUUID()}`): string {
@@ -123,7 +112,7 @@ describe('a client floods a slow extension', () => {
     expect(clientConn(after)).toMatchObject({ dropsIn: 0, msgsIn: total + 1 });
     expect(clientConn(after)!.inputHeld).toBeUndefined();
     expect(after.graphs[0]!.inbound!.find((g) => g.group === 'slow')).toMatchObject({ msgs: 0, pausedReaders: 0 });
-    await Promise.all(clients.splice(0).map((x) => x.close()));
+    await tracked.closeClients();
     await closeAndCheck(a);
   });
 });
@@ -176,7 +165,7 @@ describe("a flood through another group's socket", () => {
     void blocked;
     void Promise.all(pings);
     writeFileSync(file, '');
-    await Promise.all(clients.splice(0).map((x) => x.close()));
+    await tracked.closeClients();
     await closeAndCheck(a, b);
   });
 });
@@ -211,7 +200,7 @@ describe('a flood while the graph starts', () => {
     expect((await Promise.all(pings)).every((r) => r.status !== 0)).toBe(true);
     writeFileSync(file, '');
     await stillServes(a, 'default');
-    await Promise.all(clients.splice(0).map((x) => x.close()));
+    await tracked.closeClients();
     await closeAndCheck(a);
   });
 });
@@ -243,7 +232,7 @@ describe('a cmd inside a group whose thread ends', () => {
     expect((await exit).props.detail).toBe(TERMINATED);
     expect(clientConn(await a.app.sample())?.dropsIn).toBe(K);
     await stillServes(a, 'mortal');
-    await Promise.all(clients.splice(0).map((x) => x.close()));
+    await tracked.closeClients();
     await closeAndCheck(a);
   });
 
@@ -276,7 +265,7 @@ describe('a cmd inside a group whose thread ends', () => {
     // One answer per cmd: A sent B the ping's result, and one result for each hang.
     const toB = (await a.app.sample()).connections!.find((k) => k.uri === b.uri)!;
     expect(toB.msgsOut).toBe(4);
-    await Promise.all(clients.splice(0).map((x) => x.close()));
+    await tracked.closeClients();
     await b.app.stopGraph(gid);
     await closeAndCheck(a, b);
   });
