@@ -749,6 +749,10 @@ export class Engine {
     return this.extGroup.has(name);
   }
 
+  remoteGone(uri: string): void {
+    for (const w of this.workers.values()) this.post(w, { t: 'remote_gone', app: uri });
+  }
+
   extensionGone(name: string): boolean {
     const g = this.extGroup.get(name);
     return g !== undefined && this.workers.get(g)?.exited === true;

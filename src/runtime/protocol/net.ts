@@ -49,6 +49,8 @@ export interface NetEngine {
   hasExtension(name: string): boolean;
   /** The extension's group thread has ended (terminated, or it exited): nothing reaches it any more. */
   extensionGone(name: string): boolean;
+  /** The engine's connection to the app `uri` closed: cmds its extensions sent there fail now. */
+  remoteGone(uri: string): void;
   /**
    * Delivers messages from outside the graph that `src` sent to their extensions, one post per
    * group; flow controlled per group (core/inflow.ts: `src` may be held, or closed past the hard limit).
@@ -1165,7 +1167,12 @@ export class EngineNet implements RemoteHost {
     this.net.remotes.delete(remote);
     this.net.connectionClosed(remote.connection, this.graphId);
     const wasWeak = this.weak.delete(remote);
-    if (this.remotes.get(remote.uri) === remote) this.remotes.delete(remote.uri);
+    if (this.remotes.get(remote.uri) === remote) {
+      this.remotes.delete(remote.uri);
+      // No result of a cmd sent over it can come back: its senders learn it now, not at their
+      // path timeout (ours; TEN waits), and an extension awaiting one in on_stop does not hold the stop.
+      if (!remote.connection.duplicate) this.engine.remoteGone(remote.uri);
+    }
     for (const [id, child] of this.children) {
       if (child.remote === remote) {
         this.children.delete(id);

@@ -654,6 +654,14 @@ export class ExtRuntime implements EnvBackend {
     }
   }
 
+  /** Fails the OUT paths towards the app `app` (its connection closed: no result can come back). */
+  failPathsToApp(app: string, text: string): void {
+    const now = Date.now();
+    for (const p of [...this.paths.out.values()]) {
+      if (p.destApp === app && this.paths.out.has(p.cmdId)) this.applyResult(this.errorResult(p.cmdId, p.cmdName, text, now));
+    }
+  }
+
   /** Fails OUT paths past their deadline with `Path timeout.` and forgets expired IN paths. */
   checkPaths(now: number): void {
     for (const p of this.paths.takeExpiredOut(now)) {
@@ -779,6 +787,7 @@ export class ExtRuntime implements EnvBackend {
       handler,
       upstream,
       destExt: w.dests.length > 0 ? w.dests[0].ext : '',
+      destApp: w.dests.length > 0 ? w.dests[0].app : '',
       group,
       sentAt: now,
       expiresAt: now + this.outTimeoutMs,

@@ -27,6 +27,8 @@ export interface OutPath {
   upstream: string;
   /** Destination extension ('' for the App), to fail the path when its thread ends. */
   destExt: string;
+  /** Destination app ('' for this one), to fail the path when the connection to it closes. */
+  destApp: string;
   /** msg_conversion `result` rules of this destination, applied to its results. */
   resultConversion?: unknown;
   group: PathGroup | null;

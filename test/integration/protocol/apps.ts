@@ -1,6 +1,7 @@
 // Helpers for multi-app tests: Apps on free loopback ports in this process, real sockets between
 // them, event-driven waits, and the leak check (connections, remotes and sockets included).
 import { createServer } from 'node:net';
+import { BroadcastChannel } from 'node:worker_threads';
 import { expect } from 'vitest';
 import { App, type AppOptions, type RuntimeEvent } from '../../../src/runtime';
 import { FIXTURE_APP } from '../runtime/harness';
@@ -76,3 +77,27 @@ export function cmdFlow(from: string, fromApp: string, name: string, to: string,
 }
 
 export const connectionEvents = (events: RuntimeEvent[]) => events.filter((e): e is Extract<RuntimeEvent, { type: 'connection' }> => e.type === 'connection');
+
+/**
+ * What the probe extensions of this process report (test/fixtures/runtime/app/ten_packages/
+ * extension/probe, BroadcastChannel 'ten-runtime-test'); `close` when done.
+ */
+export function probeReports(): { next(ext: string, kind: string): Promise<Record<string, unknown>>; close(): void } {
+  const channel = new BroadcastChannel('ten-runtime-test');
+  const reports: Record<string, unknown>[] = [];
+  let arrived: (() => void) | null = null;
+  channel.onmessage = (m) => {
+    reports.push((m as { data: Record<string, unknown> }).data);
+    arrived?.();
+  };
+  return {
+    async next(ext, kind) {
+      for (;;) {
+        const r = reports.find((x) => x.ext === ext && x.kind === kind);
+        if (r) return r;
+        await new Promise<void>((resolve) => (arrived = resolve));
+      }
+    },
+    close: () => channel.close(),
+  };
+}

@@ -8,13 +8,12 @@
  * is not decoded ahead of the extensions; counters agree on both sides; nothing is left after
  * close.
  */
-import { BroadcastChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { TenClient } from '../../../src/runtime/protocol/client';
 import { TenMsg, decodeAll, tenLoc } from '../../../src/runtime/protocol';
 import type { ConnectionSample } from '../../../src/runtime/protocol/net';
 import type { TenGraph } from '../../../src/shared/graph/types';
-import { closeAndCheck, cmdFlow, connectionEvents, mesh, type TestApp } from './apps';
+import { closeAndCheck, cmdFlow, connectionEvents, mesh, probeReports, type TestApp } from './apps';
 import { frameOf, trackResources } from './peer';
 
 const tracked = trackResources();
@@ -197,17 +196,7 @@ describe('a remote socket on the group that talks to its app', () => {
   });
 
   it('a peer far ahead of a slow extension: the group decodes a chunk only after what the last one delivered has run', async () => {
-    // The probe reports on this channel (test/fixtures/runtime/app/ten_packages/extension/probe).
-    const channel = new BroadcastChannel('ten-runtime-test');
-    const reports: Record<string, unknown>[] = [];
-    channel.onmessage = (m) => reports.push((m as { data: Record<string, unknown> }).data);
-    const report = async (kind: string): Promise<Record<string, unknown>> => {
-      for (;;) {
-        const r = reports.find((x) => x.ext === 'p1' && x.kind === kind);
-        if (r) return r;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const reports = probeReports();
     try {
       const x = await tracked.peer();
       const a = await tracked.app();
@@ -223,11 +212,11 @@ describe('a remote socket on the group that talks to its app', () => {
       expect((await socketMoved(a, x.uri)).socket).toBe('group g1');
       // The probe's thread is held while the whole flood is written: it waits in the socket.
       const hold = x.cmd('hold', 'x1', { app: a.uri, extension: 'p1' });
-      await report('spinning');
+      await reports.next('p1', 'spinning');
       const frames: Buffer[] = [];
       for (let i = 0; i < N; i++) frames.push(frameOf(x.msg('data', 'd', 'x1', { app: a.uri, graph: graphId, extension: 'p1' }, { seq: i })));
       x.conn.write(Buffer.concat(frames));
-      const done = await report('order');
+      const done = await reports.next('p1', 'order');
       expect([done.count, done.inOrder]).toEqual([N, true]);
       await x.until(() => x.resultsFor([hold]).length === 1, 'the answer to hold');
       // A chunk the socket reads is at most 64 KiB (about 300 of these frames): without running
@@ -237,7 +226,7 @@ describe('a remote socket on the group that talks to its app', () => {
       expect(g1.runloop.highWater).toBeLessThan(1000);
       await closeAndCheck(a);
     } finally {
-      channel.close();
+      reports.close();
     }
   });
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { TenClient } from '../../../src/runtime/protocol/client';
 import { TenMsg, tenLoc } from '../../../src/runtime/protocol';
 import { TEN_DIAL } from '../../../src/runtime/protocol/net';
-import { closeAndCheck, cmdFlow, connectionEvents, freePort, mesh, uriOf, type TestApp } from './apps';
+import { closeAndCheck, cmdFlow, connectionEvents, freePort, mesh, probeReports, uriOf, type TestApp } from './apps';
 import { trackResources } from './peer';
 import { App } from '../../../src/runtime';
 import { FIXTURE_APP } from '../runtime/harness';
@@ -396,4 +396,24 @@ describe("TEN's multi-app scenarios", () => {
     await noEngines(b);
     await closeAndCheck(a, b);
   }, 300_000);
+  it('ours: a cmd sent to another app whose connection closes before the answer fails at once, saying so (TEN waits for its path timeout)', async () => {
+    const reports = probeReports();
+    try {
+      const [a, b] = await tracked.apps(2);
+      const graph = {
+        nodes: [mesh('a1', a.uri, {}, 'ga'), { type: 'extension', name: 'b1', addon: 'probe', extension_group: 'gb', app: b.uri, property: { probe: { reply: { hello: 'none' } } } }],
+        connections: [cmdFlow('a1', a.uri, 'hello', 'b1', b.uri)],
+      };
+      // Long-running: A's engine stays when B goes, so the answer can only come from the path.
+      const { client } = await tracked.clientWithGraph(a, graph, { longRunningMode: true });
+      const pending = client.cmd('hello', { app: a.uri, graph: '', extension: 'a1' });
+      await reports.next('b1', 'cmd');
+      await b.app.close();
+      const r = await pending;
+      expect([r.status, r.props.detail]).toEqual([1, `The connection to ${b.uri} closed before the result arrived.`]);
+      await closeAndCheck(a, b);
+    } finally {
+      reports.close();
+    }
+  });
 });

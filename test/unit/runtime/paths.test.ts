@@ -6,7 +6,7 @@ import { newWireMsg } from '../../../src/runtime/core/wire';
 function setup(policy: ResultPolicy, ids: string[]): PathTables {
   const t = new PathTables();
   const group: PathGroup | null = ids.length > 1 ? { policy, ids, remaining: ids.length, finals: new Map(), done: false } : null;
-  for (const id of ids) t.out.set(id, { cmdId: id, cmdName: 'q', handler: null, upstream: '', destExt: '', group, sentAt: 0, expiresAt: Infinity, reported: false });
+  for (const id of ids) t.out.set(id, { cmdId: id, cmdName: 'q', handler: null, upstream: '', destExt: '', destApp: '', group, sentAt: 0, expiresAt: Infinity, reported: false });
   return t;
 }
 
