@@ -810,6 +810,7 @@ export class Engine {
         const ab = bytes.buffer as ArrayBuffer;
         w.worker.postMessage({ t: 'sock_write', id, bytes: ab, length: bytes.byteLength, count } satisfies ToWorker, [ab]);
       },
+      hold: (on) => this.post(w, { t: 'sock_hold', id, on }),
       close: (abort) => {
         if (w.exited) return;
         w.worker.postMessage({ t: 'sock_close', id, abort } satisfies ToWorker);

@@ -72,12 +72,13 @@ export class InflowAck {
 }
 
 /**
- * Where the messages the host forwards to a group came from (a connection read on the host):
+ * Where the messages the host forwards to a group came from (a connection read on the host, or
+ * on the group thread its socket moved to):
  * paused while a group it feeds is past the high-water mark, closed past the hard limit when
  * its reading cannot pause, and told what was lost.
  */
 export interface InboundSource {
-  /** Whether the host can stop reading it (its socket is read on the host thread). */
+  /** Whether the host can stop reading it (read on the host thread, or on a group's that holds it when asked; not while moving). */
   readonly pausable: boolean;
   /** Stop reading (counted: one hold per group waiting). */
   hold(): void;

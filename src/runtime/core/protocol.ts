@@ -118,6 +118,8 @@ export type ToWorker =
   | { t: 'sock_close'; id: number; abort: boolean }
   /** Everything this group handed the host for that peer before it took the socket is written: it may write its own now. */
   | { t: 'sock_ready'; id: number }
+  /** Stop reading socket `id` (`on`), or read it again: flow control of what the host forwards to other groups. */
+  | { t: 'sock_hold'; id: number; on: boolean }
   /** Ours: the engine's connection to the app `app` closed; cmds sent there will never be answered. */
   | { t: 'remote_gone'; app: string }
   /** Ours: output of the group's Python process that bypassed Python's `sys.stdout` (null: its end). */

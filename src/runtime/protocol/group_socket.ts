@@ -215,6 +215,17 @@ export class GroupSocket implements DirectFrames {
     return true;
   }
 
+  /**
+   * The host holds this connection's reading (`on`: another group it feeds through the host is
+   * behind) or reads it again; what is in the kernel waits there, and TCP slows the peer.
+   */
+  hold(on: boolean): void {
+    const s = this.socket;
+    if (s.destroyed) return;
+    if (on) s.pause();
+    else s.resume();
+  }
+
   /** The host has written what this group had handed it before: from now on it writes its own. */
   markReady(): void {
     this.ready = true;

@@ -103,6 +103,8 @@ export interface SocketThread {
   write(bytes: Uint8Array, count: number): void;
   /** Ends the socket (flushing what was written) or, with `abort`, destroys it. */
   close(abort: boolean): void;
+  /** Stops reading the socket (`on`) or reads it again: flow control of what the host forwards (core/inflow.ts). */
+  hold(on: boolean): void;
 }
 
 /** What a socket's new thread needs to go on reading and writing it. */
@@ -342,11 +344,11 @@ export class Protocol {
   }
 
   /**
-   * Whether reading can be held for flow control: the socket is read on this thread (not
-   * moved or moving to another).
+   * Whether reading can be held for flow control: the socket is read on this thread, or on the
+   * thread it moved to (which holds it when asked), not in the middle of moving.
    */
   get canHoldInput(): boolean {
-    return this.moved === null && !this.moving;
+    return !this.moving;
   }
 
   /** Whether reading is held for flow control now. */
@@ -358,13 +360,15 @@ export class Protocol {
   holdInput(): void {
     if (this.inputHeld || !this.canHoldInput) return;
     this.inputHeld = true;
-    this.socket?.pause();
+    if (this.moved !== null) this.moved.hold(true);
+    else this.socket?.pause();
   }
 
   releaseInput(): void {
     if (!this.inputHeld) return;
     this.inputHeld = false;
-    if (this.state === 'init' && !this.moving && !this.paused) this.socket?.resume();
+    if (this.moved !== null) this.moved.hold(false);
+    else if (this.state === 'init' && !this.moving && !this.paused) this.socket?.resume();
   }
 
   /**

@@ -258,6 +258,9 @@ export class GroupRuntime implements ExtHost {
       case 'sock_ready':
         this.sockets.get(m.id)?.markReady();
         return;
+      case 'sock_hold':
+        this.sockets.get(m.id)?.hold(m.on);
+        return;
       case 'remote_gone': {
         // Ours (TEN waits for `Path timeout.`): after what the runloop holds, in case a result came first.
         const text = `The connection to ${m.app} closed before the result arrived.`;
