@@ -646,19 +646,14 @@ export class ExtRuntime implements EnvBackend {
     return r;
   }
 
-  /** Fails the OUT paths towards extensions whose thread has ended. */
-  failPathsTo(dests: ReadonlySet<string>, text: string): void {
+  /**
+   * Fails with `text` the OUT paths whose result can no longer come (`gone`): towards
+   * extensions whose thread has ended, or an app whose connection closed.
+   */
+  failPaths(gone: (p: OutPath) => boolean, text: string): void {
     const now = Date.now();
     for (const p of [...this.paths.out.values()]) {
-      if (dests.has(p.destExt) && this.paths.out.has(p.cmdId)) this.applyResult(this.errorResult(p.cmdId, p.cmdName, text, now));
-    }
-  }
-
-  /** Fails the OUT paths towards the app `app` (its connection closed: no result can come back). */
-  failPathsToApp(app: string, text: string): void {
-    const now = Date.now();
-    for (const p of [...this.paths.out.values()]) {
-      if (p.destApp === app && this.paths.out.has(p.cmdId)) this.applyResult(this.errorResult(p.cmdId, p.cmdName, text, now));
+      if (gone(p) && this.paths.out.has(p.cmdId)) this.applyResult(this.errorResult(p.cmdId, p.cmdName, text, now));
     }
   }
 

@@ -265,7 +265,7 @@ export class GroupRuntime implements ExtHost {
         // Ours (TEN waits for `Path timeout.`): after what the runloop holds, in case a result came first.
         const text = `The connection to ${m.app} closed before the result arrived.`;
         this.runloop.postTaskTail(() => {
-          for (const x of this.exts.values()) x.failPathsToApp(m.app, text);
+          for (const x of this.exts.values()) x.failPaths((p) => p.destApp === m.app, text);
         });
         return;
       }
@@ -307,7 +307,7 @@ export class GroupRuntime implements ExtHost {
     const gone = new Set<string>();
     for (const [ext, g] of this.groupOf) if (g === group) gone.add(ext);
     this.runloop.postTaskTail(() => {
-      for (const x of this.exts.values()) x.failPathsTo(gone, 'The destination extension has been terminated.');
+      for (const x of this.exts.values()) x.failPaths((p) => gone.has(p.destExt), 'The destination extension has been terminated.');
     });
   }
 
